@@ -1,0 +1,148 @@
+import { performance } from 'node:perf_hooks';
+import { BlockKind, blockHash, encodeBlock, type BlockHeaderFields } from '../codec/block.js';
+import { BLOCK_VERSION } from '../codec/limits.js';
+import { sha256MerkleRoot } from '../crypto/hash.js';
+import type { Logger } from '../log.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+import type { ChainHead, Stores } from '../storage/index.js';
+import type { ChainEvents } from './events.js';
+import type { Mempool, MempoolEntry } from './mempool.js';
+
+export interface ProducerConfig {
+  /** A block is cut this often when the mempool holds anything. */
+  readonly blockIntervalMs: number;
+  /** ...or at once when this many CDRs are ready. */
+  readonly maxBlockCdrs: number;
+  readonly maxBlockTxs: number;
+  /** PLMN id of the producing operator. */
+  readonly producer: number;
+}
+
+export const DEFAULT_PRODUCER_CONFIG: Omit<ProducerConfig, 'producer'> = {
+  blockIntervalMs: 20,
+  maxBlockCdrs: 200_000,
+  maxBlockTxs: 1_024,
+};
+
+/**
+ * The single block producer of a one-node chain (the consensus issue replaces it with slot
+ * leaders): cuts a micro block from the mempool's durable prefix and commits block, transaction
+ * locations, sequence numbers and the pending-set removals in one LMDB transaction.
+ */
+export class BlockProducer {
+  private timer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> | undefined;
+  private head: ChainHead;
+  private lastTimestampMs: bigint;
+
+  constructor(
+    private readonly deps: {
+      readonly config: ProducerConfig;
+      readonly stores: Stores;
+      readonly mempool: Mempool;
+      readonly events: ChainEvents;
+      readonly metrics: NodeMetrics;
+      readonly log: Logger;
+      readonly head: ChainHead;
+      readonly headTimestampMs: bigint;
+    },
+  ) {
+    this.head = deps.head;
+    this.lastTimestampMs = deps.headTimestampMs;
+  }
+
+  get chainHead(): ChainHead {
+    return this.head;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), this.deps.config.blockIntervalMs);
+  }
+
+  /** Asks for a block now if enough CDRs are waiting (called when a batch turns durable). */
+  nudge(): void {
+    if (this.deps.mempool.readyCdrs(this.deps.config.maxBlockCdrs) >= this.deps.config.maxBlockCdrs) this.tick();
+  }
+
+  /** Stops cutting blocks after the one in progress. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.committing;
+  }
+
+  /** Commits everything durable in the mempool now (shutdown, tests). */
+  async flush(): Promise<void> {
+    await this.committing;
+    while (this.deps.mempool.readyCdrs(1) > 0) {
+      this.tick();
+      await this.committing;
+    }
+  }
+
+  private tick(): void {
+    if (this.committing) return;
+    const { mempool, config } = this.deps;
+    const entries = mempool.take(config.maxBlockTxs, config.maxBlockCdrs);
+    if (entries.length === 0) return;
+    this.committing = this.commit(entries)
+      .catch((err: unknown) => {
+        mempool.restore(entries);
+        this.deps.log.error({ err }, 'block commit failed; transactions returned to the mempool');
+      })
+      .finally(() => {
+        this.committing = undefined;
+      });
+  }
+
+  private async commit(entries: readonly MempoolEntry[]): Promise<void> {
+    const { stores, metrics, events, config } = this.deps;
+    const started = performance.now();
+    const height = this.head.height + 1;
+    const txIds = entries.map((e) => e.id);
+    const cdrCount = entries.reduce((n, e) => n + e.cdrCount, 0);
+    // Timestamps strictly increase even if the wall clock steps back.
+    const now = BigInt(Date.now());
+    const timestampMs = now > this.lastTimestampMs ? now : this.lastTimestampMs + 1n;
+    const header: BlockHeaderFields = {
+      version: BLOCK_VERSION,
+      kind: BlockKind.Micro,
+      height: BigInt(height),
+      prevHash: this.head.hash,
+      timestampMs,
+      producer: config.producer,
+      txRoot: sha256MerkleRoot(txIds),
+      txCount: entries.length,
+      cdrCount,
+    };
+    const hash = blockHash(header);
+    const bytes = encodeBlock(header, concat(txIds));
+    const lastSeq = new Map<number, bigint>();
+    for (const e of entries) {
+      const s = lastSeq.get(e.submitter);
+      if (s === undefined || e.sequence > s) lastSeq.set(e.submitter, e.sequence);
+    }
+
+    await stores.env.transaction(() => {
+      stores.chain.writeBlock(height, hash, bytes, txIds);
+      for (const [submitter, seq] of [...lastSeq].sort((a, b) => a[0] - b[0])) stores.state.writeSequence(submitter, seq);
+      for (const e of entries) stores.pending.remove(e.order);
+    });
+
+    this.head = { height, hash };
+    this.lastTimestampMs = timestampMs;
+    const commitMs = performance.now() - started;
+    metrics.blocks.inc();
+    metrics.committedCdrs.inc(cdrCount);
+    metrics.chainHeight.set(height);
+    metrics.blockCommitSeconds.observe(commitMs / 1000);
+    metrics.blockTxs.observe(entries.length);
+    events.emit('blockCommitted', { height, hash, timestampMs, txIds, cdrCount, commitMs });
+  }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.length * 32);
+  parts.forEach((p, i) => out.set(p, i * 32));
+  return out;
+}

@@ -1,0 +1,139 @@
+import { Builder, ByteBuffer } from 'flatbuffers';
+import { Batch } from './generated/cdrchain/wire/batch.js';
+import { BatchHeader } from './generated/cdrchain/wire/batch-header.js';
+import { CanonicalWriter } from './bytes.js';
+import { addHash, createBytes, createStructVector } from './builder.js';
+import { MalformedFrameError, UnsupportedVersionError } from './errors.js';
+import { BATCH_VERSION, ED25519_SIGNATURE_BYTES, MAX_BATCH_RECORDS, PUBLIC_RECORD_BYTES } from './limits.js';
+import { structBytes, vectorBytes } from './read.js';
+import { verifyRoot, type TableSpec } from './verify.js';
+import { sha256 } from '../crypto/hash.js';
+
+export const BATCH_FILE_IDENTIFIER = 'CDRB';
+
+/** The signed part of a batch. */
+export interface BatchHeaderFields {
+  readonly version: number;
+  readonly submitter: number;
+  readonly counterparty: number;
+  readonly periodStart: bigint;
+  readonly periodEnd: bigint;
+  readonly sequence: bigint;
+  readonly recordCount: number;
+  readonly merkleRoot: Uint8Array;
+  readonly recordsDigest: Uint8Array;
+}
+
+/** A verified batch frame. `records` and `signature` are views into `bytes`: nothing is copied. */
+export interface DecodedBatch {
+  readonly header: BatchHeaderFields;
+  readonly records: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly bytes: Uint8Array;
+}
+
+const HEADER_SPEC: TableSpec = {
+  name: 'BatchHeader',
+  fields: [
+    { index: 0, kind: 'scalar', size: 2 },
+    { index: 1, kind: 'scalar', size: 4 },
+    { index: 2, kind: 'scalar', size: 4 },
+    { index: 3, kind: 'scalar', size: 8 },
+    { index: 4, kind: 'scalar', size: 8 },
+    { index: 5, kind: 'scalar', size: 8 },
+    { index: 6, kind: 'scalar', size: 4 },
+    { index: 7, kind: 'struct', size: 32 },
+    { index: 8, kind: 'struct', size: 32 },
+  ],
+  required: [7, 8],
+};
+
+export const BATCH_SPEC: TableSpec = {
+  name: 'Batch',
+  fields: [
+    { index: 0, kind: 'table', table: HEADER_SPEC },
+    { index: 1, kind: 'vector', elementSize: PUBLIC_RECORD_BYTES, maxLength: MAX_BATCH_RECORDS },
+    { index: 2, kind: 'vector', elementSize: 1, maxLength: ED25519_SIGNATURE_BYTES },
+  ],
+  required: [0, 1, 2],
+};
+
+const HEADER_TAG = 'cdrchain:batch:1'; // 16 bytes: domain separation for signatures and ids
+export const CANONICAL_BATCH_HEADER_BYTES = 16 + 2 + 4 + 4 + 8 + 8 + 8 + 4 + 32 + 32;
+
+/** The bytes an operator signs and a batch id hashes: fixed layout, big-endian, domain-tagged. */
+export function canonicalBatchHeader(h: BatchHeaderFields): Uint8Array {
+  return new CanonicalWriter(CANONICAL_BATCH_HEADER_BYTES)
+    .tag(HEADER_TAG)
+    .u16(h.version)
+    .u32(h.submitter)
+    .u32(h.counterparty)
+    .u64(h.periodStart)
+    .u64(h.periodEnd)
+    .u64(h.sequence)
+    .u32(h.recordCount)
+    .raw(h.merkleRoot, 32)
+    .raw(h.recordsDigest, 32)
+    .finish();
+}
+
+/** A batch's id (and its transaction hash): SHA-256 of the canonical header. */
+export function batchId(h: BatchHeaderFields): Uint8Array {
+  return sha256(canonicalBatchHeader(h));
+}
+
+/** SHA-256 over the records in order: binds every public field the Merkle tree does not. */
+export function recordsDigest(records: Uint8Array): Uint8Array {
+  return sha256(records);
+}
+
+export function encodeBatch(header: BatchHeaderFields, records: Uint8Array, signature: Uint8Array): Uint8Array {
+  const builder = new Builder(records.length + 512);
+  const recordsOffset = createStructVector(builder, records, PUBLIC_RECORD_BYTES);
+  const signatureOffset = createBytes(builder, signature);
+  BatchHeader.startBatchHeader(builder);
+  BatchHeader.addVersion(builder, header.version);
+  BatchHeader.addSubmitter(builder, header.submitter);
+  BatchHeader.addCounterparty(builder, header.counterparty);
+  BatchHeader.addPeriodStart(builder, header.periodStart);
+  BatchHeader.addPeriodEnd(builder, header.periodEnd);
+  BatchHeader.addSequence(builder, header.sequence);
+  BatchHeader.addRecordCount(builder, header.recordCount);
+  addHash(builder, BatchHeader.addMerkleRoot, header.merkleRoot);
+  addHash(builder, BatchHeader.addRecordsDigest, header.recordsDigest);
+  const headerOffset = BatchHeader.endBatchHeader(builder);
+  const root = Batch.createBatch(builder, headerOffset, recordsOffset, signatureOffset);
+  Batch.finishBatchBuffer(builder, root);
+  return builder.asUint8Array();
+}
+
+/**
+ * Verifies the frame's structure, then reads it. Throws MalformedFrameError or UnsupportedVersionError;
+ * semantic checks (limits, signature, root) belong to the caller.
+ */
+export function decodeBatch(bytes: Uint8Array): DecodedBatch {
+  verifyRoot(bytes, BATCH_SPEC, BATCH_FILE_IDENTIFIER);
+  const bb = new ByteBuffer(bytes);
+  const batch = Batch.getRootAsBatch(bb);
+  const h = batch.header()!;
+  const version = h.version();
+  if (version !== BATCH_VERSION) throw new UnsupportedVersionError('batch', version);
+
+  const header: BatchHeaderFields = {
+    version,
+    submitter: h.submitter(),
+    counterparty: h.counterparty(),
+    periodStart: h.periodStart(),
+    periodEnd: h.periodEnd(),
+    sequence: h.sequence(),
+    recordCount: h.recordCount(),
+    merkleRoot: structBytes(bb, h.bb_pos, 18),
+    recordsDigest: structBytes(bb, h.bb_pos, 20),
+  };
+  const records = vectorBytes(bb, batch.bb_pos, 6, PUBLIC_RECORD_BYTES);
+  const signature = vectorBytes(bb, batch.bb_pos, 8, 1);
+  if (records.length / PUBLIC_RECORD_BYTES !== header.recordCount) {
+    throw new MalformedFrameError(`header says ${header.recordCount} records, frame carries ${records.length / PUBLIC_RECORD_BYTES}`);
+  }
+  return { header, records, signature, bytes };
+}

@@ -1,0 +1,34 @@
+import type { Database } from 'lmdb';
+import type { StorageEnv } from './env.js';
+
+/**
+ * Chain state changed by blocks: each submitter's last committed batch sequence number. The
+ * nullifier set's durable copy is the stored batches themselves (ChainStore): one value per batch,
+ * not one put per record, rebuilt into the WASM table on start.
+ */
+export class StateStore {
+  private readonly sequences: Database<Buffer, number>;
+
+  constructor(env: StorageEnv) {
+    this.sequences = env.uint32Db('sequences');
+  }
+
+  lastSequence(submitter: number): bigint | undefined {
+    const v = this.sequences.getBinary(submitter);
+    return v ? v.readBigUInt64BE(0) : undefined;
+  }
+
+  /** Submitter → last committed sequence, in submitter order. */
+  allSequences(): Map<number, bigint> {
+    const out = new Map<number, bigint>();
+    for (const { key, value } of this.sequences.getRange({})) out.set(key, value.readBigUInt64BE(0));
+    return out;
+  }
+
+  /** Inside a block's transaction. */
+  writeSequence(submitter: number, sequence: bigint): void {
+    const v = Buffer.alloc(8);
+    v.writeBigUInt64BE(sequence);
+    void this.sequences.put(submitter, v);
+  }
+}

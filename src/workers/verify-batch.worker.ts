@@ -1,0 +1,47 @@
+import { performance } from 'node:perf_hooks';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { decodeBatch } from '../codec/batch.js';
+import { RejectCode } from '../codec/ingest-reply.js';
+import { PublicKeyCache } from '../crypto/ed25519.js';
+import { PoseidonWasm } from '../wasm/poseidon.js';
+import { checkBatchCryptography } from './batch-checks.js';
+
+/** Piscina task: the expensive checks of one batch. The frame arrives and leaves as a transferred buffer. */
+export interface VerifyBatchTask {
+  readonly frame: ArrayBuffer;
+  readonly publicKey: Uint8Array;
+}
+
+export interface VerifyBatchOutcome {
+  readonly frame: ArrayBuffer;
+  readonly code: RejectCode;
+  readonly detail: string;
+  readonly taskMs: number;
+}
+
+const poseidon = PoseidonWasm.load();
+const keys = new PublicKeyCache();
+
+export default function verifyBatch(task: VerifyBatchTask): unknown {
+  const started = performance.now();
+  let code = RejectCode.None;
+  let detail = '';
+  try {
+    const verdict = checkBatchCryptography(decodeBatch(new Uint8Array(task.frame)), keys.get(task.publicKey), poseidon);
+    code = verdict.code;
+    detail = verdict.detail;
+  } catch (err) {
+    // The main thread decoded this frame already: anything thrown here is a fault, not bad input.
+    code = RejectCode.Internal;
+    detail = err instanceof Error ? err.message : String(err);
+  }
+  const outcome: VerifyBatchOutcome = { frame: task.frame, code, detail, taskMs: performance.now() - started };
+  return move({
+    get [transferableSymbol]() {
+      return [outcome.frame];
+    },
+    get [valueSymbol]() {
+      return outcome;
+    },
+  });
+}
