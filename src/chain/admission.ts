@@ -74,6 +74,11 @@ export class Admission {
     this.nextOrder = nextOrder;
   }
 
+  /** Resolves when no batch is between receipt and verdict (call after the API stops accepting). */
+  async drain(): Promise<void> {
+    while (this.inflight > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+
   lastAcceptedSequence(submitter: number): bigint | undefined {
     return this.lastSequence.get(submitter);
   }

@@ -26,11 +26,11 @@ export function checkBatchCryptography(batch: DecodedBatch, submitterKey: KeyObj
   if (!equalBytes(recordsDigest(records), header.recordsDigest)) {
     return { code: RejectCode.BadRecordsDigest, detail: 'records digest does not match the records' };
   }
-  const result = poseidon.merkleRootStrided(records, header.recordCount, PUBLIC_RECORD_BYTES, RECORD_OFFSET.commitment);
-  if ('badLeaf' in result) {
-    return { code: RejectCode.OutOfRange, detail: `commitment of record ${result.badLeaf} is not a field element` };
+  const tree = poseidon.merkleRootStridedOrBadLeaf(records, header.recordCount, PUBLIC_RECORD_BYTES, RECORD_OFFSET.commitment);
+  if ('badLeaf' in tree) {
+    return { code: RejectCode.OutOfRange, detail: `commitment of record ${tree.badLeaf} is not a field element` };
   }
-  if (!equalBytes(result.root, header.merkleRoot)) {
+  if (!equalBytes(tree.root, header.merkleRoot)) {
     return { code: RejectCode.BadMerkleRoot, detail: 'Merkle root does not match the commitments' };
   }
   return PASSED;

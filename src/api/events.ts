@@ -1,0 +1,51 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import { toHex } from '../codec/bytes.js';
+import type { Chain } from '../chain/chain.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+
+export const EVENT_TOPICS = ['batches', 'blocks'] as const;
+
+/**
+ * WS /events: JSON text frames for every accepted batch and committed block. Subscribers choose
+ * topics with `?topics=blocks` (default: all); slow readers are dropped rather than buffered forever.
+ */
+export function mountEvents(app: TemplatedApp, deps: { chain: Chain; metrics: NodeMetrics }): void {
+  const { chain, metrics } = deps;
+  chain.events.on('batchAccepted', (e) => {
+    if (app.numSubscribers('batches') === 0) return;
+    app.publish('batches', JSON.stringify({
+      type: 'batch_accepted', id: toHex(e.id), submitter: e.submitter, counterparty: e.counterparty,
+      sequence: e.sequence.toString(), cdrCount: e.cdrCount,
+    }));
+  });
+  chain.events.on('blockCommitted', (e) => {
+    if (app.numSubscribers('blocks') === 0) return;
+    app.publish('blocks', JSON.stringify({
+      type: 'block_committed', height: e.height, hash: toHex(e.hash), timestampMs: e.timestampMs.toString(),
+      txCount: e.txIds.length, cdrCount: e.cdrCount, commitMs: Math.round(e.commitMs * 1000) / 1000,
+      txIds: e.txIds.map(toHex),
+    }));
+  });
+
+  app.ws<{ topics: string[] }>('/events', {
+    maxPayloadLength: 1024,
+    idleTimeout: 120,
+    maxBackpressure: 1024 * 1024,
+    closeOnBackpressureLimit: 1,
+    upgrade: (res, req, context) => {
+      const asked = req.getQuery('topics');
+      const topics = asked ? asked.split(',').filter((t) => (EVENT_TOPICS as readonly string[]).includes(t)) : [...EVENT_TOPICS];
+      res.upgrade({ topics }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+    },
+    open: (ws) => {
+      for (const t of ws.getUserData().topics) ws.subscribe(t);
+      metrics.wsConnections.inc({ endpoint: 'events' });
+    },
+    message: (ws) => {
+      ws.end(1003, 'events is a one-way stream');
+    },
+    close: () => {
+      metrics.wsConnections.dec({ endpoint: 'events' });
+    },
+  });
+}

@@ -1,0 +1,117 @@
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import { toHex } from '../codec/bytes.js';
+import { encodeIngestReply, RejectCode, ReplyKind } from '../codec/ingest-reply.js';
+import { BatchRejectedError } from '../chain/reject.js';
+import type { Chain } from '../chain/chain.js';
+import type { Logger } from '../log.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+
+/** WebSocket close codes of WS /ingest (RFC 6455 §7.4). */
+export const INGEST_CLOSE = {
+  /** A text frame: ingest takes binary batch frames only. */
+  unsupportedData: 1003,
+  /** Too many malformed frames in a row: the peer is not speaking the protocol. */
+  policyViolation: 1008,
+  /** The node is shutting down. */
+  goingAway: 1001,
+} as const;
+
+/** Consecutive malformed frames tolerated before the connection is closed. */
+const MAX_MALFORMED_STREAK = 8;
+
+interface IngestSocket {
+  open: boolean;
+  malformedStreak: number;
+  /** Accepted batches of this connection waiting for their block, by id (hex). */
+  awaitingCommit: Map<string, bigint>;
+}
+
+/**
+ * WS /ingest: binary batch frames in; per batch an Ack (durable) or a Nack with a reason code
+ * out, then a Committed reply with the block height. A malformed frame is answered, not fatal;
+ * protocol abuse closes the socket with a code.
+ */
+export function mountIngest(app: TemplatedApp, deps: { chain: Chain; metrics: NodeMetrics; log: Logger; maxFrameBytes: number }): { closeAll(): void } {
+  const { chain, metrics, log } = deps;
+  const sockets = new Set<WebSocket<IngestSocket>>();
+  const awaiting = new Map<string, WebSocket<IngestSocket>>();
+
+  chain.events.on('blockCommitted', (block) => {
+    for (const id of block.txIds) {
+      const key = toHex(id);
+      const ws = awaiting.get(key);
+      if (!ws) continue;
+      awaiting.delete(key);
+      const data = ws.getUserData();
+      const sequence = data.awaitingCommit.get(key) ?? 0n;
+      data.awaitingCommit.delete(key);
+      if (data.open) ws.send(encodeIngestReply({ kind: ReplyKind.Committed, sequence, batchId: id, height: BigInt(block.height) }), true);
+    }
+  });
+
+  app.ws<IngestSocket>('/ingest', {
+    maxPayloadLength: deps.maxFrameBytes,
+    idleTimeout: 120,
+    maxBackpressure: 4 * 1024 * 1024,
+    closeOnBackpressureLimit: 1,
+    upgrade: (res, req, context) => {
+      res.upgrade<IngestSocket>(
+        { open: true, malformedStreak: 0, awaitingCommit: new Map() },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open: (ws) => {
+      sockets.add(ws);
+      metrics.wsConnections.inc({ endpoint: 'ingest' });
+    },
+    message: (ws, message, isBinary) => {
+      if (!isBinary) {
+        ws.end(INGEST_CLOSE.unsupportedData, 'ingest takes binary batch frames');
+        return;
+      }
+      // uWS reuses `message` after this callback: copy it into a buffer the worker can own.
+      const frame = new Uint8Array(message.slice(0));
+      const data = ws.getUserData();
+      chain.submit(frame).then(
+        ({ id, header }) => {
+          data.malformedStreak = 0;
+          if (!data.open) return;
+          const key = toHex(id);
+          data.awaitingCommit.set(key, header.sequence);
+          awaiting.set(key, ws);
+          ws.send(encodeIngestReply({ kind: ReplyKind.Ack, sequence: header.sequence, batchId: id }), true);
+        },
+        (err: unknown) => {
+          const rejected = err instanceof BatchRejectedError ? err : new BatchRejectedError(RejectCode.Internal, 'internal error');
+          if (!data.open) return;
+          ws.send(encodeIngestReply({ kind: ReplyKind.Nack, sequence: rejected.sequence, code: rejected.code, message: rejected.detail }), true);
+          if (rejected.code === RejectCode.Malformed && ++data.malformedStreak >= MAX_MALFORMED_STREAK) {
+            ws.end(INGEST_CLOSE.policyViolation, 'too many malformed frames');
+          }
+        },
+      );
+    },
+    close: (ws) => {
+      const data = ws.getUserData();
+      data.open = false;
+      for (const key of data.awaitingCommit.keys()) awaiting.delete(key);
+      sockets.delete(ws);
+      metrics.wsConnections.dec({ endpoint: 'ingest' });
+    },
+  });
+
+  return {
+    closeAll() {
+      for (const ws of sockets) {
+        try {
+          ws.end(INGEST_CLOSE.goingAway, 'node shutting down');
+        } catch (err) {
+          log.debug({ err }, 'ingest socket already closed');
+        }
+      }
+    },
+  };
+}

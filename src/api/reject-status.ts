@@ -1,0 +1,27 @@
+import { RejectCode } from '../codec/ingest-reply.js';
+
+/** The HTTP status for each reject reason (POST /cdr). */
+export function httpStatusFor(code: RejectCode): number {
+  switch (code) {
+    case RejectCode.Malformed:
+    case RejectCode.UnsupportedVersion:
+      return 400;
+    case RejectCode.BadSignature:
+      return 401;
+    case RejectCode.UnknownOperator:
+      return 403;
+    case RejectCode.Replay:
+    case RejectCode.DuplicateRecord:
+      return 409;
+    case RejectCode.TooLarge:
+      return 413;
+    case RejectCode.BadMerkleRoot:
+    case RejectCode.BadRecordsDigest:
+    case RejectCode.OutOfRange:
+      return 422;
+    case RejectCode.Busy:
+      return 503;
+    default:
+      return 500;
+  }
+}

@@ -1,0 +1,180 @@
+import uWS from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { batchFrameFromJson } from '../codec/batch-json.js';
+import { fromHex, HexError, toHex } from '../codec/bytes.js';
+import { MalformedFrameError } from '../codec/errors.js';
+import { MAX_BATCH_FRAME_BYTES } from '../codec/limits.js';
+import { BatchRejectedError } from '../chain/reject.js';
+import type { Chain } from '../chain/chain.js';
+import type { Logger } from '../log.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+import { mountEvents } from './events.js';
+import { HttpError, readBody, responder, send, sendError, sendJson, type Responder } from './http.js';
+import { mountIngest } from './ingest.js';
+import { httpStatusFor } from './reject-status.js';
+
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+}
+
+export interface ApiOptions {
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly chain: Chain;
+  readonly metrics: NodeMetrics;
+  readonly log: Logger;
+  readonly version: string;
+  /** JSON bodies are ~4× the binary frame; small submitters send small batches. */
+  readonly maxJsonBytes?: number;
+}
+
+const MAX_BLOCKS_PAGE = 100;
+
+/** The node's HTTP and WebSocket API on uWebSockets.js. */
+export class ApiServer {
+  private listenSocket: us_listen_socket | undefined;
+  private ingest: { closeAll(): void } | undefined;
+  private readonly startedAt = Date.now();
+  port = 0;
+
+  constructor(private readonly opts: ApiOptions) {}
+
+  async listen(): Promise<number> {
+    const app = uWS.App();
+    this.routes(app);
+    this.ingest = mountIngest(app, { chain: this.opts.chain, metrics: this.opts.metrics, log: this.opts.log, maxFrameBytes: MAX_BATCH_FRAME_BYTES });
+    mountEvents(app, { chain: this.opts.chain, metrics: this.opts.metrics });
+    app.any('/*', (res) => {
+      sendJson(responder(res), 404, { error: 'not_found', message: 'no such endpoint' });
+    });
+    await new Promise<void>((resolve, reject) => {
+      app.listen(this.opts.host, this.opts.port, (socket) => {
+        if (!socket) {
+          reject(new ListenError(`cannot listen on ${this.opts.host}:${this.opts.port}`));
+          return;
+        }
+        this.listenSocket = socket;
+        this.port = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
+        resolve();
+      });
+    });
+    return this.port;
+  }
+
+  close(): void {
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+    this.ingest?.closeAll();
+  }
+
+  private routes(app: TemplatedApp): void {
+    const { chain, metrics } = this.opts;
+    const get = (pattern: string, handler: (r: Responder, req: HttpRequest) => void) => {
+      app.get(pattern, (res: HttpResponse, req: HttpRequest) => {
+        const r = responder(res);
+        try {
+          handler(r, req);
+        } catch (err) {
+          if (!(err instanceof HttpError)) this.opts.log.error({ err, url: req.getUrl() }, 'request failed');
+          sendError(r, err);
+        }
+      });
+    };
+
+    get('/status', (r) => {
+      const head = chain.queries.chainHead();
+      sendJson(r, 200, {
+        node: 'cdrchain', version: this.opts.version, chainId: chain.genesis.chainId,
+        height: head.height, headHash: toHex(head.hash),
+        mempool: chain.queries.mempoolSize(),
+        nullifiers: chain.nullifiers.size,
+        operators: chain.operators.list().map((o) => ({ plmn: o.plmn, name: o.name })),
+        workers: chain.verifierThreads,
+        diskBytes: chain.diskBytes(),
+        uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
+      });
+    });
+
+    get('/blocks', (r, req) => {
+      const from = optionalUint(req.getQuery('from'), 'from');
+      const limit = Math.min(optionalUint(req.getQuery('limit'), 'limit') ?? 20, MAX_BLOCKS_PAGE);
+      sendJson(r, 200, { blocks: chain.queries.blocks(from, limit) });
+    });
+
+    get('/blocks/:height', (r, req) => {
+      const height = optionalUint(req.getParameter(0), 'height');
+      const block = height === undefined ? undefined : chain.queries.block(height);
+      if (!block) throw new HttpError(404, 'not_found', `no block at height ${req.getParameter(0)}`);
+      sendJson(r, 200, block);
+    });
+
+    const batch = (r: Responder, req: HttpRequest) => {
+      const id = hashParam(req.getParameter(0));
+      const view = chain.queries.batch(id, req.getQuery('records') === '1');
+      if (!view) throw new HttpError(404, 'not_found', `no batch ${req.getParameter(0)}`);
+      sendJson(r, 200, view);
+    };
+    get('/batch/:id', batch);
+    get('/txns/:hash', (r, req) => {
+      const id = hashParam(req.getParameter(0));
+      const view = chain.queries.batch(id, req.getQuery('records') === '1');
+      if (!view) throw new HttpError(404, 'not_found', `no transaction ${req.getParameter(0)}`);
+      sendJson(r, 200, { type: 'cdr_batch', hash: view.id, ...view });
+    });
+
+    app.get('/metrics', (res) => {
+      const r = responder(res);
+      metrics.render().then(
+        (text) => send(r, 200, text, metrics.contentType),
+        (err: unknown) => sendError(r, err),
+      );
+    });
+
+    app.post('/cdr', (res, req) => {
+      const r = responder(res);
+      const contentType = req.getHeader('content-type');
+      const length = req.getHeader('content-length');
+      if (!contentType.startsWith('application/json')) {
+        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /cdr takes application/json'));
+        return;
+      }
+      readBody(r, length, this.opts.maxJsonBytes ?? 4 * 1024 * 1024)
+        .then((body) => {
+          let json: unknown;
+          try {
+            json = JSON.parse(body.toString('utf8'));
+          } catch {
+            throw new HttpError(400, 'malformed', 'body is not JSON');
+          }
+          return chain.submit(batchFrameFromJson(json));
+        })
+        .then(({ id, header }) => sendJson(r, 202, { status: 'accepted', batchId: toHex(id), sequence: header.sequence.toString() }))
+        .catch((err: unknown) => {
+          if (err instanceof BatchRejectedError) {
+            sendJson(r, httpStatusFor(err.code), { error: err.reason, message: err.detail, sequence: err.sequence.toString() });
+          } else if (err instanceof MalformedFrameError) {
+            sendJson(r, 400, { error: 'malformed', message: err.reason });
+          } else {
+            if (!(err instanceof HttpError)) this.opts.log.error({ err }, 'POST /cdr failed');
+            sendError(r, err);
+          }
+        });
+    });
+  }
+}
+
+function optionalUint(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (!/^[0-9]{1,10}$/.test(v)) throw new HttpError(400, 'bad_parameter', `${name} must be a non-negative integer`);
+  return Number(v);
+}
+
+function hashParam(v: string | undefined): Uint8Array {
+  try {
+    return fromHex(v ?? '', 32);
+  } catch (err) {
+    if (err instanceof HexError) throw new HttpError(400, 'bad_parameter', 'expected a 32-byte hash in hex');
+    throw err;
+  }
+}

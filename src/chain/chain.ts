@@ -1,0 +1,115 @@
+import { availableParallelism } from 'node:os';
+import type { Logger } from '../log.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+import { openStores, type Stores } from '../storage/index.js';
+import { NullifierSet } from '../wasm/nullifier-set.js';
+import { BatchVerifierPool } from '../workers/batch-verifier.js';
+import { Admission, DEFAULT_ADMISSION_LIMITS, type AcceptedBatch, type AdmissionLimits } from './admission.js';
+import { bootstrapChain } from './bootstrap.js';
+import { ChainEvents } from './events.js';
+import type { Genesis } from './genesis.js';
+import { Mempool } from './mempool.js';
+import { OperatorRegistry } from './operators.js';
+import { BlockProducer, DEFAULT_PRODUCER_CONFIG, type ProducerConfig } from './producer.js';
+import { ChainQueries } from './queries.js';
+
+export interface ChainOptions {
+  readonly dataDir: string;
+  readonly genesis: Genesis;
+  readonly metrics: NodeMetrics;
+  readonly log: Logger;
+  readonly limits?: Partial<AdmissionLimits>;
+  readonly producer?: Partial<ProducerConfig>;
+  /** Verification workers; default: one per core. */
+  readonly workers?: number;
+}
+
+/** One node's chain: storage, admission, mempool and block production, without any network. */
+export class Chain {
+  readonly queries: ChainQueries;
+
+  private constructor(
+    readonly events: ChainEvents,
+    readonly genesis: Genesis,
+    readonly operators: OperatorRegistry,
+    private readonly stores: Stores,
+    private readonly verifier: BatchVerifierPool,
+    private readonly admission: Admission,
+    readonly mempool: Mempool,
+    private readonly producer: BlockProducer,
+    readonly nullifiers: NullifierSet,
+  ) {
+    this.queries = new ChainQueries(stores, mempool, () => producer.chainHead);
+  }
+
+  static async open(opts: ChainOptions): Promise<Chain> {
+    const { metrics, log, genesis } = opts;
+    const stores = openStores(opts.dataDir);
+    const nullifiers = NullifierSet.create();
+    const restored = await bootstrapChain(stores, genesis, nullifiers, log);
+    const mempool = new Mempool();
+    for (const entry of restored.pending) mempool.push(entry);
+    const operators = OperatorRegistry.fromGenesis(genesis);
+    const verifier = new BatchVerifierPool({ threads: opts.workers ?? availableParallelism(), metrics });
+    const events = new ChainEvents();
+    const admission = new Admission({
+      limits: { ...DEFAULT_ADMISSION_LIMITS, ...opts.limits },
+      operators, verifier, nullifiers, stores, mempool, events, metrics, log,
+    });
+    admission.restore(restored.sequences, restored.nextOrder);
+    const producer = new BlockProducer({
+      config: { ...DEFAULT_PRODUCER_CONFIG, producer: genesis.operators[0]!.plmn, ...opts.producer },
+      stores, mempool, events, metrics, log,
+      head: restored.head,
+      headTimestampMs: restored.headTimestampMs,
+    });
+    const chain = new Chain(events, genesis, operators, stores, verifier, admission, mempool, producer, nullifiers);
+    events.on('batchAccepted', () => producer.nudge());
+
+    metrics.chainHeight.set(restored.head.height);
+    metrics.onScrape(() => {
+      metrics.mempoolTxs.set(mempool.size);
+      metrics.mempoolCdrs.set(mempool.cdrCount);
+      metrics.lmdbSizeBytes.set(stores.env.sizeBytes());
+      metrics.nullifierSetSize.set(nullifiers.size);
+      metrics.nullifierSetBytes.set(nullifiers.memoryBytes);
+    });
+    producer.start();
+    return chain;
+  }
+
+  /** Admits a batch frame (see Admission.submit); `frame` must own its ArrayBuffer. */
+  submit(frame: Uint8Array): Promise<AcceptedBatch> {
+    return this.admission.submit(frame);
+  }
+
+  lastAcceptedSequence(submitter: number): bigint | undefined {
+    return this.admission.lastAcceptedSequence(submitter);
+  }
+
+  get verifierThreads(): number {
+    return this.verifier.threads;
+  }
+
+  get dataDir(): string {
+    return this.stores.env.path;
+  }
+
+  diskBytes(): number {
+    return this.stores.env.sizeBytes();
+  }
+
+  /** Commits what is durable in the mempool now. */
+  flush(): Promise<void> {
+    return this.producer.flush();
+  }
+
+  /** Stops producing, commits what is pending, stops the workers and closes storage. */
+  async close(): Promise<void> {
+    await this.admission.drain();
+    await this.producer.stop();
+    await this.producer.flush();
+    await this.verifier.close();
+    await this.stores.env.close();
+  }
+}

@@ -1,0 +1,125 @@
+import { decodeBatch } from '../codec/batch.js';
+import { blockHash, decodeBlock } from '../codec/block.js';
+import { toHex } from '../codec/bytes.js';
+import { PUBLIC_RECORD_BYTES } from '../codec/limits.js';
+import type { ChainHead, Stores } from '../storage/index.js';
+import type { Mempool } from './mempool.js';
+
+/** JSON views of chain data, for the API and the CLI. Hashes are hex; 64-bit numbers are strings. */
+
+export interface BlockView {
+  height: number;
+  hash: string;
+  kind: string;
+  prevHash: string;
+  timestampMs: string;
+  producer: number;
+  txRoot: string;
+  txCount: number;
+  cdrCount: number;
+  txIds?: string[];
+}
+
+export interface BatchView {
+  id: string;
+  status: 'pending' | 'committed';
+  height?: number;
+  index?: number;
+  submitter: number;
+  counterparty: number;
+  periodStart: string;
+  periodEnd: string;
+  sequence: string;
+  recordCount: number;
+  merkleRoot: string;
+  recordsDigest: string;
+  signature: string;
+  sizeBytes: number;
+  records?: { eventKeyHash: string; commitment: string; nullifier: string; payloadHash: string }[];
+}
+
+const KINDS = ['micro', 'macro', 'skip'];
+
+export class ChainQueries {
+  constructor(
+    private readonly stores: Stores,
+    private readonly mempool: Mempool,
+    private readonly head: () => ChainHead,
+  ) {}
+
+  chainHead(): ChainHead {
+    return this.head();
+  }
+
+  block(height: number, withTxIds = true): BlockView | undefined {
+    const bytes = this.stores.chain.block(height);
+    if (!bytes) return undefined;
+    const { header, txHashes } = decodeBlock(bytes);
+    const view: BlockView = {
+      height,
+      hash: toHex(blockHash(header)),
+      kind: KINDS[header.kind] ?? String(header.kind),
+      prevHash: toHex(header.prevHash),
+      timestampMs: header.timestampMs.toString(),
+      producer: header.producer,
+      txRoot: toHex(header.txRoot),
+      txCount: header.txCount,
+      cdrCount: header.cdrCount,
+    };
+    if (withTxIds) {
+      view.txIds = [];
+      for (let i = 0; i < txHashes.length; i += 32) view.txIds.push(toHex(txHashes.subarray(i, i + 32)));
+    }
+    return view;
+  }
+
+  /** Newest first, starting at `from` (default: the head). */
+  blocks(from: number | undefined, limit: number): BlockView[] {
+    const start = Math.min(from ?? this.head().height, this.head().height);
+    const out: BlockView[] = [];
+    for (let h = start; h >= 0 && out.length < limit; h--) {
+      const b = this.block(h, false);
+      if (b) out.push(b);
+    }
+    return out;
+  }
+
+  batch(id: Uint8Array, withRecords: boolean): BatchView | undefined {
+    const bytes = this.stores.chain.tx(id);
+    if (!bytes) return undefined;
+    const { header, records, signature } = decodeBatch(bytes);
+    const loc = this.stores.chain.txLocation(id);
+    const view: BatchView = {
+      id: toHex(id),
+      status: loc ? 'committed' : 'pending',
+      ...(loc ? { height: loc.height, index: loc.index } : {}),
+      submitter: header.submitter,
+      counterparty: header.counterparty,
+      periodStart: header.periodStart.toString(),
+      periodEnd: header.periodEnd.toString(),
+      sequence: header.sequence.toString(),
+      recordCount: header.recordCount,
+      merkleRoot: toHex(header.merkleRoot),
+      recordsDigest: toHex(header.recordsDigest),
+      signature: toHex(signature),
+      sizeBytes: bytes.length,
+    };
+    if (withRecords) {
+      view.records = [];
+      for (let i = 0; i < records.length; i += PUBLIC_RECORD_BYTES) {
+        const r = records.subarray(i, i + PUBLIC_RECORD_BYTES);
+        view.records.push({
+          eventKeyHash: toHex(r.subarray(0, 32)),
+          commitment: toHex(r.subarray(32, 64)),
+          nullifier: toHex(r.subarray(64, 96)),
+          payloadHash: toHex(r.subarray(96, 128)),
+        });
+      }
+    }
+    return view;
+  }
+
+  mempoolSize(): { txs: number; cdrs: number } {
+    return { txs: this.mempool.size, cdrs: this.mempool.cdrCount };
+  }
+}

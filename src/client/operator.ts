@@ -1,0 +1,65 @@
+import type { KeyObject } from 'node:crypto';
+import { devnetBatchSeed } from '../chain/genesis.js';
+import { privateKeyObject } from '../crypto/ed25519.js';
+import { periodOf, sealBatch, type BuiltBatch } from '../cdr/batch-builder.js';
+import { CdrDeriver } from '../cdr/derive.js';
+import type { Cdr } from '../cdr/model.js';
+import { devnetSecrets, type OperatorSecrets } from '../cdr/operator-secrets.js';
+import { PoseidonWasm } from '../wasm/poseidon.js';
+
+/** An operator's client side: its signing key, its secrets, and the hashing to turn CDRs into batches. */
+export class Operator {
+  private readonly deriver: CdrDeriver;
+
+  constructor(
+    readonly plmn: number,
+    private readonly signingKey: KeyObject,
+    secrets: OperatorSecrets,
+    private readonly poseidon: PoseidonWasm = PoseidonWasm.load(),
+  ) {
+    this.deriver = new CdrDeriver(secrets, poseidon);
+  }
+
+  /** The devnet operator `plmn`, with its well-known INSECURE keys. */
+  static devnet(plmn: number): Operator {
+    return new Operator(plmn, privateKeyObject(devnetBatchSeed(plmn)), devnetSecrets(plmn));
+  }
+
+  /** Public records of `cdrs` (all of this submitter, one counterparty). */
+  publicRecords(cdrs: readonly Cdr[]): Uint8Array {
+    return this.deriver.publicRecords(cdrs);
+  }
+
+  /** Seals records into a signed frame. */
+  seal(records: Uint8Array, counterparty: number, sequence: bigint, period: { periodStart: bigint; periodEnd: bigint }): BuiltBatch {
+    return sealBatch(records, { submitter: this.plmn, counterparty, sequence, ...period }, this.signingKey, this.poseidon);
+  }
+
+  /** One signed batch of `cdrs` (non-empty, one counterparty), with the next `sequence`. */
+  batch(cdrs: readonly Cdr[], sequence: bigint): BuiltBatch {
+    const first = cdrs[0];
+    if (!first) throw new RangeError('a batch needs at least one CDR');
+    for (const c of cdrs) {
+      if (c.submitter !== this.plmn) throw new RangeError(`CDR ${c.recordId} was submitted by ${c.submitter}, not ${this.plmn}`);
+      if (c.counterparty !== first.counterparty) throw new RangeError('a batch covers one counterparty');
+    }
+    return this.seal(this.publicRecords(cdrs), first.counterparty, sequence, periodOf(cdrs.map((c) => c.startTime)));
+  }
+
+  /**
+   * Cuts a CDR stream into batches of at most `batchSize`, one counterparty each (a change of
+   * counterparty closes the batch), numbered from `firstSequence`.
+   */
+  *batches(cdrs: Iterable<Cdr>, batchSize: number, firstSequence: bigint): Generator<BuiltBatch> {
+    let sequence = firstSequence;
+    let pending: Cdr[] = [];
+    for (const c of cdrs) {
+      if (pending.length > 0 && (pending.length >= batchSize || c.counterparty !== pending[0]!.counterparty)) {
+        yield this.batch(pending, sequence++);
+        pending = [];
+      }
+      pending.push(c);
+    }
+    if (pending.length > 0) yield this.batch(pending, sequence);
+  }
+}

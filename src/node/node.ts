@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiServer } from '../api/server.js';
+import type { AdmissionLimits } from '../chain/admission.js';
+import { Chain } from '../chain/chain.js';
+import { devnetGenesis, type Genesis } from '../chain/genesis.js';
+import type { ProducerConfig } from '../chain/producer.js';
+import { createLogger, type Logger } from '../log.js';
+import { NodeMetrics } from '../metrics/node-metrics.js';
+
+export interface NodeConfig {
+  readonly dataDir: string;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly genesis?: Genesis;
+  readonly workers?: number;
+  readonly limits?: Partial<AdmissionLimits>;
+  readonly producer?: Partial<ProducerConfig>;
+  readonly log?: Logger;
+  /** Process-wide metrics (CPU, heap, RSS); off when several nodes share a process. */
+  readonly defaultMetrics?: boolean;
+}
+
+export const DEFAULT_PORT = 7400;
+
+/**
+ * The composition root: a Chain (storage, admission, workers, block production) behind the API.
+ * This folder exists so that neither chain/ nor api/ has to know how the other is built.
+ */
+export class CdrNode {
+  private constructor(
+    readonly chain: Chain,
+    readonly api: ApiServer,
+    readonly metrics: NodeMetrics,
+    readonly log: Logger,
+  ) {}
+
+  static async start(config: NodeConfig): Promise<CdrNode> {
+    const log = config.log ?? createLogger('cdrchain-node');
+    const metrics = new NodeMetrics({ defaultMetrics: config.defaultMetrics ?? true });
+    const chain = await Chain.open({
+      dataDir: config.dataDir,
+      genesis: config.genesis ?? devnetGenesis(),
+      metrics, log,
+      ...(config.workers !== undefined ? { workers: config.workers } : {}),
+      ...(config.limits ? { limits: config.limits } : {}),
+      ...(config.producer ? { producer: config.producer } : {}),
+    });
+    const api = new ApiServer({ host: config.host, port: config.port, chain, metrics, log, version: packageVersion() });
+    try {
+      await api.listen();
+    } catch (err) {
+      await chain.close();
+      throw err;
+    }
+    return new CdrNode(chain, api, metrics, log);
+  }
+
+  get port(): number {
+    return this.api.port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.api.port}`;
+  }
+
+  get ingestUrl(): string {
+    return `ws://127.0.0.1:${this.api.port}/ingest`;
+  }
+
+  /** Stops accepting, lets in-flight batches finish, commits what is pending, closes storage. */
+  async stop(): Promise<void> {
+    this.api.close();
+    await this.chain.close();
+  }
+}
+
+export function packageVersion(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../..', '../../..']) {
+    try {
+      return (JSON.parse(readFileSync(join(here, up, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      // try the next candidate: src/node under vitest, dist/src/node when built
+    }
+  }
+  return 'unknown';
+}
