@@ -96,6 +96,16 @@ export class ApiServer {
       });
     });
 
+    get('/operators/:plmn', (r, req) => {
+      const plmn = optionalUint(req.getParameter(0), 'plmn');
+      const operator = plmn === undefined ? undefined : chain.operators.get(plmn);
+      if (!operator) throw new HttpError(404, 'not_found', `no operator ${req.getParameter(0)}`);
+      sendJson(r, 200, {
+        plmn: operator.plmn, name: operator.name, batchKey: toHex(operator.batchKey),
+        lastSequence: (chain.lastAcceptedSequence(operator.plmn) ?? 0n).toString(),
+      });
+    });
+
     get('/blocks', (r, req) => {
       const from = optionalUint(req.getQuery('from'), 'from');
       const limit = Math.min(optionalUint(req.getQuery('limit'), 'limit') ?? 20, MAX_BLOCKS_PAGE);

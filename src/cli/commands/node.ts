@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { readGenesisFile } from '../../chain/genesis.js';
+import { createLogger } from '../../log.js';
+import { CdrNode, DEFAULT_PORT } from '../../node/node.js';
+import { CliError, EXIT, parseIntOption } from '../errors.js';
+
+export function registerNode(program: Command): void {
+  program
+    .command('node')
+    .description('run a node: the embedded devnet consortium unless --genesis is given')
+    .option('--data <dir>', 'data directory (LMDB)', './data')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'HTTP/WebSocket port (0 = any free port)', parseIntOption('port', 0, 65535), DEFAULT_PORT)
+    .option('--genesis <file>', 'genesis JSON (default: the embedded devnet)')
+    .option('--workers <n>', 'verification worker threads (default: one per core)', parseIntOption('workers', 1, 64))
+    .option('--block-interval <ms>', 'cut a block this often when transactions wait', parseIntOption('block-interval', 1, 60_000))
+    .option('--max-batch-records <n>', 'largest batch accepted', parseIntOption('max-batch-records', 1, 65_536))
+    .option('--log-level <level>', 'trace | debug | info | warn | error', 'info')
+    .action(async (o: { data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number; maxBatchRecords?: number; logLevel: string }) => {
+      const log = createLogger('cdrchain-node', o.logLevel);
+      let node: CdrNode;
+      try {
+        node = await CdrNode.start({
+          dataDir: o.data,
+          host: o.host,
+          port: o.port,
+          log,
+          ...(o.genesis ? { genesis: readGenesisFile(o.genesis) } : {}),
+          ...(o.workers ? { workers: o.workers } : {}),
+          ...(o.blockInterval ? { producer: { blockIntervalMs: o.blockInterval } } : {}),
+          ...(o.maxBatchRecords ? { limits: { maxBatchRecords: o.maxBatchRecords } } : {}),
+        });
+      } catch (err) {
+        throw new CliError(`node did not start: ${err instanceof Error ? err.message : String(err)}`, EXIT.startup);
+      }
+      const base = `${o.host}:${node.port}`;
+      const head = node.chain.queries.chainHead();
+      log.info({ port: node.port, dataDir: o.data, chainId: node.chain.genesis.chainId, height: head.height }, 'node ready');
+      process.stderr.write(
+        [
+          '',
+          `cdrchain node ready — chain ${node.chain.genesis.chainId}, height ${head.height}, data in ${o.data}`,
+          `  ingest   ws://${base}/ingest    (binary batch frames)`,
+          `  events   ws://${base}/events`,
+          `  http     http://${base}/status  /blocks  /batch/:id  /txns/:hash  /operators/:plmn  POST /cdr`,
+          `  metrics  http://${base}/metrics`,
+          `  operators: ${node.chain.operators.list().map((op) => `${op.plmn} ${op.name}`).join(', ')}`,
+          `  try: npm run cdrchain -- generate --count 10000 --out /tmp/cdrs.csv && npm run cdrchain -- submit /tmp/cdrs.csv --url ws://${base}`,
+          '',
+        ].join('\n'),
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      log.info('stopping: committing pending batches');
+      await node.stop();
+      log.info('stopped');
+    });
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../node/node.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerGenesis } from './commands/genesis.js';
+import { registerKeys } from './commands/keys.js';
+import { registerNode } from './commands/node.js';
+import { registerStatus } from './commands/status.js';
+import { registerSubmit } from './commands/submit.js';
+import { CliError, EXIT } from './errors.js';
+
+const program = new Command()
+  .name('cdrchain')
+  .description('cdrchain: a permissioned ledger on which telecom operators reconcile CDRs and settle')
+  .version(packageVersion())
+  .exitOverride();
+
+registerNode(program);
+registerKeys(program);
+registerGenesis(program);
+registerGenerate(program);
+registerSubmit(program);
+registerStatus(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else if (err instanceof CliError) {
+    process.stderr.write(`cdrchain: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`cdrchain: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
