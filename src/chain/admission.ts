@@ -21,6 +21,8 @@ export interface AdmissionLimits {
   readonly maxFutureSeconds: number;
   /** Batches between receipt and verdict; beyond it the node answers Busy. */
   readonly maxInflight: number;
+  /** Bytes of those batches: bounds memory whatever the batch size. */
+  readonly maxInflightBytes: number;
 }
 
 export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = {
@@ -28,6 +30,7 @@ export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = {
   maxPeriodSeconds: 31 * 86_400,
   maxFutureSeconds: 86_400,
   maxInflight: 256,
+  maxInflightBytes: 128 * 1024 * 1024,
 };
 
 export interface AcceptedBatch {
@@ -52,6 +55,7 @@ export class Admission {
   private readonly lanes = new Map<number, Promise<unknown>>();
   private nextOrder = 0;
   private inflight = 0;
+  private inflightBytes = 0;
 
   constructor(
     private readonly deps: {
@@ -115,11 +119,14 @@ export class Admission {
       throw new BatchRejectedError(RejectCode.UnknownOperator, `counterparty ${header.counterparty} is not a consortium operator`, header.sequence);
     }
     this.checkSequence(header);
-    if (this.inflight >= this.deps.limits.maxInflight) {
-      throw new BatchRejectedError(RejectCode.Busy, `node has ${this.inflight} batches in flight; retry`, header.sequence);
+    const { maxInflight, maxInflightBytes } = this.deps.limits;
+    if (this.inflight >= maxInflight || this.inflightBytes + frame.length > maxInflightBytes) {
+      throw new BatchRejectedError(RejectCode.Busy, `node has ${this.inflight} batches (${this.inflightBytes} bytes) in flight; retry`, header.sequence);
     }
 
+    const bytes = frame.length;
     this.inflight++;
+    this.inflightBytes += bytes;
     this.deps.metrics.inflightBatches.set(this.inflight);
     try {
       const verified = this.deps.verifier.verify(frame, operator.batchKey);
@@ -142,6 +149,7 @@ export class Admission {
       return { id: accepted.entry.id, header };
     } finally {
       this.inflight--;
+      this.inflightBytes -= bytes;
       this.deps.metrics.inflightBatches.set(this.inflight);
     }
   }
