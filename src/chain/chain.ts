@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { openStores, type Stores } from '../storage/index.js';
-import { NullifierSet } from '../wasm/nullifier-set.js';
+import type { NullifierSet } from '../wasm/nullifier-set.js';
 import { BatchVerifierPool } from '../workers/batch-verifier.js';
 import { Admission, DEFAULT_ADMISSION_LIMITS, type AcceptedBatch, type AdmissionLimits } from './admission.js';
 import { bootstrapChain } from './bootstrap.js';
@@ -45,8 +45,8 @@ export class Chain {
   static async open(opts: ChainOptions): Promise<Chain> {
     const { metrics, log, genesis } = opts;
     const stores = openStores(opts.dataDir);
-    const nullifiers = NullifierSet.create();
-    const restored = await bootstrapChain(stores, genesis, nullifiers, log);
+    const restored = await bootstrapChain(stores, genesis, log);
+    const { nullifiers } = restored;
     const mempool = new Mempool();
     for (const entry of restored.pending) mempool.push(entry);
     const operators = OperatorRegistry.fromGenesis(genesis);

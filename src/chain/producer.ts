@@ -123,13 +123,14 @@ export class BlockProducer {
       if (s === undefined || e.sequence > s) lastSeq.set(e.submitter, e.sequence);
     }
 
+    const head: ChainHead = { height, hash, cdrCount: this.head.cdrCount + cdrCount };
     await stores.env.transaction(() => {
-      stores.chain.writeBlock(height, hash, bytes, txIds);
+      stores.chain.writeBlock(head, bytes, txIds);
       for (const [submitter, seq] of [...lastSeq].sort((a, b) => a[0] - b[0])) stores.state.writeSequence(submitter, seq);
       for (const e of entries) stores.pending.remove(e.order);
     });
 
-    this.head = { height, hash };
+    this.head = head;
     this.lastTimestampMs = timestampMs;
     const commitMs = performance.now() - started;
     metrics.blocks.inc();

@@ -4,6 +4,8 @@ import type { StorageEnv } from './env.js';
 export interface ChainHead {
   readonly height: number;
   readonly hash: Uint8Array;
+  /** CDRs committed up to and including this block: sizes the nullifier set on start. */
+  readonly cdrCount: number;
 }
 
 export interface TxLocation {
@@ -20,7 +22,7 @@ export class ChainStore {
   private readonly blockIndex: Database<Buffer, Uint8Array>;
   private readonly txs: Database<Buffer, Uint8Array>;
   private readonly txLocations: Database<Buffer, Uint8Array>;
-  private readonly meta: Database<{ height: number; hash: Uint8Array }, string>;
+  private readonly meta: Database<{ height: number; hash: Uint8Array; cdrCount: number }, string>;
 
   constructor(private readonly env: StorageEnv) {
     this.blocks = env.uint32Db('blocks');
@@ -32,7 +34,7 @@ export class ChainStore {
 
   head(): ChainHead | undefined {
     const h = this.meta.get('head');
-    return h ? { height: h.height, hash: new Uint8Array(h.hash) } : undefined;
+    return h ? { height: h.height, hash: new Uint8Array(h.hash), cdrCount: h.cdrCount } : undefined;
   }
 
   block(height: number): Uint8Array | undefined {
@@ -73,7 +75,8 @@ export class ChainStore {
     void this.txs.put(hash, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
   }
 
-  writeBlock(height: number, hash: Uint8Array, bytes: Uint8Array, txHashes: readonly Uint8Array[]): void {
+  writeBlock(head: ChainHead, bytes: Uint8Array, txHashes: readonly Uint8Array[]): void {
+    const { height, hash } = head;
     void this.blocks.put(height, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
     const h = Buffer.alloc(4);
     h.writeUInt32BE(height);
@@ -84,7 +87,7 @@ export class ChainStore {
       loc.writeUInt32BE(index, 4);
       void this.txLocations.put(txHash, loc);
     });
-    void this.meta.put('head', { height, hash: Buffer.from(hash) });
+    void this.meta.put('head', { height, hash: Buffer.from(hash), cdrCount: head.cdrCount });
   }
 
   get environment(): StorageEnv {
