@@ -21,6 +21,11 @@ const MAX_MALFORMED_STREAK = 8;
 
 interface IngestSocket {
   open: boolean;
+  /** Frames received so far: replies come back out of order, the streak is judged in arrival order. */
+  arrivals: number;
+  /** Arrival number of the latest structurally valid frame (known synchronously on receipt). */
+  lastWellFormed: number;
+  /** Malformed frames received after it. */
   malformedStreak: number;
   /** Accepted batches of this connection waiting for their block, by id (hex). */
   awaitingCommit: Map<string, bigint>;
@@ -56,7 +61,7 @@ export function mountIngest(app: TemplatedApp, deps: { chain: Chain; metrics: No
     closeOnBackpressureLimit: 1,
     upgrade: (res, req, context) => {
       res.upgrade<IngestSocket>(
-        { open: true, malformedStreak: 0, awaitingCommit: new Map() },
+        { open: true, arrivals: 0, lastWellFormed: 0, malformedStreak: 0, awaitingCommit: new Map() },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -75,9 +80,12 @@ export function mountIngest(app: TemplatedApp, deps: { chain: Chain; metrics: No
       // uWS reuses `message` after this callback: copy it into a buffer the worker can own.
       const frame = new Uint8Array(message.slice(0));
       const data = ws.getUserData();
-      chain.submit(frame).then(
+      const arrival = ++data.arrivals;
+      chain.submit(frame, () => {
+        data.lastWellFormed = arrival;
+        data.malformedStreak = 0;
+      }).then(
         ({ id, header }) => {
-          data.malformedStreak = 0;
           if (!data.open) return;
           const key = toHex(id);
           data.awaitingCommit.set(key, header.sequence);
@@ -86,11 +94,10 @@ export function mountIngest(app: TemplatedApp, deps: { chain: Chain; metrics: No
         },
         (err: unknown) => {
           const rejected = err instanceof BatchRejectedError ? err : new BatchRejectedError(RejectCode.Internal, 'internal error');
+          if (rejected.code === RejectCode.Malformed && arrival > data.lastWellFormed) data.malformedStreak++;
           if (!data.open) return;
           ws.send(encodeIngestReply({ kind: ReplyKind.Nack, sequence: rejected.sequence, code: rejected.code, message: rejected.detail }), true);
-          if (rejected.code === RejectCode.Malformed && ++data.malformedStreak >= MAX_MALFORMED_STREAK) {
-            ws.end(INGEST_CLOSE.policyViolation, 'too many malformed frames');
-          }
+          if (data.malformedStreak >= MAX_MALFORMED_STREAK) ws.end(INGEST_CLOSE.policyViolation, 'too many malformed frames in a row');
         },
       );
     },

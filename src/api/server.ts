@@ -145,7 +145,7 @@ export class ApiServer {
       const r = responder(res);
       const contentType = req.getHeader('content-type');
       const length = req.getHeader('content-length');
-      if (!contentType.startsWith('application/json')) {
+      if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
         sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /cdr takes application/json'));
         return;
       }
@@ -176,7 +176,7 @@ export class ApiServer {
 
 function optionalUint(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
-  if (!/^[0-9]{1,10}$/.test(v)) throw new HttpError(400, 'bad_parameter', `${name} must be a non-negative integer`);
+  if (!/^[0-9]{1,10}$/.test(v) || Number(v) > 0xffff_ffff) throw new HttpError(400, 'bad_parameter', `${name} must be an integer in 0..4294967295`);
   return Number(v);
 }
 

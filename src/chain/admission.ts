@@ -90,13 +90,14 @@ export class Admission {
   /**
    * Admits one frame. `frame` must own its ArrayBuffer (it is transferred to a worker).
    * Resolves once the batch is durable; rejects with BatchRejectedError and records nothing otherwise.
+   * `onWellFormed` runs before submit() returns if the frame is a structurally valid batch.
    */
-  async submit(frame: Uint8Array): Promise<AcceptedBatch> {
+  async submit(frame: Uint8Array, onWellFormed?: () => void): Promise<AcceptedBatch> {
     const receivedAt = performance.now();
     const { metrics } = this.deps;
     metrics.ingestBytes.inc(frame.length);
     try {
-      const accepted = await this.admit(frame, receivedAt);
+      const accepted = await this.admit(frame, receivedAt, onWellFormed);
       metrics.ingestBatches.inc({ outcome: 'accepted' });
       metrics.ingestCdrs.inc(accepted.header.recordCount);
       metrics.admissionSeconds.observe((performance.now() - receivedAt) / 1000);
@@ -109,8 +110,9 @@ export class Admission {
     }
   }
 
-  private async admit(frame: Uint8Array, receivedAt: number): Promise<AcceptedBatch> {
+  private async admit(frame: Uint8Array, receivedAt: number, onWellFormed?: () => void): Promise<AcceptedBatch> {
     const batch = this.decode(frame);
+    onWellFormed?.(); // synchronously, inside submit(): callers judge frames in arrival order
     const { header } = batch;
     this.checkLimits(header);
     const operator = this.deps.operators.get(header.submitter);
@@ -146,7 +148,8 @@ export class Admission {
       });
       const accepted = await turn;
       await this.persist(accepted);
-      return { id: accepted.entry.id, header };
+      // `header` viewed the frame the worker took; the accepted batch views the frame it handed back.
+      return { id: accepted.entry.id, header: accepted.batch.header };
     } finally {
       this.inflight--;
       this.inflightBytes -= bytes;
@@ -159,7 +162,7 @@ export class Admission {
       return decodeBatch(frame);
     } catch (err) {
       if (err instanceof MalformedFrameError) throw new BatchRejectedError(RejectCode.Malformed, err.reason);
-      if (err instanceof UnsupportedVersionError) throw new BatchRejectedError(RejectCode.UnsupportedVersion, err.message);
+      if (err instanceof UnsupportedVersionError) throw new BatchRejectedError(RejectCode.UnsupportedVersion, err.message, err.sequence);
       throw err;
     }
   }

@@ -79,8 +79,8 @@ export class Chain {
   }
 
   /** Admits a batch frame (see Admission.submit); `frame` must own its ArrayBuffer. */
-  submit(frame: Uint8Array): Promise<AcceptedBatch> {
-    return this.admission.submit(frame);
+  submit(frame: Uint8Array, onWellFormed?: () => void): Promise<AcceptedBatch> {
+    return this.admission.submit(frame, onWellFormed);
   }
 
   lastAcceptedSequence(submitter: number): bigint | undefined {

@@ -55,38 +55,33 @@ export function batchToJson(b: DecodedBatch): BatchJson {
 
 /** Validates untrusted JSON and encodes it as a batch frame. Throws MalformedFrameError. */
 export function batchFrameFromJson(value: unknown): Uint8Array {
-  try {
-    const j = object(value, 'batch');
-    const h = object(j['header'], 'header');
-    const recordsJson = j['records'];
-    if (!Array.isArray(recordsJson)) throw new MalformedFrameError('records must be an array');
-    if (recordsJson.length > MAX_BATCH_RECORDS) throw new MalformedFrameError(`more than ${MAX_BATCH_RECORDS} records`);
-    const header: BatchHeaderFields = {
-      version: uint(h['version'], 'header.version', 0xffff),
-      submitter: uint(h['submitter'], 'header.submitter', 0xffffffff),
-      counterparty: uint(h['counterparty'], 'header.counterparty', 0xffffffff),
-      periodStart: u64(h['periodStart'], 'header.periodStart'),
-      periodEnd: u64(h['periodEnd'], 'header.periodEnd'),
-      sequence: u64(h['sequence'], 'header.sequence'),
-      recordCount: uint(h['recordCount'], 'header.recordCount', MAX_BATCH_RECORDS),
-      merkleRoot: hex32(h['merkleRoot'], 'header.merkleRoot'),
-      recordsDigest: hex32(h['recordsDigest'], 'header.recordsDigest'),
-    };
-    const records = new Uint8Array(recordsJson.length * PUBLIC_RECORD_BYTES);
-    recordsJson.forEach((rv: unknown, i: number) => {
-      const r = object(rv, `records[${i}]`);
-      const at = i * PUBLIC_RECORD_BYTES;
-      records.set(hex32(r['eventKeyHash'], `records[${i}].eventKeyHash`), at);
-      records.set(hex32(r['commitment'], `records[${i}].commitment`), at + 32);
-      records.set(hex32(r['nullifier'], `records[${i}].nullifier`), at + 64);
-      records.set(hex32(r['payloadHash'], `records[${i}].payloadHash`), at + 96);
-    });
-    if (typeof j['signature'] !== 'string' || j['signature'].length > 256) throw new MalformedFrameError('signature must be a hex string');
-    return encodeBatch(header, records, fromHex(j['signature']));
-  } catch (err) {
-    if (err instanceof HexError) throw new MalformedFrameError(err.message);
-    throw err;
-  }
+  const j = object(value, 'batch');
+  const h = object(j['header'], 'header');
+  const recordsJson = j['records'];
+  if (!Array.isArray(recordsJson)) throw new MalformedFrameError('records must be an array');
+  if (recordsJson.length > MAX_BATCH_RECORDS) throw new MalformedFrameError(`more than ${MAX_BATCH_RECORDS} records`);
+  const header: BatchHeaderFields = {
+    version: uint(h['version'], 'header.version', 0xffff),
+    submitter: uint(h['submitter'], 'header.submitter', 0xffffffff),
+    counterparty: uint(h['counterparty'], 'header.counterparty', 0xffffffff),
+    periodStart: u64(h['periodStart'], 'header.periodStart'),
+    periodEnd: u64(h['periodEnd'], 'header.periodEnd'),
+    sequence: u64(h['sequence'], 'header.sequence'),
+    recordCount: uint(h['recordCount'], 'header.recordCount', MAX_BATCH_RECORDS),
+    merkleRoot: hex32(h['merkleRoot'], 'header.merkleRoot'),
+    recordsDigest: hex32(h['recordsDigest'], 'header.recordsDigest'),
+  };
+  const records = new Uint8Array(recordsJson.length * PUBLIC_RECORD_BYTES);
+  recordsJson.forEach((rv: unknown, i: number) => {
+    const r = object(rv, `records[${i}]`);
+    const at = i * PUBLIC_RECORD_BYTES;
+    records.set(hex32(r['eventKeyHash'], `records[${i}].eventKeyHash`), at);
+    records.set(hex32(r['commitment'], `records[${i}].commitment`), at + 32);
+    records.set(hex32(r['nullifier'], `records[${i}].nullifier`), at + 64);
+    records.set(hex32(r['payloadHash'], `records[${i}].payloadHash`), at + 96);
+  });
+  if (typeof j['signature'] !== 'string' || j['signature'].length > 256) throw new MalformedFrameError('signature must be a hex string');
+  return encodeBatch(header, records, hex(j['signature'], 'signature'));
 }
 
 function object(v: unknown, what: string): Record<string, unknown> {
@@ -109,5 +104,14 @@ function u64(v: unknown, what: string): bigint {
 
 function hex32(v: unknown, what: string): Uint8Array {
   if (typeof v !== 'string') throw new MalformedFrameError(`${what} must be 32 bytes of hex`);
-  return fromHex(v, 32);
+  return hex(v, what, 32);
+}
+
+function hex(v: string, what: string, length?: number): Uint8Array {
+  try {
+    return fromHex(v, length);
+  } catch (err) {
+    if (err instanceof HexError) throw new MalformedFrameError(`${what}: ${err.message}`);
+    throw err;
+  }
 }

@@ -117,7 +117,7 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
   const batch = Batch.getRootAsBatch(bb);
   const h = batch.header()!;
   const version = h.version();
-  if (version !== BATCH_VERSION) throw new UnsupportedVersionError('batch', version);
+  if (version !== BATCH_VERSION) throw new UnsupportedVersionError('batch', version, h.sequence());
 
   const header: BatchHeaderFields = {
     version,

@@ -9,7 +9,12 @@ export class MalformedFrameError extends Error {
 /** A well-formed frame of a schema version this node does not understand. */
 export class UnsupportedVersionError extends Error {
   override readonly name = 'UnsupportedVersionError';
-  constructor(readonly what: string, readonly version: number) {
+  constructor(
+    readonly what: string,
+    readonly version: number,
+    /** The batch's sequence number, readable because the structure was verified. */
+    readonly sequence = 0n,
+  ) {
     super(`unsupported ${what} version ${version}`);
   }
 }

@@ -22,6 +22,8 @@ export interface TableSpec {
 }
 
 const MAX_DEPTH = 16;
+/** The flatbuffers runtime reads vtable entries as int16: larger values would be read as negative. */
+const MAX_VTABLE_VALUE = 0x7fff;
 
 export function verifyRoot(bytes: Uint8Array, root: TableSpec, fileIdentifier?: string): void {
   const v = new Verifier(bytes);
@@ -60,9 +62,9 @@ class Verifier {
     this.need(vtable, 4, `${spec.name} vtable`);
     const vtableSize = this.view.getUint16(vtable, true);
     const tableSize = this.view.getUint16(vtable + 2, true);
-    if (vtableSize < 4 || vtableSize % 2 !== 0) throw new MalformedFrameError(`${spec.name} vtable size ${vtableSize}`);
+    if (vtableSize < 4 || vtableSize % 2 !== 0 || vtableSize > MAX_VTABLE_VALUE) throw new MalformedFrameError(`${spec.name} vtable size ${vtableSize}`);
     this.need(vtable, vtableSize, `${spec.name} vtable`);
-    if (tableSize < 4) throw new MalformedFrameError(`${spec.name} table size ${tableSize}`);
+    if (tableSize < 4 || tableSize > MAX_VTABLE_VALUE) throw new MalformedFrameError(`${spec.name} table size ${tableSize}`);
     this.need(pos, tableSize, `${spec.name} table`);
 
     const fieldOffset = (index: number): number => {
@@ -75,6 +77,7 @@ class Verifier {
     for (const field of spec.fields) {
       const off = fieldOffset(field.index);
       if (off === 0) continue;
+      if (off > MAX_VTABLE_VALUE) throw new MalformedFrameError(`${spec.name}.field${field.index} offset ${off}`);
       const at = pos + off;
       const what = `${spec.name}.field${field.index}`;
       switch (field.kind) {
