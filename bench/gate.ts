@@ -1,0 +1,97 @@
+// CI performance gate (npm run bench:gate). Generous on purpose, so noise cannot flip it:
+//   1. WASM Poseidon(2) ≥ 4× poseidon-lite, measured in the same run;
+//   2. the pipeline commits ≥ 4,000 CDR/s on a short flat-out replay (180,000 CDRs) into a fresh
+//      node with every check on.
+// Exits 1 with a message naming each failed check. Writes bench/results/gate.json.
+// Finishes in a few minutes (the first run also generates and caches the 240,000-CDR data set).
+import { runPoseidonBench } from './poseidon.bench.js';
+import { currentCommand, machineLine, resultEnvelope, writeResult } from './machine.js';
+import { killAllChildren } from './pipeline/processes.js';
+import { logPhase, prepareDataset, QUICK_SIZES, runPhase, TARGETS } from './pipeline/run.js';
+
+const POSEIDON_MIN_SPEEDUP = 4;
+const GATE_CDRS = 180_000;
+const WATCHDOG_MS = 10 * 60 * 1000;
+
+interface Check {
+  readonly name: string;
+  readonly measured: string;
+  readonly needs: string;
+  readonly passed: boolean;
+}
+
+const log = (l: string): void => void process.stderr.write(`[gate] ${l}\n`);
+
+async function main(): Promise<boolean> {
+  const command = currentCommand();
+  log(`machine: ${machineLine()}`);
+  const checks: Check[] = [];
+  const details: Record<string, unknown> = {};
+
+  try {
+    const p = await runPoseidonBench({ maxTime: 1, resultsPath: null, command, log: (l) => log(`poseidon: ${l}`) });
+    details['poseidon'] = p;
+    checks.push({
+      name: 'WASM Poseidon(2) vs poseidon-lite, same run',
+      measured: `×${p.speedupVsPoseidonLite} (${p.poseidon2Us.wasm} µs vs ${p.poseidon2Us.poseidonLite} µs)`,
+      needs: `≥ ×${POSEIDON_MIN_SPEEDUP}`,
+      passed: p.speedupVsPoseidonLite >= POSEIDON_MIN_SPEEDUP,
+    });
+  } catch (err) {
+    checks.push({ name: 'WASM Poseidon(2) vs poseidon-lite, same run', measured: `error: ${err instanceof Error ? err.message : String(err)}`, needs: `≥ ×${POSEIDON_MIN_SPEEDUP}`, passed: false });
+  }
+
+  try {
+    const dataset = await prepareDataset('dataset', { cdrs: QUICK_SIZES.throughputCdrs, batchSize: QUICK_SIZES.throughputBatch }, false, log);
+    const phase = await runPhase({
+      name: 'gate', dataset, mode: 'flat', window: QUICK_SIZES.window, maxSendSeconds: 120, maxCdrs: GATE_CDRS,
+      warmupSec: 2, workers: 2, log,
+    });
+    logPhase(phase, log);
+    details['pipeline'] = phase;
+    const rejected = (phase.outcomes['Nacked'] ?? 0) + (phase.outcomes['ConnectionFailed'] ?? 0) + (phase.outcomes['NotCommitted'] ?? 0) + (phase.outcomes['NoReply'] ?? 0);
+    checks.push({
+      name: `pipeline committed CDR/s, ${GATE_CDRS.toLocaleString('en-US')}-CDR flat-out replay`,
+      measured: `${phase.rates.committedCdrPerSec.toLocaleString('en-US')} CDR/s (overall ${phase.rates.overallCommittedCdrPerSec.toLocaleString('en-US')})`,
+      needs: `≥ ${TARGETS.gateCommittedCdrPerSec.toLocaleString('en-US')}`,
+      passed: phase.rates.committedCdrPerSec >= TARGETS.gateCommittedCdrPerSec,
+    });
+    checks.push({
+      name: 'pipeline: every batch committed',
+      measured: `${rejected} of ${Object.values(phase.outcomes).reduce((a, b) => a + b, 0)} batches not committed${rejected > 0 ? ` ${JSON.stringify(phase.nacks)} ${phase.errors.slice(0, 3).join('; ')}` : ''}`,
+      needs: '0',
+      passed: rejected === 0,
+    });
+  } catch (err) {
+    checks.push({ name: 'pipeline short replay', measured: `error: ${err instanceof Error ? err.message : String(err)}`, needs: `≥ ${TARGETS.gateCommittedCdrPerSec} CDR/s`, passed: false });
+  } finally {
+    killAllChildren();
+  }
+
+  const passed = checks.every((c) => c.passed);
+  writeResult('gate', { name: 'gate', ...resultEnvelope(command), passed, checks, details });
+  for (const c of checks) log(`${c.passed ? 'PASS' : 'FAIL'}  ${c.name}: ${c.measured} (needs ${c.needs})`);
+  if (!passed) {
+    log(`performance gate FAILED: ${checks.filter((c) => !c.passed).map((c) => c.name).join('; ')}`);
+  } else log('performance gate passed');
+  return passed;
+}
+
+const watchdog = setTimeout(() => {
+  log(`performance gate FAILED: did not finish within ${WATCHDOG_MS / 60_000} minutes`);
+  killAllChildren();
+  process.exit(1);
+}, WATCHDOG_MS);
+watchdog.unref();
+
+main().then(
+  (passed) => {
+    clearTimeout(watchdog);
+    process.exitCode = passed ? 0 : 1;
+  },
+  (err: unknown) => {
+    log(`performance gate FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    killAllChildren();
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,125 @@
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeBatch } from '../../src/codec/batch.js';
+import { toHex } from '../../src/codec/bytes.js';
+import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../../src/codec/limits.js';
+import {
+  DatasetError, datasetKey, ensureDataset, INDEX_FILE, loadIndex, parseFrames, readSubmitterFrames, resolveParams, serializeFrames,
+} from './dataset.js';
+
+const roots: string[] = [];
+function tempRoot(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cdrchain-dataset-test-'));
+  roots.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+describe('frames file format', () => {
+  it('round-trips frames of any length, as views', () => {
+    const frames = [Uint8Array.of(1), new Uint8Array(70_000).fill(7), Uint8Array.of(2, 3, 4)];
+    const bytes = serializeFrames(frames);
+    expect(bytes.length).toBe(frames.reduce((n, f) => n + 4 + f.length, 0));
+    const back = parseFrames(bytes);
+    expect(back.map((f) => [...f.subarray(0, 4)])).toEqual(frames.map((f) => [...f.subarray(0, 4)]));
+    expect(back.map((f) => f.length)).toEqual([1, 70_000, 3]);
+    expect(back[1]!.buffer).toBe(bytes.buffer);
+    // little-endian length prefix
+    expect([...bytes.subarray(0, 4)]).toEqual([1, 0, 0, 0]);
+  });
+
+  it('rejects torn files', () => {
+    const bytes = serializeFrames([Uint8Array.of(1, 2, 3), Uint8Array.of(4, 5)]);
+    expect(() => parseFrames(bytes.subarray(0, bytes.length - 1))).toThrow(DatasetError);
+    expect(() => parseFrames(bytes.subarray(0, 9))).toThrow(DatasetError);
+    expect(() => parseFrames(Uint8Array.of(0, 0, 0, 0))).toThrow(DatasetError);
+    expect(parseFrames(new Uint8Array(0))).toEqual([]);
+  });
+});
+
+describe('params and keys', () => {
+  it('rounds up to whole batches per submitter and keys on every parameter', () => {
+    const p = resolveParams({ cdrs: 1001, batchSize: 100, submitters: [20801, 23415] });
+    expect(p.batchesPerSubmitter).toBe(6);
+    expect(p.cdrs).toBe(1200);
+    const k = datasetKey(p);
+    expect(datasetKey(resolveParams({ cdrs: 1001, batchSize: 100, submitters: [20801, 23415] }))).toBe(k);
+    expect(datasetKey(resolveParams({ cdrs: 1001, batchSize: 100, submitters: [20801, 23415], seed: 'other' }))).not.toBe(k);
+    expect(datasetKey(resolveParams({ cdrs: 1001, batchSize: 50, submitters: [20801, 23415] }))).not.toBe(k);
+  });
+
+  it('refuses bad parameters', () => {
+    expect(() => resolveParams({ cdrs: 10, batchSize: 0 })).toThrow(DatasetError);
+    expect(() => resolveParams({ cdrs: 0, batchSize: 10 })).toThrow(DatasetError);
+    expect(() => resolveParams({ cdrs: 10, batchSize: 10, submitters: [99999] })).toThrow(DatasetError);
+    expect(() => resolveParams({ cdrs: 10, batchSize: 10, submitters: [20801, 20801] })).toThrow(DatasetError);
+  });
+});
+
+describe('ensureDataset', () => {
+  const params = { cdrs: 300, batchSize: 25, submitters: [20801, 26201, 310260], chunkBatches: 3, subscribers: 50 } as const;
+
+  it('generates signed frames in sequence order, caches them, and regenerates a damaged cache', async () => {
+    const cacheRoot = tempRoot();
+    const progress: number[] = [];
+    const first = await ensureDataset(params, { cacheRoot, threads: 2, onProgress: (done) => progress.push(done) });
+    expect(first.generated).toBe(true);
+    const { index } = first;
+    expect(index.totalCdrs).toBe(300);
+    expect(index.totalBatches).toBe(12);
+    expect(index.submitters.map((s) => s.plmn)).toEqual([20801, 26201, 310260]);
+    expect(progress.at(-1)).toBe(300);
+    expect(JSON.parse(readFileSync(join(first.dir, INDEX_FILE), 'utf8'))).toEqual(index);
+
+    const nullifiers = new Set<string>();
+    const nowSec = Date.now() / 1000;
+    for (const s of index.submitters) {
+      expect(s.batches).toBe(4);
+      const frames = readSubmitterFrames(first.dir, s);
+      frames.forEach((f, i) => {
+        const b = decodeBatch(f);
+        expect(b.header.submitter).toBe(s.plmn);
+        expect(b.header.counterparty).not.toBe(s.plmn);
+        expect(b.header.sequence).toBe(BigInt(i + 1));
+        expect(b.header.recordCount).toBe(25);
+        expect(Number(b.header.periodEnd)).toBeLessThan(nowSec);
+        expect(Number(b.header.periodEnd - b.header.periodStart)).toBeLessThanOrEqual(86_400);
+        for (let r = 0; r < b.header.recordCount; r++) {
+          const at = r * PUBLIC_RECORD_BYTES + RECORD_OFFSET.nullifier;
+          nullifiers.add(toHex(b.records.subarray(at, at + 32)));
+        }
+      });
+      // chunks rotate the counterparty
+      const cps = new Set(frames.map((f) => decodeBatch(f).header.counterparty));
+      expect(cps.size).toBe(2);
+    }
+    expect(nullifiers.size).toBe(300);
+
+    const again = await ensureDataset(params, { cacheRoot });
+    expect(again.generated).toBe(false);
+    expect(again.index).toEqual(index);
+    const bytesBefore = readFileSync(join(first.dir, index.submitters[0]!.file));
+
+    // A torn file invalidates the cache; the regenerated set is bit-identical except for timestamps.
+    truncateSync(join(first.dir, index.submitters[1]!.file), 100);
+    expect(loadIndex(first.dir)).toBeUndefined();
+    const regenerated = await ensureDataset(params, { cacheRoot, now: () => Date.parse(index.createdAt) });
+    expect(regenerated.generated).toBe(true);
+    expect(readFileSync(join(first.dir, index.submitters[0]!.file)).equals(bytesBefore)).toBe(true);
+  });
+
+  it('detects a foreign or unreadable index', async () => {
+    const cacheRoot = tempRoot();
+    const d = await ensureDataset({ ...params, cdrs: 75 }, { cacheRoot });
+    writeFileSync(join(d.dir, INDEX_FILE), '{ not json');
+    expect(loadIndex(d.dir)).toBeUndefined();
+    writeFileSync(join(d.dir, INDEX_FILE), JSON.stringify({ ...d.index, format: 'something-else' }));
+    expect(loadIndex(d.dir)).toBeUndefined();
+    const back = await ensureDataset({ ...params, cdrs: 75 }, { cacheRoot });
+    expect(back.generated).toBe(true);
+  });
+});

@@ -1,0 +1,399 @@
+// Benchmark data sets: signed CDR batch frames generated once, cached on disk, replayed many times.
+//
+// Layout of one data set, bench/.data/<key>/ (gitignored):
+//   index.json        what is in it (DatasetIndex), written last: a directory without it is incomplete
+//   <plmn>.frames     that submitter's batches in sequence order, each as
+//                     [u32 little-endian frame length][frame bytes]
+// The key is a hash of everything that determines the bytes (parameters, format version, the devnet
+// genesis keys), so reruns with the same parameters skip generation. Generation runs on a piscina
+// pool (default 2 threads); each task builds one chunk of frames and transfers them back as one
+// ArrayBuffer, which is appended to the submitter's file in order.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { decodeBatch } from '../../src/codec/batch.js';
+import { RejectCode } from '../../src/codec/ingest-reply.js';
+import { DEVNET_OPERATORS, devnetGenesis, genesisId } from '../../src/chain/genesis.js';
+import { publicKeyObject } from '../../src/crypto/ed25519.js';
+import { PoseidonWasm } from '../../src/wasm/poseidon.js';
+import { checkBatchCryptography } from '../../src/workers/batch-checks.js';
+import { repoRoot } from '../machine.js';
+import type { BuildChunkResult, BuildChunkTask } from './build-batches.worker.js';
+
+export const DATASET_FORMAT = 'cdrchain-bench-frames/1';
+export const INDEX_FILE = 'index.json';
+const LENGTH_PREFIX = 4;
+const DAY = 86_400;
+
+export interface DatasetParams {
+  /** Total CDRs wanted; rounded up to whole batches per submitter. */
+  readonly cdrs: number;
+  readonly batchSize: number;
+  /** Submitting operators (default: every devnet operator); each gets an equal share. */
+  readonly submitters?: readonly number[];
+  readonly seed?: string;
+  /** Batches per worker task (default: about 20,000 CDRs' worth). */
+  readonly chunkBatches?: number;
+  /** Roamers per home network in the synthetic traffic. */
+  readonly subscribers?: number;
+}
+
+export interface ResolvedDatasetParams {
+  readonly cdrs: number;
+  readonly batchSize: number;
+  readonly submitters: readonly number[];
+  readonly seed: string;
+  readonly chunkBatches: number;
+  readonly subscribers: number;
+  readonly batchesPerSubmitter: number;
+}
+
+export interface SubmitterFile {
+  readonly plmn: number;
+  readonly file: string;
+  readonly batches: number;
+  readonly cdrs: number;
+  readonly bytes: number;
+  readonly firstSequence: number;
+  readonly lastSequence: number;
+}
+
+export interface DatasetIndex {
+  readonly format: string;
+  readonly key: string;
+  readonly params: ResolvedDatasetParams;
+  readonly genesisId: string;
+  readonly createdAt: string;
+  /** Traffic covers [startTime, startTime + periodSeconds), unix seconds, in the past at creation. */
+  readonly startTime: number;
+  readonly periodSeconds: number;
+  readonly generationSeconds: number;
+  readonly threads: number;
+  readonly totalBatches: number;
+  readonly totalCdrs: number;
+  readonly totalBytes: number;
+  readonly submitters: readonly SubmitterFile[];
+}
+
+export interface Dataset {
+  readonly dir: string;
+  readonly index: DatasetIndex;
+  /** False when the cache already held it. */
+  readonly generated: boolean;
+}
+
+export interface EnsureDatasetOptions {
+  /** Where data sets live (default bench/.data in the repository). */
+  readonly cacheRoot?: string;
+  /** Generate even if the cache holds it. */
+  readonly regenerate?: boolean;
+  /** Worker threads for generation (default 2). */
+  readonly threads?: number;
+  /** Regenerate cached sets older than this (default 30 days: periods must stay plausible). */
+  readonly maxAgeDays?: number;
+  readonly onProgress?: (doneCdrs: number, totalCdrs: number) => void;
+  readonly log?: (line: string) => void;
+  /** Clock (unix ms) for the traffic's time window; tests pin it. */
+  readonly now?: () => number;
+}
+
+export class DatasetError extends Error {
+  override readonly name = 'DatasetError';
+}
+
+export function defaultCacheRoot(): string {
+  return join(repoRoot(), 'bench', '.data');
+}
+
+export function resolveParams(p: DatasetParams): ResolvedDatasetParams {
+  const submitters = [...(p.submitters ?? DEVNET_OPERATORS.map((o) => o.plmn))];
+  if (submitters.length === 0) throw new DatasetError('a data set needs at least one submitter');
+  for (const s of submitters) {
+    if (!DEVNET_OPERATORS.some((o) => o.plmn === s)) throw new DatasetError(`submitter ${s} is not a devnet operator`);
+  }
+  if (new Set(submitters).size !== submitters.length) throw new DatasetError('submitters repeat');
+  if (!Number.isInteger(p.batchSize) || p.batchSize < 1 || p.batchSize > 16_384) throw new DatasetError(`batch size must be 1..16384, got ${p.batchSize}`);
+  if (!Number.isInteger(p.cdrs) || p.cdrs < 1) throw new DatasetError(`cdrs must be a positive integer, got ${p.cdrs}`);
+  const batchesPerSubmitter = Math.ceil(p.cdrs / (submitters.length * p.batchSize));
+  const chunkBatches = p.chunkBatches ?? Math.max(1, Math.round(20_000 / p.batchSize));
+  if (!Number.isInteger(chunkBatches) || chunkBatches < 1) throw new DatasetError(`chunkBatches must be ≥ 1, got ${chunkBatches}`);
+  return {
+    cdrs: batchesPerSubmitter * submitters.length * p.batchSize,
+    batchSize: p.batchSize,
+    submitters,
+    seed: p.seed ?? 'cdrchain-bench-1',
+    chunkBatches,
+    subscribers: p.subscribers ?? 10_000,
+    batchesPerSubmitter,
+  };
+}
+
+/** Hash of everything that determines the data set's bytes. */
+export function datasetKey(params: ResolvedDatasetParams): string {
+  const material = JSON.stringify({ format: DATASET_FORMAT, genesis: genesisId(devnetGenesis()), params });
+  const h = createHash('sha256').update(material).digest('hex').slice(0, 16);
+  return `${params.cdrs}x${params.batchSize}-${h}`;
+}
+
+/** Returns the cached data set for `params`, generating it first if needed. */
+export async function ensureDataset(params: DatasetParams, opts: EnsureDatasetOptions = {}): Promise<Dataset> {
+  const resolved = resolveParams(params);
+  const key = datasetKey(resolved);
+  const root = opts.cacheRoot ?? defaultCacheRoot();
+  const dir = join(root, key);
+  const log = opts.log ?? (() => undefined);
+  const maxAgeMs = (opts.maxAgeDays ?? 30) * DAY * 1000;
+  const now = opts.now ?? Date.now;
+
+  if (!opts.regenerate) {
+    const cached = loadIndex(dir);
+    if (cached && cached.key === key && now() - Date.parse(cached.createdAt) <= maxAgeMs) {
+      validateSample(dir, cached);
+      log(`data set ${key}: cached (${cached.totalCdrs.toLocaleString('en-US')} CDRs in ${cached.totalBatches} batches)`);
+      return { dir, index: cached, generated: false };
+    }
+  }
+  log(`data set ${key}: generating ${resolved.cdrs.toLocaleString('en-US')} CDRs in batches of ${resolved.batchSize}`);
+  const index = await generate(resolved, key, root, opts);
+  validateSample(dir, index);
+  log(`data set ${key}: generated in ${index.generationSeconds.toFixed(1)} s`);
+  return { dir, index, generated: true };
+}
+
+/** The index of a complete data set in `dir`, or undefined if it is missing, foreign or incomplete. */
+export function loadIndex(dir: string): DatasetIndex | undefined {
+  const path = join(dir, INDEX_FILE);
+  if (!existsSync(path)) return undefined;
+  let index: DatasetIndex;
+  try {
+    index = JSON.parse(readFileSync(path, 'utf8')) as DatasetIndex;
+  } catch {
+    return undefined;
+  }
+  if (index.format !== DATASET_FORMAT || !Array.isArray(index.submitters)) return undefined;
+  for (const s of index.submitters) {
+    const file = join(dir, s.file);
+    if (!existsSync(file) || statSync(file).size !== s.bytes) return undefined;
+  }
+  return index;
+}
+
+/** Splits a frames file into its frames (views into `buf`, nothing copied). Throws on a torn file. */
+export function parseFrames(buf: Uint8Array): Uint8Array[] {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const frames: Uint8Array[] = [];
+  let at = 0;
+  while (at < buf.length) {
+    if (at + LENGTH_PREFIX > buf.length) throw new DatasetError(`torn length prefix at byte ${at}`);
+    const len = view.getUint32(at, true);
+    const start = at + LENGTH_PREFIX;
+    if (len === 0 || start + len > buf.length) throw new DatasetError(`frame at byte ${at} claims ${len} bytes, ${buf.length - start} remain`);
+    frames.push(buf.subarray(start, start + len));
+    at = start + len;
+  }
+  return frames;
+}
+
+/** Encodes frames in the file format (tests, tools). */
+export function serializeFrames(frames: readonly Uint8Array[]): Uint8Array {
+  const total = frames.reduce((n, f) => n + LENGTH_PREFIX + f.length, 0);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const f of frames) {
+    view.setUint32(at, f.length, true);
+    out.set(f, at + LENGTH_PREFIX);
+    at += LENGTH_PREFIX + f.length;
+  }
+  return out;
+}
+
+/** One submitter's frames, read from disk; checks count and file size against the index. */
+export function readSubmitterFrames(dir: string, s: SubmitterFile): Uint8Array[] {
+  const buf = readFileSync(join(dir, s.file));
+  if (buf.length !== s.bytes) throw new DatasetError(`${s.file}: ${buf.length} bytes on disk, index says ${s.bytes}`);
+  const frames = parseFrames(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
+  if (frames.length !== s.batches) throw new DatasetError(`${s.file}: ${frames.length} frames, index says ${s.batches}`);
+  return frames;
+}
+
+/**
+ * Runs the node's own checks (structure, Ed25519 signature, records digest, Merkle root) on the
+ * first and last frame of every submitter, so a stale cache fails here and not as Nacks mid-run.
+ */
+export function validateSample(dir: string, index: DatasetIndex): void {
+  const genesis = devnetGenesis();
+  const poseidon = PoseidonWasm.load();
+  for (const s of index.submitters) {
+    const entry = genesis.operators.find((o) => o.plmn === s.plmn);
+    if (!entry) throw new DatasetError(`${s.plmn} is not in the devnet genesis`);
+    const key = publicKeyObject(entry.batchKey);
+    const frames = readSubmitterFrames(dir, s);
+    const samples: [number, Uint8Array | undefined][] = [
+      [s.firstSequence, frames[0]],
+      [s.lastSequence, frames[frames.length - 1]],
+    ];
+    for (const [sequence, frame] of samples) {
+      if (!frame) throw new DatasetError(`${s.file} holds no frames`);
+      const batch = decodeBatch(frame);
+      if (batch.header.submitter !== s.plmn) throw new DatasetError(`${s.file}: frame of submitter ${batch.header.submitter}`);
+      if (batch.header.sequence !== BigInt(sequence)) throw new DatasetError(`${s.file}: sequence ${batch.header.sequence}, index says ${sequence}`);
+      const verdict = checkBatchCryptography(batch, key, poseidon);
+      if (verdict.code !== RejectCode.None) throw new DatasetError(`${s.file}: sequence ${sequence} fails the node's checks: ${verdict.detail}`);
+    }
+  }
+}
+
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  const dir = here.endsWith('.js') ? dirname(here) : join(repoRoot(), 'dist', 'bench', 'pipeline');
+  const file = join(dir, 'build-batches.worker.js');
+  if (!existsSync(file)) throw new DatasetError(`${file} is missing: run \`npx tsc -p tsconfig.build.json\``);
+  return file;
+}
+
+interface Chunk {
+  readonly submitterIndex: number;
+  readonly chunk: number;
+  readonly task: BuildChunkTask;
+}
+
+async function generate(params: ResolvedDatasetParams, key: string, root: string, opts: EnsureDatasetOptions): Promise<DatasetIndex> {
+  const started = performance.now();
+  const threads = opts.threads ?? 2;
+  const nowSec = Math.floor((opts.now ?? Date.now)() / 1000);
+  // Two whole days back: every batch period ends well before the node's clock and lasts ≤ 1 day.
+  const startTime = Math.floor(nowSec / DAY) * DAY - 2 * DAY;
+  const periodSeconds = DAY;
+
+  mkdirSync(root, { recursive: true });
+  const finalDir = join(root, key);
+  const tmpDir = join(root, `${key}.tmp-${process.pid}-${Date.now()}`);
+  mkdirSync(tmpDir, { recursive: true });
+
+  // Chunk-major order, so every submitter's file grows evenly and the reorder buffers stay small.
+  const chunks: Chunk[] = [];
+  const chunksPerSubmitter = Math.ceil(params.batchesPerSubmitter / params.chunkBatches);
+  for (let c = 0; c < chunksPerSubmitter; c++) {
+    params.submitters.forEach((plmn, si) => {
+      const others = DEVNET_OPERATORS.map((o) => o.plmn).filter((p) => p !== plmn);
+      const counterparty = others[c % others.length]!;
+      const firstBatch = c * params.chunkBatches;
+      chunks.push({
+        submitterIndex: si,
+        chunk: c,
+        task: {
+          submitter: plmn,
+          counterparty,
+          seed: `${params.seed}:${plmn}:${c}`,
+          recordIdPrefix: `${plmn}-b${c}-`,
+          firstSequence: firstBatch + 1,
+          batches: Math.min(params.chunkBatches, params.batchesPerSubmitter - firstBatch),
+          batchSize: params.batchSize,
+          startTime,
+          periodSeconds,
+          subscribers: params.subscribers,
+        },
+      });
+    });
+  }
+
+  const files = params.submitters.map((plmn) => ({ plmn, file: `${plmn}.frames`, fd: openSync(join(tmpDir, `${plmn}.frames`), 'w'), bytes: 0, batches: 0, cdrs: 0, next: 0, pending: new Map<number, BuildChunkResult>() }));
+  const pool = new Piscina<BuildChunkTask, BuildChunkResult>({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  let doneCdrs = 0;
+  try {
+    const inflightLimit = threads * 2;
+    const running = new Set<Promise<void>>();
+    const write = (si: number): void => {
+      const f = files[si]!;
+      for (let r = f.pending.get(f.next); r; r = f.pending.get(f.next)) {
+        f.pending.delete(f.next);
+        const bytes = new Uint8Array(r.buffer);
+        for (let at = 0; at < bytes.length; ) at += writeSync(f.fd, bytes, at, bytes.length - at);
+        f.bytes += bytes.length;
+        f.batches += r.batches;
+        f.cdrs += r.cdrs;
+        f.next++;
+      }
+    };
+    for (const c of chunks) {
+      while (running.size >= inflightLimit) await Promise.race(running);
+      const p: Promise<void> = pool.run(c.task).then((r) => {
+        running.delete(p);
+        files[c.submitterIndex]!.pending.set(c.chunk, r);
+        write(c.submitterIndex);
+        doneCdrs += r.cdrs;
+        opts.onProgress?.(doneCdrs, params.cdrs);
+      });
+      running.add(p);
+      // A failed task fails the whole generation; keep the rejection observed meanwhile.
+      p.catch(() => undefined);
+    }
+    await Promise.all(running);
+  } finally {
+    for (const f of files) closeSync(f.fd);
+    await pool.destroy();
+  }
+
+  for (const f of files) {
+    if (f.batches !== params.batchesPerSubmitter || f.pending.size > 0) {
+      rmSync(tmpDir, { recursive: true, force: true });
+      throw new DatasetError(`submitter ${f.plmn}: wrote ${f.batches} of ${params.batchesPerSubmitter} batches`);
+    }
+  }
+  const submitters: SubmitterFile[] = files.map((f) => ({
+    plmn: f.plmn, file: f.file, batches: f.batches, cdrs: f.cdrs, bytes: f.bytes, firstSequence: 1, lastSequence: f.batches,
+  }));
+  const index: DatasetIndex = {
+    format: DATASET_FORMAT,
+    key,
+    params,
+    genesisId: genesisId(devnetGenesis()),
+    createdAt: new Date().toISOString(),
+    startTime,
+    periodSeconds,
+    generationSeconds: (performance.now() - started) / 1000,
+    threads,
+    totalBatches: submitters.reduce((n, s) => n + s.batches, 0),
+    totalCdrs: submitters.reduce((n, s) => n + s.cdrs, 0),
+    totalBytes: submitters.reduce((n, s) => n + s.bytes, 0),
+    submitters,
+  };
+  writeFileSync(join(tmpDir, INDEX_FILE), JSON.stringify(index, null, 2) + '\n');
+  rmSync(finalDir, { recursive: true, force: true });
+  try {
+    renameSync(tmpDir, finalDir);
+  } catch (err) {
+    // Another process finished the same data set first: theirs is as good as ours.
+    rmSync(tmpDir, { recursive: true, force: true });
+    const theirs = loadIndex(finalDir);
+    if (!theirs) throw err;
+    return theirs;
+  }
+  return index;
+}
+
+/** Removes leftovers of interrupted generations (`<key>.tmp-*` directories) under `root`. */
+export function removeStaleTemporaries(root: string = defaultCacheRoot()): number {
+  if (!existsSync(root)) return 0;
+  let removed = 0;
+  for (const name of readdirSync(root)) {
+    if (!name.includes('.tmp-')) continue;
+    const pid = Number(name.split('.tmp-')[1]?.split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

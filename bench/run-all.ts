@@ -1,0 +1,231 @@
+// Every benchmark in one run: the micro-benchmarks first (on a quiet machine), then the pipeline.
+//
+//   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--profile] [--regen]
+//     (npm run bench = the full run)
+//
+//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, pipeline
+//   --quick   shorter micro-benchmarks and a short pipeline replay (results: pipeline-quick.json)
+//   --profile CPU profiles of the node and replay processes (bench/.data/profiles), summarised in the result
+//   --regen   regenerate the pipeline data sets even if cached
+//   --summary only rebuild SUMMARY.md from the results files present (e.g. after bench:gate)
+//
+// Writes bench/results/<name>.json per benchmark and bench/results/SUMMARY.md (built from every
+// results file present, so a partial run keeps the other figures with their own dates).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runNullifierBench } from './nullifier-set.bench.js';
+import { runPoseidonBench } from './poseidon.bench.js';
+import { runFlatbuffersBench } from './micro/flatbuffers.bench.js';
+import { runMerkleWorkersBench } from './micro/merkle-workers.bench.js';
+import { currentCommand, machineLine, resultEnvelope, resultsDir, writeResult } from './machine.js';
+import { runPipelineBench, TARGETS } from './pipeline/run.js';
+import { killAllChildren } from './pipeline/processes.js';
+
+export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'pipeline'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+interface Args {
+  quick: boolean;
+  only: Set<BenchName>;
+  profile: boolean;
+  regen: boolean;
+  summaryOnly: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { quick: false, only: new Set(BENCHES), profile: false, regen: false, summaryOnly: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') args.quick = true;
+    else if (a === '--profile') args.profile = true;
+    else if (a === '--regen') args.regen = true;
+    else if (a === '--summary') args.summaryOnly = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const list = a.startsWith('--only=') ? a.slice(7) : argv[++i];
+      if (!list) throw new Error('--only needs a list, e.g. --only pipeline,flatbuffers');
+      const names = list.split(',').map((s) => s.trim());
+      for (const n of names) if (!(BENCHES as readonly string[]).includes(n)) throw new Error(`unknown benchmark '${n}'; one of ${BENCHES.join(', ')}`);
+      args.only = new Set(names as BenchName[]);
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,pipeline] [--profile] [--regen] [--summary]\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument '${a}'`);
+  }
+  return args;
+}
+
+const log = (l: string): void => void process.stderr.write(`${l}\n`);
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.summaryOnly) {
+    log(`wrote ${writeSummary(args.quick)}`);
+    return;
+  }
+  const command = currentCommand();
+  log(`cdrchain benchmarks on ${machineLine()}${args.quick ? ' (quick)' : ''}`);
+  const failures: string[] = [];
+  const step = async (name: BenchName, fn: () => Promise<void> | void): Promise<void> => {
+    if (!args.only.has(name)) return;
+    log(`\n=== ${name} ===`);
+    const t = Date.now();
+    try {
+      await fn();
+      log(`=== ${name}: ${((Date.now() - t) / 1000).toFixed(0)} s`);
+    } catch (err) {
+      failures.push(name);
+      log(`=== ${name} FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
+  };
+
+  await step('poseidon', async () => {
+    const r = await runPoseidonBench({ maxTime: args.quick ? 1 : 3, resultsPath: null, command, log: (l) => log(`[poseidon] ${l}`) });
+    log(`wrote ${writeResult('poseidon', { name: 'poseidon', ...r, ...resultEnvelope(command) })}`);
+  });
+  await step('nullifier', () => {
+    const r = runNullifierBench(args.quick ? { prefill: 200_000, batches: 100, rebuild: 400_000 } : {});
+    log(`wrote ${writeResult('nullifier-set', { name: 'nullifier-set', ...r, ...resultEnvelope(command) })}`);
+  });
+  await step('merkle-workers', async () => {
+    await runMerkleWorkersBench({ maxTime: args.quick ? 1 : 3, command });
+  });
+  await step('flatbuffers', () => {
+    runFlatbuffersBench({ maxTime: args.quick ? 0.5 : 2, command });
+  });
+  await step('pipeline', async () => {
+    await runPipelineBench({ quick: args.quick, profile: args.profile, regenerate: args.regen, command });
+  });
+
+  const summary = writeSummary(args.quick);
+  log(`\nwrote ${summary}`);
+  if (failures.length > 0) {
+    log(`failed: ${failures.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+// ---- SUMMARY.md ----
+
+type Json = Record<string, unknown>;
+
+function readResult(name: string): Json | undefined {
+  const path = join(resultsDir(), `${name}.json`);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+function get(o: unknown, path: string): unknown {
+  let x: unknown = o;
+  for (const k of path.split('.')) {
+    if (x === null || typeof x !== 'object') return undefined;
+    x = (x as Json)[k];
+  }
+  return x;
+}
+
+function num(o: unknown, path: string, digits?: number): string {
+  const v = get(o, path);
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'n/a';
+  return digits === undefined ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function provenance(r: Json | undefined): string {
+  if (!r) return 'not run';
+  const date = String(r['date'] ?? '?').replace('T', ' ').slice(0, 16);
+  return `${date} UTC, \`${String(r['command'] ?? '?')}\``;
+}
+
+const ratio = (a: unknown, b: unknown): string => (typeof a === 'number' && typeof b === 'number' && b > 0 ? (a / b).toFixed(1) : 'n/a');
+
+const mark = (met: unknown): string => (met === true ? 'met' : met === false ? '**missed**' : 'n/a');
+
+export function writeSummary(preferQuick: boolean): string {
+  const full = readResult('pipeline');
+  const quick = readResult('pipeline-quick');
+  const pipe = preferQuick ? (quick ?? full) : (full ?? quick);
+  const poseidon = readResult('poseidon');
+  const nullifier = readResult('nullifier-set');
+  const merkle = readResult('merkle-workers');
+  const flat = readResult('flatbuffers');
+  const gate = readResult('gate');
+  const lines: string[] = [];
+  lines.push('# cdrchain benchmark summary', '');
+  lines.push(`Machine: ${machineLine()}.`, '');
+  lines.push('Generated by `node dist/bench/run-all.js` from the JSON files in this folder; each section names the run it comes from.', '');
+
+  lines.push(`## Pipeline${pipe && get(pipe, 'quick') === true ? ' (quick run)' : ''}`, '');
+  lines.push(`Source: \`${pipe === full ? 'pipeline.json' : 'pipeline-quick.json'}\`, ${provenance(pipe)}.`, '');
+  if (pipe) {
+    const t = (k: string): unknown => get(pipe, `targets.${k}`);
+    lines.push('| figure | measured | target | |', '| --- | --- | --- | --- |');
+    lines.push(`| committed CDR/s (flat out, steady window) | ${num(pipe, 'committedCdrPerSec')} | ≥ ${TARGETS.committedCdrPerSec.toLocaleString('en-US')} | ${mark(get(t('committedCdrPerSec'), 'met'))} |`);
+    lines.push(`| accepted CDR/s (same window) | ${num(pipe, 'acceptedCdrPerSec')} | | |`);
+    lines.push(`| steady window | ${num(pipe, 'sustainedSeconds', 1)} s | ≥ 60 s | ${mark(get(t('sustainedSeconds'), 'met'))} |`);
+    lines.push(`| send→committed p50 / p99 at ${num(pipe, 'latency.targetRateCdrPerSec')} CDR/s, batches of ${num(pipe, 'latency.batchSize')} | ${num(pipe, 'p50LatencyMs', 1)} / ${num(pipe, 'p99LatencyMs', 1)} ms | p99 < ${TARGETS.p99LatencyMs} ms | ${mark(get(t('p99LatencyMs'), 'met'))} |`);
+    lines.push(`| node RSS, peak | ${num(pipe, 'rssMiB', 0)} MiB | < ${TARGETS.rssMiB} MiB | ${mark(get(t('rssMiB'), 'met'))} |`);
+    lines.push(`| bytes on disk per CDR (LMDB data file) | ${num(pipe, 'diskBytesPerCdr', 1)} | ≤ ${TARGETS.diskBytesPerCdr} | ${mark(get(t('diskBytesPerCdr'), 'met'))} |`);
+    lines.push('');
+    for (const phase of ['throughput', 'latency']) {
+      const p = get(pipe, phase);
+      if (!p) continue;
+      lines.push(
+        `- **${phase}**: ${num(p, 'rates.committedCdrs')} CDRs committed in ${num(p, 'node.blocks')} blocks; ` +
+          `${phase === 'throughput' ? 'flat out' : `paced at ${num(p, 'targetRateCdrPerSec')} CDR/s`}, batches of ${num(p, 'batchSize')}, window ${num(p, 'window')} per submitter; ` +
+          `send→committed p50 ${num(p, 'latency.sendToCommitted.p50Ms', 1)} ms, p99 ${num(p, 'latency.sendToCommitted.p99Ms', 1)} ms; ` +
+          `outcomes ${JSON.stringify(get(p, 'outcomes'))}.`,
+      );
+      lines.push(
+        `  CPU: node ${num(p, 'cpu.nodeCpuUsPerCdr', 1)} µs/CDR (verify workers ${num(p, 'cpu.workerTaskUsPerCdr', 1)} µs/CDR at ${num(p, 'cpu.workerUtilisation', 2)} utilisation; main thread ELU ${num(p, 'cpu.mainThreadElu', 2)}), ` +
+          `replay ${num(p, 'cpu.replayCpuUsPerCdr', 1)} µs/CDR; machine ${num(p, 'cpu.machineUtilisation', 2)} busy. ` +
+          `Pool task mean ${num(p, 'metrics.poolTask.meanMs', 2)} ms, admission p50/p99 ${num(p, 'metrics.admission.p50Ms', 1)}/${num(p, 'metrics.admission.p99Ms', 1)} ms, block commit mean ${num(p, 'metrics.blockCommit.meanMs', 2)} ms.`,
+      );
+    }
+    lines.push('');
+  }
+
+  lines.push('## Micro-benchmarks', '');
+  lines.push('| benchmark | result | source |', '| --- | --- | --- |');
+  if (poseidon) {
+    lines.push(
+      `| Poseidon(2), µs per hash: WASM / poseidon-lite / circomlibjs | ${num(poseidon, 'poseidon2Us.wasm', 1)} / ${num(poseidon, 'poseidon2Us.poseidonLite', 1)} / ${num(poseidon, 'poseidon2Us.circomlibjs', 1)} ` +
+        `(WASM ×${num(poseidon, 'speedupVsPoseidonLite', 1)} vs poseidon-lite, ×${num(poseidon, 'speedupVsCircomlibjs', 1)} vs circomlibjs) | ${provenance(poseidon)} |`,
+    );
+  }
+  if (merkle) {
+    lines.push(
+      `| 1,024-leaf Merkle root, ms: calling thread / 1 worker / 2 workers (two 512-leaf subtrees + 1 hash) | ${num(merkle, 'ms.callingThread', 1)} / ${num(merkle, 'ms.oneWorker', 1)} / ${num(merkle, 'ms.twoWorkers', 1)} (×${num(merkle, 'speedupTwoWorkers', 2)}) | ${provenance(merkle)} |`,
+    );
+  }
+  if (nullifier) {
+    lines.push(
+      `| nullifier set checkAndInsert, ns per nullifier: WASM / JS Set (hex) | ${num(nullifier, 'checkAndInsert.wasm.nsPerNullifier', 0)} / ${num(nullifier, 'checkAndInsert.jsSetHex.nsPerNullifier', 0)} (×${ratio(get(nullifier, 'checkAndInsert.jsSetHex.nsPerNullifier'), get(nullifier, 'checkAndInsert.wasm.nsPerNullifier'))}) | ${provenance(nullifier)} |`,
+    );
+  }
+  if (flat) {
+    lines.push(
+      `| 1,000-record batch decode + read every field, records/s: flatbuffers / JSON.parse + hex | ${num(flat, 'cases.flatbuffersDecodeRead.recordsPerSec')} / ${num(flat, 'cases.jsonParseRead.recordsPerSec')} (×${num(flat, 'speedupVsJson', 1)}); encode ${num(flat, 'cases.flatbuffersEncode.recordsPerSec')} | ${provenance(flat)} |`,
+    );
+  }
+  lines.push('');
+  if (gate) {
+    lines.push('## CI gate', '');
+    lines.push(`${get(gate, 'passed') === true ? 'Passed' : '**Failed**'} — ${provenance(gate)}.`, '');
+    for (const c of (get(gate, 'checks') as Json[] | undefined) ?? []) {
+      lines.push(`- ${String(c['name'])}: ${String(c['measured'])} (needs ${String(c['needs'])}) — ${c['passed'] === true ? 'pass' : '**FAIL**'}`);
+    }
+    lines.push('');
+  }
+  const path = join(resultsDir(), 'SUMMARY.md');
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+main().catch((err: unknown) => {
+  log(`benchmark run failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  killAllChildren();
+  process.exitCode = 1;
+});
