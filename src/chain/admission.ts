@@ -217,7 +217,8 @@ export class Admission {
 
   /** Writes bytes and pending marker in one transaction; only then is the batch acknowledged. */
   private async persist(w: PendingWrite): Promise<void> {
-    const { stores, mempool, events, nullifiers } = this.deps;
+    const { stores, mempool, events, nullifiers, metrics } = this.deps;
+    const started = performance.now();
     try {
       await stores.env.transaction(() => {
         stores.chain.putTx(w.entry.id, w.batch.bytes);
@@ -229,6 +230,7 @@ export class Admission {
       this.deps.log.error({ err }, 'could not persist an accepted batch');
       throw new BatchRejectedError(RejectCode.Internal, 'storage write failed', w.batch.header.sequence);
     }
+    metrics.admissionPersistSeconds.observe((performance.now() - started) / 1000);
     w.entry.durable = true;
     const h = w.batch.header;
     events.emit('batchAccepted', { id: w.entry.id, submitter: h.submitter, counterparty: h.counterparty, sequence: h.sequence, cdrCount: h.recordCount });

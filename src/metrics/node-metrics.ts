@@ -25,6 +25,10 @@ export class NodeMetrics {
     name: 'cdrchain_admission_seconds', help: 'Frame received to batch accepted (durable)',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry],
   });
+  readonly admissionPersistSeconds = new Histogram({
+    name: 'cdrchain_admission_persist_seconds', help: 'Durable write of an accepted batch (LMDB commit and flush) before its Ack',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1], registers: [this.registry],
+  });
   readonly verifyTaskSeconds = new Histogram({
     name: 'cdrchain_pool_task_seconds', help: 'Worker time per batch verification task (signature, digest, Merkle root)',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32], registers: [this.registry],

@@ -2,6 +2,9 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 
+/** 1 TiB of virtual address space for the memory map; the file grows only as data is written. */
+const MAP_SIZE_BYTES = 2 ** 40;
+
 /**
  * One LMDB environment, named databases behind small store interfaces. Everything a block changes
  * is written inside one `transaction`, so a crash never leaves a half-applied block.
@@ -21,6 +24,9 @@ export class StorageEnv {
       commitDelay: 0,
       // Values are our own binary encodings; LMDB compression costs 2-5× write speed here.
       compression: false,
+      // Reserve address space (not disk) up front: lmdb-js otherwise starts at 128 KiB and remaps
+      // as the file grows, and a remap stalls every writer behind it.
+      mapSize: MAP_SIZE_BYTES,
     });
     return new StorageEnv(path, root);
   }
