@@ -9,9 +9,12 @@ import type { ChainEvents } from './events.js';
 import type { Mempool, MempoolEntry } from './mempool.js';
 
 export interface ProducerConfig {
-  /** A block is cut this often when the mempool holds anything. */
+  /**
+   * Longest a durable transaction waits for a block. Blocks are cut eagerly — as soon as a batch
+   * is durable and no commit is running — so under load they group what arrived during the last
+   * commit; the timer only catches what no event announced.
+   */
   readonly blockIntervalMs: number;
-  /** ...or at once when this many CDRs are ready. */
   readonly maxBlockCdrs: number;
   readonly maxBlockTxs: number;
   /** PLMN id of the producing operator. */
@@ -59,9 +62,9 @@ export class BlockProducer {
     this.timer ??= setInterval(() => this.tick(), this.deps.config.blockIntervalMs);
   }
 
-  /** Asks for a block now if enough CDRs are waiting (called when a batch turns durable). */
+  /** A batch turned durable: cut a block now unless one is being committed (it will follow). */
   nudge(): void {
-    if (this.deps.mempool.readyCdrs(this.deps.config.maxBlockCdrs) >= this.deps.config.maxBlockCdrs) this.tick();
+    if (this.timer) this.tick();
   }
 
   /** Stops cutting blocks after the one in progress. */
@@ -92,6 +95,8 @@ export class BlockProducer {
       })
       .finally(() => {
         this.committing = undefined;
+        // What arrived during the commit goes into the next block at once.
+        if (this.timer && this.deps.mempool.readyCdrs(1) > 0) setImmediate(() => this.tick());
       });
   }
 
