@@ -415,11 +415,41 @@ export function logPhase(p: PhaseResult, log: (l: string) => void): void {
   );
 }
 
+/**
+ * The latency phase alone, paced at `rateCdrPerSec` (default: half the last full run's committed
+ * rate): for re-measuring latency without repeating the minute-long throughput phase.
+ */
+export async function runLatencyOnly(rateCdrPerSec: number, quick: boolean, log = (l: string) => process.stderr.write(`[pipeline] ${l}\n`)): Promise<PhaseResult> {
+  const sizes = quick ? QUICK_SIZES : FULL_SIZES;
+  log(`machine: ${machineLine()}`);
+  try {
+    const dataset = await prepareDataset('dataset', { cdrs: sizes.latencyCdrs, batchSize: sizes.latencyBatch }, false, log);
+    const latency = await runPhase({
+      name: 'latency', dataset, mode: 'paced', rateCdrPerSec, window: sizes.latencyWindow,
+      maxSendSeconds: sizes.latencySeconds, warmupSec: Math.min(5, sizes.warmupSec), workers: 2, log,
+    });
+    logPhase(latency, log);
+    const path = writeResult('pipeline-latency', {
+      ...resultEnvelope(`node dist/bench/pipeline/run.js --latency-only ${rateCdrPerSec}${quick ? ' --quick' : ''}`),
+      name: 'pipeline-latency', rateCdrPerSec, batchSize: sizes.latencyBatch,
+      p50LatencyMs: latency.latency.sendToCommitted.p50Ms, p99LatencyMs: latency.latency.sendToCommitted.p99Ms, latency,
+    });
+    log(`wrote ${path}`);
+    return latency;
+  } finally {
+    killAllChildren();
+  }
+}
+
 const script = process.argv[1];
 if (script !== undefined && fileURLToPath(import.meta.url) === script) {
   const args = process.argv.slice(2);
+  const latencyOnly = args.indexOf('--latency-only');
   try {
-    await runPipelineBench({
+    if (latencyOnly >= 0) {
+      const rate = Number(args[latencyOnly + 1] ?? 29_500);
+      await runLatencyOnly(Number.isFinite(rate) && rate > 0 ? rate : 29_500, args.includes('--quick'));
+    } else await runPipelineBench({
       quick: args.includes('--quick'),
       profile: args.includes('--profile'),
       regenerate: args.includes('--regen'),
