@@ -1,16 +1,15 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
-import type { KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devnetBatchSeed } from '../chain/genesis.js';
 import { Operator } from '../client/operator.js';
-import { batchId, canonicalBatchHeader, encodeBatch, recordsDigest, type BatchHeaderFields } from '../codec/batch.js';
+import { canonicalBatchHeader } from '../codec/batch.js';
 import { batchToJson, type BatchJson } from '../codec/batch-json.js';
 import { toHex } from '../codec/bytes.js';
-import { BATCH_VERSION, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
+import { PUBLIC_RECORD_BYTES } from '../codec/limits.js';
 import { ed25519Sign, generateEd25519KeyPair, privateKeyObject } from '../crypto/ed25519.js';
 import type { CdrNode } from '../node/node.js';
+import { devnetKey, forge, nowSec, type ForgedBatch as Built } from '../test-helpers/forge.js';
 import { startTestNode, tempDataDir, TELEKOM_DE, traffic, VODAFONE_UK } from '../test-helpers/devnet.js';
-import { fieldToBytes, PoseidonWasm } from '../wasm/poseidon.js';
+import { fieldToBytes } from '../wasm/poseidon.js';
 
 /**
  * The HTTP API under bad input: POST /cdr (the JSON form of a batch) and the GET endpoints. Every
@@ -23,49 +22,10 @@ const MAX_JSON_BYTES = 4 * 1024 * 1024; // ApiServer's default maxJsonBytes
 const MAX_BATCH_RECORDS_CONFIGURED = 64;
 const TIMEOUT_MS = 10_000;
 
-const poseidon = PoseidonWasm.load();
 const op = Operator.devnet(TELEKOM_DE);
-const devnetKey = (plmn: number): KeyObject => privateKeyObject(devnetBatchSeed(plmn));
-const nowSec = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 
-interface Built {
-  readonly frame: Uint8Array;
-  readonly header: BatchHeaderFields;
-  readonly id: Uint8Array;
-  readonly records: Uint8Array;
-  readonly signature: Uint8Array;
-}
 
-interface ForgeOptions {
-  readonly sequence: bigint;
-  readonly submitter?: number;
-  readonly counterparty?: number;
-  readonly version?: number;
-  readonly periodStart?: bigint;
-  readonly periodEnd?: bigint;
-  readonly merkleRoot?: Uint8Array;
-  readonly recordsDigest?: Uint8Array;
-  readonly key?: KeyObject;
-  readonly signature?: Uint8Array;
-}
 
-/** A correctly sealed batch except for what the options override. */
-function forge(records: Uint8Array, o: ForgeOptions): Built {
-  const n = records.length / PUBLIC_RECORD_BYTES;
-  const header: BatchHeaderFields = {
-    version: o.version ?? BATCH_VERSION,
-    submitter: o.submitter ?? TELEKOM_DE,
-    counterparty: o.counterparty ?? VODAFONE_UK,
-    periodStart: o.periodStart ?? nowSec() - 7_200n,
-    periodEnd: o.periodEnd ?? nowSec() - 3_600n,
-    sequence: o.sequence,
-    recordCount: n,
-    merkleRoot: o.merkleRoot ?? poseidon.merkleRootStrided(records, n, PUBLIC_RECORD_BYTES, RECORD_OFFSET.commitment).slice(),
-    recordsDigest: o.recordsDigest ?? recordsDigest(records),
-  };
-  const signature = o.signature ?? ed25519Sign(canonicalBatchHeader(header), o.key ?? devnetKey(header.submitter));
-  return { frame: encodeBatch(header, records, signature), header, id: batchId(header), records, signature };
-}
 
 /** The POST /cdr form, built from the fields (not by decoding: some frames here do not decode). */
 const json = (b: Built): BatchJson => batchToJson({ header: b.header, records: b.records, signature: b.signature, bytes: b.frame });

@@ -1,18 +1,18 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { devnetBatchSeed } from '../chain/genesis.js';
 import { IngestClient } from '../client/ingest-client.js';
 import { Operator } from '../client/operator.js';
-import { batchId, canonicalBatchHeader, decodeBatch, encodeBatch, recordsDigest, type BatchHeaderFields } from '../codec/batch.js';
+import { batchId, canonicalBatchHeader, decodeBatch, type BatchHeaderFields } from '../codec/batch.js';
 import { BlockKind, encodeBlock } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
 import { encodeIngestReply, RejectCode, rejectCodeName, ReplyKind, type IngestReplyFields } from '../codec/ingest-reply.js';
-import { BATCH_VERSION, MAX_BATCH_FRAME_BYTES, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
+import { MAX_BATCH_FRAME_BYTES, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import { ed25519Sign, generateEd25519KeyPair, privateKeyObject } from '../crypto/ed25519.js';
 import type { CdrNode } from '../node/node.js';
+import { devnetKey, forge, nowSec, type ForgedBatch as Built } from '../test-helpers/forge.js';
 import { ORANGE_FR, startTestNode, tempDataDir, TELEKOM_DE, traffic, VODAFONE_UK } from '../test-helpers/devnet.js';
-import { FIELD_MODULUS, fieldToBytes, PoseidonWasm } from '../wasm/poseidon.js';
+import { FIELD_MODULUS, fieldToBytes } from '../wasm/poseidon.js';
 
 /**
  * WS /ingest under bad input. Every case sends one hostile frame through a real socket to a real
@@ -26,61 +26,16 @@ import { FIELD_MODULUS, fieldToBytes, PoseidonWasm } from '../wasm/poseidon.js';
 const MAX_BATCH_RECORDS_CONFIGURED = 64;
 const REPLY_TIMEOUT_MS = 10_000;
 
-const poseidon = PoseidonWasm.load();
 const operators = new Map<number, Operator>();
 const operator = (plmn: number): Operator => {
   let op = operators.get(plmn);
   if (!op) operators.set(plmn, (op = Operator.devnet(plmn)));
   return op;
 };
-const devnetKey = (plmn: number): KeyObject => privateKeyObject(devnetBatchSeed(plmn));
 
-interface Built {
-  readonly frame: Uint8Array;
-  readonly header: BatchHeaderFields;
-  readonly id: Uint8Array;
-  readonly records: Uint8Array;
-}
 
-interface ForgeOptions {
-  readonly sequence: bigint;
-  readonly submitter?: number;
-  readonly counterparty?: number;
-  readonly version?: number;
-  readonly periodStart?: bigint;
-  readonly periodEnd?: bigint;
-  readonly recordCount?: number;
-  readonly merkleRoot?: Uint8Array;
-  readonly recordsDigest?: Uint8Array;
-  /** Signs with this key instead of the submitter's devnet key. */
-  readonly key?: KeyObject;
-  /** Uses these bytes as the signature instead of signing. */
-  readonly signature?: Uint8Array;
-}
 
-const nowSec = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 
-/**
- * Seals records into a frame the way an operator client does, but lets a test override any
- * header field, the key, or the signature. Every field not overridden is correct, so each test
- * breaks exactly one thing and the node has exactly one reason to refuse it.
- */
-function forge(records: Uint8Array, o: ForgeOptions): Built {
-  const n = records.length / PUBLIC_RECORD_BYTES;
-  const header: BatchHeaderFields = {
-    version: o.version ?? BATCH_VERSION,
-    submitter: o.submitter ?? TELEKOM_DE,
-    counterparty: o.counterparty ?? VODAFONE_UK,
-    periodStart: o.periodStart ?? nowSec() - 7_200n,
-    periodEnd: o.periodEnd ?? nowSec() - 3_600n,
-    sequence: o.sequence,
-    recordCount: o.recordCount ?? n,
-    merkleRoot: o.merkleRoot ?? poseidon.merkleRootStrided(records, n, PUBLIC_RECORD_BYTES, RECORD_OFFSET.commitment).slice(),
-    recordsDigest: o.recordsDigest ?? recordsDigest(records),
-  };
-  const signature = o.signature ?? ed25519Sign(canonicalBatchHeader(header), o.key ?? devnetKey(header.submitter));
-  return { frame: encodeBatch(header, records, signature), header, id: batchId(header), records };
-}
 
 let seedCounter = 0;
 /** Public records of fresh synthetic CDRs: nullifiers never seen before. */

@@ -1,7 +1,7 @@
 import { decodeBatch } from '../codec/batch.js';
+import { batchToJson, type BatchJson } from '../codec/batch-json.js';
 import { blockHash, decodeBlock } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
-import { PUBLIC_RECORD_BYTES } from '../codec/limits.js';
 import type { ChainHead, Stores } from '../storage/index.js';
 import type { Mempool } from './mempool.js';
 
@@ -20,23 +20,16 @@ export interface BlockView {
   txIds?: string[];
 }
 
-export interface BatchView {
+/** A stored batch: its JSON form (as POST /cdr takes it) plus where it stands on the chain. */
+export type BatchView = {
   id: string;
   status: 'pending' | 'committed';
   height?: number;
   index?: number;
-  submitter: number;
-  counterparty: number;
-  periodStart: string;
-  periodEnd: string;
-  sequence: string;
-  recordCount: number;
-  merkleRoot: string;
-  recordsDigest: string;
-  signature: string;
   sizeBytes: number;
-  records?: { eventKeyHash: string; commitment: string; nullifier: string; payloadHash: string }[];
-}
+  signature: string;
+  records?: BatchJson['records'];
+} & BatchJson['header'];
 
 const KINDS = ['micro', 'macro', 'skip'];
 
@@ -87,37 +80,19 @@ export class ChainQueries {
   batch(id: Uint8Array, withRecords: boolean): BatchView | undefined {
     const bytes = this.stores.chain.tx(id);
     if (!bytes) return undefined;
-    const { header, records, signature } = decodeBatch(bytes);
+    const { header, records, signature } = batchToJson(decodeBatch(bytes));
     const loc = this.stores.chain.txLocation(id);
-    const view: BatchView = {
+    return {
       id: toHex(id),
       status: loc ? 'committed' : 'pending',
       ...(loc ? { height: loc.height, index: loc.index } : {}),
-      submitter: header.submitter,
-      counterparty: header.counterparty,
-      periodStart: header.periodStart.toString(),
-      periodEnd: header.periodEnd.toString(),
-      sequence: header.sequence.toString(),
-      recordCount: header.recordCount,
-      merkleRoot: toHex(header.merkleRoot),
-      recordsDigest: toHex(header.recordsDigest),
-      signature: toHex(signature),
+      ...header,
+      signature,
       sizeBytes: bytes.length,
+      ...(withRecords ? { records } : {}),
     };
-    if (withRecords) {
-      view.records = [];
-      for (let i = 0; i < records.length; i += PUBLIC_RECORD_BYTES) {
-        const r = records.subarray(i, i + PUBLIC_RECORD_BYTES);
-        view.records.push({
-          eventKeyHash: toHex(r.subarray(0, 32)),
-          commitment: toHex(r.subarray(32, 64)),
-          nullifier: toHex(r.subarray(64, 96)),
-          payloadHash: toHex(r.subarray(96, 128)),
-        });
-      }
-    }
-    return view;
   }
+
 
   mempoolSize(): { txs: number; cdrs: number } {
     return { txs: this.mempool.size, cdrs: this.mempool.cdrCount };
