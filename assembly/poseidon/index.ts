@@ -8,7 +8,7 @@
 import { fromBytes, toBytes, toMont, ELEMENT_BYTES } from './field';
 import { MAX_T } from './constants';
 import { reserveIo } from './memory';
-import { STATE, permute } from './poseidon';
+import { STATE, STATE2, permute, permuteX2, zip } from './poseidon';
 import { BAD_ARGUMENTS, OK, tree } from './merkle';
 
 export { MAX_LEAVES } from './merkle';
@@ -16,6 +16,8 @@ export { MAX_LEAVES } from './merkle';
 const E = ELEMENT_BYTES;
 const PLAIN: usize = memory.data(36, 64);
 const OUT: usize = memory.data(36, 64);
+const OUT_B: usize = memory.data(36, 64);
+const STATE_B: usize = memory.data(MAX_T * 36, 64);
 
 /** Ensures `bytes` of IO space and returns its address (stable across calls). */
 export function ioBuffer(bytes: usize): usize {
@@ -28,12 +30,12 @@ function firstNonCanonical(p: usize, count: i32): i32 {
   return OK;
 }
 
-/** Loads `width` encodings at p into STATE[1..] (Montgomery form) with a zero capacity element. */
-function loadState(p: usize, width: i32): void {
-  memory.fill(STATE, 0, E);
+/** Loads `width` encodings at p into state[1..] (Montgomery form) with a zero capacity element. */
+function loadState(state: usize, p: usize, width: i32): void {
+  memory.fill(state, 0, E);
   for (let j = 0; j < width; j++) {
     fromBytes(PLAIN, p + (<usize>j << 5));
-    toMont(STATE + <usize>(j + 1) * E, PLAIN);
+    toMont(state + <usize>(j + 1) * E, PLAIN);
   }
 }
 
@@ -44,13 +46,35 @@ export function hash(input: usize, width: i32, out: usize): i32 {
 
 /** n independent Poseidon hashes of `width` inputs each, packed: input[h·width + j], out[h]. */
 export function hashMany(width: i32, input: usize, n: i32, out: usize): i32 {
+  return hashManyWith(width, input, n, out, true);
+}
+
+/** hashMany one hash at a time (the scalar path), kept for differential tests and benchmarks. */
+export function hashManyScalar(width: i32, input: usize, n: i32, out: usize): i32 {
+  return hashManyWith(width, input, n, out, false);
+}
+
+function hashManyWith(width: i32, input: usize, n: i32, out: usize, lockstep: bool): i32 {
   if (width < 1 || width >= MAX_T || n < 0) return BAD_ARGUMENTS;
   const bad = firstNonCanonical(input, width * n);
   if (bad != OK) return bad;
   const bytes = <usize>width << 5;
-  for (let h = 0; h < n; h++) {
-    loadState(input + <usize>h * bytes, width);
-    permute(width + 1, OUT);
+  const t = width + 1;
+  let h = 0;
+  // Two hashes at a time in lockstep; an odd last one takes the scalar path.
+  if (lockstep) {
+    for (; h + 1 < n; h += 2) {
+      loadState(STATE, input + <usize>h * bytes, width);
+      loadState(STATE_B, input + <usize>(h + 1) * bytes, width);
+      for (let j = 0; j < t; j++) zip(STATE2 + <usize>j * 72, STATE + <usize>j * E, STATE_B + <usize>j * E);
+      permuteX2(t, OUT, OUT_B);
+      toBytes(out + (<usize>h << 5), OUT);
+      toBytes(out + (<usize>(h + 1) << 5), OUT_B);
+    }
+  }
+  for (; h < n; h++) {
+    loadState(STATE, input + <usize>h * bytes, width);
+    permute(t, OUT);
     toBytes(out + (<usize>h << 5), OUT);
   }
   return OK;
@@ -64,6 +88,11 @@ export function merkleRoot(leaves: usize, n: i32, out: usize): i32 {
 /** Merkle root of n leaves read at records + offset + i·stride. */
 export function merkleRootStrided(records: usize, n: i32, stride: u32, offset: u32, out: usize): i32 {
   return tree(records, n, stride, offset, out, -1, 0);
+}
+
+/** merkleRootStrided hashing one node at a time (the scalar path), for tests and benchmarks. */
+export function merkleRootStridedScalar(records: usize, n: i32, stride: u32, offset: u32, out: usize): i32 {
+  return tree(records, n, stride, offset, out, -1, 0, false);
 }
 
 /** Writes the d siblings of leaf `index` (bottom-up, 32 bytes each), then the root, at out. */
@@ -83,3 +112,4 @@ export function merkleProofStrided(
   const depth = n > 1 ? 32 - clz<i32>(n - 1) : 0;
   return tree(records, n, stride, offset, out + (<usize>depth << 5), index, out);
 }
+

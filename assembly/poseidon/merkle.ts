@@ -12,7 +12,7 @@
 
 import { ELEMENT_BYTES, fromBytes, toBytes, toMont } from './field';
 import { MAX_DEPTH, ZEROS, workArea } from './memory';
-import { hash2 } from './poseidon';
+import { hash2, hash2X2 } from './poseidon';
 
 const E = ELEMENT_BYTES;
 export const MAX_LEAVES: i32 = 1 << MAX_DEPTH;
@@ -48,6 +48,7 @@ export function tree(
   out: usize,
   proofIndex: i32,
   proofOut: usize,
+  lockstep: bool = true,
 ): i32 {
   if (n < 1 || n > MAX_LEAVES || proofIndex >= n) return BAD_ARGUMENTS;
   const dataEnd = <u64>leaves + <u64>offset + <u64>(n - 1) * <u64>stride + 32;
@@ -71,12 +72,21 @@ export function tree(
       toBytes(proofOut + <usize>level * 32, sibling < m ? level0 + <usize>sibling * E : zero(level));
       index >>= 1;
     }
-    const pairs = m >> 1;
-    for (let i = 0; i < pairs; i++) {
-      const left = level0 + <usize>(2 * i) * E;
-      hash2(level0 + <usize>i * E, left, left + E);
+    // Node j of the next level hashes nodes 2j and 2j + 1 (Z(level) past the end), two nodes at a
+    // time in lockstep; a pair reads nodes 2j..2j+3 before writing nodes j, j + 1.
+    const next = (m + 1) >> 1;
+    let j = 0;
+    if (lockstep) {
+      for (; j + 1 < next; j += 2) {
+        const left = level0 + <usize>(2 * j) * E;
+        const last = 2 * j + 3 < m ? left + 3 * E : zero(level);
+        hash2X2(level0 + <usize>j * E, level0 + <usize>(j + 1) * E, left, left + E, left + 2 * E, last);
+      }
     }
-    if (m & 1) hash2(level0 + <usize>pairs * E, level0 + <usize>(m - 1) * E, zero(level));
+    for (; j < next; j++) {
+      const left = level0 + <usize>(2 * j) * E;
+      hash2(level0 + <usize>j * E, left, 2 * j + 1 < m ? left + E : zero(level));
+    }
     m = (m + 1) >> 1;
     level++;
   }

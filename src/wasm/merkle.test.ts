@@ -18,13 +18,13 @@ const r = FIELD_MODULUS;
 const hash2 = (a: bigint, b: bigint): bigint => poseidon2([a, b]);
 
 /** The definition taken literally: pad to 2^d with zero leaves and hash every level in full. */
-function naiveRoot(leaves: readonly bigint[]): bigint {
+function naiveRoot(leaves: readonly bigint[], h: (a: bigint, b: bigint) => bigint = hash2): bigint {
   let depth = 0;
   while (1 << depth < leaves.length) depth++;
   let level = [...leaves, ...new Array<bigint>((1 << depth) - leaves.length).fill(0n)];
   while (level.length > 1) {
     const next: bigint[] = [];
-    for (let i = 0; i < level.length; i += 2) next.push(hash2(level[i] ?? -1n, level[i + 1] ?? -1n));
+    for (let i = 0; i < level.length; i += 2) next.push(h(level[i] ?? -1n, level[i + 1] ?? -1n));
     level = next;
   }
   const root = level[0];
@@ -100,6 +100,60 @@ describe('Merkle tree definition', () => {
       const leaves = Array.from({ length: n }, (_, i) => (BigInt(i + 1) * 0x1234567890abcdefn) % r);
       expect(rootOf(leaves)).toBe(naiveRoot(leaves));
     }
+  });
+});
+
+describe('Merkle roots: lockstep (two nodes per SIMD call) vs scalar path', () => {
+  const scalarRootOf = (leaves: readonly bigint[]): bigint =>
+    bytesToField(wasm.merkleRoot(packFields(leaves), leaves.length, 'scalar'));
+  // poseidon-lite memoized: the padded trees of one leaf sequence for n = 1..300 share most nodes.
+  const memo = new Map<string, bigint>();
+  const cachedHash2 = (x: bigint, y: bigint): bigint => {
+    const key = `${x},${y}`;
+    let v = memo.get(key);
+    if (v === undefined) memo.set(key, (v = hash2(x, y)));
+    return v;
+  };
+  // Edge values first (odd/even positions, both lanes), then a deterministic spread.
+  const edges = [0n, 1n, r - 1n, r - 2n, (1n << 253n) - 1n, 1n << 253n, (r - 1n) / 2n];
+  const sequence = [
+    ...edges,
+    ...Array.from({ length: 300 - edges.length }, (_, i) => (BigInt(i + 7) * 0x9e3779b97f4a7c15f39cc0605cedc834n) % r),
+  ];
+
+  it('every n in 1..300: lockstep = scalar = naive padded tree (poseidon-lite)', () => {
+    for (let n = 1; n <= 300; n++) {
+      const leaves = sequence.slice(0, n);
+      const root = rootOf(leaves);
+      expect(root).toBe(scalarRootOf(leaves));
+      expect(root).toBe(naiveRoot(leaves, cachedHash2));
+    }
+  });
+
+  it('random leaves: lockstep = scalar, strided and packed', () => {
+    fc.assert(
+      fc.property(leavesArb(300), (leaves) => {
+        const n = leaves.length;
+        expect(rootOf(leaves)).toBe(scalarRootOf(leaves));
+        const records = new Uint8Array(n * 128);
+        const packed = packFields(leaves);
+        for (let i = 0; i < n; i++) records.set(packed.subarray(i * 32, i * 32 + 32), i * 128 + 96);
+        expect(wasm.merkleRootStrided(records, n, 128, 96)).toEqual(wasm.merkleRootStrided(records, n, 128, 96, 'scalar'));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('1,000 strided records (a CDR batch): lockstep = scalar', () => {
+    const n = 1000;
+    const records = new Uint8Array(n * 128);
+    const view = new DataView(records.buffer);
+    for (let i = 0; i < n; i++) {
+      view.setUint32(i * 128, (i * 2654435761) >>> 3); // top word below r's 0x30644e72
+      view.setUint32(i * 128 + 4, 0xffffffff - i);
+      view.setUint32(i * 128 + 28, i);
+    }
+    expect(wasm.merkleRootStrided(records, n, 128, 0)).toEqual(wasm.merkleRootStrided(records, n, 128, 0, 'scalar'));
   });
 });
 

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { poseidon1, poseidon2, poseidon3, poseidon4, poseidon5, poseidon6 } from 'poseidon-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import {
   fieldToBytes,
   packFields,
 } from './poseidon.js';
+import { findPackageRoot } from './load.js';
 
 const r = FIELD_MODULUS;
 const lite: ReadonlyArray<(inputs: bigint[]) => bigint> = [
@@ -119,6 +122,89 @@ describe('Poseidon: differential against poseidon-lite and circomlibjs', () => {
     }
   });
 });
+
+describe('Poseidon: lockstep (two hashes per SIMD call) vs scalar path', () => {
+  const R_INV = modPow(1n << 261n, r - 2n, r); // x·R⁻¹ has Montgomery form x: extreme limb patterns
+  const edges = [
+    0n,
+    1n,
+    2n,
+    r - 1n,
+    r - 2n,
+    (r - 1n) / 2n,
+    (1n << 253n) - 1n, // every limb 2^29 − 1 but the top one
+    1n << 253n,
+    R_INV, // Montgomery form 1
+    ((r - 1n) * R_INV) % r, // Montgomery form r − 1
+    (((1n << 253n) - 1n) * R_INV) % r, // Montgomery form with all-ones limbs
+  ];
+  const both = (width: number, groups: readonly (readonly bigint[])[]): bigint[] => {
+    const bytes = packFields(groups.flat());
+    const lock = wasm.hashMany(width, bytes, groups.length);
+    const scalar = wasm.hashMany(width, bytes, groups.length, 'scalar');
+    expect(lock).toEqual(scalar);
+    return groups.map((_, h) => bytesToField(lock.subarray(h * 32, h * 32 + 32)));
+  };
+
+  it('Poseidon(2) over every pair of edge values (both lanes, odd and even positions)', () => {
+    const groups = edges.flatMap((x) => edges.map((y) => [x, y]));
+    const out = both(2, groups);
+    groups.forEach((g, h) => expect(out[h]).toBe(liteHash(g)));
+  });
+
+  for (let width = 1; width <= 6; width++) {
+    it(`width ${width}: n = 0..9 hashes, edge and random inputs, = scalar = poseidon-lite`, () => {
+      for (let n = 0; n <= 9; n++) {
+        const groups = Array.from({ length: n }, (_, h) =>
+          Array.from({ length: width }, (_, j) => {
+            const k = h * width + j + n;
+            return k % 3 === 0 ? (edges[k % edges.length] ?? 0n) : (BigInt(k + 1) * 0x9e3779b97f4a7c15f39cc0605cedc834n) % r;
+          }),
+        );
+        const out = both(width, groups);
+        groups.forEach((g, h) => expect(out[h]).toBe(liteHash(g)));
+      }
+    });
+  }
+
+  it('random widths and counts (odd and even): lockstep = scalar = poseidon-lite', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }).chain((width) =>
+          fc.tuple(fc.constant(width), fc.array(inputsOf(width), { minLength: 1, maxLength: 9 })),
+        ),
+        ([width, groups]) => {
+          const out = both(width, groups);
+          groups.forEach((g, h) => expect(out[h]).toBe(liteHash(g)));
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('a long lockstep batch agrees with the scalar path everywhere', () => {
+    const inputs = Array.from({ length: 5 * 201 }, (_, i) => (BigInt(i) * 0x9e3779b97f4a7c15f39cc0605cedc834n + BigInt(i % 7)) % r);
+    const bytes = packFields(inputs);
+    expect(wasm.hashMany(5, bytes, 201)).toEqual(wasm.hashMany(5, bytes, 201, 'scalar'));
+  });
+
+  it('the unrolled multipliers match scripts/gen-field-mul.mjs', () => {
+    const script = join(findPackageRoot(), 'scripts/gen-field-mul.mjs');
+    const run = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+});
+
+function modPow(base: bigint, exp: bigint, m: bigint): bigint {
+  let result = 1n;
+  let b = base % m;
+  for (let e = exp; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * b) % m;
+    b = (b * b) % m;
+  }
+  return result;
+}
 
 describe('Poseidon: input validation', () => {
   it('rejects inputs ≥ r or negative with the input index', () => {

@@ -130,7 +130,9 @@ interface PoseidonExports {
   ioBuffer(bytes: number): number;
   hash(input: number, width: number, out: number): number;
   hashMany(width: number, input: number, n: number, out: number): number;
+  hashManyScalar(width: number, input: number, n: number, out: number): number;
   merkleRootStrided(records: number, n: number, stride: number, offset: number, out: number): number;
+  merkleRootStridedScalar(records: number, n: number, stride: number, offset: number, out: number): number;
   merkleProofStrided(
     records: number,
     n: number,
@@ -141,7 +143,22 @@ interface PoseidonExports {
   ): number;
 }
 
-const EXPORTED_FUNCTIONS = ['ioBuffer', 'hash', 'hashMany', 'merkleRootStrided', 'merkleProofStrided'];
+const EXPORTED_FUNCTIONS = [
+  'ioBuffer',
+  'hash',
+  'hashMany',
+  'hashManyScalar',
+  'merkleRootStrided',
+  'merkleRootStridedScalar',
+  'merkleProofStrided',
+];
+
+/**
+ * Which WASM path computes batches. 'lockstep' (the default) runs two hashes at a time in SIMD
+ * lanes; 'scalar' one at a time. Both give identical results: 'scalar' exists for differential
+ * tests and for benchmarks that report the ratio in one run.
+ */
+export type PoseidonPath = 'lockstep' | 'scalar';
 
 function asPoseidonExports(exports: Readonly<Record<string, unknown>>): PoseidonExports {
   if (!isWasmMemory(exports['memory'])) throw new Error('poseidon.wasm exports no memory');
@@ -202,7 +219,7 @@ export class PoseidonWasm {
    * encodings h·width .. h·width + width − 1); returns n encodings, packed.
    * Throws NonCanonicalFieldError with the flat encoding index; nothing is hashed then.
    */
-  hashMany(width: number, inputs: Uint8Array, n: number): Uint8Array {
+  hashMany(width: number, inputs: Uint8Array, n: number, path: PoseidonPath = 'lockstep'): Uint8Array {
     this.checkWidth(width);
     if (!Number.isInteger(n) || n < 0) throw new PoseidonArgumentError(`hash count must be ≥ 0, got ${n}`);
     const inBytes = n * width * FIELD_BYTES;
@@ -211,13 +228,14 @@ export class PoseidonWasm {
     }
     const io = this.reserve(inBytes + n * FIELD_BYTES);
     this.memory().set(inputs, io);
-    this.check(this.wasm.hashMany(width, io, n, io + inBytes), NonCanonicalFieldError);
+    const fn = path === 'scalar' ? this.wasm.hashManyScalar : this.wasm.hashMany;
+    this.check(fn(width, io, n, io + inBytes), NonCanonicalFieldError);
     return this.memory().slice(io + inBytes, io + inBytes + n * FIELD_BYTES);
   }
 
   /** Merkle root of the first n 32-byte leaves. Throws NonCanonicalLeafError(index). */
-  merkleRoot(leaves: Uint8Array, n: number): Uint8Array {
-    return this.merkleRootStrided(leaves, n, FIELD_BYTES, 0);
+  merkleRoot(leaves: Uint8Array, n: number, path: PoseidonPath = 'lockstep'): Uint8Array {
+    return this.merkleRootStrided(leaves, n, FIELD_BYTES, 0, path);
   }
 
   /** As merkleRoot, but reports a non-canonical leaf instead of throwing (for the node's hot path). */
@@ -229,8 +247,14 @@ export class PoseidonWasm {
    * Merkle root of n leaves read in place from fixed-size records: leaf i is
    * records[offset + i·stride .. + 32]. Throws NonCanonicalLeafError(index).
    */
-  merkleRootStrided(records: Uint8Array, n: number, stride: number, offset: number): Uint8Array {
-    const result = this.rootOrBadLeaf(records, n, stride, offset);
+  merkleRootStrided(
+    records: Uint8Array,
+    n: number,
+    stride: number,
+    offset: number,
+    path: PoseidonPath = 'lockstep',
+  ): Uint8Array {
+    const result = this.rootOrBadLeaf(records, n, stride, offset, path);
     if ('badLeaf' in result) throw new NonCanonicalLeafError(result.badLeaf);
     return result.root;
   }
@@ -280,11 +304,13 @@ export class PoseidonWasm {
     n: number,
     stride: number,
     offset: number,
+    path: PoseidonPath = 'lockstep',
   ): { root: Uint8Array } | { badLeaf: number } {
     const span = this.recordSpan(records, n, stride, offset);
     const io = this.reserve(span + FIELD_BYTES);
     this.memory().set(records.subarray(0, span), io);
-    const code = this.wasm.merkleRootStrided(io, n, stride, offset, io + span);
+    const fn = path === 'scalar' ? this.wasm.merkleRootStridedScalar : this.wasm.merkleRootStrided;
+    const code = fn(io, n, stride, offset, io + span);
     if (code >= 0) return { badLeaf: code };
     this.check(code, NonCanonicalLeafError);
     return { root: this.memory().slice(io + span, io + span + FIELD_BYTES) };
