@@ -132,6 +132,9 @@ export class Admission {
     this.deps.metrics.inflightBatches.set(this.inflight);
     try {
       const verified = this.deps.verifier.verify(frame, operator.batchKey);
+      // The lane attaches its handler only when the previous batch settles; a worker failure
+      // before then must not surface as an unhandled rejection (fatal in Node 20).
+      verified.catch(() => undefined);
       // Wait for our turn in the submitter's lane and for our own verdict, whichever is later.
       const previous = this.lanes.get(header.submitter) ?? Promise.resolve();
       const turn = previous.then(() => verified).then((v) => {
