@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../node/node.js';
+import { registerAsm, registerDisasm } from './commands/asm.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerGenesis } from './commands/genesis.js';
 import { registerKeys } from './commands/keys.js';
@@ -21,6 +22,8 @@ registerGenesis(program);
 registerGenerate(program);
 registerSubmit(program);
 registerStatus(program);
+registerAsm(program);
+registerDisasm(program);
 
 try {
   await program.parseAsync(process.argv);
