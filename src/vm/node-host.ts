@@ -1,0 +1,69 @@
+// The node's implementation of the VM's host functions (docs/vm.md, "Host functions"). Every
+// function is deterministic and total: malformed keys, signatures or proofs verify as false and
+// never throw, so a contract cannot turn bad input into a node error.
+
+import { createHash } from 'node:crypto';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { ed25519Verify, publicKeyObject } from '../crypto/ed25519.js';
+import { PoseidonWasm } from '../wasm/poseidon.js';
+import type { HostFunctions } from './execution.js';
+
+/**
+ * BLS_VERIFY's hash-to-curve domain: the Ethereum consensus ciphersuite (min-pk: public keys in
+ * G1, signatures in G2, proof-of-possession scheme).
+ */
+export const BLS_DST = 'BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_';
+
+/** A Groth16 verifier for one verifying key: proof (256 bytes) and public inputs → valid. */
+export type Groth16Verifier = (proof: Uint8Array, publicInputs: readonly bigint[]) => boolean;
+
+export interface NodeHostOptions {
+  /**
+   * Verifying keys registered at genesis, by id (GROTH16_VERIFY's first argument). None are
+   * registered yet; an unknown id verifies as false.
+   */
+  readonly verifyingKeys?: ReadonlyMap<bigint, Groth16Verifier>;
+}
+
+export function nodeHostFunctions(options: NodeHostOptions = {}): HostFunctions {
+  const poseidon = PoseidonWasm.load();
+  const verifyingKeys = options.verifyingKeys ?? new Map<bigint, Groth16Verifier>();
+  return {
+    poseidon: (inputs) => poseidon.hash(inputs),
+    sha256: (data) => new Uint8Array(createHash('sha256').update(data).digest()),
+    ed25519Verify: (message, signature, publicKey) => {
+      if (signature.length !== 64 || publicKey.length !== 32) return false;
+      try {
+        return ed25519Verify(message, signature, publicKeyObject(publicKey));
+      } catch {
+        return false; // not a point on the curve, or otherwise unparseable
+      }
+    },
+    blsVerify: (message, signature, publicKey) => blsVerify(message, signature, publicKey),
+    groth16Verify: (verifyingKeyId, proof, publicInputs) => {
+      const verifier = verifyingKeys.get(verifyingKeyId);
+      if (verifier === undefined || proof.length !== 256) return false;
+      try {
+        return verifier(proof, publicInputs);
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** min-pk BLS: 96-byte compressed G2 signature, 48-byte compressed G1 public key. */
+export function blsVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  if (signature.length !== 96 || publicKey.length !== 48) return false;
+  try {
+    const bls = bls12_381.longSignatures;
+    const key = bls12_381.G1.Point.fromBytes(publicKey);
+    const sig = bls12_381.G2.Point.fromBytes(signature);
+    // KeyValidate (draft-irtf-cfrg-bls-signature §2.5): the identity and points outside the
+    // prime-order subgroup are not keys.
+    if (key.is0() || !key.isTorsionFree() || sig.is0() || !sig.isTorsionFree()) return false;
+    return bls.verify(sig, bls.hash(message, BLS_DST), key);
+  } catch {
+    return false;
+  }
+}
