@@ -274,9 +274,15 @@ export function exp(o: usize, a: usize, e: usize): void {
   copyWord(T1, a);
   copyWord(T2, e);
   setU64(o, 1);
+  // Square-and-multiply from the exponent's highest set bit: work proportional to its length,
+  // as its gas is (50 per byte), so a small exponent cannot buy 256 squarings for 60 gas.
+  let started = false;
   for (let i: i32 = 3; i >= 0; i--) {
     const x = load<u64>(T2 + (<usize>i << 3));
-    for (let bit: i32 = 63; bit >= 0; bit--) {
+    if (!started && x == 0) continue;
+    const top: i32 = started ? 63 : 63 - <i32>clz<u64>(x);
+    started = true;
+    for (let bit: i32 = top; bit >= 0; bit--) {
       mul(o, o, o);
       if ((x >> <u64>bit) & 1) mul(o, o, T1);
     }
