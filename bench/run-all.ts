@@ -3,7 +3,7 @@
 //   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--profile] [--regen]
 //     (npm run bench = the full run)
 //
-//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, pipeline
+//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, pipeline
 //   --quick   shorter micro-benchmarks and a short pipeline replay (results: pipeline-quick.json)
 //   --profile CPU profiles of the node and replay processes (bench/.data/profiles), summarised in the result
 //   --regen   regenerate the pipeline data sets even if cached
@@ -16,12 +16,13 @@ import { join } from 'node:path';
 import { runNullifierBench } from './nullifier-set.bench.js';
 import { runPoseidonBench } from './poseidon.bench.js';
 import { runFlatbuffersBench } from './micro/flatbuffers.bench.js';
+import { runVmBench } from './vm.bench.js';
 import { runMerkleWorkersBench } from './micro/merkle-workers.bench.js';
 import { currentCommand, machineLine, resultEnvelope, resultsDir, writeResult } from './machine.js';
 import { runPipelineBench, TARGETS } from './pipeline/run.js';
 import { killAllChildren } from './pipeline/processes.js';
 
-export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'pipeline'] as const;
+export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'pipeline'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -47,7 +48,7 @@ function parseArgs(argv: readonly string[]): Args {
       for (const n of names) if (!(BENCHES as readonly string[]).includes(n)) throw new Error(`unknown benchmark '${n}'; one of ${BENCHES.join(', ')}`);
       args.only = new Set(names as BenchName[]);
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,pipeline] [--profile] [--regen] [--summary]\n');
+      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,pipeline] [--profile] [--regen] [--summary]\n');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}'`);
   }
@@ -91,6 +92,10 @@ async function main(): Promise<void> {
   });
   await step('flatbuffers', () => {
     runFlatbuffersBench({ maxTime: args.quick ? 0.5 : 2, command });
+  });
+  await step('vm', () => {
+    const r = runVmBench({ maxTime: args.quick ? 0.5 : 1, write: false, log: (l) => log(`[vm] ${l}`) });
+    log(`wrote ${writeResult('vm', { ...r, ...resultEnvelope(command) })}`);
   });
   await step('pipeline', async () => {
     await runPipelineBench({ quick: args.quick, profile: args.profile, regenerate: args.regen, command });
@@ -151,6 +156,7 @@ export function writeSummary(preferQuick: boolean): string {
   const nullifier = readResult('nullifier-set');
   const merkle = readResult('merkle-workers');
   const flat = readResult('flatbuffers');
+  const vm = readResult('vm');
   const gate = readResult('gate');
   const lines: string[] = [];
   lines.push('# cdrchain benchmark summary', '');
@@ -203,6 +209,11 @@ export function writeSummary(preferQuick: boolean): string {
   if (nullifier) {
     lines.push(
       `| nullifier set checkAndInsert, ns per nullifier: WASM / JS Set (hex) | ${num(nullifier, 'checkAndInsert.wasm.nsPerNullifier', 0)} / ${num(nullifier, 'checkAndInsert.jsSetHex.nsPerNullifier', 0)} (×${ratio(get(nullifier, 'checkAndInsert.jsSetHex.nsPerNullifier'), get(nullifier, 'checkAndInsert.wasm.nsPerNullifier'))}) | ${provenance(nullifier)} |`,
+    );
+  }
+  if (vm) {
+    lines.push(
+      `| contract VM, WASM over the TypeScript reference (geometric mean of 3 programs) / simple instructions per second / 100-operator netting, ms | ×${num(vm, 'vmSpeedup', 1)} / ${num(vm, 'vmInstructionsPerSec')} / ${num(vm, 'netting.wasmMs', 2)} | ${provenance(vm)} |`,
     );
   }
   if (flat) {
