@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { batchId, decodeBatch, type BatchHeaderFields, type DecodedBatch } from '../codec/batch.js';
 import { MalformedFrameError, UnsupportedVersionError } from '../codec/errors.js';
-import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
+import { MAX_BATCH_RECORDS, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { Stores } from '../storage/index.js';
+import { BatchLimitRule, type BatchLimitsContract } from '../vm/system/index.js';
 import type { NullifierSet } from '../wasm/nullifier-set.js';
 import type { BatchVerifierPool } from '../workers/batch-verifier.js';
 import type { ChainEvents } from './events.js';
@@ -33,13 +34,25 @@ export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = {
   maxInflightBytes: 128 * 1024 * 1024,
 };
 
+export class InvalidAdmissionLimitsError extends Error {
+  override readonly name = 'InvalidAdmissionLimitsError';
+}
+
+/** Limits are node configuration: checked once at start, so a bad value stops the node rather than every batch. */
+export function validateAdmissionLimits(limits: AdmissionLimits): AdmissionLimits {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new InvalidAdmissionLimitsError(`admission limit ${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  if (limits.maxBatchRecords < 1 || limits.maxBatchRecords > MAX_BATCH_RECORDS) {
+    throw new InvalidAdmissionLimitsError(`maxBatchRecords must be in 1..${MAX_BATCH_RECORDS}, got ${limits.maxBatchRecords}`);
+  }
+  return limits;
+}
+
 export interface AcceptedBatch {
   readonly id: Uint8Array;
   readonly header: BatchHeaderFields;
 }
-
-/** Seconds since 2000-01-01: periods before it are out of range. */
-const EARLIEST_PERIOD = 946_684_800n;
 
 /**
  * Admits CDR batches: every check, in the order that makes bad input cheapest. Structure, limits,
@@ -60,6 +73,8 @@ export class Admission {
   constructor(
     private readonly deps: {
       readonly limits: AdmissionLimits;
+      /** Runs the header limits in the VM; a fault in it is a node fault (Internal), not a client error. */
+      readonly batchLimits: BatchLimitsContract;
       readonly operators: OperatorRegistry;
       readonly verifier: BatchVerifierPool;
       readonly nullifiers: NullifierSet;
@@ -170,22 +185,14 @@ export class Admission {
     }
   }
 
+  /** The header limits, decided by the batch-limits system contract (contracts/system/batch-limits.casm). */
   private checkLimits(h: BatchHeaderFields): void {
-    const { limits } = this.deps;
-    const outOfRange = (detail: string): never => {
-      throw new BatchRejectedError(RejectCode.OutOfRange, detail, h.sequence);
-    };
-    if (h.recordCount === 0) outOfRange('batch has no records');
-    if (h.recordCount > limits.maxBatchRecords) {
-      throw new BatchRejectedError(RejectCode.TooLarge, `${h.recordCount} records exceeds the limit of ${limits.maxBatchRecords}`, h.sequence);
-    }
-    if (h.sequence === 0n) outOfRange('sequence numbers start at 1');
-    if (h.submitter === h.counterparty) outOfRange('submitter and counterparty are the same operator');
-    if (h.periodStart < EARLIEST_PERIOD) outOfRange(`period starts before 2000-01-01 (${h.periodStart})`);
-    if (h.periodEnd <= h.periodStart) outOfRange('period ends before it starts');
-    if (h.periodEnd - h.periodStart > BigInt(limits.maxPeriodSeconds)) outOfRange(`period longer than ${limits.maxPeriodSeconds} s`);
+    const { limits, batchLimits } = this.deps;
     const nowSec = BigInt(Math.floor((this.deps.now?.() ?? Date.now()) / 1000));
-    if (h.periodEnd > nowSec + BigInt(limits.maxFutureSeconds)) outOfRange('period ends in the future');
+    const { rule } = batchLimits.check(h, limits, nowSec);
+    if (rule === BatchLimitRule.Ok) return;
+    const code = rule === BatchLimitRule.TooManyRecords ? RejectCode.TooLarge : RejectCode.OutOfRange;
+    throw new BatchRejectedError(code, limitDetail(rule, h, limits), h.sequence);
   }
 
   private checkSequence(h: BatchHeaderFields): void {
@@ -247,6 +254,20 @@ export class Admission {
   private internal(err: unknown): BatchRejectedError {
     this.deps.log.error({ err }, 'batch admission failed unexpectedly');
     return new BatchRejectedError(RejectCode.Internal, 'internal error');
+  }
+}
+
+/** The reject detail for a broken rule (the messages of the TypeScript checks the contract replaced). */
+function limitDetail(rule: Exclude<BatchLimitRule, BatchLimitRule.Ok>, h: BatchHeaderFields, limits: AdmissionLimits): string {
+  switch (rule) {
+    case BatchLimitRule.NoRecords: return 'batch has no records';
+    case BatchLimitRule.TooManyRecords: return `${h.recordCount} records exceeds the limit of ${limits.maxBatchRecords}`;
+    case BatchLimitRule.SequenceZero: return 'sequence numbers start at 1';
+    case BatchLimitRule.SameOperator: return 'submitter and counterparty are the same operator';
+    case BatchLimitRule.PeriodBefore2000: return `period starts before 2000-01-01 (${h.periodStart})`;
+    case BatchLimitRule.PeriodEndsBeforeStart: return 'period ends before it starts';
+    case BatchLimitRule.PeriodTooLong: return `period longer than ${limits.maxPeriodSeconds} s`;
+    case BatchLimitRule.PeriodInFuture: return 'period ends in the future';
   }
 }
 

@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { openStores, type Stores } from '../storage/index.js';
+import { BatchLimitsContract, loadSystemContracts } from '../vm/system/index.js';
 import type { NullifierSet } from '../wasm/nullifier-set.js';
 import { BatchVerifierPool } from '../workers/batch-verifier.js';
-import { Admission, DEFAULT_ADMISSION_LIMITS, type AcceptedBatch, type AdmissionLimits } from './admission.js';
+import { Admission, DEFAULT_ADMISSION_LIMITS, validateAdmissionLimits, type AcceptedBatch, type AdmissionLimits } from './admission.js';
 import { bootstrapChain } from './bootstrap.js';
 import { ChainEvents } from './events.js';
 import type { Genesis } from './genesis.js';
@@ -44,6 +45,9 @@ export class Chain {
 
   static async open(opts: ChainOptions): Promise<Chain> {
     const { metrics, log, genesis } = opts;
+    // Before storage opens: bad limits or a system contract that does not assemble stop the node with nothing to undo.
+    const limits = validateAdmissionLimits({ ...DEFAULT_ADMISSION_LIMITS, ...opts.limits });
+    const system = loadSystemContracts();
     const stores = openStores(opts.dataDir);
     const restored = await bootstrapChain(stores, genesis, log);
     const { nullifiers } = restored;
@@ -53,7 +57,8 @@ export class Chain {
     const verifier = new BatchVerifierPool({ threads: opts.workers ?? availableParallelism(), metrics });
     const events = new ChainEvents();
     const admission = new Admission({
-      limits: { ...DEFAULT_ADMISSION_LIMITS, ...opts.limits },
+      limits,
+      batchLimits: BatchLimitsContract.from(system),
       operators, verifier, nullifiers, stores, mempool, events, metrics, log,
     });
     admission.restore(restored.sequences, restored.nextOrder);
