@@ -1,5 +1,6 @@
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { toHex } from '../codec/bytes.js';
+import { isContractTxFrame } from '../codec/contract-tx.js';
 import { encodeIngestReply, RejectCode, ReplyKind } from '../codec/ingest-reply.js';
 import { BatchRejectedError } from '../chain/reject.js';
 import type { Chain } from '../chain/chain.js';
@@ -81,16 +82,21 @@ export function mountIngest(app: TemplatedApp, deps: { chain: Chain; metrics: No
       const frame = new Uint8Array(message.slice(0));
       const data = ws.getUserData();
       const arrival = ++data.arrivals;
-      chain.submit(frame, () => {
+      const wellFormed = (): void => {
         data.lastWellFormed = arrival;
         data.malformedStreak = 0;
-      }).then(
-        ({ id, header }) => {
+      };
+      // The file identifier (offset 4) says what the frame is: "CDRC" a contract transaction, else a batch.
+      const submitted: Promise<{ id: Uint8Array; sequence: bigint }> = isContractTxFrame(frame)
+        ? chain.submitContractTx(frame, wellFormed)
+        : chain.submit(frame, wellFormed).then(({ id, header }) => ({ id, sequence: header.sequence }));
+      submitted.then(
+        ({ id, sequence }) => {
           if (!data.open) return;
           const key = toHex(id);
-          data.awaitingCommit.set(key, header.sequence);
+          data.awaitingCommit.set(key, sequence);
           awaiting.set(key, ws);
-          ws.send(encodeIngestReply({ kind: ReplyKind.Ack, sequence: header.sequence, batchId: id }), true);
+          ws.send(encodeIngestReply({ kind: ReplyKind.Ack, sequence, batchId: id }), true);
         },
         (err: unknown) => {
           const rejected = err instanceof BatchRejectedError ? err : new BatchRejectedError(RejectCode.Internal, 'internal error');

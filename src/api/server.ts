@@ -3,6 +3,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import { batchFrameFromJson } from '../codec/batch-json.js';
 import { fromHex, HexError, toHex } from '../codec/bytes.js';
 import { MalformedFrameError } from '../codec/errors.js';
+import { MAX_CONTRACT_TX_FRAME_BYTES } from '../codec/contract-tx.js';
 import { MAX_BATCH_FRAME_BYTES } from '../codec/limits.js';
 import { BatchRejectedError } from '../chain/reject.js';
 import type { Chain } from '../chain/chain.js';
@@ -103,6 +104,7 @@ export class ApiServer {
       sendJson(r, 200, {
         plmn: operator.plmn, name: operator.name, batchKey: toHex(operator.batchKey),
         lastSequence: (chain.lastAcceptedSequence(operator.plmn) ?? 0n).toString(),
+        lastContractSequence: (chain.lastAcceptedContractSequence(operator.plmn) ?? 0n).toString(),
       });
     });
 
@@ -128,9 +130,41 @@ export class ApiServer {
     get('/batch/:id', batch);
     get('/txns/:hash', (r, req) => {
       const id = hashParam(req.getParameter(0));
+      const contractTx = chain.queries.contractTx(id);
+      if (contractTx) {
+        sendJson(r, 200, contractTx);
+        return;
+      }
       const view = chain.queries.batch(id, req.getQuery('records') === '1');
       if (!view) throw new HttpError(404, 'not_found', `no transaction ${req.getParameter(0)}`);
       sendJson(r, 200, { type: 'cdr_batch', hash: view.id, ...view });
+    });
+
+    get('/receipts/:hash', (r, req) => {
+      const receipt = chain.queries.receipt(hashParam(req.getParameter(0)));
+      if (!receipt) throw new HttpError(404, 'not_found', `no receipt for ${req.getParameter(0)}`);
+      sendJson(r, 200, { hash: req.getParameter(0)?.toLowerCase(), ...receipt });
+    });
+
+    app.post('/tx', (res, req) => {
+      const r = responder(res);
+      const contentType = req.getHeader('content-type');
+      const length = req.getHeader('content-length');
+      if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
+        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract transaction frame (application/octet-stream)'));
+        return;
+      }
+      readBody(r, length, MAX_CONTRACT_TX_FRAME_BYTES)
+        .then((body) => chain.submitContractTx(new Uint8Array(body)))
+        .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', hash: toHex(id), sequence: sequence.toString() }))
+        .catch((err: unknown) => {
+          if (err instanceof BatchRejectedError) {
+            sendJson(r, httpStatusFor(err.code), { error: err.reason, message: err.detail, sequence: err.sequence.toString() });
+          } else {
+            if (!(err instanceof HttpError)) this.opts.log.error({ err }, 'POST /tx failed');
+            sendError(r, err);
+          }
+        });
     });
 
     app.get('/metrics', (res) => {

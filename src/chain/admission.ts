@@ -98,6 +98,11 @@ export class Admission {
     while (this.inflight > 0) await new Promise((r) => setTimeout(r, 5));
   }
 
+  /** The next admission order: shared with contract admission, since both feed one mempool and one pending set. */
+  allocateOrder(): number {
+    return this.nextOrder++;
+  }
+
   lastAcceptedSequence(submitter: number): bigint | undefined {
     return this.lastSequence.get(submitter);
   }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { decodeBatch } from '../codec/batch.js';
 import { BlockKind, blockHash, decodeBlock, encodeBlock, type BlockHeaderFields } from '../codec/block.js';
+import { decodeContractTx, isContractTxFrame } from '../codec/contract-tx.js';
 import { BLOCK_VERSION, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import type { Logger } from '../log.js';
 import type { ChainHead, Stores } from '../storage/index.js';
@@ -17,6 +18,8 @@ export interface RestoredChain {
   readonly headTimestampMs: bigint;
   /** Highest accepted sequence per submitter: committed, then raised by pending batches. */
   readonly sequences: Map<number, bigint>;
+  /** Highest accepted contract transaction sequence per sender, likewise. */
+  readonly contractSequences: Map<number, bigint>;
   /** Pending transactions in admission order, all durable. */
   readonly pending: MempoolEntry[];
   readonly nextOrder: number;
@@ -45,27 +48,36 @@ export async function bootstrapChain(stores: Stores, genesis: Genesis, log: Logg
   const headTimestampMs = decodeBlock(stores.chain.block(head.height)!).header.timestampMs;
 
   const sequences = stores.state.allSequences();
+  const contractSequences = stores.state.allContractSequences();
   const pending: MempoolEntry[] = [];
   let nextOrder = 0;
   for (const { order, hash } of stores.pending.list()) {
     const bytes = stores.chain.tx(hash);
     if (!bytes) throw new ChainMismatchError(`pending transaction ${Buffer.from(hash).toString('hex')} has no stored bytes`);
+    nextOrder = order + 1;
+    if (isContractTxFrame(bytes)) {
+      const tx = decodeContractTx(bytes);
+      pending.push({ order, id: hash, submitter: tx.sender, sequence: tx.sequence, cdrCount: 0, kind: 'contract', gasLimit: tx.gasLimit, receivedAt: performance.now(), durable: true });
+      const s = contractSequences.get(tx.sender);
+      if (s === undefined || tx.sequence > s) contractSequences.set(tx.sender, tx.sequence);
+      continue;
+    }
     const { header } = decodeBatch(bytes);
     pending.push({ order, id: hash, submitter: header.submitter, sequence: header.sequence, cdrCount: header.recordCount, receivedAt: performance.now(), durable: true });
     const s = sequences.get(header.submitter);
     if (s === undefined || header.sequence > s) sequences.set(header.submitter, header.sequence);
-    nextOrder = order + 1;
   }
   const pendingCdrs = pending.reduce((n, e) => n + e.cdrCount, 0);
   const nullifiers = NullifierSet.create({ initialCapacity: slotsFor(head.cdrCount + pendingCdrs + NULLIFIER_HEADROOM) });
   for (const { bytes } of stores.chain.allTxs()) {
+    if (isContractTxFrame(bytes)) continue; // no nullifiers
     const batch = decodeBatch(bytes);
     nullifiers.insertAll(batch.records, batch.header.recordCount, PUBLIC_RECORD_BYTES, RECORD_OFFSET.nullifier);
   }
 
   const rebuildMs = performance.now() - started;
   log.info({ height: head.height, nullifiers: nullifiers.size, pending: pending.length, rebuildMs: Math.round(rebuildMs) }, 'chain restored from disk');
-  return { head, headTimestampMs, sequences, pending, nextOrder, nullifiers, rebuildMs };
+  return { head, headTimestampMs, sequences, contractSequences, pending, nextOrder, nullifiers, rebuildMs };
 }
 
 async function writeGenesisBlock(stores: Stores, genesis: Genesis, id: string): Promise<void> {

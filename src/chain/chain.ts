@@ -2,11 +2,14 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { openStores, type Stores } from '../storage/index.js';
+import { WasmInterpreter } from '../vm/interpreter.js';
+import { nodeHostFunctions } from '../vm/node-host.js';
 import { BatchLimitsContract, loadSystemContracts } from '../vm/system/index.js';
 import type { NullifierSet } from '../wasm/nullifier-set.js';
 import { BatchVerifierPool } from '../workers/batch-verifier.js';
 import { Admission, DEFAULT_ADMISSION_LIMITS, validateAdmissionLimits, type AcceptedBatch, type AdmissionLimits } from './admission.js';
 import { bootstrapChain } from './bootstrap.js';
+import { ContractAdmission, DEFAULT_CONTRACT_LIMITS, type AcceptedContractTx, type ContractLimits } from './contract-admission.js';
 import { ChainEvents } from './events.js';
 import type { Genesis } from './genesis.js';
 import { Mempool } from './mempool.js';
@@ -21,6 +24,7 @@ export interface ChainOptions {
   readonly log: Logger;
   readonly limits?: Partial<AdmissionLimits>;
   readonly producer?: Partial<ProducerConfig>;
+  readonly contractLimits?: Partial<ContractLimits>;
   /** Verification workers; default: one per core. */
   readonly workers?: number;
 }
@@ -36,6 +40,7 @@ export class Chain {
     private readonly stores: Stores,
     private readonly verifier: BatchVerifierPool,
     private readonly admission: Admission,
+    private readonly contractAdmission: ContractAdmission,
     readonly mempool: Mempool,
     private readonly producer: BlockProducer,
     readonly nullifiers: NullifierSet,
@@ -62,13 +67,20 @@ export class Chain {
       operators, verifier, nullifiers, stores, mempool, events, metrics, log,
     });
     admission.restore(restored.sequences, restored.nextOrder);
+    const contractAdmission = new ContractAdmission({
+      limits: { ...DEFAULT_CONTRACT_LIMITS, ...opts.contractLimits },
+      operators, stores, mempool, log,
+      allocateOrder: () => admission.allocateOrder(),
+    });
+    contractAdmission.restore(restored.contractSequences);
     const producer = new BlockProducer({
       config: { ...DEFAULT_PRODUCER_CONFIG, producer: genesis.operators[0]!.plmn, ...opts.producer },
       stores, mempool, events, metrics, log,
       head: restored.head,
       headTimestampMs: restored.headTimestampMs,
+      vm: { interpreter: WasmInterpreter.load(), host: nodeHostFunctions() },
     });
-    const chain = new Chain(events, genesis, operators, stores, verifier, admission, mempool, producer, nullifiers);
+    const chain = new Chain(events, genesis, operators, stores, verifier, admission, contractAdmission, mempool, producer, nullifiers);
     events.on('batchAccepted', () => producer.nudge());
 
     metrics.chainHeight.set(restored.head.height);
@@ -86,6 +98,17 @@ export class Chain {
   /** Admits a batch frame (see Admission.submit); `frame` must own its ArrayBuffer. */
   submit(frame: Uint8Array, onWellFormed?: () => void): Promise<AcceptedBatch> {
     return this.admission.submit(frame, onWellFormed);
+  }
+
+  /** Admits a contract transaction frame (identifier "CDRC"); resolves once it is durable. */
+  async submitContractTx(frame: Uint8Array, onWellFormed?: () => void): Promise<AcceptedContractTx> {
+    const accepted = await this.contractAdmission.submit(frame, onWellFormed);
+    this.producer.nudge();
+    return accepted;
+  }
+
+  lastAcceptedContractSequence(sender: number): bigint | undefined {
+    return this.contractAdmission.lastAcceptedSequence(sender);
   }
 
   lastAcceptedSequence(submitter: number): bigint | undefined {

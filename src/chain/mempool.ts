@@ -6,6 +6,10 @@ export interface MempoolEntry {
   readonly submitter: number;
   readonly sequence: bigint;
   readonly cdrCount: number;
+  /** Absent for a CDR batch (every batch path predates contracts). */
+  readonly kind?: 'batch' | 'contract';
+  /** A contract transaction's gas limit: what it may take of the block's gas. */
+  readonly gasLimit?: bigint;
   /** When the node received the frame (performance.now()). */
   readonly receivedAt: number;
   /** Bytes and pending entry are on disk: the producer may include it. */
@@ -54,15 +58,29 @@ export class Mempool {
     return n;
   }
 
-  /** Removes and returns the longest durable prefix within the limits (at least one entry if any is ready). */
-  take(maxTxs: number, maxCdrs: number): MempoolEntry[] {
+  /** Whether the next entry is durable: the producer has something to include. */
+  hasReady(): boolean {
+    return this.queue[this.head]?.durable === true;
+  }
+
+  /**
+   * Removes and returns the longest durable prefix within the limits (at least one entry if any is
+   * ready). Contract transactions count their gas limits against `maxGas`; the first that does not
+   * fit ends the block, so block order stays admission order.
+   */
+  take(maxTxs: number, maxCdrs: number, maxGas = Number.MAX_SAFE_INTEGER): MempoolEntry[] {
     const out: MempoolEntry[] = [];
     let cdrs = 0;
+    let gas = 0n;
+    const gasCap = BigInt(maxGas);
     while (this.head < this.queue.length && out.length < maxTxs) {
       const e = this.queue[this.head]!;
       if (!e.durable || (out.length > 0 && cdrs + e.cdrCount > maxCdrs)) break;
+      const g = e.gasLimit ?? 0n;
+      if (out.length > 0 && gas + g > gasCap) break;
       out.push(e);
       cdrs += e.cdrCount;
+      gas += g;
       this.head++;
     }
     this.cdrs -= cdrs;

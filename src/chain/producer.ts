@@ -1,10 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { BlockKind, blockHash, encodeBlock, type BlockHeaderFields } from '../codec/block.js';
+import { decodeContractTx } from '../codec/contract-tx.js';
 import { BLOCK_VERSION } from '../codec/limits.js';
 import { sha256MerkleRoot } from '../crypto/hash.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { ChainHead, Stores } from '../storage/index.js';
+import type { HostFunctions, Interpreter } from '../vm/execution.js';
+import { BlockExecution } from './contract-executor.js';
 import type { ChainEvents } from './events.js';
 import type { Mempool, MempoolEntry } from './mempool.js';
 
@@ -19,12 +22,15 @@ export interface ProducerConfig {
   readonly maxBlockTxs: number;
   /** PLMN id of the producing operator. */
   readonly producer: number;
+  /** Sum of contract transactions' gas limits per block; the first that does not fit waits for the next. */
+  readonly maxBlockGas: number;
 }
 
 export const DEFAULT_PRODUCER_CONFIG: Omit<ProducerConfig, 'producer'> = {
   blockIntervalMs: 20,
   maxBlockCdrs: 200_000,
   maxBlockTxs: 1_024,
+  maxBlockGas: 50_000_000,
 };
 
 /**
@@ -48,6 +54,8 @@ export class BlockProducer {
       readonly log: Logger;
       readonly head: ChainHead;
       readonly headTimestampMs: bigint;
+      /** Executes contract transactions; the producer's own thread instance. */
+      readonly vm: { readonly interpreter: Interpreter; readonly host: HostFunctions };
     },
   ) {
     this.head = deps.head;
@@ -76,8 +84,9 @@ export class BlockProducer {
 
   /** Commits everything durable in the mempool now (shutdown, tests). */
   async flush(): Promise<void> {
+    // Also waits for a commit another caller started: concurrent flushes all return after it.
     await this.committing;
-    while (this.deps.mempool.readyCdrs(1) > 0) {
+    while (this.committing || this.deps.mempool.hasReady()) {
       this.tick();
       await this.committing;
     }
@@ -86,7 +95,7 @@ export class BlockProducer {
   private tick(): void {
     if (this.committing) return;
     const { mempool, config } = this.deps;
-    const entries = mempool.take(config.maxBlockTxs, config.maxBlockCdrs);
+    const entries = mempool.take(config.maxBlockTxs, config.maxBlockCdrs, config.maxBlockGas);
     if (entries.length === 0) return;
     this.committing = this.commit(entries)
       .catch((err: unknown) => {
@@ -96,7 +105,7 @@ export class BlockProducer {
       .finally(() => {
         this.committing = undefined;
         // What arrived during the commit goes into the next block at once.
-        if (this.timer && this.deps.mempool.readyCdrs(1) > 0) setImmediate(() => this.tick());
+        if (this.timer && this.deps.mempool.hasReady()) setImmediate(() => this.tick());
       });
   }
 
@@ -122,8 +131,10 @@ export class BlockProducer {
     };
     const hash = blockHash(header);
     const bytes = encodeBlock(header, concat(txIds));
+    const execution = this.execute(entries, height, timestampMs);
     const lastSeq = new Map<number, bigint>();
     for (const e of entries) {
+      if (e.kind === 'contract') continue; // contract sequences are their own space (BlockExecution)
       const s = lastSeq.get(e.submitter);
       if (s === undefined || e.sequence > s) lastSeq.set(e.submitter, e.sequence);
     }
@@ -132,6 +143,7 @@ export class BlockProducer {
     await stores.env.transaction(() => {
       stores.chain.writeBlock(head, bytes, txIds);
       for (const [submitter, seq] of [...lastSeq].sort((a, b) => a[0] - b[0])) stores.state.writeSequence(submitter, seq);
+      execution?.commit(stores.contracts, (sender, seq) => stores.state.writeContractSequence(sender, seq));
       for (const e of entries) stores.pending.remove(e.order);
     });
 
@@ -144,6 +156,20 @@ export class BlockProducer {
     metrics.blockCommitSeconds.observe(commitMs / 1000);
     metrics.blockTxs.observe(entries.length);
     events.emit('blockCommitted', { height, hash, timestampMs, txIds, cdrCount, commitMs });
+  }
+
+  /** Runs the block's contract transactions in block order; undefined when it has none. */
+  private execute(entries: readonly MempoolEntry[], height: number, timestampMs: bigint): BlockExecution | undefined {
+    if (!entries.some((e) => e.kind === 'contract')) return undefined;
+    const { stores, vm } = this.deps;
+    const execution = new BlockExecution({ state: stores.contracts, interpreter: vm.interpreter, host: vm.host, block: { height, timestampMs } });
+    entries.forEach((e, index) => {
+      if (e.kind !== 'contract') return;
+      const bytes = stores.chain.tx(e.id);
+      if (!bytes) throw new Error(`contract transaction ${Buffer.from(e.id).toString('hex')} has no stored bytes`);
+      execution.apply(decodeContractTx(bytes), e.id, index);
+    });
+    return execution;
   }
 }
 

@@ -2,6 +2,8 @@ import { decodeBatch } from '../codec/batch.js';
 import { batchToJson, type BatchJson } from '../codec/batch-json.js';
 import { blockHash, decodeBlock } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
+import { contractIdOf, ContractTxKind, decodeContractTx, isContractTxFrame } from '../codec/contract-tx.js';
+import type { StoredReceipt } from '../storage/index.js';
 import type { ChainHead, Stores } from '../storage/index.js';
 import type { Mempool } from './mempool.js';
 
@@ -30,6 +32,24 @@ export type BatchView = {
   signature: string;
   records?: BatchJson['records'];
 } & BatchJson['header'];
+
+/** A stored contract transaction and where it stands on the chain. */
+export interface ContractTxView {
+  type: 'contract_deploy' | 'contract_call';
+  hash: string;
+  status: 'pending' | 'committed';
+  height?: number;
+  index?: number;
+  sender: number;
+  sequence: string;
+  gasLimit: string;
+  /** Call: the contract called; deploy: the id it creates. */
+  contract: string;
+  code?: string;
+  calldata?: string;
+  signature: string;
+  sizeBytes: number;
+}
 
 const KINDS = ['micro', 'macro', 'skip'];
 
@@ -79,7 +99,7 @@ export class ChainQueries {
 
   batch(id: Uint8Array, withRecords: boolean): BatchView | undefined {
     const bytes = this.stores.chain.tx(id);
-    if (!bytes) return undefined;
+    if (!bytes || isContractTxFrame(bytes)) return undefined;
     const { header, records, signature } = batchToJson(decodeBatch(bytes));
     const loc = this.stores.chain.txLocation(id);
     return {
@@ -93,6 +113,30 @@ export class ChainQueries {
     };
   }
 
+  contractTx(hash: Uint8Array): ContractTxView | undefined {
+    const bytes = this.stores.chain.tx(hash);
+    if (!bytes || !isContractTxFrame(bytes)) return undefined;
+    const tx = decodeContractTx(bytes);
+    const loc = this.stores.chain.txLocation(hash);
+    const deploy = tx.kind === ContractTxKind.Deploy;
+    return {
+      type: deploy ? 'contract_deploy' : 'contract_call',
+      hash: toHex(hash),
+      status: loc ? 'committed' : 'pending',
+      ...(loc ? { height: loc.height, index: loc.index } : {}),
+      sender: tx.sender,
+      sequence: tx.sequence.toString(),
+      gasLimit: tx.gasLimit.toString(),
+      contract: toHex(deploy ? contractIdOf(tx.sender, tx.sequence, tx.code) : tx.contract),
+      ...(deploy ? { code: toHex(tx.code) } : { calldata: toHex(tx.calldata) }),
+      signature: toHex(tx.signature),
+      sizeBytes: bytes.length,
+    };
+  }
+
+  receipt(hash: Uint8Array): StoredReceipt | undefined {
+    return this.stores.contracts.receipt(hash);
+  }
 
   mempoolSize(): { txs: number; cdrs: number } {
     return { txs: this.mempool.size, cdrs: this.mempool.cdrCount };

@@ -1,11 +1,13 @@
 import { ChainStore } from './chain-store.js';
 import { ConfigStore } from './config-store.js';
+import { ContractStore } from './contract-store.js';
 import { StorageEnv } from './env.js';
 import { PendingStore } from './pending-store.js';
 import { StateStore } from './state-store.js';
 
-export { ChainStore, ConfigStore, PendingStore, StateStore, StorageEnv };
+export { ChainStore, ConfigStore, ContractStore, PendingStore, StateStore, StorageEnv };
 export type { ChainHead, TxLocation } from './chain-store.js';
+export type { StoredReceipt } from './contract-store.js';
 
 export interface Stores {
   readonly env: StorageEnv;
@@ -13,9 +15,10 @@ export interface Stores {
   readonly state: StateStore;
   readonly pending: PendingStore;
   readonly config: ConfigStore;
+  readonly contracts: ContractStore;
 }
 
 export function openStores(path: string): Stores {
   const env = StorageEnv.open(path);
-  return { env, chain: new ChainStore(env), state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env) };
+  return { env, chain: new ChainStore(env), state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env) };
 }

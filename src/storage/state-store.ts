@@ -8,9 +8,12 @@ import type { StorageEnv } from './env.js';
  */
 export class StateStore {
   private readonly sequences: Database<Buffer, number>;
+  /** Contract transaction sequences: a space apart from batch sequences, so neither blocks the other. */
+  private readonly contractSequences: Database<Buffer, number>;
 
   constructor(env: StorageEnv) {
     this.sequences = env.uint32Db('sequences');
+    this.contractSequences = env.uint32Db('contract-sequences');
   }
 
   lastSequence(submitter: number): bigint | undefined {
@@ -30,5 +33,19 @@ export class StateStore {
     const v = Buffer.alloc(8);
     v.writeBigUInt64BE(sequence);
     void this.sequences.put(submitter, v);
+  }
+
+  /** Sender → last committed contract transaction sequence. */
+  allContractSequences(): Map<number, bigint> {
+    const out = new Map<number, bigint>();
+    for (const { key, value } of this.contractSequences.getRange({})) out.set(key, value.readBigUInt64BE(0));
+    return out;
+  }
+
+  /** Inside a block's transaction. */
+  writeContractSequence(sender: number, sequence: bigint): void {
+    const v = Buffer.alloc(8);
+    v.writeBigUInt64BE(sequence);
+    void this.contractSequences.put(sender, v);
   }
 }

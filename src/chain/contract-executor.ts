@@ -1,0 +1,121 @@
+import { toHex } from '../codec/bytes.js';
+import { ContractTxKind, contractIdOf, type DecodedContractTx } from '../codec/contract-tx.js';
+import type { ContractStore, StoredReceipt } from '../storage/contract-store.js';
+import { unwrapCode } from '../vm/container.js';
+import { InvalidCodeError, type HostFunctions, type Interpreter } from '../vm/execution.js';
+import { statusName, Status } from '../vm/opcodes.js';
+
+/** Receipt statuses outside the VM's (0..10): the transaction never reached the interpreter. */
+export const ReceiptStatus = {
+  /** A call to an id with no deployed code. */
+  noContract: 100,
+  /** A deploy whose container does not unwrap (admission checks it; kept for stored bytes from elsewhere). */
+  invalidCode: 101,
+} as const;
+
+/** What a block reads of committed contract state. */
+export type ContractStateReader = Pick<ContractStore, 'contractCode' | 'slot'>;
+
+/** The block a transaction executes in: the only context it sees besides its own fields. */
+export interface BlockContext {
+  readonly height: number;
+  readonly timestampMs: bigint;
+}
+
+/**
+ * Executes one block's contract transactions in block order against an overlay of committed
+ * state: code and slots written by an earlier transaction of the block are visible to later ones.
+ * Nothing here reads the clock or any state outside the overlay and the store, so every node
+ * executing the same block gets the same receipts and writes. `commit` runs inside the block's
+ * LMDB transaction.
+ */
+export class BlockExecution {
+  private readonly codes = new Map<string, { id: Uint8Array; container: Uint8Array }>();
+  private readonly slots = new Map<string, { id: Uint8Array; values: Map<bigint, bigint> }>();
+  private readonly receipts: { hash: Uint8Array; receipt: StoredReceipt }[] = [];
+  private readonly sequences = new Map<number, bigint>();
+  private gas = 0n;
+
+  constructor(
+    private readonly deps: {
+      readonly state: ContractStateReader;
+      readonly interpreter: Interpreter;
+      readonly host: HostFunctions;
+      readonly block: BlockContext;
+    },
+  ) {}
+
+  /** Gas used by the transactions applied so far. */
+  get gasUsed(): bigint {
+    return this.gas;
+  }
+
+  /** Applies one transaction at `index` in the block; returns its receipt. */
+  apply(tx: DecodedContractTx, hash: Uint8Array, index: number): StoredReceipt {
+    const last = this.sequences.get(tx.sender);
+    if (last === undefined || tx.sequence > last) this.sequences.set(tx.sender, tx.sequence);
+    const where = { height: this.deps.block.height, index };
+    const receipt = tx.kind === ContractTxKind.Deploy ? this.deploy(tx, where) : this.call(tx, where);
+    this.gas += BigInt(receipt.gasUsed);
+    this.receipts.push({ hash, receipt });
+    return receipt;
+  }
+
+  /** Writes code, slots, receipts and contract sequences; call inside the block's transaction. */
+  commit(store: Pick<ContractStore, 'writeCode' | 'writeSlots' | 'writeReceipt'>, writeSequence: (sender: number, sequence: bigint) => void): void {
+    for (const { id, container } of this.codes.values()) store.writeCode(id, container);
+    for (const { id, values } of this.slots.values()) store.writeSlots(id, [...values].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+    for (const { hash, receipt } of this.receipts) store.writeReceipt(hash, receipt);
+    for (const [sender, seq] of [...this.sequences].sort((a, b) => a[0] - b[0])) writeSequence(sender, seq);
+  }
+
+  // v1 deploys run no constructor: the container is stored under its id and the id returned.
+  private deploy(tx: DecodedContractTx, where: { height: number; index: number }): StoredReceipt {
+    try {
+      unwrapCode(tx.code);
+    } catch (err) {
+      if (!(err instanceof InvalidCodeError)) throw err;
+      return { status: ReceiptStatus.invalidCode, statusName: 'invalid_code', gasUsed: '0', output: '', events: [], ...where };
+    }
+    const id = contractIdOf(tx.sender, tx.sequence, tx.code);
+    this.codes.set(toHex(id), { id, container: tx.code.slice() });
+    return { status: Status.Success, statusName: statusName(Status.Success), gasUsed: '0', output: toHex(id), events: [], ...where };
+  }
+
+  private call(tx: DecodedContractTx, where: { height: number; index: number }): StoredReceipt {
+    const key = toHex(tx.contract);
+    const code = this.codes.get(key)?.container ?? this.deps.state.contractCode(tx.contract);
+    if (code === undefined) {
+      return { status: ReceiptStatus.noContract, statusName: 'no_contract', gasUsed: '0', output: '', events: [], ...where };
+    }
+    const written = this.slots.get(key)?.values;
+    const storage = {
+      get: (slot: bigint): bigint => written?.get(slot) ?? this.deps.state.slot(tx.contract, slot),
+    };
+    const ctx = {
+      address: BigInt(`0x${key}`),
+      caller: BigInt(tx.sender),
+      height: BigInt(where.height),
+      timestampMs: this.deps.block.timestampMs,
+      calldata: tx.calldata,
+      gasLimit: tx.gasLimit,
+    };
+    const result = this.deps.interpreter.execute(code, ctx, storage, this.deps.host);
+    if (result.status === Status.Success && result.storageWrites.length > 0) {
+      let entry = this.slots.get(key);
+      if (!entry) {
+        entry = { id: tx.contract.slice(), values: new Map() };
+        this.slots.set(key, entry);
+      }
+      for (const [k, v] of result.storageWrites) entry.values.set(k, v);
+    }
+    return {
+      status: result.status,
+      statusName: statusName(result.status),
+      gasUsed: result.gasUsed.toString(),
+      output: toHex(result.output),
+      events: result.events.map((e) => ({ topics: e.topics.map((t) => t.toString(16).padStart(64, '0')), data: toHex(e.data) })),
+      ...where,
+    };
+  }
+}
