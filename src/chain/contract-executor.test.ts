@@ -3,6 +3,7 @@ import { signCall, signDeploy } from '../client/contract-tx.js';
 import { decodeContractTx } from '../codec/contract-tx.js';
 import { counterContract, revertingContract, sumContract, words } from '../test-helpers/contracts.js';
 import { ORANGE_FR } from '../test-helpers/devnet.js';
+import { assemble } from '../vm/asm/index.js';
 import { WasmInterpreter } from '../vm/interpreter.js';
 import { nodeHostFunctions } from '../vm/node-host.js';
 import { BlockExecution, ReceiptStatus } from './contract-executor.js';
@@ -36,6 +37,20 @@ function block(state: ReturnType<typeof memoryState>, height = 5) {
 }
 
 describe('BlockExecution', () => {
+  it('turns a throwing host into an execution_fault receipt and goes on with the block', () => {
+    const state = memoryState();
+    const failingHost = { ...host, sha256: (): Uint8Array => { throw new Error('host bug'); } };
+    const exec = new BlockExecution({ state: state.reader, interpreter: WasmInterpreter.load(), host: failingHost, block: { height: 5, timestampMs: 1_700_000_000_000n } });
+    const hashing = signDeploy({ sender: ORANGE_FR, sequence: 1n, gasLimit: 1n, container: assemble('push 0\npush 0\nhost sha256\nstop').container, seed });
+    const counter = signDeploy({ sender: ORANGE_FR, sequence: 2n, gasLimit: 1n, container: counterContract(), seed });
+    exec.apply(decodeContractTx(hashing.frame), hashing.hash, 0);
+    exec.apply(decodeContractTx(counter.frame), counter.hash, 1);
+    const bad = signCall({ sender: ORANGE_FR, sequence: 3n, gasLimit: 50_000n, contract: hashing.contractId!, calldata: new Uint8Array(0), seed });
+    expect(exec.apply(decodeContractTx(bad.frame), bad.hash, 2)).toMatchObject({ status: ReceiptStatus.executionFault, statusName: 'execution_fault', gasUsed: '50000' });
+    const good = signCall({ sender: ORANGE_FR, sequence: 4n, gasLimit: 100_000n, contract: counter.contractId!, calldata: new Uint8Array(0), seed });
+    expect(exec.apply(decodeContractTx(good.frame), good.hash, 3).statusName).toBe('success');
+  });
+
   it('deploys, then calls in the same block, with earlier writes visible to later calls', () => {
     const state = memoryState();
     const exec = block(state);

@@ -11,6 +11,11 @@ export const ReceiptStatus = {
   noContract: 100,
   /** A deploy whose container does not unwrap (admission checks it; kept for stored bytes from elsewhere). */
   invalidCode: 101,
+  /**
+   * The interpreter or a host function threw (a node fault, not a VM status): the transaction is
+   * charged its gas limit and changes nothing, so one bad transaction cannot stall every block.
+   */
+  executionFault: 102,
 } as const;
 
 /** What a block reads of committed contract state. */
@@ -100,7 +105,12 @@ export class BlockExecution {
       calldata: tx.calldata,
       gasLimit: tx.gasLimit,
     };
-    const result = this.deps.interpreter.execute(code, ctx, storage, this.deps.host);
+    let result;
+    try {
+      result = this.deps.interpreter.execute(code, ctx, storage, this.deps.host);
+    } catch {
+      return { status: ReceiptStatus.executionFault, statusName: 'execution_fault', gasUsed: tx.gasLimit.toString(), output: '', events: [], ...where };
+    }
     if (result.status === Status.Success && result.storageWrites.length > 0) {
       let entry = this.slots.get(key);
       if (!entry) {
