@@ -6,7 +6,7 @@ import { BLOCK_VERSION, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limi
 import type { Logger } from '../log.js';
 import type { ChainHead, Stores } from '../storage/index.js';
 import { NullifierSet, slotsFor } from '../wasm/nullifier-set.js';
-import { genesisId, type Genesis } from './genesis.js';
+import { chainIdentity, type Genesis } from './genesis.js';
 import type { MempoolEntry } from './mempool.js';
 
 export class ChainMismatchError extends Error {
@@ -36,9 +36,9 @@ const NULLIFIER_HEADROOM = 1_000_000;
  * another chain, rebuilds the nullifier set from every stored batch and the mempool from the
  * pending set. Nothing acknowledged is lost; nothing committed is applied twice.
  */
-export async function bootstrapChain(stores: Stores, genesis: Genesis, log: Logger): Promise<RestoredChain> {
+export async function bootstrapChain(stores: Stores, genesis: Genesis, systemContractsDigest: Uint8Array, log: Logger): Promise<RestoredChain> {
   const started = performance.now();
-  const id = genesisId(genesis);
+  const id = chainIdentity(genesis, systemContractsDigest);
   const known = stores.config.genesisId();
   if (known !== undefined && known !== id) {
     throw new ChainMismatchError(`data directory ${stores.env.path} belongs to another chain (genesis ${known.slice(0, 16)}…, expected ${id.slice(0, 16)}…)`);

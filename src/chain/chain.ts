@@ -54,7 +54,7 @@ export class Chain {
     const limits = validateAdmissionLimits({ ...DEFAULT_ADMISSION_LIMITS, ...opts.limits });
     const system = loadSystemContracts();
     const stores = openStores(opts.dataDir);
-    const restored = await bootstrapChain(stores, genesis, log);
+    const restored = await bootstrapChain(stores, genesis, system.digest(), log);
     const { nullifiers } = restored;
     const mempool = new Mempool();
     for (const entry of restored.pending) mempool.push(entry);

@@ -53,9 +53,18 @@ export function readGenesisFile(path: string): Genesis {
   return genesisFromJson(JSON.parse(readFileSync(path, 'utf8')) as GenesisJson);
 }
 
-/** Identifies a chain: data directories remember it and refuse to open under another. */
+/** Hash of the genesis document. */
 export function genesisId(g: Genesis): string {
   return toHex(sha256(Buffer.from(JSON.stringify(genesisToJson(g)))));
+}
+
+/**
+ * Identifies a chain: data directories remember it and refuse to open under another. It covers
+ * the genesis document and the digest of the system contracts the chain runs, so nodes that would
+ * apply different rules cannot share data.
+ */
+export function chainIdentity(g: Genesis, systemContractsDigest: Uint8Array): string {
+  return toHex(sha256(Buffer.from(genesisId(g), 'hex'), systemContractsDigest));
 }
 
 // ---- The embedded devnet: a consortium of real operators with well-known, INSECURE keys. ----

@@ -52,6 +52,18 @@ export class SystemContracts {
     return [...this.byName.values()];
   }
 
+  /**
+   * SHA-256 over every contract's name and code, in name order: part of the chain's identity, so
+   * nodes that would run different admission or settlement rules refuse each other's data.
+   */
+  digest(): Uint8Array {
+    const h = createHash('sha256').update('cdrchain:system-contracts:1');
+    for (const c of [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      h.update(c.name, 'utf8').update(Uint8Array.of(0)).update(createHash('sha256').update(c.container).digest());
+    }
+    return new Uint8Array(h.digest());
+  }
+
   get(name: string): SystemContract {
     const contract = this.byName.get(name);
     if (!contract) throw new SystemContractLoadError(`no system contract ${name} (have: ${[...this.byName.keys()].join(', ') || 'none'})`);
