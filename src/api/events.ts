@@ -3,11 +3,12 @@ import { toHex } from '../codec/bytes.js';
 import type { Chain } from '../chain/chain.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 
-export const EVENT_TOPICS = ['batches', 'blocks'] as const;
+export const EVENT_TOPICS = ['batches', 'blocks', 'contracts'] as const;
 
 /**
- * WS /events: JSON text frames for every accepted batch and committed block. Subscribers choose
- * topics with `?topics=blocks` (default: all); slow readers are dropped rather than buffered forever.
+ * WS /events: JSON text frames for every accepted batch, committed block, accepted contract
+ * transaction and contract receipt. Subscribers choose topics with `?topics=blocks,contracts`
+ * (default: all); slow readers are dropped rather than buffered forever.
  */
 export function mountEvents(app: TemplatedApp, deps: { chain: Chain; metrics: NodeMetrics }): void {
   const { chain, metrics } = deps;
@@ -24,6 +25,17 @@ export function mountEvents(app: TemplatedApp, deps: { chain: Chain; metrics: No
       type: 'block_committed', height: e.height, hash: toHex(e.hash), timestampMs: e.timestampMs.toString(),
       txCount: e.txIds.length, cdrCount: e.cdrCount, commitMs: Math.round(e.commitMs * 1000) / 1000,
       txIds: e.txIds.map(toHex),
+    }));
+  });
+
+  chain.events.on('contractTxAccepted', (e) => {
+    if (app.numSubscribers('contracts') === 0) return;
+    app.publish('contracts', JSON.stringify({ type: 'contract_tx_accepted', id: toHex(e.id), kind: e.kind, sender: e.sender, sequence: e.sequence.toString() }));
+  });
+  chain.events.on('contractReceipt', (e) => {
+    if (app.numSubscribers('contracts') === 0) return;
+    app.publish('contracts', JSON.stringify({
+      type: 'contract_receipt', id: toHex(e.id), height: e.height, index: e.index, status: e.status, statusName: e.statusName, gasUsed: e.gasUsed.toString(),
     }));
   });
 

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { ContractTxKind } from '../codec/contract-tx.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { openStores, type Stores } from '../storage/index.js';
@@ -11,6 +12,7 @@ import { Admission, DEFAULT_ADMISSION_LIMITS, validateAdmissionLimits, type Acce
 import { bootstrapChain } from './bootstrap.js';
 import { ContractAdmission, DEFAULT_CONTRACT_LIMITS, type AcceptedContractTx, type ContractLimits } from './contract-admission.js';
 import { ChainEvents } from './events.js';
+import { BatchRejectedError } from './reject.js';
 import type { Genesis } from './genesis.js';
 import { Mempool } from './mempool.js';
 import { OperatorRegistry } from './operators.js';
@@ -44,6 +46,7 @@ export class Chain {
     readonly mempool: Mempool,
     private readonly producer: BlockProducer,
     readonly nullifiers: NullifierSet,
+    private readonly metrics: NodeMetrics,
   ) {
     this.queries = new ChainQueries(stores, mempool, () => producer.chainHead);
   }
@@ -80,7 +83,7 @@ export class Chain {
       headTimestampMs: restored.headTimestampMs,
       vm: { interpreter: WasmInterpreter.load(), host: nodeHostFunctions() },
     });
-    const chain = new Chain(events, genesis, operators, stores, verifier, admission, contractAdmission, mempool, producer, nullifiers);
+    const chain = new Chain(events, genesis, operators, stores, verifier, admission, contractAdmission, mempool, producer, nullifiers, metrics);
     events.on('batchAccepted', () => producer.nudge());
 
     metrics.chainHeight.set(restored.head.height);
@@ -102,7 +105,17 @@ export class Chain {
 
   /** Admits a contract transaction frame (identifier "CDRC"); resolves once it is durable. */
   async submitContractTx(frame: Uint8Array, onWellFormed?: () => void): Promise<AcceptedContractTx> {
-    const accepted = await this.contractAdmission.submit(frame, onWellFormed);
+    let accepted: AcceptedContractTx;
+    try {
+      accepted = await this.contractAdmission.submit(frame, onWellFormed);
+    } catch (err) {
+      this.metrics.contractTxs.inc({ outcome: err instanceof BatchRejectedError ? err.reason : 'internal' });
+      throw err;
+    }
+    this.metrics.contractTxs.inc({ outcome: 'accepted' });
+    this.events.emit('contractTxAccepted', {
+      id: accepted.id, kind: accepted.kind === ContractTxKind.Deploy ? 'deploy' : 'call', sender: accepted.sender, sequence: accepted.sequence,
+    });
     this.producer.nudge();
     return accepted;
   }

@@ -66,6 +66,11 @@ export class BlockExecution {
     return receipt;
   }
 
+  /** The receipts so far, in block order. */
+  get executed(): readonly { readonly hash: Uint8Array; readonly receipt: StoredReceipt }[] {
+    return this.receipts;
+  }
+
   /** Writes code, slots, receipts and contract sequences; call inside the block's transaction. */
   commit(store: Pick<ContractStore, 'writeCode' | 'writeSlots' | 'writeReceipt'>, writeSequence: (sender: number, sequence: bigint) => void): void {
     for (const { id, container } of this.codes.values()) store.writeCode(id, container);

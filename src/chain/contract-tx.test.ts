@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { IngestClient } from '../client/ingest-client.js';
 import { Operator } from '../client/operator.js';
 import { signCall, signDeploy, type SignedContractTx } from '../client/contract-tx.js';
@@ -65,6 +66,44 @@ describe('contract transactions on a node', () => {
     expect(dt).toMatchObject({ type: 'contract_deploy', contract: hex(state.sum) });
     expect((await fetch(`${node.url}/batch/${hex(c.hash)}`)).status).toBe(404);
     expect((await fetch(`${node.url}/receipts/${'00'.repeat(32)}`)).status).toBe(404);
+  });
+
+  it('takes its gas limit per transaction from the node configuration', async () => {
+    const small = tempDataDir();
+    const strict = await startTestNode(small.dir, { contractLimits: { maxTxGas: 1_000n } });
+    try {
+      const send = (gasLimit: bigint, sequence: bigint) =>
+        fetch(`${strict.url}/tx`, {
+          method: 'POST', headers: { 'content-type': 'application/octet-stream' },
+          body: Buffer.from(signDeploy({ sender: TELEKOM_DE, sequence, gasLimit, container: sumContract(), seed: devnetBatchSeed(TELEKOM_DE) }).frame),
+        });
+      const over = await send(1_001n, 1n);
+      expect(over.status).toBe(422);
+      expect(((await over.json()) as { error: string }).error).toBe('out_of_range');
+      expect((await send(1_000n, 1n)).status).toBe(202);
+    } finally {
+      await strict.stop();
+      small.cleanup();
+    }
+  });
+
+  it('streams contract events on WS /events?topics=contracts and counts them in /metrics', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${node.port}/events?topics=contracts`);
+    const events: { type: string; id: string; statusName?: string; kind?: string }[] = [];
+    ws.on('message', (d) => events.push(JSON.parse(String(d)) as { type: string; id: string }));
+    await new Promise((r) => ws.once('open', r));
+    const deploy = await accept(signDeploy({ sender: ORANGE_FR, sequence: next(), gasLimit: 1n, container: sumContract(), seed }));
+    const c = await call(deploy.contractId!, words(1n, 2n));
+    await receipt(c.hash);
+    await expect.poll(() => events.find((e) => e.type === 'contract_receipt' && e.id === hex(c.hash))?.statusName).toBe('success');
+    expect(events.filter((e) => e.type === 'contract_tx_accepted').map((e) => e.kind)).toEqual(['deploy', 'call']);
+    expect(events.every((e) => e.type.startsWith('contract_'))).toBe(true); // no batch or block frames on this topic
+    ws.close();
+
+    const text = await (await fetch(`${node.url}/metrics`)).text();
+    expect(text).toMatch(/^cdrchain_contract_txs_total\{outcome="accepted"\} [1-9]/m);
+    expect(text).toMatch(/^cdrchain_contract_receipts_total\{status="success"\} [1-9]/m);
+    expect(text).toMatch(/^cdrchain_contract_gas_used_total [1-9]/m);
   });
 
   it('keeps storage across blocks; a revert and out of gas leave it unchanged but get receipts', async () => {

@@ -156,6 +156,12 @@ export class BlockProducer {
     metrics.blockCommitSeconds.observe(commitMs / 1000);
     metrics.blockTxs.observe(entries.length);
     events.emit('blockCommitted', { height, hash, timestampMs, txIds, cdrCount, commitMs });
+    for (const { hash: id, receipt } of execution?.executed ?? []) {
+      const gasUsed = BigInt(receipt.gasUsed);
+      metrics.contractReceipts.inc({ status: receipt.statusName });
+      metrics.contractGasUsed.inc(Number(gasUsed));
+      events.emit('contractReceipt', { id, height: receipt.height, index: receipt.index, status: receipt.status, statusName: receipt.statusName, gasUsed });
+    }
   }
 
   /** Runs the block's contract transactions in block order; undefined when it has none. */

@@ -74,6 +74,17 @@ export class NodeMetrics {
   readonly nullifierSetBytes = new Gauge({
     name: 'cdrchain_nullifier_set_bytes', help: 'WASM memory held by the nullifier set', registers: [this.registry],
   });
+  readonly contractTxs = new Counter({
+    name: 'cdrchain_contract_txs_total', help: 'Contract transactions received, by outcome (accepted or the reject reason)',
+    labelNames: ['outcome'] as const, registers: [this.registry],
+  });
+  readonly contractReceipts = new Counter({
+    name: 'cdrchain_contract_receipts_total', help: 'Contract transactions executed in committed blocks, by receipt status',
+    labelNames: ['status'] as const, registers: [this.registry],
+  });
+  readonly contractGasUsed = new Counter({
+    name: 'cdrchain_contract_gas_used_total', help: 'Gas used by contract transactions in committed blocks', registers: [this.registry],
+  });
   readonly wsConnections = new Gauge({
     name: 'cdrchain_ws_connections', help: 'Open WebSocket connections, by endpoint',
     labelNames: ['endpoint'] as const, registers: [this.registry],

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiServer } from '../api/server.js';
 import type { AdmissionLimits } from '../chain/admission.js';
+import type { ContractLimits } from '../chain/contract-admission.js';
 import { Chain } from '../chain/chain.js';
 import { devnetGenesis, type Genesis } from '../chain/genesis.js';
 import type { ProducerConfig } from '../chain/producer.js';
@@ -18,6 +19,7 @@ export interface NodeConfig {
   readonly workers?: number;
   readonly limits?: Partial<AdmissionLimits>;
   readonly producer?: Partial<ProducerConfig>;
+  readonly contractLimits?: Partial<ContractLimits>;
   readonly log?: Logger;
   /** Process-wide metrics (CPU, heap, RSS); off when several nodes share a process. */
   readonly defaultMetrics?: boolean;
@@ -47,6 +49,7 @@ export class CdrNode {
       ...(config.workers !== undefined ? { workers: config.workers } : {}),
       ...(config.limits ? { limits: config.limits } : {}),
       ...(config.producer ? { producer: config.producer } : {}),
+      ...(config.contractLimits ? { contractLimits: config.contractLimits } : {}),
     });
     const api = new ApiServer({ host: config.host, port: config.port, chain, metrics, log, version: packageVersion() });
     try {

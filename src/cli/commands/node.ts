@@ -15,8 +15,10 @@ export function registerNode(program: Command): void {
     .option('--workers <n>', 'verification worker threads (default: one per core)', parseIntOption('workers', 1, 64))
     .option('--block-interval <ms>', 'cut a block this often when transactions wait', parseIntOption('block-interval', 1, 60_000))
     .option('--max-batch-records <n>', 'largest batch accepted', parseIntOption('max-batch-records', 1, 65_536))
+    .option('--max-tx-gas <gas>', 'largest gas limit of one contract transaction', parseIntOption('max-tx-gas', 1))
+    .option('--max-block-gas <gas>', 'contract gas limits one block may sum to', parseIntOption('max-block-gas', 1))
     .option('--log-level <level>', 'trace | debug | info | warn | error', 'info')
-    .action(async (o: { data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number; maxBatchRecords?: number; logLevel: string }) => {
+    .action(async (o: { data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number; maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; logLevel: string }) => {
       const log = createLogger('cdrchain-node', o.logLevel);
       let node: CdrNode;
       try {
@@ -27,7 +29,10 @@ export function registerNode(program: Command): void {
           log,
           ...(o.genesis ? { genesis: readGenesisFile(o.genesis) } : {}),
           ...(o.workers ? { workers: o.workers } : {}),
-          ...(o.blockInterval ? { producer: { blockIntervalMs: o.blockInterval } } : {}),
+          ...(o.blockInterval || o.maxBlockGas
+            ? { producer: { ...(o.blockInterval ? { blockIntervalMs: o.blockInterval } : {}), ...(o.maxBlockGas ? { maxBlockGas: o.maxBlockGas } : {}) } }
+            : {}),
+          ...(o.maxTxGas ? { contractLimits: { maxTxGas: BigInt(o.maxTxGas) } } : {}),
           ...(o.maxBatchRecords ? { limits: { maxBatchRecords: o.maxBatchRecords } } : {}),
         });
       } catch (err) {
