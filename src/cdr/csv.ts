@@ -580,16 +580,29 @@ export async function* cdrCsvChunks(
 }
 
 /** Writes CSV to a stream, honouring backpressure. Resolves to the number of records written. */
-export async function writeCdrCsv(
+export function writeCdrCsv(
   cdrs: Iterable<Cdr> | AsyncIterable<Cdr>,
   out: NodeJS.WritableStream,
   opts: WriteCsvOptions = {},
 ): Promise<number> {
   const eol = opts.eol ?? '\n';
+  return writeLines(cdrs, out, (c) => formatCdrCsvRecord(c, opts) + eol, CDR_CSV_HEADER + eol);
+}
+
+/**
+ * Writes one line per record after `first`, in ~64 KiB chunks, waiting for 'drain' when the
+ * stream asks. Resolves to the number of records written.
+ */
+export async function writeLines(
+  records: Iterable<Cdr> | AsyncIterable<Cdr>,
+  out: NodeJS.WritableStream,
+  line: (c: Cdr) => string,
+  first = '',
+): Promise<number> {
   let n = 0;
-  let buf = CDR_CSV_HEADER + eol;
-  for await (const c of cdrs) {
-    buf += formatCdrCsvRecord(c, opts) + eol;
+  let buf = first;
+  for await (const c of records) {
+    buf += line(c);
     n++;
     if (buf.length >= 65536) {
       await writeChunk(out, buf);

@@ -15,7 +15,7 @@ import {
   cdrToRow,
   textChunks,
   toParseError,
-  writeChunk,
+  writeLines,
 } from './csv.js';
 import { CdrParseError, CdrValidationError } from './errors.js';
 import type { Cdr } from './model.js';
@@ -142,23 +142,12 @@ export function formatCdrJsonArray(cdrs: Iterable<Cdr>, opts: EncodeOptions = {}
 }
 
 /** Writes NDJSON to a stream with backpressure; resolves to the number of records. */
-export async function writeCdrNdjson(
+export function writeCdrNdjson(
   cdrs: Iterable<Cdr> | AsyncIterable<Cdr>,
   out: NodeJS.WritableStream,
   opts: EncodeOptions = {},
 ): Promise<number> {
-  let n = 0;
-  let buf = '';
-  for await (const c of cdrs) {
-    buf += JSON.stringify(cdrToJson(c, opts)) + '\n';
-    n++;
-    if (buf.length >= 65536) {
-      await writeChunk(out, buf);
-      buf = '';
-    }
-  }
-  if (buf.length > 0) await writeChunk(out, buf);
-  return n;
+  return writeLines(cdrs, out, (c) => JSON.stringify(cdrToJson(c, opts)) + '\n');
 }
 
 // ---------------------------------------------------------------------------------------------

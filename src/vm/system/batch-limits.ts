@@ -1,5 +1,6 @@
 // The typed wrapper of contracts/system/batch-limits.casm: a batch header's limits, checked by the VM.
 
+import type { BatchHeaderFields } from '../../codec/batch.js';
 import { formatVmError } from '../asm/index.js';
 import type { ExecutionResult } from '../execution.js';
 import { EMPTY_STORAGE, NO_HOST_FUNCTIONS, WasmInterpreter } from '../interpreter.js';
@@ -24,15 +25,8 @@ export enum BatchLimitRule {
 
 const LAST_RULE = BatchLimitRule.PeriodInFuture;
 
-/** The header fields the contract reads (a subset of BatchHeaderFields). */
-export interface BatchLimitFields {
-  readonly submitter: number;
-  readonly counterparty: number;
-  readonly periodStart: bigint;
-  readonly periodEnd: bigint;
-  readonly sequence: bigint;
-  readonly recordCount: number;
-}
+/** The header fields the contract reads. */
+export type BatchLimitFields = Pick<BatchHeaderFields, 'submitter' | 'counterparty' | 'periodStart' | 'periodEnd' | 'sequence' | 'recordCount'>;
 
 export interface BatchLimitParams {
   readonly maxBatchRecords: number;
