@@ -9,7 +9,6 @@
 // Montgomery form, which flatters it slightly). Figures are the best of 3 rounds (see measure).
 // Writes bench/results/poseidon.json.
 
-import Benchmark from 'benchmark';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -17,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { poseidon2 } from 'poseidon-lite';
 import { findPackageRoot } from '../src/wasm/load.js';
 import { FIELD_MODULUS, PoseidonWasm, packFields } from '../src/wasm/poseidon.js';
+import { measureBest } from './measure.js';
 
 export interface PoseidonBenchResult {
   poseidon2Us: { wasm: number; poseidonLite: number; circomlibjs: number };
@@ -65,27 +65,8 @@ interface CircomPoseidon {
 // circomlibjs ships no type declarations: import it through a string so tsc does not resolve it.
 const circomlibjsName: string = 'circomlibjs';
 
-/**
- * Mean seconds per call of each named function: benchmark.js suites run `rounds` times, keeping
- * each contender's best mean. Other processes share these 2 cores; a load spike during one
- * contender's turn would otherwise skew the ratios.
- */
-function measure(cases: Record<string, () => unknown>, maxTime: number, rounds: number): Record<string, number> {
-  const best: Record<string, number> = {};
-  for (let round = 0; round < rounds; round++) {
-    const suite = new Benchmark.Suite();
-    for (const [name, fn] of Object.entries(cases)) suite.add(name, fn, { maxTime, minSamples: 8 });
-    suite.on('cycle', (event: Benchmark.Event) => {
-      const bench = event.target;
-      const error: unknown = (bench as { error?: unknown }).error;
-      if (error !== undefined) throw error;
-      const name = bench.name ?? '?';
-      best[name] = Math.min(best[name] ?? Infinity, bench.stats?.mean ?? Infinity);
-    });
-    suite.run({ async: false });
-  }
-  return best;
-}
+const measure = (cases: Record<string, () => unknown>, maxTime: number, rounds: number): Record<string, number> =>
+  measureBest(cases, { maxTime, rounds, minSamples: 8 });
 
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 

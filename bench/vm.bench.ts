@@ -7,7 +7,6 @@
 //
 // Figures are the best mean of `rounds` benchmark.js rounds. Writes bench/results/vm.json.
 
-import Benchmark from 'benchmark';
 import { fileURLToPath } from 'node:url';
 import { wrapCode } from '../src/vm/container.js';
 import { asm } from '../src/vm/conformance-vectors.js';
@@ -16,6 +15,7 @@ import { EMPTY_STORAGE, NO_HOST_FUNCTIONS, WasmInterpreter } from '../src/vm/int
 import { Status, statusName } from '../src/vm/opcodes.js';
 import { ReferenceInterpreter } from '../src/vm/reference.js';
 import { resultEnvelope, writeResult, type ResultEnvelope } from './machine.js';
+import { measureBest } from './measure.js';
 
 export interface VmBenchResult extends ResultEnvelope {
   /** Reference time / WASM time, per program, and their geometric mean. */
@@ -112,22 +112,8 @@ export function nettingInput(operators: number): { calldata: Uint8Array; nets: b
   return { calldata, nets };
 }
 
-function measure(cases: Record<string, () => unknown>, maxTime: number, rounds: number): Record<string, number> {
-  const best: Record<string, number> = {};
-  for (let round = 0; round < rounds; round++) {
-    const suite = new Benchmark.Suite();
-    for (const [name, fn] of Object.entries(cases)) suite.add(name, fn, { maxTime, minSamples: 5 });
-    suite.on('cycle', (event: Benchmark.Event) => {
-      const bench = event.target;
-      const error: unknown = (bench as { error?: unknown }).error;
-      if (error !== undefined) throw error;
-      const name = bench.name ?? '?';
-      best[name] = Math.min(best[name] ?? Infinity, bench.stats?.mean ?? Infinity);
-    });
-    suite.run({ async: false });
-  }
-  return best;
-}
+const measure = (cases: Record<string, () => unknown>, maxTime: number, rounds: number): Record<string, number> =>
+  measureBest(cases, { maxTime, rounds, minSamples: 5 });
 
 const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
 
