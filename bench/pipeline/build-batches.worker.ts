@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { generateTraffic } from '../../src/cdr/synthetic.js';
 import { Operator } from '../../src/client/operator.js';
+import { fromHex } from '../../src/codec/bytes.js';
 
 export interface BuildChunkTask {
   readonly submitter: number;
@@ -21,6 +22,8 @@ export interface BuildChunkTask {
   readonly startTime: number;
   readonly periodSeconds: number;
   readonly subscribers: number;
+  /** The chain identity (hex, `devnetChainIdentity()` in the parent) the batches are signed for. */
+  readonly chain: string;
 }
 
 export interface BuildChunkResult {
@@ -35,20 +38,21 @@ export interface BuildChunkResult {
 
 export const FRAME_LENGTH_PREFIX_BYTES = 4;
 
-const operators = new Map<number, Operator>();
+const operators = new Map<string, Operator>();
 
-function operatorFor(plmn: number): Operator {
-  let op = operators.get(plmn);
+function operatorFor(plmn: number, chain: string): Operator {
+  const key = `${plmn}:${chain}`;
+  let op = operators.get(key);
   if (!op) {
-    op = Operator.devnet(plmn);
-    operators.set(plmn, op);
+    op = Operator.devnet(plmn, fromHex(chain, 32));
+    operators.set(key, op);
   }
   return op;
 }
 
 export function buildChunk(task: BuildChunkTask): BuildChunkResult {
   const started = performance.now();
-  const op = operatorFor(task.submitter);
+  const op = operatorFor(task.submitter, task.chain);
   const traffic = generateTraffic({
     seed: task.seed,
     submitter: task.submitter,

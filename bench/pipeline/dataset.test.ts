@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeBatch } from '../../src/codec/batch.js';
 import { toHex } from '../../src/codec/bytes.js';
+import { devnetChainIdentity } from '../../src/chain/devnet-chain.js';
+import { devnetGenesis } from '../../src/chain/genesis.js';
+import { RejectCode } from '../../src/codec/ingest-reply.js';
 import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../../src/codec/limits.js';
+import { publicKeyObject } from '../../src/crypto/ed25519.js';
+import { PoseidonWasm } from '../../src/wasm/poseidon.js';
+import { checkBatchCryptography } from '../../src/workers/batch-checks.js';
 import {
   DatasetError, datasetKey, ensureDataset, INDEX_FILE, loadIndex, parseFrames, readSubmitterFrames, resolveParams, serializeFrames,
 } from './dataset.js';
@@ -50,6 +56,9 @@ describe('params and keys', () => {
     expect(datasetKey(resolveParams({ cdrs: 1001, batchSize: 100, submitters: [20801, 23415] }))).toBe(k);
     expect(datasetKey(resolveParams({ cdrs: 1001, batchSize: 100, submitters: [20801, 23415], seed: 'other' }))).not.toBe(k);
     expect(datasetKey(resolveParams({ cdrs: 1001, batchSize: 50, submitters: [20801, 23415] }))).not.toBe(k);
+    // Frames are signed for one chain: another chain identity is another data set, never a stale cache hit.
+    expect(datasetKey(p, devnetChainIdentity())).toBe(k);
+    expect(datasetKey(p, new Uint8Array(32).fill(7))).not.toBe(k);
   });
 
   it('refuses bad parameters', () => {
@@ -98,6 +107,14 @@ describe('ensureDataset', () => {
       expect(cps.size).toBe(2);
     }
     expect(nullifiers.size).toBe(300);
+    expect(index.chainIdentity).toBe(toHex(devnetChainIdentity()));
+    // Every frame verifies on the devnet chain, and on no other (the signature binds the chain).
+    const poseidon = PoseidonWasm.load();
+    const s0 = index.submitters[0]!;
+    const key = publicKeyObject(devnetGenesis().operators.find((o) => o.plmn === s0.plmn)!.batchKey);
+    const frame = decodeBatch(readSubmitterFrames(first.dir, s0)[0]!);
+    expect(checkBatchCryptography(frame, key, poseidon, devnetChainIdentity()).code).toBe(RejectCode.None);
+    expect(checkBatchCryptography(frame, key, poseidon, new Uint8Array(32).fill(7)).code).toBe(RejectCode.BadSignature);
 
     const again = await ensureDataset(params, { cacheRoot });
     expect(again.generated).toBe(false);

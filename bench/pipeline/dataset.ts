@@ -5,7 +5,9 @@
 //   <plmn>.frames     that submitter's batches in sequence order, each as
 //                     [u32 little-endian frame length][frame bytes]
 // The key is a hash of everything that determines the bytes (parameters, format version, the devnet
-// genesis keys), so reruns with the same parameters skip generation. Generation runs on a piscina
+// chain identity that every signature binds: genesis and system contracts), so reruns with the same
+// parameters skip generation, and a change of the chain's identity regenerates instead of replaying
+// frames every node would refuse. Generation runs on a piscina
 // pool (default 2 threads); each task builds one chunk of frames and transfers them back as one
 // ArrayBuffer, which is appended to the submitter's file in order.
 import { createHash } from 'node:crypto';
@@ -15,14 +17,17 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { decodeBatch } from '../../src/codec/batch.js';
 import { RejectCode } from '../../src/codec/ingest-reply.js';
+import { devnetChainIdentity } from '../../src/chain/devnet-chain.js';
 import { DEVNET_OPERATORS, devnetGenesis, genesisId } from '../../src/chain/genesis.js';
+import { toHex } from '../../src/codec/bytes.js';
 import { publicKeyObject } from '../../src/crypto/ed25519.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
 import { checkBatchCryptography } from '../../src/workers/batch-checks.js';
 import { repoRoot } from '../machine.js';
 import type { BuildChunkResult, BuildChunkTask } from './build-batches.worker.js';
 
-export const DATASET_FORMAT = 'cdrchain-bench-frames/1';
+// 2: signatures and batch ids bind the chain identity (canonical header tag cdrchain:batch:2).
+export const DATASET_FORMAT = 'cdrchain-bench-frames/2';
 export const INDEX_FILE = 'index.json';
 const LENGTH_PREFIX = 4;
 const DAY = 86_400;
@@ -65,6 +70,8 @@ export interface DatasetIndex {
   readonly key: string;
   readonly params: ResolvedDatasetParams;
   readonly genesisId: string;
+  /** The devnet chain identity (hex) the frames are signed for. */
+  readonly chainIdentity: string;
   readonly createdAt: string;
   /** Traffic covers [startTime, startTime + periodSeconds), unix seconds, in the past at creation. */
   readonly startTime: number;
@@ -131,8 +138,8 @@ export function resolveParams(p: DatasetParams): ResolvedDatasetParams {
 }
 
 /** Hash of everything that determines the data set's bytes. */
-export function datasetKey(params: ResolvedDatasetParams): string {
-  const material = JSON.stringify({ format: DATASET_FORMAT, genesis: genesisId(devnetGenesis()), params });
+export function datasetKey(params: ResolvedDatasetParams, chain: Uint8Array = devnetChainIdentity()): string {
+  const material = JSON.stringify({ format: DATASET_FORMAT, genesis: genesisId(devnetGenesis()), chain: toHex(chain), params });
   const h = createHash('sha256').update(material).digest('hex').slice(0, 16);
   return `${params.cdrs}x${params.batchSize}-${h}`;
 }
@@ -225,6 +232,8 @@ export function readSubmitterFrames(dir: string, s: SubmitterFile): Uint8Array[]
  */
 export function validateSample(dir: string, index: DatasetIndex): void {
   const genesis = devnetGenesis();
+  const chain = devnetChainIdentity();
+  if (index.chainIdentity !== toHex(chain)) throw new DatasetError(`data set is signed for chain ${index.chainIdentity}, the devnet is ${toHex(chain)}`);
   const poseidon = PoseidonWasm.load();
   for (const s of index.submitters) {
     const entry = genesis.operators.find((o) => o.plmn === s.plmn);
@@ -240,7 +249,7 @@ export function validateSample(dir: string, index: DatasetIndex): void {
       const batch = decodeBatch(frame);
       if (batch.header.submitter !== s.plmn) throw new DatasetError(`${s.file}: frame of submitter ${batch.header.submitter}`);
       if (batch.header.sequence !== BigInt(sequence)) throw new DatasetError(`${s.file}: sequence ${batch.header.sequence}, index says ${sequence}`);
-      const verdict = checkBatchCryptography(batch, key, poseidon);
+      const verdict = checkBatchCryptography(batch, key, poseidon, chain);
       if (verdict.code !== RejectCode.None) throw new DatasetError(`${s.file}: sequence ${sequence} fails the node's checks: ${verdict.detail}`);
     }
   }
@@ -267,6 +276,7 @@ async function generate(params: ResolvedDatasetParams, key: string, root: string
   // Two whole days back: every batch period ends well before the node's clock and lasts ≤ 1 day.
   const startTime = Math.floor(nowSec / DAY) * DAY - 2 * DAY;
   const periodSeconds = DAY;
+  const chain = toHex(devnetChainIdentity());
 
   mkdirSync(root, { recursive: true });
   const finalDir = join(root, key);
@@ -295,6 +305,7 @@ async function generate(params: ResolvedDatasetParams, key: string, root: string
           startTime,
           periodSeconds,
           subscribers: params.subscribers,
+          chain,
         },
       });
     });
@@ -351,6 +362,7 @@ async function generate(params: ResolvedDatasetParams, key: string, root: string
     key,
     params,
     genesisId: genesisId(devnetGenesis()),
+    chainIdentity: chain,
     createdAt: new Date().toISOString(),
     startTime,
     periodSeconds,

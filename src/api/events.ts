@@ -2,16 +2,19 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { toHex } from '../codec/bytes.js';
 import type { Chain } from '../chain/chain.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
+import { refuseUpgrade } from './http.js';
 
 export const EVENT_TOPICS = ['batches', 'blocks', 'contracts'] as const;
 
 /**
  * WS /events: JSON text frames for every accepted batch, committed block, accepted contract
  * transaction and contract receipt. Subscribers choose topics with `?topics=blocks,contracts`
- * (default: all); slow readers are dropped rather than buffered forever.
+ * (default: all); slow readers are dropped once `maxBackpressure` bytes wait for them, and at most
+ * `maxSubscribers` are served at once (an upgrade beyond is refused with 503).
  */
-export function mountEvents(app: TemplatedApp, deps: { chain: Chain; metrics: NodeMetrics }): void {
+export function mountEvents(app: TemplatedApp, deps: { chain: Chain; metrics: NodeMetrics; maxSubscribers: number; maxBackpressure: number }): void {
   const { chain, metrics } = deps;
+  let subscribers = 0;
   chain.events.on('batchAccepted', (e) => {
     if (app.numSubscribers('batches') === 0) return;
     app.publish('batches', JSON.stringify({
@@ -42,14 +45,20 @@ export function mountEvents(app: TemplatedApp, deps: { chain: Chain; metrics: No
   app.ws<{ topics: string[] }>('/events', {
     maxPayloadLength: 1024,
     idleTimeout: 120,
-    maxBackpressure: 1024 * 1024,
+    maxBackpressure: deps.maxBackpressure,
     closeOnBackpressureLimit: 1,
     upgrade: (res, req, context) => {
+      // uWS opens the socket inside res.upgrade(), so `subscribers` counts every one admitted so far.
+      if (subscribers >= deps.maxSubscribers) {
+        refuseUpgrade(res, `WS /events has ${subscribers} subscribers, the limit; retry later`);
+        return;
+      }
       const asked = req.getQuery('topics');
       const topics = asked ? asked.split(',').filter((t) => (EVENT_TOPICS as readonly string[]).includes(t)) : [...EVENT_TOPICS];
       res.upgrade({ topics }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
     },
     open: (ws) => {
+      subscribers++;
       for (const t of ws.getUserData().topics) ws.subscribe(t);
       metrics.wsConnections.inc({ endpoint: 'events' });
     },
@@ -57,6 +66,7 @@ export function mountEvents(app: TemplatedApp, deps: { chain: Chain; metrics: No
       ws.end(1003, 'events is a one-way stream');
     },
     close: () => {
+      subscribers--;
       metrics.wsConnections.dec({ endpoint: 'events' });
     },
   });

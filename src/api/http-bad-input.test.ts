@@ -7,7 +7,7 @@ import { toHex } from '../codec/bytes.js';
 import { PUBLIC_RECORD_BYTES } from '../codec/limits.js';
 import { ed25519Sign, generateEd25519KeyPair, privateKeyObject } from '../crypto/ed25519.js';
 import type { CdrNode } from '../node/node.js';
-import { devnetKey, forge, nowSec, type ForgedBatch as Built } from '../test-helpers/forge.js';
+import { devnetChain, devnetKey, forge, nowSec, type ForgedBatch as Built } from '../test-helpers/forge.js';
 import { startTestNode, tempDataDir, TELEKOM_DE, traffic, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { fieldToBytes } from '../wasm/poseidon.js';
 
@@ -318,7 +318,7 @@ describe('HTTP API: bad input', () => {
       const recs = freshRecords(5);
       const seq = nextSeq();
       const good = forge(recs, { sequence: seq });
-      const sig = ed25519Sign(canonicalBatchHeader(good.header), devnetKey(TELEKOM_DE));
+      const sig = ed25519Sign(canonicalBatchHeader(good.header, devnetChain()), devnetKey(TELEKOM_DE));
       sig[10]! ^= 0x40;
       const bad = forge(recs, { sequence: seq, signature: sig, periodStart: good.header.periodStart, periodEnd: good.header.periodEnd });
       const r = await postBad(bad);

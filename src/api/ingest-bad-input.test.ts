@@ -7,10 +7,11 @@ import { batchId, canonicalBatchHeader, decodeBatch, type BatchHeaderFields } fr
 import { BlockKind, encodeBlock } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
 import { encodeIngestReply, RejectCode, rejectCodeName, ReplyKind, type IngestReplyFields } from '../codec/ingest-reply.js';
-import { MAX_BATCH_FRAME_BYTES, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
+import { MAX_CONTRACT_TX_FRAME_BYTES } from '../codec/contract-tx.js';
+import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import { ed25519Sign, generateEd25519KeyPair, privateKeyObject } from '../crypto/ed25519.js';
 import type { CdrNode } from '../node/node.js';
-import { devnetKey, forge, nowSec, type ForgedBatch as Built } from '../test-helpers/forge.js';
+import { devnetChain, devnetKey, forge, nowSec, type ForgedBatch as Built } from '../test-helpers/forge.js';
 import { ORANGE_FR, startTestNode, tempDataDir, TELEKOM_DE, traffic, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { FIELD_MODULUS, fieldToBytes } from '../wasm/poseidon.js';
 
@@ -24,6 +25,8 @@ import { FIELD_MODULUS, fieldToBytes } from '../wasm/poseidon.js';
  */
 
 const MAX_BATCH_RECORDS_CONFIGURED = 64;
+/** The node's frame limit: a batch of MAX_BATCH_RECORDS_CONFIGURED records (+1 KiB), or a contract transaction if larger. */
+const FRAME_LIMIT = Math.max(MAX_BATCH_RECORDS_CONFIGURED * PUBLIC_RECORD_BYTES + 1024, MAX_CONTRACT_TX_FRAME_BYTES);
 const REPLY_TIMEOUT_MS = 10_000;
 
 const operators = new Map<number, Operator>();
@@ -110,7 +113,7 @@ describe('WS /ingest: bad input', () => {
       // reply) so that this test fails alone instead of throwing every later count off.
       await exchange(c, [], 1).catch(() => undefined);
       const { header } = decodeBatch(frame);
-      noteAccepted({ id: batchId(header), header });
+      noteAccepted({ id: batchId(header, devnetChain()), header });
     }
     expect(reply).toBeDefined();
     expect(describeReply(reply!)).toEqual({ kind: 'Nack', code: rejectCodeName(code), sequence });
@@ -228,7 +231,7 @@ describe('WS /ingest: bad input', () => {
     it('a signature vector longer than 64 bytes is malformed', async () => {
       const recs = freshRecords(TELEKOM_DE, VODAFONE_UK, 5);
       const b = forge(recs, { sequence: nextSeq(TELEKOM_DE) });
-      const sig = ed25519Sign(canonicalBatchHeader(b.header), devnetKey(TELEKOM_DE));
+      const sig = ed25519Sign(canonicalBatchHeader(b.header, devnetChain()), devnetKey(TELEKOM_DE));
       const long = forge(recs, { sequence: b.header.sequence, signature: Uint8Array.from([...sig, 0]) });
       await expectNack(client, long.frame, RejectCode.Malformed, 0n);
       await expectUnharmed({ rejected: [long], reuse: recs });
@@ -262,11 +265,11 @@ describe('WS /ingest: bad input', () => {
   });
 
   describe('size limits', () => {
-    it('a frame over MAX_BATCH_FRAME_BYTES is cut by uWS: no reply, the TCP connection drops (1006); the node carries on', async () => {
+    it(`a frame over the configured limit (${FRAME_LIMIT} bytes) is cut by uWS: no reply, the TCP connection drops (1006); the node carries on`, async () => {
       const c = await connect();
       const replies: IngestReplyFields[] = [];
       void c.nextReply().then((r) => replies.push(r));
-      c.sendRaw(new Uint8Array(MAX_BATCH_FRAME_BYTES + 1));
+      c.sendRaw(new Uint8Array(FRAME_LIMIT + 1));
       // uWS closes the socket as soon as the frame header announces the length, without a close
       // frame: the client sees an abnormal closure, never a Nack and never 1009.
       expect(await withTimeout(closedOnce(c), 'the oversize frame to close the socket')).toBe(1006);
@@ -274,9 +277,9 @@ describe('WS /ingest: bad input', () => {
       await expectUnharmed({ c: await connect() });
     });
 
-    it('a frame of exactly MAX_BATCH_FRAME_BYTES is read and answered (malformed), not cut', async () => {
+    it('a frame of exactly the configured limit is read and answered (malformed), not cut', async () => {
       const c = await connect();
-      await expectNack(c, new Uint8Array(MAX_BATCH_FRAME_BYTES), RejectCode.Malformed, 0n);
+      await expectNack(c, new Uint8Array(FRAME_LIMIT), RejectCode.Malformed, 0n);
       await expectUnharmed({ c });
     });
 
@@ -314,15 +317,17 @@ describe('WS /ingest: bad input', () => {
       await expectUnharmed({ rejected: [b], reuse: recs });
     });
 
+    // Bad signatures go on their own connections: a few of them close one (fair-admission.test.ts).
     it('a signature with one bit flipped is bad_signature, and does not advance the sequence', async () => {
+      const c = await connect();
       const recs = freshRecords(TELEKOM_DE, VODAFONE_UK, 5);
       const seq = nextSeq(TELEKOM_DE);
       const good = forge(recs, { sequence: seq });
       for (const bit of [0, 255, 511]) {
-        const sig = ed25519Sign(canonicalBatchHeader(good.header), devnetKey(TELEKOM_DE));
+        const sig = ed25519Sign(canonicalBatchHeader(good.header, devnetChain()), devnetKey(TELEKOM_DE));
         sig[bit >> 3]! ^= 1 << (bit & 7);
         const bad = forge(recs, { sequence: seq, signature: sig });
-        await expectNack(client, bad.frame, RejectCode.BadSignature, seq);
+        await expectNack(c, bad.frame, RejectCode.BadSignature, seq);
       }
       const before = await getJson('/status');
       expect(before.body['nullifiers']).toBe(acceptedRecords());
@@ -333,7 +338,7 @@ describe('WS /ingest: bad input', () => {
       const recs = freshRecords(TELEKOM_DE, VODAFONE_UK, 5);
       const seq = nextSeq(TELEKOM_DE);
       const b = forge(recs, { sequence: seq, key: devnetKey(VODAFONE_UK) });
-      await expectNack(client, b.frame, RejectCode.BadSignature, seq);
+      await expectNack(await connect(), b.frame, RejectCode.BadSignature, seq);
       await expectUnharmed({ rejected: [b], reuse: recs });
     });
 
@@ -341,9 +346,10 @@ describe('WS /ingest: bad input', () => {
       const recs = freshRecords(TELEKOM_DE, VODAFONE_UK, 5);
       const seq = nextSeq(TELEKOM_DE);
       const good = forge(recs, { sequence: seq });
-      const sig = ed25519Sign(canonicalBatchHeader(good.header), devnetKey(TELEKOM_DE));
+      const sig = ed25519Sign(canonicalBatchHeader(good.header, devnetChain()), devnetKey(TELEKOM_DE));
+      const c = await connect();
       for (const signature of [sig.slice(0, 63), new Uint8Array(0), new Uint8Array(64)]) {
-        await expectNack(client, forge(recs, { sequence: seq, signature }).frame, RejectCode.BadSignature, seq);
+        await expectNack(c, forge(recs, { sequence: seq, signature }).frame, RejectCode.BadSignature, seq);
       }
       await expectUnharmed({ rejected: [good], reuse: recs });
     });
@@ -352,7 +358,7 @@ describe('WS /ingest: bad input', () => {
       const recs = freshRecords(TELEKOM_DE, VODAFONE_UK, 5);
       const seq = nextSeq(TELEKOM_DE);
       const signed = forge(recs, { sequence: seq });
-      const sig = ed25519Sign(canonicalBatchHeader(signed.header), devnetKey(TELEKOM_DE));
+      const sig = ed25519Sign(canonicalBatchHeader(signed.header, devnetChain()), devnetKey(TELEKOM_DE));
       const h = signed.header;
       const tampered: Built[] = [
         forge(recs, { sequence: seq, counterparty: ORANGE_FR, periodStart: h.periodStart, periodEnd: h.periodEnd, signature: sig }),
@@ -361,7 +367,7 @@ describe('WS /ingest: bad input', () => {
         forge(recs, { sequence: seq, periodStart: h.periodStart, periodEnd: h.periodEnd, merkleRoot: fieldToBytes(1n), signature: sig }),
         forge(recs, { sequence: seq, periodStart: h.periodStart, periodEnd: h.periodEnd, recordsDigest: new Uint8Array(32), signature: sig }),
       ];
-      for (const t of tampered) await expectNack(client, t.frame, RejectCode.BadSignature, t.header.sequence);
+      for (const t of tampered) await expectNack(await connect(), t.frame, RejectCode.BadSignature, t.header.sequence);
       // None of them moved the sequence: the untampered original with `seq` still goes through.
       await submitValid(client, forge(recs, { sequence: seq, periodStart: h.periodStart, periodEnd: h.periodEnd, signature: sig }));
       for (const t of tampered) expect((await fetch(`${node.url}/batch/${toHex(t.id)}`)).status).toBe(404);

@@ -2,16 +2,18 @@ import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { toHex } from '../codec/bytes.js';
 import { isContractTxFrame } from '../codec/contract-tx.js';
 import { encodeIngestReply, RejectCode, ReplyKind } from '../codec/ingest-reply.js';
+import type { AdmissionSource } from '../chain/admission-budget.js';
 import { BatchRejectedError } from '../chain/reject.js';
 import type { Chain } from '../chain/chain.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
+import { refuseUpgrade } from './http.js';
 
 /** WebSocket close codes of WS /ingest (RFC 6455 §7.4). */
 export const INGEST_CLOSE = {
   /** A text frame: ingest takes binary batch frames only. */
   unsupportedData: 1003,
-  /** Too many malformed frames in a row: the peer is not speaking the protocol. */
+  /** Too many malformed frames in a row, or too many batches with bad signatures. */
   policyViolation: 1008,
   /** The node is shutting down. */
   goingAway: 1001,
@@ -30,6 +32,22 @@ interface IngestSocket {
   malformedStreak: number;
   /** Accepted batches of this connection waiting for their block, by id (hex). */
   awaitingCommit: Map<string, bigint>;
+  /** This connection's in-flight budget: charged by admission, so one connection cannot starve another. */
+  source: AdmissionSource;
+  /** BadSignature verdicts so far: a forger is closed after a few. */
+  badSignatures: number;
+}
+
+export interface IngestOptions {
+  readonly chain: Chain;
+  readonly metrics: NodeMetrics;
+  readonly log: Logger;
+  /** Largest frame (uWS maxPayloadLength): what the node's maxBatchRecords needs, not what the wire allows. */
+  readonly maxFrameBytes: number;
+  /** Open connections; beyond it an upgrade is refused with 503. */
+  readonly maxConnections: number;
+  /** BadSignature verdicts after which the connection is closed with 1008 (only a forger collects them). */
+  readonly badSignaturesBeforeClose: number;
 }
 
 /**
@@ -37,9 +55,10 @@ interface IngestSocket {
  * out, then a Committed reply with the block height. A malformed frame is answered, not fatal;
  * protocol abuse closes the socket with a code.
  */
-export function mountIngest(app: TemplatedApp, deps: { chain: Chain; metrics: NodeMetrics; log: Logger; maxFrameBytes: number }): { closeAll(): void } {
+export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(): void } {
   const { chain, metrics, log } = deps;
   const sockets = new Set<WebSocket<IngestSocket>>();
+  let connectionNumber = 0;
   const awaiting = new Map<string, WebSocket<IngestSocket>>();
 
   chain.events.on('blockCommitted', (block) => {
@@ -61,8 +80,14 @@ export function mountIngest(app: TemplatedApp, deps: { chain: Chain; metrics: No
     maxBackpressure: 4 * 1024 * 1024,
     closeOnBackpressureLimit: 1,
     upgrade: (res, req, context) => {
+      // uWS opens the socket inside res.upgrade(), so `sockets` counts every connection admitted so far.
+      if (sockets.size >= deps.maxConnections) {
+        refuseUpgrade(res, `WS /ingest has ${sockets.size} connections, the limit; retry later`);
+        return;
+      }
+      const source = chain.connectionSource(`ingest connection ${++connectionNumber}`);
       res.upgrade<IngestSocket>(
-        { open: true, arrivals: 0, lastWellFormed: 0, malformedStreak: 0, awaitingCommit: new Map() },
+        { open: true, arrivals: 0, lastWellFormed: 0, malformedStreak: 0, awaitingCommit: new Map(), source, badSignatures: 0 },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -88,8 +113,8 @@ export function mountIngest(app: TemplatedApp, deps: { chain: Chain; metrics: No
       };
       // The file identifier (offset 4) says what the frame is: "CDRC" a contract transaction, else a batch.
       const submitted: Promise<{ id: Uint8Array; sequence: bigint }> = isContractTxFrame(frame)
-        ? chain.submitContractTx(frame, wellFormed)
-        : chain.submit(frame, wellFormed).then(({ id, header }) => ({ id, sequence: header.sequence }));
+        ? chain.submitContractTx(frame, data.source, wellFormed)
+        : chain.submit(frame, data.source, wellFormed).then(({ id, header }) => ({ id, sequence: header.sequence }));
       submitted.then(
         ({ id, sequence }) => {
           if (!data.open) return;
@@ -101,9 +126,11 @@ export function mountIngest(app: TemplatedApp, deps: { chain: Chain; metrics: No
         (err: unknown) => {
           const rejected = err instanceof BatchRejectedError ? err : new BatchRejectedError(RejectCode.Internal, 'internal error');
           if (rejected.code === RejectCode.Malformed && arrival > data.lastWellFormed) data.malformedStreak++;
+          if (rejected.code === RejectCode.BadSignature) data.badSignatures++;
           if (!data.open) return;
           ws.send(encodeIngestReply({ kind: ReplyKind.Nack, sequence: rejected.sequence, code: rejected.code, message: rejected.detail }), true);
           if (data.malformedStreak >= MAX_MALFORMED_STREAK) ws.end(INGEST_CLOSE.policyViolation, 'too many malformed frames in a row');
+          else if (data.badSignatures >= deps.badSignaturesBeforeClose) ws.end(INGEST_CLOSE.policyViolation, `${data.badSignatures} batches with bad signatures`);
         },
       );
     },

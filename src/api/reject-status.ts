@@ -20,6 +20,7 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.OutOfRange:
       return 422;
     case RejectCode.Busy:
+    case RejectCode.StorageFull:
       return 503;
     default:
       return 500;

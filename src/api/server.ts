@@ -4,13 +4,15 @@ import { batchFrameFromJson } from '../codec/batch-json.js';
 import { fromHex, HexError, toHex } from '../codec/bytes.js';
 import { MalformedFrameError } from '../codec/errors.js';
 import { MAX_CONTRACT_TX_FRAME_BYTES } from '../codec/contract-tx.js';
-import { MAX_BATCH_FRAME_BYTES } from '../codec/limits.js';
+import { batchFrameBytes } from '../chain/admission-budget.js';
 import { BatchRejectedError } from '../chain/reject.js';
 import type { Chain } from '../chain/chain.js';
+import type { BatchView, RecordsPage } from '../chain/queries.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { mountEvents } from './events.js';
-import { HttpError, readBody, responder, send, sendError, sendJson, type Responder } from './http.js';
+import { validateApiLimits, type ApiLimits } from './api-limits.js';
+import { HttpError, readBody, responder, send, sendError, sendJson, streamJson, UploadBudget, type Responder } from './http.js';
 import { mountIngest } from './ingest.js';
 import { httpStatusFor } from './reject-status.js';
 
@@ -26,9 +28,14 @@ export interface ApiOptions {
   readonly metrics: NodeMetrics;
   readonly log: Logger;
   readonly version: string;
-  /** JSON bodies are ~4× the binary frame; small submitters send small batches. */
+  /** JSON bodies are ~4× the binary frame; small submitters send small batches (the API limit maxJsonBytes). */
   readonly maxJsonBytes?: number;
+  /** Connection, subscriber, upload and page limits; defaults in DEFAULT_API_LIMITS. */
+  readonly limits?: Partial<ApiLimits>;
 }
+
+/** Records converted to JSON per piece of a streamed GET /batch response: a few ms of main thread at most. */
+const RECORDS_PER_PIECE = 100;
 
 const MAX_BLOCKS_PAGE = 100;
 
@@ -37,15 +44,26 @@ export class ApiServer {
   private listenSocket: us_listen_socket | undefined;
   private ingest: { closeAll(): void } | undefined;
   private readonly startedAt = Date.now();
+  private readonly limits: ApiLimits;
+  private readonly uploads: UploadBudget;
   port = 0;
 
-  constructor(private readonly opts: ApiOptions) {}
+  constructor(private readonly opts: ApiOptions) {
+    this.limits = validateApiLimits({ ...(opts.maxJsonBytes !== undefined ? { maxJsonBytes: opts.maxJsonBytes } : {}), ...opts.limits });
+    this.uploads = new UploadBudget(this.limits.maxConcurrentUploads, this.limits.maxUploadBytes);
+  }
 
   async listen(): Promise<number> {
     const app = uWS.App();
     this.routes(app);
-    this.ingest = mountIngest(app, { chain: this.opts.chain, metrics: this.opts.metrics, log: this.opts.log, maxFrameBytes: MAX_BATCH_FRAME_BYTES });
-    mountEvents(app, { chain: this.opts.chain, metrics: this.opts.metrics });
+    const { chain, metrics, log } = this.opts;
+    // The largest frame this node takes: a batch of its maxBatchRecords, or a contract transaction.
+    const maxFrameBytes = Math.max(batchFrameBytes(chain.limits.maxBatchRecords), MAX_CONTRACT_TX_FRAME_BYTES);
+    this.ingest = mountIngest(app, {
+      chain, metrics, log, maxFrameBytes,
+      maxConnections: this.limits.maxIngestConnections, badSignaturesBeforeClose: this.limits.badSignaturesBeforeClose,
+    });
+    mountEvents(app, { chain, metrics, maxSubscribers: this.limits.maxEventSubscribers, maxBackpressure: this.limits.eventsMaxBackpressure });
     app.any('/*', (res) => {
       sendJson(responder(res), 404, { error: 'not_found', message: 'no such endpoint' });
     });
@@ -87,13 +105,30 @@ export class ApiServer {
       const head = chain.queries.chainHead();
       sendJson(r, 200, {
         node: 'cdrchain', version: this.opts.version, chainId: chain.genesis.chainId,
+        // What clients sign for: every batch and contract transaction binds this chain's identity.
+        genesisHash: toHex(chain.identity),
         height: head.height, headHash: toHex(head.hash),
         mempool: chain.queries.mempoolSize(),
         nullifiers: chain.nullifiers.size,
         operators: chain.operators.list().map((o) => ({ plmn: o.plmn, name: o.name })),
         workers: chain.verifierThreads,
         diskBytes: chain.diskBytes(),
+        storage: chain.storageStatus(),
+        ready: chain.readiness(),
         uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
+      });
+    });
+
+    // Orchestrator probes: live = the process answers (restart it if not); ready = send it work.
+    get('/health/live', (r) => {
+      sendJson(r, 200, { status: 'live' });
+    });
+    get('/health/ready', (r) => {
+      const { ready, checks } = chain.readiness();
+      const storage = chain.storageStatus();
+      sendJson(r, ready ? 200 : 503, {
+        status: ready ? 'ready' : 'not_ready', checks,
+        ...(storage.writable ? {} : { reason: `storage not writable: ${storage.reason ?? 'unknown'}` }),
       });
     });
 
@@ -121,13 +156,41 @@ export class ApiServer {
       sendJson(r, 200, block);
     });
 
-    const batch = (r: Responder, req: HttpRequest) => {
-      const id = hashParam(req.getParameter(0));
-      const view = chain.queries.batch(id, req.getQuery('records') === '1');
-      if (!view) throw new HttpError(404, 'not_found', `no batch ${req.getParameter(0)}`);
-      sendJson(r, 200, view);
+    /** A batch without its records, or with one page of them (?records=1&offset=&limit=), streamed. */
+    const batch = (r: Responder, req: HttpRequest, id: Uint8Array, extra: (view: BatchView) => Record<string, unknown>): boolean => {
+      const stored = chain.queries.batch(id);
+      if (!stored) return false;
+      if (req.getQuery('records') !== '1') {
+        sendJson(r, 200, { ...extra(stored.view), ...stored.view });
+        return true;
+      }
+      if (stored.pruned) {
+        throw new HttpError(410, 'records_pruned', `the records of batch ${stored.view.id} were pruned by the node's retention policy; its signed header (Merkle root, records digest) is kept: ask without ?records=1`);
+      }
+      const offset = optionalUint(req.getQuery('offset'), 'offset') ?? 0;
+      const asked = optionalUint(req.getQuery('limit'), 'limit');
+      if (asked === 0) throw new HttpError(400, 'bad_parameter', 'limit must be at least 1');
+      const page: RecordsPage = { offset, limit: Math.min(asked ?? this.limits.maxRecordsPage, this.limits.maxRecordsPage), total: stored.recordCount };
+      const head = JSON.stringify({ ...extra(stored.view), ...stored.view, recordsPage: page });
+      const end = Math.min(page.offset + page.limit, page.total);
+      const { recordsJson } = stored;
+      function* pieces(): Generator<string> {
+        yield `${head.slice(0, -1)},"records":[`;
+        for (let from = page.offset; from < end; from += RECORDS_PER_PIECE) {
+          const json = JSON.stringify(recordsJson(from, Math.min(from + RECORDS_PER_PIECE, end)));
+          yield `${from > page.offset ? ',' : ''}${json.slice(1, -1)}`;
+        }
+        yield ']}';
+      }
+      streamJson(r, 200, pieces()).catch((err: unknown) => {
+        this.opts.log.error({ err }, 'streaming a batch failed');
+        if (!r.aborted) r.res.close();
+      });
+      return true;
     };
-    get('/batch/:id', batch);
+    get('/batch/:id', (r, req) => {
+      if (!batch(r, req, hashParam(req.getParameter(0)), () => ({}))) throw new HttpError(404, 'not_found', `no batch ${req.getParameter(0)}`);
+    });
     get('/txns/:hash', (r, req) => {
       const id = hashParam(req.getParameter(0));
       const contractTx = chain.queries.contractTx(id);
@@ -135,9 +198,7 @@ export class ApiServer {
         sendJson(r, 200, contractTx);
         return;
       }
-      const view = chain.queries.batch(id, req.getQuery('records') === '1');
-      if (!view) throw new HttpError(404, 'not_found', `no transaction ${req.getParameter(0)}`);
-      sendJson(r, 200, { type: 'cdr_batch', hash: view.id, ...view });
+      if (!batch(r, req, id, (view) => ({ type: 'cdr_batch', hash: view.id }))) throw new HttpError(404, 'not_found', `no transaction ${req.getParameter(0)}`);
     });
 
     get('/receipts/:hash', (r, req) => {
@@ -154,8 +215,8 @@ export class ApiServer {
         sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract transaction frame (application/octet-stream)'));
         return;
       }
-      readBody(r, length, MAX_CONTRACT_TX_FRAME_BYTES)
-        .then((body) => chain.submitContractTx(new Uint8Array(body)))
+      readBody(r, length, MAX_CONTRACT_TX_FRAME_BYTES, this.uploads)
+        .then((body) => chain.submitContractTx(new Uint8Array(body), chain.httpSource))
         .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', hash: toHex(id), sequence: sequence.toString() }))
         .catch((err: unknown) => {
           if (err instanceof BatchRejectedError) {
@@ -183,7 +244,7 @@ export class ApiServer {
         sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /cdr takes application/json'));
         return;
       }
-      readBody(r, length, this.opts.maxJsonBytes ?? 4 * 1024 * 1024)
+      readBody(r, length, this.limits.maxJsonBytes, this.uploads)
         .then((body) => {
           let json: unknown;
           try {
@@ -191,7 +252,7 @@ export class ApiServer {
           } catch {
             throw new HttpError(400, 'malformed', 'body is not JSON');
           }
-          return chain.submit(batchFrameFromJson(json));
+          return chain.submit(batchFrameFromJson(json), chain.httpSource);
         })
         .then(({ id, header }) => sendJson(r, 202, { status: 'accepted', batchId: toHex(id), sequence: header.sequence.toString() }))
         .catch((err: unknown) => {

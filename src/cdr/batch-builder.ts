@@ -18,8 +18,11 @@ export interface BuiltBatch {
   readonly header: BatchHeaderFields;
 }
 
-/** Seals public records into a signed batch frame: Merkle root, records digest, header, Ed25519. */
-export function sealBatch(records: Uint8Array, params: BatchParams, signingKey: KeyObject, poseidon: PoseidonWasm): BuiltBatch {
+/**
+ * Seals public records into a signed batch frame: Merkle root, records digest, header, Ed25519
+ * over the header bound to chain `chain` (its identity: only that chain's nodes accept the frame).
+ */
+export function sealBatch(records: Uint8Array, params: BatchParams, chain: Uint8Array, signingKey: KeyObject, poseidon: PoseidonWasm): BuiltBatch {
   const recordCount = records.length / PUBLIC_RECORD_BYTES;
   const header: BatchHeaderFields = {
     version: BATCH_VERSION,
@@ -28,8 +31,13 @@ export function sealBatch(records: Uint8Array, params: BatchParams, signingKey: 
     merkleRoot: poseidon.merkleRootStrided(records, recordCount, PUBLIC_RECORD_BYTES, RECORD_OFFSET.commitment),
     recordsDigest: recordsDigest(records),
   };
-  const signature = ed25519Sign(canonicalBatchHeader(header), signingKey);
-  return { frame: encodeBatch(header, records, signature), id: batchId(header), header };
+  return signBatch(records, header, chain, signingKey);
+}
+
+/** Signs a complete header over `records` for chain `chain` and encodes the frame. */
+export function signBatch(records: Uint8Array, header: BatchHeaderFields, chain: Uint8Array, signingKey: KeyObject): BuiltBatch {
+  const signature = ed25519Sign(canonicalBatchHeader(header, chain), signingKey);
+  return { frame: encodeBatch(header, records, signature), id: batchId(header, chain), header };
 }
 
 /** The period a set of records covers: [first start, last start + 1 s), whole seconds. */

@@ -5,33 +5,36 @@ import { MAX_BATCH_RECORDS, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { Stores } from '../storage/index.js';
+import type { StorageHealth } from '../storage/storage-health.js';
 import { BatchLimitRule, type BatchLimitsContract } from '../vm/system/index.js';
-import type { NullifierSet } from '../wasm/nullifier-set.js';
+import { NullifierIndexBusyError, type NullifierIndex } from '../nullifiers/nullifier-index.js';
 import type { BatchVerifierPool } from '../workers/batch-verifier.js';
 import type { ChainEvents } from './events.js';
 import type { Mempool, MempoolEntry } from './mempool.js';
 import type { OperatorRegistry } from './operators.js';
+import { batchFrameBytes, budgetLimitsError, DEFAULT_BUDGET_LIMITS, type AdmissionBudget, type AdmissionBudgetLimits, type AdmissionSource } from './admission-budget.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
 
-export interface AdmissionLimits {
+export interface AdmissionLimits extends AdmissionBudgetLimits {
   /** Records per batch; the wire allows up to 65,536. */
   readonly maxBatchRecords: number;
   /** Longest period one batch may cover. */
   readonly maxPeriodSeconds: number;
   /** How far past the node's clock a period may end (clock skew, time zones). */
   readonly maxFutureSeconds: number;
-  /** Batches between receipt and verdict; beyond it the node answers Busy. */
-  readonly maxInflight: number;
-  /** Bytes of those batches: bounds memory whatever the batch size. */
-  readonly maxInflightBytes: number;
+  /**
+   * Largest step of a submitter's sequence above its last accepted one (above 0 for a first
+   * batch), for batches and contract transactions: a signed 2^64−1 would lock its operator out.
+   */
+  readonly maxSequenceJump: number;
 }
 
 export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = {
   maxBatchRecords: 16_384,
   maxPeriodSeconds: 31 * 86_400,
   maxFutureSeconds: 86_400,
-  maxInflight: 256,
-  maxInflightBytes: 128 * 1024 * 1024,
+  ...DEFAULT_BUDGET_LIMITS,
+  maxSequenceJump: 1_000_000,
 };
 
 export class InvalidAdmissionLimitsError extends Error {
@@ -46,6 +49,9 @@ export function validateAdmissionLimits(limits: AdmissionLimits): AdmissionLimit
   if (limits.maxBatchRecords < 1 || limits.maxBatchRecords > MAX_BATCH_RECORDS) {
     throw new InvalidAdmissionLimitsError(`maxBatchRecords must be in 1..${MAX_BATCH_RECORDS}, got ${limits.maxBatchRecords}`);
   }
+  const budgets = budgetLimitsError(limits, batchFrameBytes(limits.maxBatchRecords));
+  if (budgets) throw new InvalidAdmissionLimitsError(budgets);
+  if (limits.maxSequenceJump < 1) throw new InvalidAdmissionLimitsError(`maxSequenceJump must be at least 1, got ${limits.maxSequenceJump}`);
   return limits;
 }
 
@@ -64,21 +70,30 @@ export interface AcceptedBatch {
 export class Admission {
   /** Highest sequence accepted per submitter (committed or pending). */
   private readonly lastSequence = new Map<number, bigint>();
+  /** Highest sequence on disk per submitter (committed or durably pending). */
+  private readonly durableSequence = new Map<number, bigint>();
+  /** Sequences accepted in a lane whose write has not finished, per submitter, ascending. */
+  private readonly claimedSequences = new Map<number, bigint[]>();
   /** Serialises the final step per submitter, so verdicts apply in arrival order. */
   private readonly lanes = new Map<number, Promise<unknown>>();
   private nextOrder = 0;
   private inflight = 0;
-  private inflightBytes = 0;
 
   constructor(
     private readonly deps: {
       readonly limits: AdmissionLimits;
+      /** In-flight budgets per source, per submitter and node-wide (Busy). */
+      readonly budget: AdmissionBudget;
+      /** This node's chain identity: batch ids are bound to it (the workers check signatures against it). */
+      readonly chain: Uint8Array;
       /** Runs the header limits in the VM; a fault in it is a node fault (Internal), not a client error. */
       readonly batchLimits: BatchLimitsContract;
       readonly operators: OperatorRegistry;
       readonly verifier: BatchVerifierPool;
-      readonly nullifiers: NullifierSet;
+      readonly nullifiers: NullifierIndex;
       readonly stores: Stores;
+      /** Whether the data directory takes writes: new work is refused (StorageFull) while it does not. */
+      readonly storage: StorageHealth;
       readonly mempool: Mempool;
       readonly events: ChainEvents;
       readonly metrics: NodeMetrics;
@@ -89,7 +104,10 @@ export class Admission {
 
   /** Called once on start with what storage holds. */
   restore(sequences: ReadonlyMap<number, bigint>, nextOrder: number): void {
-    for (const [submitter, seq] of sequences) this.noteSequence(submitter, seq);
+    for (const [submitter, seq] of sequences) {
+      this.noteSequence(submitter, seq);
+      this.durableSequence.set(submitter, seq);
+    }
     this.nextOrder = nextOrder;
   }
 
@@ -103,6 +121,18 @@ export class Admission {
     return this.nextOrder++;
   }
 
+  /**
+   * Every batch admitted with an ordinal below this is settled: durable, or rolled back after a
+   * failed write. The nullifier index writes a frozen table out only once this passes its freeze.
+   */
+  settledBelow(): number {
+    let min = this.nextOrder;
+    for (const o of this.unsettled) if (o < min) min = o;
+    return min;
+  }
+  /** Ordinals of batches whose keys are inserted and whose write has not finished. */
+  private readonly unsettled = new Set<number>();
+
   lastAcceptedSequence(submitter: number): bigint | undefined {
     return this.lastSequence.get(submitter);
   }
@@ -111,13 +141,14 @@ export class Admission {
    * Admits one frame. `frame` must own its ArrayBuffer (it is transferred to a worker).
    * Resolves once the batch is durable; rejects with BatchRejectedError and records nothing otherwise.
    * `onWellFormed` runs before submit() returns if the frame is a structurally valid batch.
+   * `source` is where the frame came from: its budget is charged while the frame is in flight.
    */
-  async submit(frame: Uint8Array, onWellFormed?: () => void): Promise<AcceptedBatch> {
+  async submit(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedBatch> {
     const receivedAt = performance.now();
     const { metrics } = this.deps;
     metrics.ingestBytes.inc(frame.length);
     try {
-      const accepted = await this.admit(frame, receivedAt, onWellFormed);
+      const accepted = await this.admit(frame, source, receivedAt, onWellFormed);
       metrics.ingestBatches.inc({ outcome: 'accepted' });
       metrics.ingestCdrs.inc(accepted.header.recordCount);
       metrics.admissionSeconds.observe((performance.now() - receivedAt) / 1000);
@@ -130,7 +161,7 @@ export class Admission {
     }
   }
 
-  private async admit(frame: Uint8Array, receivedAt: number, onWellFormed?: () => void): Promise<AcceptedBatch> {
+  private async admit(frame: Uint8Array, source: AdmissionSource, receivedAt: number, onWellFormed?: () => void): Promise<AcceptedBatch> {
     const batch = this.decode(frame);
     onWellFormed?.(); // synchronously, inside submit(): callers judge frames in arrival order
     const { header } = batch;
@@ -141,14 +172,10 @@ export class Admission {
       throw new BatchRejectedError(RejectCode.UnknownOperator, `counterparty ${header.counterparty} is not a consortium operator`, header.sequence);
     }
     this.checkSequence(header);
-    const { maxInflight, maxInflightBytes } = this.deps.limits;
-    if (this.inflight >= maxInflight || this.inflightBytes + frame.length > maxInflightBytes) {
-      throw new BatchRejectedError(RejectCode.Busy, `node has ${this.inflight} batches (${this.inflightBytes} bytes) in flight; retry`, header.sequence);
-    }
-
-    const bytes = frame.length;
+    this.checkStorage(header.sequence);
+    // Busy: the source's budget first, then its fair share of the node's (src/chain/admission-budget.ts).
+    const ticket = this.deps.budget.acquire(source, header.submitter, frame.length, header.sequence);
     this.inflight++;
-    this.inflightBytes += bytes;
     this.deps.metrics.inflightBatches.set(this.inflight);
     try {
       const verified = this.deps.verifier.verify(frame, operator.batchKey);
@@ -170,12 +197,16 @@ export class Admission {
         if (this.lanes.get(header.submitter) === settled) this.lanes.delete(header.submitter);
       });
       const accepted = await turn;
-      await this.persist(accepted);
+      try {
+        await this.persist(accepted);
+      } finally {
+        this.unsettled.delete(accepted.entry.order);
+      }
       // `header` viewed the frame the worker took; the accepted batch views the frame it handed back.
       return { id: accepted.entry.id, header: accepted.batch.header };
     } finally {
+      ticket.release();
       this.inflight--;
-      this.inflightBytes -= bytes;
       this.deps.metrics.inflightBatches.set(this.inflight);
     }
   }
@@ -200,23 +231,40 @@ export class Admission {
     throw new BatchRejectedError(code, limitDetail(rule, h, limits), h.sequence);
   }
 
+  /** While the disk refuses writes, refuse before any worker time is spent; the client retries. */
+  private checkStorage(sequence: bigint): void {
+    const { storage } = this.deps;
+    if (storage.writable) return;
+    throw new BatchRejectedError(RejectCode.StorageFull, `node storage is not writable (${storage.status().reason ?? 'unknown'}); nothing was recorded, retry later`, sequence);
+  }
+
   private checkSequence(h: BatchHeaderFields): void {
     const last = this.lastSequence.get(h.submitter);
     if (last !== undefined && h.sequence <= last) {
       throw new BatchRejectedError(RejectCode.Replay, `sequence ${h.sequence} is not above ${last}, the last accepted for ${h.submitter}`, h.sequence);
     }
+    const jump = sequenceJumpError(h.sequence, last, this.deps.limits.maxSequenceJump, `for ${h.submitter}`);
+    if (jump) throw new BatchRejectedError(RejectCode.OutOfRange, jump, h.sequence);
   }
 
   /** Runs in the submitter's lane, synchronously: sequence, nullifiers, then join the mempool. */
   private accept(batch: DecodedBatch, receivedAt: number): PendingWrite {
     const { header, records } = batch;
     this.checkSequence(header);
-    const conflict = this.deps.nullifiers.checkAndInsert(records, header.recordCount, PUBLIC_RECORD_BYTES, RECORD_OFFSET.nullifier);
+    let conflict: number;
+    try {
+      // Scoped to the submitter: another member registering the same record ids first cannot block it.
+      conflict = this.deps.nullifiers.checkAndInsert(records, header.recordCount, header.submitter, this.nextOrder, PUBLIC_RECORD_BYTES, RECORD_OFFSET.nullifier);
+    } catch (err) {
+      if (err instanceof NullifierIndexBusyError) throw new BatchRejectedError(RejectCode.Busy, 'nullifier table is being written out; retry shortly', header.sequence);
+      throw err;
+    }
     if (conflict >= 0) {
-      throw new BatchRejectedError(RejectCode.DuplicateRecord, `record ${conflict} repeats a nullifier already on the ledger or earlier in the batch`, header.sequence);
+      throw new BatchRejectedError(RejectCode.DuplicateRecord, `record ${conflict} repeats a nullifier this submitter already has on the ledger or earlier in the batch`, header.sequence);
     }
     this.noteSequence(header.submitter, header.sequence);
-    const id = batchId(header);
+    this.claimSequence(header.submitter, header.sequence);
+    const id = batchId(header, this.deps.chain);
     const entry: MempoolEntry = {
       order: this.nextOrder++,
       id,
@@ -227,27 +275,34 @@ export class Admission {
       durable: false,
     };
     this.deps.mempool.push(entry);
+    this.unsettled.add(entry.order);
     return { entry, batch };
   }
 
   /** Writes bytes and pending marker in one transaction; only then is the batch acknowledged. */
   private async persist(w: PendingWrite): Promise<void> {
-    const { stores, mempool, events, nullifiers, metrics } = this.deps;
+    const { stores, mempool, events, nullifiers, metrics, storage } = this.deps;
     const started = performance.now();
+    const h = w.batch.header;
     try {
       await stores.env.transaction(() => {
         stores.chain.putTx(w.entry.id, w.batch.bytes);
         stores.pending.add(w.entry.order, w.entry.id);
+        stores.admissionLog.append(w.entry.order, w.entry.id);
       });
     } catch (err) {
+      // Undo every claim the batch made, so the same batch (same sequence) can be retried at once.
       mempool.discard(w.entry);
-      nullifiers.removeAll(w.batch.records, w.batch.header.recordCount, PUBLIC_RECORD_BYTES, RECORD_OFFSET.nullifier);
-      this.deps.log.error({ err }, 'could not persist an accepted batch');
-      throw new BatchRejectedError(RejectCode.Internal, 'storage write failed', w.batch.header.sequence);
+      nullifiers.removeAll(w.batch.records, h.recordCount, h.submitter, PUBLIC_RECORD_BYTES, RECORD_OFFSET.nullifier);
+      this.releaseSequence(h.submitter, h.sequence, false);
+      storage.reportFailure(err, 'batch write');
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new BatchRejectedError(RejectCode.StorageFull, `${reason}; nothing was recorded, retry later`, h.sequence);
     }
+    storage.reportSuccess();
+    this.releaseSequence(h.submitter, h.sequence, true);
     metrics.admissionPersistSeconds.observe((performance.now() - started) / 1000);
     w.entry.durable = true;
-    const h = w.batch.header;
     events.emit('batchAccepted', { id: w.entry.id, submitter: h.submitter, counterparty: h.counterparty, sequence: h.sequence, cdrCount: h.recordCount });
   }
 
@@ -256,10 +311,47 @@ export class Admission {
     if (last === undefined || seq > last) this.lastSequence.set(submitter, seq);
   }
 
+  private claimSequence(submitter: number, seq: bigint): void {
+    const claims = this.claimedSequences.get(submitter);
+    if (claims) claims.push(seq); // lanes accept in arrival order and sequences only rise: stays ascending
+    else this.claimedSequences.set(submitter, [seq]);
+  }
+
+  /**
+   * A claimed sequence's write finished. When it failed, the submitter's last sequence falls back
+   * to the highest one still standing (on disk or still being written), so a client can resend the
+   * failed batch unchanged; a later batch of the same submitter that did get written keeps it refused.
+   */
+  private releaseSequence(submitter: number, seq: bigint, durable: boolean): void {
+    const claims = this.claimedSequences.get(submitter) ?? [];
+    const at = claims.indexOf(seq);
+    if (at >= 0) claims.splice(at, 1);
+    if (claims.length === 0) this.claimedSequences.delete(submitter);
+    const onDisk = this.durableSequence.get(submitter);
+    if (durable) {
+      if (onDisk === undefined || seq > onDisk) this.durableSequence.set(submitter, seq);
+      return;
+    }
+    const standing = claims.length > 0 ? claims[claims.length - 1]! : undefined;
+    const last = standing !== undefined && (onDisk === undefined || standing > onDisk) ? standing : onDisk;
+    if (last === undefined) this.lastSequence.delete(submitter);
+    else this.lastSequence.set(submitter, last);
+  }
+
   private internal(err: unknown): BatchRejectedError {
     this.deps.log.error({ err }, 'batch admission failed unexpectedly');
     return new BatchRejectedError(RejectCode.Internal, 'internal error');
   }
+}
+
+/**
+ * Why `sequence` steps too far above `last` (undefined: nothing accepted yet, so above 0), or
+ * undefined when it is within `maxJump`. Shared by batch and contract admission.
+ */
+export function sequenceJumpError(sequence: bigint, last: bigint | undefined, maxJump: number, what: string): string | undefined {
+  const base = last ?? 0n;
+  if (sequence - base <= BigInt(maxJump)) return undefined;
+  return `sequence ${sequence} jumps more than ${maxJump} above ${base}, the last accepted ${what} (limit maxSequenceJump): use at most ${base + BigInt(maxJump)}`;
 }
 
 /** The reject detail for a broken rule (the messages of the TypeScript checks the contract replaced). */

@@ -4,8 +4,11 @@ import { MalformedFrameError, UnsupportedVersionError } from '../codec/errors.js
 import { ed25519Verify, PublicKeyCache } from '../crypto/ed25519.js';
 import type { Logger } from '../log.js';
 import type { Stores } from '../storage/index.js';
+import type { StorageHealth } from '../storage/storage-health.js';
 import { unwrapCode } from '../vm/container.js';
 import { InvalidCodeError } from '../vm/execution.js';
+import { sequenceJumpError } from './admission.js';
+import type { AdmissionBudget, AdmissionSource, BudgetTicket } from './admission-budget.js';
 import type { Mempool, MempoolEntry } from './mempool.js';
 import type { OperatorRegistry } from './operators.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
@@ -38,11 +41,19 @@ export class ContractAdmission {
   constructor(
     private readonly deps: {
       readonly limits: ContractLimits;
+      /** This node's chain identity: signatures and hashes are bound to it. */
+      readonly chain: Uint8Array;
+      /** Largest step of a sender's sequence above its last accepted one (the admission limit maxSequenceJump). */
+      readonly maxSequenceJump: number;
       readonly operators: OperatorRegistry;
       readonly stores: Stores;
+      /** Whether the data directory takes writes: new work is refused (StorageFull) while it does not. */
+      readonly storage: StorageHealth;
       readonly mempool: Mempool;
       /** Admission order, shared with batch admission. */
       readonly allocateOrder: () => number;
+      /** In-flight budgets, shared with batch admission (Busy). */
+      readonly budget: AdmissionBudget;
       readonly log: Logger;
     },
   ) {}
@@ -56,8 +67,20 @@ export class ContractAdmission {
     return this.lastSequence.get(sender);
   }
 
-  /** Resolves once the transaction is durable; rejects with BatchRejectedError and records nothing otherwise. */
-  async submit(frame: Uint8Array, onWellFormed?: () => void): Promise<AcceptedContractTx> {
+  /**
+   * Resolves once the transaction is durable; rejects with BatchRejectedError and records nothing otherwise.
+   * `source`'s budget is charged from the checks to the durable write.
+   */
+  async submit(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedContractTx> {
+    const held: BudgetTicket[] = [];
+    try {
+      return await this.admit(frame, onWellFormed, (tx) => held.push(this.deps.budget.acquire(source, tx.sender, frame.length, tx.sequence)));
+    } finally {
+      for (const ticket of held) ticket.release();
+    }
+  }
+
+  private async admit(frame: Uint8Array, onWellFormed: (() => void) | undefined, charge: (tx: DecodedContractTx) => void): Promise<AcceptedContractTx> {
     const receivedAt = performance.now();
     if (frame.length > MAX_CONTRACT_TX_FRAME_BYTES) {
       throw new BatchRejectedError(RejectCode.TooLarge, `${frame.length} bytes exceeds the ${MAX_CONTRACT_TX_FRAME_BYTES}-byte contract transaction limit`);
@@ -65,9 +88,14 @@ export class ContractAdmission {
     const tx = decode(frame);
     onWellFormed?.();
     this.check(tx);
+    if (!this.deps.storage.writable) {
+      throw new BatchRejectedError(RejectCode.StorageFull, `node storage is not writable (${this.deps.storage.status().reason ?? 'unknown'}); nothing was recorded, retry later`, tx.sequence);
+    }
+    charge(tx); // Busy (src/chain/admission-budget.ts): after the signature, so only verified senders are charged
     // Synchronously from here to push: the sequence is claimed before any other frame is judged.
+    const previousSequence = this.lastSequence.get(tx.sender);
     this.noteSequence(tx.sender, tx.sequence);
-    const id = contractTxHash(tx);
+    const id = contractTxHash(tx, this.deps.chain);
     const entry: MempoolEntry = {
       order: this.deps.allocateOrder(),
       id,
@@ -88,10 +116,17 @@ export class ContractAdmission {
       });
     } catch (err) {
       this.deps.mempool.discard(entry);
-      this.deps.log.error({ err }, 'could not persist an accepted contract transaction');
-      // The sequence stays claimed: a retry with the next one is always safe, a reuse might not be.
-      throw new BatchRejectedError(RejectCode.Internal, 'storage write failed', tx.sequence);
+      // Release the sequence unless a later transaction of the sender already claimed one above it,
+      // so the same signed transaction can be resent at once.
+      if (this.lastSequence.get(tx.sender) === tx.sequence) {
+        if (previousSequence === undefined) this.lastSequence.delete(tx.sender);
+        else this.lastSequence.set(tx.sender, previousSequence);
+      }
+      this.deps.storage.reportFailure(err, 'contract transaction write');
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new BatchRejectedError(RejectCode.StorageFull, `${reason}; nothing was recorded, retry later`, tx.sequence);
     }
+    this.deps.storage.reportSuccess();
     entry.durable = true;
     return { id, kind: tx.kind, sender: tx.sender, sequence: tx.sequence };
   }
@@ -113,13 +148,15 @@ export class ContractAdmission {
         throw err;
       }
     }
-    if (!ed25519Verify(canonicalContractTx(tx), tx.signature, this.keys.get(operator.batchKey))) {
-      throw new BatchRejectedError(RejectCode.BadSignature, 'signature does not verify with the sender\'s batch key', tx.sequence);
+    if (!ed25519Verify(canonicalContractTx(tx, this.deps.chain), tx.signature, this.keys.get(operator.batchKey))) {
+      throw new BatchRejectedError(RejectCode.BadSignature, 'signature does not verify with the sender\'s batch key for this chain', tx.sequence);
     }
     const last = this.lastSequence.get(tx.sender);
     if (last !== undefined && tx.sequence <= last) {
       throw new BatchRejectedError(RejectCode.Replay, `sequence ${tx.sequence} is not above ${last}, the last accepted contract transaction of ${tx.sender}`, tx.sequence);
     }
+    const jump = sequenceJumpError(tx.sequence, last, this.deps.maxSequenceJump, `contract transaction of ${tx.sender}`);
+    if (jump) throw new BatchRejectedError(RejectCode.OutOfRange, jump, tx.sequence);
   }
 
   private noteSequence(sender: number, seq: bigint): void {

@@ -41,5 +41,28 @@ interface ChainEventMap {
   contractReceipt: [ContractReceiptEvent];
 }
 
-/** Typed chain events: the API's WebSocket streams and ingest acknowledgements listen here. */
-export class ChainEvents extends EventEmitter<ChainEventMap> {}
+type Listener<K extends keyof ChainEventMap> = (...args: ChainEventMap[K]) => void;
+
+/**
+ * Typed chain events: the API's WebSocket streams and ingest acknowledgements listen here.
+ * Events announce work that is already durable, so a listener that throws must not undo it: each
+ * listener runs on its own, and its error goes to `onListenerError` instead of to the emitter.
+ */
+export class ChainEvents extends EventEmitter<ChainEventMap> {
+  constructor(private readonly onListenerError: (err: unknown, event: keyof ChainEventMap) => void = () => undefined) {
+    super();
+  }
+
+  override emit<K extends keyof ChainEventMap>(event: K, ...args: ChainEventMap[K]): boolean {
+    // rawListeners: once-listeners come wrapped, and the wrapper removes itself when called.
+    const listeners = (this.rawListeners as (e: K) => Listener<K>[])(event);
+    for (const listener of listeners) {
+      try {
+        listener(...args);
+      } catch (err) {
+        this.onListenerError(err, event);
+      }
+    }
+    return listeners.length > 0;
+  }
+}

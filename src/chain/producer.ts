@@ -6,6 +6,7 @@ import { sha256MerkleRoot } from '../crypto/hash.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { ChainHead, Stores } from '../storage/index.js';
+import type { StorageHealth } from '../storage/storage-health.js';
 import type { HostFunctions, Interpreter } from '../vm/execution.js';
 import { BlockExecution } from './contract-executor.js';
 import type { ChainEvents } from './events.js';
@@ -24,6 +25,9 @@ export interface ProducerConfig {
   readonly producer: number;
   /** Sum of contract transactions' gas limits per block; the first that does not fit waits for the next. */
   readonly maxBlockGas: number;
+  /** After a failed commit, wait this long before the next attempt; doubles per failure up to `maxRetryMs`. */
+  readonly firstRetryMs: number;
+  readonly maxRetryMs: number;
 }
 
 export const DEFAULT_PRODUCER_CONFIG: Omit<ProducerConfig, 'producer'> = {
@@ -31,6 +35,8 @@ export const DEFAULT_PRODUCER_CONFIG: Omit<ProducerConfig, 'producer'> = {
   maxBlockCdrs: 200_000,
   maxBlockTxs: 1_024,
   maxBlockGas: 50_000_000,
+  firstRetryMs: 100,
+  maxRetryMs: 5_000,
 };
 
 /**
@@ -43,11 +49,16 @@ export class BlockProducer {
   private committing: Promise<void> | undefined;
   private head: ChainHead;
   private lastTimestampMs: bigint;
+  /** Consecutive failed commits, and when the next attempt may run (back-off, never a busy loop). */
+  private failedCommits = 0;
+  private retryAt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: {
       readonly config: ProducerConfig;
       readonly stores: Stores;
+      readonly storage: StorageHealth;
       readonly mempool: Mempool;
       readonly events: ChainEvents;
       readonly metrics: NodeMetrics;
@@ -78,34 +89,63 @@ export class BlockProducer {
   /** Stops cutting blocks after the one in progress. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
     this.timer = undefined;
+    this.retryTimer = undefined;
     await this.committing;
   }
 
-  /** Commits everything durable in the mempool now (shutdown, tests). */
+  /**
+   * Commits everything durable in the mempool now (shutdown, tests). Throws when a commit fails
+   * (the transactions stay pending, on disk, for the next start).
+   */
   async flush(): Promise<void> {
     // Also waits for a commit another caller started: concurrent flushes all return after it.
     await this.committing;
     while (this.committing || this.deps.mempool.hasReady()) {
-      this.tick();
+      const failuresBefore = this.failedCommits;
+      this.tick(true);
       await this.committing;
+      if (this.failedCommits > failuresBefore) throw new BlockCommitFailedError(`block commit failed ${this.failedCommits} time(s) in a row; pending transactions stay on disk`);
     }
   }
 
-  private tick(): void {
+  /** Consecutive failed block commits (0 when the last one succeeded). */
+  get consecutiveFailures(): number {
+    return this.failedCommits;
+  }
+
+  private tick(force = false): void {
     if (this.committing) return;
+    if (!force && Date.now() < this.retryAt) return; // backing off after a failed commit
     const { mempool, config } = this.deps;
     const entries = mempool.take(config.maxBlockTxs, config.maxBlockCdrs, config.maxBlockGas);
     if (entries.length === 0) return;
     this.committing = this.commit(entries)
-      .catch((err: unknown) => {
-        mempool.restore(entries);
-        this.deps.log.error({ err }, 'block commit failed; transactions returned to the mempool');
-      })
+      .then(
+        () => {
+          this.failedCommits = 0;
+          this.retryAt = 0;
+        },
+        (err: unknown) => {
+          // Nothing of the block is on disk: its transactions go back, in order, and wait.
+          mempool.restore(entries);
+          this.failedCommits++;
+          const delay = Math.min(this.deps.config.firstRetryMs * 2 ** (this.failedCommits - 1), this.deps.config.maxRetryMs);
+          this.retryAt = Date.now() + delay;
+          this.deps.storage.reportFailure(err, 'block commit');
+          this.deps.metrics.blockCommitFailures.inc();
+          this.deps.log.error({ err, attempt: this.failedCommits, retryInMs: delay }, 'block commit failed; transactions returned to the mempool');
+          if (this.timer) {
+            clearTimeout(this.retryTimer);
+            this.retryTimer = setTimeout(() => this.tick(), delay);
+          }
+        },
+      )
       .finally(() => {
         this.committing = undefined;
         // What arrived during the commit goes into the next block at once.
-        if (this.timer && this.deps.mempool.hasReady()) setImmediate(() => this.tick());
+        if (this.timer && this.failedCommits === 0 && this.deps.mempool.hasReady()) setImmediate(() => this.tick());
       });
   }
 
@@ -147,6 +187,9 @@ export class BlockProducer {
       for (const e of entries) stores.pending.remove(e.order);
     });
 
+    // Durable from here: nothing below may undo it. A throwing listener is the listener's fault
+    // (ChainEvents logs it), never a reason to return committed transactions to the mempool.
+    this.deps.storage.reportSuccess();
     this.head = head;
     this.lastTimestampMs = timestampMs;
     const commitMs = performance.now() - started;
@@ -183,4 +226,9 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.length * 32);
   parts.forEach((p, i) => out.set(p, i * 32));
   return out;
+}
+
+/** A block commit failed (the storage error is the cause); nothing of the block is on disk. */
+export class BlockCommitFailedError extends Error {
+  override readonly name = 'BlockCommitFailedError';
 }

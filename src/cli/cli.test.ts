@@ -35,7 +35,7 @@ describe('cdrchain command', () => {
     files.cleanup();
   });
 
-  it('generates CDRs, submits them, and refuses the same file a second time with exit code 3', async () => {
+  it('generates CDRs, submits them; the same file again finds its batches stored, and without its journal is refused with exit code 3', async () => {
     const csv = join(files.dir, 'cdrs.csv');
     const gen = await cdrchain('generate', '--submitter', '26201', '--counterparty', '23415,20801', '--count', '1500', '--seed', 'cli', '--out', csv);
     expect(gen.code).toBe(0);
@@ -49,9 +49,13 @@ describe('cdrchain command', () => {
     expect(summary.acceptedBatches).toBe(4); // 750 per counterparty → 500 + 250 each
     expect(summary.committedUpToHeight).toBeGreaterThan(0);
 
+    // The journal (cdrs.csv.journal) says these batches were sent: the node holds every one.
     const again = await cdrchain('submit', csv, '--url', url, '--batch-size', '500');
-    expect(again.code).toBe(3);
-    expect(again.stderr).toContain('duplicate_record');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ acceptedBatches: 4, alreadyStoredBatches: 4, rejectedBatches: 0 });
+    const blind = await cdrchain('submit', csv, '--url', url, '--batch-size', '500', '--no-journal');
+    expect(blind.code).toBe(3);
+    expect(blind.stderr).toContain('duplicate_record');
 
     const status = JSON.parse((await cdrchain('status', '--url', node.url)).stdout) as { nullifiers: number };
     expect(status.nullifiers).toBe(1500);

@@ -9,6 +9,8 @@ export const EXIT = {
   connection: 4,
   /** The node could not start (port taken, data directory of another chain, ...). */
   startup: 5,
+  /** The node belongs to another chain than the one pinned with --chain. */
+  wrongChain: 6,
 } as const;
 
 /** An error the CLI reports as one line on stderr with its exit code, without a stack trace. */

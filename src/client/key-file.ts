@@ -52,11 +52,11 @@ export function readKeyFile(path: string): KeyFile {
   return k;
 }
 
-/** An Operator from a key file; it must carry the consortium salt and agreement secrets. */
-export function operatorFromKeyFile(k: KeyFile): Operator {
+/** An Operator of chain `chain` (its identity) from a key file; it must carry the consortium salt and agreement secrets. */
+export function operatorFromKeyFile(k: KeyFile, chain: Uint8Array): Operator {
   if (!k.consortiumSalt || !k.pairSecrets) {
     throw new KeyFileError(`key file of ${k.plmn} lacks consortiumSalt/pairSecrets: add the consortium's values`);
   }
   const pairs = new Map(Object.entries(k.pairSecrets).map(([plmn, hex]) => [Number(plmn), fromHex(hex, 32)] as const));
-  return new Operator(k.plmn, privateKeyObject(fromHex(k.batchSeed, 32)), secretsFromTable(k.plmn, fromHex(k.consortiumSalt, 32), pairs));
+  return new Operator(k.plmn, privateKeyObject(fromHex(k.batchSeed, 32)), secretsFromTable(k.plmn, fromHex(k.consortiumSalt, 32), pairs), chain);
 }

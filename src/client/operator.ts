@@ -1,13 +1,18 @@
 import type { KeyObject } from 'node:crypto';
+import { devnetChainIdentity } from '../chain/devnet-chain.js';
 import { devnetBatchSeed } from '../chain/genesis.js';
+import { decodeBatch } from '../codec/batch.js';
 import { privateKeyObject } from '../crypto/ed25519.js';
-import { periodOf, sealBatch, type BuiltBatch } from '../cdr/batch-builder.js';
+import { periodOf, sealBatch, signBatch, type BuiltBatch } from '../cdr/batch-builder.js';
 import { CdrDeriver } from '../cdr/derive.js';
 import type { Cdr } from '../cdr/model.js';
 import { devnetSecrets, type OperatorSecrets } from '../cdr/operator-secrets.js';
 import { PoseidonWasm } from '../wasm/poseidon.js';
 
-/** An operator's client side: its signing key, its secrets, and the hashing to turn CDRs into batches. */
+/**
+ * An operator's client side: its signing key, its secrets, the chain it signs for, and the hashing
+ * to turn CDRs into batches.
+ */
 export class Operator {
   private readonly deriver: CdrDeriver;
 
@@ -15,14 +20,16 @@ export class Operator {
     readonly plmn: number,
     private readonly signingKey: KeyObject,
     secrets: OperatorSecrets,
+    /** The identity of the chain its batches are for (GET /status `genesisHash`); only that chain accepts them. */
+    readonly chain: Uint8Array,
     private readonly poseidon: PoseidonWasm = PoseidonWasm.load(),
   ) {
     this.deriver = new CdrDeriver(secrets, poseidon);
   }
 
-  /** The devnet operator `plmn`, with its well-known INSECURE keys. */
-  static devnet(plmn: number): Operator {
-    return new Operator(plmn, privateKeyObject(devnetBatchSeed(plmn)), devnetSecrets(plmn));
+  /** The devnet operator `plmn`, with its well-known INSECURE keys, signing for `chain` (default: the embedded devnet). */
+  static devnet(plmn: number, chain: Uint8Array = devnetChainIdentity()): Operator {
+    return new Operator(plmn, privateKeyObject(devnetBatchSeed(plmn)), devnetSecrets(plmn), chain);
   }
 
   /** Public records of `cdrs` (all of this submitter, one counterparty). */
@@ -32,7 +39,12 @@ export class Operator {
 
   /** Seals records into a signed frame. */
   seal(records: Uint8Array, counterparty: number, sequence: bigint, period: { periodStart: bigint; periodEnd: bigint }): BuiltBatch {
-    return sealBatch(records, { submitter: this.plmn, counterparty, sequence, ...period }, this.signingKey, this.poseidon);
+    return sealBatch(records, { submitter: this.plmn, counterparty, sequence, ...period }, this.chain, this.signingKey, this.poseidon);
+  }
+
+  /** The same batch as `built` (one of ours) under another sequence: re-signed, no hashing of records again. */
+  resequence(built: BuiltBatch, sequence: bigint): BuiltBatch {
+    return signBatch(decodeBatch(built.frame).records, { ...built.header, sequence }, this.chain, this.signingKey);
   }
 
   /** One signed batch of `cdrs` (non-empty, one counterparty), with the next `sequence`. */

@@ -36,8 +36,11 @@ const VECTOR_HEADER: BatchHeaderFields = {
 const VECTOR_RECORDS = Uint8Array.from({ length: 3 * PUBLIC_RECORD_BYTES }, (_, i) => (i * 7) & 0xff);
 const VECTOR_SIGNATURE = Uint8Array.from({ length: 64 }, (_, i) => 0x40 + i);
 
+/** The chain the vector is signed for: a chain identity is 32 bytes (the genesis hash). */
+const VECTOR_CHAIN = Uint8Array.from({ length: 32 }, (_, i) => 0xc0 + i);
 const VECTOR_CANONICAL_HEADER_HEX =
-  '636472636861696e3a62617463683a31' + // "cdrchain:batch:1"
+  '636472636861696e3a62617463683a32' + // "cdrchain:batch:2"
+  'c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf' + // chain identity
   '0001' + // version
   '00006659' + // submitter 26201
   '0004bbf4' + // counterparty 310260
@@ -47,7 +50,7 @@ const VECTOR_CANONICAL_HEADER_HEX =
   '00000003' + // record count
   '0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20' + // merkle root
   'fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0efeeedecebeae9e8e7e6e5e4e3e2e1e0'; // records digest
-const VECTOR_BATCH_ID_HEX = 'dad26e9a5df204677b856b024f5d50c93b7098d155f8d4d56c6b7806aa76aa44';
+const VECTOR_BATCH_ID_HEX = '4c9b4f93d173cb41c3eff25bde0c97f07e329e2a3da00b6281f50f9ca662f508';
 const VECTOR_RECORDS_DIGEST_HEX = '7ccabc14e64f4769ee3c69e1a22726379164654b20ff9be73f2d17789f6cb462';
 /**
  * The vector as today's encoder writes it. Flatbuffers bytes are not canonical, so the encoder may
@@ -96,7 +99,7 @@ function decodeOrRefuse(bytes: Uint8Array): DecodedBatch | 'refused' {
   expect(records.length).toBe(header.recordCount * PUBLIC_RECORD_BYTES);
   expect(signature.length).toBeLessThanOrEqual(ED25519_SIGNATURE_BYTES);
   // The canonical header must be computable from whatever decoded (the node signs and ids it).
-  expect(canonicalBatchHeader(header).length).toBe(CANONICAL_BATCH_HEADER_BYTES);
+  expect(canonicalBatchHeader(header, VECTOR_CHAIN).length).toBe(CANONICAL_BATCH_HEADER_BYTES);
   return batch;
 }
 
@@ -192,30 +195,31 @@ function mutate(frame: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
 // ---- Tests ----
 
 describe('canonical batch header', () => {
-  it('has the pinned layout: tag, then big-endian fields in schema order', () => {
-    expect(CANONICAL_BATCH_HEADER_BYTES).toBe(118);
-    const bytes = canonicalBatchHeader(VECTOR_HEADER);
+  it('has the pinned layout: tag, chain identity, then big-endian fields in schema order', () => {
+    expect(CANONICAL_BATCH_HEADER_BYTES).toBe(150);
+    const bytes = canonicalBatchHeader(VECTOR_HEADER, VECTOR_CHAIN);
     expect(toHex(bytes)).toBe(VECTOR_CANONICAL_HEADER_HEX);
-    expect(Buffer.from(bytes.subarray(0, 16)).toString('latin1')).toBe('cdrchain:batch:1');
+    expect(Buffer.from(bytes.subarray(0, 16)).toString('latin1')).toBe('cdrchain:batch:2');
+    expect(toHex(bytes.subarray(16, 48))).toBe(toHex(VECTOR_CHAIN));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    expect(view.getUint16(16)).toBe(1);
-    expect(view.getUint32(18)).toBe(26201);
-    expect(view.getUint32(22)).toBe(310260);
-    expect(view.getBigUint64(26)).toBe(1_767_225_600n);
-    expect(view.getBigUint64(34)).toBe(1_767_229_200n);
-    expect(view.getBigUint64(42)).toBe(0x0102_0304_0506_0708n);
-    expect(view.getUint32(50)).toBe(3);
-    expect(toHex(bytes.subarray(54, 86))).toBe(toHex(VECTOR_HEADER.merkleRoot));
-    expect(toHex(bytes.subarray(86, 118))).toBe(toHex(VECTOR_HEADER.recordsDigest));
+    expect(view.getUint16(48)).toBe(1);
+    expect(view.getUint32(50)).toBe(26201);
+    expect(view.getUint32(54)).toBe(310260);
+    expect(view.getBigUint64(58)).toBe(1_767_225_600n);
+    expect(view.getBigUint64(66)).toBe(1_767_229_200n);
+    expect(view.getBigUint64(74)).toBe(0x0102_0304_0506_0708n);
+    expect(view.getUint32(82)).toBe(3);
+    expect(toHex(bytes.subarray(86, 118))).toBe(toHex(VECTOR_HEADER.merkleRoot));
+    expect(toHex(bytes.subarray(118, 150))).toBe(toHex(VECTOR_HEADER.recordsDigest));
   });
 
   it('gives the pinned batch id and records digest', () => {
-    expect(toHex(batchId(VECTOR_HEADER))).toBe(VECTOR_BATCH_ID_HEX);
+    expect(toHex(batchId(VECTOR_HEADER, VECTOR_CHAIN))).toBe(VECTOR_BATCH_ID_HEX);
     expect(toHex(recordsDigest(VECTOR_RECORDS))).toBe(VECTOR_RECORDS_DIGEST_HEX);
   });
 
-  it('changes (and so does the id) when any single field changes', () => {
-    const base = toHex(batchId(VECTOR_HEADER));
+  it('changes (and so does the id) when any single field or the chain changes', () => {
+    const base = toHex(batchId(VECTOR_HEADER, VECTOR_CHAIN));
     const flipped = (h: Uint8Array) => Uint8Array.from(h, (b, i) => (i === 31 ? b ^ 1 : b));
     const variants: Partial<BatchHeaderFields>[] = [
       { version: 2 },
@@ -231,15 +235,18 @@ describe('canonical batch header', () => {
       { submitter: VECTOR_HEADER.counterparty, counterparty: VECTOR_HEADER.submitter },
     ];
     const ids = new Set([base]);
-    for (const v of variants) ids.add(toHex(batchId(sampleHeader(v))));
-    expect(ids.size).toBe(variants.length + 1);
+    for (const v of variants) ids.add(toHex(batchId(sampleHeader(v), VECTOR_CHAIN)));
+    // The same header on another chain is another batch: signatures and ids do not carry over.
+    ids.add(toHex(batchId(VECTOR_HEADER, flipped(VECTOR_CHAIN))));
+    expect(ids.size).toBe(variants.length + 2);
   });
 
-  it('takes the full u32 and u64 ranges, and refuses hashes that are not 32 bytes', () => {
-    const max = canonicalBatchHeader(sampleHeader({ submitter: 0xffff_ffff, counterparty: 0, periodStart: MAX_U64, periodEnd: 0n, sequence: MAX_U64 }));
-    expect(toHex(max.subarray(18, 50))).toBe('ffffffff' + '00000000' + 'ffffffffffffffff' + '0000000000000000' + 'ffffffffffffffff');
-    expect(() => canonicalBatchHeader(sampleHeader({ merkleRoot: new Uint8Array(31) }))).toThrow(RangeError);
-    expect(() => canonicalBatchHeader(sampleHeader({ recordsDigest: new Uint8Array(33) }))).toThrow(RangeError);
+  it('takes the full u32 and u64 ranges, and refuses hashes or chain identities that are not 32 bytes', () => {
+    const max = canonicalBatchHeader(sampleHeader({ submitter: 0xffff_ffff, counterparty: 0, periodStart: MAX_U64, periodEnd: 0n, sequence: MAX_U64 }), VECTOR_CHAIN);
+    expect(toHex(max.subarray(50, 82))).toBe('ffffffff' + '00000000' + 'ffffffffffffffff' + '0000000000000000' + 'ffffffffffffffff');
+    expect(() => canonicalBatchHeader(sampleHeader({ merkleRoot: new Uint8Array(31) }), VECTOR_CHAIN)).toThrow(RangeError);
+    expect(() => canonicalBatchHeader(sampleHeader({ recordsDigest: new Uint8Array(33) }), VECTOR_CHAIN)).toThrow(RangeError);
+    expect(() => canonicalBatchHeader(VECTOR_HEADER, new Uint8Array(31))).toThrow(RangeError);
     expect(() => encodeBatch(sampleHeader({ merkleRoot: new Uint8Array(31) }), VECTOR_RECORDS, VECTOR_SIGNATURE)).toThrow(RangeError);
   });
 });
@@ -273,7 +280,7 @@ describe('encodeBatch / decodeBatch', () => {
         expect(b.header).toEqual(header);
         expect(b.records).toEqual(records);
         expect(b.signature).toEqual(signature);
-        expect(toHex(batchId(b.header))).toBe(toHex(batchId(header)));
+        expect(toHex(batchId(b.header, VECTOR_CHAIN))).toBe(toHex(batchId(header, VECTOR_CHAIN)));
       }),
       { numRuns: 300 },
     );

@@ -58,13 +58,21 @@ export const BATCH_SPEC: TableSpec = {
   required: [0, 1, 2],
 };
 
-const HEADER_TAG = 'cdrchain:batch:1'; // 16 bytes: domain separation for signatures and ids
-export const CANONICAL_BATCH_HEADER_BYTES = 16 + 2 + 4 + 4 + 8 + 8 + 8 + 4 + 32 + 32;
+// 16 bytes: domain separation for signatures and ids. Version 2 added the chain identity.
+const HEADER_TAG = 'cdrchain:batch:2';
+/** A chain's identity (its genesis hash, `chainIdentity()` in src/chain/genesis.ts) is 32 bytes. */
+export const CHAIN_IDENTITY_BYTES = 32;
+export const CANONICAL_BATCH_HEADER_BYTES = 16 + CHAIN_IDENTITY_BYTES + 2 + 4 + 4 + 8 + 8 + 8 + 4 + 32 + 32;
 
-/** The bytes an operator signs and a batch id hashes: fixed layout, big-endian, domain-tagged. */
-export function canonicalBatchHeader(h: BatchHeaderFields): Uint8Array {
+/**
+ * The bytes an operator signs and a batch id hashes: fixed layout, big-endian, domain-tagged, and
+ * bound to one chain (`chain`, its identity), so a batch signed for one consortium is refused by
+ * every other. Frames do not carry `chain`: each node supplies its own.
+ */
+export function canonicalBatchHeader(h: BatchHeaderFields, chain: Uint8Array): Uint8Array {
   return new CanonicalWriter(CANONICAL_BATCH_HEADER_BYTES)
     .tag(HEADER_TAG)
+    .raw(chain, CHAIN_IDENTITY_BYTES)
     .u16(h.version)
     .u32(h.submitter)
     .u32(h.counterparty)
@@ -77,9 +85,9 @@ export function canonicalBatchHeader(h: BatchHeaderFields): Uint8Array {
     .finish();
 }
 
-/** A batch's id (and its transaction hash): SHA-256 of the canonical header. */
-export function batchId(h: BatchHeaderFields): Uint8Array {
-  return sha256(canonicalBatchHeader(h));
+/** A batch's id (and its transaction hash) on chain `chain`: SHA-256 of the canonical header. */
+export function batchId(h: BatchHeaderFields, chain: Uint8Array): Uint8Array {
+  return sha256(canonicalBatchHeader(h, chain));
 }
 
 /** SHA-256 over the records in order: binds every public field the Merkle tree does not. */

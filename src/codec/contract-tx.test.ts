@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signCall, signDeploy } from '../client/contract-tx.js';
+import { devnetChainIdentity } from '../chain/devnet-chain.js';
 import { devnetBatchSeed } from '../chain/genesis.js';
 import { sumContract, words } from '../test-helpers/contracts.js';
 import { ORANGE_FR } from '../test-helpers/devnet.js';
@@ -10,6 +11,7 @@ import {
 import { MalformedFrameError, UnsupportedVersionError } from './errors.js';
 
 const seed = devnetBatchSeed(ORANGE_FR);
+const chain = devnetChainIdentity();
 const sig = new Uint8Array(64).fill(5);
 const call = (over: Partial<ContractTxFields> = {}): ContractTxFields => ({
   version: CONTRACT_TX_VERSION, kind: ContractTxKind.Call, sender: ORANGE_FR, sequence: 3n, gasLimit: 1000n,
@@ -24,22 +26,29 @@ describe('contract transaction codec', () => {
     expect(d.kind).toBe(ContractTxKind.Deploy);
     expect(Buffer.from(d.code)).toEqual(Buffer.from(sumContract()));
     expect(d.signature).toHaveLength(64);
-    expect(Buffer.from(contractTxHash(d))).toEqual(Buffer.from(deploy.hash));
+    expect(Buffer.from(contractTxHash(d, chain))).toEqual(Buffer.from(deploy.hash));
     expect(Buffer.from(deploy.contractId!)).toEqual(Buffer.from(contractIdOf(ORANGE_FR, 1n, sumContract())));
 
     const c = decodeContractTx(encodeContractTx(call(), sig));
     expect(c).toMatchObject({ kind: ContractTxKind.Call, sender: ORANGE_FR, sequence: 3n, gasLimit: 1000n });
     expect(Buffer.from(c.calldata)).toEqual(Buffer.from(words(1n, 2n)));
-    expect(canonicalContractTx(c)).toHaveLength(CANONICAL_CONTRACT_TX_BYTES);
-    expect(Buffer.from(canonicalContractTx(c).subarray(0, 16)).toString('latin1')).toBe('cdrchain:ctx:1\0\0');
+    expect(canonicalContractTx(c, chain)).toHaveLength(CANONICAL_CONTRACT_TX_BYTES);
+    expect(Buffer.from(canonicalContractTx(c, chain).subarray(0, 16)).toString('latin1')).toBe('cdrchain:ctx:2\0\0');
+    expect(Buffer.from(canonicalContractTx(c, chain).subarray(16, 48))).toEqual(Buffer.from(chain));
   });
 
-  it('binds every field into the hash', () => {
-    const base = Buffer.from(contractTxHash(call())).toString('hex');
+  it('binds every field and the chain into the hash', () => {
+    const base = Buffer.from(contractTxHash(call(), chain)).toString('hex');
     const variants: Partial<ContractTxFields>[] = [
       { sender: ORANGE_FR + 1 }, { sequence: 4n }, { gasLimit: 1001n }, { contract: new Uint8Array(32).fill(8) }, { calldata: words(1n, 3n) },
     ];
-    for (const v of variants) expect(Buffer.from(contractTxHash(call(v))).toString('hex')).not.toBe(base);
+    for (const v of variants) expect(Buffer.from(contractTxHash(call(v), chain)).toString('hex')).not.toBe(base);
+    const otherChain = chain.map((b, i) => (i === 0 ? b ^ 1 : b));
+    expect(Buffer.from(contractTxHash(call(), otherChain)).toString('hex')).not.toBe(base);
+    const signedElsewhere = signCall({ sender: ORANGE_FR, sequence: 2n, gasLimit: 9n, contract: new Uint8Array(32).fill(1), calldata: words(5n), seed, chain: otherChain });
+    const signedHere = signCall({ sender: ORANGE_FR, sequence: 2n, gasLimit: 9n, contract: new Uint8Array(32).fill(1), calldata: words(5n), seed, chain });
+    expect(Buffer.from(signedElsewhere.hash)).not.toEqual(Buffer.from(signedHere.hash));
+    expect(Buffer.from(decodeContractTx(signedElsewhere.frame).signature)).not.toEqual(Buffer.from(decodeContractTx(signedHere.frame).signature));
   });
 
   it('derives contract ids from sender, sequence and code', () => {
@@ -66,6 +75,6 @@ describe('contract transaction codec', () => {
   it('signs calls that decode to the fields given', () => {
     const signed = signCall({ sender: ORANGE_FR, sequence: 2n, gasLimit: 9n, contract: new Uint8Array(32).fill(1), calldata: words(5n), seed });
     const d = decodeContractTx(signed.frame);
-    expect(Buffer.from(contractTxHash(d))).toEqual(Buffer.from(signed.hash));
+    expect(Buffer.from(contractTxHash(d, chain))).toEqual(Buffer.from(signed.hash));
   });
 });

@@ -1,6 +1,7 @@
 import { Builder, ByteBuffer } from 'flatbuffers';
 import { ContractTx } from './generated/cdrchain/wire/contract-tx.js';
 import { ContractTxKind } from './generated/cdrchain/wire/contract-tx-kind.js';
+import { CHAIN_IDENTITY_BYTES } from './batch.js';
 import { CanonicalWriter } from './bytes.js';
 import { addHash, createBytes } from './builder.js';
 import { MalformedFrameError, UnsupportedVersionError } from './errors.js';
@@ -58,14 +59,19 @@ export const CONTRACT_TX_SPEC: TableSpec = {
 };
 
 // 14 characters, NUL-padded to 16: the same width as the batch tag, and distinct from it.
-const TX_TAG = 'cdrchain:ctx:1\0\0';
-export const CANONICAL_CONTRACT_TX_BYTES = 16 + 2 + 1 + 4 + 8 + 8 + 32 + 32 + 32;
+// Version 2 added the chain identity.
+const TX_TAG = 'cdrchain:ctx:2\0\0';
+export const CANONICAL_CONTRACT_TX_BYTES = 16 + CHAIN_IDENTITY_BYTES + 2 + 1 + 4 + 8 + 8 + 32 + 32 + 32;
 const CONTRACT_ID_TAG = new TextEncoder().encode('cdrchain:contract:');
 
-/** The bytes the sender signs and the transaction hash covers: fixed layout, big-endian, domain-tagged. */
-export function canonicalContractTx(t: ContractTxFields): Uint8Array {
+/**
+ * The bytes the sender signs and the transaction hash covers: fixed layout, big-endian,
+ * domain-tagged, bound to chain `chain` (its identity; frames do not carry it).
+ */
+export function canonicalContractTx(t: ContractTxFields, chain: Uint8Array): Uint8Array {
   return new CanonicalWriter(CANONICAL_CONTRACT_TX_BYTES)
     .tag(TX_TAG)
+    .raw(chain, CHAIN_IDENTITY_BYTES)
     .u16(t.version)
     .u8(t.kind)
     .u32(t.sender)
@@ -77,9 +83,9 @@ export function canonicalContractTx(t: ContractTxFields): Uint8Array {
     .finish();
 }
 
-/** The transaction's hash (its id in the tx store, blocks and receipts). */
-export function contractTxHash(t: ContractTxFields): Uint8Array {
-  return sha256(canonicalContractTx(t));
+/** The transaction's hash on chain `chain` (its id in the tx store, blocks and receipts). */
+export function contractTxHash(t: ContractTxFields, chain: Uint8Array): Uint8Array {
+  return sha256(canonicalContractTx(t, chain));
 }
 
 /** The id of the contract a deploy creates: depends on who deployed what, and when (their sequence). */

@@ -26,7 +26,7 @@ export class NodeMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry],
   });
   readonly admissionPersistSeconds = new Histogram({
-    name: 'cdrchain_admission_persist_seconds', help: 'Durable write of an accepted batch (LMDB commit and flush) before its Ack',
+    name: 'cdrchain_admission_persist_seconds', help: 'From the start of an accepted batch\'s LMDB write to its commit returning after fsync (the Ack waits for this; batches queued meanwhile share the next commit and flush)',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1], registers: [this.registry],
   });
   readonly verifyTaskSeconds = new Histogram({
@@ -69,10 +69,42 @@ export class NodeMetrics {
     name: 'cdrchain_lmdb_size_bytes', help: 'Size of the LMDB data file', registers: [this.registry],
   });
   readonly nullifierSetSize = new Gauge({
-    name: 'cdrchain_nullifier_set_size', help: 'Nullifiers in the in-memory set', registers: [this.registry],
+    name: 'cdrchain_nullifier_set_size', help: 'Nullifiers ever accepted (hot and frozen tables plus cold segments)', registers: [this.registry],
   });
   readonly nullifierSetBytes = new Gauge({
-    name: 'cdrchain_nullifier_set_bytes', help: 'WASM memory held by the nullifier set', registers: [this.registry],
+    name: 'cdrchain_nullifier_set_bytes', help: 'Memory reserved by the nullifier index: WASM tables, Bloom filter, segment top indexes', registers: [this.registry],
+  });
+  readonly nullifierHotEntries = new Gauge({
+    name: 'cdrchain_nullifier_hot_entries', help: 'Keys in the in-memory tables (hot and frozen)', registers: [this.registry],
+  });
+  readonly nullifierSegments = new Gauge({
+    name: 'cdrchain_nullifier_segments', help: 'Sorted nullifier segment files', registers: [this.registry],
+  });
+  readonly nullifierColdKeys = new Gauge({
+    name: 'cdrchain_nullifier_cold_keys', help: 'Keys in nullifier segment files', registers: [this.registry],
+  });
+  readonly nullifierFilterBytes = new Gauge({
+    name: 'cdrchain_nullifier_filter_bytes', help: 'Size of the Bloom filter over cold keys', registers: [this.registry],
+  });
+  readonly nullifierFilterPositives = new Counter({
+    name: 'cdrchain_nullifier_filter_positives_total', help: 'Records the Bloom filter could not rule out (each searched in the segments)', registers: [this.registry],
+  });
+  readonly nullifierFilterConfirmed = new Counter({
+    name: 'cdrchain_nullifier_filter_confirmed_total', help: 'Filter positives the segments confirmed: real duplicates of cold records', registers: [this.registry],
+  });
+  readonly nullifierSegmentWrites = new Counter({
+    name: 'cdrchain_nullifier_segment_writes_total', help: 'Frozen hot tables written out as segments', registers: [this.registry],
+  });
+  readonly nullifierSegmentWriteSeconds = new Histogram({
+    name: 'cdrchain_nullifier_segment_write_seconds', help: 'Freeze to segment durable: settlement wait, extraction slices, sort and write in the worker',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32], registers: [this.registry],
+  });
+  readonly nullifierSegmentMerges = new Counter({
+    name: 'cdrchain_nullifier_segment_merges_total', help: 'Segment merges', registers: [this.registry],
+  });
+  readonly nullifierMergeSeconds = new Histogram({
+    name: 'cdrchain_nullifier_merge_seconds', help: 'Time of one segment merge in the worker',
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 20, 40, 80, 160], registers: [this.registry],
   });
   readonly contractTxs = new Counter({
     name: 'cdrchain_contract_txs_total', help: 'Contract transactions received, by outcome (accepted or the reject reason)',
@@ -85,9 +117,39 @@ export class NodeMetrics {
   readonly contractGasUsed = new Counter({
     name: 'cdrchain_contract_gas_used_total', help: 'Gas used by contract transactions in committed blocks', registers: [this.registry],
   });
+  readonly storageWritable = new Gauge({
+    name: 'cdrchain_storage_writable', help: '1 while the data directory takes writes; 0 after a failed write until a probe write succeeds', registers: [this.registry],
+  });
+  readonly storageWriteFailures = new Counter({
+    name: 'cdrchain_storage_write_failures_total', help: 'Failed durable writes (batch, contract transaction, block, probe), by what was written',
+    labelNames: ['what'] as const, registers: [this.registry],
+  });
+  readonly blockCommitFailures = new Counter({
+    name: 'cdrchain_block_commit_failures_total', help: 'Block commits that failed (retried with back-off)', registers: [this.registry],
+  });
+  readonly eventListenerErrors = new Counter({
+    name: 'cdrchain_event_listener_errors_total', help: 'Chain event listeners that threw (the durable work they announced stands)',
+    labelNames: ['event'] as const, registers: [this.registry],
+  });
   readonly wsConnections = new Gauge({
     name: 'cdrchain_ws_connections', help: 'Open WebSocket connections, by endpoint',
     labelNames: ['endpoint'] as const, registers: [this.registry],
+  });
+  // Retention (src/chain/retention/): what pruning removed from the data directory.
+  readonly prunedBatches = new Counter({
+    name: 'cdrchain_pruned_batches_total', help: 'Committed batches whose records retention pruned (their signed headers stay)', registers: [this.registry],
+  });
+  readonly prunedRecords = new Counter({
+    name: 'cdrchain_pruned_records_total', help: 'Public records (128 B each) removed by retention', registers: [this.registry],
+  });
+  readonly prunedBytes = new Counter({
+    name: 'cdrchain_pruned_bytes_total', help: 'Bytes of batch frames and block bodies removed by retention, less the stubs and headers kept instead (LMDB reuses the pages; the file does not shrink)', registers: [this.registry],
+  });
+  readonly prunedBlockBodies = new Counter({
+    name: 'cdrchain_pruned_block_bodies_total', help: 'Blocks whose bodies (transaction ids) retention pruned (their headers stay)', registers: [this.registry],
+  });
+  readonly pruneFailures = new Counter({
+    name: 'cdrchain_prune_failures_total', help: 'Retention runs that stopped on an error (retried at the next interval)', registers: [this.registry],
   });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { validateApiLimits, type ApiLimits } from '../api/api-limits.js';
 import { ApiServer } from '../api/server.js';
 import type { AdmissionLimits } from '../chain/admission.js';
 import type { ContractLimits } from '../chain/contract-admission.js';
@@ -18,6 +19,8 @@ export interface NodeConfig {
   readonly genesis?: Genesis;
   readonly workers?: number;
   readonly limits?: Partial<AdmissionLimits>;
+  /** Connection, subscriber, upload and page limits of the API. */
+  readonly api?: Partial<ApiLimits>;
   readonly producer?: Partial<ProducerConfig>;
   readonly contractLimits?: Partial<ContractLimits>;
   readonly log?: Logger;
@@ -42,6 +45,8 @@ export class CdrNode {
   static async start(config: NodeConfig): Promise<CdrNode> {
     const log = config.log ?? createLogger('cdrchain-node');
     const metrics = new NodeMetrics({ defaultMetrics: config.defaultMetrics ?? true });
+    // Before storage opens, like the admission limits: a bad value stops the node with nothing to undo.
+    const apiLimits = validateApiLimits(config.api);
     const chain = await Chain.open({
       dataDir: config.dataDir,
       genesis: config.genesis ?? devnetGenesis(),
@@ -51,7 +56,7 @@ export class CdrNode {
       ...(config.producer ? { producer: config.producer } : {}),
       ...(config.contractLimits ? { contractLimits: config.contractLimits } : {}),
     });
-    const api = new ApiServer({ host: config.host, port: config.port, chain, metrics, log, version: packageVersion() });
+    const api = new ApiServer({ host: config.host, port: config.port, chain, metrics, log, version: packageVersion(), limits: apiLimits });
     try {
       await api.listen();
     } catch (err) {

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { devnetChainIdentity } from '../chain/devnet-chain.js';
 import { devnetBatchSeed } from '../chain/genesis.js';
 import { batchId, canonicalBatchHeader, encodeBatch, recordsDigest, type BatchHeaderFields } from '../codec/batch.js';
 import { BATCH_VERSION, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
@@ -28,10 +29,14 @@ export interface ForgeOptions {
   readonly key?: KeyObject;
   /** Uses these bytes as the signature instead of signing. */
   readonly signature?: Uint8Array;
+  /** The chain identity to sign for and id the batch under (default: the embedded devnet's). */
+  readonly chain?: Uint8Array;
 }
 
 export const nowSec = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 export const devnetKey = (plmn: number): KeyObject => privateKeyObject(devnetBatchSeed(plmn));
+/** The embedded devnet's chain identity: what test nodes of the devnet genesis check signatures against. */
+export const devnetChain = (): Uint8Array => devnetChainIdentity();
 
 /**
  * Seals records into a frame the way an operator client does, but lets a test override any
@@ -51,6 +56,7 @@ export function forge(records: Uint8Array, o: ForgeOptions): ForgedBatch {
     merkleRoot: o.merkleRoot ?? PoseidonWasm.load().merkleRootStrided(records, n, PUBLIC_RECORD_BYTES, RECORD_OFFSET.commitment).slice(),
     recordsDigest: o.recordsDigest ?? recordsDigest(records),
   };
-  const signature = o.signature ?? ed25519Sign(canonicalBatchHeader(header), o.key ?? devnetKey(header.submitter));
-  return { frame: encodeBatch(header, records, signature), header, id: batchId(header), records, signature };
+  const chain = o.chain ?? devnetChain();
+  const signature = o.signature ?? ed25519Sign(canonicalBatchHeader(header, chain), o.key ?? devnetKey(header.submitter));
+  return { frame: encodeBatch(header, records, signature), header, id: batchId(header, chain), records, signature };
 }

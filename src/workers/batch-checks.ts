@@ -15,13 +15,14 @@ export const PASSED: CheckVerdict = { code: RejectCode.None, detail: '' };
 
 /**
  * The cryptographic checks of a batch, cheapest first so forgeries cost the node least:
- * Ed25519 over the canonical header (~0.16 ms), SHA-256 over the records (binds every public
- * field), then the Poseidon Merkle root over the commitments in WASM (~32 µs a record).
+ * Ed25519 over the canonical header bound to `chain` (this node's chain identity; ~0.16 ms),
+ * SHA-256 over the records (binds every public field), then the Poseidon Merkle root over the
+ * commitments in WASM (~32 µs a record).
  */
-export function checkBatchCryptography(batch: DecodedBatch, submitterKey: KeyObject, poseidon: PoseidonWasm): CheckVerdict {
+export function checkBatchCryptography(batch: DecodedBatch, submitterKey: KeyObject, poseidon: PoseidonWasm, chain: Uint8Array): CheckVerdict {
   const { header, records, signature } = batch;
-  if (!ed25519Verify(canonicalBatchHeader(header), signature, submitterKey)) {
-    return { code: RejectCode.BadSignature, detail: 'signature does not verify under the submitter key' };
+  if (!ed25519Verify(canonicalBatchHeader(header, chain), signature, submitterKey)) {
+    return { code: RejectCode.BadSignature, detail: 'signature does not verify under the submitter key for this chain' };
   }
   if (!equalBytes(recordsDigest(records), header.recordsDigest)) {
     return { code: RejectCode.BadRecordsDigest, detail: 'records digest does not match the records' };

@@ -1,7 +1,7 @@
 import { Piscina } from 'piscina';
 import type { RejectCode } from '../codec/ingest-reply.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
-import type { VerifyBatchOutcome, VerifyBatchTask } from './verify-batch.worker.js';
+import type { VerifyBatchOutcome, VerifyBatchTask, VerifyBatchWorkerData } from './verify-batch.worker.js';
 import { workerScript } from './worker-path.js';
 
 export interface VerifiedFrame {
@@ -18,9 +18,12 @@ export interface VerifiedFrame {
 export class BatchVerifierPool {
   private readonly pool: Piscina<VerifyBatchTask, VerifyBatchOutcome>;
 
-  constructor(opts: { threads: number; metrics?: NodeMetrics }) {
+  /** `chain`: the node's chain identity, which every batch signature must be bound to. */
+  constructor(opts: { threads: number; chain: Uint8Array; metrics?: NodeMetrics }) {
+    const workerData: VerifyBatchWorkerData = { chain: opts.chain.slice() };
     this.pool = new Piscina({
       filename: workerScript('verify-batch.worker'),
+      workerData,
       minThreads: opts.threads,
       maxThreads: opts.threads,
       idleTimeout: Number.POSITIVE_INFINITY,

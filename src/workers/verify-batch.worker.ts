@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { decodeBatch } from '../codec/batch.js';
 import { RejectCode } from '../codec/ingest-reply.js';
 import { PublicKeyCache } from '../crypto/ed25519.js';
@@ -19,15 +19,23 @@ export interface VerifyBatchOutcome {
   readonly taskMs: number;
 }
 
+/** What every worker of the pool is created with (piscina `workerData`). */
+export interface VerifyBatchWorkerData {
+  /** The node's chain identity: signatures are checked over headers bound to it. */
+  readonly chain: Uint8Array;
+}
+
 const poseidon = PoseidonWasm.load();
 const keys = new PublicKeyCache();
+const { chain } = workerData as VerifyBatchWorkerData;
+if (!(chain instanceof Uint8Array) || chain.length !== 32) throw new TypeError('verify-batch worker needs workerData.chain (32 bytes)');
 
 export default function verifyBatch(task: VerifyBatchTask): unknown {
   const started = performance.now();
   let code = RejectCode.None;
   let detail = '';
   try {
-    const verdict = checkBatchCryptography(decodeBatch(new Uint8Array(task.frame)), keys.get(task.publicKey), poseidon);
+    const verdict = checkBatchCryptography(decodeBatch(new Uint8Array(task.frame)), keys.get(task.publicKey), poseidon, chain);
     code = verdict.code;
     detail = verdict.detail;
   } catch (err) {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readGenesisFile } from '../../chain/genesis.js';
 import { createLogger } from '../../log.js';
 import { CdrNode, DEFAULT_PORT } from '../../node/node.js';
+import { installProcessGuards } from '../../node/process-guards.js';
 import { CliError, EXIT, parseIntOption } from '../errors.js';
 
 export function registerNode(program: Command): void {
@@ -17,10 +18,14 @@ export function registerNode(program: Command): void {
     .option('--max-batch-records <n>', 'largest batch accepted', parseIntOption('max-batch-records', 1, 65_536))
     .option('--max-tx-gas <gas>', 'largest gas limit of one contract transaction', parseIntOption('max-tx-gas', 1))
     .option('--max-block-gas <gas>', 'contract gas limits one block may sum to', parseIntOption('max-block-gas', 1))
+    .option('--max-connections <n>', 'WS /ingest connections served at once (default 64); beyond, 503', parseIntOption('max-connections', 1, 100_000))
+    .option('--max-subscribers <n>', 'WS /events subscribers served at once (default 64); beyond, 503', parseIntOption('max-subscribers', 1, 100_000))
     .option('--log-level <level>', 'trace | debug | info | warn | error', 'info')
-    .action(async (o: { data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number; maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; logLevel: string }) => {
+    .action(async (o: { data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number; maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string }) => {
       const log = createLogger('cdrchain-node', o.logLevel);
-      let node: CdrNode;
+      let node: CdrNode | undefined;
+      // Before start: restarting on a still-full disk must report, not crash.
+      installProcessGuards(log, () => node?.metrics);
       try {
         node = await CdrNode.start({
           dataDir: o.data,
@@ -34,6 +39,9 @@ export function registerNode(program: Command): void {
             : {}),
           ...(o.maxTxGas ? { contractLimits: { maxTxGas: BigInt(o.maxTxGas) } } : {}),
           ...(o.maxBatchRecords ? { limits: { maxBatchRecords: o.maxBatchRecords } } : {}),
+          ...(o.maxConnections || o.maxSubscribers
+            ? { api: { ...(o.maxConnections ? { maxIngestConnections: o.maxConnections } : {}), ...(o.maxSubscribers ? { maxEventSubscribers: o.maxSubscribers } : {}) } }
+            : {}),
         });
       } catch (err) {
         throw new CliError(`node did not start: ${err instanceof Error ? err.message : String(err)}`, EXIT.startup);

@@ -1,13 +1,21 @@
 import { createReadStream } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import type { BuiltBatch } from '../../cdr/batch-builder.js';
 import { readCdrCsv } from '../../cdr/csv.js';
 import { readCdrJson } from '../../cdr/json.js';
 import type { Cdr } from '../../cdr/model.js';
 import type { CdrParseError } from '../../cdr/errors.js';
-import { BatchNackError, IngestClient, IngestConnectionError, type SubmitResult } from '../../client/ingest-client.js';
+import { equalBytes, HexError } from '../../codec/bytes.js';
+import { RejectCode } from '../../codec/ingest-reply.js';
+import { BatchNackError, IngestClient, IngestConnectionError } from '../../client/ingest-client.js';
 import { operatorFromKeyFile, readKeyFile } from '../../client/key-file.js';
+import {
+  fetchNodeChain, fetchOperatorSequences, fetchStoredBatch, httpBase, NodeHttpError, parseChainIdentity, UnknownOperatorError,
+  waitForStoredCommit, WrongChainError, type NodeChain,
+} from '../../client/node-http.js';
 import { Operator } from '../../client/operator.js';
+import { SubmitJournal, SubmitJournalError } from '../../client/submit-journal.js';
 import { CliError, EXIT, parseIntOption, parsePlmnOption } from '../errors.js';
 
 interface SubmitOptions {
@@ -19,12 +27,39 @@ interface SubmitOptions {
   format?: string;
   wait: boolean;
   skipInvalid?: boolean;
+  chain?: Uint8Array;
+  /** A path; false (--no-journal) for none; unset for the default, FILE.journal. */
+  journal?: string | false;
+}
+
+/** How a batch ended up on the node: acknowledged now, or found stored by an earlier run. */
+interface Delivered {
+  readonly stored: boolean;
+  /** The block height once committed (started only when asked: polling is not free). */
+  committed(): Promise<number>;
+}
+
+/** Re-signings of one batch under a fresh sequence after a Replay the node does not hold: beyond that, a real rejection. */
+const MAX_RESEQUENCES = 2;
+
+function parseChainOption(v: string): Uint8Array {
+  try {
+    return parseChainIdentity(v);
+  } catch (err) {
+    if (err instanceof HexError) throw new CliError(`--chain must be a chain identity (64 hex digits, the genesisHash of GET /status), got "${v}"`, EXIT.usage);
+    throw err;
+  }
 }
 
 /**
  * cdrchain submit FILE: reads CDRs (CSV, JSON array or NDJSON), validates them, cuts them into
  * signed batches per counterparty, streams them over WS /ingest within a window of unanswered
  * batches, and waits until every accepted batch is committed.
+ *
+ * Batches are signed for the chain of the node it talks to (GET /status `genesisHash`; `--chain`
+ * pins it). A journal beside the file remembers the sequence of every batch sent, so a re-run after
+ * a crash signs those batches identically: when the node answers Replay, the client asks for the
+ * batch by its id and, if the node holds it, reports it accepted (stored by the earlier run).
  */
 export function registerSubmit(program: Command): void {
   program
@@ -34,9 +69,12 @@ export function registerSubmit(program: Command): void {
     .option('--operator <plmn>', 'submitting operator (devnet keys); default: the key file\'s, else the first CDR\'s submitter', parsePlmnOption)
     .option('--key <file>', 'operator key file (default: the devnet keys of --operator)')
     .option('--url <url>', 'node address (ws:// or http://)', 'ws://127.0.0.1:7400')
+    .option('--chain <hash>', 'refuse a node of any other chain (its genesisHash, as GET /status shows it); exit code 6', parseChainOption)
     .option('--batch-size <n>', 'CDRs per batch', parseIntOption('batch-size', 1, 65_536), 1000)
     .option('--window <n>', 'batches in flight before waiting for answers', parseIntOption('window', 1, 1024), 16)
     .option('--format <fmt>', 'csv | json (default: from the file extension)')
+    .option('--journal <file>', 'where to remember what was sent, so a re-run recognises batches already stored (default: FILE.journal)')
+    .option('--no-journal', 'keep no journal (a re-run then sees batches stored before a crash as duplicates)')
     .option('--no-wait', 'do not wait for commits')
     .option('--skip-invalid', 'report and skip invalid CDRs instead of stopping at the first')
     .action(async (file: string, o: SubmitOptions) => {
@@ -44,6 +82,12 @@ export function registerSubmit(program: Command): void {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       if (summary.rejectedBatches > 0) throw new CliError(`${summary.rejectedBatches} batch(es) rejected: ${JSON.stringify(summary.rejects)}`, EXIT.rejected);
     });
+}
+
+/** The sequence plan of one run: the journal of earlier runs, and the next fresh sequence. */
+interface Plan {
+  readonly journal: SubmitJournal | undefined;
+  next: bigint;
 }
 
 async function submitFile(file: string, o: SubmitOptions) {
@@ -54,10 +98,16 @@ async function submitFile(file: string, o: SubmitOptions) {
   const source = createReadStream(file);
   const cdrs = format === 'csv' ? readCdrCsv(source, readOpts) : readCdrJson(source, readOpts);
 
+  const base = httpBase(o.url);
+  // Sign for the chain of the node we talk to, and only for the pinned one if --chain says so.
+  const node: NodeChain = await fetchNodeChain(base, o.chain).catch((err: unknown) => {
+    throw nodeError(err);
+  });
   const keyFile = o.key ? readKeyFile(o.key) : undefined;
-  let operator: Operator | undefined = keyFile ? operatorFromKeyFile(keyFile) : o.operator ? Operator.devnet(o.operator) : undefined;
-  const base = o.url.replace(/^http/, 'ws').replace(/\/(ingest)?$/, '');
-  const client = await IngestClient.connect(`${base}/ingest`, { window: o.window }).catch((err: unknown) => {
+  let operator: Operator | undefined = keyFile
+    ? operatorFromKeyFile(keyFile, node.genesisHash)
+    : o.operator ? Operator.devnet(o.operator, node.genesisHash) : undefined;
+  const client = await IngestClient.connect(`${base.replace(/^http/, 'ws')}/ingest`, { window: o.window }).catch((err: unknown) => {
     throw new CliError(err instanceof Error ? err.message : String(err), EXIT.connection);
   });
 
@@ -67,21 +117,66 @@ async function submitFile(file: string, o: SubmitOptions) {
   const pending: Promise<void>[] = [];
   let accepted = 0;
   let acceptedBatches = 0;
+  let alreadyStoredBatches = 0;
   let rejectedBatches = 0;
-  let sequence: bigint | undefined;
+  let plan: Plan | undefined;
+  let batchIndex = 0;
   const committedHeights: number[] = [];
   const buffers = new Map<number, Cdr[]>();
 
+  const startPlan = async (op: Operator): Promise<Plan> => {
+    const { lastSequence } = await fetchOperatorSequences(base, op.plmn);
+    const journal = o.journal === false ? undefined : SubmitJournal.open(typeof o.journal === 'string' ? o.journal : `${file}.journal`, {
+      genesisHash: node.genesisHash, submitter: op.plmn, batchSize: o.batchSize,
+    });
+    const journalMax = journal?.maxSequence ?? 0n;
+    return { journal, next: (journalMax > lastSequence ? journalMax : lastSequence) + 1n };
+  };
+
+  /** Batch `index` signed as an earlier run signed it (same sequence, so same id), else with a fresh sequence. */
+  const sign = (op: Operator, p: Plan, batchCdrs: Cdr[], index: number): BuiltBatch => {
+    const earlier = p.journal?.get(index);
+    if (!earlier) return op.batch(batchCdrs, p.next++);
+    const built = op.batch(batchCdrs, earlier.sequence);
+    // The file changed since: this is another batch, and the old sequence is not its own.
+    return equalBytes(built.id, earlier.id) ? built : op.resequence(built, p.next++);
+  };
+
+  const deliver = async (op: Operator, p: Plan, first: BuiltBatch, index: number): Promise<Delivered> => {
+    let built = first;
+    for (let attempt = 0; ; attempt++) {
+      const known = p.journal?.get(index);
+      if (!known || known.sequence !== built.header.sequence) p.journal?.record(index, built.header.sequence, built.id);
+      try {
+        const r = await client.submit(built.frame, built.header.sequence, built.id);
+        return { stored: false, committed: async () => (await r.committed).height };
+      } catch (err) {
+        if (!(err instanceof BatchNackError) || err.code !== RejectCode.Replay) throw err;
+        // Our sequence is taken: by this very batch, stored by an earlier run whose ack never came?
+        const stored = await fetchStoredBatch(base, built.id).catch((e: unknown) => {
+          throw nodeError(e);
+        });
+        if (stored) return { stored: true, committed: () => waitForStoredCommit(base, built.id, { first: stored }) };
+        if (attempt >= MAX_RESEQUENCES) throw err;
+        built = op.resequence(built, p.next++);
+      }
+    }
+  };
+
   const send = async (batchCdrs: Cdr[]) => {
     if (!operator) throw new CliError('no operator: pass --operator or --key', EXIT.usage);
-    sequence ??= await nextSequence(base, operator.plmn);
-    const built = operator.batch(batchCdrs, sequence++);
-    const outcome = client.submit(built.frame, built.header.sequence).then(
-      async (r: SubmitResult) => {
+    const op = operator;
+    plan ??= await startPlan(op);
+    const p = plan;
+    const index = batchIndex++;
+    const built = sign(op, p, batchCdrs, index);
+    const outcome = deliver(op, p, built, index).then(
+      async (d) => {
         accepted += batchCdrs.length;
         acceptedBatches++;
+        if (d.stored) alreadyStoredBatches++;
         bar.update(accepted, { batches: acceptedBatches, rejected: rejectedBatches });
-        if (o.wait) committedHeights.push((await r.committed).height);
+        if (o.wait) committedHeights.push(await d.committed());
       },
       (err: unknown) => {
         if (err instanceof BatchNackError) {
@@ -102,7 +197,7 @@ async function submitFile(file: string, o: SubmitOptions) {
   try {
     for await (const c of cdrs) {
       total++;
-      if (!operator) operator = Operator.devnet(c.submitter);
+      if (!operator) operator = Operator.devnet(c.submitter, node.genesisHash);
       if (c.submitter !== operator.plmn) throw new CliError(`CDR ${c.recordId} belongs to submitter ${c.submitter}, not ${operator.plmn}`, EXIT.usage);
       const buf = buffers.get(c.counterparty) ?? [];
       buffers.set(c.counterparty, buf);
@@ -117,26 +212,26 @@ async function submitFile(file: string, o: SubmitOptions) {
   } catch (err) {
     if (err instanceof IngestConnectionError) throw new CliError(err.message, EXIT.connection);
     if (err instanceof CliError) throw err;
+    if (err instanceof SubmitJournalError) throw new CliError(`${err.message}: pass --journal FILE elsewhere, or --no-journal`, EXIT.usage);
+    if (err instanceof NodeHttpError || err instanceof UnknownOperatorError) throw nodeError(err);
     if (err instanceof Error && err.name === 'CdrParseError') throw new CliError(`${file}: ${err.message}`, EXIT.usage);
     throw err;
   } finally {
     bar.stop();
+    plan?.journal?.close();
     await client.close();
   }
   return {
-    file, submitter: operator?.plmn, cdrsRead: total, invalidCdrs: invalid.length, acceptedCdrs: accepted,
-    acceptedBatches, rejectedBatches, rejects,
+    file, submitter: operator?.plmn, chain: node.chainId, cdrsRead: total, invalidCdrs: invalid.length, acceptedCdrs: accepted,
+    acceptedBatches, alreadyStoredBatches, rejectedBatches, rejects,
     ...(o.wait && committedHeights.length ? { committedUpToHeight: Math.max(...committedHeights) } : {}),
   };
 }
 
-/** Next sequence number for `plmn`: one above what the node last accepted from it. */
-async function nextSequence(base: string, plmn: number): Promise<bigint> {
-  const http = base.replace(/^ws/, 'http');
-  const res = await fetch(`${http}/operators/${plmn}`).catch((err: unknown) => {
-    throw new CliError(`cannot reach ${http}: ${err instanceof Error ? err.message : String(err)}`, EXIT.connection);
-  });
-  if (res.status === 404) throw new CliError(`operator ${plmn} is not a member of this consortium`, EXIT.rejected);
-  const body = (await res.json()) as { lastSequence: string };
-  return BigInt(body.lastSequence) + 1n;
+/** A failure to learn what the node knows, as the CLI reports it. */
+function nodeError(err: unknown): CliError {
+  if (err instanceof WrongChainError) return new CliError(err.message, EXIT.wrongChain);
+  if (err instanceof UnknownOperatorError) return new CliError(err.message, EXIT.rejected);
+  if (err instanceof NodeHttpError) return new CliError(err.message, EXIT.connection);
+  return new CliError(err instanceof Error ? err.message : String(err), EXIT.connection);
 }

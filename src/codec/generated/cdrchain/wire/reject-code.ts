@@ -20,5 +20,6 @@ export enum RejectCode {
   OutOfRange = 9,
   TooLarge = 10,
   Busy = 11,
-  Internal = 12
+  Internal = 12,
+  StorageFull = 13
 }
