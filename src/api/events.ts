@@ -50,6 +50,7 @@ export function mountEvents(app: TemplatedApp, deps: { chain: Chain; metrics: No
     upgrade: (res, req, context) => {
       // uWS opens the socket inside res.upgrade(), so `subscribers` counts every one admitted so far.
       if (subscribers >= deps.maxSubscribers) {
+        metrics.apiRefusals.inc({ reason: 'events_subscriber_cap' });
         refuseUpgrade(res, `WS /events has ${subscribers} subscribers, the limit; retry later`);
         return;
       }

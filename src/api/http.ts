@@ -66,14 +66,18 @@ export class UploadBudget {
   constructor(
     readonly maxUploads: number,
     readonly maxBytes: number,
+    /** Told of every refused upload (metrics). */
+    private readonly onRefused: () => void = () => undefined,
   ) {}
 
   /** Reserves an upload of `declared` bytes; returns its release, or throws HttpError 503. */
   reserve(declared: number): () => void {
     if (this.active >= this.maxUploads) {
+      this.onRefused();
       throw new HttpError(503, 'busy', `${this.active} uploads in progress, the limit is ${this.maxUploads}; retry`);
     }
     if (this.bytes + declared > this.maxBytes) {
+      this.onRefused();
       throw new HttpError(503, 'busy', `uploads in progress declare ${this.bytes} bytes, ${declared} more exceeds the limit of ${this.maxBytes}; retry`);
     }
     this.active++;

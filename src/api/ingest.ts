@@ -82,6 +82,7 @@ export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(
     upgrade: (res, req, context) => {
       // uWS opens the socket inside res.upgrade(), so `sockets` counts every connection admitted so far.
       if (sockets.size >= deps.maxConnections) {
+        metrics.apiRefusals.inc({ reason: 'ingest_connection_cap' });
         refuseUpgrade(res, `WS /ingest has ${sockets.size} connections, the limit; retry later`);
         return;
       }
@@ -129,8 +130,13 @@ export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(
           if (rejected.code === RejectCode.BadSignature) data.badSignatures++;
           if (!data.open) return;
           ws.send(encodeIngestReply({ kind: ReplyKind.Nack, sequence: rejected.sequence, code: rejected.code, message: rejected.detail }), true);
-          if (data.malformedStreak >= MAX_MALFORMED_STREAK) ws.end(INGEST_CLOSE.policyViolation, 'too many malformed frames in a row');
-          else if (data.badSignatures >= deps.badSignaturesBeforeClose) ws.end(INGEST_CLOSE.policyViolation, `${data.badSignatures} batches with bad signatures`);
+          if (data.malformedStreak >= MAX_MALFORMED_STREAK) {
+            metrics.apiRefusals.inc({ reason: 'malformed_close' });
+            ws.end(INGEST_CLOSE.policyViolation, 'too many malformed frames in a row');
+          } else if (data.badSignatures >= deps.badSignaturesBeforeClose) {
+            metrics.apiRefusals.inc({ reason: 'bad_signature_close' });
+            ws.end(INGEST_CLOSE.policyViolation, `${data.badSignatures} batches with bad signatures`);
+          }
         },
       );
     },

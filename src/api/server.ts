@@ -50,7 +50,7 @@ export class ApiServer {
 
   constructor(private readonly opts: ApiOptions) {
     this.limits = validateApiLimits({ ...(opts.maxJsonBytes !== undefined ? { maxJsonBytes: opts.maxJsonBytes } : {}), ...opts.limits });
-    this.uploads = new UploadBudget(this.limits.maxConcurrentUploads, this.limits.maxUploadBytes);
+    this.uploads = new UploadBudget(this.limits.maxConcurrentUploads, this.limits.maxUploadBytes, () => opts.metrics.apiRefusals.inc({ reason: 'upload_cap' }));
   }
 
   async listen(): Promise<number> {

@@ -131,6 +131,10 @@ export class NodeMetrics {
     name: 'cdrchain_event_listener_errors_total', help: 'Chain event listeners that threw (the durable work they announced stands)',
     labelNames: ['event'] as const, registers: [this.registry],
   });
+  readonly apiRefusals = new Counter({
+    name: 'cdrchain_api_refusals_total', help: 'Connections, subscribers and uploads the API refused or closed to protect the node, by reason',
+    labelNames: ['reason'] as const, registers: [this.registry],
+  });
   readonly wsConnections = new Gauge({
     name: 'cdrchain_ws_connections', help: 'Open WebSocket connections, by endpoint',
     labelNames: ['endpoint'] as const, registers: [this.registry],

@@ -7,11 +7,12 @@ export async function getJson(baseUrl: string, path: string): Promise<{ status: 
 }
 
 /**
- * The after-check of hostile tests: the node answers GET /status, and every batch it acknowledged
+ * The after-check of hostile and fault tests: the node answers GET /health/live and GET /status, and every batch it acknowledged
  * (hex ids) sits in exactly one committed block — walked block by block, so a batch committed twice
  * or lost is seen — and the nullifier count is the sum of their records.
  */
 export async function expectLedgerExactlyOnce(baseUrl: string, accepted: readonly { id: string; records: number }[]): Promise<void> {
+  expect((await getJson(baseUrl, '/health/live')).status).toBe(200);
   const status = await getJson(baseUrl, '/status');
   expect(status.status).toBe(200);
   const wanted = new Set(accepted.map((a) => a.id));
