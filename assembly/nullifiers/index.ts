@@ -31,6 +31,11 @@ let hasZero: bool = false;
 let logPtr: usize = 0;
 let inputPtr: usize = 0;
 let homesPtr: usize = 0; // u32 home slot per input key, filled by hashBatch
+let maxLog2: u32 = MAX_LOG2; // growth limit (limit()): a fixed-size table freezes instead of growing
+// Submitter scoping: the key is submitter (4 bytes, big-endian) ‖ nullifier[4..32], substituted
+// while loading the first word, so two submitters' keys never collide and scoping costs an and + or.
+let scopeMask: u64 = 0xffffffffffffffff;
+let scopeWord: u64 = 0;
 
 // ---- SipHash-1-3 over exactly four little-endian u64 words, 128-bit key ----
 
@@ -72,6 +77,23 @@ let homesPtr: usize = 0; // u32 home slot per input key, filled by hashBatch
   v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32); v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;
   v0 += v3; v3 = rotl(v3, 21); v3 ^= v0; v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);
   return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/** Scopes the keys of the current call to `submitter` (0: unscoped, the key is the nullifier itself). */
+function setScope(submitter: u32): void {
+  if (submitter == 0) {
+    scopeMask = 0xffffffffffffffff;
+    scopeWord = 0;
+  } else {
+    scopeMask = 0xffffffff00000000;
+    scopeWord = <u64>bswap<u32>(submitter);
+  }
+}
+
+/** First 8 bytes of the (scoped) key at q. */
+// @ts-ignore: decorator
+@inline function w0(q: usize): u64 {
+  return (load<u64>(q) & scopeMask) | scopeWord;
 }
 
 // @ts-ignore: decorator
@@ -117,7 +139,7 @@ let prefetchSink: u64 = 0;
 function hashBatch(ptr: usize, n: u32, stride: u32): void {
   for (let i: u32 = 0; i < n; i++) {
     const q = ptr + <usize>i * stride;
-    store<u32>(homesPtr + (<usize>i << 2), homeOf(load<u64>(q), load<u64>(q, 8), load<u64>(q, 16), load<u64>(q, 24)));
+    store<u32>(homesPtr + (<usize>i << 2), homeOf(w0(q), load<u64>(q, 8), load<u64>(q, 16), load<u64>(q, 24)));
   }
 }
 
@@ -259,8 +281,12 @@ export function init(k0: u64, k1: u64, initialLog2: u32): bool {
   setCapacity(l2);
   entries = 0;
   hasZero = false;
+  const oldEnd = <u64>memory.size() << 16;
   if (!ensureMemory(<u64>tableBase + (<u64>cap << 5))) return false;
-  memory.fill(tableBase, 0, <usize>cap << 5);
+  // Freshly grown pages are zero: clearing only what existed keeps a big fixed table out of RSS
+  // until keys land in it.
+  const tableEnd = <u64>tableBase + (<u64>cap << 5);
+  if (oldEnd > <u64>tableBase) memory.fill(tableBase, 0, <usize>(min<u64>(oldEnd, tableEnd) - <u64>tableBase));
   logPtr = slotAddr(cap);
   homesPtr = logPtr;
   inputPtr = logPtr;
@@ -275,7 +301,7 @@ export function prepare(extra: u32, inputBytes: u32): usize {
   const need = <u64>entries + <u64>extra;
   let l2 = log2Cap;
   while (need * 10 > (<u64>1 << l2) * 7) {
-    if (l2 >= MAX_LOG2) return 0;
+    if (l2 >= maxLog2) return 0;
     l2++;
   }
   if (l2 != log2Cap && !growTo(l2)) return 0;
@@ -292,7 +318,8 @@ export function prepare(extra: u32, inputBytes: u32): usize {
  * is undone; with `keep` false the inserts are undone even on success (check only).
  * Returns the conflicting index, or -1.
  */
-export function checkAndInsert(ptr: usize, n: u32, stride: u32, keep: bool): i32 {
+export function checkAndInsert(ptr: usize, n: u32, stride: u32, keep: bool, submitter: u32): i32 {
+  setScope(submitter);
   hashBatch(ptr, n, stride);
   let sink: u64 = 0;
   let conflict: i32 = -1;
@@ -300,7 +327,7 @@ export function checkAndInsert(ptr: usize, n: u32, stride: u32, keep: bool): i32
   for (; i < n; i++) {
     sink = touchAhead(i, n, sink);
     const q = ptr + <usize>i * stride;
-    const a = load<u64>(q), b = load<u64>(q, 8), c = load<u64>(q, 16), d = load<u64>(q, 24);
+    const a = w0(q), b = load<u64>(q, 8), c = load<u64>(q, 16), d = load<u64>(q, 24);
     if ((a | b | c | d) == 0) {
       if (hasZero) { conflict = <i32>i; break; }
       hasZero = true;
@@ -332,14 +359,15 @@ export function checkAndInsert(ptr: usize, n: u32, stride: u32, keep: bool): i32
 }
 
 /** Inserts every key, skipping ones already present; returns how many were skipped. */
-export function insertAll(ptr: usize, n: u32, stride: u32): u32 {
+export function insertAll(ptr: usize, n: u32, stride: u32, submitter: u32): u32 {
+  setScope(submitter);
   hashBatch(ptr, n, stride);
   let sink: u64 = 0;
   let dups: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     sink = touchAhead(i, n, sink);
     const q = ptr + <usize>i * stride;
-    const a = load<u64>(q), b = load<u64>(q, 8), c = load<u64>(q, 16), d = load<u64>(q, 24);
+    const a = w0(q), b = load<u64>(q, 8), c = load<u64>(q, 16), d = load<u64>(q, 24);
     if ((a | b | c | d) == 0) {
       if (hasZero) dups++;
       hasZero = true;
@@ -355,11 +383,12 @@ export function insertAll(ptr: usize, n: u32, stride: u32): u32 {
 }
 
 /** Removes every key that is present; returns how many were removed. */
-export function removeAll(ptr: usize, n: u32, stride: u32): u32 {
+export function removeAll(ptr: usize, n: u32, stride: u32, submitter: u32): u32 {
+  setScope(submitter);
   let removed: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const q = ptr + <usize>i * stride;
-    const a = load<u64>(q), b = load<u64>(q, 8), c = load<u64>(q, 16), d = load<u64>(q, 24);
+    const a = w0(q), b = load<u64>(q, 8), c = load<u64>(q, 16), d = load<u64>(q, 24);
     if ((a | b | c | d) == 0) {
       if (hasZero) { hasZero = false; removed++; }
       continue;
@@ -372,10 +401,80 @@ export function removeAll(ptr: usize, n: u32, stride: u32): u32 {
   return removed;
 }
 
-export function has(ptr: usize): bool {
-  const a = load<u64>(ptr), b = load<u64>(ptr, 8), c = load<u64>(ptr, 16), d = load<u64>(ptr, 24);
+export function has(ptr: usize, submitter: u32): bool {
+  setScope(submitter);
+  const a = w0(ptr), b = load<u64>(ptr, 8), c = load<u64>(ptr, 16), d = load<u64>(ptr, 24);
   if ((a | b | c | d) == 0) return hasZero;
   return probe(a, b, c, d) >= 0;
+}
+
+/**
+ * Lays out scratch memory for a call that inserts nothing (findPresent, extractPrefixes): room
+ * for `homes` home slots, then `inputBytes`; returns the input address, or 0 when memory runs out.
+ */
+export function scratch(homes: u32, inputBytes: u32): usize {
+  logPtr = slotAddr(cap);
+  homesPtr = logPtr;
+  inputPtr = (homesPtr + (<usize>homes << 2) + 63) & ~<usize>63;
+  if (!ensureMemory(<u64>inputPtr + <u64>inputBytes)) return 0;
+  return inputPtr;
+}
+
+/** Caps growth at 2^l2 slots (a fixed-capacity table: prepare() then fails instead of growing). */
+export function limit(l2: u32): void {
+  maxLog2 = max<u32>(MIN_LOG2, min<u32>(MAX_LOG2, l2));
+}
+
+/**
+ * Read-only check: index of the first key at `ptr + i*stride` present in the table, or -1.
+ * Unlike checkAndInsert(keep = false) it needs no room for tentative inserts (a frozen table is full).
+ */
+export function findPresent(ptr: usize, n: u32, stride: u32, submitter: u32): i32 {
+  setScope(submitter);
+  hashBatch(ptr, n, stride);
+  let sink: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    sink = touchAhead(i, n, sink);
+    const q = ptr + <usize>i * stride;
+    const a = w0(q), b = load<u64>(q, 8), c = load<u64>(q, 16), d = load<u64>(q, 24);
+    if ((a | b | c | d) == 0) {
+      if (hasZero) { prefetchSink = sink; return <i32>i; }
+      continue;
+    }
+    if (probeFrom(homeAt(i), a, b, c, d) >= 0) { prefetchSink = sink; return <i32>i; }
+  }
+  prefetchSink = sink;
+  return -1;
+}
+
+/**
+ * Copies the first 16 bytes of every occupied slot in [from, to) to `out`, packed; returns how
+ * many. A frozen table leaves memory this way, in slices, so no call holds the thread for long.
+ */
+export function extractPrefixes(from: u32, to: u32, out: usize): u32 {
+  let n: u32 = 0;
+  const end = min<u32>(to, cap);
+  for (let i = from; i < end; i++) {
+    const p = slotAddr(i);
+    if (slotEmpty(p)) continue;
+    const o = out + (<usize>n << 4);
+    store<u64>(o, load<u64>(p));
+    store<u64>(o, load<u64>(p, 8), 8);
+    n++;
+  }
+  return n;
+}
+
+/** Zeroes slots [from, to); call reset() once every slot is clear. */
+export function clearSlots(from: u32, to: u32): void {
+  const end = min<u32>(to, cap);
+  if (end > from) memory.fill(slotAddr(from), 0, <usize>(end - from) << 5);
+}
+
+/** Marks the table empty (after clearSlots over every slot). */
+export function reset(): void {
+  entries = 0;
+  hasZero = false;
 }
 
 export function size(): u32 {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decodeBatch } from '../codec/batch.js';
 import { BlockKind, blockHash, decodeBlock, encodeBlock, type BlockHeaderFields } from '../codec/block.js';
@@ -5,7 +7,8 @@ import { decodeContractTx, isContractTxFrame } from '../codec/contract-tx.js';
 import { BLOCK_VERSION, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import type { Logger } from '../log.js';
 import type { ChainHead, Stores } from '../storage/index.js';
-import { NullifierSet, slotsFor } from '../wasm/nullifier-set.js';
+import { MANIFEST_FILE } from '../nullifiers/manifest.js';
+import { NullifierIndex, type NullifierIndexOptions } from '../nullifiers/nullifier-index.js';
 import { chainIdentity, type Genesis } from './genesis.js';
 import type { MempoolEntry } from './mempool.js';
 
@@ -23,20 +26,23 @@ export interface RestoredChain {
   /** Pending transactions in admission order, all durable. */
   readonly pending: MempoolEntry[];
   readonly nextOrder: number;
-  /** Every nullifier stored, committed or pending. */
-  readonly nullifiers: NullifierSet;
+  /** Every nullifier stored, committed or pending (segments on disk plus the batches after their watermark). */
+  readonly nullifiers: NullifierIndex;
   readonly rebuildMs: number;
 }
-
-/** Room for this many more nullifiers before the set first doubles (a doubling stalls admission ~0.1 s per million). */
-const NULLIFIER_HEADROOM = 1_000_000;
 
 /**
  * Brings a data directory up: writes the genesis block on first start, refuses a directory of
  * another chain, rebuilds the nullifier set from every stored batch and the mempool from the
  * pending set. Nothing acknowledged is lost; nothing committed is applied twice.
  */
-export async function bootstrapChain(stores: Stores, genesis: Genesis, systemContractsDigest: Uint8Array, log: Logger): Promise<RestoredChain> {
+export async function bootstrapChain(
+  stores: Stores,
+  genesis: Genesis,
+  systemContractsDigest: Uint8Array,
+  log: Logger,
+  nullifierOptions: Partial<Omit<NullifierIndexOptions, 'log' | 'onDurableWatermark'>> = {},
+): Promise<RestoredChain> {
   const started = performance.now();
   const id = chainIdentity(genesis, systemContractsDigest);
   const known = stores.config.genesisId();
@@ -67,17 +73,49 @@ export async function bootstrapChain(stores: Stores, genesis: Genesis, systemCon
     const s = sequences.get(header.submitter);
     if (s === undefined || header.sequence > s) sequences.set(header.submitter, header.sequence);
   }
-  const pendingCdrs = pending.reduce((n, e) => n + e.cdrCount, 0);
-  const nullifiers = NullifierSet.create({ initialCapacity: slotsFor(head.cdrCount + pendingCdrs + NULLIFIER_HEADROOM) });
-  for (const { bytes } of stores.chain.allTxs()) {
-    if (isContractTxFrame(bytes)) continue; // no nullifiers
-    const batch = decodeBatch(bytes);
-    nullifiers.insertAll(batch.records, batch.header.recordCount, PUBLIC_RECORD_BYTES, RECORD_OFFSET.nullifier);
-  }
+  const nullifiers = await restoreNullifiers(stores, log, nullifierOptions);
+  // Ordinals only rise, across restarts too: the nullifier index's watermark is one.
+  nextOrder = Math.max(nextOrder, (stores.admissionLog.last() ?? -1) + 1);
 
   const rebuildMs = performance.now() - started;
   log.info({ height: head.height, nullifiers: nullifiers.size, pending: pending.length, rebuildMs: Math.round(rebuildMs) }, 'chain restored from disk');
   return { head, headTimestampMs, sequences, contractSequences, pending, nextOrder, nullifiers, rebuildMs };
+}
+
+/**
+ * Opens the nullifier index (segments and filter: 16 bytes read per cold key, no batch) and
+ * re-inserts the keys of the batches the admission log holds from the index's watermark on.
+ */
+async function restoreNullifiers(stores: Stores, log: Logger, opts: Partial<Omit<NullifierIndexOptions, 'log' | 'onDurableWatermark'>>): Promise<NullifierIndex> {
+  const dir = opts.dir ?? join(stores.env.path, 'nullifiers');
+  if (stores.admissionLog.last() === undefined && !existsSync(join(dir, MANIFEST_FILE))) {
+    // A data directory from before the admission log: give its stored batches ordinals once.
+    const legacy: { ordinal: number; hash: Uint8Array }[] = [];
+    for (const { hash, bytes } of stores.chain.allTxs()) if (!isContractTxFrame(bytes)) legacy.push({ ordinal: legacy.length, hash });
+    if (legacy.length > 0) await stores.admissionLog.seed(legacy);
+  }
+  const index = await NullifierIndex.open({
+    ...opts,
+    dir,
+    log,
+    onDurableWatermark: (w) => {
+      stores.admissionLog.pruneBelow(w).catch((err: unknown) => log.warn({ err }, 'could not prune the admission log'));
+    },
+  });
+  let batches = 0;
+  for (const { ordinal, hash } of stores.admissionLog.from(index.watermark)) {
+    const bytes = stores.chain.tx(hash);
+    if (!bytes) {
+      log.error({ ordinal, tx: Buffer.from(hash).toString('hex') }, 'admission log names a batch with no stored bytes; its nullifiers are not restored');
+      continue;
+    }
+    if (isContractTxFrame(bytes)) continue; // no nullifiers
+    const { header, records } = decodeBatch(bytes);
+    await index.restore(records, header.recordCount, header.submitter, ordinal, PUBLIC_RECORD_BYTES, RECORD_OFFSET.nullifier);
+    batches++;
+  }
+  log.info({ reinsertedBatches: batches, ...index.stats() }, 'nullifier index restored');
+  return index;
 }
 
 async function writeGenesisBlock(stores: Stores, genesis: Genesis, id: string): Promise<void> {

@@ -21,6 +21,8 @@ import { Mempool } from './mempool.js';
 import { OperatorRegistry } from './operators.js';
 import { BlockProducer, DEFAULT_PRODUCER_CONFIG, type ProducerConfig } from './producer.js';
 import { ChainQueries } from './queries.js';
+import { recordsStillReadFrom } from './retention/records-still-read.js';
+import { resolveRetentionConfig, RetentionService, type RetentionOptions } from './retention/retention-service.js';
 
 export interface ChainOptions {
   readonly dataDir: string;
@@ -34,11 +36,14 @@ export interface ChainOptions {
   readonly workers?: number;
   /** Nullifier index sizing (defaults: 2^22-slot hot table, 256 MiB filter; README "Nullifiers"). */
   readonly nullifiers?: Pick<NullifierIndexOptions, 'hotLog2' | 'filterLog2Bytes' | 'mergeFanIn'>;
+  /** Retention policy per data kind and how often to apply it; default: keep everything. */
+  readonly retention?: RetentionOptions;
 }
 
 /** One node's chain: storage, admission, mempool and block production, without any network. */
 export class Chain {
   readonly queries: ChainQueries;
+  private retentionService: RetentionService | undefined;
 
   private constructor(
     readonly events: ChainEvents,
@@ -67,6 +72,7 @@ export class Chain {
     const { metrics, log, genesis } = opts;
     // Before storage opens: bad limits or a system contract that does not assemble stop the node with nothing to undo.
     const limits = validateAdmissionLimits({ ...DEFAULT_ADMISSION_LIMITS, ...opts.limits });
+    const retention = resolveRetentionConfig(opts.retention);
     const system = loadSystemContracts();
     const identity = fromHex(chainIdentity(genesis, system.digest()), 32);
     const stores = openStores(opts.dataDir);
@@ -120,7 +126,17 @@ export class Chain {
       metrics.lmdbSizeBytes.set(stores.env.sizeBytes());
     });
     producer.start();
+    chain.retentionService = new RetentionService({
+      config: retention, stores, metrics, log, storage,
+      stillRead: () => recordsStillReadFrom(stores, nullifiers.watermark),
+    });
+    chain.retentionService.start();
     return chain;
+  }
+
+  /** The node's retention (src/chain/retention/): its policy runs every interval; runNow() for tests. */
+  get retention(): RetentionService {
+    return this.retentionService!;
   }
 
   /** A fresh in-flight budget for one connection of the API (`id` names it in Busy details). */
@@ -205,6 +221,7 @@ export class Chain {
    * commit fails (disk full), pending transactions stay on disk and the next start commits them.
    */
   async close(): Promise<void> {
+    await this.retentionService?.stop();
     await this.admission.drain();
     await this.producer.stop();
     this.storage.close();

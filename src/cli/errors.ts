@@ -11,6 +11,8 @@ export const EXIT = {
   startup: 5,
   /** The node belongs to another chain than the one pinned with --chain. */
   wrongChain: 6,
+  /** The data directory is open in another process (a running node): `prune` works on a stopped node's directory. */
+  dataInUse: 7,
 } as const;
 
 /** An error the CLI reports as one line on stderr with its exit code, without a stack trace. */

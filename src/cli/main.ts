@@ -6,6 +6,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerGenesis } from './commands/genesis.js';
 import { registerKeys } from './commands/keys.js';
 import { registerNode } from './commands/node.js';
+import { registerPrune } from './commands/prune.js';
 import { registerStatus } from './commands/status.js';
 import { registerSubmit } from './commands/submit.js';
 import { CliError, EXIT } from './errors.js';
@@ -22,6 +23,7 @@ registerGenesis(program);
 registerGenerate(program);
 registerSubmit(program);
 registerStatus(program);
+registerPrune(program);
 registerAsm(program);
 registerDisasm(program);
 

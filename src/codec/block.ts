@@ -12,6 +12,8 @@ import { sha256 } from '../crypto/hash.js';
 
 export { BlockKind };
 export const BLOCK_FILE_IDENTIFIER = 'CDRK';
+/** A block whose body (transaction ids) retention pruned: the same table, header only. */
+export const PRUNED_BLOCK_FILE_IDENTIFIER = 'CDRH';
 export const MAX_BLOCK_TXS = 1 << 16;
 
 export interface BlockHeaderFields {
@@ -28,8 +30,10 @@ export interface BlockHeaderFields {
 
 export interface DecodedBlock {
   readonly header: BlockHeaderFields;
-  /** txCount × 32 bytes. */
+  /** txCount × 32 bytes; empty when the body was pruned. */
   readonly txHashes: Uint8Array;
+  /** Retention pruned the body: the header (and its txRoot) is all that is kept. */
+  readonly bodyPruned: boolean;
 }
 
 const HEADER_SPEC: TableSpec = {
@@ -82,6 +86,15 @@ export function blockHash(h: BlockHeaderFields): Uint8Array {
 export function encodeBlock(header: BlockHeaderFields, txHashes: Uint8Array): Uint8Array {
   const builder = new Builder(txHashes.length + 256);
   const hashesOffset = createStructVector(builder, txHashes, 32);
+  const headerOffset = writeHeader(builder, header);
+  Block.startBlock(builder);
+  Block.addHeader(builder, headerOffset);
+  Block.addTxHashes(builder, hashesOffset);
+  Block.finishBlockBuffer(builder, Block.endBlock(builder));
+  return builder.asUint8Array();
+}
+
+function writeHeader(builder: Builder, header: BlockHeaderFields): number {
   BlockHeader.startBlockHeader(builder);
   BlockHeader.addVersion(builder, header.version);
   BlockHeader.addKind(builder, header.kind);
@@ -92,16 +105,22 @@ export function encodeBlock(header: BlockHeaderFields, txHashes: Uint8Array): Ui
   addHash(builder, BlockHeader.addTxRoot, header.txRoot);
   BlockHeader.addTxCount(builder, header.txCount);
   BlockHeader.addCdrCount(builder, header.cdrCount);
-  const headerOffset = BlockHeader.endBlockHeader(builder);
+  return BlockHeader.endBlockHeader(builder);
+}
+
+/** The header of a block alone, marked as pruned (PRUNED_BLOCK_FILE_IDENTIFIER). */
+export function encodePrunedBlock(header: BlockHeaderFields): Uint8Array {
+  const builder = new Builder(256);
+  const headerOffset = writeHeader(builder, header);
   Block.startBlock(builder);
   Block.addHeader(builder, headerOffset);
-  Block.addTxHashes(builder, hashesOffset);
-  Block.finishBlockBuffer(builder, Block.endBlock(builder));
+  builder.finish(Block.endBlock(builder), PRUNED_BLOCK_FILE_IDENTIFIER);
   return builder.asUint8Array();
 }
 
 export function decodeBlock(bytes: Uint8Array): DecodedBlock {
-  verifyRoot(bytes, BLOCK_SPEC, BLOCK_FILE_IDENTIFIER);
+  const bodyPruned = isPrunedBlock(bytes);
+  verifyRoot(bytes, BLOCK_SPEC, bodyPruned ? PRUNED_BLOCK_FILE_IDENTIFIER : BLOCK_FILE_IDENTIFIER);
   const bb = new ByteBuffer(bytes);
   const block = Block.getRootAsBlock(bb);
   const h = block.header()!;
@@ -118,8 +137,18 @@ export function decodeBlock(bytes: Uint8Array): DecodedBlock {
     cdrCount: h.cdrCount(),
   };
   const txHashes = vectorBytes(bb, block.bb_pos, 6, 32);
+  if (bodyPruned) {
+    if (txHashes.length !== 0) throw new MalformedFrameError('a pruned block carries transaction ids');
+    return { header, txHashes, bodyPruned };
+  }
   if (txHashes.length !== header.txCount * 32) {
     throw new MalformedFrameError(`block header says ${header.txCount} transactions, block lists ${txHashes.length / 32}`);
   }
-  return { header, txHashes };
+  return { header, txHashes, bodyPruned };
+}
+
+function isPrunedBlock(bytes: Uint8Array): boolean {
+  if (bytes.length < 8) return false;
+  for (let i = 0; i < 4; i++) if (bytes[4 + i] !== PRUNED_BLOCK_FILE_IDENTIFIER.charCodeAt(i)) return false;
+  return true;
 }

@@ -5,9 +5,10 @@ import { validateApiLimits, type ApiLimits } from '../api/api-limits.js';
 import { ApiServer } from '../api/server.js';
 import type { AdmissionLimits } from '../chain/admission.js';
 import type { ContractLimits } from '../chain/contract-admission.js';
-import { Chain } from '../chain/chain.js';
+import { Chain, type ChainOptions } from '../chain/chain.js';
 import { devnetGenesis, type Genesis } from '../chain/genesis.js';
 import type { ProducerConfig } from '../chain/producer.js';
+import type { RetentionOptions } from '../chain/retention/retention-service.js';
 import { createLogger, type Logger } from '../log.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 
@@ -23,6 +24,10 @@ export interface NodeConfig {
   readonly api?: Partial<ApiLimits>;
   readonly producer?: Partial<ProducerConfig>;
   readonly contractLimits?: Partial<ContractLimits>;
+  /** Retention policy per data kind (records, blocks, payloads) and how often it runs; default: keep everything. */
+  readonly retention?: RetentionOptions;
+  /** Nullifier index sizing (Chain's `nullifiers`): tests use a small hot table to reach segments quickly. */
+  readonly nullifiers?: ChainOptions['nullifiers'];
   readonly log?: Logger;
   /** Process-wide metrics (CPU, heap, RSS); off when several nodes share a process. */
   readonly defaultMetrics?: boolean;
@@ -55,6 +60,8 @@ export class CdrNode {
       ...(config.limits ? { limits: config.limits } : {}),
       ...(config.producer ? { producer: config.producer } : {}),
       ...(config.contractLimits ? { contractLimits: config.contractLimits } : {}),
+      ...(config.retention ? { retention: config.retention } : {}),
+      ...(config.nullifiers ? { nullifiers: config.nullifiers } : {}),
     });
     const api = new ApiServer({ host: config.host, port: config.port, chain, metrics, log, version: packageVersion(), limits: apiLimits });
     try {

@@ -90,6 +90,29 @@ export class ChainStore {
     void this.meta.put('head', { height, hash: Buffer.from(hash), cdrCount: head.cdrCount });
   }
 
+  // Retention (src/chain/retention/): inside the pruner's transactions only.
+
+  /** Blocks from `fromHeight` upwards, oldest first. */
+  *blocksAscending(fromHeight: number, limit: number): Generator<{ height: number; bytes: Uint8Array }> {
+    for (const { key, value } of this.blocks.getRange({ start: fromHeight, limit })) {
+      yield { height: key, bytes: value };
+    }
+  }
+
+  /** Replaces a stored transaction by its pruned stub (same key: lookups by id still find it). */
+  replaceTx(hash: Uint8Array, bytes: Uint8Array): void {
+    void this.txs.put(hash, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  }
+
+  /** Replaces a block by its header-only form. */
+  replaceBlock(height: number, bytes: Uint8Array): void {
+    void this.blocks.put(height, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  }
+
+  removeTxLocation(hash: Uint8Array): void {
+    void this.txLocations.remove(hash);
+  }
+
   get environment(): StorageEnv {
     return this.env;
   }

@@ -1,3 +1,4 @@
+import { AdmissionLog } from './admission-log.js';
 import { ChainStore } from './chain-store.js';
 import { ConfigStore } from './config-store.js';
 import { ContractStore } from './contract-store.js';
@@ -5,7 +6,7 @@ import { StorageEnv } from './env.js';
 import { PendingStore } from './pending-store.js';
 import { StateStore } from './state-store.js';
 
-export { ChainStore, ConfigStore, ContractStore, PendingStore, StateStore, StorageEnv };
+export { AdmissionLog, ChainStore, ConfigStore, ContractStore, PendingStore, StateStore, StorageEnv };
 export type { ChainHead, TxLocation } from './chain-store.js';
 export type { StoredReceipt } from './contract-store.js';
 
@@ -16,9 +17,11 @@ export interface Stores {
   readonly pending: PendingStore;
   readonly config: ConfigStore;
   readonly contracts: ContractStore;
+  /** Admission ordinal → batch hash (restart re-inserts nullifiers only after the index's watermark). */
+  readonly admissionLog: AdmissionLog;
 }
 
 export function openStores(path: string): Stores {
   const env = StorageEnv.open(path);
-  return { env, chain: new ChainStore(env), state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env) };
+  return { env, chain: new ChainStore(env), state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env) };
 }

@@ -4,9 +4,10 @@ import { createLogger } from '../../log.js';
 import { CdrNode, DEFAULT_PORT } from '../../node/node.js';
 import { installProcessGuards } from '../../node/process-guards.js';
 import { CliError, EXIT, parseIntOption } from '../errors.js';
+import { addNodeRetentionFlags, nodeRetentionOptions } from '../retention-options.js';
 
 export function registerNode(program: Command): void {
-  program
+  addNodeRetentionFlags(program
     .command('node')
     .description('run a node: the embedded devnet consortium unless --genesis is given')
     .option('--data <dir>', 'data directory (LMDB)', './data')
@@ -20,9 +21,10 @@ export function registerNode(program: Command): void {
     .option('--max-block-gas <gas>', 'contract gas limits one block may sum to', parseIntOption('max-block-gas', 1))
     .option('--max-connections <n>', 'WS /ingest connections served at once (default 64); beyond, 503', parseIntOption('max-connections', 1, 100_000))
     .option('--max-subscribers <n>', 'WS /events subscribers served at once (default 64); beyond, 503', parseIntOption('max-subscribers', 1, 100_000))
-    .option('--log-level <level>', 'trace | debug | info | warn | error', 'info')
-    .action(async (o: { data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number; maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string }) => {
+    .option('--log-level <level>', 'trace | debug | info | warn | error', 'info'))
+    .action(async (o: Parameters<typeof nodeRetentionOptions>[0] & { data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number; maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string }) => {
       const log = createLogger('cdrchain-node', o.logLevel);
+      const retention = nodeRetentionOptions(o);
       let node: CdrNode | undefined;
       // Before start: restarting on a still-full disk must report, not crash.
       installProcessGuards(log, () => node?.metrics);
@@ -34,6 +36,7 @@ export function registerNode(program: Command): void {
           log,
           ...(o.genesis ? { genesis: readGenesisFile(o.genesis) } : {}),
           ...(o.workers ? { workers: o.workers } : {}),
+          ...(retention ? { retention } : {}),
           ...(o.blockInterval || o.maxBlockGas
             ? { producer: { ...(o.blockInterval ? { blockIntervalMs: o.blockInterval } : {}), ...(o.maxBlockGas ? { maxBlockGas: o.maxBlockGas } : {}) } }
             : {}),
