@@ -3,7 +3,7 @@
 //   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--profile] [--regen]
 //     (npm run bench = the full run)
 //
-//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, pipeline
+//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, pipeline
 //   --quick   shorter micro-benchmarks and a short pipeline replay (results: pipeline-quick.json)
 //   --profile CPU profiles of the node and replay processes (bench/.data/profiles), summarised in the result
 //   --regen   regenerate the pipeline data sets even if cached
@@ -16,13 +16,14 @@ import { join } from 'node:path';
 import { runNullifierBench } from './nullifier-set.bench.js';
 import { runPoseidonBench } from './poseidon.bench.js';
 import { runFlatbuffersBench } from './micro/flatbuffers.bench.js';
+import { runLmdbDurabilityBench } from './micro/lmdb-durability.bench.js';
 import { runVmBench } from './vm.bench.js';
 import { runMerkleWorkersBench } from './micro/merkle-workers.bench.js';
 import { currentCommand, machineLine, resultEnvelope, resultsDir, writeResult } from './machine.js';
 import { runPipelineBench, TARGETS } from './pipeline/run.js';
 import { killAllChildren } from './pipeline/processes.js';
 
-export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'pipeline'] as const;
+export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'pipeline'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -48,7 +49,7 @@ function parseArgs(argv: readonly string[]): Args {
       for (const n of names) if (!(BENCHES as readonly string[]).includes(n)) throw new Error(`unknown benchmark '${n}'; one of ${BENCHES.join(', ')}`);
       args.only = new Set(names as BenchName[]);
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,pipeline] [--profile] [--regen] [--summary]\n');
+      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,pipeline] [--profile] [--regen] [--summary]\n');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}'`);
   }
@@ -96,6 +97,9 @@ async function main(): Promise<void> {
   await step('vm', () => {
     const r = runVmBench({ maxTime: args.quick ? 0.5 : 1, write: false, log: (l) => log(`[vm] ${l}`) });
     log(`wrote ${writeResult('vm', { ...r, ...resultEnvelope(command) })}`);
+  });
+  await step('lmdb-durability', async () => {
+    await runLmdbDurabilityBench(args.quick ? { seconds: 1, warmupSeconds: 0.3, rounds: 2, command } : { command });
   });
   await step('pipeline', async () => {
     await runPipelineBench({ quick: args.quick, profile: args.profile, regenerate: args.regen, command });
@@ -157,6 +161,7 @@ export function writeSummary(preferQuick: boolean): string {
   const merkle = readResult('merkle-workers');
   const flat = readResult('flatbuffers');
   const vm = readResult('vm');
+  const durability = readResult('lmdb-durability');
   const gate = readResult('gate');
   const lines: string[] = [];
   lines.push('# cdrchain benchmark summary', '');
@@ -219,6 +224,20 @@ export function writeSummary(preferQuick: boolean): string {
   if (flat) {
     lines.push(
       `| 1,000-record batch decode + read every field, records/s: flatbuffers / JSON.parse + hex | ${num(flat, 'cases.flatbuffersDecodeRead.recordsPerSec')} / ${num(flat, 'cases.jsonParseRead.recordsPerSec')} (×${num(flat, 'speedupVsJson', 1)}); encode ${num(flat, 'cases.flatbuffersEncode.recordsPerSec')} | ${provenance(flat)} |`,
+    );
+  }
+  if (durability) {
+    const m = (mode: string, f: string, d?: number): string => num(durability, `modes.${mode}.${f}`, d);
+    const x = (mode: string, f: string): string => num(durability, `vsResolveAtCommit.${mode}.${f}`, 2);
+    const kib = (bytes: unknown): string => (typeof bytes === 'number' ? String(Math.round(bytes / 1024)) : 'n/a');
+    lines.push(
+      `| LMDB commit modes, ${num(durability, 'writers')} writers × ${kib(get(durability, 'valueBytes'))} KiB batches + a block every ${num(durability, 'blockIntervalMs')} ms, tx/s (p50 / p99 ms): ` +
+        `overlappingSync resolve at commit (old, not durable) / overlappingSync + await flushed / sync commit (node) / sync commit + eventTurnBatching | ` +
+        `${m('overlapResolveAtCommit', 'txPerSec')} (${m('overlapResolveAtCommit', 'p50Ms', 1)} / ${m('overlapResolveAtCommit', 'p99Ms', 1)}) / ` +
+        `${m('overlapAwaitFlushed', 'txPerSec')} (${m('overlapAwaitFlushed', 'p50Ms', 1)} / ${m('overlapAwaitFlushed', 'p99Ms', 1)}) / ` +
+        `${m('syncCommit', 'txPerSec')} (${m('syncCommit', 'p50Ms', 1)} / ${m('syncCommit', 'p99Ms', 1)}) / ` +
+        `${m('syncCommitEventTurnBatching', 'txPerSec')} (${m('syncCommitEventTurnBatching', 'p50Ms', 1)} / ${m('syncCommitEventTurnBatching', 'p99Ms', 1)}); ` +
+        `node tx/s ×${x('syncCommit', 'txPerSec')} of the old, ${m('syncCommit', 'batchesPerCommit', 1)} batches per fsync'd commit | ${provenance(durability)} |`,
     );
   }
   lines.push('');

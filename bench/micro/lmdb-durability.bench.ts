@@ -19,7 +19,7 @@
 //
 // Writes bench/results/lmdb-durability.json.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,7 +41,7 @@ export interface LmdbDurabilityBenchOptions {
   /** Measured seconds per mode per round (default 2), after `warmupSeconds` (default 0.5). */
   readonly seconds?: number;
   readonly warmupSeconds?: number;
-  /** Rounds; each runs every mode once (default 3). */
+  /** Rounds; each runs every mode once, order rotated, so 4 puts every mode in every position (default 4). */
   readonly rounds?: number;
   /** Where the environments live (default bench/.data/lmdb-durability); must be a real disk. */
   readonly dir?: string;
@@ -64,8 +64,6 @@ export interface ModeFigures {
   readonly commitsPerSec: number;
   /** Batch transactions per LMDB commit: group commit. With overlappingSync off each commit is one fsync round (data, then meta page). */
   readonly batchesPerCommit: number;
-  /** Bytes this process sent to storage (/proc/self/io write_bytes) per batch, KiB; null where unavailable. */
-  readonly writeKiBPerBatch: number | null;
 }
 
 export interface ModeResult extends ModeFigures {
@@ -176,16 +174,6 @@ function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-/** Bytes this process caused to be written to storage, or undefined off Linux. */
-function writeBytes(): number | undefined {
-  try {
-    const m = /^write_bytes:\s*(\d+)/m.exec(readFileSync('/proc/self/io', 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const lastTxnId = (root: RootDatabase): number => (root.getStats() as { lastTxnId: number }).lastTxnId;
 
 function byMode<T>(f: (mode: DurabilityMode) => T): Record<DurabilityMode, T> {
@@ -266,19 +254,20 @@ async function runMode(target: Target, w: Workload): Promise<ModeFigures> {
     }
   };
 
-  const marks: { txn: number; bytes: number | undefined }[] = [];
-  const mark = (): void => void marks.push({ txn: lastTxnId(target.root), bytes: writeBytes() });
+  // LMDB's last transaction id at the window's edges: how many commits (each its own fsync round when synchronous).
+  const marks: number[] = [];
+  const mark = (): void => void marks.push(lastTxnId(target.root));
   const timers = [setTimeout(mark, windowStart - performance.now()), setTimeout(mark, windowEnd - performance.now())];
   const stop = setTimeout(() => (stopped = true), windowEnd - performance.now());
   const tasks = [...Array.from({ length: w.writers }, writer), producer()];
   await Promise.all(tasks);
   for (const t of [...timers, stop]) clearTimeout(t);
   if (marks.length !== 2) throw new Error('measurement window marks missing');
-  const [from, to] = marks as [(typeof marks)[0], (typeof marks)[0]];
+  const [from, to] = marks as [number, number];
 
   const seconds = w.measureMs / 1000;
   const batches = latencies.length;
-  const commits = to.txn - from.txn;
+  const commits = to - from;
   latencies.sort((a, b) => a - b);
   blockLatencies.sort((a, b) => a - b);
   return {
@@ -290,7 +279,6 @@ async function runMode(target: Target, w: Workload): Promise<ModeFigures> {
     blockP99Ms: round1(percentile(blockLatencies, 0.99)),
     commitsPerSec: Math.round(commits / seconds),
     batchesPerCommit: commits > 0 ? round1(batches / commits) : Number.NaN,
-    writeKiBPerBatch: from.bytes !== undefined && to.bytes !== undefined && batches > 0 ? round1((to.bytes - from.bytes) / 1024 / batches) : null,
   };
 }
 
@@ -301,7 +289,7 @@ export async function runLmdbDurabilityBench(opts: LmdbDurabilityBenchOptions = 
   const blockIntervalMs = opts.blockIntervalMs ?? 20;
   const seconds = opts.seconds ?? 2;
   const warmupSeconds = opts.warmupSeconds ?? 0.5;
-  const rounds = opts.rounds ?? 3;
+  const rounds = opts.rounds ?? 4;
   const dir = opts.dir ?? join(repoRoot(), 'bench', '.data', 'lmdb-durability');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -363,7 +351,7 @@ export async function runLmdbDurabilityBench(opts: LmdbDurabilityBenchOptions = 
     const r = vsResolveAtCommit[m];
     log(
       `best ${m}: ${f.txPerSec.toLocaleString('en-US')} tx/s (×${r.txPerSec}), p50 ${f.p50Ms} ms (×${r.p50Ms}), p99 ${f.p99Ms} ms (×${r.p99Ms}), ` +
-        `${f.commitsPerSec} commits/s, ${f.batchesPerCommit} batches/commit, ${f.writeKiBPerBatch ?? 'n/a'} KiB written/batch; blocks p50/p99 ${f.blockP50Ms}/${f.blockP99Ms} ms`,
+        `${f.commitsPerSec} commits/s, ${f.batchesPerCommit} batches/commit; blocks p50/p99 ${f.blockP50Ms}/${f.blockP99Ms} ms`,
     );
   }
   if (opts.resultsName !== null) log(`wrote ${writeResult(opts.resultsName ?? 'lmdb-durability', result)}`);

@@ -32,7 +32,7 @@ export class StorageEnv {
       // The node writes only in explicit transactions. lmdb-js' event-turn batching wraps them in a
       // batch whose commit promise nobody can handle: on a failed commit (disk full) it becomes an
       // unhandled rejection, fatal in Node 20. Off, a failed commit rejects only the caller's promise
-      // (and commits ran ~2x faster in bench/micro/lmdb-durability.bench.ts).
+      // (and throughput is no worse: bench/micro/lmdb-durability.bench.ts, mode d vs c).
       eventTurnBatching: false,
       // Values are our own binary encodings; LMDB compression costs 2-5× write speed here.
       compression: false,
