@@ -41,6 +41,15 @@ function vmHwm(): number | undefined {
   }
 }
 
+function procStatusBytes(field: string): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+    return m?.[1] ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function dirBytes(dir: string): number {
   let total = 0;
   try {
@@ -132,6 +141,8 @@ async function main(): Promise<void> {
       rssBytes: mem.rss,
       peakRssBytes: peakRss,
       vmHwmBytes: vmHwm(),
+      rssAnonBytes: procStatusBytes('RssAnon'),
+      rssFileBytes: procStatusBytes('RssFile'),
       heapUsedBytes: mem.heapUsed,
       externalBytes: mem.external,
       arrayBuffersBytes: mem.arrayBuffers,

@@ -21,6 +21,9 @@ export interface NodeStats {
   readonly peakRssBytes: number;
   /** Kernel's high-water mark of RSS (VmHWM), if readable. */
   readonly vmHwmBytes: number | undefined;
+  /** RSS split (from /proc/self/status): anonymous memory and file-backed pages such as LMDB's map. */
+  readonly rssAnonBytes?: number | undefined;
+  readonly rssFileBytes?: number | undefined;
   readonly heapUsedBytes: number;
   readonly externalBytes: number;
   readonly arrayBuffersBytes: number;

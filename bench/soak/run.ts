@@ -33,12 +33,17 @@ export const SOAK_TARGETS = { cdrs: 200_000_000, rssMiB: 1024, rateDropPct: 10 }
 const DATASET = { cdrs: 1_200_000, batchSize: 1_000 } as const;
 
 export interface SoakBucket {
-  /** Committed CDRs at the end of this bucket (multiples of 10 M; the last may be short). */
+  /** Committed CDRs at the end of this bucket (about every 10 M; the last may be short). */
   readonly committedCdrs: number;
+  /** CDRs committed within the bucket. */
+  readonly spanCdrs: number;
   readonly seconds: number;
   readonly cdrPerSec: number;
   readonly rssMaxMiB: number;
   readonly rssEndMiB: number;
+  /** Of rssEndMiB: anonymous memory (heaps, WASM) and file-backed pages (LMDB's map). */
+  readonly rssAnonEndMiB: number | undefined;
+  readonly rssFileEndMiB: number | undefined;
   readonly dataDirBytesPerCdr: number;
   readonly lmdbBytesPerCdr: number;
 }
@@ -129,15 +134,18 @@ export async function runSoak(o: SoakOptions): Promise<unknown> {
     const n = s.committedCdrs - bucketStart.cdrs;
     buckets.push({
       committedCdrs: s.committedCdrs,
+      spanCdrs: n,
       seconds: round(seconds, 1),
       cdrPerSec: Math.round(n / Math.max(seconds, 0.001)),
       rssMaxMiB: round(Math.max(bucketRssMax, s.rssBytes) / MiB, 1),
       rssEndMiB: round(s.rssBytes / MiB, 1),
+      rssAnonEndMiB: s.rssAnonBytes !== undefined ? round(s.rssAnonBytes / MiB, 1) : undefined,
+      rssFileEndMiB: s.rssFileBytes !== undefined ? round(s.rssFileBytes / MiB, 1) : undefined,
       dataDirBytesPerCdr: round(s.dataDirBytes / Math.max(1, s.committedCdrs), 1),
       lmdbBytesPerCdr: round(s.lmdbFileBytes / Math.max(1, s.committedCdrs), 1),
     });
     const b = buckets[buckets.length - 1]!;
-    log(`${(b.committedCdrs / 1e6).toFixed(0)} M: ${b.cdrPerSec.toLocaleString('en-US')} CDR/s, RSS max ${b.rssMaxMiB} MiB, ${b.dataDirBytesPerCdr} B/CDR on disk (${sent.toLocaleString('en-US')} sent)`);
+    log(`${(b.committedCdrs / 1e6).toFixed(0)} M: ${b.cdrPerSec.toLocaleString('en-US')} CDR/s, RSS max ${b.rssMaxMiB} MiB (anon ${b.rssAnonEndMiB}, file ${b.rssFileEndMiB} at the end), ${b.dataDirBytesPerCdr} B/CDR on disk (${sent.toLocaleString('en-US')} sent)`);
     bucketStart = { t, cdrs: s.committedCdrs };
     bucketRssMax = 0;
   };
@@ -165,7 +173,7 @@ export async function runSoak(o: SoakOptions): Promise<unknown> {
     const nullifierMetrics = Object.fromEntries(
       metrics.filter((m) => m.name.startsWith('cdrchain_nullifier_') && !m.name.includes('_bucket')).map((m) => [m.name, m.value]),
     );
-    const full = buckets.filter((b) => b.committedCdrs % BUCKET === 0);
+    const full = buckets.filter((b) => b.spanCdrs >= BUCKET * 0.9);
     const first = full[0] ?? buckets[0];
     const lastFull = full[full.length - 1] ?? buckets[buckets.length - 1];
     const drop = first && lastFull ? round(((first.cdrPerSec - lastFull.cdrPerSec) / first.cdrPerSec) * 100, 1) : Number.NaN;

@@ -53,7 +53,8 @@ describe('disk after pruning', () => {
         `pruned ${f(pruned.prunedBytes)}; file ${f(pruned.afterFirst)} → ${f(pruned.afterPrune)} after the prune → ${f(pruned.afterSecond)} (+${f(prunedGrowth)}); ` +
         `control without prune ${f(control.afterFirst)} → ${f(control.afterSecond)} (+${f(controlGrowth)}); longest prune chunk ${pruned.maxChunkMs.toFixed(1)} ms`,
     );
-    expect(pruned.prunedBytes).toBeGreaterThan(0.7 * BATCHES * RECORDS * 128);
+    // Most batches: those still in the hot table or a segment being written stay (records-still-read.ts).
+    expect(pruned.prunedBytes).toBeGreaterThan(0.4 * BATCHES * RECORDS * 128);
     expect(pruned.afterPrune).toBeLessThanOrEqual(pruned.afterFirst + 1 * MiB); // the file does not shrink, nor grow much
     // The second half lands mostly in pages the prune freed.
     expect(prunedGrowth).toBeLessThan(controlGrowth - 0.6 * pruned.prunedBytes);
