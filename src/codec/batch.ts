@@ -62,17 +62,13 @@ export const BATCH_SPEC: TableSpec = {
 const HEADER_TAG = 'cdrchain:batch:2';
 /** A chain's identity (its genesis hash, `chainIdentity()` in src/chain/genesis.ts) is 32 bytes. */
 export const CHAIN_IDENTITY_BYTES = 32;
-export const CANONICAL_BATCH_HEADER_BYTES = 16 + CHAIN_IDENTITY_BYTES + 2 + 4 + 4 + 8 + 8 + 8 + 4 + 32 + 32;
+/** The signed header fields in their canonical layout, without tag or chain. */
+export const BATCH_HEADER_FIELDS_BYTES = 2 + 4 + 4 + 8 + 8 + 8 + 4 + 32 + 32;
+export const CANONICAL_BATCH_HEADER_BYTES = 16 + CHAIN_IDENTITY_BYTES + BATCH_HEADER_FIELDS_BYTES;
 
-/**
- * The bytes an operator signs and a batch id hashes: fixed layout, big-endian, domain-tagged, and
- * bound to one chain (`chain`, its identity), so a batch signed for one consortium is refused by
- * every other. Frames do not carry `chain`: each node supplies its own.
- */
-export function canonicalBatchHeader(h: BatchHeaderFields, chain: Uint8Array): Uint8Array {
-  return new CanonicalWriter(CANONICAL_BATCH_HEADER_BYTES)
-    .tag(HEADER_TAG)
-    .raw(chain, CHAIN_IDENTITY_BYTES)
+/** Appends the header fields in their canonical order (big-endian, fixed width): signed bytes and pruned stubs share it. */
+export function writeBatchHeaderFields(w: CanonicalWriter, h: BatchHeaderFields): CanonicalWriter {
+  return w
     .u16(h.version)
     .u32(h.submitter)
     .u32(h.counterparty)
@@ -81,8 +77,17 @@ export function canonicalBatchHeader(h: BatchHeaderFields, chain: Uint8Array): U
     .u64(h.sequence)
     .u32(h.recordCount)
     .raw(h.merkleRoot, 32)
-    .raw(h.recordsDigest, 32)
-    .finish();
+    .raw(h.recordsDigest, 32);
+}
+
+/**
+ * The bytes an operator signs and a batch id hashes: fixed layout, big-endian, domain-tagged, and
+ * bound to one chain (`chain`, its identity), so a batch signed for one consortium is refused by
+ * every other. Frames do not carry `chain`: each node supplies its own.
+ */
+export function canonicalBatchHeader(h: BatchHeaderFields, chain: Uint8Array): Uint8Array {
+  const w = new CanonicalWriter(CANONICAL_BATCH_HEADER_BYTES).tag(HEADER_TAG).raw(chain, CHAIN_IDENTITY_BYTES);
+  return writeBatchHeaderFields(w, h).finish();
 }
 
 /** A batch's id (and its transaction hash) on chain `chain`: SHA-256 of the canonical header. */

@@ -1,5 +1,5 @@
 import type { Sha256MerkleStep } from '../crypto/hash.js';
-import type { BatchHeaderFields } from './batch.js';
+import { BATCH_HEADER_FIELDS_BYTES, writeBatchHeaderFields, type BatchHeaderFields } from './batch.js';
 import { CanonicalWriter } from './bytes.js';
 import { MalformedFrameError, UnsupportedVersionError } from './errors.js';
 import { ED25519_SIGNATURE_BYTES } from './limits.js';
@@ -17,7 +17,6 @@ import { ED25519_SIGNATURE_BYTES } from './limits.js';
  */
 export const PRUNED_BATCH_IDENTIFIER = 'CDRP';
 const STUB_VERSION = 1;
-const HEADER_FIELDS_BYTES = 2 + 4 + 4 + 8 + 8 + 8 + 4 + 32 + 32;
 /** A block holds at most 2^16 transactions: its SHA-256 tree is at most 16 levels. */
 const MAX_TX_PATH_STEPS = 16;
 
@@ -43,19 +42,8 @@ export function encodePrunedBatch(stub: PrunedBatch): Uint8Array {
   const { header: h, signature, txPath } = stub;
   if (signature.length > ED25519_SIGNATURE_BYTES) throw new RangeError(`signature of ${signature.length} bytes`);
   if (txPath.length > MAX_TX_PATH_STEPS) throw new RangeError(`transaction path of ${txPath.length} steps`);
-  const size = 8 + HEADER_FIELDS_BYTES + 1 + signature.length + 4 + 8 + 4 + 4 + 1 + txPath.length * 33;
-  const w = new CanonicalWriter(size)
-    .u32(STUB_VERSION)
-    .tag(PRUNED_BATCH_IDENTIFIER)
-    .u16(h.version)
-    .u32(h.submitter)
-    .u32(h.counterparty)
-    .u64(h.periodStart)
-    .u64(h.periodEnd)
-    .u64(h.sequence)
-    .u32(h.recordCount)
-    .raw(h.merkleRoot, 32)
-    .raw(h.recordsDigest, 32)
+  const size = 8 + BATCH_HEADER_FIELDS_BYTES + 1 + signature.length + 4 + 8 + 4 + 4 + 1 + txPath.length * 33;
+  const w = writeBatchHeaderFields(new CanonicalWriter(size).u32(STUB_VERSION).tag(PRUNED_BATCH_IDENTIFIER), h)
     .u8(signature.length)
     .raw(signature, signature.length)
     .u32(stub.frameBytes)
