@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { BatchNackError, IngestClient } from '../client/ingest-client.js';
-import { Operator } from '../client/operator.js';
 import { toHex } from '../codec/bytes.js';
 import { decodeIngestReply, RejectCode, ReplyKind } from '../codec/ingest-reply.js';
 import type { CdrNode } from '../node/node.js';
-import { startTestNode, tempDataDir, TELEKOM_DE, traffic, VODAFONE_UK, ORANGE_FR } from '../test-helpers/devnet.js';
+import { startTestNode, tempDataDir, TELEKOM_DE, VODAFONE_UK, ORANGE_FR } from '../test-helpers/devnet.js';
 import { devnetKey, forge } from '../test-helpers/forge.js';
 import { expectLedgerExactlyOnce } from '../test-helpers/ledger.js';
+import { devnetOperator, freshRecords as freshRecordsOf } from '../test-helpers/records.js';
 
 /**
  * Hostile clients against a real node on 127.0.0.1: a connection flooding forged frames that name
@@ -21,15 +21,8 @@ const MAX_EVENT_SUBSCRIBERS = 3;
 const BAD_SIGNATURES_BEFORE_CLOSE = 4;
 const TIMEOUT_MS = 15_000;
 
-const operators = new Map<number, Operator>();
-const operator = (plmn: number): Operator => {
-  let op = operators.get(plmn);
-  if (!op) operators.set(plmn, (op = Operator.devnet(plmn)));
-  return op;
-};
-let seedCounter = 0;
-const freshRecords = (submitter: number, counterparty: number, count: number): Uint8Array =>
-  operator(submitter).publicRecords(traffic(submitter, counterparty, count, `fair-admission-${++seedCounter}`));
+const operator = devnetOperator;
+const freshRecords = (submitter: number, counterparty: number, count: number): Uint8Array => freshRecordsOf(submitter, counterparty, count, 'fair-admission');
 
 function withTimeout<T>(p: Promise<T>, what: string, ms = TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

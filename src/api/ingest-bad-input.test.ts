@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { IngestClient } from '../client/ingest-client.js';
-import { Operator } from '../client/operator.js';
 import { batchId, canonicalBatchHeader, decodeBatch, type BatchHeaderFields } from '../codec/batch.js';
 import { BlockKind, encodeBlock } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
@@ -12,8 +11,9 @@ import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import { ed25519Sign, generateEd25519KeyPair, privateKeyObject } from '../crypto/ed25519.js';
 import type { CdrNode } from '../node/node.js';
 import { devnetChain, devnetKey, forge, nowSec, type ForgedBatch as Built } from '../test-helpers/forge.js';
-import { ORANGE_FR, startTestNode, tempDataDir, TELEKOM_DE, traffic, VODAFONE_UK } from '../test-helpers/devnet.js';
+import { ORANGE_FR, startTestNode, tempDataDir, TELEKOM_DE, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { FIELD_MODULUS, fieldToBytes } from '../wasm/poseidon.js';
+import { devnetOperator, freshRecords as freshRecordsOf } from '../test-helpers/records.js';
 
 /**
  * WS /ingest under bad input. Every case sends one hostile frame through a real socket to a real
@@ -29,22 +29,13 @@ const MAX_BATCH_RECORDS_CONFIGURED = 64;
 const FRAME_LIMIT = Math.max(MAX_BATCH_RECORDS_CONFIGURED * PUBLIC_RECORD_BYTES + 1024, MAX_CONTRACT_TX_FRAME_BYTES);
 const REPLY_TIMEOUT_MS = 10_000;
 
-const operators = new Map<number, Operator>();
-const operator = (plmn: number): Operator => {
-  let op = operators.get(plmn);
-  if (!op) operators.set(plmn, (op = Operator.devnet(plmn)));
-  return op;
-};
+const operator = devnetOperator;
 
 
 
 
 
-let seedCounter = 0;
-/** Public records of fresh synthetic CDRs: nullifiers never seen before. */
-function freshRecords(submitter: number, counterparty: number, count: number): Uint8Array {
-  return operator(submitter).publicRecords(traffic(submitter, counterparty, count, `ws-bad-input-${++seedCounter}`));
-}
+const freshRecords = (submitter: number, counterparty: number, count: number): Uint8Array => freshRecordsOf(submitter, counterparty, count, 'ws-bad-input');
 
 /** Deterministic pseudo-random bytes (SHA-256 in counter mode), so failures reproduce. */
 function garbage(seed: string, length: number): Uint8Array {
