@@ -3,7 +3,7 @@
 //   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--profile] [--regen]
 //     (npm run bench = the full run)
 //
-//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, pipeline
+//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, pipeline
 //   --quick   shorter micro-benchmarks and a short pipeline replay (results: pipeline-quick.json)
 //   --profile CPU profiles of the node and replay processes (bench/.data/profiles), summarised in the result
 //   --regen   regenerate the pipeline data sets even if cached
@@ -19,11 +19,12 @@ import { runFlatbuffersBench } from './micro/flatbuffers.bench.js';
 import { runLmdbDurabilityBench } from './micro/lmdb-durability.bench.js';
 import { runVmBench } from './vm.bench.js';
 import { runMerkleWorkersBench } from './micro/merkle-workers.bench.js';
+import { runBlsBench } from './micro/bls.bench.js';
 import { currentCommand, machineLine, resultEnvelope, resultsDir, writeResult } from './machine.js';
 import { runPipelineBench, TARGETS } from './pipeline/run.js';
 import { killAllChildren } from './pipeline/processes.js';
 
-export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'pipeline'] as const;
+export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'pipeline'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -49,7 +50,7 @@ function parseArgs(argv: readonly string[]): Args {
       for (const n of names) if (!(BENCHES as readonly string[]).includes(n)) throw new Error(`unknown benchmark '${n}'; one of ${BENCHES.join(', ')}`);
       args.only = new Set(names as BenchName[]);
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,pipeline] [--profile] [--regen] [--summary]\n');
+      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,pipeline] [--profile] [--regen] [--summary]\n');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}'`);
   }
@@ -100,6 +101,9 @@ async function main(): Promise<void> {
   });
   await step('lmdb-durability', async () => {
     await runLmdbDurabilityBench(args.quick ? { seconds: 1, warmupSeconds: 0.3, rounds: 2, command } : { command });
+  });
+  await step('bls', async () => {
+    await runBlsBench(args.quick ? { maxTime: 0.5, votes: 512, rounds: 2, command } : { command });
   });
   await step('pipeline', async () => {
     await runPipelineBench({ quick: args.quick, profile: args.profile, regenerate: args.regen, command });
@@ -162,6 +166,7 @@ export function writeSummary(preferQuick: boolean): string {
   const flat = readResult('flatbuffers');
   const vm = readResult('vm');
   const durability = readResult('lmdb-durability');
+  const bls = readResult('bls');
   const gate = readResult('gate');
   const lines: string[] = [];
   lines.push('# cdrchain benchmark summary', '');
@@ -178,7 +183,7 @@ export function writeSummary(preferQuick: boolean): string {
     lines.push(`| steady window | ${num(pipe, 'sustainedSeconds', 1)} s | ≥ 60 s | ${mark(get(t('sustainedSeconds'), 'met'))} |`);
     lines.push(`| send→committed p50 / p99 at ${num(pipe, 'latency.targetRateCdrPerSec')} CDR/s, batches of ${num(pipe, 'latency.batchSize')} | ${num(pipe, 'p50LatencyMs', 1)} / ${num(pipe, 'p99LatencyMs', 1)} ms | p99 < ${TARGETS.p99LatencyMs} ms | ${mark(get(t('p99LatencyMs'), 'met'))} |`);
     lines.push(`| node RSS, peak | ${num(pipe, 'rssMiB', 0)} MiB | < ${TARGETS.rssMiB} MiB | ${mark(get(t('rssMiB'), 'met'))} |`);
-    lines.push(`| bytes on disk per CDR (LMDB data file) | ${num(pipe, 'diskBytesPerCdr', 1)} | ≤ ${TARGETS.diskBytesPerCdr} | ${mark(get(t('diskBytesPerCdr'), 'met'))} |`);
+    lines.push(`| bytes on disk per CDR (whole data directory) | ${num(pipe, 'diskBytesPerCdr', 1)} | ≤ ${TARGETS.diskBytesPerCdr} | ${mark(get(t('diskBytesPerCdr'), 'met'))} |`);
     lines.push('');
     for (const phase of ['throughput', 'latency']) {
       const p = get(pipe, phase);
@@ -238,6 +243,13 @@ export function writeSummary(preferQuick: boolean): string {
         `${m('syncCommit', 'txPerSec')} (${m('syncCommit', 'p50Ms', 1)} / ${m('syncCommit', 'p99Ms', 1)}) / ` +
         `${m('syncCommitEventTurnBatching', 'txPerSec')} (${m('syncCommitEventTurnBatching', 'p50Ms', 1)} / ${m('syncCommitEventTurnBatching', 'p99Ms', 1)}); ` +
         `node tx/s ×${x('syncCommit', 'txPerSec')} of the old, ${m('syncCommit', 'batchesPerCommit', 1)} batches per fsync'd commit | ${provenance(durability)} |`,
+    );
+  }
+  if (bls) {
+    lines.push(
+      `| BLS12-381 (blst), ms: sign / verify / fastAggregateVerify 4, 16, 64 keys; pool of ${num(bls, 'pool.threads')}, single votes/s: main thread / one job per vote / batched | ` +
+        `${num(bls, 'ms.sign', 2)} / ${num(bls, 'ms.verify', 2)} / ${num(bls, 'ms.fastAggregateVerify.keys4', 2)}, ${num(bls, 'ms.fastAggregateVerify.keys16', 2)}, ${num(bls, 'ms.fastAggregateVerify.keys64', 2)}; ` +
+        `${num(bls, 'pool.votesPerSec.mainThread')} / ${num(bls, 'pool.votesPerSec.poolUnbatched')} / ${num(bls, 'pool.votesPerSec.poolBatched')} (batched ×${num(bls, 'pool.ratios.batchedOverUnbatched', 2)} over unbatched) | ${provenance(bls)} |`,
     );
   }
   lines.push('');

@@ -41,7 +41,7 @@ export interface SoakBucket {
   readonly cdrPerSec: number;
   readonly rssMaxMiB: number;
   readonly rssEndMiB: number;
-  /** Of rssEndMiB: anonymous memory (heaps, WASM) and file-backed pages (LMDB's map). */
+  /** Of rssEndMiB: anonymous memory (heaps, WASM) and file-backed pages (LMDB's map; body files are read with pread, never mapped). */
   readonly rssAnonEndMiB: number | undefined;
   readonly rssFileEndMiB: number | undefined;
   readonly dataDirBytesPerCdr: number;
@@ -188,6 +188,8 @@ export async function runSoak(o: SoakOptions): Promise<unknown> {
       wallSeconds: round(wall, 1),
       diskBytesPerCdr: round(stopped.dataDirBytes / Math.max(1, stopped.committedCdrs), 1),
       lmdbBytesPerCdr: round(stopped.lmdbFileBytes / Math.max(1, stopped.committedCdrs), 1),
+      // Batch frames live in body segment files outside LMDB (src/storage/tx-body-store.ts); the rest of diskBytesPerCdr is LMDB and nullifier segments.
+      txBodyBytesPerCdr: round((metrics.find((m) => m.name === 'cdrchain_tx_body_bytes')?.value ?? Number.NaN) / Math.max(1, stopped.committedCdrs), 1),
       targets: {
         soakCdrs: { target: SOAK_TARGETS.cdrs, measured: stopped.committedCdrs, met: stopped.committedCdrs >= SOAK_TARGETS.cdrs, note: '≥ CDRs committed through one node process' },
         soakRssMaxMiB: { target: SOAK_TARGETS.rssMiB, measured: rssMax, met: rssMax < SOAK_TARGETS.rssMiB, note: '<, node process peak RSS (100 ms sampler and VmHWM)' },

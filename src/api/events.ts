@@ -1,8 +1,8 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { toHex } from '../codec/bytes.js';
-import type { Chain } from '../chain/chain.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { refuseUpgrade } from './http.js';
+import type { NodeEventSource } from './node-api.js';
 
 export const EVENT_TOPICS = ['batches', 'blocks', 'contracts'] as const;
 
@@ -12,17 +12,17 @@ export const EVENT_TOPICS = ['batches', 'blocks', 'contracts'] as const;
  * (default: all); slow readers are dropped once `maxBackpressure` bytes wait for them, and at most
  * `maxSubscribers` are served at once (an upgrade beyond is refused with 503).
  */
-export function mountEvents(app: TemplatedApp, deps: { chain: Chain; metrics: NodeMetrics; maxSubscribers: number; maxBackpressure: number }): void {
-  const { chain, metrics } = deps;
+export function mountEvents(app: TemplatedApp, deps: { events: NodeEventSource; metrics: NodeMetrics; maxSubscribers: number; maxBackpressure: number }): void {
+  const { events, metrics } = deps;
   let subscribers = 0;
-  chain.events.on('batchAccepted', (e) => {
+  events.on('batchAccepted', (e) => {
     if (app.numSubscribers('batches') === 0) return;
     app.publish('batches', JSON.stringify({
       type: 'batch_accepted', id: toHex(e.id), submitter: e.submitter, counterparty: e.counterparty,
       sequence: e.sequence.toString(), cdrCount: e.cdrCount,
     }));
   });
-  chain.events.on('blockCommitted', (e) => {
+  events.on('blockCommitted', (e) => {
     if (app.numSubscribers('blocks') === 0) return;
     app.publish('blocks', JSON.stringify({
       type: 'block_committed', height: e.height, hash: toHex(e.hash), timestampMs: e.timestampMs.toString(),
@@ -31,11 +31,11 @@ export function mountEvents(app: TemplatedApp, deps: { chain: Chain; metrics: No
     }));
   });
 
-  chain.events.on('contractTxAccepted', (e) => {
+  events.on('contractTxAccepted', (e) => {
     if (app.numSubscribers('contracts') === 0) return;
     app.publish('contracts', JSON.stringify({ type: 'contract_tx_accepted', id: toHex(e.id), kind: e.kind, sender: e.sender, sequence: e.sequence.toString() }));
   });
-  chain.events.on('contractReceipt', (e) => {
+  events.on('contractReceipt', (e) => {
     if (app.numSubscribers('contracts') === 0) return;
     app.publish('contracts', JSON.stringify({
       type: 'contract_receipt', id: toHex(e.id), height: e.height, index: e.index, status: e.status, statusName: e.statusName, gasUsed: e.gasUsed.toString(),

@@ -1,13 +1,12 @@
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { toHex } from '../codec/bytes.js';
-import { isContractTxFrame } from '../codec/contract-tx.js';
 import { encodeIngestReply, RejectCode, ReplyKind } from '../codec/ingest-reply.js';
 import type { AdmissionSource } from '../chain/admission-budget.js';
 import { BatchRejectedError } from '../chain/reject.js';
-import type { Chain } from '../chain/chain.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { refuseUpgrade } from './http.js';
+import type { NodeEventSource, NodeIngest } from './node-api.js';
 
 /** WebSocket close codes of WS /ingest (RFC 6455 §7.4). */
 export const INGEST_CLOSE = {
@@ -39,7 +38,8 @@ interface IngestSocket {
 }
 
 export interface IngestOptions {
-  readonly chain: Chain;
+  readonly ingest: NodeIngest;
+  readonly events: NodeEventSource;
   readonly metrics: NodeMetrics;
   readonly log: Logger;
   /** Largest frame (uWS maxPayloadLength): what the node's maxBatchRecords needs, not what the wire allows. */
@@ -56,12 +56,12 @@ export interface IngestOptions {
  * protocol abuse closes the socket with a code.
  */
 export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(): void } {
-  const { chain, metrics, log } = deps;
+  const { ingest, events, metrics, log } = deps;
   const sockets = new Set<WebSocket<IngestSocket>>();
   let connectionNumber = 0;
   const awaiting = new Map<string, WebSocket<IngestSocket>>();
 
-  chain.events.on('blockCommitted', (block) => {
+  events.on('blockCommitted', (block) => {
     for (const id of block.txIds) {
       const key = toHex(id);
       const ws = awaiting.get(key);
@@ -86,7 +86,7 @@ export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(
         refuseUpgrade(res, `WS /ingest has ${sockets.size} connections, the limit; retry later`);
         return;
       }
-      const source = chain.connectionSource(`ingest connection ${++connectionNumber}`);
+      const source = ingest.connectionSource(`ingest connection ${++connectionNumber}`);
       res.upgrade<IngestSocket>(
         { open: true, arrivals: 0, lastWellFormed: 0, malformedStreak: 0, awaitingCommit: new Map(), source, badSignatures: 0 },
         req.getHeader('sec-websocket-key'),
@@ -112,11 +112,8 @@ export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(
         data.lastWellFormed = arrival;
         data.malformedStreak = 0;
       };
-      // The file identifier (offset 4) says what the frame is: "CDRC" a contract transaction, else a batch.
-      const submitted: Promise<{ id: Uint8Array; sequence: bigint }> = isContractTxFrame(frame)
-        ? chain.submitContractTx(frame, data.source, wellFormed)
-        : chain.submit(frame, data.source, wellFormed).then(({ id, header }) => ({ id, sequence: header.sequence }));
-      submitted.then(
+      // The frame's file identifier names its kind (a batch, a contract transaction): the node dispatches it.
+      ingest.submitTx(frame, data.source, { onWellFormed: wellFormed }).then(
         ({ id, sequence }) => {
           if (!data.open) return;
           const key = toHex(id);

@@ -6,14 +6,15 @@ import { MalformedFrameError } from '../codec/errors.js';
 import { MAX_CONTRACT_TX_FRAME_BYTES } from '../codec/contract-tx.js';
 import { batchFrameBytes } from '../chain/admission-budget.js';
 import { BatchRejectedError } from '../chain/reject.js';
-import type { Chain } from '../chain/chain.js';
-import type { BatchView, RecordsPage } from '../chain/queries.js';
+import type { RecordsPage } from '../chain/queries.js';
+import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { mountEvents } from './events.js';
 import { validateApiLimits, type ApiLimits } from './api-limits.js';
 import { HttpError, readBody, responder, send, sendError, sendJson, streamJson, UploadBudget, type Responder } from './http.js';
 import { mountIngest } from './ingest.js';
+import type { NodeApi } from './node-api.js';
 import { httpStatusFor } from './reject-status.js';
 
 export class ListenError extends Error {
@@ -24,7 +25,8 @@ export interface ApiOptions {
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
-  readonly chain: Chain;
+  /** The node as the API sees it (src/api/node-api.ts). */
+  readonly node: NodeApi;
   readonly metrics: NodeMetrics;
   readonly log: Logger;
   readonly version: string;
@@ -56,14 +58,14 @@ export class ApiServer {
   async listen(): Promise<number> {
     const app = uWS.App();
     this.routes(app);
-    const { chain, metrics, log } = this.opts;
+    const { node, metrics, log } = this.opts;
     // The largest frame this node takes: a batch of its maxBatchRecords, or a contract transaction.
-    const maxFrameBytes = Math.max(batchFrameBytes(chain.limits.maxBatchRecords), MAX_CONTRACT_TX_FRAME_BYTES);
+    const maxFrameBytes = Math.max(batchFrameBytes(node.ingest.maxBatchRecords), MAX_CONTRACT_TX_FRAME_BYTES);
     this.ingest = mountIngest(app, {
-      chain, metrics, log, maxFrameBytes,
+      ingest: node.ingest, events: node.events, metrics, log, maxFrameBytes,
       maxConnections: this.limits.maxIngestConnections, badSignaturesBeforeClose: this.limits.badSignaturesBeforeClose,
     });
-    mountEvents(app, { chain, metrics, maxSubscribers: this.limits.maxEventSubscribers, maxBackpressure: this.limits.eventsMaxBackpressure });
+    mountEvents(app, { events: node.events, metrics, maxSubscribers: this.limits.maxEventSubscribers, maxBackpressure: this.limits.eventsMaxBackpressure });
     app.any('/*', (res) => {
       sendJson(responder(res), 404, { error: 'not_found', message: 'no such endpoint' });
     });
@@ -88,7 +90,8 @@ export class ApiServer {
   }
 
   private routes(app: TemplatedApp): void {
-    const { chain, metrics } = this.opts;
+    const { node, metrics } = this.opts;
+    const { queries, ingest } = node;
     const get = (pattern: string, handler: (r: Responder, req: HttpRequest) => void) => {
       app.get(pattern, (res: HttpResponse, req: HttpRequest) => {
         const r = responder(res);
@@ -102,19 +105,10 @@ export class ApiServer {
     };
 
     get('/status', (r) => {
-      const head = chain.queries.chainHead();
+      // genesisHash is what clients sign for: every batch and contract transaction binds this chain's identity.
+      const { chainId, ...status } = queries.status();
       sendJson(r, 200, {
-        node: 'cdrchain', version: this.opts.version, chainId: chain.genesis.chainId,
-        // What clients sign for: every batch and contract transaction binds this chain's identity.
-        genesisHash: toHex(chain.identity),
-        height: head.height, headHash: toHex(head.hash),
-        mempool: chain.queries.mempoolSize(),
-        nullifiers: chain.nullifiers.size,
-        operators: chain.operators.list().map((o) => ({ plmn: o.plmn, name: o.name })),
-        workers: chain.verifierThreads,
-        diskBytes: chain.diskBytes(),
-        storage: chain.storageStatus(),
-        ready: chain.readiness(),
+        node: 'cdrchain', version: this.opts.version, chainId, ...status,
         uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
       });
     });
@@ -124,8 +118,8 @@ export class ApiServer {
       sendJson(r, 200, { status: 'live' });
     });
     get('/health/ready', (r) => {
-      const { ready, checks } = chain.readiness();
-      const storage = chain.storageStatus();
+      const { ready, checks } = queries.readiness();
+      const storage = queries.storageStatus();
       sendJson(r, ready ? 200 : 503, {
         status: ready ? 'ready' : 'not_ready', checks,
         ...(storage.writable ? {} : { reason: `storage not writable: ${storage.reason ?? 'unknown'}` }),
@@ -134,46 +128,44 @@ export class ApiServer {
 
     get('/operators/:plmn', (r, req) => {
       const plmn = optionalUint(req.getParameter(0), 'plmn');
-      const operator = plmn === undefined ? undefined : chain.operators.get(plmn);
+      const operator = plmn === undefined ? undefined : queries.operator(plmn);
       if (!operator) throw new HttpError(404, 'not_found', `no operator ${req.getParameter(0)}`);
       sendJson(r, 200, {
-        plmn: operator.plmn, name: operator.name, batchKey: toHex(operator.batchKey),
-        lastSequence: (chain.lastAcceptedSequence(operator.plmn) ?? 0n).toString(),
-        lastContractSequence: (chain.lastAcceptedContractSequence(operator.plmn) ?? 0n).toString(),
+        plmn: operator.plmn, name: operator.name, batchKey: operator.batchKey,
+        lastSequence: operator.lastSequence.toString(),
+        lastContractSequence: operator.lastContractSequence.toString(),
       });
     });
 
     get('/blocks', (r, req) => {
       const from = optionalUint(req.getQuery('from'), 'from');
       const limit = Math.min(optionalUint(req.getQuery('limit'), 'limit') ?? 20, MAX_BLOCKS_PAGE);
-      sendJson(r, 200, { blocks: chain.queries.blocks(from, limit) });
+      sendJson(r, 200, { blocks: queries.blocks(from, limit) });
     });
 
     get('/blocks/:height', (r, req) => {
       const height = optionalUint(req.getParameter(0), 'height');
-      const block = height === undefined ? undefined : chain.queries.block(height);
+      const block = height === undefined ? undefined : queries.block(height);
       if (!block) throw new HttpError(404, 'not_found', `no block at height ${req.getParameter(0)}`);
       sendJson(r, 200, block);
     });
 
-    /** A batch without its records, or with one page of them (?records=1&offset=&limit=), streamed. */
-    const batch = (r: Responder, req: HttpRequest, id: Uint8Array, extra: (view: BatchView) => Record<string, unknown>): boolean => {
-      const stored = chain.queries.batch(id);
-      if (!stored) return false;
-      if (req.getQuery('records') !== '1') {
-        sendJson(r, 200, { ...extra(stored.view), ...stored.view });
-        return true;
+    /** A transaction without its records, or (kinds with records) with one page of them (?records=1&offset=&limit=), streamed. */
+    const withRecords = (r: Responder, req: HttpRequest, view: Readonly<Record<string, unknown>>, id: string, stored: RecordPager | undefined): void => {
+      if (req.getQuery('records') !== '1' || !stored) {
+        sendJson(r, 200, view);
+        return;
       }
       if (stored.pruned) {
-        throw new HttpError(410, 'records_pruned', `the records of batch ${stored.view.id} were pruned by the node's retention policy; its signed header (Merkle root, records digest) is kept: ask without ?records=1`);
+        throw new HttpError(410, 'records_pruned', `the records of batch ${id} were pruned by the node's retention policy; its signed header (Merkle root, records digest) is kept: ask without ?records=1`);
       }
       const offset = optionalUint(req.getQuery('offset'), 'offset') ?? 0;
       const asked = optionalUint(req.getQuery('limit'), 'limit');
       if (asked === 0) throw new HttpError(400, 'bad_parameter', 'limit must be at least 1');
-      const page: RecordsPage = { offset, limit: Math.min(asked ?? this.limits.maxRecordsPage, this.limits.maxRecordsPage), total: stored.recordCount };
-      const head = JSON.stringify({ ...extra(stored.view), ...stored.view, recordsPage: page });
+      const page: RecordsPage = { offset, limit: Math.min(asked ?? this.limits.maxRecordsPage, this.limits.maxRecordsPage), total: stored.total };
+      const head = JSON.stringify({ ...view, recordsPage: page });
       const end = Math.min(page.offset + page.limit, page.total);
-      const { recordsJson } = stored;
+      const recordsJson = (from: number, to: number): unknown[] => stored.json(from, to);
       function* pieces(): Generator<string> {
         yield `${head.slice(0, -1)},"records":[`;
         for (let from = page.offset; from < end; from += RECORDS_PER_PIECE) {
@@ -186,23 +178,20 @@ export class ApiServer {
         this.opts.log.error({ err }, 'streaming a batch failed');
         if (!r.aborted) r.res.close();
       });
-      return true;
     };
     get('/batch/:id', (r, req) => {
-      if (!batch(r, req, hashParam(req.getParameter(0)), () => ({}))) throw new HttpError(404, 'not_found', `no batch ${req.getParameter(0)}`);
+      const stored = queries.batch(hashParam(req.getParameter(0)));
+      if (!stored) throw new HttpError(404, 'not_found', `no batch ${req.getParameter(0)}`);
+      withRecords(r, req, stored.view, stored.view.id, { total: stored.recordCount, pruned: stored.pruned, json: (from, to) => stored.recordsJson(from, to) });
     });
     get('/txns/:hash', (r, req) => {
-      const id = hashParam(req.getParameter(0));
-      const contractTx = chain.queries.contractTx(id);
-      if (contractTx) {
-        sendJson(r, 200, contractTx);
-        return;
-      }
-      if (!batch(r, req, id, (view) => ({ type: 'cdr_batch', hash: view.id }))) throw new HttpError(404, 'not_found', `no transaction ${req.getParameter(0)}`);
+      const stored = queries.tx(hashParam(req.getParameter(0)));
+      if (!stored) throw new HttpError(404, 'not_found', `no transaction ${req.getParameter(0)}`);
+      withRecords(r, req, stored.view, stored.view.hash, stored.records);
     });
 
     get('/receipts/:hash', (r, req) => {
-      const receipt = chain.queries.receipt(hashParam(req.getParameter(0)));
+      const receipt = queries.receipt(hashParam(req.getParameter(0)));
       if (!receipt) throw new HttpError(404, 'not_found', `no receipt for ${req.getParameter(0)}`);
       sendJson(r, 200, { hash: req.getParameter(0)?.toLowerCase(), ...receipt });
     });
@@ -216,7 +205,7 @@ export class ApiServer {
         return;
       }
       readBody(r, length, MAX_CONTRACT_TX_FRAME_BYTES, this.uploads)
-        .then((body) => chain.submitContractTx(new Uint8Array(body), chain.httpSource))
+        .then((body) => ingest.submitTx(new Uint8Array(body), ingest.httpSource, { kind: TxKind.ContractTx }))
         .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', hash: toHex(id), sequence: sequence.toString() }))
         .catch((err: unknown) => {
           if (err instanceof BatchRejectedError) {
@@ -252,9 +241,9 @@ export class ApiServer {
           } catch {
             throw new HttpError(400, 'malformed', 'body is not JSON');
           }
-          return chain.submit(batchFrameFromJson(json), chain.httpSource);
+          return ingest.submitTx(batchFrameFromJson(json), ingest.httpSource, { kind: TxKind.CdrBatch });
         })
-        .then(({ id, header }) => sendJson(r, 202, { status: 'accepted', batchId: toHex(id), sequence: header.sequence.toString() }))
+        .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', batchId: toHex(id), sequence: sequence.toString() }))
         .catch((err: unknown) => {
           if (err instanceof BatchRejectedError) {
             sendJson(r, httpStatusFor(err.code), { error: err.reason, message: err.detail, sequence: err.sequence.toString() });

@@ -8,12 +8,13 @@ import type { Stores } from '../storage/index.js';
 import type { StorageHealth } from '../storage/storage-health.js';
 import { BatchLimitRule, type BatchLimitsContract } from '../vm/system/index.js';
 import { NullifierIndexBusyError, type NullifierIndex } from '../nullifiers/nullifier-index.js';
-import type { BatchVerifierPool } from '../workers/batch-verifier.js';
+import type { BatchVerifier } from './chain-deps.js';
 import type { ChainEvents } from './events.js';
 import type { Mempool, MempoolEntry } from './mempool.js';
-import type { OperatorRegistry } from './operators.js';
+import type { OperatorDirectory } from './operators.js';
 import { batchFrameBytes, budgetLimitsError, DEFAULT_BUDGET_LIMITS, type AdmissionBudget, type AdmissionBudgetLimits, type AdmissionSource } from './admission-budget.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
+import { TxKind } from './tx-kinds/tx-kind.js';
 
 export interface AdmissionLimits extends AdmissionBudgetLimits {
   /** Records per batch; the wire allows up to 65,536. */
@@ -68,7 +69,10 @@ export interface AcceptedBatch {
  * written to LMDB before it is acknowledged.
  */
 export class Admission {
-  /** Highest sequence accepted per submitter (committed or pending). */
+  /**
+   * Highest sequence accepted per submitter here (committed, pending, or claimed by a write in
+   * progress): admission's view, never the state transition's, which reads committed state only.
+   */
   private readonly lastSequence = new Map<number, bigint>();
   /** Highest sequence on disk per submitter (committed or durably pending). */
   private readonly durableSequence = new Map<number, bigint>();
@@ -88,8 +92,8 @@ export class Admission {
       readonly chain: Uint8Array;
       /** Runs the header limits in the VM; a fault in it is a node fault (Internal), not a client error. */
       readonly batchLimits: BatchLimitsContract;
-      readonly operators: OperatorRegistry;
-      readonly verifier: BatchVerifierPool;
+      readonly operators: OperatorDirectory;
+      readonly verifier: Pick<BatchVerifier, 'verify'>;
       readonly nullifiers: NullifierIndex;
       readonly stores: Stores;
       /** Whether the data directory takes writes: new work is refused (StorageFull) while it does not. */
@@ -268,6 +272,7 @@ export class Admission {
     const entry: MempoolEntry = {
       order: this.nextOrder++,
       id,
+      kind: TxKind.CdrBatch,
       submitter: header.submitter,
       sequence: header.sequence,
       cdrCount: header.recordCount,
@@ -279,14 +284,14 @@ export class Admission {
     return { entry, batch };
   }
 
-  /** Writes bytes and pending marker in one transaction; only then is the batch acknowledged. */
+  /** Writes bytes, then pending marker, both flushed to disk (ChainStore.appendTx); only then is the batch acknowledged. */
   private async persist(w: PendingWrite): Promise<void> {
     const { stores, mempool, events, nullifiers, metrics, storage } = this.deps;
     const started = performance.now();
     const h = w.batch.header;
     try {
-      await stores.env.transaction(() => {
-        stores.chain.putTx(w.entry.id, w.batch.bytes);
+      // Body to its segment file and flushed, then location, pending marker and log in one LMDB transaction.
+      await stores.chain.appendTx(w.entry.id, w.batch.bytes, () => {
         stores.pending.add(w.entry.order, w.entry.id);
         stores.admissionLog.append(w.entry.order, w.entry.id);
       });

@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { decodeBatch } from '../codec/batch.js';
 import { BlockKind, blockHash, decodeBlock, encodeBlock, type BlockHeaderFields } from '../codec/block.js';
-import { decodeContractTx, isContractTxFrame } from '../codec/contract-tx.js';
 import { BLOCK_VERSION, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import type { Logger } from '../log.js';
 import type { ChainHead, Stores } from '../storage/index.js';
 import { MANIFEST_FILE } from '../nullifiers/manifest.js';
 import { NullifierIndex, type NullifierIndexOptions } from '../nullifiers/nullifier-index.js';
 import { chainIdentity, type Genesis } from './genesis.js';
+import { readCommittedSequences, type SequenceMaps } from './committed-state.js';
 import type { MempoolEntry } from './mempool.js';
+import { txCodecOf } from './tx-kinds/registry.js';
+import { TxKind } from './tx-kinds/tx-kind.js';
 
 export class ChainMismatchError extends Error {
   override readonly name = 'ChainMismatchError';
@@ -19,7 +20,9 @@ export class ChainMismatchError extends Error {
 export interface RestoredChain {
   readonly head: ChainHead;
   readonly headTimestampMs: bigint;
-  /** Highest accepted sequence per submitter: committed, then raised by pending batches. */
+  /** Committed sequences per kind and submitter, as committed blocks left them (the state transition's). */
+  readonly committed: SequenceMaps;
+  /** Highest accepted sequence per submitter: committed, then raised by pending batches (admission's). */
   readonly sequences: Map<number, bigint>;
   /** Highest accepted contract transaction sequence per sender, likewise. */
   readonly contractSequences: Map<number, bigint>;
@@ -44,6 +47,9 @@ export async function bootstrapChain(
   nullifierOptions: Partial<Omit<NullifierIndexOptions, 'log' | 'onDurableWatermark'>> = {},
 ): Promise<RestoredChain> {
   const started = performance.now();
+  // Before anything reads or appends: cut what a crash left past the last indexed body.
+  const bodies = stores.chain.recoverBodies();
+  if (bodies.deletedFiles > 0 || bodies.cutBytes > 0) log.warn(bodies, 'transaction body files: removed what a crash left unindexed (never acknowledged)');
   const id = chainIdentity(genesis, systemContractsDigest);
   const known = stores.config.genesisId();
   if (known !== undefined && known !== id) {
@@ -53,33 +59,33 @@ export async function bootstrapChain(
   const head = stores.chain.head()!;
   const headTimestampMs = decodeBlock(stores.chain.block(head.height)!).header.timestampMs;
 
-  const sequences = stores.state.allSequences();
-  const contractSequences = stores.state.allContractSequences();
+  const committed = readCommittedSequences(stores.state);
+  // Admission's view: committed raised by pending. The committed maps stay as they are.
+  const accepted = new Map([...committed].map(([kind, m]) => [kind, new Map(m)]));
   const pending: MempoolEntry[] = [];
   let nextOrder = 0;
   for (const { order, hash } of stores.pending.list()) {
     const bytes = stores.chain.tx(hash);
     if (!bytes) throw new ChainMismatchError(`pending transaction ${Buffer.from(hash).toString('hex')} has no stored bytes`);
     nextOrder = order + 1;
-    if (isContractTxFrame(bytes)) {
-      const tx = decodeContractTx(bytes);
-      pending.push({ order, id: hash, submitter: tx.sender, sequence: tx.sequence, cdrCount: 0, kind: 'contract', gasLimit: tx.gasLimit, receivedAt: performance.now(), durable: true });
-      const s = contractSequences.get(tx.sender);
-      if (s === undefined || tx.sequence > s) contractSequences.set(tx.sender, tx.sequence);
-      continue;
-    }
-    const { header } = decodeBatch(bytes);
-    pending.push({ order, id: hash, submitter: header.submitter, sequence: header.sequence, cdrCount: header.recordCount, receivedAt: performance.now(), durable: true });
-    const s = sequences.get(header.submitter);
-    if (s === undefined || header.sequence > s) sequences.set(header.submitter, header.sequence);
+    const codec = txCodecOf(bytes);
+    if (!codec) throw new ChainMismatchError(`pending transaction ${Buffer.from(hash).toString('hex')} is of no known kind`);
+    const tx = codec.decode(bytes);
+    pending.push({ order, id: hash, kind: tx.kind, submitter: tx.submitter, sequence: tx.sequence, cdrCount: tx.cdrCount, ...(tx.gasLimit > 0n ? { gasLimit: tx.gasLimit } : {}), receivedAt: performance.now(), durable: true });
+    let bySubmitter = accepted.get(tx.kind);
+    if (!bySubmitter) accepted.set(tx.kind, (bySubmitter = new Map()));
+    const s = bySubmitter.get(tx.submitter);
+    if (s === undefined || tx.sequence > s) bySubmitter.set(tx.submitter, tx.sequence);
   }
+  const sequences = accepted.get(TxKind.CdrBatch) ?? new Map<number, bigint>();
+  const contractSequences = accepted.get(TxKind.ContractTx) ?? new Map<number, bigint>();
   const nullifiers = await restoreNullifiers(stores, log, nullifierOptions);
   // Ordinals only rise, across restarts too: the nullifier index's watermark is one.
   nextOrder = Math.max(nextOrder, (stores.admissionLog.last() ?? -1) + 1);
 
   const rebuildMs = performance.now() - started;
   log.info({ height: head.height, nullifiers: nullifiers.size, pending: pending.length, rebuildMs: Math.round(rebuildMs) }, 'chain restored from disk');
-  return { head, headTimestampMs, sequences, contractSequences, pending, nextOrder, nullifiers, rebuildMs };
+  return { head, headTimestampMs, committed, sequences, contractSequences, pending, nextOrder, nullifiers, rebuildMs };
 }
 
 /**
@@ -91,7 +97,7 @@ async function restoreNullifiers(stores: Stores, log: Logger, opts: Partial<Omit
   if (stores.admissionLog.last() === undefined && !existsSync(join(dir, MANIFEST_FILE))) {
     // A data directory from before the admission log: give its stored batches ordinals once.
     const legacy: { ordinal: number; hash: Uint8Array }[] = [];
-    for (const { hash, bytes } of stores.chain.allTxs()) if (!isContractTxFrame(bytes)) legacy.push({ ordinal: legacy.length, hash });
+    for (const { hash, bytes } of stores.chain.allTxs()) if (txCodecOf(bytes)?.kind === TxKind.CdrBatch) legacy.push({ ordinal: legacy.length, hash });
     if (legacy.length > 0) await stores.admissionLog.seed(legacy);
   }
   const index = await NullifierIndex.open({
@@ -109,9 +115,9 @@ async function restoreNullifiers(stores: Stores, log: Logger, opts: Partial<Omit
       log.error({ ordinal, tx: Buffer.from(hash).toString('hex') }, 'admission log names a batch with no stored bytes; its nullifiers are not restored');
       continue;
     }
-    if (isContractTxFrame(bytes)) continue; // no nullifiers
-    const { header, records } = decodeBatch(bytes);
-    await index.restore(records, header.recordCount, header.submitter, ordinal, PUBLIC_RECORD_BYTES, RECORD_OFFSET.nullifier);
+    const keys = txCodecOf(bytes)?.nullifiers(bytes);
+    if (!keys) continue; // a kind without nullifiers
+    await index.restore(keys.records, keys.count, keys.submitter, ordinal, PUBLIC_RECORD_BYTES, RECORD_OFFSET.nullifier);
     batches++;
   }
   log.info({ reinsertedBatches: batches, ...index.stats() }, 'nullifier index restored');

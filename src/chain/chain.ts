@@ -1,26 +1,33 @@
-import { availableParallelism } from 'node:os';
 import { fromHex } from '../codec/bytes.js';
 import { ContractTxKind } from '../codec/contract-tx.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
-import { openStores, type Stores } from '../storage/index.js';
+import { openStores, type Stores, type TxBodyStoreOptions } from '../storage/index.js';
 import { StorageHealth, type StorageStatus } from '../storage/storage-health.js';
-import { WasmInterpreter } from '../vm/interpreter.js';
-import { nodeHostFunctions } from '../vm/node-host.js';
 import { BatchLimitsContract, loadSystemContracts } from '../vm/system/index.js';
 import type { NullifierIndex, NullifierIndexOptions } from '../nullifiers/nullifier-index.js';
-import { BatchVerifierPool } from '../workers/batch-verifier.js';
 import { AdmissionBudget, type AdmissionSource } from './admission-budget.js';
 import { Admission, DEFAULT_ADMISSION_LIMITS, validateAdmissionLimits, type AcceptedBatch, type AdmissionLimits } from './admission.js';
+import { MempoolBlockBuilder, type BlockBuilder } from './block-builder.js';
+import { ChainCommitter, type BlockCommitter } from './block-committer.js';
+import { DEFAULT_BLOCK_LIMITS, validateBlockLimits, type BlockLimits } from './block-limits.js';
+import type { BlockSchedule } from './block-schedule.js';
 import { bootstrapChain } from './bootstrap.js';
+import type { BatchVerifier, ChainDeps } from './chain-deps.js';
+import type { Clock } from './clock.js';
+import { CommittedChainState, type CommittedStateView } from './committed-state.js';
 import { ContractAdmission, DEFAULT_CONTRACT_LIMITS, type AcceptedContractTx, type ContractLimits } from './contract-admission.js';
 import { ChainEvents } from './events.js';
-import { BatchRejectedError } from './reject.js';
+import { BatchRejectedError, RejectCode } from './reject.js';
 import { chainIdentity, type Genesis } from './genesis.js';
 import { Mempool } from './mempool.js';
-import { OperatorRegistry } from './operators.js';
-import { BlockProducer, DEFAULT_PRODUCER_CONFIG, type ProducerConfig } from './producer.js';
+import type { OperatorDirectory } from './operators.js';
 import { ChainQueries } from './queries.js';
+import { StateTransition } from './state-transition.js';
+import { batchAdmitter } from './tx-kinds/cdr-batch.js';
+import { contractTxAdmitter } from './tx-kinds/contract-tx.js';
+import { txCodec, TxKindRegistry, UnknownTxKindError } from './tx-kinds/registry.js';
+import { TxKind, type AcceptedTx } from './tx-kinds/tx-kind.js';
 import { recordsStillReadFrom } from './retention/records-still-read.js';
 import { resolveRetentionConfig, RetentionService, type RetentionOptions } from './retention/retention-service.js';
 
@@ -30,58 +37,85 @@ export interface ChainOptions {
   readonly metrics: NodeMetrics;
   readonly log: Logger;
   readonly limits?: Partial<AdmissionLimits>;
-  readonly producer?: Partial<ProducerConfig>;
+  /** What one block may carry (transactions, CDRs, gas). */
+  readonly blockLimits?: Partial<BlockLimits>;
   readonly contractLimits?: Partial<ContractLimits>;
-  /** Verification workers; default: one per core. */
-  readonly workers?: number;
   /** Nullifier index sizing (defaults: 2^22-slot hot table, 256 MiB filter; README "Nullifiers"). */
   readonly nullifiers?: Pick<NullifierIndexOptions, 'hotLog2' | 'filterLog2Bytes' | 'mergeFanIn'>;
   /** Retention policy per data kind and how often to apply it; default: keep everything. */
   readonly retention?: RetentionOptions;
+  /** Transaction body segment files (default 256 MiB segments; tests use small ones to see segments roll and go). */
+  readonly txBodies?: Partial<TxBodyStoreOptions>;
 }
 
-/** One node's chain: storage, admission, mempool and block production, without any network. */
+/** Options of `Chain.submitTx`. */
+export interface SubmitTxOptions {
+  /** Admit the frame as this kind only (POST /cdr, POST /tx); default: the kind its file identifier names. */
+  readonly kind?: TxKind;
+  /** Runs before submitTx returns if the frame is structurally valid (callers judge frames in arrival order). */
+  readonly onWellFormed?: () => void;
+}
+
+/**
+ * One node's chain: storage, admission, the mempool, the state transition, block building and
+ * committing, without any network and without deciding when blocks are made (the schedule it is
+ * given does: src/consensus/). Built by src/node/ (`openChain`), which chooses every dependency.
+ */
 export class Chain {
   readonly queries: ChainQueries;
   private retentionService: RetentionService | undefined;
+  private kindRegistry: TxKindRegistry | undefined;
+  private blockSchedule: BlockSchedule | undefined;
 
   private constructor(
     readonly events: ChainEvents,
     readonly genesis: Genesis,
     /** The chain's identity (genesis hash, `chainIdentity()`): every signed batch and contract transaction binds it. */
     readonly identity: Uint8Array,
-    readonly operators: OperatorRegistry,
+    readonly operators: OperatorDirectory,
     private readonly stores: Stores,
-    private readonly verifier: BatchVerifierPool,
+    private readonly verifier: BatchVerifier,
     private readonly admission: Admission,
     private readonly contractAdmission: ContractAdmission,
+    /** The pending overlay: admitted here, not committed. */
     readonly mempool: Mempool,
-    private readonly producer: BlockProducer,
     readonly nullifiers: NullifierIndex,
+    /** Committed state only: what the state transition checks blocks against. */
+    readonly committed: CommittedStateView,
+    /** Validates and applies blocks (own and peers') against committed state; returns their writes. */
+    readonly transition: StateTransition,
+    /** Builds this node's next block from the mempool's durable prefix. */
+    readonly builder: BlockBuilder,
+    /** Makes a block's writes durable in one LMDB transaction, then notifies. */
+    readonly committer: BlockCommitter,
+    readonly clock: Clock,
     private readonly metrics: NodeMetrics,
     /** The admission limits in force (defaults merged with the node's configuration, validated). */
     readonly limits: AdmissionLimits,
+    /** The block limits in force. */
+    readonly blockLimits: BlockLimits,
     private readonly budget: AdmissionBudget,
     private readonly storage: StorageHealth,
     private readonly log: Logger,
   ) {
-    this.queries = new ChainQueries(stores, mempool, () => producer.chainHead);
+    this.queries = new ChainQueries(stores, mempool, () => committed.head);
   }
 
-  static async open(opts: ChainOptions): Promise<Chain> {
+  static async open(opts: ChainOptions, deps: ChainDeps): Promise<Chain> {
     const { metrics, log, genesis } = opts;
     // Before storage opens: bad limits or a system contract that does not assemble stop the node with nothing to undo.
     const limits = validateAdmissionLimits({ ...DEFAULT_ADMISSION_LIMITS, ...opts.limits });
+    const blockLimits = validateBlockLimits({ ...DEFAULT_BLOCK_LIMITS, ...opts.blockLimits });
     const retention = resolveRetentionConfig(opts.retention);
     const system = loadSystemContracts();
     const identity = fromHex(chainIdentity(genesis, system.digest()), 32);
-    const stores = openStores(opts.dataDir);
+    const stores = openStores(opts.dataDir, opts.txBodies ? { txBodies: opts.txBodies } : {});
     const restored = await bootstrapChain(stores, genesis, system.digest(), log, { ...opts.nullifiers, metrics });
     const { nullifiers } = restored;
     const mempool = new Mempool();
     for (const entry of restored.pending) mempool.push(entry);
-    const operators = OperatorRegistry.fromGenesis(genesis);
-    const verifier = new BatchVerifierPool({ threads: opts.workers ?? availableParallelism(), chain: identity, metrics });
+    const { operators, clock } = deps;
+    const verifier = deps.verifier(identity);
     const events = new ChainEvents((err, event) => {
       metrics.eventListenerErrors.inc({ event });
       log.error({ err, event }, 'chain event listener threw; the work it announced is durable and stands');
@@ -97,6 +131,7 @@ export class Chain {
       chain: identity,
       batchLimits: BatchLimitsContract.from(system),
       operators, verifier, nullifiers, stores, storage, mempool, events, metrics, log,
+      now: () => clock.now(),
     });
     admission.restore(restored.sequences, restored.nextOrder);
     nullifiers.bindSettlement(() => admission.settledBelow());
@@ -109,23 +144,37 @@ export class Chain {
       budget,
     });
     contractAdmission.restore(restored.contractSequences);
-    const producer = new BlockProducer({
-      config: { ...DEFAULT_PRODUCER_CONFIG, producer: genesis.operators[0]!.plmn, ...opts.producer },
-      stores, storage, mempool, events, metrics, log,
-      head: restored.head,
-      headTimestampMs: restored.headTimestampMs,
-      vm: { interpreter: WasmInterpreter.load(), host: nodeHostFunctions() },
-    });
-    const chain = new Chain(events, genesis, identity, operators, stores, verifier, admission, contractAdmission, mempool, producer, nullifiers, metrics, limits, budget, storage, log);
-    events.on('batchAccepted', () => producer.nudge());
+
+    const committed = new CommittedChainState(stores, { head: restored.head, headTimestampMs: restored.headTimestampMs, sequences: restored.committed });
+    const transition = new StateTransition(
+      committed,
+      { get: (id) => mempool.get(id), body: (id) => stores.chain.tx(id) },
+      { limits: blockLimits, vm: deps.vm, codec: txCodec },
+    );
+    const builder = new MempoolBlockBuilder({ mempool, committed, transition, limits: blockLimits });
+    const committer = new ChainCommitter({ stores, committed, mempool, storage, events, metrics, log });
+    const chain = new Chain(
+      events, genesis, identity, operators, stores, verifier, admission, contractAdmission, mempool, nullifiers,
+      committed, transition, builder, committer, clock, metrics, limits, blockLimits, budget, storage, log,
+    );
+    chain.kindRegistry = new TxKindRegistry(new Map([
+      [TxKind.CdrBatch, batchAdmitter(admission)],
+      [TxKind.ContractTx, contractTxAdmitter({ submit: (frame, source, onWellFormed) => chain.submitContractTx(frame, source, onWellFormed) })],
+    ]));
 
     metrics.chainHeight.set(restored.head.height);
     metrics.onScrape(() => {
       metrics.mempoolTxs.set(mempool.size);
       metrics.mempoolCdrs.set(mempool.cdrCount);
       metrics.lmdbSizeBytes.set(stores.env.sizeBytes());
+      metrics.txBodyBytes.set(stores.chain.bodyBytes());
     });
-    producer.start();
+    const schedule = deps.schedule({ builder, committer, clock, log });
+    chain.blockSchedule = schedule;
+    // Durable work announced: the schedule may make a block now (a throwing listener elsewhere cannot stop this one).
+    events.on('batchAccepted', () => schedule.nudge());
+    events.on('contractTxAccepted', () => schedule.nudge());
+    schedule.start();
     chain.retentionService = new RetentionService({
       config: retention, stores, metrics, log, storage,
       stillRead: () => recordsStillReadFrom(stores, nullifiers.watermark),
@@ -139,6 +188,11 @@ export class Chain {
     return this.retentionService!;
   }
 
+  /** Each transaction kind's handler (decode, admit, apply, view). */
+  get kinds(): TxKindRegistry {
+    return this.kindRegistry!;
+  }
+
   /** A fresh in-flight budget for one connection of the API (`id` names it in Busy details). */
   connectionSource(id: string): AdmissionSource {
     return this.budget.connectionSource(id);
@@ -147,6 +201,26 @@ export class Chain {
   /** The one budget all HTTP submissions share: they have no connection to charge. */
   get httpSource(): AdmissionSource {
     return this.budget.http;
+  }
+
+  /**
+   * Admits a transaction frame of any kind (its file identifier names it) from `source`: the one
+   * place frames are dispatched to their kind. `frame` must own its ArrayBuffer. Resolves once the
+   * transaction is durable; rejects with BatchRejectedError, recording nothing.
+   */
+  submitTx(frame: Uint8Array, source: AdmissionSource, opts: SubmitTxOptions = {}): Promise<AcceptedTx> {
+    let handler;
+    try {
+      handler = opts.kind !== undefined ? this.kinds.get(opts.kind) : this.kinds.handlerOf(frame);
+    } catch (err) {
+      if (!(err instanceof UnknownTxKindError)) throw err;
+      const rejected = new BatchRejectedError(RejectCode.Malformed, err.reason);
+      this.metrics.ingestBytes.inc(frame.length);
+      this.metrics.ingestBatches.inc({ outcome: 'rejected' });
+      this.metrics.ingestRejects.inc({ reason: rejected.reason });
+      return Promise.reject(rejected);
+    }
+    return handler.admit(frame, source, opts.onWellFormed);
   }
 
   /** Admits a batch frame (see Admission.submit) from `source`; `frame` must own its ArrayBuffer. */
@@ -164,10 +238,10 @@ export class Chain {
       throw err;
     }
     this.metrics.contractTxs.inc({ outcome: 'accepted' });
+    // Durable: a throwing listener is logged (ChainEvents), never turned into a rejection.
     this.events.emit('contractTxAccepted', {
       id: accepted.id, kind: accepted.kind === ContractTxKind.Deploy ? 'deploy' : 'call', sender: accepted.sender, sequence: accepted.sequence,
     });
-    this.producer.nudge();
     return accepted;
   }
 
@@ -187,16 +261,16 @@ export class Chain {
     return this.stores.env.path;
   }
 
+  /** LMDB's data file plus the transaction body files (nullifier segments not included). */
   diskBytes(): number {
-    return this.stores.env.sizeBytes();
+    return this.stores.env.sizeBytes() + this.stores.chain.bodyBytes();
   }
 
-  /** Commits what is durable in the mempool now. */
+  /** Commits what is durable in the mempool now (through the schedule). */
   flush(): Promise<void> {
-    return this.producer.flush();
+    return this.blockSchedule!.flush();
   }
 
-  /** Stops producing, commits what is pending, stops the workers and closes storage. */
   /** Whether the data directory takes writes, and why not while it does not. */
   storageStatus(): StorageStatus {
     return this.storage.status();
@@ -210,23 +284,23 @@ export class Chain {
     const checks = {
       storage: this.storage.writable,
       workers: this.verifier.threads > 0,
-      blocks: this.producer.consecutiveFailures === 0,
+      blocks: this.blockSchedule!.consecutiveFailures === 0,
       admission: this.budget.totalInflight < this.limits.maxInflight && this.budget.totalInflightBytes < this.limits.maxInflightBytes,
     };
     return { ready: Object.values(checks).every(Boolean), checks };
   }
 
   /**
-   * Stops producing, commits what is pending, stops the workers and closes storage. If the final
+   * Stops making blocks, commits what is pending, stops the workers and closes storage. If the final
    * commit fails (disk full), pending transactions stay on disk and the next start commits them.
    */
   async close(): Promise<void> {
     await this.retentionService?.stop();
     await this.admission.drain();
-    await this.producer.stop();
+    await this.blockSchedule!.stop();
     this.storage.close();
     try {
-      await this.producer.flush();
+      await this.blockSchedule!.flush();
     } catch (err) {
       this.log.error({ err }, 'final block commit failed; pending transactions stay on disk for the next start');
     }

@@ -10,8 +10,9 @@ import { InvalidCodeError } from '../vm/execution.js';
 import { sequenceJumpError } from './admission.js';
 import type { AdmissionBudget, AdmissionSource, BudgetTicket } from './admission-budget.js';
 import type { Mempool, MempoolEntry } from './mempool.js';
-import type { OperatorRegistry } from './operators.js';
+import type { OperatorDirectory } from './operators.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
+import { TxKind } from './tx-kinds/tx-kind.js';
 
 export interface ContractLimits {
   /** Highest gas limit one transaction may ask for. */
@@ -45,7 +46,7 @@ export class ContractAdmission {
       readonly chain: Uint8Array;
       /** Largest step of a sender's sequence above its last accepted one (the admission limit maxSequenceJump). */
       readonly maxSequenceJump: number;
-      readonly operators: OperatorRegistry;
+      readonly operators: OperatorDirectory;
       readonly stores: Stores;
       /** Whether the data directory takes writes: new work is refused (StorageFull) while it does not. */
       readonly storage: StorageHealth;
@@ -102,7 +103,7 @@ export class ContractAdmission {
       submitter: tx.sender,
       sequence: tx.sequence,
       cdrCount: 0,
-      kind: 'contract',
+      kind: TxKind.ContractTx,
       gasLimit: tx.gasLimit,
       receivedAt,
       durable: false,

@@ -9,6 +9,7 @@ import { nodeHostFunctions } from '../vm/node-host.js';
 import { BlockExecution, ReceiptStatus } from './contract-executor.js';
 import { devnetBatchSeed } from './genesis.js';
 import { Mempool, type MempoolEntry } from './mempool.js';
+import { TxKind } from './tx-kinds/tx-kind.js';
 
 const seed = devnetBatchSeed(ORANGE_FR);
 const host = nodeHostFunctions();
@@ -110,7 +111,7 @@ describe('BlockExecution', () => {
 describe('Mempool gas budget', () => {
   const entry = (order: number, gasLimit?: bigint): MempoolEntry => ({
     order, id: new Uint8Array(32).fill(order), submitter: 1, sequence: BigInt(order + 1), cdrCount: gasLimit === undefined ? 10 : 0,
-    ...(gasLimit === undefined ? {} : { kind: 'contract' as const, gasLimit }), receivedAt: 0, durable: true,
+    kind: gasLimit === undefined ? TxKind.CdrBatch : TxKind.ContractTx, ...(gasLimit === undefined ? {} : { gasLimit }), receivedAt: 0, durable: true,
   });
 
   it('stops a block at the first contract transaction that would exceed its gas, and always takes one', () => {

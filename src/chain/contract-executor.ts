@@ -4,6 +4,8 @@ import type { ContractStore, StoredReceipt } from '../storage/contract-store.js'
 import { unwrapCode } from '../vm/container.js';
 import { InvalidCodeError, type HostFunctions, type Interpreter } from '../vm/execution.js';
 import { statusName, Status } from '../vm/opcodes.js';
+import { sha256 } from '../crypto/hash.js';
+import { wordToBytes } from '../storage/contract-store.js';
 
 /** Receipt statuses outside the VM's (0..10): the transaction never reached the interpreter. */
 export const ReceiptStatus = {
@@ -73,10 +75,66 @@ export class BlockExecution {
 
   /** Writes code, slots, receipts and contract sequences; call inside the block's transaction. */
   commit(store: Pick<ContractStore, 'writeCode' | 'writeSlots' | 'writeReceipt'>, writeSequence: (sender: number, sequence: bigint) => void): void {
-    for (const { id, container } of this.codes.values()) store.writeCode(id, container);
-    for (const { id, values } of this.slots.values()) store.writeSlots(id, [...values].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
-    for (const { hash, receipt } of this.receipts) store.writeReceipt(hash, receipt);
+    this.commitState(store);
     for (const [sender, seq] of [...this.sequences].sort((a, b) => a[0] - b[0])) writeSequence(sender, seq);
+  }
+
+  /** Writes code, slots and receipts (the state transition writes sequences itself); inside the block's transaction. */
+  commitState(store: Pick<ContractStore, 'writeCode' | 'writeSlots' | 'writeReceipt'>): void {
+    for (const { id, container } of this.sortedCodes()) store.writeCode(id, container);
+    for (const { id, values } of this.sortedSlots()) store.writeSlots(id, sortedWrites(values));
+    for (const { hash, receipt } of this.receipts) store.writeReceipt(hash, receipt);
+  }
+
+  /**
+   * Feeds a canonical encoding of every change (code by id, slots by contract and key, receipts in
+   * block order) to `update`: the contract part of the block's state root.
+   */
+  digestChanges(update: (part: Uint8Array) => void): void {
+    const text = (s: string): void => {
+      const b = Buffer.from(s, 'utf8');
+      update(u32(b.length));
+      update(b);
+    };
+    const codes = this.sortedCodes();
+    update(u32(codes.length));
+    for (const { id, container } of codes) {
+      update(id);
+      update(sha256(container));
+    }
+    const slots = this.sortedSlots();
+    update(u32(slots.length));
+    for (const { id, values } of slots) {
+      const writes = sortedWrites(values);
+      update(id);
+      update(u32(writes.length));
+      for (const [k, v] of writes) {
+        update(wordToBytes(k));
+        update(wordToBytes(v));
+      }
+    }
+    update(u32(this.receipts.length));
+    for (const { hash, receipt: r } of this.receipts) {
+      update(hash);
+      update(u32(r.status));
+      text(r.gasUsed);
+      text(r.output);
+      update(u32(r.events.length));
+      for (const e of r.events) {
+        update(u32(e.topics.length));
+        for (const t of e.topics) text(t);
+        text(e.data);
+      }
+      update(u32(r.index));
+    }
+  }
+
+  private sortedCodes(): { id: Uint8Array; container: Uint8Array }[] {
+    return [...this.codes.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, v]) => v);
+  }
+
+  private sortedSlots(): { id: Uint8Array; values: Map<bigint, bigint> }[] {
+    return [...this.slots.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, v]) => v);
   }
 
   // v1 deploys run no constructor: the container is stored under its id and the id returned.
@@ -133,4 +191,14 @@ export class BlockExecution {
       ...where,
     };
   }
+}
+
+function sortedWrites(values: ReadonlyMap<bigint, bigint>): [bigint, bigint][] {
+  return [...values].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+function u32(n: number): Uint8Array {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
 }

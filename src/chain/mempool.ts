@@ -1,30 +1,36 @@
-/** An accepted transaction waiting for a block. Bytes stay in LMDB; the mempool holds only what blocks need. */
+import { toHex } from '../codec/bytes.js';
+import { BlockFill, type BlockLimits } from './block-limits.js';
+import type { TxKind } from './tx-kinds/tx-kind.js';
+
+/** An accepted transaction waiting for a block. Bytes stay in storage; the mempool holds only what blocks need. */
 export interface MempoolEntry {
-  /** Admission order: blocks include transactions in this order. */
+  /** Admission order: the builder includes transactions in this order. */
   readonly order: number;
   readonly id: Uint8Array;
+  readonly kind: TxKind;
   readonly submitter: number;
   readonly sequence: bigint;
   readonly cdrCount: number;
-  /** Absent for a CDR batch (every batch path predates contracts). */
-  readonly kind?: 'batch' | 'contract';
   /** A contract transaction's gas limit: what it may take of the block's gas. */
   readonly gasLimit?: bigint;
   /** When the node received the frame (performance.now()). */
   readonly receivedAt: number;
-  /** Bytes and pending entry are on disk: the producer may include it. */
+  /** Bytes and pending entry are on disk: a block may include it. */
   durable: boolean;
 }
 
 /**
- * FIFO of accepted transactions. Entries join before their write is durable (to keep admission
- * order) and the producer takes only the durable prefix, so a block never includes a transaction
- * a crash could lose.
+ * The pending overlay: transactions admitted here and not yet committed, in admission order.
+ * Entries join before their write is durable (to keep admission order); blocks take only the
+ * durable prefix, so a block never includes a transaction a crash could lose. Entries leave only
+ * when a block that names them is durable (`remove`), or when their own write failed (`discard`):
+ * nothing is ever put back, so no listener or retry can re-queue committed work.
  */
 export class Mempool {
   private queue: MempoolEntry[] = [];
   private head = 0;
   private cdrs = 0;
+  private readonly byId = new Map<string, MempoolEntry>();
 
   get size(): number {
     return this.queue.length - this.head;
@@ -36,7 +42,13 @@ export class Mempool {
 
   push(entry: MempoolEntry): void {
     this.queue.push(entry);
+    this.byId.set(toHex(entry.id), entry);
     this.cdrs += entry.cdrCount;
+  }
+
+  /** The pending entry of transaction `id`, if it was admitted here and is not committed. */
+  get(id: Uint8Array): MempoolEntry | undefined {
+    return this.byId.get(toHex(id));
   }
 
   /** Drops an entry whose write failed. */
@@ -44,7 +56,7 @@ export class Mempool {
     const i = this.queue.indexOf(entry, this.head);
     if (i < 0) return;
     this.queue.splice(i, 1);
-    this.cdrs -= entry.cdrCount;
+    this.forget(entry);
   }
 
   /** CDRs in the durable prefix: what the next block could take. */
@@ -58,41 +70,58 @@ export class Mempool {
     return n;
   }
 
-  /** Whether the next entry is durable: the producer has something to include. */
+  /** Whether the next entry is durable: a block has something to include. */
   hasReady(): boolean {
     return this.queue[this.head]?.durable === true;
   }
 
   /**
-   * Removes and returns the longest durable prefix within the limits (at least one entry if any is
-   * ready). Contract transactions count their gas limits against `maxGas`; the first that does not
-   * fit ends the block, so block order stays admission order.
+   * The longest durable prefix that fits `limits` (at least one entry if any is ready), left in
+   * place: the entries leave once their block is durable (`remove`). The first transaction that does
+   * not fit ends the block, so block order stays admission order.
    */
-  take(maxTxs: number, maxCdrs: number, maxGas = Number.MAX_SAFE_INTEGER): MempoolEntry[] {
+  ready(limits: BlockLimits): MempoolEntry[] {
     const out: MempoolEntry[] = [];
-    let cdrs = 0;
-    let gas = 0n;
-    const gasCap = BigInt(maxGas);
-    while (this.head < this.queue.length && out.length < maxTxs) {
-      const e = this.queue[this.head]!;
-      if (!e.durable || (out.length > 0 && cdrs + e.cdrCount > maxCdrs)) break;
-      const g = e.gasLimit ?? 0n;
-      if (out.length > 0 && gas + g > gasCap) break;
+    const fill = new BlockFill(limits);
+    for (let i = this.head; i < this.queue.length; i++) {
+      const e = this.queue[i]!;
+      if (!e.durable || !fill.tryAdd(e)) break;
       out.push(e);
-      cdrs += e.cdrCount;
-      gas += g;
-      this.head++;
     }
-    this.cdrs -= cdrs;
-    this.compact();
     return out;
   }
 
-  /** Puts entries back at the front, in order (a block commit failed). */
-  restore(entries: readonly MempoolEntry[]): void {
-    this.queue = [...entries, ...this.queue.slice(this.head)];
-    this.head = 0;
-    for (const e of entries) this.cdrs += e.cdrCount;
+  /** Removes and returns the ready prefix (`ready` then `remove`). */
+  take(maxTxs: number, maxCdrs: number, maxGas = Number.MAX_SAFE_INTEGER): MempoolEntry[] {
+    const out = this.ready({ maxBlockTxs: maxTxs, maxBlockCdrs: maxCdrs, maxBlockGas: maxGas });
+    this.remove(out);
+    return out;
+  }
+
+  /**
+   * Removes entries a durable block committed. The node's own blocks commit a prefix (removed in
+   * O(block)); a peer's block may name any pending entries (removed in one pass over the queue).
+   */
+  remove(entries: readonly MempoolEntry[]): void {
+    if (entries.length === 0) return;
+    let prefix = true;
+    for (let i = 0; i < entries.length && prefix; i++) prefix = this.queue[this.head + i] === entries[i];
+    if (prefix) {
+      this.head += entries.length;
+    } else {
+      const gone = new Set(entries);
+      this.queue = this.queue.slice(this.head).filter((e) => !gone.has(e));
+      this.head = 0;
+    }
+    for (const e of entries) this.forget(e);
+    this.compact();
+  }
+
+  private forget(entry: MempoolEntry): void {
+    const key = toHex(entry.id);
+    if (this.byId.get(key) !== entry) return; // not (or no longer) here
+    this.cdrs -= entry.cdrCount;
+    this.byId.delete(key);
   }
 
   private compact(): void {

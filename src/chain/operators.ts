@@ -1,7 +1,18 @@
 import type { Genesis, OperatorEntry } from './genesis.js';
 
-/** The consortium's operators by PLMN id, from genesis (governance issues will change it by transactions). */
-export class OperatorRegistry {
+/**
+ * The consortium's operators as admission and queries read them. Today the genesis list
+ * (OperatorRegistry); governance will change it by transactions, behind this same interface.
+ */
+export interface OperatorDirectory {
+  get(plmn: number): OperatorEntry | undefined;
+  has(plmn: number): boolean;
+  /** In PLMN order. */
+  list(): OperatorEntry[];
+}
+
+/** The consortium's operators by PLMN id, from genesis. */
+export class OperatorRegistry implements OperatorDirectory {
   private readonly byPlmn: Map<number, OperatorEntry>;
 
   constructor(operators: readonly OperatorEntry[]) {
@@ -20,7 +31,6 @@ export class OperatorRegistry {
     return this.byPlmn.has(plmn);
   }
 
-  /** In PLMN order. */
   list(): OperatorEntry[] {
     return [...this.byPlmn.values()].sort((a, b) => a.plmn - b.plmn);
   }

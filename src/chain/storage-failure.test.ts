@@ -5,12 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RejectCode } from '../codec/ingest-reply.js';
 import { toHex } from '../codec/bytes.js';
 import { Operator } from '../client/operator.js';
-import { silentLogger } from '../log.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import type { StorageEnv } from '../storage/env.js';
+import type { Stores } from '../storage/index.js';
+import type { TxBodyStore } from '../storage/tx-body-store.js';
 import { StorageWriteError } from '../storage/storage-errors.js';
-import { devnetGenesis } from './genesis.js';
-import { Chain } from './chain.js';
+import type { Chain } from './chain.js';
+import { openTestChain } from '../test-helpers/chain.js';
 import { tempDataDir, TELEKOM_DE, traffic, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { BatchRejectedError } from './reject.js';
 
@@ -28,6 +29,18 @@ function injectDiskFull(env: StorageEnv, failing: () => boolean): { attempts: nu
 
 function storageEnvOf(chain: Chain): StorageEnv {
   return (chain as unknown as { stores: { env: StorageEnv } }).stores.env;
+}
+
+function storesOf(chain: Chain): Stores {
+  return (chain as unknown as { stores: Stores }).stores;
+}
+
+/** Makes the body files' writes and probes fail like a full disk while `failing()` says so (LMDB itself still takes writes). */
+function injectBodyDiskFull(bodies: TxBodyStore, failing: () => boolean): void {
+  const write = bodies.write.bind(bodies);
+  bodies.write = (r, bytes) => (failing() ? Promise.reject(new StorageWriteError('storage write failed: ENOSPC: no space left on device, write (body write)', 28)) : write(r, bytes));
+  const probe = bodies.probeWritable.bind(bodies);
+  bodies.probeWritable = () => (failing() ? Promise.reject(new StorageWriteError('storage write failed: ENOSPC: no space left on device, write (body probe)', 28)) : probe());
 }
 
 async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
@@ -48,7 +61,7 @@ describe('storage failures (injected failing store)', () => {
     const data = tempDataDir();
     cleanups.push(data.cleanup);
     const metrics = new NodeMetrics({ defaultMetrics: false });
-    const chain = await Chain.open({ dataDir: data.dir, genesis: devnetGenesis(), metrics, log: silentLogger(), workers: 1, producer: { blockIntervalMs: 10 } });
+    const chain = await openTestChain(data.dir, { metrics });
     cleanups.push(() => chain.close());
     return { chain, metrics };
   }
@@ -94,6 +107,46 @@ describe('storage failures (injected failing store)', () => {
     expect(chain.queries.batch(second.id)?.view.status).toBe('committed');
   });
 
+  it('a failed body write is StorageFull like a failed LMDB write: nothing indexed, nothing claimed, and admission waits until the body files take writes again', async () => {
+    const { chain } = await openChain();
+    const stores = storesOf(chain);
+    let full = false;
+    injectBodyDiskFull(stores.chain.bodyStore, () => full);
+
+    const first = batch(1n, 'bf-1');
+    await chain.submit(first.frame.slice(), chain.httpSource);
+    await chain.flush();
+    const bodyBytes = stores.chain.bodyBytes();
+    expect(bodyBytes).toBe(first.frame.length);
+
+    full = true;
+    const second = batch(2n, 'bf-2');
+    const refused = await chain.submit(second.frame.slice(), chain.httpSource).catch((e: unknown) => e);
+    expect((refused as BatchRejectedError).code).toBe(RejectCode.StorageFull);
+    expect((refused as BatchRejectedError).detail).toMatch(/no space left on device/);
+    // Nothing of it is referenced, and the append position did not move past it.
+    expect(stores.chain.tx(second.id)).toBeUndefined();
+    expect(stores.pending.list().map((p) => toHex(p.hash))).not.toContain(toHex(second.id));
+    expect(stores.chain.bodyBytes()).toBe(bodyBytes);
+    expect(chain.lastAcceptedSequence(TELEKOM_DE)).toBe(1n);
+    expect(chain.nullifiers.size).toBe(50);
+
+    // LMDB alone takes writes, but the probe writes to the body files too: still not writable
+    // (a block commit would also say writable again: there is none to make).
+    await new Promise((r) => setTimeout(r, 700));
+    expect(chain.storageStatus().writable).toBe(false);
+
+    full = false;
+    await until('storage writable', () => chain.storageStatus().writable);
+    const accepted = await chain.submit(second.frame.slice(), chain.httpSource);
+    expect(toHex(accepted.id)).toBe(toHex(second.id));
+    await chain.flush();
+    expect(chain.queries.batch(second.id)?.view.status).toBe('committed');
+    // The retried body took the place the failed one left: the file holds exactly the two frames.
+    expect(stores.chain.bodyBytes()).toBe(first.frame.length + second.frame.length);
+    expect(Buffer.from(stores.chain.tx(second.id)!)).toEqual(Buffer.from(second.frame));
+  });
+
   it('a failing block commit backs off (no busy loop) and commits once the disk takes writes again, exactly once', async () => {
     const { chain, metrics } = await openChain();
     let full = false;
@@ -117,6 +170,8 @@ describe('storage failures (injected failing store)', () => {
     chain.events.removeAllListeners('batchAccepted');
     full = false;
     await until('block committed', () => chain.queries.batch(b.id)?.view.status === 'committed', 10_000);
+    // The block's locations are visible when LMDB commits; the head moves once the commit resolves.
+    await until('head moved', () => chain.queries.chainHead().height >= 1, 2_000);
     expect(chain.queries.chainHead().height).toBe(1);
     expect(chain.readiness().ready).toBe(true);
   });

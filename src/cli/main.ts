@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../node/node.js';
 import { registerAsm, registerDisasm } from './commands/asm.js';
+import { registerCa } from './commands/ca.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerGenesis } from './commands/genesis.js';
 import { registerKeys } from './commands/keys.js';
@@ -19,6 +20,7 @@ const program = new Command()
 
 registerNode(program);
 registerKeys(program);
+registerCa(program);
 registerGenesis(program);
 registerGenerate(program);
 registerSubmit(program);

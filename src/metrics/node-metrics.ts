@@ -39,6 +39,34 @@ export class NodeMetrics {
   readonly poolUtilization = new Gauge({
     name: 'cdrchain_pool_utilization', help: 'Share of worker time spent on tasks since start (0-1)', registers: [this.registry],
   });
+  // The worker job pool (src/workers/job-pool.ts), per job kind: batch, bls (later proof).
+  readonly jobQueueDepth = new Gauge({
+    name: 'cdrchain_job_queue_depth', help: 'Jobs waiting for a worker, by kind',
+    labelNames: ['kind'] as const, registers: [this.registry],
+  });
+  readonly jobs = new Counter({
+    name: 'cdrchain_jobs_total', help: 'Worker jobs completed, by kind',
+    labelNames: ['kind'] as const, registers: [this.registry],
+  });
+  readonly jobErrors = new Counter({
+    name: 'cdrchain_job_errors_total', help: 'Worker jobs not completed, by kind and reason (queue_full: refused by backpressure; failed: the worker threw; closed: the pool closed)',
+    labelNames: ['kind', 'reason'] as const, registers: [this.registry],
+  });
+  readonly jobSeconds = new Histogram({
+    name: 'cdrchain_job_seconds', help: 'Worker time per job, by kind',
+    labelNames: ['kind'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32], registers: [this.registry],
+  });
+  readonly jobWaitSeconds = new Histogram({
+    name: 'cdrchain_job_wait_seconds', help: 'Time a job waited in its kind\'s queue before going to a worker, by kind',
+    labelNames: ['kind'] as const, buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry],
+  });
+  readonly blsSignatureSets = new Counter({
+    name: 'cdrchain_bls_signature_sets_total', help: 'BLS signature sets verified (votes, justifications), by result',
+    labelNames: ['result'] as const, registers: [this.registry],
+  });
+  readonly blsBatchRetries = new Counter({
+    name: 'cdrchain_bls_batch_retries_total', help: 'BLS batches whose combined check failed and were verified set by set', registers: [this.registry],
+  });
   readonly inflightBatches = new Gauge({
     name: 'cdrchain_ingest_inflight_batches', help: 'Batches between receipt and accept/reject', registers: [this.registry],
   });
@@ -67,6 +95,9 @@ export class NodeMetrics {
   });
   readonly lmdbSizeBytes = new Gauge({
     name: 'cdrchain_lmdb_size_bytes', help: 'Size of the LMDB data file', registers: [this.registry],
+  });
+  readonly txBodyBytes = new Gauge({
+    name: 'cdrchain_tx_body_bytes', help: 'Size of the transaction body segment files (batch frames, outside LMDB)', registers: [this.registry],
   });
   readonly nullifierSetSize = new Gauge({
     name: 'cdrchain_nullifier_set_size', help: 'Nullifiers ever accepted (hot and frozen tables plus cold segments)', registers: [this.registry],

@@ -5,12 +5,13 @@ import { validateApiLimits, type ApiLimits } from '../api/api-limits.js';
 import { ApiServer } from '../api/server.js';
 import type { AdmissionLimits } from '../chain/admission.js';
 import type { ContractLimits } from '../chain/contract-admission.js';
-import { Chain, type ChainOptions } from '../chain/chain.js';
+import type { Chain, ChainOptions } from '../chain/chain.js';
 import { devnetGenesis, type Genesis } from '../chain/genesis.js';
-import type { ProducerConfig } from '../chain/producer.js';
 import type { RetentionOptions } from '../chain/retention/retention-service.js';
 import { createLogger, type Logger } from '../log.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
+import { openChain, type ProducerConfig } from './chain-factory.js';
+import { chainNodeApi } from './node-api.js';
 
 export interface NodeConfig {
   readonly dataDir: string;
@@ -22,6 +23,7 @@ export interface NodeConfig {
   readonly limits?: Partial<AdmissionLimits>;
   /** Connection, subscriber, upload and page limits of the API. */
   readonly api?: Partial<ApiLimits>;
+  /** Block limits and the solo schedule (interval, back-off, and `producer`: the producing operator, by default the first genesis operator). */
   readonly producer?: Partial<ProducerConfig>;
   readonly contractLimits?: Partial<ContractLimits>;
   /** Retention policy per data kind (records, blocks, payloads) and how often it runs; default: keep everything. */
@@ -52,7 +54,7 @@ export class CdrNode {
     const metrics = new NodeMetrics({ defaultMetrics: config.defaultMetrics ?? true });
     // Before storage opens, like the admission limits: a bad value stops the node with nothing to undo.
     const apiLimits = validateApiLimits(config.api);
-    const chain = await Chain.open({
+    const chain = await openChain({
       dataDir: config.dataDir,
       genesis: config.genesis ?? devnetGenesis(),
       metrics, log,
@@ -63,7 +65,7 @@ export class CdrNode {
       ...(config.retention ? { retention: config.retention } : {}),
       ...(config.nullifiers ? { nullifiers: config.nullifiers } : {}),
     });
-    const api = new ApiServer({ host: config.host, port: config.port, chain, metrics, log, version: packageVersion(), limits: apiLimits });
+    const api = new ApiServer({ host: config.host, port: config.port, node: chainNodeApi(chain), metrics, log, version: packageVersion(), limits: apiLimits });
     try {
       await api.listen();
     } catch (err) {

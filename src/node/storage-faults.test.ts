@@ -2,7 +2,7 @@
 // processes, a real filesystem running out of space, real sockets. Needs root (mount); elsewhere
 // it says so loudly and skips (the in-process tests in src/chain/storage-failure.test.ts still run).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,13 @@ describe.skipIf(!mounted)('a node on a disk that fills up (real tmpfs, real node
     await new Promise((r) => setTimeout(r, 1_500));
     expect(node.proc.exitCode).toBeNull();
     expect((await getJson(node.url, '/health/live')).status).toBe(200);
+    // The frames are in the body files, outside LMDB, and nothing past the last indexed body survived
+    // the kill on the full disk: what the node counts is what the files hold.
+    const bodiesDir = join(dataDir, 'bodies');
+    const bodyBytes = readdirSync(bodiesDir).filter((n) => n.endsWith('.seg')).reduce((n, f) => n + statSync(join(bodiesDir, f)).size, 0);
+    expect(await metric(node.url, 'cdrchain_tx_body_bytes')).toBe(bodyBytes);
+    expect(bodyBytes).toBeGreaterThanOrEqual(acked.length * perBatch * 128);
+    expect(await metric(node.url, 'cdrchain_lmdb_size_bytes')).toBeLessThan(bodyBytes);
 
     // Space returns: the node notices by itself (probe with back-off), and the very batch that
     // was refused (same sequence, same signature) is accepted at once.

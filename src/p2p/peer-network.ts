@@ -60,9 +60,17 @@ export interface PeerMessage {
 
 export type MessageHandler = (msg: PeerMessage) => void;
 
+/**
+ * What a peer may do, as its certificate and the genesis/state register it: validators vote and
+ * produce; observers receive and may request, and the layers above decide what to accept from them.
+ */
+export type PeerRole = 'validator' | 'observer';
+
 export interface PeerEvent {
   readonly peer: PeerId;
   readonly connected: boolean;
+  /** The peer's role (set on connect by implementations that authenticate roles). */
+  readonly role?: PeerRole;
 }
 
 export interface PeerNetwork {

@@ -11,16 +11,24 @@ const MAP_SIZE_BYTES = 2 ** 40;
  * is written inside one `transaction`, so a crash never leaves a half-applied block.
  */
 export class StorageEnv {
+  /** Files kept beside LMDB (transaction bodies): probed with it, closed before it. */
+  private readonly companions: StorageCompanion[] = [];
+
   private constructor(
     readonly path: string,
     readonly root: RootDatabase,
   ) {}
 
+  /** Registers files written beside LMDB: `probeWritable` probes them too, `close` closes them first. */
+  attach(companion: StorageCompanion): void {
+    this.companions.push(companion);
+  }
+
   static open(path: string): StorageEnv {
     mkdirSync(path, { recursive: true });
     const root = open({
       path,
-      maxDbs: 16,
+      maxDbs: 32,
       // Writes in the same event turn share one commit; the node groups its own writes explicitly.
       commitDelay: 0,
       // An acknowledged write must survive a power loss: the commit promise resolves only after
@@ -69,14 +77,15 @@ export class StorageEnv {
     }
   }
 
-  /** A tiny durable write: succeeds only if the data directory is writable again. */
+  /** A tiny durable write (and one to each companion's files): succeeds only if the data directory is writable again. */
   async probeWritable(): Promise<void> {
     await this.transaction(() => {
       void this.root.put('storage-probe', Date.now());
     });
+    for (const c of this.companions) await c.probeWritable();
   }
 
-  /** Size of the data file on disk, in bytes. */
+  /** Size of LMDB's data file on disk, in bytes (companion files not included). */
   sizeBytes(): number {
     try {
       return statSync(join(this.path, 'data.mdb')).size;
@@ -86,8 +95,15 @@ export class StorageEnv {
   }
 
   async close(): Promise<void> {
+    for (const c of this.companions.splice(0)) await c.close();
     await this.root.close();
   }
+}
+
+/** Files kept beside the LMDB environment that share its life (src/storage/tx-body-store.ts). */
+export interface StorageCompanion {
+  probeWritable(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**

@@ -5,9 +5,11 @@ import { ContractStore } from './contract-store.js';
 import { StorageEnv } from './env.js';
 import { PendingStore } from './pending-store.js';
 import { StateStore } from './state-store.js';
+import type { TxBodyStoreOptions } from './tx-body-store.js';
 
 export { AdmissionLog, ChainStore, ConfigStore, ContractStore, PendingStore, StateStore, StorageEnv };
-export type { ChainHead, TxLocation } from './chain-store.js';
+export type { BodySweep, ChainHead, TxLocation } from './chain-store.js';
+export type { TxBodyStoreOptions } from './tx-body-store.js';
 export type { StoredReceipt } from './contract-store.js';
 
 export interface Stores {
@@ -21,7 +23,19 @@ export interface Stores {
   readonly admissionLog: AdmissionLog;
 }
 
-export function openStores(path: string): Stores {
+export interface StoresOptions {
+  /** Transaction body segment files (default: 256 MiB segments). */
+  readonly txBodies?: Partial<TxBodyStoreOptions>;
+}
+
+export function openStores(path: string, opts: StoresOptions = {}): Stores {
   const env = StorageEnv.open(path);
-  return { env, chain: new ChainStore(env), state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env) };
+  let chain: ChainStore;
+  try {
+    chain = new ChainStore(env, opts.txBodies);
+  } catch (err) {
+    void env.close();
+    throw err;
+  }
+  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env) };
 }

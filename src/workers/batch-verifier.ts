@@ -1,8 +1,7 @@
-import { Piscina } from 'piscina';
 import type { RejectCode } from '../codec/ingest-reply.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
-import type { VerifyBatchOutcome, VerifyBatchTask, VerifyBatchWorkerData } from './verify-batch.worker.js';
-import { workerScript } from './worker-path.js';
+import type { JobKind } from './job-kinds.js';
+import { JobPool } from './job-pool.js';
 
 export interface VerifiedFrame {
   /** The same bytes that went in, handed back by the worker. */
@@ -11,53 +10,56 @@ export interface VerifiedFrame {
   readonly detail: string;
 }
 
+export interface BatchVerifierPoolOptions {
+  readonly threads: number;
+  /** The node's chain identity, which every batch signature must be bound to. */
+  readonly chain: Uint8Array;
+  readonly metrics?: NodeMetrics;
+  /** Per job kind, how much may wait (see `JobPoolOptions.capacity`). */
+  readonly capacity?: Partial<Readonly<Record<JobKind, number>>>;
+}
+
 /**
- * The node's verification pool: one coarse task per batch (a piscina round trip costs ~30-65 µs
- * here, a 1,000-record batch ~32 ms of Poseidon). Frames are transferred, never cloned or JSON'd.
+ * The node's verification pool: one coarse `batch` job per batch (a piscina round trip costs
+ * ~30-65 µs here, a 1,000-record batch ~32 ms of Poseidon). Frames are transferred, never cloned or
+ * JSON'd. It owns the node's `JobPool`, which BLS verification (`PoolBlsVerifier` on `jobPool`) and
+ * later proofs share.
  */
 export class BatchVerifierPool {
-  private readonly pool: Piscina<VerifyBatchTask, VerifyBatchOutcome>;
+  readonly jobPool: JobPool;
+  private readonly metrics: NodeMetrics | undefined;
 
-  /** `chain`: the node's chain identity, which every batch signature must be bound to. */
-  constructor(opts: { threads: number; chain: Uint8Array; metrics?: NodeMetrics }) {
-    const workerData: VerifyBatchWorkerData = { chain: opts.chain.slice() };
-    this.pool = new Piscina({
-      filename: workerScript('verify-batch.worker'),
-      workerData,
-      minThreads: opts.threads,
-      maxThreads: opts.threads,
-      idleTimeout: Number.POSITIVE_INFINITY,
-      concurrentTasksPerWorker: 1,
-    });
+  constructor(opts: BatchVerifierPoolOptions) {
+    this.jobPool = new JobPool({ threads: opts.threads, workerData: { chain: opts.chain }, capacity: opts.capacity, metrics: opts.metrics });
     const metrics = opts.metrics;
     if (metrics) {
       metrics.onScrape(() => {
-        metrics.poolQueueDepth.set(this.pool.queueSize);
-        metrics.poolUtilization.set(this.pool.utilization);
+        metrics.poolQueueDepth.set(this.jobPool.queueDepth());
+        metrics.poolUtilization.set(this.jobPool.utilization);
       });
     }
     this.metrics = metrics;
   }
-  private readonly metrics: NodeMetrics | undefined;
 
+  /** Jobs of every kind waiting for a worker. */
   get queueDepth(): number {
-    return this.pool.queueSize;
+    return this.jobPool.queueDepth();
   }
 
   get threads(): number {
-    return this.pool.threads.length;
+    return this.jobPool.threads;
   }
 
-  /** `frame` must own its whole ArrayBuffer: it is detached here and comes back in the result. */
+  /** `frame` must own its whole ArrayBuffer: it is detached when a worker takes it and comes back in the result. */
   async verify(frame: Uint8Array, publicKey: Uint8Array): Promise<VerifiedFrame> {
     const buffer = ownedBuffer(frame);
-    const outcome = await this.pool.run({ frame: buffer, publicKey }, { transferList: [buffer] });
+    const outcome = await this.jobPool.run('batch', { frame: buffer, publicKey }, { transferList: [buffer] });
     this.metrics?.verifyTaskSeconds.observe(outcome.taskMs / 1000);
     return { frame: new Uint8Array(outcome.frame), code: outcome.code, detail: outcome.detail };
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await this.jobPool.close();
   }
 }
 

@@ -32,7 +32,12 @@ export interface PruneTally {
   bytes: number;
   blockBodies: number;
   txLocations: number;
+  /** Body segment files deleted because every body in them was pruned, and their bytes. */
+  bodySegmentsDeleted: number;
+  bodyBytesDeleted: number;
 }
+
+const NO_TALLY: Readonly<PruneTally> = { batches: 0, records: 0, bytes: 0, blockBodies: 0, txLocations: 0, bodySegmentsDeleted: 0, bodyBytesDeleted: 0 };
 
 /** Why records pruning stopped short of what the policy allows. */
 export interface PruneStop {
@@ -79,7 +84,8 @@ export interface PruneRun {
  * Applies a retention policy to a data directory in bounded chunks, oldest blocks first. Each chunk
  * is one LMDB transaction that stubs a few hundred batches (or drops a few thousand transaction ids)
  * and advances the persisted cursor with them, so a run stopped anywhere resumes where it was and a
- * run repeated changes nothing. Never touched: block headers, batch headers and signatures,
+ * run repeated changes nothing. After each chunk, body segment files whose every batch is now a stub
+ * are deleted (ChainStore.sweepBodySegments). Never touched: block headers, batch headers and signatures,
  * nullifiers, contract transactions and receipts, pending batches, and any batch whose records a
  * restart still reads (`RecordsStillRead`).
  */
@@ -105,7 +111,7 @@ export class Pruner {
 
   async run(run: PruneRun): Promise<PruneReport> {
     const dryRun = run.dryRun ?? false;
-    const pruned: PruneTally = { batches: 0, records: 0, bytes: 0, blockBodies: 0, txLocations: 0 };
+    const pruned: PruneTally = { ...NO_TALLY };
     // A dry run walks a private copy of the cursor and writes nothing.
     let cursor = this.store.progress();
     let chunks = 0;
@@ -113,7 +119,7 @@ export class Pruner {
     let stoppedAt: PruneStop | undefined;
     const nowMs = this.now();
     const step = async (work: (c: PruneProgress, tally: PruneTally) => { next: PruneProgress; done: boolean; stop?: PruneStop }): Promise<boolean> => {
-      const tally: PruneTally = { batches: 0, records: 0, bytes: 0, blockBodies: 0, txLocations: 0 };
+      const tally: PruneTally = { ...NO_TALLY };
       let result: { next: PruneProgress; done: boolean; stop?: PruneStop };
       if (dryRun) {
         result = work(cursor, tally);
@@ -133,7 +139,11 @@ export class Pruner {
           });
           return r;
         });
-        if (tally.batches > 0 || tally.blockBodies > 0) this.opts.onChunk?.(tally);
+        // Once the stubs are committed: delete the body files nothing points into any more.
+        const swept = await this.stores.chain.sweepBodySegments();
+        tally.bodySegmentsDeleted += swept.segments;
+        tally.bodyBytesDeleted += swept.bytes;
+        if (tally.batches > 0 || tally.blockBodies > 0 || swept.segments > 0) this.opts.onChunk?.(tally);
       }
       cursor = dryRun ? result.next : this.store.progress();
       for (const k of Object.keys(tally) as (keyof PruneTally)[]) pruned[k] += tally[k];

@@ -7,6 +7,7 @@
 import * as flatbuffers from 'flatbuffers';
 
 import { BlockKind } from './block-kind.js';
+import { Bls96 } from './bls96.js';
 import { Hash32 } from './hash32.js';
 
 
@@ -73,8 +74,33 @@ cdrCount():number {
   return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
 }
 
+round():number {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? this.bb!.readUint32(this.bb_pos + offset) : 0;
+}
+
+seed(obj?:Bls96):Bls96|null {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? (obj || new Bls96()).__init(this.bb_pos + offset, this.bb!) : null;
+}
+
+stateRoot(obj?:Hash32):Hash32|null {
+  const offset = this.bb!.__offset(this.bb_pos, 26);
+  return offset ? (obj || new Hash32()).__init(this.bb_pos + offset, this.bb!) : null;
+}
+
+forkProofsRoot(obj?:Hash32):Hash32|null {
+  const offset = this.bb!.__offset(this.bb_pos, 28);
+  return offset ? (obj || new Hash32()).__init(this.bb_pos + offset, this.bb!) : null;
+}
+
+validatorsHash(obj?:Hash32):Hash32|null {
+  const offset = this.bb!.__offset(this.bb_pos, 30);
+  return offset ? (obj || new Hash32()).__init(this.bb_pos + offset, this.bb!) : null;
+}
+
 static startBlockHeader(builder:flatbuffers.Builder) {
-  builder.startObject(9);
+  builder.startObject(14);
 }
 
 static addVersion(builder:flatbuffers.Builder, version:number) {
@@ -111,6 +137,26 @@ static addTxCount(builder:flatbuffers.Builder, txCount:number) {
 
 static addCdrCount(builder:flatbuffers.Builder, cdrCount:number) {
   builder.addFieldInt32(8, cdrCount, 0);
+}
+
+static addRound(builder:flatbuffers.Builder, round:number) {
+  builder.addFieldInt32(9, round, 0);
+}
+
+static addSeed(builder:flatbuffers.Builder, seedOffset:flatbuffers.Offset) {
+  builder.addFieldStruct(10, seedOffset, 0);
+}
+
+static addStateRoot(builder:flatbuffers.Builder, stateRootOffset:flatbuffers.Offset) {
+  builder.addFieldStruct(11, stateRootOffset, 0);
+}
+
+static addForkProofsRoot(builder:flatbuffers.Builder, forkProofsRootOffset:flatbuffers.Offset) {
+  builder.addFieldStruct(12, forkProofsRootOffset, 0);
+}
+
+static addValidatorsHash(builder:flatbuffers.Builder, validatorsHashOffset:flatbuffers.Offset) {
+  builder.addFieldStruct(13, validatorsHashOffset, 0);
 }
 
 static endBlockHeader(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -7,7 +7,10 @@
 import * as flatbuffers from 'flatbuffers';
 
 import { BlockHeader } from './block-header.js';
+import { ForkProofRecord } from './fork-proof-record.js';
 import { Hash32 } from './hash32.js';
+import { Justification } from './justification.js';
+import { ValidatorRecord } from './validator-record.js';
 
 
 export class Block {
@@ -47,8 +50,33 @@ txHashesLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+justification(obj?:Justification):Justification|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? (obj || new Justification()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
+forkProofs(index: number, obj?:ForkProofRecord):ForkProofRecord|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? (obj || new ForkProofRecord()).__init(this.bb!.__vector(this.bb_pos + offset) + index * 806, this.bb!) : null;
+}
+
+forkProofsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+validators(index: number, obj?:ValidatorRecord):ValidatorRecord|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? (obj || new ValidatorRecord()).__init(this.bb!.__vector(this.bb_pos + offset) + index * 60, this.bb!) : null;
+}
+
+validatorsLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startBlock(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(5);
 }
 
 static addHeader(builder:flatbuffers.Builder, headerOffset:flatbuffers.Offset) {
@@ -61,6 +89,26 @@ static addTxHashes(builder:flatbuffers.Builder, txHashesOffset:flatbuffers.Offse
 
 static startTxHashesVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(32, numElems, 1);
+}
+
+static addJustification(builder:flatbuffers.Builder, justificationOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(2, justificationOffset, 0);
+}
+
+static addForkProofs(builder:flatbuffers.Builder, forkProofsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, forkProofsOffset, 0);
+}
+
+static startForkProofsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(806, numElems, 1);
+}
+
+static addValidators(builder:flatbuffers.Builder, validatorsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(4, validatorsOffset, 0);
+}
+
+static startValidatorsVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(60, numElems, 1);
 }
 
 static endBlock(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -76,10 +124,4 @@ static finishSizePrefixedBlockBuffer(builder:flatbuffers.Builder, offset:flatbuf
   builder.finish(offset, 'CDRK', true);
 }
 
-static createBlock(builder:flatbuffers.Builder, headerOffset:flatbuffers.Offset, txHashesOffset:flatbuffers.Offset):flatbuffers.Offset {
-  Block.startBlock(builder);
-  Block.addHeader(builder, headerOffset);
-  Block.addTxHashes(builder, txHashesOffset);
-  return Block.endBlock(builder);
-}
 }

@@ -5,32 +5,36 @@
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
 import { Batch } from './batch.js';
+import { ContractTx } from './contract-tx.js';
 
 
 export enum TxBody {
   NONE = 0,
-  CdrBatch = 1
+  CdrBatch = 1,
+  ContractTx = 2
 }
 
 export function unionToTxBody(
   type: TxBody,
-  accessor: (obj:Batch) => Batch|null
-): Batch|null {
+  accessor: (obj:Batch|ContractTx) => Batch|ContractTx|null
+): Batch|ContractTx|null {
   switch(TxBody[type]) {
     case 'NONE': return null; 
     case 'CdrBatch': return accessor(new Batch())! as Batch;
+    case 'ContractTx': return accessor(new ContractTx())! as ContractTx;
     default: return null;
   }
 }
 
 export function unionListToTxBody(
   type: TxBody, 
-  accessor: (index: number, obj:Batch) => Batch|null, 
+  accessor: (index: number, obj:Batch|ContractTx) => Batch|ContractTx|null, 
   index: number
-): Batch|null {
+): Batch|ContractTx|null {
   switch(TxBody[type]) {
     case 'NONE': return null; 
     case 'CdrBatch': return accessor(index, new Batch())! as Batch;
+    case 'ContractTx': return accessor(index, new ContractTx())! as ContractTx;
     default: return null;
   }
 }

@@ -1,0 +1,74 @@
+import type { AdmissionSource } from '../chain/admission-budget.js';
+import type { SubmitTxOptions } from '../chain/chain.js';
+import type { ChainEvents } from '../chain/events.js';
+import type { BlockView, StoredBatch, StoredTx } from '../chain/queries.js';
+import type { AcceptedTx } from '../chain/tx-kinds/tx-kind.js';
+import type { StoredReceipt } from '../storage/index.js';
+import type { StorageStatus } from '../storage/storage-health.js';
+
+/** GET /status without what the API adds itself (version, uptime). */
+export interface NodeStatus {
+  readonly chainId: string;
+  /** The chain identity clients sign for (hex). */
+  readonly genesisHash: string;
+  readonly height: number;
+  readonly headHash: string;
+  readonly mempool: { readonly txs: number; readonly cdrs: number };
+  /** Nullifiers admitted here (committed or pending). */
+  readonly nullifiers: number;
+  readonly operators: readonly { readonly plmn: number; readonly name: string }[];
+  readonly workers: number;
+  readonly diskBytes: number;
+  readonly storage: StorageStatus;
+  readonly ready: Readiness;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: Readonly<Record<'storage' | 'workers' | 'blocks' | 'admission', boolean>>;
+}
+
+/** An operator and the sequences it has had accepted here. */
+export interface OperatorStatus {
+  readonly plmn: number;
+  readonly name: string;
+  /** Hex. */
+  readonly batchKey: string;
+  readonly lastSequence: bigint;
+  readonly lastContractSequence: bigint;
+}
+
+/** What the API reads of the node. */
+export interface NodeQueries {
+  status(): NodeStatus;
+  readiness(): Readiness;
+  storageStatus(): StorageStatus;
+  operator(plmn: number): OperatorStatus | undefined;
+  block(height: number): BlockView | undefined;
+  /** Newest first, from `from` (default: the head). */
+  blocks(from: number | undefined, limit: number): BlockView[];
+  batch(id: Uint8Array): StoredBatch | undefined;
+  tx(id: Uint8Array): StoredTx | undefined;
+  receipt(hash: Uint8Array): StoredReceipt | undefined;
+}
+
+/** How the API hands transactions to the node. */
+export interface NodeIngest {
+  /** The node's largest batch (its frames bound the ingest frame size). */
+  readonly maxBatchRecords: number;
+  /** A fresh in-flight budget for one ingest connection. */
+  connectionSource(id: string): AdmissionSource;
+  /** The budget all HTTP submissions share. */
+  readonly httpSource: AdmissionSource;
+  /** Admits a frame (of the kind its identifier names, or `opts.kind`); rejects with BatchRejectedError. */
+  submitTx(frame: Uint8Array, source: AdmissionSource, opts?: SubmitTxOptions): Promise<AcceptedTx>;
+}
+
+export type NodeEventSource = Pick<ChainEvents, 'on'>;
+
+/** The node as the API sees it: narrow interfaces, composed in src/node/. */
+export interface NodeApi {
+  readonly queries: NodeQueries;
+  readonly ingest: NodeIngest;
+  readonly events: NodeEventSource;
+}

@@ -1,0 +1,109 @@
+import type { HostFunctions, Interpreter } from '../vm/execution.js';
+import { BlockExecution, type BlockContext } from './contract-executor.js';
+import type { CommittedStateView } from './committed-state.js';
+import type { MempoolEntry } from './mempool.js';
+import type { TxKind } from './tx-kinds/tx-kind.js';
+
+/** Why a block may not be applied on top of this node's committed state. */
+export type InvalidBlockReason =
+  | 'height' | 'parent' | 'timestamp' | 'tx_count' | 'tx_root' | 'cdr_count' | 'duplicate_tx'
+  | 'not_admitted' | 'not_durable' | 'already_committed' | 'sequence' | 'limits' | 'state_root';
+
+/**
+ * A block that cannot be applied here. `retryable`: it may become valid later without any change to
+ * it (a transaction it names is not admitted, or not yet durable, here: fetch or wait, then retry).
+ */
+export class InvalidBlockError extends Error {
+  override readonly name = 'InvalidBlockError';
+  constructor(
+    readonly reason: InvalidBlockReason,
+    detail: string,
+    readonly retryable = false,
+  ) {
+    super(`${reason}: ${detail}`);
+  }
+}
+
+/** The executor of contract code a block runs with: each node's own instance, deterministic. */
+export interface BlockVm {
+  readonly interpreter: Interpreter;
+  readonly host: HostFunctions;
+}
+
+/** One transaction of a block, as its kind's `apply` sees it. */
+export interface BlockTx {
+  /** The pending entry it has here (admitted, durable, not committed). */
+  readonly entry: MempoolEntry;
+  /** Its place in the block. */
+  readonly index: number;
+  /** Its stored frame, read on demand (a CDR batch's apply needs none). */
+  bytes(): Uint8Array;
+}
+
+/** A submitter's highest sequence of one kind after a block. */
+export interface SequenceWrite {
+  readonly space: TxKind;
+  readonly submitter: number;
+  readonly sequence: bigint;
+}
+
+/**
+ * What the transactions of one block did so far, on top of committed state: sequences per kind and
+ * submitter, CDRs, and contract execution (code and slots written by an earlier transaction are
+ * visible to later ones). Kinds' `apply` functions write here; nothing here writes storage.
+ */
+export class BlockApplication {
+  private readonly sequences = new Map<TxKind, Map<number, bigint>>();
+  private cdrs = 0;
+  private execution: BlockExecution | undefined;
+
+  constructor(
+    private readonly committed: CommittedStateView,
+    readonly block: BlockContext,
+    private readonly vm: BlockVm,
+  ) {}
+
+  /**
+   * Moves `submitter`'s sequence of kind `space` to `sequence`, which must be above its committed
+   * one and above every earlier transaction of the same kind and submitter in this block (gaps are
+   * allowed: admission allows jumps of up to maxSequenceJump).
+   */
+  advanceSequence(space: TxKind, submitter: number, sequence: bigint): void {
+    let bySubmitter = this.sequences.get(space);
+    if (!bySubmitter) this.sequences.set(space, (bySubmitter = new Map()));
+    const last = bySubmitter.get(submitter) ?? this.committed.committedSequence(space, submitter);
+    if (last !== undefined && sequence <= last) {
+      throw new InvalidBlockError('sequence', `sequence ${sequence} of ${submitter} (kind ${space}) is not above ${last}, its last committed or earlier in the block`);
+    }
+    bySubmitter.set(submitter, sequence);
+  }
+
+  addCdrs(n: number): void {
+    this.cdrs += n;
+  }
+
+  get cdrCount(): number {
+    return this.cdrs;
+  }
+
+  /** The block's contract execution, started on first use. */
+  contracts(): BlockExecution {
+    this.execution ??= new BlockExecution({ state: this.committed.contracts, interpreter: this.vm.interpreter, host: this.vm.host, block: this.block });
+    return this.execution;
+  }
+
+  /** The contract execution if any transaction used it. */
+  get contractExecution(): BlockExecution | undefined {
+    return this.execution;
+  }
+
+  /** Every sequence the block moves, by kind then submitter: a deterministic order. */
+  sequenceWrites(): SequenceWrite[] {
+    const out: SequenceWrite[] = [];
+    for (const space of [...this.sequences.keys()].sort((a, b) => a - b)) {
+      const bySubmitter = this.sequences.get(space)!;
+      for (const submitter of [...bySubmitter.keys()].sort((a, b) => a - b)) out.push({ space, submitter, sequence: bySubmitter.get(submitter)! });
+    }
+    return out;
+  }
+}

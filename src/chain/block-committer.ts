@@ -1,0 +1,104 @@
+import { performance } from 'node:perf_hooks';
+import { toHex } from '../codec/bytes.js';
+import type { Logger } from '../log.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+import type { Stores } from '../storage/index.js';
+import type { StorageHealth } from '../storage/storage-health.js';
+import { writeCommittedSequence, type CommittedChainState } from './committed-state.js';
+import type { ChainEvents } from './events.js';
+import type { Mempool } from './mempool.js';
+import type { BlockWrites } from './state-transition.js';
+
+/** A block whose writes the state transition computed, ready to be made durable. */
+export interface CommittableBlock {
+  readonly bytes: Uint8Array;
+  readonly writes: BlockWrites;
+  /** performance.now() when building (or checking) began; commit time counts from it. */
+  readonly startedAt?: number;
+}
+
+/** Makes blocks durable, then tells the node. */
+export interface BlockCommitter {
+  /**
+   * Writes the block and its state changes in one LMDB transaction; resolves once they are
+   * durable. Rejects with BlockCommitFailedError (nothing written: the block's transactions stay
+   * pending, in the mempool and on disk) or StaleBlockError (the head moved since the writes were
+   * computed). Whatever listeners do after the durable write cannot undo it.
+   */
+  commit(block: CommittableBlock): Promise<void>;
+}
+
+/** A block commit failed (the storage error is the cause); nothing of the block is on disk. */
+export class BlockCommitFailedError extends Error {
+  override readonly name = 'BlockCommitFailedError';
+}
+
+/** The writes were computed on a head that is no longer the head: check the block again. */
+export class StaleBlockError extends Error {
+  override readonly name = 'StaleBlockError';
+}
+
+/** Commit, then notify: the one place blocks become durable. */
+export class ChainCommitter implements BlockCommitter {
+  private committing = false;
+
+  constructor(
+    private readonly deps: {
+      readonly stores: Stores;
+      readonly committed: CommittedChainState;
+      readonly mempool: Mempool;
+      readonly storage: StorageHealth;
+      readonly events: ChainEvents;
+      readonly metrics: NodeMetrics;
+      readonly log: Logger;
+    },
+  ) {}
+
+  async commit(block: CommittableBlock): Promise<void> {
+    const { stores, committed, mempool, storage, events, metrics, log } = this.deps;
+    const { writes, bytes } = block;
+    const started = block.startedAt ?? performance.now();
+    const parent = committed.head;
+    if (this.committing) throw new StaleBlockError('another block is being committed');
+    if (writes.head.height !== parent.height + 1 || toHex(writes.header.prevHash) !== toHex(parent.hash)) {
+      throw new StaleBlockError(`block ${writes.head.height} was computed on another head than ${parent.height}`);
+    }
+    this.committing = true;
+    try {
+      await stores.env.transaction(() => {
+        stores.chain.writeBlock(writes.head, bytes, writes.txIds);
+        for (const s of writes.sequences) writeCommittedSequence(stores.state, s);
+        writes.contracts?.commitState(stores.contracts);
+        for (const e of writes.entries) stores.pending.remove(e.order);
+      });
+    } catch (err) {
+      storage.reportFailure(err, 'block commit');
+      metrics.blockCommitFailures.inc();
+      log.error({ err, height: writes.head.height }, 'block commit failed; its transactions stay pending');
+      throw new BlockCommitFailedError(`block ${writes.head.height} was not committed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    } finally {
+      this.committing = false;
+    }
+
+    // Durable from here: nothing below may undo it, and nothing below can put a transaction back.
+    // Listeners run isolated (ChainEvents): a throwing one is logged and counted, never propagated.
+    storage.reportSuccess();
+    committed.advance(writes);
+    mempool.remove(writes.entries);
+    const commitMs = performance.now() - started;
+    const { height } = writes.head;
+    const cdrCount = writes.header.cdrCount;
+    metrics.blocks.inc();
+    metrics.committedCdrs.inc(cdrCount);
+    metrics.chainHeight.set(height);
+    metrics.blockCommitSeconds.observe(commitMs / 1000);
+    metrics.blockTxs.observe(writes.txIds.length);
+    events.emit('blockCommitted', { height, hash: writes.hash, timestampMs: writes.header.timestampMs, txIds: writes.txIds, cdrCount, commitMs });
+    for (const { hash: id, receipt } of writes.receipts) {
+      const gasUsed = BigInt(receipt.gasUsed);
+      metrics.contractReceipts.inc({ status: receipt.statusName });
+      metrics.contractGasUsed.inc(Number(gasUsed));
+      events.emit('contractReceipt', { id, height: receipt.height, index: receipt.index, status: receipt.status, statusName: receipt.statusName, gasUsed });
+    }
+  }
+}

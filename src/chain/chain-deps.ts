@@ -1,0 +1,29 @@
+import type { VerifiedFrame } from '../workers/batch-verifier.js';
+import type { BlockVm } from './block-application.js';
+import type { BlockScheduleFactory } from './block-schedule.js';
+import type { Clock } from './clock.js';
+import type { OperatorDirectory } from './operators.js';
+
+/** Checks a batch frame's signature, records digest and Merkle root off the main thread (the worker pool). */
+export interface BatchVerifier {
+  /** `frame` must own its whole ArrayBuffer: it is transferred and comes back in the result. */
+  verify(frame: Uint8Array, publicKey: Uint8Array): Promise<VerifiedFrame>;
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+/**
+ * What a Chain is given rather than builds: the composition root (src/node/) decides each one.
+ * Factories take what only the chain knows when it opens (its identity, its block building).
+ */
+export interface ChainDeps {
+  /** The verification pool, bound to the chain's identity (every batch signature binds it). */
+  readonly verifier: (chainIdentity: Uint8Array) => BatchVerifier;
+  readonly clock: Clock;
+  /** The contract VM blocks execute with. */
+  readonly vm: BlockVm;
+  /** The consortium's operators (the genesis list until governance changes it). */
+  readonly operators: OperatorDirectory;
+  /** Who decides when blocks are made: the solo schedule, or consensus. */
+  readonly schedule: BlockScheduleFactory;
+}

@@ -1,0 +1,89 @@
+import type { ChainHead, Stores } from '../storage/index.js';
+import type { StateStore } from '../storage/state-store.js';
+import type { SequenceWrite } from './block-application.js';
+import type { ContractStateReader } from './contract-executor.js';
+import type { BlockWrites } from './state-transition.js';
+import { TxKind } from './tx-kinds/tx-kind.js';
+
+/**
+ * The chain as its committed blocks left it, and nothing else: no pending transaction, no claim of
+ * admission. The state transition checks a block against this alone (src/chain/README.md,
+ * "Committed and pending").
+ */
+export interface CommittedStateView {
+  readonly head: ChainHead;
+  readonly headTimestampMs: bigint;
+  /** The submitter's highest committed sequence of kind `space`; undefined when none is committed. */
+  committedSequence(space: TxKind, submitter: number): bigint | undefined;
+  /** Whether a committed block names `id`. */
+  isCommitted(id: Uint8Array): boolean;
+  readonly contracts: ContractStateReader;
+}
+
+/** Sequences per kind and submitter. */
+export type SequenceMaps = ReadonlyMap<TxKind, ReadonlyMap<number, bigint>>;
+
+/** The kinds with sequence numbers, and where storage keeps each one's committed sequences. */
+const SEQUENCE_TABLES: ReadonlyMap<TxKind, { read(s: StateStore): Map<number, bigint>; write(s: StateStore, submitter: number, seq: bigint): void }> = new Map([
+  [TxKind.CdrBatch, { read: (s: StateStore) => s.allSequences(), write: (s: StateStore, submitter: number, seq: bigint) => s.writeSequence(submitter, seq) }],
+  [TxKind.ContractTx, { read: (s: StateStore) => s.allContractSequences(), write: (s: StateStore, submitter: number, seq: bigint) => s.writeContractSequence(submitter, seq) }],
+]);
+
+/** Every committed sequence in storage, per kind. */
+export function readCommittedSequences(state: StateStore): Map<TxKind, Map<number, bigint>> {
+  return new Map([...SEQUENCE_TABLES].map(([kind, table]) => [kind, table.read(state)]));
+}
+
+/** Writes one committed sequence; inside the block's LMDB transaction. */
+export function writeCommittedSequence(state: StateStore, w: SequenceWrite): void {
+  const table = SEQUENCE_TABLES.get(w.space);
+  if (!table) throw new RangeError(`transaction kind ${w.space} has no sequence table`);
+  table.write(state, w.submitter, w.sequence);
+}
+
+/** The node's committed state: head and sequences in memory, contract state and locations read from storage. */
+export class CommittedChainState implements CommittedStateView {
+  private currentHead: ChainHead;
+  private timestamp: bigint;
+  private readonly sequences: Map<TxKind, Map<number, bigint>>;
+
+  constructor(
+    private readonly stores: Pick<Stores, 'chain' | 'contracts'>,
+    init: { readonly head: ChainHead; readonly headTimestampMs: bigint; readonly sequences: SequenceMaps },
+  ) {
+    this.currentHead = init.head;
+    this.timestamp = init.headTimestampMs;
+    this.sequences = new Map([...init.sequences].map(([kind, m]) => [kind, new Map(m)]));
+  }
+
+  get head(): ChainHead {
+    return this.currentHead;
+  }
+
+  get headTimestampMs(): bigint {
+    return this.timestamp;
+  }
+
+  get contracts(): ContractStateReader {
+    return this.stores.contracts;
+  }
+
+  committedSequence(space: TxKind, submitter: number): bigint | undefined {
+    return this.sequences.get(space)?.get(submitter);
+  }
+
+  isCommitted(id: Uint8Array): boolean {
+    return this.stores.chain.txLocation(id) !== undefined;
+  }
+
+  /** After the block's writes are durable (the committer calls it): the block becomes the head. */
+  advance(writes: BlockWrites): void {
+    this.currentHead = writes.head;
+    this.timestamp = writes.header.timestampMs;
+    for (const w of writes.sequences) {
+      let m = this.sequences.get(w.space);
+      if (!m) this.sequences.set(w.space, (m = new Map()));
+      m.set(w.submitter, w.sequence);
+    }
+  }
+}

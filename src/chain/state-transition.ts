@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import { BLOCK_VERSION_CONSENSUS, BlockKind, blockHash, MAX_BLOCK_TXS, type BlockHeaderFields, type ConsensusHeaderFields } from '../codec/block.js';
+import { toHex } from '../codec/bytes.js';
+import { BLOCK_VERSION } from '../codec/limits.js';
+import { sha256MerkleRoot } from '../crypto/hash.js';
+import type { ChainHead, StoredReceipt } from '../storage/index.js';
+import { BlockApplication, InvalidBlockError, type BlockVm, type SequenceWrite } from './block-application.js';
+import { BlockFill, type BlockLimits } from './block-limits.js';
+import type { CommittedStateView } from './committed-state.js';
+import type { BlockExecution } from './contract-executor.js';
+import type { MempoolEntry } from './mempool.js';
+import type { TxCodec, TxKind } from './tx-kinds/tx-kind.js';
+
+export { InvalidBlockError };
+
+/**
+ * The pending overlay as the state transition reads it: transactions admitted here (checked,
+ * nullifiers inserted, durable) and not committed.
+ */
+export interface PendingTxs {
+  get(id: Uint8Array): MempoolEntry | undefined;
+  /** The stored frame of a pending transaction. */
+  body(id: Uint8Array): Uint8Array | undefined;
+}
+
+/** What the rules of a block are made of: limits, the VM, and each kind's `apply`. */
+export interface TransitionRules {
+  readonly limits: BlockLimits;
+  readonly vm: BlockVm;
+  readonly codec: (kind: TxKind) => TxCodec;
+}
+
+/** A block to check: its header and the transaction ids it names, in order. */
+export interface BlockCandidate {
+  readonly header: BlockHeaderFields;
+  readonly txIds: readonly Uint8Array[];
+}
+
+/** Who makes a block and when: consensus decides both; the builder fills in the rest. */
+export interface BlockProposal {
+  readonly producer: number;
+  readonly timestampMs: bigint;
+  /** Micro unless consensus says otherwise. */
+  readonly kind?: BlockKind;
+  /**
+   * Version 2 header fields (round, seed, fork proofs root, validators hash): given, the block is a
+   * version 2 block and its header carries the state root computed here. Absent: a version 1 block.
+   */
+  readonly consensus?: Omit<ConsensusHeaderFields, 'stateRoot'>;
+}
+
+/**
+ * Everything a block changes, computed without writing anything: the committer writes it in one
+ * LMDB transaction. Contract code, slots and receipts sit in `contracts`.
+ */
+export interface BlockWrites {
+  readonly header: BlockHeaderFields;
+  readonly hash: Uint8Array;
+  readonly head: ChainHead;
+  readonly txIds: readonly Uint8Array[];
+  /** The pending entries the block commits, in block order. */
+  readonly entries: readonly MempoolEntry[];
+  readonly sequences: readonly SequenceWrite[];
+  readonly contracts: BlockExecution | undefined;
+  /** Contract receipts in block order. */
+  readonly receipts: readonly { readonly hash: Uint8Array; readonly receipt: StoredReceipt }[];
+  /**
+   * SHA-256 over a canonical encoding of the state changes (sequences, contract code, slots,
+   * receipts): two nodes that apply one block differently get different roots.
+   */
+  readonly stateRoot: Uint8Array;
+}
+
+/**
+ * The state transition: validates a block against committed state and the pending overlay, and
+ * returns its writes. No I/O but reads of committed state and stored frames, no clock, no
+ * iteration over unordered collections: every node gets the same writes from the same block. The
+ * node's own blocks (`propose`) and peers' blocks (`apply`) run the same transaction checks.
+ */
+export class StateTransition {
+  constructor(
+    private readonly committed: CommittedStateView,
+    private readonly pending: PendingTxs,
+    private readonly rules: TransitionRules,
+  ) {}
+
+  /**
+   * A peer's block (or any block from outside): every header field that follows from the parent
+   * and the contents must match, every transaction must be admitted here, durable and not
+   * committed, in sequence order per submitter, within the block limits, and the state root must
+   * match the version 2 header's (or `expectedStateRoot`, when given). Throws InvalidBlockError.
+   */
+  apply(candidate: BlockCandidate, expectedStateRoot: Uint8Array | undefined = candidate.header.consensus?.stateRoot): BlockWrites {
+    const { header, txIds } = candidate;
+    const head = this.committed.head;
+    if (header.height !== BigInt(head.height + 1)) throw new InvalidBlockError('height', `height ${header.height} does not follow the head ${head.height}`);
+    if (!equal(header.prevHash, head.hash)) throw new InvalidBlockError('parent', `parent ${toHex(header.prevHash)} is not the head ${toHex(head.hash)}`);
+    if (header.timestampMs <= this.committed.headTimestampMs) {
+      throw new InvalidBlockError('timestamp', `timestamp ${header.timestampMs} is not after the parent's ${this.committed.headTimestampMs}`);
+    }
+    if (header.txCount !== txIds.length || txIds.length > MAX_BLOCK_TXS) throw new InvalidBlockError('tx_count', `header says ${header.txCount} transactions, the block names ${txIds.length}`);
+    if (!equal(header.txRoot, sha256MerkleRoot(txIds))) throw new InvalidBlockError('tx_root', 'transaction root does not match the transactions');
+    const entries = txIds.map((id) => this.admitted(id));
+    const applied = this.applyTransactions(entries, Number(header.height), header.timestampMs);
+    if (applied.cdrCount !== header.cdrCount) throw new InvalidBlockError('cdr_count', `header says ${header.cdrCount} CDRs, the transactions hold ${applied.cdrCount}`);
+    const writes = this.writes(header, txIds, entries, applied, stateChangesRoot(Number(header.height), applied.sequenceWrites(), applied.contractExecution));
+    if (expectedStateRoot && !equal(expectedStateRoot, writes.stateRoot)) {
+      throw new InvalidBlockError('state_root', `state root ${toHex(expectedStateRoot)} does not match ${toHex(writes.stateRoot)} computed here`);
+    }
+    return writes;
+  }
+
+  /**
+   * This node's next block from `entries` (the mempool's durable prefix, in order): the same
+   * transaction checks as `apply`, then the header that follows from the parent and the contents.
+   */
+  propose(proposal: BlockProposal, entries: readonly MempoolEntry[]): BlockWrites {
+    const head = this.committed.head;
+    if (proposal.timestampMs <= this.committed.headTimestampMs) {
+      throw new InvalidBlockError('timestamp', `timestamp ${proposal.timestampMs} is not after the parent's ${this.committed.headTimestampMs}`);
+    }
+    const height = head.height + 1;
+    for (const e of entries) this.admitted(e.id);
+    const applied = this.applyTransactions(entries, height, proposal.timestampMs);
+    const txIds = entries.map((e) => e.id);
+    const stateRoot = stateChangesRoot(height, applied.sequenceWrites(), applied.contractExecution);
+    const header: BlockHeaderFields = {
+      version: proposal.consensus ? BLOCK_VERSION_CONSENSUS : BLOCK_VERSION,
+      kind: proposal.kind ?? BlockKind.Micro,
+      height: BigInt(height),
+      prevHash: head.hash,
+      timestampMs: proposal.timestampMs,
+      producer: proposal.producer,
+      txRoot: sha256MerkleRoot(txIds),
+      txCount: entries.length,
+      cdrCount: applied.cdrCount,
+      ...(proposal.consensus ? { consensus: { ...proposal.consensus, stateRoot } } : {}),
+    };
+    return this.writes(header, txIds, entries, applied, stateRoot);
+  }
+
+  /** The pending entry of `id`: admitted here, durable, not committed. */
+  private admitted(id: Uint8Array): MempoolEntry {
+    const entry = this.pending.get(id);
+    if (!entry) {
+      if (this.committed.isCommitted(id)) throw new InvalidBlockError('already_committed', `transaction ${toHex(id)} is already in a committed block`);
+      throw new InvalidBlockError('not_admitted', `transaction ${toHex(id)} is not admitted here`, true);
+    }
+    if (!entry.durable) throw new InvalidBlockError('not_durable', `transaction ${toHex(id)} is admitted here but not yet durable`, true);
+    if (this.committed.isCommitted(id)) throw new InvalidBlockError('already_committed', `transaction ${toHex(id)} is already in a committed block`);
+    return entry;
+  }
+
+  private applyTransactions(entries: readonly MempoolEntry[], height: number, timestampMs: bigint): BlockApplication {
+    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm);
+    const fill = new BlockFill(this.rules.limits);
+    const seen = new Set<string>();
+    entries.forEach((entry, index) => {
+      const key = toHex(entry.id);
+      if (seen.has(key)) throw new InvalidBlockError('duplicate_tx', `transaction ${key} appears twice`);
+      seen.add(key);
+      if (!fill.tryAdd(entry)) throw new InvalidBlockError('limits', `transaction ${index} (${key}) exceeds the block limits ${JSON.stringify(this.rules.limits)}`);
+      this.rules.codec(entry.kind).apply(block, {
+        entry,
+        index,
+        bytes: () => {
+          const bytes = this.pending.body(entry.id);
+          if (!bytes) throw new Error(`pending transaction ${key} has no stored bytes`);
+          return bytes;
+        },
+      });
+    });
+    return block;
+  }
+
+  private writes(header: BlockHeaderFields, txIds: readonly Uint8Array[], entries: readonly MempoolEntry[], applied: BlockApplication, stateRoot: Uint8Array): BlockWrites {
+    const hash = blockHash(header);
+    const contracts = applied.contractExecution;
+    const receipts = contracts?.executed ?? [];
+    const sequences = applied.sequenceWrites();
+    const height = Number(header.height);
+    return {
+      header, hash, txIds, entries, sequences, contracts, receipts,
+      head: { height, hash, cdrCount: this.committed.head.cdrCount + applied.cdrCount },
+      stateRoot,
+    };
+  }
+}
+
+const STATE_ROOT_TAG = 'cdrchain:state-changes:1';
+
+/** The canonical digest of a block's state changes (see BlockWrites.stateRoot). */
+export function stateChangesRoot(height: number, sequences: readonly SequenceWrite[], contracts: BlockExecution | undefined): Uint8Array {
+  const h = createHash('sha256').update(STATE_ROOT_TAG).update(u64(BigInt(height)));
+  h.update(u32(sequences.length));
+  for (const s of sequences) h.update(u32(s.space)).update(u32(s.submitter)).update(u64(s.sequence));
+  contracts?.digestChanges((part) => h.update(part));
+  return new Uint8Array(h.digest());
+}
+
+function u32(n: number): Uint8Array {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
+function u64(n: bigint): Uint8Array {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(n);
+  return b;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
+}

@@ -1,0 +1,57 @@
+import { blsAggregateSignatures, blsFastAggregateVerify, blsPublicKeyFromSecretKey, blsSign, blsVerify } from '../crypto/bls/bls.js';
+import { sha256 } from '../crypto/hash.js';
+import type { ConsensusSigner, SignatureVerifier } from './outside-deps.js';
+
+/** A validator's BLS secret key as a ConsensusSigner (src/crypto/bls/bls.ts, @chainsafe/blst). */
+export class BlsSigner implements ConsensusSigner {
+  readonly publicKey: Uint8Array;
+  constructor(
+    readonly id: number,
+    private readonly secretKey: Uint8Array,
+  ) {
+    this.publicKey = blsPublicKeyFromSecretKey(secretKey);
+  }
+  sign(message: Uint8Array): Uint8Array {
+    return blsSign(this.secretKey, message);
+  }
+}
+
+/**
+ * Verification on the calling thread (the node puts it on the worker pool instead). `cacheSize` > 0
+ * remembers verdicts by SHA-256 of (key, message, signature): in the simulator every validator
+ * receives the same votes, and one process need not check identical bytes a hundred times. The
+ * cache holds verdicts of real checks only.
+ */
+export class InThreadBlsVerifier implements SignatureVerifier {
+  private readonly cache = new Map<string, boolean>();
+  verifications = 0;
+
+  constructor(private readonly cacheSize = 0) {}
+
+  async verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return this.cached([publicKey], message, signature, () => blsVerify(publicKey, message, signature));
+  }
+
+  async verifyAggregate(publicKeys: readonly Uint8Array[], message: Uint8Array, aggregate: Uint8Array): Promise<boolean> {
+    return this.cached(publicKeys, message, aggregate, () => blsFastAggregateVerify(publicKeys, message, aggregate));
+  }
+
+  aggregate(signatures: readonly Uint8Array[]): Uint8Array {
+    return blsAggregateSignatures(signatures);
+  }
+
+  private cached(keys: readonly Uint8Array[], message: Uint8Array, signature: Uint8Array, check: () => boolean): boolean {
+    if (this.cacheSize === 0) {
+      this.verifications++;
+      return check();
+    }
+    const key = Buffer.from(sha256(...keys, new Uint8Array([0]), message, new Uint8Array([0]), signature)).toString('latin1');
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    this.verifications++;
+    const ok = check();
+    if (this.cache.size >= this.cacheSize) this.cache.clear();
+    this.cache.set(key, ok);
+    return ok;
+  }
+}

@@ -1,0 +1,48 @@
+import type { ConsensusPolicy, Heights } from './policy.js';
+import { drawProducer } from './producer-draw.js';
+import type { ValidatorSet } from './validator-set.js';
+
+/**
+ * What a validator does when its head changes (docs/consensus.md §4–§6): at a micro height, the slot
+ * owner builds after `minBlockSeparationMs` with transactions waiting or `emptyBlockIntervalMs` without,
+ * and everyone votes to skip the slot if no block arrives within `producerTimeoutMs`; at a macro height,
+ * Tendermint runs; past the next macro height nothing happens until it is final. Pure: times are
+ * delays from "now", the moment the head changed.
+ */
+export type SlotPlan =
+  | { readonly kind: 'micro'; readonly height: number; readonly producer: number; readonly produceInMs: number | undefined; readonly skipVoteInMs: number }
+  | { readonly kind: 'macro'; readonly height: number }
+  | { readonly kind: 'await_finality' };
+
+export interface SlotInputs {
+  readonly headHeight: number;
+  readonly nextMacroHeight: number;
+  readonly heights: Heights;
+  readonly policy: Pick<ConsensusPolicy, 'minBlockSeparationMs' | 'emptyBlockIntervalMs' | 'producerTimeoutMs'>;
+  readonly set: ValidatorSet;
+  readonly chain: Uint8Array;
+  readonly batchSeedEntropy: Uint8Array;
+  /** This validator's id; undefined for an observer. */
+  readonly self: number | undefined;
+  readonly hasPending: boolean;
+}
+
+export function planSlot(i: SlotInputs): SlotPlan {
+  const height = i.headHeight + 1;
+  if (height > i.nextMacroHeight) return { kind: 'await_finality' };
+  if (i.heights.isMacro(height)) return { kind: 'macro', height };
+  const producer = drawProducer(i.set, i.chain, i.batchSeedEntropy, height, 0).id;
+  const mine = i.self !== undefined && producer === i.self;
+  return {
+    kind: 'micro',
+    height,
+    producer,
+    produceInMs: mine ? (i.hasPending ? i.policy.minBlockSeparationMs : i.policy.emptyBlockIntervalMs) : undefined,
+    skipVoteInMs: i.policy.producerTimeoutMs,
+  };
+}
+
+/** Transactions arrived while the slot owner waited for the empty-block interval: build once the minimum separation has passed. */
+export function produceDelayOnPending(headAtMs: number, nowMs: number, policy: Pick<ConsensusPolicy, 'minBlockSeparationMs'>): number {
+  return Math.max(0, headAtMs + policy.minBlockSeparationMs - nowMs);
+}

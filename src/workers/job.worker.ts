@@ -1,0 +1,10 @@
+import { workerData } from 'piscina';
+import { createBatchJob } from './batch-job.js';
+import { createBlsJob } from './bls-job.js';
+import type { JobWorkerData } from './job-kinds.js';
+
+// The pool's worker: one named export per job kind (piscina's `name` run option picks it).
+const data = workerData as JobWorkerData;
+
+export const batch = createBatchJob(data.chain);
+export const bls = createBlsJob();
