@@ -152,8 +152,12 @@ const HEADER_V2_TAG = 'cdrchain:block:2'; // 16 bytes
 export function canonicalBlockHeader(h: BlockHeaderFields): Uint8Array {
   if (h.version === BLOCK_VERSION_CONSENSUS) return canonicalHeaderV2(h);
   if (h.consensus !== undefined) throw new RangeError(`a version ${h.version} header carries consensus fields`);
-  return new CanonicalWriter(CANONICAL_BLOCK_HEADER_BYTES)
-    .tag(HEADER_TAG)
+  return writeHeaderFields(new CanonicalWriter(CANONICAL_BLOCK_HEADER_BYTES).tag(HEADER_TAG), h).finish();
+}
+
+/** The fields every header version signs, in order (v2 appends its consensus fields after them). */
+function writeHeaderFields(w: CanonicalWriter, h: BlockHeaderFields): CanonicalWriter {
+  return w
     .u16(h.version)
     .u8(h.kind)
     .u64(h.height)
@@ -162,24 +166,13 @@ export function canonicalBlockHeader(h: BlockHeaderFields): Uint8Array {
     .u32(h.producer)
     .raw(h.txRoot, 32)
     .u32(h.txCount)
-    .u32(h.cdrCount)
-    .finish();
+    .u32(h.cdrCount);
 }
 
 function canonicalHeaderV2(h: BlockHeaderFields): Uint8Array {
   const c = h.consensus;
   if (c === undefined) throw new RangeError('a version 2 header needs its consensus fields');
-  return new CanonicalWriter(CANONICAL_HEADER_V2_BYTES)
-    .tag(HEADER_V2_TAG)
-    .u16(h.version)
-    .u8(h.kind)
-    .u64(h.height)
-    .raw(h.prevHash, 32)
-    .u64(h.timestampMs)
-    .u32(h.producer)
-    .raw(h.txRoot, 32)
-    .u32(h.txCount)
-    .u32(h.cdrCount)
+  return writeHeaderFields(new CanonicalWriter(CANONICAL_HEADER_V2_BYTES).tag(HEADER_V2_TAG), h)
     .u32(c.round)
     .raw(c.seed, BLS_SIGNATURE_LENGTH)
     .raw(c.stateRoot, 32)

@@ -119,12 +119,8 @@ export function blsFastAggregateVerify(publicKeys: readonly Uint8Array[], messag
   if (publicKeys.length === 0) return false;
   const sig = parseSignature(aggregate);
   if (sig === undefined) return false;
-  const pks: PublicKey[] = [];
-  for (const k of publicKeys) {
-    const pk = parsePublicKey(k);
-    if (pk === undefined) return false;
-    pks.push(pk);
-  }
+  const pks = parsePublicKeys(publicKeys);
+  if (pks === undefined) return false;
   try {
     return blst.fastAggregateVerify(message, pks, sig, false);
   } catch {
@@ -140,12 +136,8 @@ export function blsAggregateVerify(publicKeys: readonly Uint8Array[], messages: 
   if (publicKeys.length === 0 || publicKeys.length !== messages.length) return false;
   const sig = parseSignature(aggregate);
   if (sig === undefined) return false;
-  const pks: PublicKey[] = [];
-  for (const k of publicKeys) {
-    const pk = parsePublicKey(k);
-    if (pk === undefined) return false;
-    pks.push(pk);
-  }
+  const pks = parsePublicKeys(publicKeys);
+  if (pks === undefined) return false;
   try {
     return blst.aggregateVerify([...messages], pks, sig, false, false);
   } catch {
@@ -240,17 +232,24 @@ export function parseSignature(bytes: Uint8Array): Signature | undefined {
 /** Looks a key up, or parses it: lets a caller cache validated keys (validators repeat). */
 export type PublicKeyParser = (bytes: Uint8Array) => PublicKey | undefined;
 
+/** Every key parsed, in order, or undefined as soon as one is malformed. */
+function parsePublicKeys(keys: readonly Uint8Array[], parseKey: PublicKeyParser = parsePublicKey): PublicKey[] | undefined {
+  const pks: PublicKey[] = [];
+  for (const k of keys) {
+    const pk = parseKey(k);
+    if (pk === undefined) return undefined;
+    pks.push(pk);
+  }
+  return pks;
+}
+
 /** A set in blst's form (keys validated then aggregated), or undefined if any part is malformed. */
 export function parseSignatureSet(set: BlsSignatureSet, parseKey: PublicKeyParser = parsePublicKey): SignatureSet | undefined {
   if (set.publicKeys.length === 0) return undefined;
   const sig = parseSignature(set.signature);
   if (sig === undefined) return undefined;
-  const pks: PublicKey[] = [];
-  for (const k of set.publicKeys) {
-    const pk = parseKey(k);
-    if (pk === undefined) return undefined;
-    pks.push(pk);
-  }
+  const pks = parsePublicKeys(set.publicKeys, parseKey);
+  if (pks === undefined) return undefined;
   try {
     const pk = pks.length === 1 ? pks[0]! : blst.aggregatePublicKeys(pks, false);
     return { msg: set.message, pk, sig };
