@@ -4,7 +4,7 @@
 //
 //   npx tsc -p tsconfig.build.json && node dist/bench/sim/run.js [--validators 4,16,32,64,100]
 //       [--latency 5,50,150] [--jitter-ratio 0.5] [--loss 0] [--batches 2] [--verify-ms 1] [--out sim-finality]
-//   (npm run sim = the default grid)
+//   (npm run sim = the default grid; it also draws <out>.png, which `npm run sim:plot` redraws from the JSON)
 //
 // Finality of a macro height H is measured from the moment the batch's last micro block (H − 1)
 // first became a head anywhere to the moment every validator holds H as final; "quorum" is when a
@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { InProcessConsortium, txId } from '../../src/consensus/in-process-consortium.js';
 import { resultEnvelope, writeResult } from '../machine.js';
 import { CostedVerifier } from './costed-verifier.js';
+import { plotSimFinality } from './plot.js';
 
 export interface SimOptions {
   readonly validators: readonly number[];
@@ -137,6 +138,14 @@ async function main(): Promise<void> {
     rows,
   });
   console.log(`wrote ${path}`);
+  // The plot is secondary: if it fails, the table is already written and `npm run sim:plot` redraws it.
+  try {
+    const png = await plotSimFinality(path, path.replace(/\.json$/, '.png'));
+    console.log(`wrote ${png.path}`);
+  } catch (err) {
+    console.error('the plot failed (the JSON is written; fix, then npm run sim:plot):', err);
+    process.exitCode = 1;
+  }
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

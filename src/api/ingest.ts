@@ -30,7 +30,8 @@ interface IngestSocket {
   /** Malformed frames received after it. */
   malformedStreak: number;
   /** Accepted batches of this connection waiting for their block, by id (hex). */
-  awaitingCommit: Map<string, bigint>;
+  /** Accepted batches not final yet, by id: their sequence, and the height that confirmed them. */
+  awaitingCommit: Map<string, { sequence: bigint; committedAt?: number }>;
   /** This connection's in-flight budget: charged by admission, so one connection cannot starve another. */
   source: AdmissionSource;
   /** BadSignature verdicts so far: a forger is closed after a few. */
@@ -51,8 +52,9 @@ export interface IngestOptions {
 }
 
 /**
- * WS /ingest: binary batch frames in; per batch an Ack (durable) or a Nack with a reason code
- * out, then a Committed reply with the block height. A malformed frame is answered, not fatal;
+ * WS /ingest: binary batch frames in; per batch an Ack (durable, and relayed to the validators) or
+ * a Nack with a reason code out, then Committed (in a block on the head's branch) and Final (in a
+ * final block), each with the block height. A malformed frame is answered, not fatal;
  * protocol abuse closes the socket with a code.
  */
 export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(): void } {
@@ -61,18 +63,31 @@ export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(
   let connectionNumber = 0;
   const awaiting = new Map<string, WebSocket<IngestSocket>>();
 
-  events.on('blockCommitted', (block) => {
+  // Committed when a block on the head's branch names the batch (consensus), Final once the block is
+  // durable here (with consensus: final; alone: both at once).
+  const reply = (kind: ReplyKind.Committed | ReplyKind.Final, block: { height: number; txIds: readonly Uint8Array[] }): void => {
     for (const id of block.txIds) {
       const key = toHex(id);
       const ws = awaiting.get(key);
       if (!ws) continue;
-      awaiting.delete(key);
       const data = ws.getUserData();
-      const sequence = data.awaitingCommit.get(key) ?? 0n;
-      data.awaitingCommit.delete(key);
-      if (data.open) ws.send(encodeIngestReply({ kind: ReplyKind.Committed, sequence, batchId: id, height: BigInt(block.height) }), true);
+      const wait = data.awaitingCommit.get(key);
+      if (!wait) continue;
+      if (kind === ReplyKind.Committed && wait.committedAt !== undefined) continue;
+      if (data.open && (kind === ReplyKind.Final && wait.committedAt === undefined)) {
+        ws.send(encodeIngestReply({ kind: ReplyKind.Committed, sequence: wait.sequence, batchId: id, height: BigInt(block.height) }), true);
+      }
+      if (data.open) ws.send(encodeIngestReply({ kind, sequence: wait.sequence, batchId: id, height: BigInt(block.height) }), true);
+      if (kind === ReplyKind.Final) {
+        awaiting.delete(key);
+        data.awaitingCommit.delete(key);
+      } else {
+        wait.committedAt = block.height;
+      }
     }
-  });
+  };
+  events.on('blockConfirmed', (block) => reply(ReplyKind.Committed, block));
+  events.on('blockCommitted', (block) => reply(ReplyKind.Final, block));
 
   app.ws<IngestSocket>('/ingest', {
     maxPayloadLength: deps.maxFrameBytes,
@@ -117,7 +132,7 @@ export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(
         ({ id, sequence }) => {
           if (!data.open) return;
           const key = toHex(id);
-          data.awaitingCommit.set(key, sequence);
+          data.awaitingCommit.set(key, { sequence });
           awaiting.set(key, ws);
           ws.send(encodeIngestReply({ kind: ReplyKind.Ack, sequence, batchId: id }), true);
         },

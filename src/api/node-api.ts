@@ -71,4 +71,6 @@ export interface NodeApi {
   readonly queries: NodeQueries;
   readonly ingest: NodeIngest;
   readonly events: NodeEventSource;
+  /** A validator's consensus status (GET /consensus); absent in single-node mode. */
+  readonly consensus?: () => object;
 }

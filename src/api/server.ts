@@ -217,6 +217,11 @@ export class ApiServer {
         });
     });
 
+    get('/consensus', (r) => {
+      if (!node.consensus) throw new HttpError(404, 'not_a_validator', 'this node runs alone (--solo): it has no consensus to show');
+      sendJson(r, 200, node.consensus());
+    });
+
     app.get('/metrics', (res) => {
       const r = responder(res);
       metrics.render().then(

@@ -26,6 +26,11 @@ export interface BlockCommitter {
    * computed). Whatever listeners do after the durable write cannot undo it.
    */
   commit(block: CommittableBlock): Promise<void>;
+  /**
+   * Several consecutive blocks (each the next one's parent) in one LMDB transaction and one flush:
+   * a macro block finalizes a whole batch at once. All or nothing, then each is announced in order.
+   */
+  commitAll(blocks: readonly CommittableBlock[]): Promise<void>;
 }
 
 /** A block commit failed (the storage error is the cause); nothing of the block is on disk. */
@@ -54,35 +59,53 @@ export class ChainCommitter implements BlockCommitter {
     },
   ) {}
 
-  async commit(block: CommittableBlock): Promise<void> {
-    const { stores, committed, mempool, storage, events, metrics, log } = this.deps;
-    const { writes, bytes } = block;
-    const started = block.startedAt ?? performance.now();
-    const parent = committed.head;
+  commit(block: CommittableBlock): Promise<void> {
+    return this.commitAll([block]);
+  }
+
+  async commitAll(blocks: readonly CommittableBlock[]): Promise<void> {
+    const { stores, committed, storage, metrics, log } = this.deps;
+    if (blocks.length === 0) return;
     if (this.committing) throw new StaleBlockError('another block is being committed');
-    if (writes.head.height !== parent.height + 1 || toHex(writes.header.prevHash) !== toHex(parent.hash)) {
-      throw new StaleBlockError(`block ${writes.head.height} was computed on another head than ${parent.height}`);
+    let parent = committed.head;
+    for (const { writes } of blocks) {
+      if (writes.head.height !== parent.height + 1 || toHex(writes.header.prevHash) !== toHex(parent.hash)) {
+        throw new StaleBlockError(`block ${writes.head.height} was computed on another head than ${parent.height}`);
+      }
+      parent = writes.head;
     }
+    const first = blocks[0]!.writes.head.height;
+    const last = parent.height;
     this.committing = true;
     try {
       await stores.env.transaction(() => {
-        stores.chain.writeBlock(writes.head, bytes, writes.txIds);
-        for (const s of writes.sequences) writeCommittedSequence(stores.state, s);
-        writes.contracts?.commitState(stores.contracts);
-        for (const e of writes.entries) stores.pending.remove(e.order);
+        for (const { writes, bytes } of blocks) {
+          stores.chain.writeBlock(writes.head, bytes, writes.txIds);
+          for (const s of writes.sequences) writeCommittedSequence(stores.state, s);
+          writes.contracts?.commitState(stores.contracts);
+          for (const e of writes.entries) stores.pending.remove(e.order);
+        }
       });
     } catch (err) {
       storage.reportFailure(err, 'block commit');
       metrics.blockCommitFailures.inc();
-      log.error({ err, height: writes.head.height }, 'block commit failed; its transactions stay pending');
-      throw new BlockCommitFailedError(`block ${writes.head.height} was not committed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      log.error({ err, height: last }, 'block commit failed; its transactions stay pending');
+      const which = first === last ? `block ${last}` : `blocks ${first}..${last}`;
+      throw new BlockCommitFailedError(`${which} not committed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     } finally {
       this.committing = false;
     }
-
     // Durable from here: nothing below may undo it, and nothing below can put a transaction back.
-    // Listeners run isolated (ChainEvents): a throwing one is logged and counted, never propagated.
     storage.reportSuccess();
+    for (const block of blocks) this.announce(block);
+  }
+
+  /** After the durable write: the block becomes the head, its entries leave the mempool, listeners hear of it. */
+  private announce(block: CommittableBlock): void {
+    const { committed, mempool, events, metrics } = this.deps;
+    const { writes } = block;
+    const started = block.startedAt ?? performance.now();
+    // Listeners run isolated (ChainEvents): a throwing one is logged and counted, never propagated.
     committed.advance(writes);
     mempool.remove(writes.entries);
     const commitMs = performance.now() - started;

@@ -7,7 +7,10 @@ import type { Logger } from '../log.js';
 import type { ChainHead, Stores } from '../storage/index.js';
 import { MANIFEST_FILE } from '../nullifiers/manifest.js';
 import { NullifierIndex, type NullifierIndexOptions } from '../nullifiers/nullifier-index.js';
-import { chainIdentity, type Genesis } from './genesis.js';
+import { fromHex } from '../codec/bytes.js';
+import { genesisBlock } from '../consensus/genesis-block.js';
+import { sha256 } from '../crypto/hash.js';
+import { chainIdentity, genesisValidatorSet, type Genesis } from './genesis.js';
 import { readCommittedSequences, type SequenceMaps } from './committed-state.js';
 import type { MempoolEntry } from './mempool.js';
 import { txCodecOf } from './tx-kinds/registry.js';
@@ -124,7 +127,23 @@ async function restoreNullifiers(stores: Stores, log: Logger, opts: Partial<Omit
   return index;
 }
 
+/** The state root of a consensus genesis block: the chain's identity, hashed (no state precedes it). */
+export function genesisStateRoot(identity: Uint8Array): Uint8Array {
+  return sha256(Buffer.from('cdrchain genesis state'), identity);
+}
+
 async function writeGenesisBlock(stores: Stores, genesis: Genesis, id: string): Promise<void> {
+  const validators = genesisValidatorSet(genesis);
+  if (validators) {
+    // A consortium's genesis: the consensus genesis block (height 0, the first validator set), which every validator derives alike.
+    const identity = fromHex(id, 32);
+    const block = genesisBlock(identity, validators, genesis.timestampMs, genesisStateRoot(identity));
+    await stores.env.transaction(() => {
+      stores.config.writeGenesisId(id);
+      stores.chain.writeBlock({ height: 0, hash: block.hash, cdrCount: 0 }, block.frame, []);
+    });
+    return;
+  }
   const header: BlockHeaderFields = {
     version: BLOCK_VERSION,
     kind: BlockKind.Macro,

@@ -9,6 +9,7 @@ import type { NullifierIndex, NullifierIndexOptions } from '../nullifiers/nullif
 import { AdmissionBudget, type AdmissionSource } from './admission-budget.js';
 import { Admission, DEFAULT_ADMISSION_LIMITS, validateAdmissionLimits, type AcceptedBatch, type AdmissionLimits } from './admission.js';
 import { MempoolBlockBuilder, type BlockBuilder } from './block-builder.js';
+import { ChainBranches } from './branches/chain-branches.js';
 import { ChainCommitter, type BlockCommitter } from './block-committer.js';
 import { DEFAULT_BLOCK_LIMITS, validateBlockLimits, type BlockLimits } from './block-limits.js';
 import type { BlockSchedule } from './block-schedule.js';
@@ -66,6 +67,7 @@ export class Chain {
   private retentionService: RetentionService | undefined;
   private kindRegistry: TxKindRegistry | undefined;
   private blockSchedule: BlockSchedule | undefined;
+  private branchStates: ChainBranches | undefined;
 
   private constructor(
     readonly events: ChainEvents,
@@ -153,10 +155,23 @@ export class Chain {
     );
     const builder = new MempoolBlockBuilder({ mempool, committed, transition, limits: blockLimits });
     const committer = new ChainCommitter({ stores, committed, mempool, storage, events, metrics, log });
+    const branches = new ChainBranches({
+      committed, committer, mempool, limits: blockLimits,
+      pending: { get: (id) => mempool.get(id), body: (id) => stores.chain.tx(id) },
+      rules: { limits: blockLimits, vm: deps.vm, codec: txCodec },
+      discard: async (entries) => {
+        await stores.env.transaction(() => {
+          for (const e of entries) stores.pending.remove(e.order);
+        });
+        mempool.remove(entries);
+        log.info({ count: entries.length }, 'discarded pending transactions a final block superseded (same submitter, higher sequence)');
+      },
+    });
     const chain = new Chain(
       events, genesis, identity, operators, stores, verifier, admission, contractAdmission, mempool, nullifiers,
       committed, transition, builder, committer, clock, metrics, limits, blockLimits, budget, storage, log,
     );
+    chain.branchStates = branches;
     chain.kindRegistry = new TxKindRegistry(new Map([
       [TxKind.CdrBatch, batchAdmitter(admission)],
       [TxKind.ContractTx, contractTxAdmitter({ submit: (frame, source, onWellFormed) => chain.submitContractTx(frame, source, onWellFormed) })],
@@ -186,6 +201,26 @@ export class Chain {
   /** The node's retention (src/chain/retention/): its policy runs every interval; runNow() for tests. */
   get retention(): RetentionService {
     return this.retentionService!;
+  }
+
+  /** Non-final blocks above the committed head (consensus applies peers' and its own blocks here). */
+  get branches(): ChainBranches {
+    return this.branchStates!;
+  }
+
+  /** The stored frame of a transaction admitted here (pending or committed): what a peer that lacks it asks for. */
+  txFrame(id: Uint8Array): Uint8Array | undefined {
+    return this.stores.chain.tx(id);
+  }
+
+  /** The stored frame of the committed block at `height`. */
+  blockFrame(height: number): Uint8Array | undefined {
+    return this.stores.chain.block(height);
+  }
+
+  /** The LMDB environment (the node keeps consensus' vote store in it). */
+  get storageEnv(): Stores['env'] {
+    return this.stores.env;
   }
 
   /** Each transaction kind's handler (decode, admit, apply, view). */

@@ -102,9 +102,11 @@ describe('commit, then notify', () => {
     const b = batch(1n, 'cn-ws');
     ws.send(b.frame);
     const deadline = Date.now() + 10_000;
-    while (replies.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(replies.map((r) => r.kind)).toEqual([ReplyKind.Ack, ReplyKind.Committed]);
+    while (replies.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    // Alone, a committed block is final: Committed and Final come together.
+    expect(replies.map((r) => r.kind)).toEqual([ReplyKind.Ack, ReplyKind.Committed, ReplyKind.Final]);
     expect(toHex(replies[0]!.batchId)).toBe(toHex(b.id));
     expect(replies[1]!.height).toBe(1n);
+    expect(replies[2]!.height).toBe(1n);
   });
 });

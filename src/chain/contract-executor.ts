@@ -79,6 +79,16 @@ export class BlockExecution {
     for (const [sender, seq] of [...this.sequences].sort((a, b) => a[0] - b[0])) writeSequence(sender, seq);
   }
 
+  /** Code this block deployed under `id` (a later block on the same branch reads it before it is committed). */
+  writtenCode(id: Uint8Array): Uint8Array | undefined {
+    return this.codes.get(toHex(id))?.container;
+  }
+
+  /** The value this block wrote to slot `key` of contract `id`, if it wrote one. */
+  writtenSlot(id: Uint8Array, key: bigint): bigint | undefined {
+    return this.slots.get(toHex(id))?.values.get(key);
+  }
+
   /** Writes code, slots and receipts (the state transition writes sequences itself); inside the block's transaction. */
   commitState(store: Pick<ContractStore, 'writeCode' | 'writeSlots' | 'writeReceipt'>): void {
     for (const { id, container } of this.sortedCodes()) store.writeCode(id, container);

@@ -17,6 +17,14 @@ export interface BlockCommittedEvent {
   readonly commitMs: number;
 }
 
+/** A block joined the head's branch (consensus: a micro block, not final yet). */
+export interface BlockConfirmedEvent {
+  readonly height: number;
+  readonly hash: Uint8Array;
+  readonly txIds: readonly Uint8Array[];
+  readonly cdrCount: number;
+}
+
 export interface ContractTxAcceptedEvent {
   readonly id: Uint8Array;
   readonly kind: 'deploy' | 'call';
@@ -35,7 +43,10 @@ export interface ContractReceiptEvent {
 
 interface ChainEventMap {
   batchAccepted: [BatchAcceptedEvent];
+  /** Durable in this node's chain: with consensus, final (a macro block justified it); alone, at once. */
   blockCommitted: [BlockCommittedEvent];
+  /** With consensus: on the head's branch, not final yet (the `Committed` stage). */
+  blockConfirmed: [BlockConfirmedEvent];
   contractTxAccepted: [ContractTxAcceptedEvent];
   /** After the block that executed it is committed. */
   contractReceipt: [ContractReceiptEvent];

@@ -91,6 +91,15 @@ export class Mempool {
     return out;
   }
 
+  /** The durable prefix in admission order, left in place (consensus picks from it per branch). */
+  *durablePrefix(): Generator<MempoolEntry> {
+    for (let i = this.head; i < this.queue.length; i++) {
+      const e = this.queue[i]!;
+      if (!e.durable) return;
+      yield e;
+    }
+  }
+
   /** Removes and returns the ready prefix (`ready` then `remove`). */
   take(maxTxs: number, maxCdrs: number, maxGas = Number.MAX_SAFE_INTEGER): MempoolEntry[] {
     const out = this.ready({ maxBlockTxs: maxTxs, maxBlockCdrs: maxCdrs, maxBlockGas: maxGas });

@@ -88,9 +88,10 @@ export class StateTransition {
    * A peer's block (or any block from outside): every header field that follows from the parent
    * and the contents must match, every transaction must be admitted here, durable and not
    * committed, in sequence order per submitter, within the block limits, and the state root must
-   * match the version 2 header's (or `expectedStateRoot`, when given). Throws InvalidBlockError.
+   * match the version 2 header's (or `expectedStateRoot`, when given; `null`: the caller compares a
+   * root of its own, as consensus does with fork proofs and validators in it). Throws InvalidBlockError.
    */
-  apply(candidate: BlockCandidate, expectedStateRoot: Uint8Array | undefined = candidate.header.consensus?.stateRoot): BlockWrites {
+  apply(candidate: BlockCandidate, expectedStateRoot: Uint8Array | null | undefined = candidate.header.consensus?.stateRoot): BlockWrites {
     const { header, txIds } = candidate;
     const head = this.committed.head;
     if (header.height !== BigInt(head.height + 1)) throw new InvalidBlockError('height', `height ${header.height} does not follow the head ${head.height}`);

@@ -33,8 +33,10 @@ export interface SubmitResult {
   readonly sequence: bigint;
   /** ms from send to durable acceptance. */
   readonly ackMs: number;
-  /** Resolves with the block height once the batch is committed. */
+  /** Resolves with the block height once the batch is in a block (consensus: on the head's branch). */
   readonly committed: Promise<{ height: number; committedMs: number }>;
+  /** Resolves with the block height once that block is final (single node: with `committed`). */
+  readonly final: Promise<{ height: number; finalMs: number }>;
 }
 
 export interface IngestClientOptions {
@@ -79,6 +81,7 @@ export class IngestClient {
   /** Nacks with sequence 0 and no batch id, waiting to be attributed by elimination. */
   private readonly unread: IngestReplyFields[] = [];
   private readonly commits = new Map<string, { resolve(v: { height: number; committedMs: number }): void; reject(e: Error): void; sentAt: number }>();
+  private readonly finals = new Map<string, { resolve(v: { height: number; finalMs: number }): void; reject(e: Error): void; sentAt: number }>();
   private readonly slotWaiters: (() => void)[] = [];
   private closedError: IngestConnectionError | undefined;
   private readonly window: number;
@@ -175,6 +178,15 @@ export class IngestClient {
       }
       return;
     }
+    if (r.kind === ReplyKind.Final) {
+      const key = toHex(r.batchId);
+      const f = this.finals.get(key);
+      if (f) {
+        this.finals.delete(key);
+        f.resolve({ height: Number(r.height), finalMs: performance.now() - f.sentAt });
+      }
+      return;
+    }
     const o = this.match(r);
     if (o) this.answer(o, r);
     // A reply a raw waiter took answers a raw frame: there is nothing of ours to attribute it to.
@@ -241,8 +253,12 @@ export class IngestClient {
     const committed = new Promise<{ height: number; committedMs: number }>((resolve, reject) => {
       this.commits.set(toHex(batchId), { resolve, reject, sentAt: o.sentAt });
     });
+    const final = new Promise<{ height: number; finalMs: number }>((resolve, reject) => {
+      this.finals.set(toHex(batchId), { resolve, reject, sentAt: o.sentAt });
+    });
     committed.catch(() => undefined); // callers that ignore commits must not see unhandled rejections
-    o.resolve({ batchId, sequence: o.sequence, ackMs: performance.now() - o.sentAt, committed });
+    final.catch(() => undefined);
+    o.resolve({ batchId, sequence: o.sequence, ackMs: performance.now() - o.sentAt, committed, final });
   }
 
   private wakeAll(): void {
@@ -258,6 +274,8 @@ export class IngestClient {
     this.unread.length = 0;
     for (const c of this.commits.values()) c.reject(err);
     this.commits.clear();
+    for (const f of this.finals.values()) f.reject(err);
+    this.finals.clear();
     this.wakeAll();
   }
 }

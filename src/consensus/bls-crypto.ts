@@ -55,3 +55,26 @@ export class InThreadBlsVerifier implements SignatureVerifier {
     return ok;
   }
 }
+
+/** A verifier of BLS signature sets (the node's worker-pool `BlsVerifier`, src/workers/), structurally. */
+export interface SignatureSetVerifier {
+  verifySignatureSets(sets: readonly { readonly publicKeys: readonly Uint8Array[]; readonly message: Uint8Array; readonly signature: Uint8Array }[]): Promise<boolean>;
+}
+
+/** Consensus' SignatureVerifier on a signature-set verifier: votes and aggregates go to the worker pool, batched. */
+export class SignatureSetsVerifier implements SignatureVerifier {
+  constructor(private readonly sets: SignatureSetVerifier) {}
+
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    return this.sets.verifySignatureSets([{ publicKeys: [publicKey], message, signature }]);
+  }
+
+  async verifyAggregate(publicKeys: readonly Uint8Array[], message: Uint8Array, aggregate: Uint8Array): Promise<boolean> {
+    if (publicKeys.length === 0) return false;
+    return this.sets.verifySignatureSets([{ publicKeys, message, signature: aggregate }]);
+  }
+
+  aggregate(signatures: readonly Uint8Array[]): Uint8Array {
+    return blsAggregateSignatures(signatures);
+  }
+}

@@ -1,19 +1,35 @@
 import type { NodeApi } from '../api/node-api.js';
 import type { Chain } from '../chain/chain.js';
+import type { TxKind } from '../chain/tx-kinds/tx-kind.js';
 import { toHex } from '../codec/bytes.js';
+import type { ConsensusStatus } from './validator-role.js';
+
+/** What a validator adds to the API: relaying what clients submit, and its consensus status. */
+export interface ValidatorApi {
+  relay(kind: TxKind, frame: Uint8Array): void;
+  status(): ConsensusStatus;
+}
 
 /** The API's view of a chain: only what src/api/ needs, nothing of the chain's internals. */
-export function chainNodeApi(chain: Chain): NodeApi {
+export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
   const { queries } = chain;
   return {
     events: chain.events,
+    ...(validator ? { consensus: () => validator.status() } : {}),
     ingest: {
       maxBatchRecords: chain.limits.maxBatchRecords,
       connectionSource: (id) => chain.connectionSource(id),
       get httpSource() {
         return chain.httpSource;
       },
-      submitTx: (frame, source, opts) => chain.submitTx(frame, source, opts),
+      submitTx: async (frame, source, opts) => {
+        if (!validator) return chain.submitTx(frame, source, opts);
+        // Admission hands the frame's buffer to a worker: keep a copy to relay once it is durable here.
+        const copy = frame.slice();
+        const accepted = await chain.submitTx(frame, source, opts);
+        validator.relay(accepted.kind, copy);
+        return accepted;
+      },
     },
     queries: {
       status() {

@@ -10,8 +10,13 @@ import { devnetGenesis, type Genesis } from '../chain/genesis.js';
 import type { RetentionOptions } from '../chain/retention/retention-service.js';
 import { createLogger, type Logger } from '../log.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
+import { availableParallelism } from 'node:os';
+import type { BlockSchedule } from '../chain/block-schedule.js';
+import { BatchVerifierPool } from '../workers/batch-verifier.js';
+import { PoolBlsVerifier } from '../workers/pool-bls-verifier.js';
 import { openChain, type ProducerConfig } from './chain-factory.js';
 import { chainNodeApi } from './node-api.js';
+import { ValidatorRole, type ValidatorConfig } from './validator-role.js';
 
 export interface NodeConfig {
   readonly dataDir: string;
@@ -33,6 +38,11 @@ export interface NodeConfig {
   readonly log?: Logger;
   /** Process-wide metrics (CPU, heap, RSS); off when several nodes share a process. */
   readonly defaultMetrics?: boolean;
+  /**
+   * Run as a validator of the genesis' consortium (keys, P2P address, peers): consensus decides
+   * every block. Absent: the single-node mode (`--solo`), one producer on a timer.
+   */
+  readonly validator?: ValidatorConfig;
 }
 
 export const DEFAULT_PORT = 7400;
@@ -47,6 +57,8 @@ export class CdrNode {
     readonly api: ApiServer,
     readonly metrics: NodeMetrics,
     readonly log: Logger,
+    /** The validator role, when the node is one. */
+    readonly validator: ValidatorRole | undefined,
   ) {}
 
   static async start(config: NodeConfig): Promise<CdrNode> {
@@ -54,6 +66,18 @@ export class CdrNode {
     const metrics = new NodeMetrics({ defaultMetrics: config.defaultMetrics ?? true });
     // Before storage opens, like the admission limits: a bad value stops the node with nothing to undo.
     const apiLimits = validateApiLimits(config.api);
+    // A validator's chain makes no block on its own: consensus decides; the schedule only wakes it.
+    let role: ValidatorRole | undefined;
+    let pool: BatchVerifierPool | undefined;
+    const consensusSchedule: BlockSchedule = {
+      start() {},
+      nudge: () => role?.wake(),
+      flush: async () => undefined,
+      stop: async () => undefined,
+      get consecutiveFailures() {
+        return role?.failedCommits ?? 0;
+      },
+    };
     const chain = await openChain({
       dataDir: config.dataDir,
       genesis: config.genesis ?? devnetGenesis(),
@@ -64,15 +88,31 @@ export class CdrNode {
       ...(config.contractLimits ? { contractLimits: config.contractLimits } : {}),
       ...(config.retention ? { retention: config.retention } : {}),
       ...(config.nullifiers ? { nullifiers: config.nullifiers } : {}),
+      ...(config.validator
+        ? {
+            deps: {
+              verifier: (identity: Uint8Array) => (pool = new BatchVerifierPool({ threads: config.workers ?? availableParallelism(), chain: identity, metrics })),
+              schedule: () => consensusSchedule,
+            },
+          }
+        : {}),
     });
-    const api = new ApiServer({ host: config.host, port: config.port, node: chainNodeApi(chain), metrics, log, version: packageVersion(), limits: apiLimits });
     try {
-      await api.listen();
+      if (config.validator) role = await ValidatorRole.start(chain, config.validator, { bls: new PoolBlsVerifier(pool!.jobPool, { metrics }), metrics, log });
     } catch (err) {
       await chain.close();
       throw err;
     }
-    return new CdrNode(chain, api, metrics, log);
+    const nodeApi = chainNodeApi(chain, role ? { relay: (kind, frame) => role!.relay.relay(kind, frame), status: () => role!.status() } : undefined);
+    const api = new ApiServer({ host: config.host, port: config.port, node: nodeApi, metrics, log, version: packageVersion(), limits: apiLimits });
+    try {
+      await api.listen();
+    } catch (err) {
+      await role?.stop();
+      await chain.close();
+      throw err;
+    }
+    return new CdrNode(chain, api, metrics, log, role);
   }
 
   get port(): number {
@@ -90,6 +130,7 @@ export class CdrNode {
   /** Stops accepting, lets in-flight batches finish, commits what is pending, closes storage. */
   async stop(): Promise<void> {
     this.api.close();
+    await this.validator?.stop();
     await this.chain.close();
   }
 }

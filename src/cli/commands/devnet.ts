@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { fromHex, toHex } from '../../codec/bytes.js';
+import { toHex } from '../../codec/bytes.js';
 import { DEFAULT_CONSENSUS_POLICY } from '../../consensus/policy.js';
 import {
   DEVNET_OPERATORS,
@@ -14,11 +14,12 @@ import {
   type GenesisJson,
   type GenesisValidator,
 } from '../../chain/genesis.js';
-import { BLS_SECRET_KEY_BYTES, blsKeyPairFromSeed, blsPublicKeyFromSecretKey } from '../../crypto/bls/bls.js';
+import { blsKeyPairFromSeed } from '../../crypto/bls/bls.js';
 import { devnetKeyFile, writeKeyFile } from '../../client/key-file.js';
 import { createConsortiumCa, issueNodeCertificate } from '../../pki/consortium-ca.js';
 import { PkiError } from '../../pki/errors.js';
 import { writeCaDir, writeNodeDir } from '../../pki/pki-files.js';
+import { runDevnet } from '../devnet-launcher.js';
 import { CliError, EXIT, parseIntOption } from '../errors.js';
 
 export const MAX_DEVNET_VALIDATORS = 16;
@@ -41,42 +42,16 @@ const DEVNET_VALIDATOR_OPERATORS: readonly { plmn: number; name: string }[] = [
 /** File names in a validator's directory. */
 export const DEVNET_FILES = Object.freeze({ bls: 'bls.key.json', batchKey: 'batch.key.json', ports: 'ports.json', genesis: 'genesis.json', plan: 'devnet.json' });
 
-/** A validator's BLS key file (JSON, mode 0600). */
-export interface BlsKeyFile {
-  plmn: number;
-  /** 32-byte secret key, hex. */
-  blsSecretKey: string;
-  /** 48-byte compressed public key, hex (what the genesis lists). */
-  blsPublicKey: string;
-}
+export { BlsKeyFileError, readBlsKeyFile, writeBlsKeyFile, type BlsKeyFile } from '../../crypto/bls/key-file.js';
+import { writeBlsKeyFile } from '../../crypto/bls/key-file.js';
+import { writeValidatorFile } from '../../node/validator-dir.js';
 
-export class BlsKeyFileError extends Error {
-  override readonly name = 'BlsKeyFileError';
-}
-
-export function writeBlsKeyFile(path: string, k: BlsKeyFile): void {
-  writeFileSync(path, `${JSON.stringify(k, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(path, 0o600); // the mode of writeFileSync does not apply to an existing file
-}
-
-/** Reads a BLS key file and checks that its public key is the secret key's. */
-export function readBlsKeyFile(path: string): { plmn: number; secretKey: Uint8Array; publicKey: Uint8Array } {
-  let k: BlsKeyFile;
-  try {
-    k = JSON.parse(readFileSync(path, 'utf8')) as BlsKeyFile;
-  } catch (err) {
-    throw new BlsKeyFileError(`cannot read BLS key file ${path}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  try {
-    const secretKey = fromHex(k.blsSecretKey, BLS_SECRET_KEY_BYTES);
-    const publicKey = blsPublicKeyFromSecretKey(secretKey);
-    if (toHex(publicKey) !== k.blsPublicKey) throw new BlsKeyFileError(`${path}: the public key is not the secret key's`);
-    if (!Number.isInteger(k.plmn)) throw new BlsKeyFileError(`${path}: no PLMN id`);
-    return { plmn: k.plmn, secretKey, publicKey };
-  } catch (err) {
-    if (err instanceof BlsKeyFileError) throw err;
-    throw new BlsKeyFileError(`${path} is not a BLS key file: ${err instanceof Error ? err.message : String(err)}`);
-  }
+/** What `devnet init` wrote (DIR/devnet.json): what a launcher reads. */
+export interface DevnetPlan {
+  readonly chainId: string;
+  readonly genesis: string;
+  readonly ca: string;
+  readonly validators: readonly { readonly index: number; readonly plmn: number; readonly name: string; readonly dir: string; readonly ports: DevnetPorts }[];
 }
 
 /** Where validator i listens (127.0.0.1): consecutive pairs from the base port. */
@@ -89,7 +64,7 @@ function portsOf(basePort: number, index: number): DevnetPorts {
   return { ingest: basePort + 2 * index, p2p: basePort + 2 * index + 1 };
 }
 
-interface DevnetInitOptions {
+export interface DevnetInitOptions {
   readonly validators: number;
   readonly out: string;
   readonly chainId: string;
@@ -103,7 +78,7 @@ interface DevnetInitOptions {
  * plan a launcher reads). Certificates and BLS keys are fresh; batch keys and consortium secrets are
  * the well-known INSECURE devnet ones (`cdrchain keys devnet`), so the devnet clients sign for it.
  */
-async function devnetInit(o: DevnetInitOptions): Promise<object> {
+export async function devnetInit(o: DevnetInitOptions): Promise<DevnetPlan> {
   if (existsSync(o.out) && readdirSync(o.out).length > 0 && !o.force) throw new CliError(`${o.out} is not empty; pass --force to overwrite`, EXIT.usage);
   if (o.basePort + 2 * o.validators - 1 > 65_535) throw new CliError(`--base-port ${o.basePort} leaves no room for ${o.validators} validators`, EXIT.usage);
   mkdirSync(o.out, { recursive: true, mode: 0o700 });
@@ -147,24 +122,42 @@ async function devnetInit(o: DevnetInitOptions): Promise<object> {
   const genesis = genesisToJson(genesisFromJson(json));
   const genesisPath = join(o.out, DEVNET_FILES.genesis);
   writeFileSync(genesisPath, `${JSON.stringify(genesis, null, 2)}\n`);
-  const summary = { chainId: o.chainId, genesis: resolve(genesisPath), ca: resolve(join(o.out, 'ca')), validators: plan };
+  for (const v of plan) {
+    writeValidatorFile(v.dir, {
+      plmn: v.plmn,
+      p2p: { host: '127.0.0.1', port: v.ports.p2p },
+      peers: plan.filter((p) => p.plmn !== v.plmn).map((p) => ({ plmn: p.plmn, host: '127.0.0.1', port: p.ports.p2p })),
+    });
+  }
+  const summary: DevnetPlan = { chainId: o.chainId, genesis: resolve(genesisPath), ca: resolve(join(o.out, 'ca')), validators: plan };
   writeFileSync(join(o.out, DEVNET_FILES.plan), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
 }
 
 export function registerDevnet(program: Command): void {
-  const devnet = program.command('devnet').description('a local consortium of validators on 127.0.0.1');
+  const devnet = program
+    .command('devnet')
+    .description('a local consortium of validator processes on 127.0.0.1 (the main job: `npm start`); `devnet init` only writes its files')
+    .option('--validators <n>', `number of validators (1..${MAX_DEVNET_VALIDATORS})`, parseIntOption('validators', 1, MAX_DEVNET_VALIDATORS), 4)
+    .option('--dir <dir>', 'keys, certificates, genesis and each validator\'s data and log', './data/devnet')
+    .option('--base-port <port>', 'validator i serves HTTP on base+2i and P2P on base+2i+1 (first run only)', parseIntOption('base-port', 1024, 65_535), 7700)
+    .option('--workers <n>', 'verification threads per validator', parseIntOption('workers', 1, 64), 1)
+    .option('--reset', 'delete the devnet directory first (a fresh chain)')
+    .option('--log-level <level>', 'validators\' log level (their logs: DIR/v<i>/node.log)', 'info')
+    .action(async (o: { validators: number; dir: string; basePort: number; workers: number; reset?: boolean; logLevel: string }) => {
+      await runDevnet({ ...o, reset: o.reset === true, out: (line) => process.stderr.write(`${line}\n`) });
+    });
   devnet
     .command('init')
-    .description('write a CA, per-validator TLS, BLS and batch keys with a port plan, and a genesis listing the validators')
-    .requiredOption('--validators <n>', `number of validators (1..${MAX_DEVNET_VALIDATORS})`, parseIntOption('validators', 1, MAX_DEVNET_VALIDATORS))
+    .description('write a CA, per-validator TLS, BLS and batch keys with a port plan, and a genesis listing the validators (--validators and --base-port as for devnet)')
     .requiredOption('--out <dir>', 'directory to write (must be empty unless --force)')
     .option('--chain-id <id>', 'chain id', 'cdrchain-devnet-local')
-    .option('--base-port <port>', 'validator i listens on base+2i (ingest) and base+2i+1 (P2P)', parseIntOption('base-port', 1024, 65_535), 7700)
     .option('--force', 'write into a non-empty directory, overwriting files')
-    .action(async (o: { validators: number; out: string; chainId: string; basePort: number; force?: boolean }) => {
+    .action(async (o: { out: string; chainId: string; force?: boolean }, cmd: Command) => {
+      // --validators and --base-port are devnet's options (commander parses them there, before or after `init`).
+      const { validators, basePort } = cmd.optsWithGlobals<{ validators: number; basePort: number }>();
       try {
-        const summary = await devnetInit({ validators: o.validators, out: o.out, chainId: o.chainId, basePort: o.basePort, force: o.force === true });
+        const summary = await devnetInit({ validators, out: o.out, chainId: o.chainId, basePort, force: o.force === true });
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       } catch (err) {
         if (err instanceof PkiError || err instanceof GenesisError) throw new CliError(err.message, EXIT.usage);

@@ -3,13 +3,16 @@ import { readGenesisFile } from '../../chain/genesis.js';
 import { createLogger } from '../../log.js';
 import { CdrNode, DEFAULT_PORT } from '../../node/node.js';
 import { installProcessGuards } from '../../node/process-guards.js';
+import { readValidatorDir } from '../../node/validator-dir.js';
 import { CliError, EXIT, parseIntOption } from '../errors.js';
 import { addNodeRetentionFlags, nodeRetentionOptions } from '../retention-options.js';
 
 export function registerNode(program: Command): void {
   addNodeRetentionFlags(program
     .command('node')
-    .description('run a node: the embedded devnet consortium unless --genesis is given')
+    .description('run a node: a validator of the genesis\' consortium with --validator DIR, else alone (--solo) on the embedded devnet genesis unless --genesis is given')
+    .option('--validator <dir>', 'run as a validator: DIR holds validator.json (P2P address, peers), the TLS certificate and key, and bls.key.json (cdrchain devnet init writes them)')
+    .option('--solo', 'run alone, one producer on a timer (the default without --validator)')
     .option('--data <dir>', 'data directory (LMDB)', './data')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'HTTP/WebSocket port (0 = any free port)', parseIntOption('port', 0, 65535), DEFAULT_PORT)
@@ -22,15 +25,23 @@ export function registerNode(program: Command): void {
     .option('--max-connections <n>', 'WS /ingest connections served at once (default 64); beyond, 503', parseIntOption('max-connections', 1, 100_000))
     .option('--max-subscribers <n>', 'WS /events subscribers served at once (default 64); beyond, 503', parseIntOption('max-subscribers', 1, 100_000))
     .option('--log-level <level>', 'trace | debug | info | warn | error', 'info'))
-    .action(async (o: Parameters<typeof nodeRetentionOptions>[0] & { data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number; maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string }) => {
+    .action(async (o: Parameters<typeof nodeRetentionOptions>[0] & { validator?: string; solo?: boolean; data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number; maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string }) => {
       const log = createLogger('cdrchain-node', o.logLevel);
       const retention = nodeRetentionOptions(o);
       let node: CdrNode | undefined;
       // Before start: restarting on a still-full disk must report, not crash.
       installProcessGuards(log, () => node?.metrics);
+      if (o.validator && o.solo) throw new CliError('--validator and --solo exclude each other', EXIT.usage);
+      let validator;
+      try {
+        validator = o.validator ? readValidatorDir(o.validator) : undefined;
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err), EXIT.usage);
+      }
       try {
         node = await CdrNode.start({
           dataDir: o.data,
+          ...(validator ? { validator } : {}),
           host: o.host,
           port: o.port,
           log,
@@ -51,15 +62,15 @@ export function registerNode(program: Command): void {
       }
       const base = `${o.host}:${node.port}`;
       const head = node.chain.queries.chainHead();
-      log.info({ port: node.port, dataDir: o.data, chainId: node.chain.genesis.chainId, height: head.height }, 'node ready');
+      log.info({ port: node.port, dataDir: o.data, chainId: node.chain.genesis.chainId, height: head.height, validator: validator?.plmn, p2p: node.validator?.network.port }, 'node ready');
       process.stderr.write(
         [
           '',
-          `cdrchain node ready — chain ${node.chain.genesis.chainId}, height ${head.height}, data in ${o.data}`,
+          `cdrchain node ready — chain ${node.chain.genesis.chainId}, height ${head.height}, data in ${o.data}${validator ? `, validator ${validator.plmn} (P2P ${validator.p2p.host}:${node.validator?.network.port})` : ' (solo)'}`,
           `  ingest   ws://${base}/ingest    (binary batch frames)`,
           `  events   ws://${base}/events`,
           `  http     http://${base}/status  /blocks  /batch/:id  /txns/:hash  /operators/:plmn  POST /cdr`,
-          `  metrics  http://${base}/metrics`,
+          `  metrics  http://${base}/metrics${validator ? `    consensus  http://${base}/consensus` : ''}`,
           `  operators: ${node.chain.operators.list().map((op) => `${op.plmn} ${op.name}`).join(', ')}`,
           `  try: npm run cdrchain -- generate --count 10000 --out /tmp/cdrs.csv && npm run cdrchain -- submit /tmp/cdrs.csv --url ws://${base}`,
           '',

@@ -25,7 +25,8 @@ interface SubmitOptions {
   batchSize: number;
   window: number;
   format?: string;
-  wait: boolean;
+  /** true or 'committed': until each batch is in a block; 'final': until that block is final; false: Ack only. */
+  wait: boolean | string;
   skipInvalid?: boolean;
   chain?: Uint8Array;
   /** A path; false (--no-journal) for none; unset for the default, FILE.journal. */
@@ -75,6 +76,7 @@ export function registerSubmit(program: Command): void {
     .option('--format <fmt>', 'csv | json (default: from the file extension)')
     .option('--journal <file>', 'where to remember what was sent, so a re-run recognises batches already stored (default: FILE.journal)')
     .option('--no-journal', 'keep no journal (a re-run then sees batches stored before a crash as duplicates)')
+    .option('--wait [stage]', 'wait for each batch to reach: committed (in a block; the default) | final (in a final block: a macro block with consensus)')
     .option('--no-wait', 'do not wait for commits')
     .option('--skip-invalid', 'report and skip invalid CDRs instead of stopping at the first')
     .action(async (file: string, o: SubmitOptions) => {
@@ -91,6 +93,9 @@ interface Plan {
 }
 
 async function submitFile(file: string, o: SubmitOptions) {
+  if (typeof o.wait === 'string' && o.wait !== 'committed' && o.wait !== 'final') throw new CliError(`--wait ${o.wait}: expected committed or final`, EXIT.usage);
+  // A stored batch's "committed" is durable in the node's chain: with consensus, already final.
+  const waitFinal = o.wait === 'final';
   const format = o.format ?? (file.endsWith('.csv') ? 'csv' : file.endsWith('.json') || file.endsWith('.ndjson') ? 'json' : undefined);
   if (format !== 'csv' && format !== 'json') throw new CliError(`cannot tell the format of ${file}: pass --format csv|json`, EXIT.usage);
   const invalid: CdrParseError[] = [];
@@ -149,7 +154,7 @@ async function submitFile(file: string, o: SubmitOptions) {
       if (!known || known.sequence !== built.header.sequence) p.journal?.record(index, built.header.sequence, built.id);
       try {
         const r = await client.submit(built.frame, built.header.sequence, built.id);
-        return { stored: false, committed: async () => (await r.committed).height };
+        return { stored: false, committed: async () => (waitFinal ? (await r.final).height : (await r.committed).height) };
       } catch (err) {
         if (!(err instanceof BatchNackError) || err.code !== RejectCode.Replay) throw err;
         // Our sequence is taken: by this very batch, stored by an earlier run whose ack never came?

@@ -46,6 +46,10 @@ class Pipeline implements BlockBuilder, BlockCommitter {
     this.parentTs = block.writes.header.timestampMs;
   }
 
+  async commitAll(blocks: readonly CommittableBlock[]): Promise<void> {
+    for (const b of blocks) await this.commit(b);
+  }
+
   release(): void {
     this.pendingCommit?.();
   }

@@ -7,5 +7,6 @@
 export enum ReplyKind {
   Ack = 0,
   Nack = 1,
-  Committed = 2
+  Committed = 2,
+  Final = 3
 }

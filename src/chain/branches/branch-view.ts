@@ -1,0 +1,75 @@
+import { toHex } from '../../codec/bytes.js';
+import type { ChainHead } from '../../storage/index.js';
+import type { CommittedStateView } from '../committed-state.js';
+import type { ContractStateReader } from '../contract-executor.js';
+import type { BlockWrites } from '../state-transition.js';
+import type { TxKind } from '../tx-kinds/tx-kind.js';
+
+/** A block applied above the committed head and not final: its writes, kept in memory. */
+export interface BranchBlock {
+  readonly hashHex: string;
+  readonly parentHex: string;
+  readonly height: number;
+  readonly writes: BlockWrites;
+  /** The block frame as consensus handles it (stored when the block becomes final). */
+  readonly frame: Uint8Array;
+  /** Hex ids of the transactions it names. */
+  readonly txs: ReadonlySet<string>;
+}
+
+/**
+ * Committed state with a branch of non-final blocks on top (oldest first): what the state
+ * transition sees when it checks a block whose parent is one of them. Lookups walk the branch from
+ * its tip down, then fall through to committed state; nothing here writes.
+ */
+export class BranchView implements CommittedStateView {
+  readonly contracts: ContractStateReader;
+
+  constructor(
+    private readonly committed: CommittedStateView,
+    private readonly path: readonly BranchBlock[],
+  ) {
+    const tipFirst = [...path].reverse();
+    this.contracts = {
+      contractCode: (id) => {
+        for (const b of tipFirst) {
+          const code = b.writes.contracts?.writtenCode(id);
+          if (code !== undefined) return code;
+        }
+        return committed.contracts.contractCode(id);
+      },
+      slot: (id, key) => {
+        for (const b of tipFirst) {
+          const v = b.writes.contracts?.writtenSlot(id, key);
+          if (v !== undefined) return v;
+        }
+        return committed.contracts.slot(id, key);
+      },
+    };
+  }
+
+  get head(): ChainHead {
+    return this.path.at(-1)?.writes.head ?? this.committed.head;
+  }
+
+  get headTimestampMs(): bigint {
+    return this.path.at(-1)?.writes.header.timestampMs ?? this.committed.headTimestampMs;
+  }
+
+  committedSequence(space: TxKind, submitter: number): bigint | undefined {
+    for (let i = this.path.length - 1; i >= 0; i--) {
+      for (const w of this.path[i]!.writes.sequences) if (w.space === space && w.submitter === submitter) return w.sequence;
+    }
+    return this.committed.committedSequence(space, submitter);
+  }
+
+  isCommitted(id: Uint8Array): boolean {
+    return this.onBranch(toHex(id)) || this.committed.isCommitted(id);
+  }
+
+  /** Whether a block of the branch (not committed state) names the transaction. */
+  onBranch(hex: string): boolean {
+    for (const b of this.path) if (b.txs.has(hex)) return true;
+    return false;
+  }
+}

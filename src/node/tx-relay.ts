@@ -1,0 +1,152 @@
+import type { AdmissionSource } from '../chain/admission-budget.js';
+import type { Chain } from '../chain/chain.js';
+import { BatchRejectedError, RejectCode } from '../chain/reject.js';
+import { TxKind } from '../chain/tx-kinds/tx-kind.js';
+import { toHex } from '../codec/bytes.js';
+import type { Logger } from '../log.js';
+import { MessageKind, type MessageVerdict, type PeerId, type PeerMessage, type PeerNetwork } from '../p2p/peer-network.js';
+
+/** Ids per TxRequest (32 bytes each): bounded by the request's payload limit. */
+export const MAX_IDS_PER_TX_REQUEST = 1024;
+/** Do not ask for the same body again within this long (the answer may be on its way). */
+const REQUEST_AGAIN_MS = 500;
+/** Remembered requests; beyond it the memory is cleared (a few repeated requests at worst). */
+const MAX_REMEMBERED_REQUESTS = 65_536;
+
+export interface TxRelayMetrics {
+  relayed(kind: 'batch' | 'contract_tx', bytes: number): void;
+  received(kind: 'batch' | 'contract_tx', outcome: string): void;
+  bodiesRequested(count: number): void;
+  bodiesServed(count: number): void;
+}
+
+/**
+ * Transactions between validators (docs/consensus.md §7): a transaction admitted from a client here
+ * is relayed once to every peer, which admits it through the same `Chain.submitTx` (every check,
+ * durable before anything names it); a validator that lacks a body a block names asks its peers for
+ * it (TxRequest) and admits the answer the same way. There is no second, lighter path for peers.
+ */
+export class TxRelay {
+  private readonly sources = new Map<PeerId, AdmissionSource>();
+  private readonly requested = new Map<string, number>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly network: PeerNetwork,
+    private readonly chain: Chain,
+    private readonly log: Logger,
+    private readonly metrics?: TxRelayMetrics,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.unsubscribe = network.onMessage((m) => this.onMessage(m));
+  }
+
+  /** A copy of `frame` goes to every peer (call before admission transfers the frame's buffer to a worker). */
+  relay(kind: TxKind, frame: Uint8Array): void {
+    if (this.network.connectedPeers().length === 0) return;
+    const msgKind = kind === TxKind.ContractTx ? MessageKind.ContractTx : MessageKind.Batch;
+    this.network.broadcast(msgKind, frame);
+    this.metrics?.relayed(kind === TxKind.ContractTx ? 'contract_tx' : 'batch', frame.length);
+  }
+
+  /** Asks every connected peer for the bodies of `ids` not asked for within the last half second. */
+  request(ids: readonly Uint8Array[]): void {
+    const t = this.now();
+    const ask: Uint8Array[] = [];
+    for (const id of ids) {
+      const hex = toHex(id);
+      if ((this.requested.get(hex) ?? -Infinity) + REQUEST_AGAIN_MS > t) continue;
+      if (this.requested.size >= MAX_REMEMBERED_REQUESTS) this.requested.clear();
+      this.requested.set(hex, t);
+      ask.push(id);
+    }
+    for (let at = 0; at < ask.length; at += MAX_IDS_PER_TX_REQUEST) {
+      const part = ask.slice(at, at + MAX_IDS_PER_TX_REQUEST);
+      const payload = new Uint8Array(part.length * 32);
+      part.forEach((id, i) => payload.set(id, i * 32));
+      this.network.broadcast(MessageKind.TxRequest, payload);
+    }
+    if (ask.length > 0) this.metrics?.bodiesRequested(ask.length);
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private onMessage(m: PeerMessage): void {
+    switch (m.kind) {
+      case MessageKind.Batch:
+      case MessageKind.ContractTx:
+      case MessageKind.TxResponse:
+        this.admit(m.from, m.kind, Uint8Array.from(m.payload));
+        return;
+      case MessageKind.TxRequest:
+        this.answer(m.from, m.payload);
+        return;
+      default:
+        return; // consensus messages: the validator's
+    }
+  }
+
+  private admit(from: PeerId, kind: MessageKind, frame: Uint8Array): void {
+    const expected = kind === MessageKind.Batch ? TxKind.CdrBatch : kind === MessageKind.ContractTx ? TxKind.ContractTx : undefined;
+    const label = kind === MessageKind.ContractTx ? 'contract_tx' : 'batch';
+    this.chain.submitTx(frame, this.sourceOf(from), expected === undefined ? {} : { kind: expected }).then(
+      () => {
+        this.metrics?.received(label, 'accepted');
+        this.network.report(from, 'accept', 'transaction admitted');
+      },
+      (err: unknown) => {
+        if (!(err instanceof BatchRejectedError)) {
+          this.log.error({ err, from }, 'relayed transaction failed with an internal error');
+          return;
+        }
+        this.metrics?.received(label, err.reason);
+        const verdict = verdictFor(err.code);
+        if (verdict !== 'ignore') this.log.warn({ from, reason: err.message }, 'relayed transaction refused');
+        this.network.report(from, verdict, `transaction refused: ${err.reason}`);
+      },
+    );
+  }
+
+  private answer(from: PeerId, payload: Uint8Array): void {
+    if (payload.length === 0 || payload.length % 32 !== 0 || payload.length / 32 > MAX_IDS_PER_TX_REQUEST) {
+      this.network.report(from, 'reject', `TxRequest of ${payload.length} bytes is not 1..${MAX_IDS_PER_TX_REQUEST} ids`);
+      return;
+    }
+    let served = 0;
+    for (let at = 0; at < payload.length; at += 32) {
+      const frame = this.chain.txFrame(payload.subarray(at, at + 32));
+      if (frame === undefined) continue;
+      if (!this.network.send(from, MessageKind.TxResponse, frame)) break; // its budget is spent: it asks again
+      served++;
+    }
+    if (served > 0) this.metrics?.bodiesServed(served);
+  }
+
+  private sourceOf(peer: PeerId): AdmissionSource {
+    let s = this.sources.get(peer);
+    if (!s) this.sources.set(peer, (s = this.chain.connectionSource(`peer ${peer}`)));
+    return s;
+  }
+}
+
+/** How a refusal reflects on the peer that relayed it. */
+function verdictFor(code: RejectCode): MessageVerdict {
+  switch (code) {
+    // Already here (relayed twice, or fetched and relayed), or this node is saturated: not the peer's fault.
+    case RejectCode.Replay:
+    case RejectCode.DuplicateRecord:
+    case RejectCode.Busy:
+    case RejectCode.StorageFull:
+    case RejectCode.Internal:
+      return 'ignore';
+    // A validator relays only what it admitted with the same checks: a forged or broken frame is on the relayer.
+    case RejectCode.BadSignature:
+    case RejectCode.BadMerkleRoot:
+    case RejectCode.BadRecordsDigest:
+      return 'penalise';
+    default:
+      return 'reject';
+  }
+}
