@@ -7,7 +7,8 @@ import type { NodeEventSource } from './node-api.js';
 export const EVENT_TOPICS = ['batches', 'blocks', 'contracts'] as const;
 
 /**
- * WS /events: JSON text frames for every accepted batch, committed block, accepted contract
+ * WS /events: JSON text frames for every accepted batch, confirmed block (consensus: on the head's
+ * branch) and committed block (durable here; with consensus, final), accepted contract
  * transaction and contract receipt. Subscribers choose topics with `?topics=blocks,contracts`
  * (default: all); slow readers are dropped once `maxBackpressure` bytes wait for them, and at most
  * `maxSubscribers` are served at once (an upgrade beyond is refused with 503).
@@ -28,6 +29,14 @@ export function mountEvents(app: TemplatedApp, deps: { events: NodeEventSource; 
       type: 'block_committed', height: e.height, hash: toHex(e.hash), timestampMs: e.timestampMs.toString(),
       txCount: e.txIds.length, cdrCount: e.cdrCount, commitMs: Math.round(e.commitMs * 1000) / 1000,
       txIds: e.txIds.map(toHex),
+    }));
+  });
+
+  events.on('blockConfirmed', (e) => {
+    // With consensus: a block on the head's branch, not final yet (block_committed follows when it is final).
+    if (app.numSubscribers('blocks') === 0) return;
+    app.publish('blocks', JSON.stringify({
+      type: 'block_confirmed', height: e.height, hash: toHex(e.hash), txCount: e.txIds.length, cdrCount: e.cdrCount, txIds: e.txIds.map(toHex),
     }));
   });
 

@@ -11,6 +11,7 @@ import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { mountEvents } from './events.js';
+import { mountExplorerAssets } from './explorer-assets.js';
 import { validateApiLimits, type ApiLimits } from './api-limits.js';
 import { HttpError, readBody, responder, send, sendError, sendJson, streamJson, UploadBudget, type Responder } from './http.js';
 import { mountIngest } from './ingest.js';
@@ -66,6 +67,7 @@ export class ApiServer {
       maxConnections: this.limits.maxIngestConnections, badSignaturesBeforeClose: this.limits.badSignaturesBeforeClose,
     });
     mountEvents(app, { events: node.events, metrics, maxSubscribers: this.limits.maxEventSubscribers, maxBackpressure: this.limits.eventsMaxBackpressure });
+    mountExplorerAssets(app); // GET / and /explorer/*: the explorer page (dist/explorer)
     app.any('/*', (res) => {
       sendJson(responder(res), 404, { error: 'not_found', message: 'no such endpoint' });
     });

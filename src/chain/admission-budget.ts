@@ -80,6 +80,14 @@ export interface AdmissionSource {
   /** For Busy details and logs: "ingest#12", "http". */
   readonly id: string;
   readonly budget: SourceBudget;
+  /**
+   * Frames another validator relayed or sent on request: signed by their submitter and checked here
+   * like any other, but they may arrive in any sequence order (several peers answer a catching-up
+   * node), so admission does not refuse one below the submitter's last accepted sequence. Blocks
+   * still order each submitter's sequences (the state transition), and the nullifier index still
+   * refuses a batch admitted before.
+   */
+  readonly relayed?: boolean;
 }
 
 /** A frame's charge on the budgets; released once, when its verdict is known. */
@@ -117,8 +125,8 @@ export class AdmissionBudget {
   }
 
   /** A fresh budget for one connection. */
-  connectionSource(id: string): AdmissionSource {
-    return { id, budget: new SourceBudget(this.limits.maxInflightPerConnection, this.limits.maxInflightBytesPerConnection) };
+  connectionSource(id: string, opts: { relayed?: boolean } = {}): AdmissionSource {
+    return { id, budget: new SourceBudget(this.limits.maxInflightPerConnection, this.limits.maxInflightBytesPerConnection), ...(opts.relayed ? { relayed: true } : {}) };
   }
 
   get totalInflight(): number {

@@ -175,7 +175,7 @@ export class Admission {
     if (!this.deps.operators.has(header.counterparty)) {
       throw new BatchRejectedError(RejectCode.UnknownOperator, `counterparty ${header.counterparty} is not a consortium operator`, header.sequence);
     }
-    this.checkSequence(header);
+    this.checkSequence(header, source);
     this.checkStorage(header.sequence);
     // Busy: the source's budget first, then its fair share of the node's (src/chain/admission-budget.ts).
     const ticket = this.deps.budget.acquire(source, header.submitter, frame.length, header.sequence);
@@ -190,7 +190,7 @@ export class Admission {
       const previous = this.lanes.get(header.submitter) ?? Promise.resolve();
       const turn = previous.then(() => verified).then((v) => {
         if (v.code !== RejectCode.None) throw new BatchRejectedError(v.code, v.detail, header.sequence);
-        return this.accept(decodeBatch(v.frame), receivedAt);
+        return this.accept(decodeBatch(v.frame), receivedAt, source);
       });
       const settled = turn.then(
         () => undefined,
@@ -242,7 +242,8 @@ export class Admission {
     throw new BatchRejectedError(RejectCode.StorageFull, `node storage is not writable (${storage.status().reason ?? 'unknown'}); nothing was recorded, retry later`, sequence);
   }
 
-  private checkSequence(h: BatchHeaderFields): void {
+  private checkSequence(h: BatchHeaderFields, source: AdmissionSource | undefined): void {
+    if (source?.relayed) return; // see AdmissionSource.relayed
     const last = this.lastSequence.get(h.submitter);
     if (last !== undefined && h.sequence <= last) {
       throw new BatchRejectedError(RejectCode.Replay, `sequence ${h.sequence} is not above ${last}, the last accepted for ${h.submitter}`, h.sequence);
@@ -252,9 +253,9 @@ export class Admission {
   }
 
   /** Runs in the submitter's lane, synchronously: sequence, nullifiers, then join the mempool. */
-  private accept(batch: DecodedBatch, receivedAt: number): PendingWrite {
+  private accept(batch: DecodedBatch, receivedAt: number, source: AdmissionSource): PendingWrite {
     const { header, records } = batch;
-    this.checkSequence(header);
+    this.checkSequence(header, source);
     let conflict: number;
     try {
       // Scoped to the submitter: another member registering the same record ids first cannot block it.
@@ -318,8 +319,10 @@ export class Admission {
 
   private claimSequence(submitter: number, seq: bigint): void {
     const claims = this.claimedSequences.get(submitter);
-    if (claims) claims.push(seq); // lanes accept in arrival order and sequences only rise: stays ascending
-    else this.claimedSequences.set(submitter, [seq]);
+    // Ascending: lanes accept in arrival order and sequences only rise, except for relayed frames.
+    if (!claims) this.claimedSequences.set(submitter, [seq]);
+    else if (claims.length === 0 || claims[claims.length - 1]! < seq) claims.push(seq);
+    else claims.splice(claims.findIndex((c) => c > seq), 0, seq);
   }
 
   /**

@@ -229,8 +229,8 @@ export class Chain {
   }
 
   /** A fresh in-flight budget for one connection of the API (`id` names it in Busy details). */
-  connectionSource(id: string): AdmissionSource {
-    return this.budget.connectionSource(id);
+  connectionSource(id: string, opts: { relayed?: boolean } = {}): AdmissionSource {
+    return this.budget.connectionSource(id, opts);
   }
 
   /** The one budget all HTTP submissions share: they have no connection to charge. */

@@ -232,22 +232,38 @@ function devnetValidator(plmn: number): GenesisValidator {
   return Object.freeze({ plmn, blsKey: publicKey, pop: fromHex(pop, BLS_SIGNATURE_BYTES), power: 1 });
 }
 
-let devnetConsensus: GenesisConsensus | undefined;
+const devnetConsensus = new Map<number, GenesisConsensus>();
 
-/** Every devnet operator validates with power 1 under the default policy. */
-function devnetConsensusSection(): GenesisConsensus {
-  devnetConsensus ??= Object.freeze({
-    validators: Object.freeze(DEVNET_OPERATORS.map((o) => devnetValidator(o.plmn))),
-    policy: Object.freeze(Object.fromEntries(GENESIS_POLICY_FIELDS.map((f) => [f, DEFAULT_CONSENSUS_POLICY[f]]))) as GenesisConsensusPolicy,
-  });
-  return devnetConsensus;
+/** The first `validators` devnet operators validate with power 1 under the default policy. */
+function devnetConsensusSection(validators: number): GenesisConsensus {
+  let c = devnetConsensus.get(validators);
+  if (!c) {
+    c = Object.freeze({
+      validators: Object.freeze(DEVNET_OPERATORS.slice(0, validators).map((o) => devnetValidator(o.plmn))),
+      policy: Object.freeze(Object.fromEntries(GENESIS_POLICY_FIELDS.map((f) => [f, DEFAULT_CONSENSUS_POLICY[f]]))) as GenesisConsensusPolicy,
+    });
+    devnetConsensus.set(validators, c);
+  }
+  return c;
 }
 
-export function devnetGenesis(): Genesis {
+/** Most validators the well-known devnet keys cover (one per devnet operator). */
+export const MAX_WELL_KNOWN_VALIDATORS = DEVNET_OPERATORS.length;
+
+/**
+ * The embedded devnet: every devnet operator submits; the first `validators` of them (default: all
+ * six) validate, with the well-known INSECURE BLS keys of `devnetBlsSeed`. `cdrchain devnet` runs
+ * this genesis, and the benchmarks sign their data sets for it.
+ */
+export function devnetGenesis(opts: { validators?: number } = {}): Genesis {
+  const validators = opts.validators ?? MAX_WELL_KNOWN_VALIDATORS;
+  if (!Number.isInteger(validators) || validators < 1 || validators > MAX_WELL_KNOWN_VALIDATORS) {
+    throw new GenesisError(`the devnet genesis has 1..${MAX_WELL_KNOWN_VALIDATORS} validators, not ${validators}`);
+  }
   return {
-    chainId: 'cdrchain-devnet',
+    chainId: validators === MAX_WELL_KNOWN_VALIDATORS ? 'cdrchain-devnet' : `cdrchain-devnet-${validators}`,
     timestampMs: 1_767_225_600_000n, // 2026-01-01T00:00:00Z
     operators: DEVNET_OPERATORS.map((o) => ({ ...o, batchKey: ed25519FromSeed(devnetBatchSeed(o.plmn)).publicKey })),
-    consensus: devnetConsensusSection(),
+    consensus: devnetConsensusSection(validators),
   };
 }

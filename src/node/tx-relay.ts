@@ -126,7 +126,7 @@ export class TxRelay {
 
   private sourceOf(peer: PeerId): AdmissionSource {
     let s = this.sources.get(peer);
-    if (!s) this.sources.set(peer, (s = this.chain.connectionSource(`peer ${peer}`)));
+    if (!s) this.sources.set(peer, (s = this.chain.connectionSource(`peer ${peer}`, { relayed: true })));
     return s;
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConsensusPolicy } from '../consensus/policy.js';
 import type { ValidatorConfig } from './validator-role.js';
 
 /** File names in a validator's directory (`cdrchain devnet init` writes them; `cdrchain node --validator DIR` reads them). */
@@ -10,6 +11,8 @@ export interface ValidatorFile {
   readonly plmn: number;
   readonly p2p: { readonly host: string; readonly port: number };
   readonly peers: readonly { readonly plmn: number; readonly host: string; readonly port: number }[];
+  /** Local consensus timings (emptyBlockIntervalMs, tendermint timeouts, ...): never the genesis' constants. */
+  readonly policy?: Partial<ConsensusPolicy>;
 }
 
 export class ValidatorDirError extends Error {
@@ -51,5 +54,23 @@ export function readValidatorDir(dir: string): ValidatorConfig & { readonly plmn
     blsKeyFile: join(dir, VALIDATOR_FILES.bls),
     p2p: { host: host(f.p2p.host, 'p2p.host'), port: port(f.p2p.port, 'p2p.port') },
     peers,
+    ...(f.policy !== undefined ? { policy: localPolicy(f.policy, path) } : {}),
   });
+}
+
+/** The timings a validator may set for itself; consensusPolicy() checks the values when the node starts. */
+const LOCAL_POLICY_FIELDS: readonly (keyof ConsensusPolicy)[] = [
+  'minBlockSeparationMs', 'emptyBlockIntervalMs', 'tendermintTimeoutInitMs', 'tendermintTimeoutDeltaMs', 'rebroadcastIntervalMs',
+  'maxTimestampDriftMs', 'maxRoundsAhead', 'maxBlocksAhead', 'maxOrphanBlocks',
+];
+
+function localPolicy(raw: unknown, path: string): Partial<ConsensusPolicy> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidatorDirError(`${path}: policy must be an object`);
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!(LOCAL_POLICY_FIELDS as readonly string[]).includes(k)) throw new ValidatorDirError(`${path}: policy.${k} is not a local timing (genesis fixes the consensus-critical ones): allowed ${LOCAL_POLICY_FIELDS.join(', ')}`);
+    if (!Number.isSafeInteger(v)) throw new ValidatorDirError(`${path}: policy.${k} must be an integer`);
+    out[k] = v as number;
+  }
+  return out;
 }

@@ -3,8 +3,11 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toHex } from '../../codec/bytes.js';
-import { DEFAULT_CONSENSUS_POLICY } from '../../consensus/policy.js';
+import { DEFAULT_CONSENSUS_POLICY, type ConsensusPolicy } from '../../consensus/policy.js';
 import {
+  devnetBlsSeed,
+  devnetGenesis,
+  MAX_WELL_KNOWN_VALIDATORS,
   DEVNET_OPERATORS,
   GENESIS_POLICY_FIELDS,
   GenesisError,
@@ -70,6 +73,17 @@ export interface DevnetInitOptions {
   readonly chainId: string;
   readonly basePort: number;
   readonly force: boolean;
+  /** Consensus-critical constants over the defaults (tests use short batches). */
+  readonly policy?: Partial<Record<(typeof GENESIS_POLICY_FIELDS)[number], number>>;
+  /** Local timings every validator.json carries (not consensus-critical; tests use short ones). */
+  readonly localPolicy?: Partial<ConsensusPolicy>;
+  /**
+   * The embedded devnet's genesis (`devnetGenesis({ validators })`: all six devnet operators
+   * submit, the first N validate) with its well-known INSECURE BLS keys, instead of fresh keys and
+   * a genesis of its own: the chain identity is then the same on every machine, so the benchmarks'
+   * cached signed data sets replay into it. N ≤ 6; `chainId` and `policy` are the embedded ones.
+   */
+  readonly wellKnownKeys?: boolean;
 }
 
 /**
@@ -81,9 +95,12 @@ export interface DevnetInitOptions {
 export async function devnetInit(o: DevnetInitOptions): Promise<DevnetPlan> {
   if (existsSync(o.out) && readdirSync(o.out).length > 0 && !o.force) throw new CliError(`${o.out} is not empty; pass --force to overwrite`, EXIT.usage);
   if (o.basePort + 2 * o.validators - 1 > 65_535) throw new CliError(`--base-port ${o.basePort} leaves no room for ${o.validators} validators`, EXIT.usage);
+  if (o.wellKnownKeys && o.validators > MAX_WELL_KNOWN_VALIDATORS) throw new CliError(`the well-known devnet keys cover ${MAX_WELL_KNOWN_VALIDATORS} validators, not ${o.validators}`, EXIT.usage);
   mkdirSync(o.out, { recursive: true, mode: 0o700 });
   const members = DEVNET_VALIDATOR_OPERATORS.slice(0, o.validators);
-  const plmns = members.map((m) => m.plmn);
+  const embedded = o.wellKnownKeys ? devnetGenesis({ validators: o.validators }) : undefined;
+  // Who holds batch keys: the embedded devnet's six operators, or the validators' operators.
+  const plmns = embedded ? embedded.operators.map((op) => op.plmn) : members.map((m) => m.plmn);
 
   const ca = await createConsortiumCa({ name: `cdrchain devnet ${o.chainId}`, days: 3650 });
   writeCaDir(join(o.out, 'ca'), ca, o.force);
@@ -96,9 +113,9 @@ export async function devnetInit(o: DevnetInitOptions): Promise<DevnetPlan> {
     const node = await issueNodeCertificate(ca, { plmn: m.plmn, role: 'validator', days: 365 });
     writeNodeDir(dir, node, o.force);
 
-    const bls = blsKeyPairFromSeed(randomBytes(32));
+    const bls = blsKeyPairFromSeed(embedded ? devnetBlsSeed(m.plmn) : randomBytes(32));
     writeBlsKeyFile(join(dir, DEVNET_FILES.bls), { plmn: m.plmn, blsSecretKey: toHex(bls.secretKey), blsPublicKey: toHex(bls.publicKey) });
-    validators.push(genesisValidator(m.plmn, bls.secretKey, 1));
+    if (!embedded) validators.push(genesisValidator(m.plmn, bls.secretKey, 1));
 
     const key = devnetKeyFile(m.plmn, plmns);
     writeKeyFile(join(dir, DEVNET_FILES.batchKey), key);
@@ -109,12 +126,12 @@ export async function devnetInit(o: DevnetInitOptions): Promise<DevnetPlan> {
     plan.push({ index, plmn: m.plmn, name: m.name, dir: resolve(dir), ports });
   }
 
-  const json: GenesisJson = {
+  const json: GenesisJson = embedded ? genesisToJson(embedded) : {
     chainId: o.chainId,
     timestampMs: String(Date.now()),
     operators,
     consensus: {
-      policy: Object.fromEntries(GENESIS_POLICY_FIELDS.map((f) => [f, DEFAULT_CONSENSUS_POLICY[f]])),
+      policy: Object.fromEntries(GENESIS_POLICY_FIELDS.map((f) => [f, o.policy?.[f] ?? DEFAULT_CONSENSUS_POLICY[f]])),
       validators: validators.map((v) => ({ plmn: v.plmn, blsKey: toHex(v.blsKey), pop: toHex(v.pop), power: v.power })),
     },
   };
@@ -127,9 +144,10 @@ export async function devnetInit(o: DevnetInitOptions): Promise<DevnetPlan> {
       plmn: v.plmn,
       p2p: { host: '127.0.0.1', port: v.ports.p2p },
       peers: plan.filter((p) => p.plmn !== v.plmn).map((p) => ({ plmn: p.plmn, host: '127.0.0.1', port: p.ports.p2p })),
+      ...(o.localPolicy ? { policy: o.localPolicy } : {}),
     });
   }
-  const summary: DevnetPlan = { chainId: o.chainId, genesis: resolve(genesisPath), ca: resolve(join(o.out, 'ca')), validators: plan };
+  const summary: DevnetPlan = { chainId: json.chainId, genesis: resolve(genesisPath), ca: resolve(join(o.out, 'ca')), validators: plan };
   writeFileSync(join(o.out, DEVNET_FILES.plan), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
 }

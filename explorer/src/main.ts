@@ -1,0 +1,77 @@
+import { NodeClient, type Status } from './api.js';
+import type { AppContext } from './context.js';
+import { h, replace } from './dom.js';
+import { EventStream, eventsUrl, type ConnectionState } from './event-stream.js';
+import { num, shortHash } from './format.js';
+import { LiveMetrics } from './live-metrics.js';
+import { Router } from './router.js';
+import { StatusStore } from './status-store.js';
+import { ROUTES, notFoundRoute } from './views/index.js';
+
+/** Wires the page: API client, event stream, status, live series, header, search and the router. */
+function byId<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`the page has no #${id}`);
+  return el as T;
+}
+
+async function boot(): Promise<void> {
+  const api = new NodeClient();
+  const events = new EventStream(eventsUrl(location));
+  const status = new StatusStore(api, events);
+  const live = new LiveMetrics(api, events);
+  const ctx: AppContext = { api, events, status, live };
+  const main = byId<HTMLElement>('main');
+  const router = new Router(ROUTES, main, byId('main-nav'), ctx, notFoundRoute);
+
+  // Header: chain id, head and the event stream's state.
+  const chainInfo = byId<HTMLElement>('chain-info');
+  const headText = h('a', { class: 'head', href: '#/', id: 'chain-head' });
+  const conn = h('span', { class: 'conn connecting', id: 'conn', role: 'status' }, 'connecting');
+  const renderHeader = (s: Status) => {
+    replace(chainInfo,
+      h('span', { class: 'pill', id: 'chain-id', title: `genesis ${s.genesisHash}` }, s.chainId),
+      headText,
+      conn,
+    );
+    headText.setAttribute('href', `#/block/${s.height}`);
+    replace(headText, h('span', { class: 'head-label' }, 'head '), h('strong', null, `#${num(s.height)}`), ' ', h('span', { class: 'mono head-hash' }, shortHash(s.headHash)));
+    headText.setAttribute('aria-label', `Chain head: block ${s.height}`);
+  };
+  const forever = new AbortController().signal;
+  status.onChange(renderHeader, forever);
+  const showConn = (s: ConnectionState) => {
+    conn.className = `conn ${s}`;
+    conn.textContent = s === 'live' ? 'live' : s === 'connecting' ? 'connecting' : 'reconnecting';
+    conn.title = s === 'live' ? 'Receiving WS /events' : 'The event stream is down; retrying';
+  };
+  events.on('state', showConn, forever);
+
+  // Search: any page can search; the search view resolves the query.
+  const form = byId<HTMLFormElement>('search-form');
+  const input = byId<HTMLInputElement>('search-input');
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = input.value.trim();
+    if (q !== '') router.go(`/search?q=${encodeURIComponent(q)}`);
+  });
+  // The box empties once a search has taken the visitor somewhere.
+  window.addEventListener('hashchange', () => {
+    if (!location.hash.startsWith('#/search')) input.value = '';
+  });
+  // The skip link targets <main> without touching the route.
+  byId('skip-link').addEventListener('click', (e) => {
+    e.preventDefault();
+    main.focus();
+  });
+
+  events.start();
+  try {
+    await status.start();
+  } catch (err) {
+    replace(chainInfo, h('span', { class: 'pill bad', role: 'alert' }, `node unreachable: ${err instanceof Error ? err.message : String(err)}`));
+  }
+  router.start();
+}
+
+void boot();

@@ -1,0 +1,16 @@
+import type { ViewRoute } from '../router.js';
+import { batchRoute } from './batch.js';
+import { blockRoute } from './block.js';
+import { blocksRoute } from './blocks.js';
+import { homeRoute } from './home.js';
+import { operatorsRoute } from './operators.js';
+import { searchRoute } from './search.js';
+import { txRoute } from './tx.js';
+
+export { notFoundRoute } from './not-found.js';
+
+/**
+ * Every view, in navigation order. A capability that lands (consensus: validators, slots, finality;
+ * reconciliation per pair and period; settlement periods and statements) adds its module here.
+ */
+export const ROUTES: readonly ViewRoute[] = [homeRoute, blocksRoute, operatorsRoute, blockRoute, batchRoute, txRoute, searchRoute];

@@ -1,0 +1,58 @@
+import { ApiError, normaliseHash } from '../api.js';
+import { fields, h, link, replace } from '../dom.js';
+import { bytes, num, shortHash } from '../format.js';
+import type { ViewRoute } from '../router.js';
+import { badge, fullHash, loading, notice, operatorLabel, pageHeading, txStatusBadge } from '../ui.js';
+
+/** A transaction by hash: CDR batches go to their batch page; contract transactions show here with their receipt. */
+export const txRoute: ViewRoute = {
+  path: /^\/tx\/([0-9a-fA-F]{64})$/,
+  title: (m) => `Transaction ${shortHash(m.params[0]!.toLowerCase())}`,
+  async render(root, match, ctx, signal) {
+    const hash = normaliseHash(match.params[0]!)!;
+    const heading = () => pageHeading(h('span', { class: 'mono', title: hash }, shortHash(hash)), 'Transaction');
+    replace(root, heading(), loading('the transaction'));
+    let tx;
+    try {
+      tx = await ctx.api.tx(hash, signal);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        replace(root, heading(), notice(`This node has no transaction ${hash}.`, 'error'));
+        return;
+      }
+      throw err;
+    }
+    if (tx.type === 'cdr_batch') {
+      history.replaceState(null, '', `#/batch/${hash}`);
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+      return;
+    }
+    const receiptBox = h('div', null, tx.status === 'committed' ? loading('the receipt') : notice('Pending: the receipt comes with its block.'));
+    replace(root,
+      pageHeading(h('span', { class: 'mono', title: hash }, shortHash(hash)), tx.type === 'contract_deploy' ? 'Contract deploy' : 'Contract call', txStatusBadge(tx.status)),
+      h('section', { class: 'card', 'aria-labelledby': 'tx-h' }, h('h2', { id: 'tx-h' }, 'Transaction'), fields([
+        ['Hash', fullHash(hash)],
+        ['Sender', operatorLabel(ctx.status, tx.sender)],
+        ['Sequence', num(tx.sequence)],
+        ['Contract', h('code', { class: 'mono small' }, tx.contract)],
+        ['Gas limit', num(tx.gasLimit)],
+        ['Block', tx.height !== undefined ? h('span', null, link(`/block/${tx.height}`, `#${num(tx.height)}`), ` at index ${num(tx.index ?? 0)}`) : 'pending'],
+        ['Size', bytes(tx.sizeBytes)],
+      ])),
+      h('section', { class: 'card', 'aria-labelledby': 'receipt-h' }, h('h2', { id: 'receipt-h' }, 'Receipt'), receiptBox),
+    );
+    if (tx.status !== 'committed') return;
+    try {
+      const r = await ctx.api.receipt(hash, signal);
+      const ok = r['statusName'] === 'ok' || r.status === 0 || r.status === 'ok';
+      replace(receiptBox, fields([
+        ['Status', badge(String(r['statusName'] ?? r.status), ok ? 'ok' : 'bad')],
+        ['Gas used', num(String(r.gasUsed))],
+        ...Object.entries(r).filter(([k]) => !['hash', 'status', 'statusName', 'gasUsed', 'height'].includes(k))
+          .map(([k, v]) => [k, h('code', { class: 'mono small' }, typeof v === 'string' ? v : JSON.stringify(v))] as const),
+      ]));
+    } catch (err) {
+      if (!signal.aborted) replace(receiptBox, notice(err instanceof Error ? err.message : String(err), 'error'));
+    }
+  },
+};
