@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAX_WELL_KNOWN_VALIDATORS } from '../chain/genesis.js';
 import { devnetInit, type DevnetPlan } from './commands/devnet.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -45,8 +46,10 @@ export async function runDevnet(o: DevnetRunOptions): Promise<void> {
     }
     o.out(`reusing the devnet in ${o.dir} (${plan.validators.length} validators, chain ${plan.chainId})`);
   } else {
-    plan = await devnetInit({ validators: o.validators, out: o.dir, chainId: 'cdrchain-devnet-local', basePort: o.basePort, force: false });
-    o.out(`wrote a new devnet to ${o.dir}: CA, ${o.validators} validators' TLS and BLS keys, genesis`);
+    // Up to six validators: the embedded devnet genesis and its well-known INSECURE keys (a stable chain identity).
+    const wellKnownKeys = o.validators <= MAX_WELL_KNOWN_VALIDATORS;
+    plan = await devnetInit({ validators: o.validators, out: o.dir, chainId: 'cdrchain-devnet-local', basePort: o.basePort, force: false, wellKnownKeys });
+    o.out(`wrote a new devnet to ${o.dir}: CA, ${o.validators} validators' TLS certificates and ${wellKnownKeys ? 'well-known INSECURE' : 'fresh'} BLS keys, genesis`);
   }
 
   const running: Running[] = plan.validators.map((v) => {

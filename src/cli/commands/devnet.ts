@@ -171,11 +171,12 @@ export function registerDevnet(program: Command): void {
     .requiredOption('--out <dir>', 'directory to write (must be empty unless --force)')
     .option('--chain-id <id>', 'chain id', 'cdrchain-devnet-local')
     .option('--force', 'write into a non-empty directory, overwriting files')
-    .action(async (o: { out: string; chainId: string; force?: boolean }, cmd: Command) => {
+    .option('--well-known-keys', `the embedded devnet genesis with its well-known INSECURE BLS keys (N ≤ ${MAX_WELL_KNOWN_VALIDATORS}): the same chain identity on every machine`)
+    .action(async (o: { out: string; chainId: string; force?: boolean; wellKnownKeys?: boolean }, cmd: Command) => {
       // --validators and --base-port are devnet's options (commander parses them there, before or after `init`).
       const { validators, basePort } = cmd.optsWithGlobals<{ validators: number; basePort: number }>();
       try {
-        const summary = await devnetInit({ validators, out: o.out, chainId: o.chainId, basePort, force: o.force === true });
+        const summary = await devnetInit({ validators, out: o.out, chainId: o.chainId, basePort, force: o.force === true, wellKnownKeys: o.wellKnownKeys === true });
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       } catch (err) {
         if (err instanceof PkiError || err instanceof GenesisError) throw new CliError(err.message, EXIT.usage);
