@@ -1,5 +1,6 @@
 // Compiles every AssemblyScript entry point under assembly/ to build/<name>.wasm.
-// Each entry is a self-contained module (no GC runtime needed on the hot paths).
+// Each entry is a self-contained module (no GC runtime needed on the hot paths); the compiler options
+// are in asconfig.json at the repository root.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,13 +21,7 @@ for (const name of modules) {
     join('assembly', name, 'index.ts'),
     '--outFile', join('build', `${name}.wasm`),
     '--textFile', join('build', `${name}.wat`),
-    '--optimizeLevel', '3',
-    '--shrinkLevel', '0',
-    '--runtime', 'stub',
-    '--noAssert',
-    '--enable', 'simd',
-    '--exportRuntime',
-    '--initialMemory', '2',
+    '--config', 'asconfig.json', // the compiler options, shared by every module
   ], { stdout: process.stdout, stderr: process.stderr });
   if (error) {
     failed = true;
