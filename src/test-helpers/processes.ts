@@ -50,10 +50,15 @@ export interface NodeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `cdrchain node` on a free port of 127.0.0.1 over `dataDir` and waits until it serves. */
-export async function startNodeProcess(dataDir: string, extraArgs: readonly string[] = []): Promise<NodeProcess> {
-  const proc = spawn(process.execPath, [CDRCHAIN_MAIN, 'node', '--data', dataDir, '--port', '0', '--workers', '2', '--log-level', 'warn', ...extraArgs], {
+/**
+ * Starts `cdrchain node` on a free port of 127.0.0.1 over `dataDir` (undefined: no --data flag, as the
+ * configuration says) and waits until it serves; `env` adds environment variables.
+ */
+export async function startNodeProcess(dataDir: string | undefined, extraArgs: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<NodeProcess> {
+  const dataArgs = dataDir === undefined ? [] : ['--data', dataDir];
+  const proc = spawn(process.execPath, [CDRCHAIN_MAIN, 'node', ...dataArgs, '--port', '0', '--workers', '2', '--log-level', 'warn', ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   let stderr = '';

@@ -5,12 +5,13 @@ import { CdrNode, DEFAULT_PORT } from '../../node/node.js';
 import { installProcessGuards } from '../../node/process-guards.js';
 import { readValidatorDir } from '../../node/validator-dir.js';
 import { CliError, EXIT, parseIntOption } from '../errors.js';
+import { NodeSettingsError, resolveNodeSettings, type EffectiveSettings } from '../node-settings.js';
 import { addNodeRetentionFlags, nodeRetentionOptions } from '../retention-options.js';
 
-export function registerNode(program: Command): void {
-  addNodeRetentionFlags(program
-    .command('node')
-    .description('run a node: a validator of the genesis\' consortium with --validator DIR, else alone (--solo) on the embedded devnet genesis unless --genesis is given')
+/** The options of `node`, and of `config print`, which shows what they resolve to. */
+export function addNodeOptions(command: Command): Command {
+  return addNodeRetentionFlags(command
+    .option('--config <file>', 'configuration file (JSON, docs/config.schema.json; or CDRCHAIN_CONFIG): a flag wins over a CDRCHAIN_* environment variable, which wins over the file')
     .option('--validator <dir>', 'run as a validator: DIR holds validator.json (P2P address, peers), the TLS certificate and key, and bls.key.json (cdrchain devnet init writes them)')
     .option('--solo', 'run alone, one producer on a timer (the default without --validator)')
     .option('--data <dir>', 'data directory (LMDB)', './data')
@@ -24,8 +25,30 @@ export function registerNode(program: Command): void {
     .option('--max-block-gas <gas>', 'contract gas limits one block may sum to', parseIntOption('max-block-gas', 1))
     .option('--max-connections <n>', 'WS /ingest connections served at once (default 64); beyond, 503', parseIntOption('max-connections', 1, 100_000))
     .option('--max-subscribers <n>', 'WS /events subscribers served at once (default 64); beyond, 503', parseIntOption('max-subscribers', 1, 100_000))
-    .option('--log-level <level>', 'trace | debug | info | warn | error', 'info'))
-    .action(async (o: Parameters<typeof nodeRetentionOptions>[0] & { validator?: string; solo?: boolean; data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number; maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string }) => {
+    .option('--log-level <level>', 'trace | debug | info | warn | error', 'info'));
+}
+
+/** Flags, environment and configuration file merged (exit 2 naming the bad key). */
+export function nodeSettings(cmd: Command): EffectiveSettings {
+  try {
+    return resolveNodeSettings(cmd);
+  } catch (err) {
+    if (err instanceof NodeSettingsError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+}
+
+type NodeOptions = Parameters<typeof nodeRetentionOptions>[0] & {
+  validator?: string; solo?: boolean; data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number;
+  maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string;
+};
+
+export function registerNode(program: Command): void {
+  addNodeOptions(program
+    .command('node')
+    .description('run a node: a validator of the genesis\' consortium with --validator DIR, else alone (--solo) on the embedded devnet genesis unless --genesis is given'))
+    .action(async (_flags: unknown, cmd: Command) => {
+      const o = nodeSettings(cmd).options as NodeOptions;
       const log = createLogger('cdrchain-node', o.logLevel);
       const retention = nodeRetentionOptions(o);
       let node: CdrNode | undefined;
