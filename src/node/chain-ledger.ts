@@ -152,6 +152,17 @@ export class ChainLedger implements BlockSource, BlockSink, FinalHistory {
     this.o.onFinal?.(path.map((b) => ({ height: b.height, hash: b.writes.hash, txIds: b.writes.txIds, cdrCount: b.writes.header.cdrCount, finalizedAt })));
   }
 
+  /** The height of the block on the head's branch (not final) that names `id`, if one does. */
+  confirmedHeight(id: Uint8Array): number | undefined {
+    const hex = toHex(id);
+    try {
+      for (const b of this.chain.branches.pathTo(this.headHex)) if (b.txs.has(hex)) return b.height;
+    } catch {
+      // the head is not applied here (yet)
+    }
+    return undefined;
+  }
+
   // ---- FinalHistory ----
 
   finalBlock(height: number): Uint8Array | undefined {

@@ -8,6 +8,8 @@ import type { ConsensusStatus } from './validator-role.js';
 export interface ValidatorApi {
   relay(kind: TxKind, frame: Uint8Array): void;
   status(): ConsensusStatus;
+  /** The height of the non-final block on the head's branch that names `id`. */
+  confirmedHeight(id: Uint8Array): number | undefined;
 }
 
 /** The API's view of a chain: only what src/api/ needs, nothing of the chain's internals. */
@@ -61,7 +63,14 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
       },
       block: (height) => queries.block(height),
       blocks: (from, limit) => queries.blocks(from, limit),
-      batch: (id) => queries.batch(id),
+      batch(id) {
+        const stored = queries.batch(id);
+        if (!stored) return undefined;
+        const { view } = stored;
+        if (view.status === 'committed') return { ...stored, view: { ...view, stage: 'final' } };
+        const confirmedHeight = validator?.confirmedHeight(id);
+        return { ...stored, view: { ...view, ...(confirmedHeight !== undefined ? { stage: 'committed', confirmedHeight } : { stage: 'accepted' }) } };
+      },
       tx: (id) => queries.tx(id),
       receipt: (hash) => queries.receipt(hash),
     },

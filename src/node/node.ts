@@ -103,7 +103,7 @@ export class CdrNode {
       await chain.close();
       throw err;
     }
-    const nodeApi = chainNodeApi(chain, role ? { relay: (kind, frame) => role!.relay.relay(kind, frame), status: () => role!.status() } : undefined);
+    const nodeApi = chainNodeApi(chain, role ? { relay: (kind, frame) => role!.relay.relay(kind, frame), status: () => role!.status(), confirmedHeight: (id) => role!.ledger.confirmedHeight(id) } : undefined);
     const api = new ApiServer({ host: config.host, port: config.port, node: nodeApi, metrics, log, version: packageVersion(), limits: apiLimits });
     try {
       await api.listen();

@@ -71,6 +71,8 @@ describe('validators of one consortium', () => {
         expect(stored?.view.status).toBe('committed');
       }
     }
+    const batchJson = (await (await fetch(`${nodes[3]!.url}/batch/${Buffer.from(results[0]!.batchId).toString('hex')}`)).json()) as { stage: string; height: number };
+    expect(batchJson).toMatchObject({ stage: 'final', height: final[0]!.height });
     const status = (await (await fetch(`${nodes[2]!.url}/consensus`)).json()) as { validators: { plmn: number; connected: boolean }[]; final: { height: number } };
     expect(status.validators.map((v) => v.plmn).sort()).toEqual(plan.validators.map((v) => v.plmn).sort());
     expect(status.validators.every((v) => v.connected)).toBe(true);

@@ -14,6 +14,13 @@ import { TxKind, type AcceptedTx, type NullifierSource, type StoredTx, type TxAd
 export type BatchView = {
   id: string;
   status: 'pending' | 'committed';
+  /**
+   * Where the batch stands in the client's terms (the ingest replies): `accepted` (durable here),
+   * `committed` (with consensus: in a block on the head's branch, `confirmedHeight`), `final`
+   * (in a final block, `height`). Set by the node's API view; a solo node's committed blocks are final.
+   */
+  stage?: 'accepted' | 'committed' | 'final';
+  confirmedHeight?: number;
   height?: number;
   index?: number;
   sizeBytes: number;
