@@ -148,7 +148,8 @@ export class ValidatorRole {
       events: {
         onHead: (b) => {
           cm.headHeight.set(b.height);
-          cm.blocks.inc({ kind: KIND_NAMES[b.header.kind] ?? String(b.header.kind) });
+          // A macro block becomes the head when it is final: counted once, in onFinal.
+          if (b.header.kind !== BlockKind.Macro) cm.blocks.inc({ kind: KIND_NAMES[b.header.kind] ?? String(b.header.kind) });
         },
         onFinal: (blocks) => {
           const last = blocks.at(-1);
