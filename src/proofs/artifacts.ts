@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findPackageRoot } from '../wasm/load.js';
+import { CHUNK_CIRCUIT, chunkCircuitName, isChunkSize } from './circuit.js';
+import { CircuitArtifactsError } from './errors.js';
+import { parseVerificationKey, type VerificationKey } from './verification-key.js';
+
+/** What scripts/build-circuits.mjs built for one chunk size. */
+export interface ChunkArtifacts {
+  readonly name: string;
+  readonly records: number;
+  /** Witness calculator (circom's WASM). */
+  readonly wasmPath: string;
+  /** Groth16 proving key. */
+  readonly zkeyPath: string;
+  readonly verificationKey: VerificationKey;
+  readonly constraints: number;
+  /** True for the script's deterministic public-beacon setup: anyone can forge proofs under its keys. */
+  readonly insecureDevSetup: boolean;
+}
+
+/** build/circuits under the package root (works from src/ and dist/src/). */
+export function defaultCircuitsDir(): string {
+  return join(findPackageRoot(), 'build', 'circuits');
+}
+
+interface ManifestCircuit {
+  id?: unknown;
+  version?: unknown;
+  records?: unknown;
+  constraints?: unknown;
+  wasm?: unknown;
+  zkey?: unknown;
+  vkey?: unknown;
+}
+
+function readManifest(dir: string): { insecureDevSetup?: unknown; circuits?: Record<string, ManifestCircuit> } {
+  const path = join(dir, 'manifest.json');
+  if (!existsSync(path)) throw new CircuitArtifactsError(`${path} not found: run \`npm run build:circuits\``);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { insecureDevSetup?: unknown; circuits?: Record<string, ManifestCircuit> };
+  } catch {
+    throw new CircuitArtifactsError(`${path} is not JSON: run \`npm run build:circuits -- --force\``);
+  }
+}
+
+/** The artifacts of the chunk circuit for `records` per chunk, checked against the manifest. */
+export function loadChunkArtifacts(records: number, dir: string = defaultCircuitsDir()): ChunkArtifacts {
+  if (!isChunkSize(records)) throw new CircuitArtifactsError('records per chunk must be a power of two');
+  const name = chunkCircuitName(records);
+  const entry = readManifest(dir).circuits?.[name];
+  if (entry === undefined) throw new CircuitArtifactsError(`${name} is not built: run \`npm run build:circuits -- --records ${records}\``);
+  if (entry.id !== CHUNK_CIRCUIT.id || entry.version !== CHUNK_CIRCUIT.version || entry.records !== records) {
+    throw new CircuitArtifactsError(`${name} was built for another circuit version: rebuild`);
+  }
+  if (typeof entry.wasm !== 'string' || typeof entry.zkey !== 'string' || typeof entry.vkey !== 'string' || typeof entry.constraints !== 'number') {
+    throw new CircuitArtifactsError(`manifest entry ${name} is malformed`);
+  }
+  const wasmPath = join(dir, entry.wasm);
+  const zkeyPath = join(dir, entry.zkey);
+  const vkeyPath = join(dir, entry.vkey);
+  for (const p of [wasmPath, zkeyPath, vkeyPath]) if (!existsSync(p)) throw new CircuitArtifactsError(`${p} is missing: rebuild`);
+  return Object.freeze({
+    name,
+    records,
+    wasmPath,
+    zkeyPath,
+    verificationKey: parseVerificationKey(JSON.parse(readFileSync(vkeyPath, 'utf8')) as unknown),
+    constraints: entry.constraints,
+    insecureDevSetup: readManifest(dir).insecureDevSetup === true,
+  });
+}

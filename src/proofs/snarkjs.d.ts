@@ -1,0 +1,37 @@
+// The part of snarkjs 0.7 this project calls (it ships no type declarations). Values cross as snarkjs
+// gives them: decimal strings for field elements and coordinates.
+declare module 'snarkjs' {
+  export interface SnarkjsGroth16Proof {
+    pi_a: string[];
+    pi_b: string[][];
+    pi_c: string[];
+    protocol: string;
+    curve: string;
+  }
+  export interface SnarkjsLogger {
+    debug(message: string): void;
+    info(message: string): void;
+    warn(message: string): void;
+    error(message: string): void;
+  }
+  export interface SnarkjsCurve {
+    terminate(): Promise<void>;
+  }
+  export const groth16: {
+    fullProve(
+      input: Record<string, string | string[]>,
+      wasmFile: string | Uint8Array,
+      zkeyFile: string | Uint8Array,
+      logger?: SnarkjsLogger,
+    ): Promise<{ proof: SnarkjsGroth16Proof; publicSignals: string[] }>;
+    prove(zkeyFile: string | Uint8Array, witness: { type: 'mem'; data?: Uint8Array }, logger?: SnarkjsLogger): Promise<{ proof: SnarkjsGroth16Proof; publicSignals: string[] }>;
+    verify(vk: unknown, publicSignals: string[], proof: SnarkjsGroth16Proof, logger?: SnarkjsLogger): Promise<boolean>;
+  };
+  export const wtns: {
+    calculate(input: Record<string, string | string[]>, wasmFile: string | Uint8Array, wtnsFile: { type: 'mem'; data?: Uint8Array }): Promise<void>;
+    exportJson(wtnsFile: { type: 'mem'; data?: Uint8Array } | string): Promise<bigint[]>;
+  };
+  export const curves: {
+    getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<SnarkjsCurve>;
+  };
+}
