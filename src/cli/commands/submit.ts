@@ -76,7 +76,7 @@ export function registerSubmit(program: Command): void {
     .option('--format <fmt>', 'csv | json (default: from the file extension)')
     .option('--journal <file>', 'where to remember what was sent, so a re-run recognises batches already stored (default: FILE.journal)')
     .option('--no-journal', 'keep no journal (a re-run then sees batches stored before a crash as duplicates)')
-    .option('--wait [stage]', 'wait for each batch to reach: committed (in a block; the default) | final (in a final block: a macro block with consensus)')
+    .option('--wait [stage]', 'wait for each batch to reach: committed (in a block) | final (in a final block: a macro block with consensus)', 'committed')
     .option('--no-wait', 'do not wait for commits')
     .option('--skip-invalid', 'report and skip invalid CDRs instead of stopping at the first')
     .action(async (file: string, o: SubmitOptions) => {
