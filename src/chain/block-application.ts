@@ -66,7 +66,8 @@ export class BlockApplication {
   /**
    * Moves `submitter`'s sequence of kind `space` to `sequence`, which must be above its committed
    * one and above every earlier transaction of the same kind and submitter in this block (gaps are
-   * allowed: admission allows jumps of up to maxSequenceJump).
+   * allowed: admission allows jumps of up to maxSequenceJump). For kinds whose order matters
+   * (contract transactions execute in sequence order).
    */
   advanceSequence(space: TxKind, submitter: number, sequence: bigint): void {
     let bySubmitter = this.sequences.get(space);
@@ -76,6 +77,19 @@ export class BlockApplication {
       throw new InvalidBlockError('sequence', `sequence ${sequence} of ${submitter} (kind ${space}) is not above ${last}, its last committed or earlier in the block`);
     }
     bySubmitter.set(submitter, sequence);
+  }
+
+  /**
+   * Records that a transaction of `submitter` with `sequence` is in the block, in any order: the
+   * submitter's sequence becomes the highest seen. For kinds whose transactions are independent of
+   * each other (CDR batches: replays are refused by id and by nullifier), so a producer that puts a
+   * later batch first cannot make an earlier, acknowledged one unincludable.
+   */
+  noteSequence(space: TxKind, submitter: number, sequence: bigint): void {
+    let bySubmitter = this.sequences.get(space);
+    if (!bySubmitter) this.sequences.set(space, (bySubmitter = new Map()));
+    const last = bySubmitter.get(submitter) ?? this.committed.committedSequence(space, submitter);
+    bySubmitter.set(submitter, last !== undefined && last > sequence ? last : sequence);
   }
 
   addCdrs(n: number): void {

@@ -4,7 +4,15 @@ import type { BlockCommitter } from '../block-committer.js';
 import type { CommittedStateView } from '../committed-state.js';
 import type { Mempool, MempoolEntry } from '../mempool.js';
 import { InvalidBlockError, StateTransition, type BlockCandidate, type BlockProposal, type BlockWrites, type PendingTxs, type TransitionRules } from '../state-transition.js';
+import { TxKind } from '../tx-kinds/tx-kind.js';
 import { BranchView, type BranchBlock } from './branch-view.js';
+
+/**
+ * Kinds a block must take in rising sequence order per submitter (contract transactions execute in
+ * that order). CDR batches are independent (BlockApplication.noteSequence): a producer that puts a
+ * later batch first cannot make an earlier, acknowledged one unincludable.
+ */
+const SEQUENCE_ORDERED: ReadonlySet<TxKind> = new Set([TxKind.ContractTx]);
 
 /** A block's parent is neither the committed head nor a block applied here. */
 export class UnknownParentError extends Error {
@@ -73,21 +81,37 @@ export class ChainBranches {
   }
 
   /**
-   * Durable pending transactions a block on `parentHex` may include, in admission order, up to
-   * `maxTxs` and the block limits: not on the branch, and above the branch's sequence of their
-   * submitter (an entry a branch block superseded is skipped here and discarded once that is final).
+   * Durable pending transactions a block on `parentHex` may include, up to `maxTxs` and the block
+   * limits: not on the branch, and above the branch's sequence of their submitter (an entry a branch
+   * block superseded is skipped here and discarded once that is final). Submitters interleave in
+   * admission order, but each submitter's entries go in sequence order: relayed frames, bodies fetched
+   * for a block and a restart's restored entries can be admitted out of order, and a block that took
+   * sequence n+1 first would make an admitted n unincludable (discarded once that block is final).
    */
   select(parentHex: string, maxTxs: number): MempoolEntry[] {
     const view = this.viewAt(parentHex);
+    const eligible = [...this.eligibleEntries(view)];
+    const bySubmitter = new Map<string, MempoolEntry[]>();
+    for (const e of eligible) {
+      const key = `${e.kind}:${e.submitter}`;
+      const list = bySubmitter.get(key);
+      if (list) list.push(e);
+      else bySubmitter.set(key, [e]);
+    }
+    for (const list of bySubmitter.values()) list.sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : a.order - b.order));
     const fill = new BlockFill(this.deps.limits);
+    const taken = new Map<string, number>();
     const last = new Map<string, bigint>();
     const out: MempoolEntry[] = [];
-    for (const e of this.deps.mempool.durablePrefix()) {
+    for (const slot of eligible) {
       if (out.length >= maxTxs) break;
-      if (view.onBranch(toHex(e.id))) continue;
-      const key = `${e.kind}:${e.submitter}`;
-      const floor = last.get(key) ?? view.committedSequence(e.kind, e.submitter);
-      if (floor !== undefined && e.sequence <= floor) continue;
+      // The slot of the submitter's next entry in admission order takes its next one in sequence order.
+      const key = `${slot.kind}:${slot.submitter}`;
+      const k = taken.get(key) ?? 0;
+      taken.set(key, k + 1);
+      const e = bySubmitter.get(key)![k]!;
+      const floor = last.get(key);
+      if (floor !== undefined && e.sequence <= floor) continue; // two entries with one sequence: the first
       if (!fill.tryAdd(e)) break;
       last.set(key, e.sequence);
       out.push(e);
@@ -97,7 +121,22 @@ export class ChainBranches {
 
   /** Whether a block on `parentHex` would have anything to include. */
   hasPending(parentHex: string): boolean {
-    return this.select(parentHex, 1).length > 0;
+    return this.eligibleEntries(this.viewAt(parentHex)).next().done !== true;
+  }
+
+  /** Durable pending entries not on the branch and above the branch's sequence of their submitter, in admission order. */
+  private *eligibleEntries(view: BranchView): Generator<MempoolEntry> {
+    const floors = new Map<string, bigint | undefined>();
+    for (const e of this.deps.mempool.durablePrefix()) {
+      if (view.onBranch(toHex(e.id))) continue;
+      if (SEQUENCE_ORDERED.has(e.kind)) {
+        const key = `${e.kind}:${e.submitter}`;
+        if (!floors.has(key)) floors.set(key, view.committedSequence(e.kind, e.submitter));
+        const floor = floors.get(key);
+        if (floor !== undefined && e.sequence <= floor) continue;
+      }
+      yield e;
+    }
   }
 
   viewAt(hashHex: string): BranchView {
@@ -129,6 +168,7 @@ export class ChainBranches {
     this.prune();
     const superseded: MempoolEntry[] = [];
     for (const e of this.deps.mempool.durablePrefix()) {
+      if (!SEQUENCE_ORDERED.has(e.kind)) continue; // a batch is never superseded: blocks take batches in any order
       const floor = this.deps.committed.committedSequence(e.kind, e.submitter);
       if (floor !== undefined && e.sequence <= floor) superseded.push(e);
     }

@@ -82,7 +82,8 @@ export const cdrBatchCodec: TxCodec = {
   },
 
   apply(block: BlockApplication, tx: BlockTx): void {
-    block.advanceSequence(TxKind.CdrBatch, tx.entry.submitter, tx.entry.sequence);
+    // Batches are independent: any order (docs/consensus.md, "In the node"); the id and the nullifiers refuse replays.
+    block.noteSequence(TxKind.CdrBatch, tx.entry.submitter, tx.entry.sequence);
     block.addCdrs(tx.entry.cdrCount);
   },
 
