@@ -1,10 +1,12 @@
-// Every benchmark in one run: the micro-benchmarks first (on a quiet machine), then the pipeline.
+// Every benchmark in one run: the micro-benchmarks first (on a quiet machine), then the pipeline,
+// then the devnet.
 //
-//   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--profile] [--regen]
-//     (npm run bench = the full run)
+//   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--devnet N] [--profile] [--regen]
+//     (npm run bench = the full run; npm run bench -- --devnet 4 = the devnet benchmark alone, 4 validators)
 //
-//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, pipeline
-//   --quick   shorter micro-benchmarks and a short pipeline replay (results: pipeline-quick.json)
+//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, pipeline, devnet
+//   --devnet  N validators (1..6, default 4) for the devnet benchmark; without --only it runs the devnet benchmark alone
+//   --quick   shorter micro-benchmarks and short pipeline and devnet replays (results: pipeline-quick.json, devnet-quick.json)
 //   --profile CPU profiles of the node and replay processes (bench/.data/profiles), summarised in the result
 //   --regen   regenerate the pipeline data sets even if cached
 //   --summary only rebuild SUMMARY.md from the results files present (e.g. after bench:gate)
@@ -23,8 +25,9 @@ import { runBlsBench } from './micro/bls.bench.js';
 import { currentCommand, machineLine, resultEnvelope, resultsDir, writeResult } from './machine.js';
 import { runPipelineBench, TARGETS } from './pipeline/run.js';
 import { killAllChildren } from './pipeline/processes.js';
+import { DEVNET_TARGETS, runAndWriteDevnetBench } from './devnet/run.js';
 
-export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'pipeline'] as const;
+export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'pipeline', 'devnet'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -33,10 +36,14 @@ interface Args {
   profile: boolean;
   regen: boolean;
   summaryOnly: boolean;
+  /** Validators of the devnet benchmark. */
+  devnet: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, only: new Set(BENCHES), profile: false, regen: false, summaryOnly: false };
+  const args: Args = { quick: false, only: new Set(BENCHES), profile: false, regen: false, summaryOnly: false, devnet: 4 };
+  let onlyGiven = false;
+  let devnetGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') args.quick = true;
@@ -49,11 +56,19 @@ function parseArgs(argv: readonly string[]): Args {
       const names = list.split(',').map((s) => s.trim());
       for (const n of names) if (!(BENCHES as readonly string[]).includes(n)) throw new Error(`unknown benchmark '${n}'; one of ${BENCHES.join(', ')}`);
       args.only = new Set(names as BenchName[]);
+      onlyGiven = true;
+    } else if (a === '--devnet' || a.startsWith('--devnet=')) {
+      const raw = a.startsWith('--devnet=') ? a.slice(9) : argv[++i];
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > 6) throw new Error(`--devnet needs a validator count 1..6 (the well-known devnet keys), got '${raw}'`);
+      args.devnet = n;
+      devnetGiven = true;
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,pipeline] [--profile] [--regen] [--summary]\n');
+      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,pipeline,devnet] [--devnet N] [--profile] [--regen] [--summary]\n');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}'`);
   }
+  if (devnetGiven && !onlyGiven) args.only = new Set(['devnet']);
   return args;
 }
 
@@ -108,6 +123,9 @@ async function main(): Promise<void> {
   await step('pipeline', async () => {
     await runPipelineBench({ quick: args.quick, profile: args.profile, regenerate: args.regen, command });
   });
+  await step('devnet', async () => {
+    await runAndWriteDevnetBench({ validators: args.devnet, quick: args.quick, profile: args.profile, regenerate: args.regen, command });
+  });
 
   const summary = writeSummary(args.quick);
   log(`\nwrote ${summary}`);
@@ -156,6 +174,53 @@ const ratio = (a: unknown, b: unknown): string => (typeof a === 'number' && type
 
 const mark = (met: unknown): string => (met === true ? 'met' : met === false ? '**missed**' : 'n/a');
 
+function devnetSummary(d: Json, file: string): string[] {
+  const n = num(d, 'validators');
+  const t = (k: string): unknown => get(d, `targets.${k}.met`);
+  const lines: string[] = [];
+  lines.push(`## Devnet: ${n} validators${get(d, 'quick') === true ? ' (quick run)' : ''}`, '');
+  lines.push(`Source: \`${file}\`, ${provenance(d)}; load average ${((get(d, 'load.before') as number[] | undefined) ?? []).join(' ')} before, ${((get(d, 'load.after') as number[] | undefined) ?? []).join(' ')} after; nice ${num(d, 'load.nice')}.`, '');
+  lines.push('| figure | measured | target | |', '| --- | --- | --- | --- |');
+  lines.push(`| finalized CDR/s, ${n} validators co-hosted, flat out, waiting for Final (between macro blocks of the steady window; whole run: first send to last Final) | ${num(d, 'finalizedCdrPerSec')} (whole run ${num(d, 'throughput.rates.overallFinalizedCdrPerSec')}) | ≥ ${DEVNET_TARGETS.finalizedCdrPerSec.toLocaleString('en-US')} | ${mark(t('finalizedCdrPerSec'))} |`);
+  lines.push(`| single-node committed CDR/s, same run, same frames | ${num(d, 'singleNodeCommittedCdrPerSec')} | | |`);
+  lines.push(`| devnet efficiency = finalized ÷ (single node ÷ ${n}) | ${num(d, 'devnetEfficiency', 2)} | ≥ ${DEVNET_TARGETS.devnetEfficiency} | ${mark(t('devnetEfficiency'))} |`);
+  lines.push(`| micro-block confirmation (send→Committed) p50 / p99 at ${num(d, 'pacedRateCdrPerSec')} CDR/s (${String(get(d, 'pacedRateBasis') ?? 'half the finalized rate')}), batches of 250 | ${num(d, 'microConfirmP50Ms', 1)} / ${num(d, 'microConfirmP99Ms', 1)} ms | p99 < ${DEVNET_TARGETS.microConfirmP99Ms} ms | ${mark(t('microConfirmP99Ms'))} |`);
+  lines.push(`| macro-block finality (Committed→Final per batch) p50 / p99, same phase | ${num(d, 'macroFinalityP50Ms', 1)} / ${num(d, 'macroFinalityP99Ms', 1)} ms | p99 < ${DEVNET_TARGETS.macroFinalityP99Ms.toLocaleString('en-US')} ms | ${mark(t('macroFinalityP99Ms'))} |`);
+  lines.push(`| the simulator's measure, same phase: per macro block, last Committed reply it finalized → its first Final reply, p50 / p99 | ${num(d, 'macroAfterLastMicroP50Ms', 1)} / ${num(d, 'macroAfterLastMicroP99Ms', 1)} ms | | |`);
+  const per = (get(d, 'perValidator') as Json[] | undefined) ?? [];
+  if (per.length > 0) {
+    lines.push(`| per validator, flat out: peak RSS MiB / CPU cores | ${per.map((v) => `${String(v['plmn'])}: ${num(v, 'peakRssMiB', 0)} / ${num(v, 'cpuCores', 2)}`).join('; ')} | | |`);
+  }
+  lines.push('');
+  const tp = get(d, 'throughput');
+  if (tp) {
+    lines.push(
+      `- **throughput**: ${num(tp, 'rates.finalizedCdrs')} CDRs final; committed ${num(tp, 'rates.committedCdrPerSec')} CDR/s, accepted ${num(tp, 'rates.acceptedCdrPerSec')} CDR/s in the ${num(tp, 'steadyWindow.seconds', 1)} s window; ` +
+        `validators ${num(tp, 'cpu.validatorsCpuUsPerFinalCdr', 1)} µs CPU per final CDR together, replay ${num(tp, 'replay.cpuUsPerCdr', 1)} µs/CDR, machine ${num(tp, 'cpu.machineUtilisation', 2)} busy; outcomes ${JSON.stringify(get(tp, 'outcomes'))}.`,
+    );
+  }
+  const paced = readResult('devnet-paced');
+  const rows = (get(paced, 'rows') as Json[] | undefined) ?? [];
+  if (rows.length > 0) {
+    lines.push(
+      `- **paced alone** (\`devnet-paced.json\`, ${provenance(paced)}): offered → finalized CDR/s (send→Committed p99, Committed→Final p99): ` +
+        rows.map((r) => `${num(r, 'rateCdrPerSec')} → ${num(r, 'finalizedCdrPerSec')} (${num(r, 'microConfirmP99Ms', 0)} ms, ${num(r, 'macroFinalityP99Ms', 0)} ms)`).join('; ') + '.',
+    );
+  }
+  const sim = get(d, 'simFinality.rows') as Json[] | undefined;
+  if (sim && sim.length > 0) {
+    const latencies = [...new Set(sim.map((r) => Number(r['latencyMs'])))].sort((a, b) => a - b);
+    const counts = [...new Set(sim.map((r) => Number(r['validators'])))].sort((a, b) => a - b);
+    lines.push('', `Simulator (\`${String(get(d, 'simFinality.source'))}\`, ${String(get(d, 'simFinality.date') ?? '?').slice(0, 16).replace('T', ' ')} UTC): macro-block finality after the batch's last micro block, median ms, by one-way link latency:`, '');
+    lines.push(`| validators | ${latencies.map((l) => `${l} ms`).join(' | ')} |`, `| --- | ${latencies.map(() => '---').join(' | ')} |`);
+    for (const c of counts) {
+      lines.push(`| ${c} | ${latencies.map((l) => num(sim.find((r) => Number(r['validators']) === c && Number(r['latencyMs']) === l), 'finalityAllMsMedian')).join(' | ')} |`);
+    }
+  }
+  lines.push('');
+  return lines;
+}
+
 export function writeSummary(preferQuick: boolean): string {
   const full = readResult('pipeline');
   const quick = readResult('pipeline-quick');
@@ -168,6 +233,9 @@ export function writeSummary(preferQuick: boolean): string {
   const durability = readResult('lmdb-durability');
   const bls = readResult('bls');
   const gate = readResult('gate');
+  const devnetFull = readResult('devnet');
+  const devnetQuick = readResult('devnet-quick');
+  const devnet = preferQuick ? (devnetQuick ?? devnetFull) : (devnetFull ?? devnetQuick);
   const lines: string[] = [];
   lines.push('# cdrchain benchmark summary', '');
   lines.push(`Machine: ${machineLine()}.`, '');
@@ -202,6 +270,8 @@ export function writeSummary(preferQuick: boolean): string {
     }
     lines.push('');
   }
+
+  if (devnet) lines.push(...devnetSummary(devnet, devnet === devnetFull ? 'devnet.json' : 'devnet-quick.json'));
 
   lines.push('## Micro-benchmarks', '');
   lines.push('| benchmark | result | source |', '| --- | --- | --- |');

@@ -15,6 +15,7 @@ function replay(mode: 'flat' | 'paced', batches: { si: number; sent: number; ack
       scheduledAt: batches.map(() => Number.NaN),
       ackMs: batches.map((b) => b.ack),
       committedMs: batches.map((b) => b.com),
+      finalMs: batches.map(() => Number.NaN),
       outcome: batches.map(() => BatchOutcome.Committed),
     },
     nacks: {}, errors: [], cpuUserMs: 0, cpuSystemMs: 0, peakRssBytes: 0, stoppedBy: 'dataset-end',

@@ -22,7 +22,7 @@ export interface BuildChunkTask {
   readonly startTime: number;
   readonly periodSeconds: number;
   readonly subscribers: number;
-  /** The chain identity (hex, `devnetChainIdentity()` in the parent) the batches are signed for. */
+  /** The chain identity (hex, the data set's genesis' in the parent) the batches are signed for. */
   readonly chain: string;
 }
 

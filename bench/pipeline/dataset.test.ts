@@ -4,15 +4,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeBatch } from '../../src/codec/batch.js';
 import { toHex } from '../../src/codec/bytes.js';
-import { devnetChainIdentity } from '../../src/chain/devnet-chain.js';
-import { devnetGenesis } from '../../src/chain/genesis.js';
+import { devnetChainIdentity, localChainIdentity } from '../../src/chain/devnet-chain.js';
+import { devnetGenesis, genesisId } from '../../src/chain/genesis.js';
 import { RejectCode } from '../../src/codec/ingest-reply.js';
 import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../../src/codec/limits.js';
 import { publicKeyObject } from '../../src/crypto/ed25519.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
 import { checkBatchCryptography } from '../../src/workers/batch-checks.js';
 import {
-  DatasetError, datasetKey, ensureDataset, INDEX_FILE, loadIndex, parseFrames, readSubmitterFrames, resolveParams, serializeFrames,
+  DatasetError, datasetKey, ensureDataset, INDEX_FILE, loadIndex, parseFrames, readSubmitterFrames, resolveParams, serializeFrames, validateSample,
 } from './dataset.js';
 
 const roots: string[] = [];
@@ -57,8 +57,10 @@ describe('params and keys', () => {
     expect(datasetKey(resolveParams({ cdrs: 1001, batchSize: 100, submitters: [20801, 23415], seed: 'other' }))).not.toBe(k);
     expect(datasetKey(resolveParams({ cdrs: 1001, batchSize: 50, submitters: [20801, 23415] }))).not.toBe(k);
     // Frames are signed for one chain: another chain identity is another data set, never a stale cache hit.
-    expect(datasetKey(p, devnetChainIdentity())).toBe(k);
-    expect(datasetKey(p, new Uint8Array(32).fill(7))).not.toBe(k);
+    expect(datasetKey(p, devnetGenesis(), devnetChainIdentity())).toBe(k);
+    expect(datasetKey(p, devnetGenesis(), new Uint8Array(32).fill(7))).not.toBe(k);
+    // Another genesis (the 4-validator devnet: same operators and keys, another chain) is another data set.
+    expect(datasetKey(p, devnetGenesis({ validators: 4 }))).not.toBe(k);
   });
 
   it('refuses bad parameters', () => {
@@ -127,6 +129,28 @@ describe('ensureDataset', () => {
     const regenerated = await ensureDataset(params, { cacheRoot, now: () => Date.parse(index.createdAt) });
     expect(regenerated.generated).toBe(true);
     expect(readFileSync(join(first.dir, index.submitters[0]!.file)).equals(bytesBefore)).toBe(true);
+  });
+
+  it('signs for the genesis it is given: the 4-validator devnet verifies its frames, the default chain does not', async () => {
+    const cacheRoot = tempRoot();
+    const genesis = devnetGenesis({ validators: 4 });
+    const chain = localChainIdentity(genesis);
+    expect(toHex(chain)).not.toBe(toHex(devnetChainIdentity()));
+    const d = await ensureDataset({ ...params, cdrs: 75 }, { cacheRoot, genesis });
+    expect(d.index.chainIdentity).toBe(toHex(chain));
+    expect(d.index.genesisId).toBe(genesisId(genesis));
+    expect(d.index.key).toBe(datasetKey(resolveParams({ ...params, cdrs: 75 }, genesis), genesis));
+    const s0 = d.index.submitters[0]!;
+    const key = publicKeyObject(genesis.operators.find((o) => o.plmn === s0.plmn)!.batchKey);
+    const frame = decodeBatch(readSubmitterFrames(d.dir, s0)[0]!);
+    expect(checkBatchCryptography(frame, key, PoseidonWasm.load(), chain).code).toBe(RejectCode.None);
+    expect(checkBatchCryptography(frame, key, PoseidonWasm.load(), devnetChainIdentity()).code).toBe(RejectCode.BadSignature);
+    // The cache is per genesis: the default chain's set of the same parameters is another directory.
+    const solo = await ensureDataset({ ...params, cdrs: 75 }, { cacheRoot });
+    expect(solo.generated).toBe(true);
+    expect(solo.dir).not.toBe(d.dir);
+    expect(() => validateSample(d.dir, d.index)).toThrow(DatasetError);
+    expect((await ensureDataset({ ...params, cdrs: 75 }, { cacheRoot, genesis })).generated).toBe(false);
   });
 
   it('detects a foreign or unreadable index', async () => {

@@ -4,10 +4,13 @@
 //   index.json        what is in it (DatasetIndex), written last: a directory without it is incomplete
 //   <plmn>.frames     that submitter's batches in sequence order, each as
 //                     [u32 little-endian frame length][frame bytes]
-// The key is a hash of everything that determines the bytes (parameters, format version, the devnet
+// The key is a hash of everything that determines the bytes (parameters, format version, the
 // chain identity that every signature binds: genesis and system contracts), so reruns with the same
 // parameters skip generation, and a change of the chain's identity regenerates instead of replaying
-// frames every node would refuse. Generation runs on a piscina
+// frames every node would refuse. The genesis is a parameter (default `devnetGenesis()`, the solo
+// node's chain): the devnet benchmark signs for `devnetGenesis({ validators: N })`. Frames are
+// signed with the well-known devnet batch keys (`Operator.devnet`), so the genesis must list the
+// submitters with those keys (every devnet genesis does). Generation runs on a piscina
 // pool (default 2 threads); each task builds one chunk of frames and transfers them back as one
 // ArrayBuffer, which is appended to the submitter's file in order.
 import { createHash } from 'node:crypto';
@@ -17,8 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { decodeBatch } from '../../src/codec/batch.js';
 import { RejectCode } from '../../src/codec/ingest-reply.js';
-import { devnetChainIdentity } from '../../src/chain/devnet-chain.js';
-import { DEVNET_OPERATORS, devnetGenesis, genesisId } from '../../src/chain/genesis.js';
+import { localChainIdentity } from '../../src/chain/devnet-chain.js';
+import { devnetGenesis, genesisId, type Genesis } from '../../src/chain/genesis.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { publicKeyObject } from '../../src/crypto/ed25519.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
@@ -36,7 +39,7 @@ export interface DatasetParams {
   /** Total CDRs wanted; rounded up to whole batches per submitter. */
   readonly cdrs: number;
   readonly batchSize: number;
-  /** Submitting operators (default: every devnet operator); each gets an equal share. */
+  /** Submitting operators (default: every operator of the genesis); each gets an equal share. */
   readonly submitters?: readonly number[];
   readonly seed?: string;
   /** Batches per worker task (default: about 20,000 CDRs' worth). */
@@ -70,7 +73,7 @@ export interface DatasetIndex {
   readonly key: string;
   readonly params: ResolvedDatasetParams;
   readonly genesisId: string;
-  /** The devnet chain identity (hex) the frames are signed for. */
+  /** The chain identity (hex) the frames are signed for. */
   readonly chainIdentity: string;
   readonly createdAt: string;
   /** Traffic covers [startTime, startTime + periodSeconds), unix seconds, in the past at creation. */
@@ -104,6 +107,8 @@ export interface EnsureDatasetOptions {
   readonly log?: (line: string) => void;
   /** Clock (unix ms) for the traffic's time window; tests pin it. */
   readonly now?: () => number;
+  /** The chain the frames are signed for (default `devnetGenesis()`, the solo node's). */
+  readonly genesis?: Genesis;
 }
 
 export class DatasetError extends Error {
@@ -114,11 +119,11 @@ export function defaultCacheRoot(): string {
   return join(repoRoot(), 'bench', '.data');
 }
 
-export function resolveParams(p: DatasetParams): ResolvedDatasetParams {
-  const submitters = [...(p.submitters ?? DEVNET_OPERATORS.map((o) => o.plmn))];
+export function resolveParams(p: DatasetParams, genesis: Genesis = devnetGenesis()): ResolvedDatasetParams {
+  const submitters = [...(p.submitters ?? genesis.operators.map((o) => o.plmn))];
   if (submitters.length === 0) throw new DatasetError('a data set needs at least one submitter');
   for (const s of submitters) {
-    if (!DEVNET_OPERATORS.some((o) => o.plmn === s)) throw new DatasetError(`submitter ${s} is not a devnet operator`);
+    if (!genesis.operators.some((o) => o.plmn === s)) throw new DatasetError(`submitter ${s} is not an operator of genesis ${genesis.chainId}`);
   }
   if (new Set(submitters).size !== submitters.length) throw new DatasetError('submitters repeat');
   if (!Number.isInteger(p.batchSize) || p.batchSize < 1 || p.batchSize > 16_384) throw new DatasetError(`batch size must be 1..16384, got ${p.batchSize}`);
@@ -137,17 +142,32 @@ export function resolveParams(p: DatasetParams): ResolvedDatasetParams {
   };
 }
 
-/** Hash of everything that determines the data set's bytes. */
-export function datasetKey(params: ResolvedDatasetParams, chain: Uint8Array = devnetChainIdentity()): string {
-  const material = JSON.stringify({ format: DATASET_FORMAT, genesis: genesisId(devnetGenesis()), chain: toHex(chain), params });
+/**
+ * Hash of everything that determines the data set's bytes. `chain` defaults to the genesis' identity;
+ * for `devnetGenesis()` the material is what it was before the genesis became a parameter, so the
+ * pipeline's cached sets keep their keys.
+ */
+export function datasetKey(params: ResolvedDatasetParams, genesis: Genesis = devnetGenesis(), chain: Uint8Array = chainOf(genesis)): string {
+  const material = JSON.stringify({ format: DATASET_FORMAT, genesis: genesisId(genesis), chain: toHex(chain), params });
   const h = createHash('sha256').update(material).digest('hex').slice(0, 16);
   return `${params.cdrs}x${params.batchSize}-${h}`;
 }
 
+const identities = new Map<string, Uint8Array>();
+
+/** The chain identity of `genesis` as a node computes it (cached: it loads the system contracts). */
+export function chainOf(genesis: Genesis): Uint8Array {
+  const id = genesisId(genesis);
+  let c = identities.get(id);
+  if (!c) identities.set(id, (c = localChainIdentity(genesis)));
+  return c.slice();
+}
+
 /** Returns the cached data set for `params`, generating it first if needed. */
 export async function ensureDataset(params: DatasetParams, opts: EnsureDatasetOptions = {}): Promise<Dataset> {
-  const resolved = resolveParams(params);
-  const key = datasetKey(resolved);
+  const genesis = opts.genesis ?? devnetGenesis();
+  const resolved = resolveParams(params, genesis);
+  const key = datasetKey(resolved, genesis);
   const root = opts.cacheRoot ?? defaultCacheRoot();
   const dir = join(root, key);
   const log = opts.log ?? (() => undefined);
@@ -157,14 +177,14 @@ export async function ensureDataset(params: DatasetParams, opts: EnsureDatasetOp
   if (!opts.regenerate) {
     const cached = loadIndex(dir);
     if (cached && cached.key === key && now() - Date.parse(cached.createdAt) <= maxAgeMs) {
-      validateSample(dir, cached);
+      validateSample(dir, cached, genesis);
       log(`data set ${key}: cached (${cached.totalCdrs.toLocaleString('en-US')} CDRs in ${cached.totalBatches} batches)`);
       return { dir, index: cached, generated: false };
     }
   }
   log(`data set ${key}: generating ${resolved.cdrs.toLocaleString('en-US')} CDRs in batches of ${resolved.batchSize}`);
-  const index = await generate(resolved, key, root, opts);
-  validateSample(dir, index);
+  const index = await generate(resolved, key, root, genesis, opts);
+  validateSample(dir, index, genesis);
   log(`data set ${key}: generated in ${index.generationSeconds.toFixed(1)} s`);
   return { dir, index, generated: true };
 }
@@ -230,14 +250,13 @@ export function readSubmitterFrames(dir: string, s: SubmitterFile): Uint8Array[]
  * Runs the node's own checks (structure, Ed25519 signature, records digest, Merkle root) on the
  * first and last frame of every submitter, so a stale cache fails here and not as Nacks mid-run.
  */
-export function validateSample(dir: string, index: DatasetIndex): void {
-  const genesis = devnetGenesis();
-  const chain = devnetChainIdentity();
-  if (index.chainIdentity !== toHex(chain)) throw new DatasetError(`data set is signed for chain ${index.chainIdentity}, the devnet is ${toHex(chain)}`);
+export function validateSample(dir: string, index: DatasetIndex, genesis: Genesis = devnetGenesis()): void {
+  const chain = chainOf(genesis);
+  if (index.chainIdentity !== toHex(chain)) throw new DatasetError(`data set is signed for chain ${index.chainIdentity}, genesis ${genesis.chainId} is ${toHex(chain)}`);
   const poseidon = PoseidonWasm.load();
   for (const s of index.submitters) {
     const entry = genesis.operators.find((o) => o.plmn === s.plmn);
-    if (!entry) throw new DatasetError(`${s.plmn} is not in the devnet genesis`);
+    if (!entry) throw new DatasetError(`${s.plmn} is not an operator of genesis ${genesis.chainId}`);
     const key = publicKeyObject(entry.batchKey);
     const frames = readSubmitterFrames(dir, s);
     const samples: [number, Uint8Array | undefined][] = [
@@ -269,14 +288,15 @@ interface Chunk {
   readonly task: BuildChunkTask;
 }
 
-async function generate(params: ResolvedDatasetParams, key: string, root: string, opts: EnsureDatasetOptions): Promise<DatasetIndex> {
+async function generate(params: ResolvedDatasetParams, key: string, root: string, genesis: Genesis, opts: EnsureDatasetOptions): Promise<DatasetIndex> {
   const started = performance.now();
   const threads = opts.threads ?? 2;
   const nowSec = Math.floor((opts.now ?? Date.now)() / 1000);
   // Two whole days back: every batch period ends well before the node's clock and lasts ≤ 1 day.
   const startTime = Math.floor(nowSec / DAY) * DAY - 2 * DAY;
   const periodSeconds = DAY;
-  const chain = toHex(devnetChainIdentity());
+  const chain = toHex(chainOf(genesis));
+  const operators = genesis.operators.map((o) => o.plmn);
 
   mkdirSync(root, { recursive: true });
   const finalDir = join(root, key);
@@ -288,7 +308,7 @@ async function generate(params: ResolvedDatasetParams, key: string, root: string
   const chunksPerSubmitter = Math.ceil(params.batchesPerSubmitter / params.chunkBatches);
   for (let c = 0; c < chunksPerSubmitter; c++) {
     params.submitters.forEach((plmn, si) => {
-      const others = DEVNET_OPERATORS.map((o) => o.plmn).filter((p) => p !== plmn);
+      const others = operators.filter((p) => p !== plmn);
       const counterparty = others[c % others.length]!;
       const firstBatch = c * params.chunkBatches;
       chunks.push({
@@ -361,7 +381,7 @@ async function generate(params: ResolvedDatasetParams, key: string, root: string
     format: DATASET_FORMAT,
     key,
     params,
-    genesisId: genesisId(devnetGenesis()),
+    genesisId: genesisId(genesis),
     chainIdentity: chain,
     createdAt: new Date().toISOString(),
     startTime,

@@ -1,5 +1,7 @@
 // Child-process entry: a fresh CdrNode (every check on, defaults unless told otherwise) in a temp
-// data directory, on 127.0.0.1 and a free port. Talks to its parent over IPC:
+// data directory, on 127.0.0.1 and a free port; alone (solo), or as one validator of a consortium
+// when `validatorDir` and `genesisFile` name its files (read as `cdrchain node --validator DIR
+// --genesis F` reads them). Talks to its parent over IPC:
 //
 //   child → parent  { type: 'ready', port, url, ingestUrl, dataDir, pid, workers }
 //   parent → child  { type: 'stats', id }   → { type: 'stats', id, stats: NodeStats }
@@ -14,8 +16,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { readGenesisFile } from '../../src/chain/genesis.js';
 import { silentLogger } from '../../src/log.js';
 import { CdrNode } from '../../src/node/node.js';
+import { readValidatorDir } from '../../src/node/validator-dir.js';
 import type { NodeProcessOptions, NodeStats } from './protocol.js';
 
 type Request = { type: 'stats'; id: number } | { type: 'stop'; id: number };
@@ -90,6 +94,8 @@ async function main(): Promise<void> {
       workers: opts.workers ?? 2,
       log: silentLogger(),
       defaultMetrics: true,
+      ...(opts.genesisFile ? { genesis: readGenesisFile(opts.genesisFile) } : {}),
+      ...(opts.validatorDir ? { validator: readValidatorDir(opts.validatorDir) } : {}),
       ...(opts.producer ? { producer: opts.producer } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
     });
@@ -110,10 +116,12 @@ async function main(): Promise<void> {
   let acceptedBatches = 0;
   let acceptedCdrs = 0;
   let committedCdrs = 0;
+  let confirmedCdrs = 0;
   let blocks = 0;
   let height = 0;
   const committedPerSecond = new Map<number, number>();
   const acceptedPerSecond = new Map<number, number>();
+  const confirmedPerSecond = new Map<number, number>();
   const bump = (m: Map<number, number>, n: number): void => {
     const s = Math.floor(Date.now() / 1000);
     m.set(s, (m.get(s) ?? 0) + n);
@@ -122,6 +130,11 @@ async function main(): Promise<void> {
     acceptedBatches++;
     acceptedCdrs += b.cdrCount;
     bump(acceptedPerSecond, b.cdrCount);
+  });
+  // Consensus only: a block joined the head's branch here (blockCommitted is then its finality).
+  node.chain.events.on('blockConfirmed', (b) => {
+    confirmedCdrs += b.cdrCount;
+    bump(confirmedPerSecond, b.cdrCount);
   });
   node.chain.events.on('blockCommitted', (b) => {
     blocks++;
@@ -160,6 +173,7 @@ async function main(): Promise<void> {
       eluIdleMs: elu.idle,
       committedPerSecond: [...committedPerSecond].sort((a, b) => a[0] - b[0]),
       acceptedPerSecond: [...acceptedPerSecond].sort((a, b) => a[0] - b[0]),
+      ...(opts.validatorDir ? { confirmedCdrs, confirmedPerSecond: [...confirmedPerSecond].sort((a, b) => a[0] - b[0]) } : {}),
     };
   };
 

@@ -12,6 +12,14 @@ export interface NodeProcessOptions {
   readonly keepData?: boolean;
   /** Parent directory for the temp data dir (default os.tmpdir()). */
   readonly tmpRoot?: string;
+  /** A genesis file to run (`cdrchain node --genesis FILE`); default the embedded `devnetGenesis()`. */
+  readonly genesisFile?: string;
+  /**
+   * Run as a validator of the genesis' consortium (the devnet benchmark): `dir` is read as
+   * `cdrchain node --validator DIR` reads it (validator.json, TLS files, BLS key); the LMDB is still a
+   * fresh temp directory. Absent: the single-node (solo) mode.
+   */
+  readonly validatorDir?: string;
 }
 
 export interface NodeStats {
@@ -47,11 +55,20 @@ export interface NodeStats {
   /** Per whole second since ready: CDRs committed / accepted in that second (epoch-aligned). */
   readonly committedPerSecond: readonly [number, number][];
   readonly acceptedPerSecond: readonly [number, number][];
+  /** Validators: CDRs in blocks that joined the head's branch (the Committed stage; `committedCdrs` is final there). */
+  readonly confirmedCdrs?: number;
+  readonly confirmedPerSecond?: readonly [number, number][];
 }
 
 export interface ReplayOptions {
   readonly datasetDir: string;
   readonly ingestUrl: string;
+  /** Several nodes (validators of one chain): submitter i streams to ingestUrls[i mod length]. Default [ingestUrl]. */
+  readonly ingestUrls?: readonly string[];
+  /** The last stage a batch waits for: Committed (default) or Final (consensus: in a macro block). */
+  readonly waitFor?: 'committed' | 'final';
+  /** When a batch leaves the submitter's window: at its Ack (default), or at its Committed or Final reply. */
+  readonly releaseOn?: 'ack' | 'committed' | 'final';
   readonly mode: 'flat' | 'paced';
   /** Paced: total CDR/s over all submitters. */
   readonly rateCdrPerSec?: number;
@@ -74,6 +91,8 @@ export const BatchOutcome = {
   NotCommitted: 3,
   /** Never answered before the drain timeout. */
   NoReply: 4,
+  /** waitFor 'final': Committed, but no Final reply before the drain timeout. */
+  NotFinal: 5,
 } as const;
 export type BatchOutcome = (typeof BatchOutcome)[keyof typeof BatchOutcome];
 
@@ -88,6 +107,8 @@ export interface ReplayRecords {
   readonly ackMs: number[];
   /** ms from send to Committed; NaN if none. */
   readonly committedMs: number[];
+  /** ms from send to Final; NaN if none or not waited for. */
+  readonly finalMs: number[];
   readonly outcome: BatchOutcome[];
 }
 
@@ -96,6 +117,9 @@ export interface ReplayResult {
   readonly rateCdrPerSec: number | undefined;
   readonly window: number;
   readonly submitters: readonly number[];
+  /** The ingest URL each submitter streamed to (same order as `submitters`). */
+  readonly submitterUrls?: readonly string[];
+  readonly waitFor?: 'committed' | 'final';
   readonly startedAt: number;
   /** Epoch ms of each submitter's last send. */
   readonly lastSendAt: readonly number[];
@@ -115,6 +139,7 @@ export interface ReplayProgress {
   readonly committedBatches: number;
   readonly ackedCdrs: number;
   readonly committedCdrs: number;
+  readonly finalCdrs?: number;
   readonly plannedCdrs: number;
   readonly elapsedSec: number;
 }

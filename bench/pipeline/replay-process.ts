@@ -1,6 +1,7 @@
 // Child-process entry: replays a cached data set into a node over WebSocket, one IngestClient per
 // submitter, all submitters in parallel, either flat out (each keeps `window` batches in flight) or
-// paced at a target CDR rate (sends on a fixed schedule, submitters phase-shifted evenly).
+// paced at a target CDR rate (sends on a fixed schedule, submitters phase-shifted evenly). Into a
+// consortium, submitter i streams to validator i mod N (`ingestUrls`) and may wait for Final.
 //
 //   child → parent  { type: 'ready', batches, cdrs }            frames loaded, sockets open
 //   parent → child  { type: 'go' }                              start sending
@@ -9,8 +10,8 @@
 //   child → parent  { type: 'error', message }                  then the process exits 1
 //
 // Per batch it records the send time (epoch ms, high resolution), the scheduled time (paced),
-// send→ack and send→committed as the client measures them (the client's clock starts at the
-// actual ws.send; Busy retries keep the original start), and the outcome.
+// send→ack, send→committed and (waitFor 'final') send→final as the client measures them (the
+// client's clock starts at the actual ws.send; Busy retries keep the original start), and the outcome.
 import { performance } from 'node:perf_hooks';
 import { decodeBatch } from '../../src/codec/batch.js';
 import { BatchNackError, IngestClient } from '../../src/client/ingest-client.js';
@@ -42,6 +43,29 @@ class Semaphore {
       return;
     }
     await new Promise<void>((r) => this.waiters.push(r));
+  }
+  /** Like acquire, but gives up at `deadline` (epoch ms): false, and no slot is taken. */
+  async acquireUntil(deadline: number): Promise<boolean> {
+    if (this.free > 0) {
+      this.free--;
+      return true;
+    }
+    if (!Number.isFinite(deadline)) {
+      await this.acquire();
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const waiter = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+        resolve(false);
+      }, Math.max(0, deadline - epochNow()));
+      this.waiters.push(waiter);
+    });
   }
   release(): void {
     const w = this.waiters.shift();
@@ -86,7 +110,12 @@ async function main(): Promise<void> {
     }
     return { plmn: s.plmn, frames, sequences, counts };
   });
-  for (const s of streams) s.client = await IngestClient.connect(opts.ingestUrl, { window: opts.window + 1 });
+  const urls = opts.ingestUrls && opts.ingestUrls.length > 0 ? opts.ingestUrls : [opts.ingestUrl];
+  const urlOf = (si: number): string => urls[si % urls.length]!;
+  const waitFinal = opts.waitFor === 'final';
+  const releaseOn = opts.releaseOn ?? 'ack';
+  if (releaseOn === 'final' && !waitFinal) throw new Error("releaseOn 'final' needs waitFor 'final'");
+  for (const [si, s] of streams.entries()) s.client = await IngestClient.connect(urlOf(si), { window: opts.window + 1 });
 
   const plannedBatches = streams.reduce((n, s) => n + s.frames.length, 0);
   const plannedCdrs = streams.reduce((n, s) => n + s.counts.reduce((a, b) => a + b, 0), 0);
@@ -97,7 +126,7 @@ async function main(): Promise<void> {
     });
   });
 
-  const records: ReplayRecords = { submitterIndex: [], cdrs: [], sentAt: [], scheduledAt: [], ackMs: [], committedMs: [], outcome: [] };
+  const records: ReplayRecords = { submitterIndex: [], cdrs: [], sentAt: [], scheduledAt: [], ackMs: [], committedMs: [], finalMs: [], outcome: [] };
   const nacks: Record<string, number> = {};
   const errors: string[] = [];
   let sent = 0;
@@ -105,7 +134,10 @@ async function main(): Promise<void> {
   let committed = 0;
   let ackedCdrs = 0;
   let committedCdrs = 0;
+  let finalCdrs = 0;
   let failed = false;
+  // Set once the drain is over: the clients' own close then rejects what is still awaited.
+  let closing = false;
   let peakRss = process.memoryUsage.rss();
   const cpuStart = process.cpuUsage();
   const startedAt = epochNow();
@@ -117,7 +149,7 @@ async function main(): Promise<void> {
     const rss = process.memoryUsage.rss();
     if (rss > peakRss) peakRss = rss;
     const p: ReplayProgress = {
-      sentBatches: sent, ackedBatches: acked, committedBatches: committed, ackedCdrs, committedCdrs, plannedCdrs,
+      sentBatches: sent, ackedBatches: acked, committedBatches: committed, ackedCdrs, committedCdrs, finalCdrs, plannedCdrs,
       elapsedSec: (epochNow() - startedAt) / 1000,
     };
     send({ type: 'progress', ...p });
@@ -143,7 +175,11 @@ async function main(): Promise<void> {
           return;
         }
       }
-      await window.acquire();
+      // Bounded by the send deadline: a stalled node (nothing acknowledged, committed or final) must not hold the replay forever.
+      if (!(await window.acquireUntil(sendDeadline))) {
+        stoppedBy = 'time-limit';
+        return;
+      }
       if (failed) return;
       const now = epochNow();
       if (now > sendDeadline) {
@@ -158,39 +194,59 @@ async function main(): Promise<void> {
       records.scheduledAt.push(opts.mode === 'paced' ? scheduled : Number.NaN);
       records.ackMs.push(Number.NaN);
       records.committedMs.push(Number.NaN);
+      records.finalMs.push(Number.NaN);
       records.outcome.push(BatchOutcome.NoReply);
       lastSendAt[si] = now;
       sent++;
       const submitted = client.submit(s.frames[i]!, s.sequences[i]!);
+      // Exactly once per batch, at the stage `releaseOn` names or at the first failure.
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        window.release();
+      };
       pending.push(
         submitted.then(
           async (res) => {
-            window.release();
+            if (releaseOn === 'ack') release();
             records.ackMs[r] = res.ackMs;
             records.outcome[r] = BatchOutcome.NotCommitted;
             acked++;
             ackedCdrs += records.cdrs[r]!;
-            const c = await res.committed;
-            records.committedMs[r] = c.committedMs;
-            records.outcome[r] = BatchOutcome.Committed;
-            committed++;
-            committedCdrs += records.cdrs[r]!;
+            try {
+              const c = await res.committed;
+              records.committedMs[r] = c.committedMs;
+              records.outcome[r] = waitFinal ? BatchOutcome.NotFinal : BatchOutcome.Committed;
+              committed++;
+              committedCdrs += records.cdrs[r]!;
+              if (releaseOn === 'committed') release();
+              if (!waitFinal) return;
+              const f = await res.final;
+              records.finalMs[r] = f.finalMs;
+              records.outcome[r] = BatchOutcome.Committed;
+              finalCdrs += records.cdrs[r]!;
+            } finally {
+              release();
+            }
           },
           (err: unknown) => {
-            window.release();
+            release();
             if (err instanceof BatchNackError) {
               records.outcome[r] = BatchOutcome.Nacked;
               nacks[err.reason] = (nacks[err.reason] ?? 0) + 1;
               if (errors.length < 20) errors.push(err.message);
               return;
             }
+            if (closing) return; // never answered before the drain ended: stays NoReply
             records.outcome[r] = BatchOutcome.ConnectionFailed;
             if (errors.length < 20) errors.push(err instanceof Error ? err.message : String(err));
             failed = true;
             stoppedBy = 'error';
           },
         ).catch((err: unknown) => {
-          // committed promise rejected (connection lost after the ack)
+          // committed or final promise rejected: the connection was lost after the ack, or we closed it after the drain
+          if (closing) return;
           records.outcome[r] = BatchOutcome.ConnectionFailed;
           if (errors.length < 20) errors.push(err instanceof Error ? err.message : String(err));
           failed = true;
@@ -209,12 +265,15 @@ async function main(): Promise<void> {
   clearInterval(progress);
   const cpu = process.cpuUsage(cpuStart);
   const finishedAt = epochNow();
+  closing = true;
   for (const s of streams) await Promise.race([s.client?.close(), sleep(2000)]);
   const result: ReplayResult = {
     mode: opts.mode,
     rateCdrPerSec: opts.rateCdrPerSec,
     window: opts.window,
     submitters: streams.map((s) => s.plmn),
+    submitterUrls: streams.map((_, si) => urlOf(si)),
+    waitFor: waitFinal ? 'final' : 'committed',
     startedAt,
     lastSendAt,
     finishedAt,

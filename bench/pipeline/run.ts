@@ -19,6 +19,7 @@ import { summariseProfileDir, type ProfileSummary } from './cpu-profile.js';
 import { ensureDataset, removeStaleTemporaries, type Dataset, type DatasetParams } from './dataset.js';
 import { killAllChildren, NodeChild, ReplayChild } from './processes.js';
 import type { NodeStats, ReplayResult } from './protocol.js';
+import type { Genesis } from '../../src/chain/genesis.js';
 
 export const TARGETS = {
   committedCdrPerSec: 40_000,
@@ -40,6 +41,8 @@ export interface PhaseConfig {
   readonly maxCdrs?: number;
   readonly warmupSec: number;
   readonly workers: number;
+  /** The genesis file the node runs (solo); default the embedded `devnetGenesis()`. The data set must be signed for it. */
+  readonly genesisFile?: string;
   readonly profileDir?: string;
   /** Write the replay's raw per-batch records (ReplayResult JSON) here, for offline analysis. */
   readonly dumpRecordsPath?: string;
@@ -114,7 +117,8 @@ function bar(label: string): cliProgress.SingleBar {
   );
 }
 
-export async function prepareDataset(label: string, params: DatasetParams, regenerate: boolean, log: (l: string) => void): Promise<Dataset> {
+/** The cached data set for `params`, signed for `genesis` (default: the solo node's `devnetGenesis()`), generated with a progress bar if missing. */
+export async function prepareDataset(label: string, params: DatasetParams, regenerate: boolean, log: (l: string) => void, genesis?: Genesis): Promise<Dataset> {
   removeStaleTemporaries();
   const b = bar(label);
   let started = false;
@@ -123,6 +127,7 @@ export async function prepareDataset(label: string, params: DatasetParams, regen
     return await ensureDataset(params, {
       regenerate,
       log,
+      ...(genesis ? { genesis } : {}),
       onProgress: (done, total) => {
         if (!started) {
           b.start(total, 0, { unit: 'CDRs generated', rate: '' });
@@ -145,7 +150,7 @@ export async function runPhase(cfg: PhaseConfig): Promise<PhaseResult> {
     mkdirSync(dir, { recursive: true });
     return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   };
-  const node = await NodeChild.start({ workers: cfg.workers, maxLifetimeSec: cfg.maxSendSeconds + 600 }, execArgv('node'));
+  const node = await NodeChild.start({ workers: cfg.workers, maxLifetimeSec: cfg.maxSendSeconds + 600, ...(cfg.genesisFile ? { genesisFile: cfg.genesisFile } : {}) }, execArgv('node'));
   let replay: ReplayChild | undefined;
   try {
     replay = await ReplayChild.start(

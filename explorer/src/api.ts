@@ -1,111 +1,26 @@
-// The node's HTTP API as the explorer reads it (README "API"; src/api/server.ts). Every answer is
-// untrusted JSON: the shapes below are checked field by field where the page relies on them.
+// The node's HTTP API as the explorer reads it, through the typed client (src/client/node-api-client.ts)
+// whose types come from the OpenAPI document (docs/openapi.json, src/api/openapi.ts). Every answer is
+// untrusted JSON: the shapes the page relies on are still checked field by field here.
 
-export interface OperatorRef {
-  readonly plmn: number;
-  readonly name: string;
-}
+import {
+  NodeAnswerError, NodeApiClient, NodeApiError,
+  type Batch as BatchBody, type Block as BlockBody, type NodeStatus, type OperatorInfo, type PublicRecord as PublicRecordBody,
+  type Receipt as ReceiptBody, type Tx as TxBody,
+} from '../../src/client/node-api-client.js';
 
-export interface Status {
-  readonly chainId: string;
-  readonly genesisHash: string;
-  readonly height: number;
-  readonly headHash: string;
-  readonly mempool: { readonly txs: number; readonly cdrs: number };
-  readonly nullifiers: number;
-  readonly operators: readonly OperatorRef[];
-  readonly diskBytes: number;
-  readonly version: string;
-  readonly uptimeSec: number;
-  readonly ready: { readonly ready: boolean };
-}
-
-export interface Operator extends OperatorRef {
-  readonly batchKey: string;
-  readonly lastSequence: string;
-  readonly lastContractSequence: string;
-}
-
-export interface Block {
-  readonly height: number;
-  readonly hash: string;
-  readonly kind: string;
-  readonly prevHash: string;
-  readonly timestampMs: string;
-  readonly producer: number;
-  readonly txRoot: string;
-  readonly txCount: number;
-  readonly cdrCount: number;
-  readonly txIds?: readonly string[];
-  readonly bodyPruned?: true;
-}
-
-export interface PublicRecord {
-  readonly eventKeyHash: string;
-  readonly commitment: string;
-  readonly nullifier: string;
-  readonly payloadHash: string;
-}
-
-export interface Batch {
-  readonly id: string;
-  readonly status: 'pending' | 'committed';
-  readonly height?: number;
-  readonly index?: number;
-  readonly sizeBytes: number;
-  readonly signature: string;
-  readonly version: number;
-  readonly submitter: number;
-  readonly counterparty: number;
-  readonly periodStart: string;
-  readonly periodEnd: string;
-  readonly sequence: string;
-  readonly recordCount: number;
-  readonly merkleRoot: string;
-  readonly recordsDigest: string;
-  readonly pruned?: true;
-  readonly prunedAtMs?: string;
-  readonly txPath?: readonly { readonly sibling: string; readonly left: boolean }[];
-  readonly records?: readonly PublicRecord[];
-  readonly recordsPage?: { readonly offset: number; readonly limit: number; readonly total: number };
-}
-
+export type Status = NodeStatus;
+export type OperatorRef = NodeStatus['operators'][number];
+export type Operator = OperatorInfo;
+/** A block: with its transaction ids from GET /blocks/{height}, without them in GET /blocks pages. */
+export type Block = BlockBody;
+export type PublicRecord = PublicRecordBody;
+export type Batch = BatchBody;
 /** GET /txns/:hash: a batch (type cdr_batch) or a contract transaction. */
-export type Tx =
-  | (Batch & { readonly type: 'cdr_batch'; readonly hash: string })
-  | {
-      readonly type: 'contract_deploy' | 'contract_call';
-      readonly hash: string;
-      readonly status: 'pending' | 'committed';
-      readonly height?: number;
-      readonly index?: number;
-      readonly sender: number;
-      readonly sequence: string;
-      readonly gasLimit: string;
-      readonly contract: string;
-      readonly signature: string;
-      readonly sizeBytes: number;
-    };
+export type Tx = TxBody;
+export type Receipt = ReceiptBody;
 
-export interface Receipt {
-  readonly hash: string;
-  readonly status: number | string;
-  readonly gasUsed: string;
-  readonly height?: number;
-  readonly [field: string]: unknown;
-}
-
-/** The node answered with an error status (its `{error, message}` body when it sent one). */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** The node answered with an error status: `status`, its stable `code` and message (the client's NodeApiError). */
+export { NodeApiError as ApiError };
 
 /** The node's answer does not have the shape the explorer needs. */
 export class ApiShapeError extends Error {
@@ -152,75 +67,70 @@ function checkBatch(v: unknown): Batch {
   return v as unknown as Batch;
 }
 
-/** Typed GETs against the node that serves the page (same origin). */
+/** Typed GETs against the node that serves the page (same origin), shapes checked. */
 export class NodeClient {
-  constructor(private readonly base = '') {}
+  private readonly api: NodeApiClient;
 
-  private async get(path: string, signal?: AbortSignal): Promise<unknown> {
-    const res = await fetch(this.base + path, { signal: signal ?? null, headers: { accept: 'application/json' } });
-    let body: unknown;
+  constructor(base = '') {
+    this.api = new NodeApiClient(base);
+  }
+
+  /** The client's answer; one that is not JSON is a shape error like any other. */
+  private async get<T>(call: (api: NodeApiClient) => Promise<T>): Promise<T> {
     try {
-      body = await res.json();
-    } catch {
-      throw new ApiError(res.status, 'malformed', `${path}: the node did not answer JSON (HTTP ${res.status})`);
+      return await call(this.api);
+    } catch (err) {
+      if (err instanceof NodeAnswerError) throw new ApiShapeError(`unexpected answer from the node: ${err.message}`);
+      throw err;
     }
-    if (!res.ok) {
-      const e = isObject(body) ? body : {};
-      throw new ApiError(res.status, String(e['error'] ?? 'error'), String(e['message'] ?? `HTTP ${res.status}`));
-    }
-    return body;
   }
 
   async status(signal?: AbortSignal): Promise<Status> {
-    const s = asObject(await this.get('/status', signal), 'status');
+    const s = asObject(await this.get((api) => api.status(signal)), 'status');
     need(typeof s['chainId'] === 'string' && Number.isSafeInteger(s['height']) && Array.isArray(s['operators']), 'status');
     return s as unknown as Status;
   }
 
   async operator(plmn: number, signal?: AbortSignal): Promise<Operator> {
-    const o = asObject(await this.get(`/operators/${plmn}`, signal), 'operator');
+    const o = asObject(await this.get((api) => api.operator(plmn, signal)), 'operator');
     need(o['plmn'] === plmn && typeof o['lastSequence'] === 'string', 'operator');
     return o as unknown as Operator;
   }
 
   async blocks(from: number | undefined, limit: number, signal?: AbortSignal): Promise<Block[]> {
-    const q = new URLSearchParams({ limit: String(limit) });
-    if (from !== undefined) q.set('from', String(from));
-    const r = asObject(await this.get(`/blocks?${q.toString()}`, signal), 'blocks');
+    const r = asObject(await this.get((api) => api.blocks({ from, limit }, signal)), 'blocks');
     need(Array.isArray(r['blocks']), 'blocks');
     return (r['blocks'] as unknown[]).map(checkBlock);
   }
 
   async block(height: number, signal?: AbortSignal): Promise<Block> {
-    return checkBlock(await this.get(`/blocks/${height}`, signal));
+    return checkBlock(await this.get((api) => api.block(height, signal)));
   }
 
   async batch(id: string, signal?: AbortSignal): Promise<Batch> {
-    return checkBatch(await this.get(`/batch/${id}`, signal));
+    return checkBatch(await this.get((api) => api.batch(id, {}, signal)));
   }
 
   /** One page of a batch's records (the node caps a page at 1,000). */
   async batchRecords(id: string, offset: number, limit: number, signal?: AbortSignal): Promise<Batch & { records: readonly PublicRecord[] }> {
-    const b = checkBatch(await this.get(`/batch/${id}?records=1&offset=${offset}&limit=${limit}`, signal));
+    const b = checkBatch(await this.get((api) => api.batch(id, { records: { offset, limit } }, signal)));
     need(b.records !== undefined && b.recordsPage !== undefined, 'records page');
     return b as Batch & { records: readonly PublicRecord[] };
   }
 
   async tx(hash: string, signal?: AbortSignal): Promise<Tx> {
-    const t = asObject(await this.get(`/txns/${hash}`, signal), 'transaction');
+    const t = asObject(await this.get((api) => api.tx(hash, {}, signal)), 'transaction');
     need(typeof t['type'] === 'string' && HASH.test(String(t['hash'])), 'transaction');
     if (t['type'] === 'cdr_batch') checkBatch(t);
     return t as unknown as Tx;
   }
 
   async receipt(hash: string, signal?: AbortSignal): Promise<Receipt> {
-    return asObject(await this.get(`/receipts/${hash}`, signal), 'receipt') as unknown as Receipt;
+    return asObject(await this.get((api) => api.receipt(hash, signal)), 'receipt') as unknown as Receipt;
   }
 
-  async metricsText(signal?: AbortSignal): Promise<string> {
-    const res = await fetch(`${this.base}/metrics`, { signal: signal ?? null });
-    if (!res.ok) throw new ApiError(res.status, 'metrics', `GET /metrics answered ${res.status}`);
-    return res.text();
+  metricsText(signal?: AbortSignal): Promise<string> {
+    return this.get((api) => api.metricsText(signal));
   }
 }
 

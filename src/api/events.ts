@@ -1,10 +1,25 @@
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest, TemplatedApp } from 'uWebSockets.js';
 import { toHex } from '../codec/bytes.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
-import { refuseUpgrade } from './http.js';
+import { authRequestOf, type ApiAccess } from './audience.js';
+import { refuseUpgradeWith } from './auth/upgrade-refusal.js';
+import { HttpError, refuseUpgrade } from './http.js';
 import type { NodeEventSource } from './node-api.js';
 
 export const EVENT_TOPICS = ['batches', 'blocks', 'contracts'] as const;
+
+/**
+ * Who a subscriber is (ENDPOINT_AUDIENCES 'GET /events'): `all` on an open node; `public` when
+ * the node authenticates operators and the upgrade is unsigned (block frames only); an operator
+ * when the upgrade is signed (block frames, and the batch and contract frames that name it).
+ */
+type Subscriber = 'all' | 'public' | number;
+
+/** The uWS topic a subscriber joins for `topic`: per operator for the frames that name operators. */
+function topicFor(who: Subscriber, topic: (typeof EVENT_TOPICS)[number]): string | undefined {
+  if (topic === 'blocks' || who === 'all') return topic;
+  return who === 'public' ? undefined : `${topic}/${who}`;
+}
 
 /**
  * WS /events: JSON text frames for every accepted batch, confirmed block (consensus: on the head's
@@ -13,12 +28,27 @@ export const EVENT_TOPICS = ['batches', 'blocks', 'contracts'] as const;
  * (default: all); slow readers are dropped once `maxBackpressure` bytes wait for them, and at most
  * `maxSubscribers` are served at once (an upgrade beyond is refused with 503).
  */
-export function mountEvents(app: TemplatedApp, deps: { events: NodeEventSource; metrics: NodeMetrics; maxSubscribers: number; maxBackpressure: number }): void {
+export function mountEvents(
+  app: TemplatedApp,
+  deps: {
+    events: NodeEventSource; metrics: NodeMetrics; maxSubscribers: number; maxBackpressure: number;
+    /** Who may read what; without it the stream is open (every frame to everyone). */
+    access?: ApiAccess;
+    /** The sender of a contract transaction (contract_receipt frames name none). */
+    senderOf?: (id: Uint8Array) => number | undefined;
+  },
+): void {
   const { events, metrics } = deps;
   let subscribers = 0;
+  /** Publishes a frame to every subscriber of `topic` (open) and to those of the operators it names. */
+  const publish = (topic: 'batches' | 'contracts', operators: readonly (number | undefined)[], frame: () => string): void => {
+    const targets = [topic, ...new Set(operators.filter((p): p is number => p !== undefined).map((p) => `${topic}/${p}`))].filter((t) => app.numSubscribers(t) > 0);
+    if (targets.length === 0) return;
+    const text = frame();
+    for (const t of targets) app.publish(t, text);
+  };
   events.on('batchAccepted', (e) => {
-    if (app.numSubscribers('batches') === 0) return;
-    app.publish('batches', JSON.stringify({
+    publish('batches', [e.submitter, e.counterparty], () => JSON.stringify({
       type: 'batch_accepted', id: toHex(e.id), submitter: e.submitter, counterparty: e.counterparty,
       sequence: e.sequence.toString(), cdrCount: e.cdrCount,
     }));
@@ -41,15 +71,26 @@ export function mountEvents(app: TemplatedApp, deps: { events: NodeEventSource; 
   });
 
   events.on('contractTxAccepted', (e) => {
-    if (app.numSubscribers('contracts') === 0) return;
-    app.publish('contracts', JSON.stringify({ type: 'contract_tx_accepted', id: toHex(e.id), kind: e.kind, sender: e.sender, sequence: e.sequence.toString() }));
+    publish('contracts', [e.sender], () => JSON.stringify({ type: 'contract_tx_accepted', id: toHex(e.id), kind: e.kind, sender: e.sender, sequence: e.sequence.toString() }));
   });
   events.on('contractReceipt', (e) => {
-    if (app.numSubscribers('contracts') === 0) return;
-    app.publish('contracts', JSON.stringify({
+    // The sender is looked up only when some operator's own stream may want it.
+    const sender = deps.access?.authenticator ? deps.senderOf?.(e.id) : undefined;
+    publish('contracts', [sender], () => JSON.stringify({
       type: 'contract_receipt', id: toHex(e.id), height: e.height, index: e.index, status: e.status, statusName: e.statusName, gasUsed: e.gasUsed.toString(),
     }));
   });
+
+  /** Who the upgrade request is; throws HttpError 401 for a signature the node refuses (never downgraded to anonymous). */
+  const subscriberOf = (req: HttpRequest): Subscriber => {
+    const access = deps.access;
+    if (!access) return 'all';
+    if (!access.authenticator) return access.openApi ? 'all' : 'public';
+    if (req.getHeader('signature-input') === '' && req.getHeader('signature') === '') return 'public';
+    const who = access.authenticator(authRequestOf(req));
+    if (!who) throw new HttpError(401, 'authentication_required', 'the upgrade is signed with a key this node does not know');
+    return who.plmn;
+  };
 
   app.ws<{ topics: string[] }>('/events', {
     maxPayloadLength: 1024,
@@ -63,8 +104,17 @@ export function mountEvents(app: TemplatedApp, deps: { events: NodeEventSource; 
         refuseUpgrade(res, `WS /events has ${subscribers} subscribers, the limit; retry later`);
         return;
       }
+      let who: Subscriber;
+      try {
+        who = subscriberOf(req);
+      } catch (err) {
+        metrics.apiRefusals.inc({ reason: 'events_unauthenticated' });
+        refuseUpgradeWith(res, err);
+        return;
+      }
       const asked = req.getQuery('topics');
-      const topics = asked ? asked.split(',').filter((t) => (EVENT_TOPICS as readonly string[]).includes(t)) : [...EVENT_TOPICS];
+      const chosen = asked ? EVENT_TOPICS.filter((t) => asked.split(',').includes(t)) : [...EVENT_TOPICS];
+      const topics = chosen.map((t) => topicFor(who, t)).filter((t): t is string => t !== undefined);
       res.upgrade({ topics }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
     },
     open: (ws) => {

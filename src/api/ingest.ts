@@ -1,10 +1,12 @@
-import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type { HttpRequest, TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { toHex } from '../codec/bytes.js';
 import { encodeIngestReply, RejectCode, ReplyKind } from '../codec/ingest-reply.js';
 import type { AdmissionSource } from '../chain/admission-budget.js';
 import { BatchRejectedError } from '../chain/reject.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
+import { frameClaim } from './auth/frame-signer.js';
+import { refuseUpgradeWith } from './auth/upgrade-refusal.js';
 import { refuseUpgrade } from './http.js';
 import type { NodeEventSource, NodeIngest } from './node-api.js';
 
@@ -36,6 +38,8 @@ interface IngestSocket {
   source: AdmissionSource;
   /** BadSignature verdicts so far: a forger is closed after a few. */
   badSignatures: number;
+  /** The operator that signed the upgrade (api.auth signatures): the only submitter this connection takes. */
+  operator: number | undefined;
 }
 
 export interface IngestOptions {
@@ -49,6 +53,11 @@ export interface IngestOptions {
   readonly maxConnections: number;
   /** BadSignature verdicts after which the connection is closed with 1008 (only a forger collects them). */
   readonly badSignaturesBeforeClose: number;
+  /**
+   * Who may open a connection (src/api/endpoint-audiences.ts 'GET /ingest'): the operator that
+   * signed the upgrade, undefined on an open node; throws HttpError to refuse it (401).
+   */
+  readonly authorize?: (req: HttpRequest) => number | undefined;
 }
 
 /**
@@ -101,9 +110,17 @@ export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(
         refuseUpgrade(res, `WS /ingest has ${sockets.size} connections, the limit; retry later`);
         return;
       }
+      let operator: number | undefined;
+      try {
+        operator = deps.authorize?.(req);
+      } catch (err) {
+        metrics.apiRefusals.inc({ reason: 'ingest_unauthenticated' });
+        refuseUpgradeWith(res, err);
+        return;
+      }
       const source = ingest.connectionSource(`ingest connection ${++connectionNumber}`);
       res.upgrade<IngestSocket>(
-        { open: true, arrivals: 0, lastWellFormed: 0, malformedStreak: 0, awaitingCommit: new Map(), source, badSignatures: 0 },
+        { open: true, arrivals: 0, lastWellFormed: 0, malformedStreak: 0, awaitingCommit: new Map(), source, badSignatures: 0, operator },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -127,8 +144,18 @@ export function mountIngest(app: TemplatedApp, deps: IngestOptions): { closeAll(
         data.lastWellFormed = arrival;
         data.malformedStreak = 0;
       };
-      // The frame's file identifier names its kind (a batch, a contract transaction): the node dispatches it.
-      ingest.submitTx(frame, data.source, { onWellFormed: wellFormed }).then(
+      // An authenticated connection carries its operator's frames only: refused before admission
+      // reads them, whose sequence verdict would otherwise tell another operator's sequence.
+      const claim = data.operator === undefined ? undefined : frameClaim(frame);
+      let admitted: ReturnType<NodeIngest['submitTx']>;
+      if (claim && claim.signer !== data.operator) {
+        wellFormed();
+        admitted = Promise.reject(new BatchRejectedError(RejectCode.UnknownOperator, `this connection is signed by operator ${data.operator}: it takes that operator's frames only`, claim.sequence));
+      } else {
+        // The frame's file identifier names its kind (a batch, a contract transaction): the node dispatches it.
+        admitted = ingest.submitTx(frame, data.source, { onWellFormed: wellFormed });
+      }
+      admitted.then(
         ({ id, sequence }) => {
           if (!data.open) return;
           const key = toHex(id);

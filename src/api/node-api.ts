@@ -5,6 +5,10 @@ import type { BlockView, StoredBatch, StoredTx } from '../chain/queries.js';
 import type { AcceptedTx } from '../chain/tx-kinds/tx-kind.js';
 import type { StoredReceipt } from '../storage/index.js';
 import type { StorageStatus } from '../storage/storage-health.js';
+import type { OperatorPair } from '../reconciliation/pair.js';
+import type { CalendarMonth } from '../reconciliation/period.js';
+import type { DisputePage, PairPeriodCounts } from '../reconciliation/reconciliation-store.js';
+import type { ApiAccess } from './audience.js';
 
 /** GET /status without what the API adds itself (version, uptime). */
 export interface NodeStatus {
@@ -73,4 +77,21 @@ export interface NodeApi {
   readonly events: NodeEventSource;
   /** A validator's consensus status (GET /consensus); absent in single-node mode. */
   readonly consensus?: () => object;
+  /** The reconciliation index (GET /reconciliation/...); absent when the node runs without it. */
+  readonly reconciliation?: NodeReconciliation;
+  /** Who may read non-public endpoints (src/api/audience.ts); absent: closed (401 on them). */
+  readonly access?: ApiAccess;
+}
+
+/** A read of the reconciliation index with the height every committed block is classified through (-1: none yet). */
+export interface IndexedRead<T> {
+  readonly indexedHeight: number;
+  readonly value: T;
+}
+
+/** What the API reads of the reconciliation index (src/reconciliation/). */
+export interface NodeReconciliation {
+  counts(pair: OperatorPair, period: CalendarMonth): IndexedRead<PairPeriodCounts>;
+  /** Disputed events, mismatched first, then only A, only B. */
+  disputes(pair: OperatorPair, period: CalendarMonth, offset: number, limit: number): IndexedRead<DisputePage>;
 }

@@ -10,11 +10,18 @@ import type { RecordsPage } from '../chain/queries.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
+import { CLOSED_API, authRequestOf, type ApiAccess } from './audience.js';
+import { callerOf, mayRead, type Caller } from './auth/caller.js';
+import { checkContentDigest, ContentDigestError } from './auth/content-digest.js';
+import { frameClaim } from './auth/frame-signer.js';
+import { ENDPOINT_AUDIENCES, type EndpointKey } from './endpoint-audiences.js';
 import { mountEvents } from './events.js';
 import { mountExplorerAssets } from './explorer-assets.js';
 import { validateApiLimits, type ApiLimits } from './api-limits.js';
 import { HttpError, readBody, responder, send, sendError, sendJson, streamJson, UploadBudget, type Responder } from './http.js';
 import { mountIngest } from './ingest.js';
+import { NODE_OPENAPI_JSON } from './openapi.js';
+import { mountReconciliationRoutes } from './reconciliation-routes.js';
 import type { NodeApi } from './node-api.js';
 import { httpStatusFor } from './reject-status.js';
 
@@ -49,11 +56,19 @@ export class ApiServer {
   private readonly startedAt = Date.now();
   private readonly limits: ApiLimits;
   private readonly uploads: UploadBudget;
+  /** Who may read what (src/api/endpoint-audiences.ts); no access configured: closed. */
+  private readonly access: ApiAccess;
   port = 0;
 
   constructor(private readonly opts: ApiOptions) {
     this.limits = validateApiLimits({ ...(opts.maxJsonBytes !== undefined ? { maxJsonBytes: opts.maxJsonBytes } : {}), ...opts.limits });
     this.uploads = new UploadBudget(this.limits.maxConcurrentUploads, this.limits.maxUploadBytes, () => opts.metrics.apiRefusals.inc({ reason: 'upload_cap' }));
+    this.access = opts.node.access ?? CLOSED_API;
+  }
+
+  /** The caller of endpoint `key` (throws HttpError 401 unless its audience admits it: src/api/auth/caller.ts). */
+  private caller(key: EndpointKey, req: HttpRequest): Caller {
+    return callerOf(this.access, ENDPOINT_AUDIENCES[key].audience, authRequestOf(req));
   }
 
   async listen(): Promise<number> {
@@ -65,9 +80,17 @@ export class ApiServer {
     this.ingest = mountIngest(app, {
       ingest: node.ingest, events: node.events, metrics, log, maxFrameBytes,
       maxConnections: this.limits.maxIngestConnections, badSignaturesBeforeClose: this.limits.badSignaturesBeforeClose,
+      authorize: (req) => {
+        const caller = this.caller('GET /ingest', req);
+        return caller.open ? undefined : caller.plmn;
+      },
     });
-    mountEvents(app, { events: node.events, metrics, maxSubscribers: this.limits.maxEventSubscribers, maxBackpressure: this.limits.eventsMaxBackpressure });
+    mountEvents(app, {
+      events: node.events, metrics, maxSubscribers: this.limits.maxEventSubscribers, maxBackpressure: this.limits.eventsMaxBackpressure,
+      access: this.access, senderOf: (id) => txMembers(node.queries.tx(id)?.view)[0],
+    });
     mountExplorerAssets(app); // GET / and /explorer/*: the explorer page (dist/explorer)
+    mountReconciliationRoutes(app, { reconciliation: node.reconciliation, access: node.access, log }); // GET /reconciliation/:pair/:period[/disputes]
     app.any('/*', (res) => {
       sendJson(responder(res), 404, { error: 'not_found', message: 'no such endpoint' });
     });
@@ -106,6 +129,8 @@ export class ApiServer {
       });
     };
 
+    get('/openapi.json', (r) => send(r, 200, NODE_OPENAPI_JSON)); // this API's contract (src/api/openapi.ts)
+
     get('/status', (r) => {
       // genesisHash is what clients sign for: every batch and contract transaction binds this chain's identity.
       const { chainId, ...status } = queries.status();
@@ -129,7 +154,10 @@ export class ApiServer {
     });
 
     get('/operators/:plmn', (r, req) => {
+      const caller = this.caller('GET /operators/{plmn}', req);
       const plmn = optionalUint(req.getParameter(0), 'plmn');
+      // The operator list is public (/status): refusing says nothing new, and names only the caller.
+      if (plmn !== undefined && !caller.open && caller.plmn !== plmn) throw new HttpError(403, 'forbidden', `a request signed by operator ${caller.plmn} may read /operators/${caller.plmn} only`);
       const operator = plmn === undefined ? undefined : queries.operator(plmn);
       if (!operator) throw new HttpError(404, 'not_found', `no operator ${req.getParameter(0)}`);
       sendJson(r, 200, {
@@ -182,24 +210,37 @@ export class ApiServer {
       });
     };
     get('/batch/:id', (r, req) => {
+      const caller = this.caller('GET /batch/{id}', req);
       const stored = queries.batch(hashParam(req.getParameter(0)));
-      if (!stored) throw new HttpError(404, 'not_found', `no batch ${req.getParameter(0)}`);
+      // Another pair's batch answers as a missing one: the answer must not tell that it exists.
+      if (!stored || !mayRead(caller, [stored.view.submitter, stored.view.counterparty])) throw new HttpError(404, 'not_found', `no batch ${req.getParameter(0)}`);
       withRecords(r, req, stored.view, stored.view.id, { total: stored.recordCount, pruned: stored.pruned, json: (from, to) => stored.recordsJson(from, to) });
     });
     get('/txns/:hash', (r, req) => {
+      const caller = this.caller('GET /txns/{hash}', req);
       const stored = queries.tx(hashParam(req.getParameter(0)));
-      if (!stored) throw new HttpError(404, 'not_found', `no transaction ${req.getParameter(0)}`);
+      if (!stored || !mayRead(caller, txMembers(stored.view))) throw new HttpError(404, 'not_found', `no transaction ${req.getParameter(0)}`);
       withRecords(r, req, stored.view, stored.view.hash, stored.records);
     });
 
     get('/receipts/:hash', (r, req) => {
-      const receipt = queries.receipt(hashParam(req.getParameter(0)));
-      if (!receipt) throw new HttpError(404, 'not_found', `no receipt for ${req.getParameter(0)}`);
+      const caller = this.caller('GET /receipts/{hash}', req);
+      const hash = hashParam(req.getParameter(0));
+      const receipt = queries.receipt(hash);
+      if (!receipt || !mayRead(caller, caller.open ? [] : txMembers(queries.tx(hash)?.view))) throw new HttpError(404, 'not_found', `no receipt for ${req.getParameter(0)}`);
       sendJson(r, 200, { hash: req.getParameter(0)?.toLowerCase(), ...receipt });
     });
 
     app.post('/tx', (res, req) => {
       const r = responder(res);
+      let caller: Caller;
+      try {
+        caller = this.caller('POST /tx', req);
+      } catch (err) {
+        sendError(r, err);
+        return;
+      }
+      const digest = req.getHeader('content-digest');
       const contentType = req.getHeader('content-type');
       const length = req.getHeader('content-length');
       if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
@@ -207,7 +248,11 @@ export class ApiServer {
         return;
       }
       readBody(r, length, MAX_CONTRACT_TX_FRAME_BYTES, this.uploads)
-        .then((body) => ingest.submitTx(new Uint8Array(body), ingest.httpSource, { kind: TxKind.ContractTx }))
+        .then((body) => {
+          const frame = new Uint8Array(body);
+          checkSignedBody(caller, digest, frame, 'transactions');
+          return ingest.submitTx(frame, ingest.httpSource, { kind: TxKind.ContractTx });
+        })
         .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', hash: toHex(id), sequence: sequence.toString() }))
         .catch((err: unknown) => {
           if (err instanceof BatchRejectedError) {
@@ -219,7 +264,8 @@ export class ApiServer {
         });
     });
 
-    get('/consensus', (r) => {
+    get('/consensus', (r, req) => {
+      this.caller('GET /consensus', req);
       if (!node.consensus) throw new HttpError(404, 'not_a_validator', 'this node runs alone (--solo): it has no consensus to show');
       sendJson(r, 200, node.consensus());
     });
@@ -234,6 +280,14 @@ export class ApiServer {
 
     app.post('/cdr', (res, req) => {
       const r = responder(res);
+      let caller: Caller;
+      try {
+        caller = this.caller('POST /cdr', req);
+      } catch (err) {
+        sendError(r, err);
+        return;
+      }
+      const digest = req.getHeader('content-digest');
       const contentType = req.getHeader('content-type');
       const length = req.getHeader('content-length');
       if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
@@ -242,13 +296,16 @@ export class ApiServer {
       }
       readBody(r, length, this.limits.maxJsonBytes, this.uploads)
         .then((body) => {
+          if (!caller.open && caller.coversContentDigest) bodyMatchesDigest(digest, body);
           let json: unknown;
           try {
             json = JSON.parse(body.toString('utf8'));
           } catch {
             throw new HttpError(400, 'malformed', 'body is not JSON');
           }
-          return ingest.submitTx(batchFrameFromJson(json), ingest.httpSource, { kind: TxKind.CdrBatch });
+          const frame = batchFrameFromJson(json);
+          checkSignedBody(caller, digest, frame, 'batches', false);
+          return ingest.submitTx(frame, ingest.httpSource, { kind: TxKind.CdrBatch });
         })
         .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', batchId: toHex(id), sequence: sequence.toString() }))
         .catch((err: unknown) => {
@@ -263,6 +320,36 @@ export class ApiServer {
         });
     });
   }
+}
+
+/** The operators a stored transaction's view names: a batch's submitter and counterparty, a contract transaction's sender. */
+function txMembers(view: Readonly<Record<string, unknown>> | undefined): number[] {
+  if (!view) return [];
+  const out: number[] = [];
+  for (const k of ['sender', 'submitter', 'counterparty']) if (typeof view[k] === 'number') out.push(view[k]);
+  return out;
+}
+
+/** 401 bad_signature unless `body` is what the signed content-digest says. */
+function bodyMatchesDigest(digest: string, body: Uint8Array): void {
+  try {
+    checkContentDigest(digest, body);
+  } catch (err) {
+    if (err instanceof ContentDigestError) throw new HttpError(401, 'bad_signature', err.message);
+    throw err;
+  }
+}
+
+/**
+ * A signed submission: its body must match the signed content-digest, and it may carry only the
+ * signer's own frames (403 naming only the signer). Admission checks a claimed submitter's sequence
+ * before its signature, so without this another operator's sequence would leak through the answer.
+ */
+function checkSignedBody(caller: Caller, digest: string, frame: Uint8Array, what: string, checkDigest = true): void {
+  if (caller.open) return;
+  if (checkDigest && caller.coversContentDigest) bodyMatchesDigest(digest, frame);
+  const claim = frameClaim(frame);
+  if (claim && claim.signer !== caller.plmn) throw new HttpError(403, 'forbidden', `a request signed by operator ${caller.plmn} may submit its own ${what} only`);
 }
 
 function optionalUint(v: string | undefined, name: string): number | undefined {

@@ -415,7 +415,8 @@ export function* generateTraffic(o: TrafficOptions): Generator<Cdr, void, undefi
 // ---------------------------------------------------------------------------------------------
 // The counterparty's view of the same events
 
-export type MismatchKind = 'charge' | 'duration' | 'volume';
+/** 'tariff': the view names the neighbouring tariff id (a rating dispute); not among the default kinds. */
+export type MismatchKind = 'charge' | 'duration' | 'volume' | 'tariff';
 
 export interface CounterpartyViewOptions {
   /** Probability in [0, 1] that the view disagrees on one value (default 0). */
@@ -464,6 +465,7 @@ export function counterpartyView(c: Cdr, opts: CounterpartyViewOptions = {}): Co
   const allowed = (opts.mismatchKinds ?? ALL_KINDS).filter(
     (k) =>
       k === 'charge' ||
+      k === 'tariff' ||
       (k === 'duration' && (c.service === Service.VoiceMo || c.service === Service.VoiceMt || c.service === Service.Data)) ||
       (k === 'volume' && c.service === Service.Data),
   );
@@ -484,6 +486,9 @@ export function counterpartyView(c: Cdr, opts: CounterpartyViewOptions = {}): Co
         (up && c.volumeBytes + 1024n <= CDR_LIMITS.maxVolumeBytes) || c.volumeBytes < 1024n
           ? c.volumeBytes + 1024n
           : c.volumeBytes - 1024n;
+      break;
+    case 'tariff':
+      view.tariffId = c.tariffId < 0xffff_ffff ? c.tariffId + 1 : c.tariffId - 1;
       break;
   }
   return { cdr: view, mismatch: kind };

@@ -39,6 +39,7 @@ export const NODE_SETTINGS: readonly NodeSetting[] = Object.freeze([
   int('maxTxGas', 'limits.maxTxGas', 1, Number.MAX_SAFE_INTEGER, 'largest gas limit of one contract transaction'),
   int('maxConnections', 'api.maxConnections', 1, 100_000, 'WS /ingest connections served at once'),
   int('maxSubscribers', 'api.maxSubscribers', 1, 100_000, 'WS /events subscribers served at once'),
+  { attr: 'apiAuth', key: 'api.auth', env: envName('api.auth'), type: 'enum', values: ['open', 'signatures'], help: "who may read non-public endpoints: signatures (operators sign requests, RFC 9421; each reads its own data) or open (anyone reads everything: INSECURE, the devnet default)" },
   int('retentionRecordsDays', 'retention.recordsDays', 0, 36_500, "prune batches' public records N days after their block"),
   int('retentionRecordsBlocks', 'retention.recordsBlocks', 0, 0xffff_ffff, "prune batches' public records once N newer blocks exist"),
   int('retentionBlocksDays', 'retention.blocksDays', 0, 36_500, 'prune block bodies N days after the block'),

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { toHex } from '../codec/bytes.js';
 import { decodeIngestReply, RejectCode, rejectCodeName, ReplyKind, type IngestReplyFields } from '../codec/ingest-reply.js';
+import type { RequestSigner } from './node-api-client.js';
 
 /** The node refused a batch; `code` is the stable reason. */
 export class BatchNackError extends Error {
@@ -46,6 +47,8 @@ export interface IngestClientOptions {
   readonly busyRetries?: number;
   /** Retries of a batch the node answered StorageFull, with exponential back-off from 250 ms to 10 s (default 40: ~6 minutes). */
   readonly storageRetries?: number;
+  /** Signs the upgrade as the operator (a node with `api.auth: signatures` refuses unsigned ones with 401). */
+  readonly signer?: RequestSigner;
 }
 
 interface Outstanding {
@@ -105,8 +108,18 @@ export class IngestClient {
 
   static connect(url: string, opts: IngestClientOptions = {}): Promise<IngestClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1024 * 1024 });
+      const headers = opts.signer?.sign({ method: 'GET', url });
+      const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1024 * 1024, ...(headers ? { headers } : {}) });
       ws.once('open', () => resolve(new IngestClient(ws, opts)));
+      // A refused upgrade (401 of operator authentication, 503 busy): say what the node said.
+      ws.once('unexpected-response', (req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString().slice(0, 1024)));
+        res.on('end', () => {
+          req.destroy();
+          reject(new IngestConnectionError(`cannot connect to ${url}: the node answered ${res.statusCode ?? 0}${body ? ` ${body}` : ''}`));
+        });
+      });
       ws.once('error', (err) => reject(new IngestConnectionError(`cannot connect to ${url}: ${err.message}`)));
     });
   }

@@ -1,4 +1,5 @@
 import { fromHex, HexError, toHex } from '../codec/bytes.js';
+import { NodeAnswerError, NodeApiClient, NodeApiError, NodeUnreachableError, type RequestSigner } from './node-api-client.js';
 
 /** The node could not be reached, or answered something that is not its API. */
 export class NodeHttpError extends Error {
@@ -34,20 +35,19 @@ export function httpBase(url: string): string {
   return url.replace(/^ws/, 'http').replace(/\/(ingest)?$/, '');
 }
 
-async function getJson(url: string): Promise<{ status: number; body: unknown }> {
-  let res: Response;
+/**
+ * Runs `f` against the node's typed client (src/client/node-api-client.ts), turning "no answer" and
+ * "not the API's answer" into NodeHttpError; the node's own error answers (NodeApiError) pass through.
+ */
+async function withNode<T>(base: string, path: string, f: (api: NodeApiClient) => Promise<T>, signer?: RequestSigner): Promise<T> {
   try {
-    res = await fetch(url);
+    return await f(new NodeApiClient(base, signer ? { signer } : {}));
   } catch (err) {
-    throw new NodeHttpError(`cannot reach ${url}: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof NodeUnreachableError) throw new NodeHttpError(err.message);
+    if (err instanceof NodeAnswerError) throw new NodeHttpError(`${base}${path}: ${err.message}`);
+    if (err instanceof NodeApiError && err.code === 'not_json') throw new NodeHttpError(`${base}${path} answered ${err.status} without JSON`);
+    throw err;
   }
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    throw new NodeHttpError(`${url} answered ${res.status} without JSON`);
-  }
-  return { status: res.status, body };
 }
 
 /**
@@ -55,10 +55,14 @@ async function getJson(url: string): Promise<{ status: number; body: unknown }> 
  * (WrongChainError), so a client never signs for a chain it did not mean.
  */
 export async function fetchNodeChain(base: string, pin?: Uint8Array): Promise<NodeChain> {
-  const { status, body } = await getJson(`${base}/status`);
-  const b = body as { chainId?: unknown; genesisHash?: unknown };
-  if (status !== 200 || typeof b.genesisHash !== 'string' || typeof b.chainId !== 'string') {
-    throw new NodeHttpError(`${base}/status did not name the node's chain (status ${status}): is it a cdrchain node of this version?`);
+  const status = await withNode(base, '/status', (api) => api.status()).catch((err: unknown) => {
+    if (err instanceof NodeApiError) throw new NodeHttpError(`${base}/status did not name the node's chain (status ${err.status}): is it a cdrchain node of this version?`);
+    throw err;
+  });
+  // Checked although the type says so: the answer is untrusted, and an older node may lack the field.
+  const b = status as { chainId?: unknown; genesisHash?: unknown };
+  if (typeof b.genesisHash !== 'string' || typeof b.chainId !== 'string') {
+    throw new NodeHttpError(`${base}/status did not name the node's chain (status 200): is it a cdrchain node of this version?`);
   }
   let genesisHash: Uint8Array;
   try {
@@ -76,12 +80,28 @@ export class UnknownOperatorError extends Error {
   override readonly name = 'UnknownOperatorError';
 }
 
-/** The last batch and contract sequences the node accepted from `plmn` (0 when none). */
-export async function fetchOperatorSequences(base: string, plmn: number): Promise<{ lastSequence: bigint; lastContractSequence: bigint }> {
-  const { status, body } = await getJson(`${base}/operators/${plmn}`);
-  if (status === 404) throw new UnknownOperatorError(`operator ${plmn} is not a member of this consortium`);
-  const b = body as { lastSequence?: unknown; lastContractSequence?: unknown };
-  if (status !== 200 || typeof b.lastSequence !== 'string') throw new NodeHttpError(`${base}/operators/${plmn} answered ${status}`);
+/** The node refused the client's credentials (401/403 of operator authentication). */
+export class NodeAuthError extends Error {
+  override readonly name = 'NodeAuthError';
+}
+
+/** NodeAuthError for an authentication refusal, else undefined. */
+function authError(base: string, path: string, err: unknown): NodeAuthError | undefined {
+  if (!(err instanceof NodeApiError) || (err.status !== 401 && err.status !== 403)) return undefined;
+  return new NodeAuthError(`${base}${path}: ${err.status} ${err.code}: ${err.message}${err.status === 401 ? ' (the node authenticates operators: pass --key FILE or --operator P)' : ''}`);
+}
+
+/** The last batch and contract sequences the node accepted from `plmn` (0 when none); `signer` signs as the operator. */
+export async function fetchOperatorSequences(base: string, plmn: number, signer?: RequestSigner): Promise<{ lastSequence: bigint; lastContractSequence: bigint }> {
+  const o = await withNode(base, `/operators/${plmn}`, (api) => api.operator(plmn), signer).catch((err: unknown) => {
+    const auth = authError(base, `/operators/${plmn}`, err);
+    if (auth) throw auth;
+    if (err instanceof NodeApiError && err.status === 404) throw new UnknownOperatorError(`operator ${plmn} is not a member of this consortium`);
+    if (err instanceof NodeApiError) throw new NodeHttpError(`${base}/operators/${plmn} answered ${err.status}`);
+    throw err;
+  });
+  const b = o as { lastSequence?: unknown; lastContractSequence?: unknown };
+  if (typeof b.lastSequence !== 'string') throw new NodeHttpError(`${base}/operators/${plmn} answered 200 without lastSequence`);
   return { lastSequence: BigInt(b.lastSequence), lastContractSequence: BigInt(typeof b.lastContractSequence === 'string' ? b.lastContractSequence : '0') };
 }
 
@@ -89,23 +109,28 @@ export async function fetchOperatorSequences(base: string, plmn: number): Promis
 export type StoredBatch = { readonly status: 'pending' } | { readonly status: 'committed'; readonly height: number };
 
 /** The batch the node stores under `id` (GET /batch/:id), or undefined if it has none. */
-export async function fetchStoredBatch(base: string, id: Uint8Array): Promise<StoredBatch | undefined> {
+export async function fetchStoredBatch(base: string, id: Uint8Array, signer?: RequestSigner): Promise<StoredBatch | undefined> {
   const hex = toHex(id);
-  const { status, body } = await getJson(`${base}/batch/${hex}`);
-  if (status === 404) return undefined;
-  const b = body as { id?: unknown; status?: unknown; height?: unknown };
-  if (status !== 200 || b.id !== hex) throw new NodeHttpError(`${base}/batch/${hex} answered ${status}`);
-  if (b.status === 'committed' && typeof b.height === 'number') return { status: 'committed', height: b.height };
+  const batch = await withNode(base, `/batch/${hex}`, (api) => api.batch(hex), signer).catch((err: unknown) => {
+    const auth = authError(base, `/batch/${hex}`, err);
+    if (auth) throw auth;
+    if (err instanceof NodeApiError && err.status === 404) return undefined;
+    if (err instanceof NodeApiError) throw new NodeHttpError(`${base}/batch/${hex} answered ${err.status}`);
+    throw err;
+  });
+  if (!batch) return undefined;
+  if (batch.id !== hex) throw new NodeHttpError(`${base}/batch/${hex} answered 200 for another batch`);
+  if (batch.status === 'committed' && typeof batch.height === 'number') return { status: 'committed', height: batch.height };
   return { status: 'pending' };
 }
 
 /** Polls GET /batch/:id until the batch is in a block; resolves with the height. */
-export async function waitForStoredCommit(base: string, id: Uint8Array, opts: { intervalMs?: number; first?: StoredBatch } = {}): Promise<number> {
-  let seen = opts.first ?? (await fetchStoredBatch(base, id));
+export async function waitForStoredCommit(base: string, id: Uint8Array, opts: { intervalMs?: number; first?: StoredBatch; signer?: RequestSigner } = {}): Promise<number> {
+  let seen = opts.first ?? (await fetchStoredBatch(base, id, opts.signer));
   for (;;) {
     if (!seen) throw new NodeHttpError(`batch ${toHex(id)} is no longer on ${base}`);
     if (seen.status === 'committed') return seen.height;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
-    seen = await fetchStoredBatch(base, id);
+    seen = await fetchStoredBatch(base, id, opts.signer);
   }
 }

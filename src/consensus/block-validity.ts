@@ -154,7 +154,8 @@ export async function checkSignatures(block: ConsensusBlock, parent: ConsensusBl
     try {
       await verifyForkProof(proof, proofSet, chain, verifier);
     } catch (err) {
-      if (err instanceof InvalidForkProofError) fail('fork_proof', err.message);
+      // Headers the named producer never signed frame it: provably malicious, so its own reason (penalised, §11).
+      if (err instanceof InvalidForkProofError) fail(err.fault === 'bad_signature' ? 'fork_proof_signature' : 'fork_proof', err.message);
       throw err;
     }
   }

@@ -340,6 +340,8 @@ export class ConsensusValidator {
     const attempts = (this.retryAttempts.get(block.hashHex) ?? 0) + 1;
     if (attempts > MAX_RETRIES) {
       this.retryAttempts.delete(block.hashHex);
+      // 'ignore' costs the sender nothing (an honest relayer may be ahead of us), so say here why it went.
+      this.o.log?.warn({ height: block.height, hash: block.hashHex, from, attempts: MAX_RETRIES, reason: 'retries exhausted' }, 'block dropped: it names transactions this node could not get');
       return this.verdict(from, MessageKind.Block, 'ignore', 'block names transactions this node still lacks');
     }
     this.retryAttempts.set(block.hashHex, attempts);
@@ -356,7 +358,9 @@ export class ConsensusValidator {
     for (const { block, from } of all) {
       const parent = this.tree.get(toHex(block.header.prevHash));
       if (parent === undefined || block.height <= this.tree.root.height) {
+        // Its height became final (or its branch was pruned) while it waited: nothing left to retry.
         this.retryAttempts.delete(block.hashHex);
+        this.o.log?.info({ height: block.height, hash: block.hashHex, from, reason: 'its height is final or its branch pruned' }, 'block dropped: it names transactions this node could not get');
         continue;
       }
       await this.accept(block, parent, from, true);
@@ -380,6 +384,8 @@ export class ConsensusValidator {
     if ((this.requested.get(key) ?? -Infinity) + REQUEST_AGAIN_MS > now) return;
     this.requested.set(key, now);
     const count = Math.min(this.o.policy.blocksPerBatch, MAX_REQUEST_RANGE);
+    // The block that set the target was not taken (too far ahead): this line says why and whom we trust to catch up.
+    this.o.log?.info({ peer: this.syncPeer, from: root.height + 1, count, target: this.syncTarget }, 'range sync: asking a peer for final blocks');
     this.o.deps.network.send(this.syncPeer, MessageKind.BlockRequest, encodeBlockRequest({ fromHeight: BigInt(root.height + 1), count }));
   }
 

@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateApiLimits, type ApiLimits } from '../api/api-limits.js';
+import type { RequestAuthenticator } from '../api/audience.js';
+import { signatureAuthenticator } from '../api/auth/request-authenticator.js';
+import { OperatorSignatureVerifier } from '../api/auth/signature-verifier.js';
 import { ApiServer } from '../api/server.js';
+import { systemClock } from '../chain/clock.js';
 import type { AdmissionLimits } from '../chain/admission.js';
 import type { ContractLimits } from '../chain/contract-admission.js';
 import type { Chain, ChainOptions } from '../chain/chain.js';
@@ -14,6 +18,8 @@ import { availableParallelism } from 'node:os';
 import type { BlockSchedule } from '../chain/block-schedule.js';
 import { BatchVerifierPool } from '../workers/batch-verifier.js';
 import { PoolBlsVerifier } from '../workers/pool-bls-verifier.js';
+import { followedChain } from '../reconciliation/followed-chain.js';
+import { ReconciliationIndexer } from '../reconciliation/reconciliation-indexer.js';
 import { openChain, type ProducerConfig } from './chain-factory.js';
 import { chainNodeApi } from './node-api.js';
 import { ValidatorRole, type ValidatorConfig } from './validator-role.js';
@@ -43,6 +49,23 @@ export interface NodeConfig {
    * every block. Absent: the single-node mode (`--solo`), one producer on a timer.
    */
   readonly validator?: ValidatorConfig;
+  /**
+   * API access (src/api/endpoint-audiences.ts): 'signatures' — every non-public endpoint needs a
+   * request signed by an operator (RFC 9421 over its genesis batch key, src/api/auth/) and serves it
+   * only its own, or its pair's, data; 'open' — anyone reads everything: INSECURE, for the devnet
+   * and --solo. Default 'open' (a real consortium sets 'signatures': docs/operating.md).
+   */
+  readonly apiAuth?: 'signatures' | 'open';
+  /**
+   * Non-public API endpoints (pair, operator and consortium audiences: src/api/audience.ts) open to
+   * anyone: INSECURE, for development. Default: from `apiAuth`. `false` without an authenticator
+   * closes them (401). Ignored once an authenticator is set.
+   */
+  readonly openApi?: boolean;
+  /** Verifies API requests instead of `apiAuth: 'signatures'` (tests plug stand-ins in here). */
+  readonly apiAuthenticator?: RequestAuthenticator;
+  /** The reconciliation index (src/reconciliation/, in `<dataDir>/reconciliation`); default on. */
+  readonly reconciliation?: boolean;
 }
 
 export const DEFAULT_PORT = 7400;
@@ -59,6 +82,8 @@ export class CdrNode {
     readonly log: Logger,
     /** The validator role, when the node is one. */
     readonly validator: ValidatorRole | undefined,
+    /** The reconciliation index, unless the node runs without it. */
+    readonly reconciliation: ReconciliationIndexer | undefined,
   ) {}
 
   static async start(config: NodeConfig): Promise<CdrNode> {
@@ -103,16 +128,36 @@ export class CdrNode {
       await chain.close();
       throw err;
     }
-    const nodeApi = chainNodeApi(chain, role ? { relay: (kind, frame) => role!.relay.relay(kind, frame), status: () => role!.status(), confirmedHeight: (id) => role!.ledger.confirmedHeight(id) } : undefined);
-    const api = new ApiServer({ host: config.host, port: config.port, node: nodeApi, metrics, log, version: packageVersion(), limits: apiLimits });
+    let reconciliation: ReconciliationIndexer | undefined;
     try {
-      await api.listen();
+      if (config.reconciliation !== false) reconciliation = await ReconciliationIndexer.start({ path: join(config.dataDir, 'reconciliation'), chain: followedChain(chain), log });
     } catch (err) {
       await role?.stop();
       await chain.close();
       throw err;
     }
-    return new CdrNode(chain, api, metrics, log, role);
+    const apiAuth = config.apiAuth ?? 'open';
+    const authenticator = config.apiAuthenticator
+      ?? (apiAuth === 'signatures' ? signatureAuthenticator(new OperatorSignatureVerifier({ operators: chain.operators, clock: systemClock })) : undefined);
+    const openApi = config.openApi ?? apiAuth === 'open';
+    if (!authenticator && openApi && config.validator && !chain.genesis.chainId.startsWith('cdrchain-devnet')) {
+      log.warn({ chainId: chain.genesis.chainId }, 'API is open (api.auth: open): anyone who reaches it reads every operator\'s batches; set api.auth to signatures');
+    }
+    const nodeApi = {
+      ...chainNodeApi(chain, role ? { relay: (kind, frame) => role!.relay.relay(kind, frame), status: () => role!.status(), confirmedHeight: (id) => role!.ledger.confirmedHeight(id) } : undefined),
+      ...(reconciliation ? { reconciliation } : {}),
+      access: { openApi, ...(authenticator ? { authenticator } : {}) },
+    };
+    const api = new ApiServer({ host: config.host, port: config.port, node: nodeApi, metrics, log, version: packageVersion(), limits: apiLimits });
+    try {
+      await api.listen();
+    } catch (err) {
+      await reconciliation?.stop();
+      await role?.stop();
+      await chain.close();
+      throw err;
+    }
+    return new CdrNode(chain, api, metrics, log, role, reconciliation);
   }
 
   get port(): number {
@@ -130,6 +175,7 @@ export class CdrNode {
   /** Stops accepting, lets in-flight batches finish, commits what is pending, closes storage. */
   async stop(): Promise<void> {
     this.api.close();
+    await this.reconciliation?.stop();
     await this.validator?.stop();
     await this.chain.close();
   }

@@ -5,6 +5,7 @@ import { TxKind } from '../chain/tx-kinds/tx-kind.js';
 import { toHex } from '../codec/bytes.js';
 import type { Logger } from '../log.js';
 import { MessageKind, type MessageVerdict, type PeerId, type PeerMessage, type PeerNetwork } from '../p2p/peer-network.js';
+import { PeerAdmissionQueue, type AdmissionOutcome } from './peer-admission-queue.js';
 
 /** Ids per TxRequest (32 bytes each): bounded by the request's payload limit. */
 export const MAX_IDS_PER_TX_REQUEST = 1024;
@@ -28,8 +29,11 @@ export interface TxRelayMetrics {
  */
 export class TxRelay {
   private readonly sources = new Map<PeerId, AdmissionSource>();
+  /** Per peer, its relayed frames in arrival order (a burst waits there instead of being refused Busy and lost). */
+  private readonly queues = new Map<PeerId, PeerAdmissionQueue<{ readonly kind: MessageKind; readonly frame: Uint8Array }>>();
   private readonly requested = new Map<string, number>();
   private readonly unsubscribe: () => void;
+  private readonly unsubscribePeers: () => void;
 
   constructor(
     private readonly network: PeerNetwork,
@@ -39,6 +43,29 @@ export class TxRelay {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.unsubscribe = network.onMessage((m) => this.onMessage(m));
+    this.unsubscribePeers = network.onPeer((e) => {
+      if (e.connected) this.resend(e.peer);
+    });
+  }
+
+  /**
+   * A peer that (re)connects gets every pending transaction here, in admission order, before any
+   * new relay on that connection: what was relayed while it was down or cut off would otherwise
+   * reach it only if a block names it, and a later sequence of the same submitter, relayed after
+   * the reconnect, could be included first and make the earlier, acknowledged one unincludable.
+   */
+  private resend(peer: PeerId): void {
+    let sent = 0;
+    for (const e of this.chain.mempool.durablePrefix()) {
+      const frame = this.chain.txFrame(e.id);
+      if (frame === undefined) continue;
+      if (!this.network.send(peer, e.kind === TxKind.ContractTx ? MessageKind.ContractTx : MessageKind.Batch, frame)) {
+        this.log.warn({ peer, sent }, 'pending transactions not all re-sent to a reconnected peer: its send budget is spent');
+        return;
+      }
+      sent++;
+    }
+    if (sent > 0) this.log.debug({ peer, sent }, 'pending transactions re-sent to a reconnected peer');
   }
 
   /** A copy of `frame` goes to every peer (call before admission transfers the frame's buffer to a worker). */
@@ -71,6 +98,8 @@ export class TxRelay {
 
   close(): void {
     this.unsubscribe();
+    this.unsubscribePeers();
+    for (const q of this.queues.values()) q.close();
   }
 
   private onMessage(m: PeerMessage): void {
@@ -78,7 +107,7 @@ export class TxRelay {
       case MessageKind.Batch:
       case MessageKind.ContractTx:
       case MessageKind.TxResponse:
-        this.admit(m.from, m.kind, Uint8Array.from(m.payload));
+        this.queueOf(m.from).push({ kind: m.kind, frame: Uint8Array.from(m.payload) }, m.payload.length);
         return;
       case MessageKind.TxRequest:
         this.answer(m.from, m.payload);
@@ -88,23 +117,42 @@ export class TxRelay {
     }
   }
 
-  private admit(from: PeerId, kind: MessageKind, frame: Uint8Array): void {
+  private queueOf(peer: PeerId): PeerAdmissionQueue<{ readonly kind: MessageKind; readonly frame: Uint8Array }> {
+    let q = this.queues.get(peer);
+    if (!q) {
+      q = new PeerAdmissionQueue(
+        ({ kind, frame }) => this.admit(peer, kind, frame),
+        ({ kind }, why) => {
+          this.metrics?.received(kind === MessageKind.ContractTx ? 'contract_tx' : 'batch', why);
+          this.log.warn({ from: peer, why }, 'relayed transaction dropped unadmitted');
+        },
+      );
+      this.queues.set(peer, q);
+    }
+    return q;
+  }
+
+  /** Admits one relayed frame (a copy: admission hands its buffer to a worker, and a Busy one is retried). */
+  private admit(from: PeerId, kind: MessageKind, frame: Uint8Array): Promise<AdmissionOutcome> {
     const expected = kind === MessageKind.Batch ? TxKind.CdrBatch : kind === MessageKind.ContractTx ? TxKind.ContractTx : undefined;
     const label = kind === MessageKind.ContractTx ? 'contract_tx' : 'batch';
-    this.chain.submitTx(frame, this.sourceOf(from), expected === undefined ? {} : { kind: expected }).then(
-      () => {
+    return this.chain.submitTx(frame.slice(), this.sourceOf(from), expected === undefined ? {} : { kind: expected }).then(
+      (): AdmissionOutcome => {
         this.metrics?.received(label, 'accepted');
         this.network.report(from, 'accept', 'transaction admitted');
+        return 'done';
       },
-      (err: unknown) => {
+      (err: unknown): AdmissionOutcome => {
         if (!(err instanceof BatchRejectedError)) {
           this.log.error({ err, from }, 'relayed transaction failed with an internal error');
-          return;
+          return 'done';
         }
         this.metrics?.received(label, err.reason);
+        if (err.code === RejectCode.Busy) return 'busy';
         const verdict = verdictFor(err.code);
         if (verdict !== 'ignore') this.log.warn({ from, reason: err.message }, 'relayed transaction refused');
         this.network.report(from, verdict, `transaction refused: ${err.reason}`);
+        return 'done';
       },
     );
   }

@@ -127,7 +127,7 @@ export const homeRoute: ViewRoute = {
     };
     events.on('block_committed', (e) => {
       if (blocks.some((b) => b.height === e.height)) return;
-      blocks = [{ height: e.height, hash: e.hash, kind: 'micro', prevHash: '', timestampMs: e.timestampMs, producer: 0, txRoot: '', txCount: e.txCount, cdrCount: e.cdrCount }, ...blocks]
+      blocks = [{ height: e.height, hash: e.hash, kind: 'micro' as const, prevHash: '', timestampMs: e.timestampMs, producer: 0, txRoot: '', txCount: e.txCount, cdrCount: e.cdrCount }, ...blocks]
         .sort((a, b) => b.height - a.height).slice(0, RECENT);
       const ids = new Set(e.txIds);
       for (const r of txs) if (ids.has(r.id)) Object.assign(r, { status: 'committed', height: e.height });

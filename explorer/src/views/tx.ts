@@ -44,7 +44,7 @@ export const txRoute: ViewRoute = {
     if (tx.status !== 'committed') return;
     try {
       const r = await ctx.api.receipt(hash, signal);
-      const ok = r['statusName'] === 'ok' || r.status === 0 || r.status === 'ok';
+      const ok = r.statusName === 'ok' || r.status === 0;
       replace(receiptBox, fields([
         ['Status', badge(String(r['statusName'] ?? r.status), ok ? 'ok' : 'bad')],
         ['Gas used', num(String(r.gasUsed))],

@@ -11,12 +11,14 @@ import { RejectCode } from '../../codec/ingest-reply.js';
 import { BatchNackError, IngestClient, IngestConnectionError } from '../../client/ingest-client.js';
 import { operatorFromKeyFile, readKeyFile } from '../../client/key-file.js';
 import {
-  fetchNodeChain, fetchOperatorSequences, fetchStoredBatch, httpBase, NodeHttpError, parseChainIdentity, UnknownOperatorError,
+  fetchNodeChain, fetchOperatorSequences, fetchStoredBatch, httpBase, NodeAuthError, NodeHttpError, parseChainIdentity, UnknownOperatorError,
   waitForStoredCommit, WrongChainError, type NodeChain,
 } from '../../client/node-http.js';
 import { Operator } from '../../client/operator.js';
+import type { OperatorRequestSigner } from '../../client/request-signer.js';
 import { SubmitJournal, SubmitJournalError } from '../../client/submit-journal.js';
 import { CliError, EXIT, parseIntOption, parsePlmnOption } from '../errors.js';
+import { requestSigner } from '../request-signing.js';
 
 interface SubmitOptions {
   operator?: number;
@@ -68,7 +70,7 @@ export function registerSubmit(program: Command): void {
     .argument('<file>', 'CDRs as .csv, .json or .ndjson')
     .description('submit a file of CDRs to a node')
     .option('--operator <plmn>', 'submitting operator (devnet keys); default: the key file\'s, else the first CDR\'s submitter', parsePlmnOption)
-    .option('--key <file>', 'operator key file (default: the devnet keys of --operator)')
+    .option('--key <file>', 'operator key file (default: the devnet keys of --operator); it also signs the API calls (a node with api.auth signatures needs them)')
     .option('--url <url>', 'node address (ws:// or http://)', 'ws://127.0.0.1:7400')
     .option('--chain <hash>', 'refuse a node of any other chain (its genesisHash, as GET /status shows it); exit code 6', parseChainOption)
     .option('--batch-size <n>', 'CDRs per batch', parseIntOption('batch-size', 1, 65_536), 1000)
@@ -112,9 +114,15 @@ async function submitFile(file: string, o: SubmitOptions) {
   let operator: Operator | undefined = keyFile
     ? operatorFromKeyFile(keyFile, node.genesisHash)
     : o.operator ? Operator.devnet(o.operator, node.genesisHash) : undefined;
-  const client = await IngestClient.connect(`${base.replace(/^http/, 'ws')}/ingest`, { window: o.window }).catch((err: unknown) => {
-    throw new CliError(err instanceof Error ? err.message : String(err), EXIT.connection);
-  });
+  // Connected once the operator is known (it may be the first CDR's submitter): the upgrade is signed as it.
+  let signer: OperatorRequestSigner | undefined;
+  let client: IngestClient | undefined;
+  const connect = async (op: Operator): Promise<IngestClient> => {
+    signer = requestSigner(keyFile, op.plmn);
+    return IngestClient.connect(`${base.replace(/^http/, 'ws')}/ingest`, { window: o.window, signer }).catch((err: unknown) => {
+      throw new CliError(err instanceof Error ? err.message : String(err), EXIT.connection);
+    });
+  };
 
   const bar = new SingleBar({ format: 'submit |{bar}| {value} CDRs accepted | {batches} batches | {rejected} rejected', stream: process.stderr }, Presets.shades_classic);
   bar.start(0, 0, { batches: 0, rejected: 0 });
@@ -130,7 +138,7 @@ async function submitFile(file: string, o: SubmitOptions) {
   const buffers = new Map<number, Cdr[]>();
 
   const startPlan = async (op: Operator): Promise<Plan> => {
-    const { lastSequence } = await fetchOperatorSequences(base, op.plmn);
+    const { lastSequence } = await fetchOperatorSequences(base, op.plmn, signer);
     const journal = o.journal === false ? undefined : SubmitJournal.open(typeof o.journal === 'string' ? o.journal : `${file}.journal`, {
       genesisHash: node.genesisHash, submitter: op.plmn, batchSize: o.batchSize,
     });
@@ -153,15 +161,15 @@ async function submitFile(file: string, o: SubmitOptions) {
       const known = p.journal?.get(index);
       if (!known || known.sequence !== built.header.sequence) p.journal?.record(index, built.header.sequence, built.id);
       try {
-        const r = await client.submit(built.frame, built.header.sequence, built.id);
+        const r = await client!.submit(built.frame, built.header.sequence, built.id);
         return { stored: false, committed: async () => (waitFinal ? (await r.final).height : (await r.committed).height) };
       } catch (err) {
         if (!(err instanceof BatchNackError) || err.code !== RejectCode.Replay) throw err;
         // Our sequence is taken: by this very batch, stored by an earlier run whose ack never came?
-        const stored = await fetchStoredBatch(base, built.id).catch((e: unknown) => {
+        const stored = await fetchStoredBatch(base, built.id, signer).catch((e: unknown) => {
           throw nodeError(e);
         });
-        if (stored) return { stored: true, committed: () => waitForStoredCommit(base, built.id, { first: stored }) };
+        if (stored) return { stored: true, committed: () => waitForStoredCommit(base, built.id, { first: stored, ...(signer ? { signer } : {}) }) };
         if (attempt >= MAX_RESEQUENCES) throw err;
         built = op.resequence(built, p.next++);
       }
@@ -171,6 +179,7 @@ async function submitFile(file: string, o: SubmitOptions) {
   const send = async (batchCdrs: Cdr[]) => {
     if (!operator) throw new CliError('no operator: pass --operator or --key', EXIT.usage);
     const op = operator;
+    client ??= await connect(op);
     plan ??= await startPlan(op);
     const p = plan;
     const index = batchIndex++;
@@ -218,13 +227,13 @@ async function submitFile(file: string, o: SubmitOptions) {
     if (err instanceof IngestConnectionError) throw new CliError(err.message, EXIT.connection);
     if (err instanceof CliError) throw err;
     if (err instanceof SubmitJournalError) throw new CliError(`${err.message}: pass --journal FILE elsewhere, or --no-journal`, EXIT.usage);
-    if (err instanceof NodeHttpError || err instanceof UnknownOperatorError) throw nodeError(err);
+    if (err instanceof NodeHttpError || err instanceof UnknownOperatorError || err instanceof NodeAuthError) throw nodeError(err);
     if (err instanceof Error && err.name === 'CdrParseError') throw new CliError(`${file}: ${err.message}`, EXIT.usage);
     throw err;
   } finally {
     bar.stop();
     plan?.journal?.close();
-    await client.close();
+    await client?.close();
   }
   return {
     file, submitter: operator?.plmn, chain: node.chainId, cdrsRead: total, invalidCdrs: invalid.length, acceptedCdrs: accepted,
@@ -235,6 +244,7 @@ async function submitFile(file: string, o: SubmitOptions) {
 
 /** A failure to learn what the node knows, as the CLI reports it. */
 function nodeError(err: unknown): CliError {
+  if (err instanceof NodeAuthError) return new CliError(err.message, EXIT.rejected);
   if (err instanceof WrongChainError) return new CliError(err.message, EXIT.wrongChain);
   if (err instanceof UnknownOperatorError) return new CliError(err.message, EXIT.rejected);
   if (err instanceof NodeHttpError) return new CliError(err.message, EXIT.connection);

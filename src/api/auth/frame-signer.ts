@@ -1,0 +1,30 @@
+import { decodeBatch } from '../../codec/batch.js';
+import { decodeContractTx, isContractTxFrame } from '../../codec/contract-tx.js';
+import { MalformedFrameError, UnsupportedVersionError } from '../../codec/errors.js';
+
+/** Who a frame says signed it: a batch's submitter, a contract transaction's sender, and its sequence. */
+export interface FrameClaim {
+  readonly signer: number;
+  readonly sequence: bigint;
+}
+
+/**
+ * The operator a frame claims (structure verified first: the bytes are untrusted), or undefined
+ * when it cannot be read — admission then refuses it as malformed, which says nothing of anyone.
+ * An authenticated connection or request may only carry its own operator's frames: admission
+ * checks a claimed submitter's sequence before the signature, and its answer would tell another
+ * operator's sequence to whoever names that operator.
+ */
+export function frameClaim(frame: Uint8Array): FrameClaim | undefined {
+  try {
+    if (isContractTxFrame(frame)) {
+      const t = decodeContractTx(frame);
+      return { signer: t.sender, sequence: t.sequence };
+    }
+    const { header } = decodeBatch(frame);
+    return { signer: header.submitter, sequence: header.sequence };
+  } catch (err) {
+    if (err instanceof MalformedFrameError || err instanceof UnsupportedVersionError) return undefined;
+    throw err;
+  }
+}

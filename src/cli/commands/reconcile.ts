@@ -1,0 +1,204 @@
+import { createReadStream } from 'node:fs';
+import type { Command } from 'commander';
+import { readCdrCsv } from '../../cdr/csv.js';
+import type { CdrParseError } from '../../cdr/errors.js';
+import { readCdrJson } from '../../cdr/json.js';
+import type { Cdr } from '../../cdr/model.js';
+import { operatorFromKeyFile, readKeyFile } from '../../client/key-file.js';
+import { httpBase } from '../../client/node-http.js';
+import { Operator } from '../../client/operator.js';
+import { devnetChainIdentity } from '../../chain/devnet-chain.js';
+import { ReconciliationInputError, ToleranceFormatError } from '../../reconciliation/errors.js';
+import { explainViews, parseChargeTolerance, parseDurationTolerance, type Explanation, type Tolerances } from '../../reconciliation/explain.js';
+import { formatOperatorPair, parseOperatorPair, type OperatorPair } from '../../reconciliation/pair.js';
+import { formatCalendarMonth, parseCalendarMonth } from '../../reconciliation/period.js';
+import {
+  ReconciliationClient, ReconciliationHttpError, ReconciliationUnreachableError, type CountsJson, type DisputeJson,
+} from '../../reconciliation/reconciliation-client.js';
+import { viewsByEventHash, type CallViews } from '../../reconciliation/views-by-event.js';
+import { CliError, EXIT, parseIntOption, parsePlmnOption } from '../errors.js';
+import { requestSigner } from '../request-signing.js';
+import { SignedReconciliationClient } from '../signed-reconciliation-client.js';
+
+interface ReconcileOptions {
+  pair: string;
+  period: string;
+  url: string;
+  maxDisputes: number;
+  json?: boolean;
+  explain?: boolean;
+  mine?: string;
+  theirs?: string;
+  operator?: number;
+  key?: string;
+  toleranceDuration: string;
+  toleranceCharge: string;
+}
+
+/**
+ * cdrchain reconcile --pair A-B --period YYYY-MM: the node's counts for a (pair, period), its match
+ * rate and the disputed events. With --explain, the operator's own CDR files (--mine, --theirs)
+ * say which fields differ for each disputed event, and whether within the agreed tolerances.
+ */
+export function registerReconcile(program: Command): void {
+  program
+    .command('reconcile')
+    .description("a pair's reconciliation for a month: counts, match rate, disputed events (and, with --explain, why)")
+    .requiredOption('--pair <a-b>', 'the two operators, PLMN ids joined by "-" (e.g. 20801-23415; either order)')
+    .requiredOption('--period <yyyy-mm>', 'calendar month (UTC) of the batches\' period start, e.g. 2026-11')
+    .option('--url <url>', 'node HTTP address', 'http://127.0.0.1:7400')
+    .option('--max-disputes <n>', 'disputed events to fetch and list', parseIntOption('max-disputes', 0, 10_000_000), 1000)
+    .option('--json', 'print one JSON document instead of text')
+    .option('--explain', 'explain each disputed event from your own CDR files (needs --mine and --theirs)')
+    .option('--mine <file>', '--explain: your CDRs of the pair (CSV as `cdrchain generate` writes it, or JSON/NDJSON)')
+    .option('--theirs <file>', "--explain: the counterparty's CDRs of the pair, as it shared them with you")
+    .option('--operator <plmn>', 'you, with the devnet keys (INSECURE): signs the requests; --explain: your secrets (default: the submitter of the first record of --mine)', parsePlmnOption)
+    .option('--key <file>', 'your key file: signs the requests (a node with api.auth signatures shows disputes to the pair only); --explain: its pair secret links your files to the ledger\'s event hashes')
+    .option('--tolerance-duration <s>', '--explain: tolerated duration difference, whole seconds (e.g. 1s)', '0s')
+    .option('--tolerance-charge <t>', '--explain: tolerated charge difference, percent of the larger charge (0.5%) or minor units (3)', '0')
+    .addHelpText('after', `
+Counts are public; the list of disputed events is the pair's (an open devnet/--solo node serves it to
+anyone; a node with operator authentication only to the pair's operators).
+
+--explain works from your own plaintext files: the ledger holds hashes and commitments only, and the
+counterparty's encrypted payloads are not readable through the node yet. Records are matched by event
+key (IMSI and call reference), and their event hash is derived with your pair secret (--key, or the
+devnet secrets) to find the ledger's disputed events in your files. Tolerances are applied here, on
+your side; a verdict both operators sign (and record as a transaction) is a next step.
+
+Exit codes: 0 done; 2 bad arguments or files; 3 the node refused (401/403: authentication); 4 the node
+could not be reached.`)
+    .action(async (o: ReconcileOptions) => {
+      await reconcile(o);
+    });
+}
+
+async function reconcile(o: ReconcileOptions): Promise<void> {
+  let pair: OperatorPair;
+  let period: string;
+  try {
+    pair = parseOperatorPair(o.pair);
+    period = formatCalendarMonth(parseCalendarMonth(o.period));
+  } catch (err) {
+    if (err instanceof ReconciliationInputError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+  let tolerances: Tolerances | undefined;
+  if (o.explain) {
+    if (!o.mine || !o.theirs) throw new CliError('--explain needs --mine FILE and --theirs FILE', EXIT.usage);
+    try {
+      tolerances = { durationSec: parseDurationTolerance(o.toleranceDuration), ...parseChargeTolerance(o.toleranceCharge) };
+    } catch (err) {
+      if (err instanceof ToleranceFormatError) throw new CliError(err.message, EXIT.usage);
+      throw err;
+    }
+  }
+  const pairText = formatOperatorPair(pair);
+  // Signed as the operator of --key (or the devnet keys of --operator): a node that authenticates operators needs it for the disputes.
+  const keyFile = o.key ? readKeyFile(o.key) : undefined;
+  const signAs = keyFile?.plmn ?? o.operator;
+  const client = signAs !== undefined ? new SignedReconciliationClient(httpBase(o.url), requestSigner(keyFile, signAs)) : new ReconciliationClient(httpBase(o.url));
+  let counts: CountsJson;
+  let disputes: { total: number; disputes: DisputeJson[] };
+  try {
+    counts = await client.counts(pairText, period);
+    disputes = o.maxDisputes > 0 ? await client.disputes(pairText, period, o.maxDisputes) : { total: counts.mismatched + counts.onlyA + counts.onlyB, disputes: [] };
+  } catch (err) {
+    if (err instanceof ReconciliationUnreachableError) throw new CliError(err.message, EXIT.connection);
+    if (err instanceof ReconciliationHttpError) {
+      throw new CliError(`the node refused: ${err.status} ${err.code}: ${err.message}`, err.status === 400 ? EXIT.usage : EXIT.rejected);
+    }
+    throw err;
+  }
+  const explanations = o.explain ? await explainDisputes(o, pair, disputes.disputes, tolerances!) : undefined;
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ ...counts, disputesTotal: disputes.total, disputes: disputes.disputes.map((d, i) => ({ ...d, ...(explanations ? { explanation: explanations[i] ?? null } : {}) })) })}\n`);
+    return;
+  }
+  process.stdout.write(formatReport(counts, disputes, explanations));
+}
+
+interface ExplainedDispute {
+  readonly callRef: string | null;
+  readonly explanation: Explanation | null;
+}
+
+async function explainDisputes(o: ReconcileOptions, pair: OperatorPair, disputes: readonly DisputeJson[], t: Tolerances): Promise<ExplainedDispute[]> {
+  const mine = await readCdrs(o.mine!);
+  const theirs = await readCdrs(o.theirs!);
+  const keyFile = o.key ? readKeyFile(o.key) : undefined;
+  const me = keyFile?.plmn ?? o.operator ?? mine[0]?.submitter;
+  if (me === undefined) throw new CliError(`--explain: cannot tell who you are (empty ${o.mine}): pass --operator or --key`, EXIT.usage);
+  if (me !== pair.a && me !== pair.b) throw new CliError(`--explain: operator ${me} is not in pair ${formatOperatorPair(pair)}`, EXIT.usage);
+  if (!keyFile) process.stderr.write(`reconcile: deriving event hashes with the devnet secrets of ${me} (INSECURE; pass --key for real ones)\n`);
+  const op = keyFile ? operatorFromKeyFile(keyFile, devnetChainIdentity()) : Operator.devnet(me);
+  const views = viewsByEventHash(me, mine, theirs, (cdrs) => op.publicRecords(cdrs));
+  return disputes.map((d) => {
+    const v: CallViews | undefined = views.get(d.eventHash);
+    if (!v) return { callRef: null, explanation: null };
+    return { callRef: (v.mine ?? v.theirs)!.callRef, explanation: explainViews(v.mine, v.theirs, t) };
+  });
+}
+
+async function readCdrs(file: string): Promise<Cdr[]> {
+  const errors: CdrParseError[] = [];
+  const source = createReadStream(file);
+  const out: Cdr[] = [];
+  try {
+    const it = file.endsWith('.json') || file.endsWith('.ndjson') ? readCdrJson(source, { onError: (e) => errors.push(e) }) : readCdrCsv(source, { onError: (e) => errors.push(e) });
+    for await (const c of it) out.push(c);
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, EXIT.usage);
+  }
+  if (errors.length > 0) process.stderr.write(`reconcile: skipped ${errors.length} unreadable record(s) of ${file} (first: ${errors[0]!.message})\n`);
+  return out;
+}
+
+function formatReport(c: CountsJson, d: { total: number; disputes: readonly DisputeJson[] }, explained: readonly ExplainedDispute[] | undefined): string {
+  const lines: string[] = [];
+  const pct = c.matchRate === null ? 'n/a' : `${(c.matchRate * 100).toFixed(2)}%`;
+  const w = (n: number) => String(n).padStart(10);
+  lines.push(`reconciliation ${c.pair} ${c.period} (every block through height ${c.indexedHeight} classified)`);
+  lines.push(`  events      ${w(c.events)}`);
+  lines.push(`  matched     ${w(c.matched)}   match rate ${pct}`);
+  lines.push(`  mismatched  ${w(c.mismatched)}`);
+  lines.push(`  only ${String(c.a).padEnd(6)} ${w(c.onlyA)}`);
+  lines.push(`  only ${String(c.b).padEnd(6)} ${w(c.onlyB)}`);
+  lines.push(`  records     ${c.a}: ${c.records.a}, ${c.b}: ${c.records.b}${c.duplicates.a + c.duplicates.b > 0 ? ` (repeated event keys: ${c.a}: ${c.duplicates.a}, ${c.b}: ${c.duplicates.b})` : ''}`);
+  lines.push(`disputed events: ${d.total}${d.disputes.length < d.total ? ` (listing ${d.disputes.length}; --max-disputes for more)` : ''}`);
+  const cls = (x: DisputeJson) => (x.class === 'mismatched' ? 'mismatched' : `only ${x.class === 'only_a' ? c.a : c.b}`);
+  const loc = (plmn: number, l: DisputeJson['a']) => (l ? `${plmn} ${l.batchId.slice(0, 16)}…#${l.recordIndex}` : '');
+  const tally = { equal: 0, within_tolerance: 0, differs: 0, only_mine: 0, only_theirs: 0, unknown: 0 };
+  d.disputes.forEach((x, i) => {
+    let line = `  ${cls(x).padEnd(11)} ${x.eventHash}  ${[loc(c.a, x.a), loc(c.b, x.b)].filter(Boolean).join('  ')}`;
+    const e = explained?.[i];
+    if (e) {
+      if (!e.explanation) {
+        tally.unknown++;
+        line += '\n      not in your files';
+      } else {
+        tally[e.explanation.verdict]++;
+        line += `\n      call ${e.callRef}: ${describe(e.explanation)}`;
+      }
+    }
+    lines.push(line);
+  });
+  if (explained) {
+    lines.push(`explained: ${tally.within_tolerance} within tolerance, ${tally.differs} beyond tolerance, ${tally.only_mine + tally.only_theirs} recorded by one side only` +
+      `${tally.equal ? `, ${tally.equal} equal in your files (the records on the ledger are not these files)` : ''}${tally.unknown ? `, ${tally.unknown} not in your files` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describe(e: Explanation): string {
+  switch (e.verdict) {
+    case 'only_mine':
+      return 'only in your records (the counterparty has none)';
+    case 'only_theirs':
+      return "only in the counterparty's records (you have none)";
+    case 'equal':
+      return 'your files agree on every field';
+    default:
+      return `${e.differences.map((f) => `${f.field} ${f.mine} vs ${f.theirs}${f.tolerated ? ' (tolerated)' : ''}`).join(', ')} → ${e.verdict === 'within_tolerance' ? 'within tolerance' : 'beyond tolerance'}`;
+  }
+}

@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CdrNode } from '../node/node.js';
+import { startTestNode, tempDataDir } from '../test-helpers/devnet.js';
+import { cdrchain } from '../test-helpers/processes.js';
+import type { Explanation } from './explain.js';
+import type { CountsJson, DisputeJson } from './reconciliation-client.js';
+
+const START = String(1_793_577_600 + 3 * 86_400); // 2026-11-04T00:00:00Z
+
+interface ReconcileJson extends CountsJson {
+  disputesTotal: number;
+  disputes: (DisputeJson & { explanation?: { callRef: string | null; explanation: Explanation | null } | null })[];
+}
+
+describe('cdrchain generate --counterparty-view, submit both, cdrchain reconcile', () => {
+  const data = tempDataDir();
+  const files = tempDataDir();
+  let node: CdrNode;
+  let expected: { matched: number; mismatched: number; onlyA: number; onlyB: number };
+  const mine = join(files.dir, 'orange.csv');
+  const theirs = join(files.dir, 'vodafone.csv');
+
+  beforeAll(async () => {
+    node = await startTestNode(data.dir);
+    const gen = await cdrchain('generate', '--submitter', '20801', '--counterparty', '23415', '--count', '2000', '--seed', 'cli-recon',
+      '--start', START, '--period', '86400', '--out', mine, '--counterparty-view', theirs, '--missing-rate', '0.03', '--alter-rate', '0.04');
+    expect(gen.code, gen.stderr).toBe(0);
+    const m = /expected reconciliation: matched (\d+), mismatched (\d+), only 20801 (\d+), only 23415 (\d+)/.exec(gen.stderr);
+    expect(m, gen.stderr).not.toBeNull();
+    expected = { matched: Number(m![1]), mismatched: Number(m![2]), onlyA: Number(m![3]), onlyB: Number(m![4]) };
+    expect(expected.matched + expected.mismatched + expected.onlyA + expected.onlyB).toBe(2000);
+    const url = `ws://127.0.0.1:${node.port}`;
+    const [a, b] = await Promise.all([cdrchain('submit', mine, '--url', url, '--no-journal'), cdrchain('submit', theirs, '--url', url, '--no-journal')]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const heights = [a, b].map((r) => (JSON.parse(r.stdout) as { committedUpToHeight: number }).committedUpToHeight);
+    await node.reconciliation!.whenIndexed(Math.max(...heights));
+  }, 180_000);
+  afterAll(async () => {
+    await node.stop();
+    data.cleanup();
+    files.cleanup();
+  });
+
+  it('prints the counts generate promised, the match rate and every disputed event', async () => {
+    const r = await cdrchain('reconcile', '--pair', '23415-20801', '--period', '2026-11', '--url', node.url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('reconciliation 20801-23415 2026-11');
+    expect(r.stdout).toMatch(new RegExp(`matched\\s+${expected.matched}\\s+match rate ${((expected.matched / 2000) * 100).toFixed(2)}%`));
+    expect(r.stdout).toMatch(new RegExp(`mismatched\\s+${expected.mismatched}\\n`));
+    expect(r.stdout).toMatch(new RegExp(`only 20801\\s+${expected.onlyA}\\n`));
+    expect(r.stdout).toMatch(new RegExp(`only 23415\\s+${expected.onlyB}\\n`));
+    const total = expected.mismatched + expected.onlyA + expected.onlyB;
+    expect(r.stdout).toContain(`disputed events: ${total}\n`);
+    expect(r.stdout.split('\n').filter((l) => /^ {2}(mismatched|only \d+) +[0-9a-f]{64}/.test(l))).toHaveLength(total);
+  });
+
+  it('--explain says which field differs for each disputed event, applying the tolerances', async () => {
+    const r = await cdrchain('reconcile', '--pair', '20801-23415', '--period', '2026-11', '--url', node.url, '--json',
+      '--explain', '--mine', mine, '--theirs', theirs, '--tolerance-duration', '1s', '--tolerance-charge', '0.5%');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as ReconcileJson;
+    expect(out).toMatchObject({ ...expected, disputesTotal: expected.mismatched + expected.onlyA + expected.onlyB });
+    const verdicts = { duration: 0, tariff: 0, charge: 0 };
+    for (const d of out.disputes) {
+      const e = d.explanation?.explanation;
+      expect(e, d.eventHash).toBeTruthy();
+      if (d.class === 'only_a') expect(e!.verdict).toBe('only_mine');
+      else if (d.class === 'only_b') expect(e!.verdict).toBe('only_theirs');
+      else {
+        expect(e!.differences).toHaveLength(1);
+        const [diff] = e!.differences;
+        verdicts[diff!.field as keyof typeof verdicts]++;
+        if (diff!.field === 'duration') expect(e!.verdict).toBe('within_tolerance');
+        if (diff!.field === 'tariff') expect(e!.verdict).toBe('differs');
+      }
+    }
+    expect(verdicts.duration + verdicts.tariff + verdicts.charge).toBe(expected.mismatched);
+    for (const n of Object.values(verdicts)) expect(n).toBeGreaterThan(5);
+
+    const text = await cdrchain('reconcile', '--pair', '20801-23415', '--period', '2026-11', '--url', node.url,
+      '--explain', '--mine', mine, '--theirs', theirs, '--tolerance-duration', '1s');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/call [VSD][0-9a-f]+: duration \d+ s vs \d+ s \(tolerated\) → within tolerance/);
+    expect(text.stdout).toMatch(/call [VSD][0-9a-f]+: tariff \d+ vs \d+ → beyond tolerance/);
+    expect(text.stdout).toMatch(/only in the counterparty's records/);
+    expect(text.stdout).toMatch(new RegExp(`explained: ${verdicts.duration} within tolerance, ${verdicts.tariff + verdicts.charge} beyond tolerance, ${expected.onlyA + expected.onlyB} recorded by one side only\\n`));
+  });
+
+  it('refuses bad arguments with exit code 2 and an unreachable node with 4', async () => {
+    for (const args of [['--pair', '20801-20801', '--period', '2026-11'], ['--pair', '20801-23415', '--period', '2026-13'], ['--pair', '20801-23415', '--period', '2026-11', '--explain'],
+      ['--pair', '20801-23415', '--period', '2026-11', '--explain', '--mine', mine, '--theirs', theirs, '--tolerance-charge', 'lots']]) {
+      const r = await cdrchain('reconcile', ...args, '--url', node.url);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^cdrchain: /);
+    }
+    const gone = await cdrchain('reconcile', '--pair', '20801-23415', '--period', '2026-11', '--url', 'http://127.0.0.1:1');
+    expect(gone.code).toBe(4);
+  });
+});

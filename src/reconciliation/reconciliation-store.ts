@@ -1,0 +1,387 @@
+import type { Database } from 'lmdb';
+import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
+import { StorageEnv } from '../storage/env.js';
+import { IndexGapError, PeriodOutOfRangeError, ReconciliationInputError } from './errors.js';
+import { classOfEntry, decodeEntry, encodeEntry, withRecord, type EventClass, type EventEntry, type SideRecord } from './event-entry.js';
+import type { IndexChunk } from './index-chunk.js';
+import { operatorPair, type OperatorPair } from './pair.js';
+import { batchPeriod, monthIndex, type CalendarMonth } from './period.js';
+
+/** Exact counts of one (pair, period). Every event is in exactly one class; `records*` count distinct events per side. */
+export interface PairPeriodCounts {
+  readonly matched: number;
+  readonly mismatched: number;
+  readonly onlyA: number;
+  readonly onlyB: number;
+  /** Distinct events side A submitted (= matched + mismatched + onlyA). */
+  readonly recordsA: number;
+  readonly recordsB: number;
+  /** Records repeating an event key hash their side had already submitted (not classified again). */
+  readonly duplicatesA: number;
+  readonly duplicatesB: number;
+}
+
+export const ZERO_COUNTS: PairPeriodCounts = Object.freeze({
+  matched: 0, mismatched: 0, onlyA: 0, onlyB: 0, recordsA: 0, recordsB: 0, duplicatesA: 0, duplicatesB: 0,
+});
+
+export type DisputeClass = 'mismatched' | 'only_a' | 'only_b';
+
+/** Where one side's record of an event is on the ledger. */
+export interface RecordLocator {
+  readonly batchId: Uint8Array;
+  readonly recordIndex: number;
+  readonly height: number;
+}
+
+export interface Dispute {
+  readonly eventHash: Uint8Array;
+  readonly class: DisputeClass;
+  readonly a: RecordLocator | undefined;
+  readonly b: RecordLocator | undefined;
+}
+
+export interface DisputePage {
+  readonly total: number;
+  readonly disputes: readonly Dispute[];
+}
+
+/** What the index could not classify, since it began (retention, out-of-range periods). */
+export interface IndexSkips {
+  readonly unreadableBatches: number;
+  readonly outOfRangeBatches: number;
+}
+
+export interface ApplyResult {
+  /** The next height to index after this chunk. */
+  readonly nextHeight: number;
+  readonly blocks: number;
+  readonly records: number;
+}
+
+/** Opens an index, checks it belongs to this chain and is not ahead of it: else it starts over (reason). */
+export interface PrepareResult {
+  readonly nextHeight: number;
+  readonly reset: string | undefined;
+}
+
+// Layout. Keys are big-endian, so one (pair, period) is one contiguous key range.
+//   events   pair a u32 ‖ pair b u32 ‖ month u32 ‖ event hash 32     → an EventEntry (event-entry.ts)
+//   disputes pair ‖ month ‖ class u8 ‖ event hash 32                   → 0x00 (class: 1 mismatched, 2 only A, 3 only B)
+//   counts   pair ‖ month                                               → 8 × u64: the fields of PairPeriodCounts in order
+//   batches  batch number (u32 key)                                     → batch id 32 ‖ height u32
+//   meta     'next-height' u32, 'next-batch' u32, 'chain' 32 bytes, 'skips' 2 × u64
+const PREFIX_BYTES = 12;
+const EVENT_KEY_BYTES = PREFIX_BYTES + 32;
+const COUNT_FIELDS = ['matched', 'mismatched', 'onlyA', 'onlyB', 'recordsA', 'recordsB', 'duplicatesA', 'duplicatesB'] as const;
+const CLASS_CODES: Readonly<Record<DisputeClass, number>> = { mismatched: 1, only_a: 2, only_b: 3 };
+const CLASS_ORDER: readonly DisputeClass[] = ['mismatched', 'only_a', 'only_b'];
+const META = {
+  nextHeight: Buffer.from('next-height'),
+  nextBatch: Buffer.from('next-batch'),
+  chain: Buffer.from('chain'),
+  skips: Buffer.from('skips'),
+};
+const ONE_BYTE = Buffer.alloc(1);
+const enum F { Matched, Mismatched, OnlyA, OnlyB, RecordsA, RecordsB, DuplicatesA, DuplicatesB }
+
+/**
+ * The reconciliation index in its own LMDB environment (`<data dir>/reconciliation`): event key
+ * hash → each side's commitment and record locator, per (pair, period) exact counts, and the
+ * disputed events. It sees only hashes and commitments, never a value.
+ *
+ * One writer (the index worker) calls `applyChunk`: each chunk is one LMDB transaction that also
+ * moves the watermark (`next-height`), so a chunk applied twice (a crash between commit and
+ * notification) changes nothing, and a restart neither skips nor repeats a block. Readers (the API,
+ * on the main thread) open the same environment and read committed snapshots.
+ */
+export class ReconciliationStore {
+  private readonly events: Database<Buffer, Uint8Array>;
+  private readonly disputesDb: Database<Buffer, Uint8Array>;
+  private readonly countsDb: Database<Buffer, Uint8Array>;
+  private readonly batches: Database<Buffer, number>;
+  private readonly meta: Database<Buffer, Uint8Array>;
+
+  private constructor(readonly env: StorageEnv) {
+    this.events = env.hashDb('recon-events');
+    this.disputesDb = env.hashDb('recon-disputes');
+    this.countsDb = env.hashDb('recon-counts');
+    this.batches = env.uint32Db('recon-batches');
+    this.meta = env.hashDb('recon-meta');
+  }
+
+  static open(path: string): ReconciliationStore {
+    return new ReconciliationStore(StorageEnv.open(path));
+  }
+
+  /** The next block height to index (0 on a fresh index: the genesis block carries no batch). */
+  nextHeight(): number {
+    return this.meta.getBinary(META.nextHeight)?.readUInt32BE(0) ?? 0;
+  }
+
+  skips(): IndexSkips {
+    const b = this.meta.getBinary(META.skips);
+    return b ? { unreadableBatches: Number(b.readBigUInt64BE(0)), outOfRangeBatches: Number(b.readBigUInt64BE(8)) } : { unreadableBatches: 0, outOfRangeBatches: 0 };
+  }
+
+  /** Latest committed snapshot for the next reads (another thread writes). */
+  refresh(): void {
+    this.env.root.resetReadTxn();
+  }
+
+  /**
+   * Before the first chunk: an index of another chain (identity) or ahead of the chain's head (the
+   * chain's data was restored from an older backup) is wiped and rebuilt from height 0.
+   */
+  prepare(identity: Uint8Array, chainHeight: number): PrepareResult {
+    return this.env.root.transactionSync(() => {
+      const known = this.meta.getBinary(META.chain);
+      const next = this.nextHeight();
+      let reset: string | undefined;
+      if (known && !Buffer.from(identity).equals(known)) reset = 'the index belongs to another chain';
+      else if (next > chainHeight + 1) reset = `the index is at height ${next - 1}, ahead of the chain's head ${chainHeight}`;
+      if (reset) {
+        for (const db of [this.events, this.disputesDb, this.countsDb, this.meta]) for (const k of [...db.getKeys()]) db.removeSync(k);
+        for (const k of [...this.batches.getKeys()]) this.batches.removeSync(k);
+      }
+      if (!known || reset) this.meta.putSync(META.chain, Buffer.from(identity));
+      return { nextHeight: this.nextHeight(), reset };
+    });
+  }
+
+  /**
+   * Classifies every record of the chunk's blocks in one durable transaction with the watermark.
+   * Blocks below the watermark are skipped (already indexed); a gap throws IndexGapError and
+   * writes nothing. The result depends only on the chunk's blocks, never on how they were cut
+   * into chunks: records are visited sorted by key (sequential B-tree access, and both sides of a
+   * call in one chunk meet in one read and one write), one side's repeats in block order.
+   */
+  applyChunk(chunk: IndexChunk): ApplyResult {
+    const records = chunk.records;
+    return this.env.root.transactionSync(() => {
+      let next = this.nextHeight();
+      let batchNo = this.meta.getBinary(META.nextBatch)?.readUInt32BE(0) ?? 0;
+      const skips = this.skips();
+      let unreadable = skips.unreadableBatches;
+      let outOfRange = skips.outOfRangeBatches;
+      const groups = new Map<string, PairPeriodGroup>();
+      let applied = 0;
+      let recordCount = 0;
+      for (const block of chunk.blocks) {
+        if (block.height < next) continue;
+        if (block.height !== next) throw new IndexGapError(`block ${block.height} handed to the index before block ${next}`);
+        unreadable += block.unreadable;
+        for (const batch of block.batches) {
+          let pair: OperatorPair;
+          let month: number;
+          try {
+            pair = operatorPair(batch.submitter, batch.counterparty);
+            month = monthIndex(batchPeriod(batch.periodStart));
+          } catch (err) {
+            // Admission refuses both; a batch the index cannot place is counted, not guessed.
+            if (!(err instanceof ReconciliationInputError || err instanceof PeriodOutOfRangeError)) throw err;
+            outOfRange++;
+            continue;
+          }
+          const prefix = pairPeriodKey(pair, month);
+          const tag = prefix.toString('latin1');
+          let group = groups.get(tag);
+          if (!group) groups.set(tag, (group = { prefix, offsets: [], sides: [], batchNos: [], indexes: [] }));
+          const no = batchNo++;
+          const batchValue = Buffer.alloc(36);
+          batchValue.set(batch.id, 0);
+          batchValue.writeUInt32BE(block.height, 32);
+          this.batches.putSync(no, batchValue);
+          const side = batch.submitter === pair.a ? 0 : 1;
+          for (let i = 0; i < batch.count; i++) {
+            group.offsets.push(batch.offset + i * PUBLIC_RECORD_BYTES);
+            group.sides.push(side);
+            group.batchNos.push(no);
+            group.indexes.push(i);
+          }
+          recordCount += batch.count;
+        }
+        next = block.height + 1;
+        applied++;
+      }
+      const ordered = [...groups.values()].sort((x, y) => Buffer.compare(x.prefix, y.prefix));
+      for (const group of ordered) this.addCounts(group.prefix, this.classifyGroup(group, records));
+      this.meta.putSync(META.nextHeight, u32(next));
+      this.meta.putSync(META.nextBatch, u32(batchNo));
+      const s = Buffer.alloc(16);
+      s.writeBigUInt64BE(BigInt(unreadable), 0);
+      s.writeBigUInt64BE(BigInt(outOfRange), 8);
+      this.meta.putSync(META.skips, s);
+      return { nextHeight: next, blocks: applied, records: recordCount };
+    });
+  }
+
+  /** The records of one (pair, period) in this chunk, by event key: each event read once, written once; returns the count deltas. */
+  private classifyGroup(g: PairPeriodGroup, records: Uint8Array): number[] {
+    const d = new Array<number>(COUNT_FIELDS.length).fill(0);
+    const order = sortedByEventHash(records, g.offsets);
+    const hashAt = (k: number): Uint8Array => records.subarray(g.offsets[k]! + RECORD_OFFSET.eventKeyHash, g.offsets[k]! + RECORD_OFFSET.eventKeyHash + 32);
+    const key = Buffer.allocUnsafe(EVENT_KEY_BYTES);
+    g.prefix.copy(key, 0);
+    for (let i = 0; i < order.length; ) {
+      const first = order[i]!;
+      const eventHash = hashAt(first);
+      let j = i + 1;
+      while (j < order.length && Buffer.compare(hashAt(order[j]!), eventHash) === 0) j++;
+      key.set(eventHash, PREFIX_BYTES);
+      const stored = this.events.getBinary(key);
+      const before = stored ? decodeEntry(stored) : undefined;
+      let entry = before;
+      for (let k = i; k < j; k++) {
+        const r = order[k]!;
+        const side = g.sides[r]!;
+        const commitment = records.subarray(g.offsets[r]! + RECORD_OFFSET.commitment, g.offsets[r]! + RECORD_OFFSET.commitment + 32);
+        const next = withRecord(entry, side, commitment, { batchNo: g.batchNos[r]!, index: g.indexes[r]! });
+        if (!next) {
+          d[side === 0 ? F.DuplicatesA : F.DuplicatesB]!++;
+          continue;
+        }
+        d[side === 0 ? F.RecordsA : F.RecordsB]!++;
+        entry = next;
+      }
+      i = j;
+      if (entry === before || !entry) continue;
+      this.events.putSync(key, encodeEntry(entry));
+      const was = before ? classOfEntry(before) : undefined;
+      const now = classOfEntry(entry);
+      if (was === now) continue;
+      if (was !== undefined) {
+        d[CLASS_FIELD[was]]!--;
+        if (was !== 'matched') this.disputesDb.removeSync(disputeKey(g.prefix, was, eventHash));
+      }
+      d[CLASS_FIELD[now]]!++;
+      if (now !== 'matched') this.disputesDb.putSync(disputeKey(g.prefix, now, eventHash), ONE_BYTE);
+    }
+    return d;
+  }
+
+  private addCounts(prefix: Buffer, d: readonly number[]): void {
+    const stored = this.countsDb.getBinary(prefix);
+    const out = Buffer.alloc(COUNT_FIELDS.length * 8);
+    for (let i = 0; i < COUNT_FIELDS.length; i++) {
+      const before = stored ? Number(stored.readBigUInt64BE(i * 8)) : 0;
+      out.writeBigUInt64BE(BigInt(before + d[i]!), i * 8);
+    }
+    this.countsDb.putSync(prefix, out);
+  }
+
+  counts(pair: OperatorPair, period: CalendarMonth): PairPeriodCounts {
+    const b = this.countsDb.getBinary(pairPeriodKey(pair, monthIndex(period)));
+    if (!b) return ZERO_COUNTS;
+    const c: Record<string, number> = {};
+    COUNT_FIELDS.forEach((f, i) => (c[f] = Number(b.readBigUInt64BE(i * 8))));
+    return c as unknown as PairPeriodCounts;
+  }
+
+  /** Disputed events of a (pair, period): mismatched first, then only A, then only B; by event hash within a class. */
+  disputes(pair: OperatorPair, period: CalendarMonth, offset: number, limit: number): DisputePage {
+    const prefix = pairPeriodKey(pair, monthIndex(period));
+    const counts = this.counts(pair, period);
+    const perClass: Readonly<Record<DisputeClass, number>> = { mismatched: counts.mismatched, only_a: counts.onlyA, only_b: counts.onlyB };
+    const total = counts.mismatched + counts.onlyA + counts.onlyB;
+    const out: Dispute[] = [];
+    let skip = offset;
+    for (const cls of CLASS_ORDER) {
+      if (out.length >= limit) break;
+      const n = perClass[cls];
+      if (skip >= n) {
+        skip -= n;
+        continue;
+      }
+      const start = disputeKey(prefix, cls, new Uint8Array(32));
+      const end = Buffer.from(start);
+      end[PREFIX_BYTES] = CLASS_CODES[cls] + 1;
+      for (const key of this.disputesDb.getKeys({ start, end, offset: skip, limit: limit - out.length })) {
+        const eventHash = Uint8Array.from(key.subarray(PREFIX_BYTES + 1));
+        out.push({ eventHash, class: cls, ...this.locators(prefix, eventHash) });
+      }
+      skip = 0;
+    }
+    return { total, disputes: out };
+  }
+
+  private locators(prefix: Buffer, eventHash: Uint8Array): { a: RecordLocator | undefined; b: RecordLocator | undefined } {
+    const v = this.events.getBinary(Buffer.concat([prefix, eventHash]));
+    if (!v) return { a: undefined, b: undefined };
+    const e: EventEntry = decodeEntry(v);
+    const locate = (r: SideRecord | undefined): RecordLocator | undefined => {
+      const batch = r ? this.batches.getBinary(r.batchNo) : undefined;
+      return r && batch ? { batchId: Uint8Array.from(batch.subarray(0, 32)), height: batch.readUInt32BE(32), recordIndex: r.index } : undefined;
+    };
+    if (e.kind === 'both') return { a: locate(e.a), b: locate(e.b) };
+    return e.side === 0 ? { a: locate(e.record), b: undefined } : { a: undefined, b: locate(e.record) };
+  }
+
+  close(): Promise<void> {
+    return this.env.close();
+  }
+}
+
+/** The records of one (pair, period) within a chunk, in block order (parallel arrays). */
+interface PairPeriodGroup {
+  readonly prefix: Buffer;
+  readonly offsets: number[];
+  readonly sides: (0 | 1)[];
+  readonly batchNos: number[];
+  readonly indexes: number[];
+}
+
+const CLASS_FIELD: Readonly<Record<EventClass, F>> = { matched: F.Matched, mismatched: F.Mismatched, only_a: F.OnlyA, only_b: F.OnlyB };
+
+/** 2^24: positions within one group of one chunk (a chunk is far smaller: blocks are bounded). */
+const POSITION_SPAN = 16_777_216;
+
+/**
+ * Positions 0..n-1 ordered by (event hash, position): a native numeric sort on the hash's top 29
+ * bits with the position below them, then the rare runs that share those bits sorted by the full
+ * hash. Deterministic, and stable for equal hashes.
+ */
+function sortedByEventHash(records: Uint8Array, offsets: readonly number[]): Uint32Array {
+  const n = offsets.length;
+  if (n > POSITION_SPAN) throw new RangeError(`${n} records of one pair and period in one chunk (at most ${POSITION_SPAN})`);
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (view.getUint32(offsets[i]! + RECORD_OFFSET.eventKeyHash) >>> 3) * POSITION_SPAN + i;
+  keys.sort();
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = keys[i]! % POSITION_SPAN;
+  const hash = (p: number): Uint8Array => records.subarray(offsets[p]! + RECORD_OFFSET.eventKeyHash, offsets[p]! + RECORD_OFFSET.eventKeyHash + 32);
+  for (let i = 0; i < n; ) {
+    const top = Math.floor(keys[i]! / POSITION_SPAN);
+    let j = i + 1;
+    while (j < n && Math.floor(keys[j]! / POSITION_SPAN) === top) j++;
+    if (j - i > 1) {
+      const run = Array.from(order.subarray(i, j)).sort((x, y) => Buffer.compare(hash(x), hash(y)) || x - y);
+      order.set(run, i);
+    }
+    i = j;
+  }
+  return order;
+}
+
+function pairPeriodKey(pair: OperatorPair, month: number): Buffer {
+  const k = Buffer.allocUnsafe(PREFIX_BYTES);
+  k.writeUInt32BE(pair.a, 0);
+  k.writeUInt32BE(pair.b, 4);
+  k.writeUInt32BE(month, 8);
+  return k;
+}
+
+function disputeKey(prefix: Buffer, cls: DisputeClass, eventHash: Uint8Array): Buffer {
+  const k = Buffer.allocUnsafe(PREFIX_BYTES + 1 + 32);
+  prefix.copy(k, 0);
+  k[PREFIX_BYTES] = CLASS_CODES[cls];
+  k.set(eventHash, PREFIX_BYTES + 1);
+  return k;
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
