@@ -9,7 +9,7 @@
 // One data set, signed for `devnetGenesis({ validators: N })`, serves all three phases:
 // 1. single node: one solo node (2 verification workers, as the pipeline benchmark) on that genesis,
 //    flat out: committed CDR/s over the steady window (`runPhase`, a shorter pipeline phase);
-// 2. devnet throughput: `devnet init --well-known-keys` (a fresh CA and certificates, free P2P ports)
+// 2. devnet throughput: `devnetInit({ wellKnownKeys: true })` (a fresh CA and certificates, free P2P ports)
 //    and N validator processes (1 verification worker each, as `cdrchain devnet`), a replay process
 //    whose submitter i streams to validator i mod N and waits for Final; each submitter keeps
 //    `window` batches uncommitted. finalizedCdrPerSec is measured between macro blocks over the

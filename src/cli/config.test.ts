@@ -70,6 +70,9 @@ describe('node configuration: file, environment, flags', () => {
     expect(r.stderr).toContain('environment variable CDRCHAIN_WORKERS (workers) must be an integer');
     r = await print(['--config', join(dir, 'missing.json')]);
     expect(r.code).toBe(2);
+    r = await print(['--api-auth', 'bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--api-auth must be one of open, signatures');
   });
 
   it('a node started from CDRCHAIN_CONFIG (no --data flag) keeps its data where the file says', async () => {

@@ -80,6 +80,8 @@ export function resolveNodeSettings(cmd: Pick<Command, 'opts' | 'getOptionValueS
   for (const s of NODE_SETTINGS) {
     const given = cmd.getOptionValueSource(s.attr);
     if (given === 'cli') {
+      // Commander parsed integers already; enums and strings are checked here, like every other source.
+      options[s.attr] = checkValue(s, options[s.attr], `--${kebab(s.attr)}`);
       sources[s.key] = 'flag';
       continue;
     }

@@ -13,7 +13,7 @@ import { readValidatorDir } from './validator-dir.js';
  * Four validators in one process, each with its own LMDB, workers, TLS 1.3 listener and BLS key,
  * connected over real sockets on 127.0.0.1: a batch admitted by one is relayed to all, every
  * validator re-checks it, consensus puts it in a micro block (Committed) and a macro block (Final),
- * and every validator ends with the same final chain. (Multi-process faults: devnet-faults.test.ts.)
+ * and every validator ends with the same final chain. (Multi-process faults: src/node/faults/; byzantine input: src/node/byzantine/.)
  */
 describe('validators of one consortium', () => {
   const cleanups: (() => Promise<void> | void)[] = [];

@@ -25,6 +25,7 @@ export function addNodeOptions(command: Command): Command {
     .option('--max-block-gas <gas>', 'contract gas limits one block may sum to', parseIntOption('max-block-gas', 1))
     .option('--max-connections <n>', 'WS /ingest connections served at once (default 64); beyond, 503', parseIntOption('max-connections', 1, 100_000))
     .option('--max-subscribers <n>', 'WS /events subscribers served at once (default 64); beyond, 503', parseIntOption('max-subscribers', 1, 100_000))
+    .option('--api-auth <mode>', 'open (anyone reads every endpoint: INSECURE, development) | signatures (operators sign their requests, RFC 9421 over their batch key)')
     .option('--log-level <level>', 'trace | debug | info | warn | error', 'info'));
 }
 
@@ -40,7 +41,7 @@ export function nodeSettings(cmd: Command): EffectiveSettings {
 
 type NodeOptions = Parameters<typeof nodeRetentionOptions>[0] & {
   validator?: string; solo?: boolean; data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number;
-  maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string;
+  maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string; apiAuth?: string;
 };
 
 export function registerNode(program: Command): void {
@@ -65,6 +66,7 @@ export function registerNode(program: Command): void {
         node = await CdrNode.start({
           dataDir: o.data,
           ...(validator ? { validator } : {}),
+          ...(o.apiAuth ? { apiAuth: apiAuthMode(o.apiAuth) } : {}),
           host: o.host,
           port: o.port,
           log,
@@ -108,4 +110,9 @@ export function registerNode(program: Command): void {
       await node.stop();
       log.info('stopped');
     });
+}
+
+function apiAuthMode(v: string): 'open' | 'signatures' {
+  if (v !== 'open' && v !== 'signatures') throw new CliError(`--api-auth must be open or signatures, got "${v}"`, EXIT.usage);
+  return v;
 }
