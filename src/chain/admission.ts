@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { toHex } from '../codec/bytes.js';
 import { batchId, decodeBatch, type BatchHeaderFields, type DecodedBatch } from '../codec/batch.js';
 import { MalformedFrameError, UnsupportedVersionError } from '../codec/errors.js';
 import { MAX_BATCH_RECORDS, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
@@ -82,6 +83,8 @@ export class Admission {
   private readonly lanes = new Map<number, Promise<unknown>>();
   private nextOrder = 0;
   private inflight = 0;
+  /** Hex ids of relayed batches between the duplicate check and their verdict. */
+  private readonly relayedInFlight = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -176,13 +179,35 @@ export class Admission {
       throw new BatchRejectedError(RejectCode.UnknownOperator, `counterparty ${header.counterparty} is not a consortium operator`, header.sequence);
     }
     this.checkSequence(header, source);
+    // A relayed frame skips the sequence check, so refuse a copy of a batch admitted (or being admitted) here before
+    // it costs a worker a full verification: peers re-send and re-answer body requests.
+    const relayedId = source.relayed ? this.claimRelayed(header) : undefined;
+    try {
+      return await this.admitChecked(frame, batch, operator.batchKey, source, receivedAt);
+    } finally {
+      if (relayedId !== undefined) this.relayedInFlight.delete(relayedId);
+    }
+  }
+
+  private claimRelayed(header: BatchHeaderFields): string {
+    const id = batchId(header, this.deps.chain);
+    const hex = toHex(id);
+    if (this.relayedInFlight.has(hex) || this.deps.mempool.get(id) || this.deps.stores.chain.txLocation(id) || this.deps.stores.chain.tx(id)) {
+      throw new BatchRejectedError(RejectCode.Replay, 'this batch is already admitted here', header.sequence);
+    }
+    this.relayedInFlight.add(hex);
+    return hex;
+  }
+
+  private async admitChecked(frame: Uint8Array, batch: DecodedBatch, batchKey: Uint8Array, source: AdmissionSource, receivedAt: number): Promise<AcceptedBatch> {
+    const { header } = batch;
     this.checkStorage(header.sequence);
     // Busy: the source's budget first, then its fair share of the node's (src/chain/admission-budget.ts).
     const ticket = this.deps.budget.acquire(source, header.submitter, frame.length, header.sequence);
     this.inflight++;
     this.deps.metrics.inflightBatches.set(this.inflight);
     try {
-      const verified = this.deps.verifier.verify(frame, operator.batchKey);
+      const verified = this.deps.verifier.verify(frame, batchKey);
       // The lane attaches its handler only when the previous batch settles; a worker failure
       // before then must not surface as an unhandled rejection (fatal in Node 20).
       verified.catch(() => undefined);

@@ -11,6 +11,8 @@ import { PeerAdmissionQueue, type AdmissionOutcome } from './peer-admission-queu
 export const MAX_IDS_PER_TX_REQUEST = 1024;
 /** Do not ask for the same body again within this long (the answer may be on its way). */
 const REQUEST_AGAIN_MS = 500;
+/** ... doubling per request of the same id up to this: a body still queued here behind the workers is not asked again and again. */
+const MAX_REQUEST_AGAIN_MS = 8_000;
 /** Remembered requests; beyond it the memory is cleared (a few repeated requests at worst). */
 const MAX_REMEMBERED_REQUESTS = 65_536;
 
@@ -31,7 +33,8 @@ export class TxRelay {
   private readonly sources = new Map<PeerId, AdmissionSource>();
   /** Per peer, its relayed frames in arrival order (a burst waits there instead of being refused Busy and lost). */
   private readonly queues = new Map<PeerId, PeerAdmissionQueue<{ readonly kind: MessageKind; readonly frame: Uint8Array }>>();
-  private readonly requested = new Map<string, number>();
+  /** Per id: when it was last asked for, and how long to wait before asking again. */
+  private readonly requested = new Map<string, { at: number; againMs: number }>();
   private readonly unsubscribe: () => void;
   private readonly unsubscribePeers: () => void;
 
@@ -76,15 +79,20 @@ export class TxRelay {
     this.metrics?.relayed(kind === TxKind.ContractTx ? 'contract_tx' : 'batch', frame.length);
   }
 
-  /** Asks every connected peer for the bodies of `ids` not asked for within the last half second. */
+  /**
+   * Asks every connected peer for the bodies of `ids`, each at most once per 0.5 s, doubling to 8 s
+   * while the same id is asked for again (its answer may be queued here behind the workers: every
+   * copy costs a peer the frame and this node a duplicate check).
+   */
   request(ids: readonly Uint8Array[]): void {
     const t = this.now();
     const ask: Uint8Array[] = [];
     for (const id of ids) {
       const hex = toHex(id);
-      if ((this.requested.get(hex) ?? -Infinity) + REQUEST_AGAIN_MS > t) continue;
+      const last = this.requested.get(hex);
+      if (last !== undefined && last.at + last.againMs > t) continue;
       if (this.requested.size >= MAX_REMEMBERED_REQUESTS) this.requested.clear();
-      this.requested.set(hex, t);
+      this.requested.set(hex, { at: t, againMs: last === undefined ? REQUEST_AGAIN_MS : Math.min(MAX_REQUEST_AGAIN_MS, last.againMs * 2) });
       ask.push(id);
     }
     for (let at = 0; at < ask.length; at += MAX_IDS_PER_TX_REQUEST) {
