@@ -84,6 +84,17 @@ describe('devnet analysis', () => {
     expect(one.finalizedCdrPerSec).toBe(20_000);
   });
 
+  it('macro blocks bunched in a burst (a backlog finalized at once) fall back to count / window', () => {
+    // 100 batches sent over 10 s, all finalized by three macro blocks within 0.5 s at 60 s.
+    const bs: B[] = [];
+    for (let i = 0; i < 100; i++) bs.push({ si: i % 2, sent: i * 100, ack: 10, com: 50, fin: 60_000 + (i % 3) * 250 - i * 100 });
+    const r = replay('flat', bs);
+    const w = { start: T0, end: T0 + 100_000, startSec: 0, endSec: 100, seconds: 100 };
+    const rate = finalizedRate(r, w);
+    expect(rate.macroBlocksInWindow).toBeGreaterThanOrEqual(2);
+    expect(rate.finalizedCdrPerSec).toBe(1_000); // 100,000 CDRs over the 100 s window, not over the 0.5 s burst
+  });
+
   it('micro confirmation is send→Committed; macro finality is Committed→Final per batch', () => {
     const r = steadyChain();
     const l = consensusLatencies(r, T0, T0 + 30_000);

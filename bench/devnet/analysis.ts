@@ -86,7 +86,8 @@ export interface FinalizedRate {
  * Finality comes in steps (every macro block finalizes a batch of micro blocks at once), so a count
  * over a fixed window is off by up to one macro block's CDRs. The rate is measured between macro
  * blocks instead: the CDRs of the blocks after the first one in the window, over the time from the
- * first to the last. With fewer than two in the window it falls back to count / window.
+ * first to the last. With fewer than two in the window, or when they span less than half of it (a
+ * burst), it falls back to count / window.
  */
 export function finalizedRate(r: ReplayResult, w: SteadyWindow, gapMs = MACRO_EVENT_GAP_MS): FinalizedRate {
   const events = finalEvents(r, gapMs);
@@ -94,9 +95,12 @@ export function finalizedRate(r: ReplayResult, w: SteadyWindow, gapMs = MACRO_EV
   const windowSec = (w.end - w.start) / 1000;
   let finalized = 0;
   let spanSeconds = windowSec;
-  if (inside.length >= 2) {
+  const span = inside.length >= 2 ? (inside.at(-1)!.at - inside[0]!.at) / 1000 : 0;
+  // Between macro blocks only when they span most of the window: a few macro blocks finalizing a
+  // backlog in one burst (a saturated devnet catching up) would give a rate for under a second.
+  if (inside.length >= 2 && span >= windowSec / 2) {
     for (const e of inside.slice(1)) finalized += e.cdrs;
-    spanSeconds = (inside.at(-1)!.at - inside[0]!.at) / 1000;
+    spanSeconds = span;
   } else {
     for (const e of inside) finalized += e.cdrs;
   }

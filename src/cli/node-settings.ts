@@ -32,6 +32,7 @@ export const NODE_SETTINGS: readonly NodeSetting[] = Object.freeze([
   str('validator', 'validator', 'validator directory (validator.json, TLS certificate and key, bls.key.json): run as a validator'),
   { attr: 'solo', key: 'solo', env: 'CDRCHAIN_SOLO', type: 'boolean', help: 'run alone, one producer on a timer' },
   int('workers', 'workers', 1, 64, 'verification worker threads (default: one per core)'),
+  { attr: 'reconciliation', key: 'reconciliation', env: 'CDRCHAIN_RECONCILIATION', type: 'boolean', help: 'keep the reconciliation index (GET /reconciliation; default true; costs disk and ingest rate, see README)' },
   { attr: 'logLevel', key: 'logLevel', env: envName('logLevel'), type: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error'], help: 'log level' },
   int('blockInterval', 'blocks.intervalMs', 1, 60_000, 'solo: cut a block this often when transactions wait'),
   int('maxBlockGas', 'blocks.maxGas', 1, Number.MAX_SAFE_INTEGER, 'contract gas limits one block may sum to'),

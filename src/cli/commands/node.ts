@@ -25,6 +25,7 @@ export function addNodeOptions(command: Command): Command {
     .option('--max-block-gas <gas>', 'contract gas limits one block may sum to', parseIntOption('max-block-gas', 1))
     .option('--max-connections <n>', 'WS /ingest connections served at once (default 64); beyond, 503', parseIntOption('max-connections', 1, 100_000))
     .option('--max-subscribers <n>', 'WS /events subscribers served at once (default 64); beyond, 503', parseIntOption('max-subscribers', 1, 100_000))
+    .option('--no-reconciliation', 'run without the reconciliation index (GET /reconciliation answers 404)')
     .option('--api-auth <mode>', 'open (anyone reads every endpoint: INSECURE, development) | signatures (operators sign their requests, RFC 9421 over their batch key)')
     .option('--log-level <level>', 'trace | debug | info | warn | error', 'info'));
 }
@@ -41,7 +42,7 @@ export function nodeSettings(cmd: Command): EffectiveSettings {
 
 type NodeOptions = Parameters<typeof nodeRetentionOptions>[0] & {
   validator?: string; solo?: boolean; data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number;
-  maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string; apiAuth?: string;
+  maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string; apiAuth?: string; reconciliation?: boolean;
 };
 
 export function registerNode(program: Command): void {
@@ -67,6 +68,7 @@ export function registerNode(program: Command): void {
           dataDir: o.data,
           ...(validator ? { validator } : {}),
           ...(o.apiAuth ? { apiAuth: apiAuthMode(o.apiAuth) } : {}),
+          ...(o.reconciliation === false ? { reconciliation: false } : {}),
           host: o.host,
           port: o.port,
           log,
