@@ -74,7 +74,10 @@ describe('byzantine validator: votes, skip and macro justifications', () => {
   it('replayed votes (honest validators\' own, resent by the rogue) are ignored: not counted twice, not scored', async () => {
     const { c, rogue, honest } = r;
     await expectFinalizing(r, 1);
-    const honestVotes = rogue.votes.filter((v) => v.from !== rogue.plmn && v.vote.validator !== rogue.plmn);
+    const honestVotesSeen = () => rogue.votes.filter((v) => v.from !== rogue.plmn && v.vote.validator !== rogue.plmn);
+    // How many votes the rogue has seen depends on how many macro rounds ran before this test: wait for a few more.
+    for (const deadline = Date.now() + 30_000; honestVotesSeen().length <= 10 && Date.now() < deadline; ) await new Promise((res) => setTimeout(res, 250));
+    const honestVotes = honestVotesSeen();
     expect(honestVotes.length).toBeGreaterThan(10);
     const before = await metricOf(c, honest, VOTE_IGNORES);
     const scoresBefore = (await Promise.all(honest.map((i) => c.consensus(i)))).map((s) => s.validators.find((v) => v.plmn === rogue.plmn)!.score!);
