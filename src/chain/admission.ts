@@ -192,7 +192,8 @@ export class Admission {
   private claimRelayed(header: BatchHeaderFields): string {
     const id = batchId(header, this.deps.chain);
     const hex = toHex(id);
-    if (this.relayedInFlight.has(hex) || this.deps.mempool.get(id) || this.deps.stores.chain.txLocation(id) || this.deps.stores.chain.tx(id)) {
+    // A stored batch is pending (mempool) or committed (its location): index lookups, no body read.
+    if (this.relayedInFlight.has(hex) || this.deps.mempool.get(id) || this.deps.stores.chain.txLocation(id)) {
       throw new BatchRejectedError(RejectCode.Replay, 'this batch is already admitted here', header.sequence);
     }
     this.relayedInFlight.add(hex);

@@ -173,7 +173,8 @@ export class ChainLedger implements BlockSource, BlockSink, FinalHistory {
   /** Every transaction a block names must be admitted here (or on its branch) before the state transition runs. */
   private requireBodies(block: ConsensusBlock): void {
     const missing: Uint8Array[] = [];
-    for (const id of txIdList(block.txIds)) if (!this.chain.mempool.get(id) && this.chain.txFrame(id) === undefined) missing.push(id);
+    // Pending here or committed: known (an index lookup each; the bodies themselves are not read).
+    for (const id of txIdList(block.txIds)) if (!this.chain.mempool.get(id) && !this.chain.committed.isCommitted(id)) missing.push(id);
     if (missing.length === 0) return;
     this.o.fetchMissing(missing);
     throw new InvalidBlockError('not_admitted', `${missing.length} transactions of block ${block.height} are not admitted here yet; asked peers for them`, true);
