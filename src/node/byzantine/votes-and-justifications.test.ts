@@ -122,7 +122,11 @@ describe('byzantine validator: votes, skip and macro justifications', () => {
   it('a skip block whose aggregate signature does not verify is penalised and never applied', async () => {
     const { c, rogue } = r;
     const before = await metricOf(c, [1], BLOCK_PENALTIES);
-    const parent = await midBatch();
+    // The skip block is canonical (its hash does not cover the justification): after a parent whose next slot is
+    // the rogue's, the honest validators skip that slot themselves with a block of the same hash. Pick a slot an
+    // honest validator produces, so the block final at that height is its micro block.
+    const parent = await r.rogue.nextBlock((b) => b.header.kind !== BlockKind.Macro && r.rogue.heights.macroAtOrAfter(b.height) - b.height >= 3
+      && b.height > r.rogue.lastFinal.height && r.rogue.producerOf(b.height + 1) !== r.rogue.plmn);
     const height = parent.height + 1;
     const everyone = rogue.set.validators.map((v) => v.id);
     // Claims all four signed; the signature is the rogue's alone.
