@@ -19,6 +19,8 @@ export class InvalidBlockError extends Error {
     readonly reason: InvalidBlockReason,
     detail: string,
     readonly retryable = false,
+    /** not_admitted: how many transactions the block names that are not here yet (progress while they arrive). */
+    readonly missing?: number,
   ) {
     super(`${reason}: ${detail}`);
   }

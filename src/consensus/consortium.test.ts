@@ -167,6 +167,31 @@ describe('consensus among 4 validators (in-process network, virtual time)', () =
     await c.stop();
   });
 
+  it('a block waiting for a transaction applies as soon as the transaction is admitted, not at the next retry tick', async () => {
+    const c = consortium();
+    c.start();
+    const headOf = (m: (typeof c.members)[number]) => Math.max(0, ...m.headAt.keys());
+    expect(await c.runUntil(() => c.members.every((m) => headOf(m) >= 3), 10_000)).toBe(true);
+    const late = c.member(IDS[3]!);
+    const others = c.members.filter((m) => m !== late);
+    // A transaction the other three admitted and put in a block; the late validator has not got it yet.
+    const x = txId(4_242);
+    for (const m of others) m.ledger.admit(x, 1);
+    expect(await c.runUntil(() => others.every((m) => headOf(m) >= headOf(late) + 3), 10_000)).toBe(true);
+    const stuck = headOf(late);
+    // Stuck for a while (several retry ticks) on the block that names x ...
+    await c.runUntil(() => false, 450);
+    expect(headOf(late)).toBe(stuck);
+    // ... and unstuck by the transaction's admission, well inside one 200 ms retry tick (virtual time).
+    const admittedAt = c.clock.now();
+    late.ledger.admit(x, 1);
+    expect(await c.runUntil(() => headOf(late) > stuck, 1_000)).toBe(true);
+    expect(late.headAt.get(stuck + 1)! - admittedAt).toBeLessThan(20);
+    expect(await c.runUntil(() => c.minFinalHeight() >= 32, 60_000)).toBe(true);
+    c.assertSafety();
+    await c.stop();
+  });
+
   it('a validator restarted in the middle of a macro round re-sends what it signed and never signs twice', async () => {
     const c = consortium();
     c.start();

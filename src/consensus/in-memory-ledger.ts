@@ -121,6 +121,12 @@ export class InMemoryLedger implements BlockSource, BlockSink, FinalHistory {
 
   // ---- BlockSink ----
 
+  missingBodies(block: ConsensusBlock): number {
+    let n = 0;
+    for (const id of txIdList(block.txIds)) if (!this.admitted.has(toHex(id))) n++;
+    return n;
+  }
+
   async apply(block: ConsensusBlock): Promise<Uint8Array> {
     const s = this.check(block);
     this.states.set(block.hashHex, s);

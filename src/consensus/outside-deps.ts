@@ -90,6 +90,11 @@ export interface BlockSink {
   preview(block: ConsensusBlock): Promise<Uint8Array>;
   /** The head moved (micro confirmation: `Committed`). */
   setHead(block: ConsensusBlock): void;
+  /**
+   * How many transactions `block` names that are not admitted here yet, if the sink can tell cheaply:
+   * a block waiting for them is retried as soon as the count is 0, not at the next retry tick.
+   */
+  missingBodies?(block: ConsensusBlock): number;
   /** `block` (a macro block) and its ancestors are final: commit durably; drop states off its chain. */
   finalize(block: ConsensusBlock): Promise<void>;
 }

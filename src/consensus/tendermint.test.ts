@@ -120,6 +120,27 @@ describe('Tendermint state machine (arXiv:1807.04938, Algorithm 1)', () => {
     expect(a).toContainEqual({ type: 'schedule', step: 'propose', round: 5, ms: 3500 });
   });
 
+  it('starts no round before start(), whatever arrives; start() then acts on what arrived (line 55, lines 22 and 36)', () => {
+    const m = machine();
+    // Round 0 messages from three validators while this one has not reached the height's parent.
+    expect(m.proposal(0, 1, V, -1, true)).toEqual([]);
+    expect(m.vote('prevote', 0, 1, V, sig(1))).toEqual([]);
+    expect(m.vote('prevote', 0, 2, V, sig(2))).toEqual([]);
+    expect(m.vote('prevote', 0, 3, V, sig(3))).toEqual([]);
+    expect(m.started).toBe(false);
+    // Started: it prevotes the proposal it holds, sees the quorum of prevotes, locks and precommits.
+    const a = m.start();
+    expect(votes(a)).toEqual(['prevote@0:aa', 'precommit@0:aa']);
+    expect(m.lockState().lockedValue).toBe(V);
+    // Messages for a later round from f+1 before start() move it there once started, not before.
+    const n = machine();
+    n.vote('prevote', 4, 2, undefined, sig(2));
+    expect(n.vote('precommit', 4, 3, undefined, sig(3))).toEqual([]);
+    expect(n.currentRound).toBe(-1);
+    expect(n.start()).toContainEqual({ type: 'schedule', step: 'propose', round: 4, ms: 3000 });
+    expect(n.currentRound).toBe(4);
+  });
+
   it('counts the first vote per validator and step; a different second one is an equivocation', () => {
     const m = machine();
     m.start();

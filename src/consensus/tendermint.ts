@@ -115,9 +115,15 @@ export class TendermintMachine {
     return { lockedRound: this.lockedRound, lockedValue: this.lockedValue, validRound: this.validRound, validValue: this.validValue };
   }
 
-  /** Starts round 0 (or `round`) unless already at or beyond it. */
+  /**
+   * Starts round 0 (or `round`) unless already at or beyond it, then applies the rules to what arrived
+   * before (proposals and votes are kept while the height is not started).
+   */
   start(round = 0): TmAction[] {
-    if (this.round < round && this.decided === undefined) this.startRound(round);
+    if (this.round < round && this.decided === undefined) {
+      this.startRound(round);
+      this.evaluate();
+    }
     return this.flush();
   }
 
@@ -208,8 +214,11 @@ export class TendermintMachine {
   private step1(): boolean {
     if (this.tryDecide()) return true;
     if (this.decided !== undefined) return false;
-    if (this.trySkipRound()) return true;
+    // Not started: the driver has not reached the height's parent, so it can judge no proposal. Others'
+    // messages must not start a round here (line 55 would, and its propose timeout would then run out
+    // while the parent is still on its way, for a nil prevote).
     if (this.round < 0) return false;
+    if (this.trySkipRound()) return true;
     const r = this.round;
     const proposal = this.proposals.get(r);
     // lines 22–27

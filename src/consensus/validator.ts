@@ -76,6 +76,8 @@ export class ConsensusValidator {
   private readonly recentFinal = new Map<string, ConsensusBlock>();
   private readonly retries = new Map<string, { block: ConsensusBlock; from: PeerId }>();
   private readonly retryAttempts = new Map<string, number>();
+  /** Transactions each waiting block still lacked at its last attempt: fewer is progress, not a failed attempt. */
+  private readonly retryMissing = new Map<string, number>();
   private readonly requested = new Map<string, number>();
   /** Highest height seen beyond reach, and who showed it (range sync). */
   private syncTarget = 0;
@@ -258,7 +260,7 @@ export class ConsensusValidator {
       await this.applyChecked(block);
     } catch (err) {
       if (err instanceof InvalidConsensusBlockError || isRetryable(err)) {
-        if (isRetryable(err)) return this.scheduleRetry(block, from);
+        if (isRetryable(err)) return this.scheduleRetry(block, from, err.missing);
         const penalise = /signature|skip_proof|macro_justification|seed/.test(err.reason);
         this.o.log?.warn({ height: block.height, hash: block.hashHex, from, reason: err.message }, 'block rejected');
         return this.verdict(from, MessageKind.Block, penalise ? 'penalise' : 'reject', err.message);
@@ -266,6 +268,7 @@ export class ConsensusValidator {
       throw err;
     }
     this.retryAttempts.delete(block.hashHex);
+    this.retryMissing.delete(block.hashHex);
     this.verdict(from, MessageKind.Block, 'accept', 'valid block');
     await this.added(block, relay);
   }
@@ -336,10 +339,19 @@ export class ConsensusValidator {
     if (!equalBytes(expected.records(), block.validators)) throw new InvalidConsensusBlockError('validators', 'the election block does not carry the validator set the state fixes');
   }
 
-  private scheduleRetry(block: ConsensusBlock, from: PeerId): void {
-    const attempts = (this.retryAttempts.get(block.hashHex) ?? 0) + 1;
+  /**
+   * A block whose transactions are not all here yet waits and is tried again: every RETRY_MS, and at
+   * once when the last one is admitted (onPending). An attempt that finds fewer missing than the one
+   * before does not count towards MAX_RETRIES: a large block whose bodies trickle in is not dropped.
+   */
+  private scheduleRetry(block: ConsensusBlock, from: PeerId, missing?: number): void {
+    const before = this.retryMissing.get(block.hashHex);
+    const progressed = missing !== undefined && before !== undefined && missing < before;
+    if (missing !== undefined) this.retryMissing.set(block.hashHex, missing);
+    const attempts = (this.retryAttempts.get(block.hashHex) ?? 0) + (progressed ? 0 : 1);
     if (attempts > MAX_RETRIES) {
       this.retryAttempts.delete(block.hashHex);
+      this.retryMissing.delete(block.hashHex);
       // 'ignore' costs the sender nothing (an honest relayer may be ahead of us), so say here why it went.
       this.o.log?.warn({ height: block.height, hash: block.hashHex, from, attempts: MAX_RETRIES, reason: 'retries exhausted' }, 'block dropped: it names transactions this node could not get');
       return this.verdict(from, MessageKind.Block, 'ignore', 'block names transactions this node still lacks');
@@ -360,10 +372,23 @@ export class ConsensusValidator {
       if (parent === undefined || block.height <= this.tree.root.height) {
         // Its height became final (or its branch was pruned) while it waited: nothing left to retry.
         this.retryAttempts.delete(block.hashHex);
+        this.retryMissing.delete(block.hashHex);
         this.o.log?.info({ height: block.height, hash: block.hashHex, from, reason: 'its height is final or its branch pruned' }, 'block dropped: it names transactions this node could not get');
         continue;
       }
       await this.accept(block, parent, from, true);
+    }
+  }
+
+  private retryIfComplete(): void {
+    const sink = this.o.deps.sink;
+    if (this.retries.size === 0 || sink.missingBodies === undefined) return;
+    for (const { block } of this.retries.values()) {
+      if (sink.missingBodies(block) !== 0) continue;
+      this.retryTimer?.cancel();
+      this.retryTimer = undefined;
+      this.enqueue(() => this.runRetries());
+      return;
     }
   }
 
@@ -461,8 +486,12 @@ export class ConsensusValidator {
     if (proof) this.enqueue(() => this.buildSkipBlock(plan.height, proof.parentSeedEntropy));
   }
 
-  /** Transactions arrived: our slot's block need not wait for the empty-block interval. */
+  /**
+   * Transactions arrived: a block waiting for them is tried now if it lacks none any more, and our
+   * slot's block need not wait for the empty-block interval.
+   */
   private onPending(): void {
+    this.retryIfComplete();
     const head = this.tree.head;
     if (this.productionTimer === undefined) return;
     const producer = drawProducer(this.finality.validators, this.o.deps.chain, this.finality.batchSeedEntropy, head.height + 1, 0);
@@ -910,6 +939,6 @@ export class ConsensusValidator {
 
 const EMPTY = new Uint8Array(0);
 
-function isRetryable(err: unknown): err is { retryable: true; reason: string; message: string } {
+function isRetryable(err: unknown): err is { retryable: true; reason: string; message: string; missing?: number } {
   return typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true;
 }

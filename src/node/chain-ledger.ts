@@ -173,11 +173,18 @@ export class ChainLedger implements BlockSource, BlockSink, FinalHistory {
   /** Every transaction a block names must be admitted here (or on its branch) before the state transition runs. */
   private requireBodies(block: ConsensusBlock): void {
     const missing: Uint8Array[] = [];
-    // Pending here or committed: known (an index lookup each; the bodies themselves are not read).
+    // Pending here or committed: known (an index lookup each; the bodies themselves are not read). Same test as missingBodies.
     for (const id of txIdList(block.txIds)) if (!this.chain.mempool.get(id) && !this.chain.committed.isCommitted(id)) missing.push(id);
     if (missing.length === 0) return;
     this.o.fetchMissing(missing);
-    throw new InvalidBlockError('not_admitted', `${missing.length} transactions of block ${block.height} are not admitted here yet; asked peers for them`, true);
+    throw new InvalidBlockError('not_admitted', `${missing.length} transactions of block ${block.height} are not admitted here yet; asked peers for them`, true, missing.length);
+  }
+
+  /** How many transactions `block` names that are neither pending nor committed here (nothing is fetched). */
+  missingBodies(block: ConsensusBlock): number {
+    let n = 0;
+    for (const id of txIdList(block.txIds)) if (!this.chain.mempool.get(id) && !this.chain.committed.isCommitted(id)) n++;
+    return n;
   }
 }
 
