@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../node/node.js';
 import { registerAsm, registerDisasm } from './commands/asm.js';
 import { registerCa } from './commands/ca.js';
+import { registerCeremony } from './commands/ceremony.js';
 import { registerDevnet } from './commands/devnet.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerGenesis } from './commands/genesis.js';
@@ -34,6 +35,7 @@ registerConfig(program);
 registerPrune(program);
 registerAsm(program);
 registerDisasm(program);
+registerCeremony(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -70,3 +70,16 @@ export function loadChunkArtifacts(records: number, dir: string = defaultCircuit
     insecureDevSetup: readManifest(dir).insecureDevSetup === true,
   });
 }
+
+/** The R1CS and the phase-1 powers of tau the build used for `records` per chunk: where a ceremony starts. */
+export function chunkSetupInputs(records: number, dir: string = defaultCircuitsDir()): { readonly r1cs: string; readonly ptau: string; readonly circuit: string } {
+  if (!isChunkSize(records)) throw new CircuitArtifactsError('records per chunk must be a power of two');
+  const name = chunkCircuitName(records);
+  const manifest = readManifest(dir) as { circuits?: Record<string, ManifestCircuit>; ptau?: { file?: unknown } };
+  if (manifest.circuits?.[name] === undefined) throw new CircuitArtifactsError(`${name} is not built: run \`npm run build:circuits -- --records ${records}\``);
+  if (typeof manifest.ptau?.file !== 'string') throw new CircuitArtifactsError('the circuits manifest names no powers of tau: rebuild');
+  const r1cs = join(dir, name, `${name}.r1cs`);
+  const ptau = join(dir, manifest.ptau.file);
+  for (const p of [r1cs, ptau]) if (!existsSync(p)) throw new CircuitArtifactsError(`${p} is missing: rebuild`);
+  return Object.freeze({ r1cs, ptau, circuit: `${CHUNK_CIRCUIT.id} v${CHUNK_CIRCUIT.version}, ${records} records per chunk` });
+}

@@ -31,6 +31,15 @@ declare module 'snarkjs' {
     calculate(input: Record<string, string | string[]>, wasmFile: string | Uint8Array, wtnsFile: { type: 'mem'; data?: Uint8Array }): Promise<void>;
     exportJson(wtnsFile: { type: 'mem'; data?: Uint8Array } | string): Promise<bigint[]>;
   };
+  /** Phase 2 of a Groth16 setup (a circuit's proving key), snarkjs' `zkey` commands. */
+  export const zKey: {
+    newZKey(r1csName: string, ptauName: string, zkeyName: string, logger?: SnarkjsLogger): Promise<unknown>;
+    /** Returns the contribution hash (64 bytes, BLAKE2b). */
+    contribute(zkeyNameOld: string, zkeyNameNew: string, name: string, entropy: string, logger?: SnarkjsLogger): Promise<Uint8Array>;
+    beacon(zkeyNameOld: string, zkeyNameNew: string, name: string, beaconHashStr: string, numIterationsExp: number, logger?: SnarkjsLogger): Promise<Uint8Array | false>;
+    verifyFromR1cs(r1csName: string, ptauName: string, zkeyName: string, logger?: SnarkjsLogger): Promise<boolean>;
+    exportVerificationKey(zkeyName: string, logger?: SnarkjsLogger): Promise<unknown>;
+  };
   export const curves: {
     getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<SnarkjsCurve>;
   };
