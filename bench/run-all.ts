@@ -4,7 +4,7 @@
 //   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--devnet N] [--profile] [--regen]
 //     (npm run bench = the full run; npm run bench -- --devnet 4 = the devnet benchmark alone, 4 validators)
 //
-//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, pipeline, devnet
+//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, groth16, pipeline, devnet
 //   --devnet  N validators (1..6, default 4) for the devnet benchmark; without --only it runs the devnet benchmark alone
 //   --quick   shorter micro-benchmarks and short pipeline and devnet replays (results: pipeline-quick.json, devnet-quick.json)
 //   --profile CPU profiles of the node and replay processes (bench/.data/profiles), summarised in the result
@@ -26,8 +26,9 @@ import { currentCommand, machineLine, resultEnvelope, resultsDir, writeResult } 
 import { runPipelineBench, TARGETS } from './pipeline/run.js';
 import { killAllChildren } from './pipeline/processes.js';
 import { DEVNET_TARGETS, runAndWriteDevnetBench } from './devnet/run.js';
+import { runGroth16Bench } from './proofs/groth16.js';
 
-export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'pipeline', 'devnet'] as const;
+export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'groth16', 'pipeline', 'devnet'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -64,7 +65,7 @@ function parseArgs(argv: readonly string[]): Args {
       args.devnet = n;
       devnetGiven = true;
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,pipeline,devnet] [--devnet N] [--profile] [--regen] [--summary]\n');
+      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,groth16,pipeline,devnet] [--devnet N] [--profile] [--regen] [--summary]\n');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}'`);
   }
@@ -119,6 +120,9 @@ async function main(): Promise<void> {
   });
   await step('bls', async () => {
     await runBlsBench(args.quick ? { maxTime: 0.5, votes: 512, rounds: 2, command } : { command });
+  });
+  await step('groth16', async () => {
+    log(`wrote ${await runGroth16Bench({ proofs: args.quick ? 1 : 3, verifies: args.quick ? 5 : 30, command, log: (l) => log(`[groth16] ${l}`) })}`);
   });
   await step('pipeline', async () => {
     await runPipelineBench({ quick: args.quick, profile: args.profile, regenerate: args.regen, command });
@@ -232,6 +236,7 @@ export function writeSummary(preferQuick: boolean): string {
   const vm = readResult('vm');
   const durability = readResult('lmdb-durability');
   const bls = readResult('bls');
+  const groth16 = readResult('groth16');
   const gate = readResult('gate');
   const devnetFull = readResult('devnet');
   const devnetQuick = readResult('devnet-quick');
@@ -290,6 +295,11 @@ export function writeSummary(preferQuick: boolean): string {
     lines.push(
       `| nullifier set checkAndInsert, ns per nullifier: WASM / JS Set (hex) | ${num(nullifier, 'checkAndInsert.wasm.nsPerNullifier', 0)} / ${num(nullifier, 'checkAndInsert.jsSetHex.nsPerNullifier', 0)} (×${ratio(get(nullifier, 'checkAndInsert.jsSetHex.nsPerNullifier'), get(nullifier, 'checkAndInsert.wasm.nsPerNullifier'))}) | ${provenance(nullifier)} |`,
     );
+  }
+  if (groth16) {
+    const sizes = (get(groth16, 'sizes') as Json[] | undefined) ?? [];
+    const cells = sizes.map((z) => `N = ${num(z, 'records')} (${num(z, 'constraints')} constraints): prove ${num(z, 'proveMsMedian', 0)} ms, verify ${num(z, 'verifyMsMedian', 1)} ms`).join('; ');
+    lines.push(`| Groth16 batch-chunk proof, one core each (target: verify ≤ 15 ms) | ${cells}; proven ${num(groth16, 'provenCdrPerSecPerCore', 1)} CDR/s per core | ${provenance(groth16)} |`);
   }
   if (vm) {
     lines.push(
