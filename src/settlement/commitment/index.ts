@@ -1,0 +1,3 @@
+export * from './pedersen.js';
+export * from './committed-netting.js';
+export * from './bilateral-statement.js';

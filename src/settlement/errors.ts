@@ -1,0 +1,114 @@
+// Typed errors of the settlement domain. Each carries a machine-readable `code`; the API, wire and
+// CLI map codes to statuses and exit codes at their edge, never here.
+
+export type SettlementErrorCode =
+  | 'bad_options' // a consortium rule or option object is invalid
+  | 'bad_period' // a period id does not parse or is not aligned to the rule
+  | 'period_closed' // a record for a period that has closed
+  | 'unknown_currency'
+  | 'missing_rate'
+  | 'bad_rate' // a rate that is not a positive rational, or a rate set that is inconsistent
+  | 'bad_signature' // a rate set or statement whose signatures do not verify or are not from who they must be
+  | 'rate_move_too_large' // a rate moved more than the limit without a k-of-n override
+  | 'bad_amount' // an amount that is not an integer in range
+  | 'bad_netting_input' // bilateral amounts or commitments that do not describe a consortium
+  | 'bad_commitment'; // a commitment that is not a point of the prime-order subgroup, or does not open
+
+export class SettlementError extends Error {
+  override readonly name: string = 'SettlementError';
+  constructor(
+    readonly code: SettlementErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class SettlementOptionsError extends SettlementError {
+  override readonly name = 'SettlementOptionsError';
+  constructor(message: string) {
+    super('bad_options', message);
+  }
+}
+
+export class PeriodFormatError extends SettlementError {
+  override readonly name = 'PeriodFormatError';
+  constructor(message: string) {
+    super('bad_period', message);
+  }
+}
+
+/** A record (batch) names a period that closed before the block that would hold it. */
+export class PeriodClosedError extends SettlementError {
+  override readonly name = 'PeriodClosedError';
+  constructor(
+    readonly periodId: string,
+    readonly closedAtMs: bigint,
+    readonly blockTimestampMs: bigint,
+  ) {
+    super('period_closed', `period ${periodId} closed at ${new Date(Number(closedAtMs)).toISOString()}; a block at ${new Date(Number(blockTimestampMs)).toISOString()} takes no records for it`);
+  }
+}
+
+export class UnknownCurrencyError extends SettlementError {
+  override readonly name = 'UnknownCurrencyError';
+  constructor(readonly currency: string) {
+    super('unknown_currency', `unknown currency "${currency}"`);
+  }
+}
+
+export class MissingRateError extends SettlementError {
+  override readonly name = 'MissingRateError';
+  constructor(
+    readonly from: string,
+    readonly to: string,
+    readonly periodId: string,
+  ) {
+    super('missing_rate', `no ${from}/${to} rate for period ${periodId}`);
+  }
+}
+
+export class BadRateError extends SettlementError {
+  override readonly name = 'BadRateError';
+  constructor(message: string) {
+    super('bad_rate', message);
+  }
+}
+
+export class BadSignatureError extends SettlementError {
+  override readonly name = 'BadSignatureError';
+  constructor(message: string) {
+    super('bad_signature', message);
+  }
+}
+
+export class RateMoveTooLargeError extends SettlementError {
+  override readonly name = 'RateMoveTooLargeError';
+  constructor(
+    readonly currency: string,
+    message: string,
+  ) {
+    super('rate_move_too_large', message);
+  }
+}
+
+export class AmountError extends SettlementError {
+  override readonly name = 'AmountError';
+  constructor(message: string) {
+    super('bad_amount', message);
+  }
+}
+
+export class NettingInputError extends SettlementError {
+  override readonly name = 'NettingInputError';
+  constructor(message: string) {
+    super('bad_netting_input', message);
+  }
+}
+
+export class CommitmentError extends SettlementError {
+  override readonly name = 'CommitmentError';
+  constructor(message: string) {
+    super('bad_commitment', message);
+  }
+}

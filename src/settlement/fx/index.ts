@@ -1,0 +1,3 @@
+export * from './rational.js';
+export * from './currency-conversion.js';
+export * from './fx-rate-book.js';
