@@ -1,4 +1,8 @@
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { findPackageRoot } from '../../src/wasm/load.js';
 
 /**
  * The browser the explorer's end-to-end tests drive: Debian's `chromium` (no browser download),
@@ -54,3 +58,18 @@ export const CONTRAST_AUDIT = String.raw`(() => {
   }
   return out;
 })()`;
+
+/** Rebuilds dist/explorer when a source is newer than the last build (npm run build did it already in CI). */
+export async function ensureExplorerBuilt(): Promise<void> {
+  const root = findPackageRoot();
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((d) => (d.isDirectory() ? (d.name === 'e2e' ? 0 : newest(join(dir, d.name))) : statSync(join(dir, d.name)).mtimeMs)));
+  let built = 0;
+  try {
+    built = statSync(join(root, 'dist', 'explorer', 'build.json')).mtimeMs;
+  } catch {
+    built = 0;
+  }
+  if (built >= newest(join(root, 'explorer'))) return;
+  await promisify(execFile)(process.execPath, [join(root, 'scripts', 'build-explorer.mjs'), '--quiet'], { cwd: root, timeout: 60_000 });
+}

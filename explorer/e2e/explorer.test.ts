@@ -2,10 +2,8 @@
 // process fed by the real client: the page loads without console errors, a submitted batch appears
 // live, search finds it, the batch page shows its stages and the in-browser checks pass, and each
 // main page is written as a screenshot to test-artifacts/explorer/.
-import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestClient } from '../../src/client/ingest-client.js';
@@ -13,7 +11,7 @@ import { Operator } from '../../src/client/operator.js';
 import { tempDataDir, traffic, ORANGE_FR, TELEKOM_DE, VODAFONE_UK } from '../../src/test-helpers/devnet.js';
 import { startNodeProcess, type NodeProcess } from '../../src/test-helpers/processes.js';
 import { findPackageRoot } from '../../src/wasm/load.js';
-import { CHROMIUM_MISSING, CHROMIUM_PATH, CONTRAST_AUDIT, warnSkipped } from './browser.js';
+import { CHROMIUM_MISSING, CHROMIUM_PATH, CONTRAST_AUDIT, ensureExplorerBuilt, warnSkipped } from './browser.js';
 
 const ROOT = findPackageRoot();
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'explorer');
@@ -27,20 +25,6 @@ const TESTS = [
   'is usable from the keyboard, labelled, and readable (contrast, 1366×768)',
 ];
 warnSkipped('explorer/e2e/explorer.test.ts', TESTS);
-
-/** Rebuilds dist/explorer when a source is newer than the last build (npm run build did it already in CI). */
-async function ensureExplorerBuilt(): Promise<void> {
-  const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((d) => (d.isDirectory() ? (d.name === 'e2e' ? 0 : newest(join(dir, d.name))) : statSync(join(dir, d.name)).mtimeMs)));
-  let built = 0;
-  try {
-    built = statSync(join(ROOT, 'dist', 'explorer', 'build.json')).mtimeMs;
-  } catch {
-    built = 0;
-  }
-  if (built >= newest(join(ROOT, 'explorer'))) return;
-  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-explorer.mjs'), '--quiet'], { cwd: ROOT, timeout: 60_000 });
-}
 
 describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `explorer in a real browser — SKIPPED: ${CHROMIUM_MISSING}` : 'explorer in a real browser', () => {
   const data = tempDataDir();
@@ -104,7 +88,8 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `explorer in 
     const head = submitted.at(-1)!.height;
     await expect.poll(() => page.locator('#chain-head').textContent()).toContain(`#${head}`);
     await expect.poll(() => page.locator('#conn').textContent()).toBe('live');
-    expect(await page.locator('#recent-txs tbody tr').count()).toBe(3);
+    // The transactions are seeded after the blocks (their bodies, then each transaction): wait for them.
+    await expect.poll(() => page.locator('#recent-txs tbody tr').count()).toBe(3);
     // The charts are uPlot canvases (one per chart), filled from /metrics and the block events.
     expect(await page.locator('figure.chart canvas').count()).toBe(3);
     await page.waitForTimeout(4500);

@@ -4,8 +4,8 @@
 
 import {
   NodeAnswerError, NodeApiClient, NodeApiError,
-  type Batch as BatchBody, type Block as BlockBody, type NodeStatus, type OperatorInfo, type PublicRecord as PublicRecordBody,
-  type Receipt as ReceiptBody, type Tx as TxBody,
+  type Batch as BatchBody, type Block as BlockBody, type ConsensusStatus, type NodeStatus, type OperatorInfo, type PublicRecord as PublicRecordBody,
+  type Receipt as ReceiptBody, type ReconciliationCounts, type ReconciliationDisputes, type Tx as TxBody,
 } from '../../src/client/node-api-client.js';
 
 export type Status = NodeStatus;
@@ -18,6 +18,13 @@ export type Batch = BatchBody;
 /** GET /txns/:hash: a batch (type cdr_batch) or a contract transaction. */
 export type Tx = TxBody;
 export type Receipt = ReceiptBody;
+/** GET /consensus: a validator's view (validators, head, last final block, batch, epoch, round, policy, peers). */
+export type Consensus = ConsensusStatus;
+/** GET /reconciliation/{pair}/{period}: a pair's counts in a month (public). */
+export type PairCounts = ReconciliationCounts;
+/** GET /reconciliation/{pair}/{period}/disputes: one page of the pair's disputed events (the pair's two operators). */
+export type DisputesPage = ReconciliationDisputes;
+export type Dispute = DisputesPage['disputes'][number];
 
 /** The node answered with an error status: `status`, its stable `code` and message (the client's NodeApiError). */
 export { NodeApiError as ApiError };
@@ -67,12 +74,15 @@ function checkBatch(v: unknown): Batch {
   return v as unknown as Batch;
 }
 
-/** Typed GETs against the node that serves the page (same origin), shapes checked. */
+/**
+ * Typed GETs against the node that serves the page (same origin), shapes checked. `fetchFn` is the
+ * operator session's (src/auth/operator-session.ts): it signs while an operator is signed in.
+ */
 export class NodeClient {
   private readonly api: NodeApiClient;
 
-  constructor(base = '') {
-    this.api = new NodeApiClient(base);
+  constructor(base = '', fetchFn?: typeof fetch) {
+    this.api = new NodeApiClient(base, fetchFn ? { fetch: fetchFn } : {});
   }
 
   /** The client's answer; one that is not JSON is a shape error like any other. */
@@ -127,6 +137,39 @@ export class NodeClient {
 
   async receipt(hash: string, signal?: AbortSignal): Promise<Receipt> {
     return asObject(await this.get((api) => api.receipt(hash, signal)), 'receipt') as unknown as Receipt;
+  }
+
+  /** A validator's consensus view; a solo node answers ApiError 404 `not_a_validator`. */
+  async consensus(signal?: AbortSignal): Promise<Consensus> {
+    const c = asObject(await this.get((api) => api.consensus(signal)), 'consensus');
+    need(Number.isSafeInteger(c['self']) && Array.isArray(c['validators']) && Array.isArray(c['peers']), 'consensus validators');
+    for (const v of c['validators'] as unknown[]) need(isObject(v) && Number.isSafeInteger(v['plmn']) && Number.isSafeInteger(v['power']) && typeof v['connected'] === 'boolean', 'consensus validator');
+    const head = asObject(c['head'], 'consensus head');
+    const final = asObject(c['final'], 'consensus final');
+    need(Number.isSafeInteger(head['height']) && HASH.test(String(head['hash'])) && Number.isSafeInteger(final['height']) && HASH.test(String(final['hash'])), 'consensus head/final');
+    need(Number.isSafeInteger(c['batch']) && Number.isSafeInteger(c['epoch']) && Number.isSafeInteger(c['nextMacroHeight']) && Number.isSafeInteger(c['macroRound']), 'consensus counters');
+    asObject(c['policy'], 'consensus policy');
+    return c as unknown as Consensus;
+  }
+
+  async pairCounts(pair: string, period: string, signal?: AbortSignal): Promise<PairCounts> {
+    const r = asObject(await this.get((api) => api.reconciliationCounts(pair, period, signal)), 'reconciliation counts');
+    need(['a', 'b', 'indexedHeight', 'events', 'matched', 'mismatched', 'onlyA', 'onlyB'].every((k) => Number.isSafeInteger(r[k])), 'reconciliation counts');
+    need(r['matchRate'] === null || typeof r['matchRate'] === 'number', 'reconciliation match rate');
+    const records = asObject(r['records'], 'reconciliation records');
+    const dups = asObject(r['duplicates'], 'reconciliation duplicates');
+    need([records['a'], records['b'], dups['a'], dups['b']].every((n) => Number.isSafeInteger(n)), 'reconciliation records per side');
+    return r as unknown as PairCounts;
+  }
+
+  async pairDisputes(pair: string, period: string, offset: number, limit: number, signal?: AbortSignal): Promise<DisputesPage> {
+    const r = asObject(await this.get((api) => api.reconciliationDisputes(pair, period, { offset, limit }, signal)), 'disputes');
+    need(Number.isSafeInteger(r['total']) && Number.isSafeInteger(r['offset']) && Array.isArray(r['disputes']), 'disputes page');
+    const locator = (l: unknown) => l === null || (isObject(l) && HASH.test(String(l['batchId'])) && Number.isSafeInteger(l['recordIndex']) && Number.isSafeInteger(l['height']));
+    for (const d of r['disputes'] as unknown[]) {
+      need(isObject(d) && HASH.test(String(d['eventHash'])) && ['mismatched', 'only_a', 'only_b'].includes(String(d['class'])) && locator(d['a']) && locator(d['b']), 'dispute');
+    }
+    return r as unknown as DisputesPage;
   }
 
   metricsText(signal?: AbortSignal): Promise<string> {

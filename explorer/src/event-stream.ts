@@ -22,6 +22,16 @@ export interface BlockCommittedEvent {
   readonly txIds: readonly string[];
 }
 
+/** Validators only: a block joined the head's branch (not final yet; block_committed follows once it is). */
+export interface BlockConfirmedEvent {
+  readonly type: 'block_confirmed';
+  readonly height: number;
+  readonly hash: string;
+  readonly txCount: number;
+  readonly cdrCount: number;
+  readonly txIds: readonly string[];
+}
+
 export interface ContractTxAcceptedEvent {
   readonly type: 'contract_tx_accepted';
   readonly id: string;
@@ -38,12 +48,13 @@ export interface ContractReceiptEvent {
   readonly statusName: string;
 }
 
-export type ChainEvent = BatchAcceptedEvent | BlockCommittedEvent | ContractTxAcceptedEvent | ContractReceiptEvent;
+export type ChainEvent = BatchAcceptedEvent | BlockCommittedEvent | BlockConfirmedEvent | ContractTxAcceptedEvent | ContractReceiptEvent;
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
 interface Listeners {
   batch_accepted: (e: BatchAcceptedEvent) => void;
   block_committed: (e: BlockCommittedEvent) => void;
+  block_confirmed: (e: BlockConfirmedEvent) => void;
   contract_tx_accepted: (e: ContractTxAcceptedEvent) => void;
   contract_receipt: (e: ContractReceiptEvent) => void;
   /** The stream came back after a gap: events may have been missed. */
@@ -76,6 +87,8 @@ export function parseEvent(data: unknown): ChainEvent | undefined {
         (e['txIds'] as unknown[]).every((t) => HASH.test(String(t)))
         ? (e as unknown as BlockCommittedEvent)
         : undefined;
+    case 'block_confirmed':
+      return Number.isSafeInteger(e['height']) && HASH.test(String(e['hash'])) && Array.isArray(e['txIds']) ? (e as unknown as BlockConfirmedEvent) : undefined;
     case 'contract_tx_accepted':
       return HASH.test(String(e['id'])) ? (e as unknown as ContractTxAcceptedEvent) : undefined;
     case 'contract_receipt':
@@ -143,6 +156,9 @@ export class EventStream {
           break;
         case 'block_committed':
           this.emit('block_committed', e);
+          break;
+        case 'block_confirmed':
+          this.emit('block_confirmed', e);
           break;
         case 'contract_tx_accepted':
           this.emit('contract_tx_accepted', e);

@@ -1,4 +1,5 @@
 import { NodeClient, type Status } from './api.js';
+import { OperatorSession, type SignedInOperator } from './auth/operator-session.js';
 import type { AppContext } from './context.js';
 import { h, replace } from './dom.js';
 import { EventStream, eventsUrl, type ConnectionState } from './event-stream.js';
@@ -16,13 +17,40 @@ function byId<T extends HTMLElement>(id: string): T {
 }
 
 async function boot(): Promise<void> {
-  const api = new NodeClient();
+  // Every API call goes through the session: signed while an operator is signed in, plain otherwise.
+  const session = new OperatorSession();
+  const api = new NodeClient('', session.fetch);
+  // Browsers cannot sign a WebSocket upgrade: the stream is anonymous (block frames, and on an open node all frames).
   const events = new EventStream(eventsUrl(location));
   const status = new StatusStore(api, events);
   const live = new LiveMetrics(api, events);
-  const ctx: AppContext = { api, events, status, live };
+  const ctx: AppContext = { api, events, status, live, session, go: (path) => router.go(path) };
   const main = byId<HTMLElement>('main');
   const router = new Router(ROUTES, main, byId('main-nav'), ctx, notFoundRoute);
+
+  // Header: who is signed in, and the way in or out.
+  const sessionBox = byId<HTMLElement>('session');
+  const forgetOnSignOut = new AbortController().signal;
+  const renderSession = (op: SignedInOperator | undefined) => {
+    const hadFocus = sessionBox.contains(document.activeElement);
+    if (!op) {
+      replace(sessionBox, h('a', { class: 'session-link', href: '#/sign-in', id: 'sign-in-link' }, 'Operator sign-in'));
+    } else {
+      const out = h('button', { type: 'button', class: 'session-out', id: 'sign-out' }, 'Sign out');
+      out.addEventListener('click', () => {
+        session.signOut();
+        // Pages of the operator's own data have nothing to show once it is gone.
+        if (location.hash === '#/me') router.go('/');
+      });
+      replace(sessionBox,
+        h('a', { class: 'session-who', href: '#/me', id: 'signed-in-as', 'aria-label': `Signed in as ${op.name} ${op.plmn}: your operator page` }, h('span', { class: 'session-dot', 'aria-hidden': 'true' }), op.name),
+        out,
+      );
+    }
+    if (hadFocus) sessionBox.querySelector<HTMLElement>('a, button')?.focus();
+  };
+  renderSession(undefined);
+  session.onChange(renderSession, forgetOnSignOut);
 
   // Header: chain id, head and the event stream's state.
   const chainInfo = byId<HTMLElement>('chain-info');

@@ -5,6 +5,7 @@ import { writeCdrNdjson } from '../../cdr/json.js';
 import type { Cdr } from '../../cdr/model.js';
 import { generatePairTraffic, generateTraffic, type PairTrafficOptions } from '../../cdr/synthetic.js';
 import { CliError, EXIT, parseIntOption, parsePlmnOption } from '../errors.js';
+import { counted, startProgress } from '../progress.js';
 
 interface GenerateOptions {
   submitter: number;
@@ -71,7 +72,13 @@ export function registerGenerate(program: Command): void {
             yield* generateTraffic({ seed: `${o.seed}:${counterparty}`, submitter: o.submitter, counterparty, count, startTime, periodSeconds: o.period });
           }
         }
-        const n = await writeCdrs(all(), o.out, format);
+        const progress = startProgress({ label: `generate ${o.submitter}`, unit: 'CDRs', total: o.count });
+        let n: number;
+        try {
+          n = await writeCdrs(counted(all(), progress), o.out, format);
+        } finally {
+          progress.stop();
+        }
         process.stderr.write(`wrote ${n} CDRs${o.out ? ` to ${o.out}` : ''}\n`);
         return;
       }
@@ -83,11 +90,16 @@ export function registerGenerate(program: Command): void {
         missingRate: o.missingRate, mismatchRate: o.alterRate, mismatchKinds: ALTERED_KINDS,
       };
       const tally = { matched: 0, altered: 0, onlySubmitter: 0, onlyCounterparty: 0 };
-      function* mine(): Generator<Cdr> {
-        for (const e of generatePairTraffic(pairOpts)) if (e.submitterView) yield e.submitterView;
-      }
-      function* theirs(): Generator<Cdr> {
+      // `onCall` hears every call, written or not: progress counts calls, the files get their side's records.
+      function* mine(onCall: () => void): Generator<Cdr> {
         for (const e of generatePairTraffic(pairOpts)) {
+          onCall();
+          if (e.submitterView) yield e.submitterView;
+        }
+      }
+      function* theirs(onCall: () => void): Generator<Cdr> {
+        for (const e of generatePairTraffic(pairOpts)) {
+          onCall();
           if (!e.submitterView) tally.onlyCounterparty++;
           else if (!e.counterpartyView) tally.onlySubmitter++;
           else if (e.mismatch) tally.altered++;
@@ -95,8 +107,21 @@ export function registerGenerate(program: Command): void {
           if (e.counterpartyView) yield e.counterpartyView;
         }
       }
-      const n = await writeCdrs(mine(), o.out, format);
-      const m = await writeCdrs(theirs(), o.counterpartyView, formatOf(o.counterpartyView, o.format));
+      // Each file is one pass over the calls: a bar (or lines) per pass.
+      const pass = async (label: string, cdrs: (onCall: () => void) => Generator<Cdr>, file: string | undefined, fmt: 'csv' | 'ndjson'): Promise<number> => {
+        const progress = startProgress({ label, unit: 'calls', total: o.count });
+        let calls = 0;
+        try {
+          return await writeCdrs(cdrs(() => {
+            if (++calls % 1000 === 0) progress.update(calls);
+          }), file, fmt);
+        } finally {
+          progress.update(calls);
+          progress.stop();
+        }
+      };
+      const n = await pass(`generate ${o.submitter}`, mine, o.out, format);
+      const m = await pass(`generate ${counterparty}'s view`, theirs, o.counterpartyView, formatOf(o.counterpartyView, o.format));
       process.stderr.write(
         `wrote ${n} CDRs of ${o.submitter}${o.out ? ` to ${o.out}` : ''} and ${m} of ${counterparty} to ${o.counterpartyView}\n` +
           `expected reconciliation: matched ${tally.matched}, mismatched ${tally.altered}, only ${o.submitter} ${tally.onlySubmitter}, only ${counterparty} ${tally.onlyCounterparty}\n`,
