@@ -640,7 +640,7 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/json': { schema: ref('BatchJson') } } },
       responses: {
         '202': json('accepted: durable here (on a validator, and relayed)', ref('CdrAccepted')),
-        ...submitErrors('the JSON or the batch', ['bad_signature'], ['bad_merkle_root', 'bad_records_digest', 'out_of_range', 'sealed_required'], ['replay', 'duplicate_record']),
+        ...submitErrors('the JSON or the batch', ['bad_signature'], ['bad_merkle_root', 'bad_records_digest', 'out_of_range', 'bad_sealed_section', 'bad_payload_hash', 'sealed_required'], ['replay', 'duplicate_record']),
       },
     },
   },
