@@ -14,6 +14,10 @@ import { devnetEncryptionKeyPair } from '../privacy/encryption-key-file.js';
 import { PayloadOpenError, KeyWrapError } from '../privacy/errors.js';
 import { startTestNode, tempDataDir, traffic } from '../test-helpers/devnet.js';
 import type { CdrNode } from './node.js';
+import { Pruner } from '../chain/retention/pruner.js';
+import { NO_BATCH_STILL_READ } from '../chain/retention/records-still-read.js';
+import { validateRetentionPolicy } from '../chain/retention/retention-policy.js';
+import { openStores } from '../storage/index.js';
 
 /**
  * Issue 13, P2 on one node (`api.auth: signatures`): sealed batches are admitted after the worker's
@@ -146,6 +150,30 @@ describe('sealed batches on a node', () => {
     const again = await get(node.url, `/batch/${id}/sealed`, B);
     expect(again.status).toBe(200);
     expect(equalBytes(again.body, decodeBatch(good.frame).sealed!)).toBe(true);
+  }, 30_000);
+
+  it('retention prunes sealed sections under the payloads policy, and nothing else', async () => {
+    const id = toHex(good.id);
+    await client.close();
+    await node.stop();
+    const stores = openStores(data.dir);
+    try {
+      const policy = validateRetentionPolicy({ payloads: { keep: 'days', days: 0 } });
+      const report = await new Pruner(stores, policy, { now: () => Date.now() + 1000 }).run({ stillRead: NO_BATCH_STILL_READ });
+      expect(report.pruned.sealedSections).toBe(1);
+      expect(report.pruned.batches).toBe(0);
+      expect(report.payloadsHeight).toBeGreaterThan(0);
+      expect(stores.sealed.has(good.id)).toBe(false);
+      // Again: nothing more to prune, the cursor holds.
+      expect((await new Pruner(stores, policy, { now: () => Date.now() + 1000 }).run({ stillRead: NO_BATCH_STILL_READ })).pruned.sealedSections).toBe(0);
+    } finally {
+      await stores.env.close();
+    }
+    node = await startTestNode(data.dir, { apiAuth: 'signatures' });
+    client = await IngestClient.connect(node.ingestUrl, { signer: OperatorRequestSigner.devnet(A) });
+    expect((await get(node.url, `/batch/${id}/sealed`, B)).status).toBe(404);
+    // The public batch stays, records and all.
+    expect((await get(node.url, `/batch/${id}?records=1`, B)).status).toBe(200);
   }, 30_000);
 });
 
