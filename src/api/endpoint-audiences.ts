@@ -40,6 +40,10 @@ export const ENDPOINT_AUDIENCES = {
     audience: 'pair', outsider: '404 not_found',
     readers: "the batch's submitter and counterparty: the header names both and the records are their shared traffic; the counterparty reconciles against them",
   },
+  'GET /batch/{id}/sealed': {
+    audience: 'pair', outsider: '404 not_found',
+    readers: "the batch's submitter and counterparty: the encrypted payloads and the wraps only they can open (every validator stores them, none reads them)",
+  },
   'GET /txns/{hash}': {
     audience: 'pair', outsider: '404 not_found',
     readers: "a batch's submitter and counterparty; a contract transaction's sender",

@@ -37,7 +37,7 @@ export function responder(res: HttpResponse): Responder {
   return r;
 }
 
-export function send(r: Responder, status: number, body: string, contentType = 'application/json'): void {
+export function send(r: Responder, status: number, body: string | Uint8Array, contentType = 'application/json'): void {
   if (r.aborted) return;
   r.res.cork(() => {
     r.res.writeStatus(STATUS_TEXT[status] ?? `${status}`).writeHeader('content-type', contentType).end(body);

@@ -54,12 +54,16 @@ export interface NodeQueries {
   batch(id: Uint8Array): StoredBatch | undefined;
   tx(id: Uint8Array): StoredTx | undefined;
   receipt(hash: Uint8Array): StoredReceipt | undefined;
+  /** A batch's sealed section from the private store (schemas/sealed.fbs bytes); absent on nodes without one. */
+  sealedSection?(id: Uint8Array): Uint8Array | undefined;
 }
 
 /** How the API hands transactions to the node. */
 export interface NodeIngest {
   /** The node's largest batch (its frames bound the ingest frame size). */
   readonly maxBatchRecords: number;
+  /** Whether batches may carry a sealed section (genesis privacy rule not `off`): frames may be that much larger. */
+  readonly sealedPayloads?: boolean;
   /** A fresh in-flight budget for one ingest connection. */
   connectionSource(id: string): AdmissionSource;
   /** The budget all HTTP submissions share. */

@@ -569,6 +569,21 @@ const PATHS = {
       },
     },
   },
+  '/batch/{id}/sealed': {
+    get: {
+      operationId: 'getBatchSealed', ...access('GET /batch/{id}/sealed'), summary: "a batch's sealed section: its encrypted payloads and key wraps", tags: ['chain'],
+      description: 'The bytes of a `SealedSection` flatbuffer (schemas/sealed.fbs, identifier `CDRS`) as the submitter sent them; `cdrchain open` unwraps and decrypts them with the reader\'s X25519 key. Every validator stores them and none can read them (docs/privacy.md).',
+      parameters: [hashParam('id', 'the batch id (hex)')],
+      responses: {
+        '200': { description: 'the sealed section', content: { 'application/octet-stream': { schema: { type: 'string', contentEncoding: 'binary' } } } },
+        '400': BAD_PARAMETER,
+        '401': UNAUTHENTICATED,
+        '404': NOT_FOUND("sealed section for that id: an unknown batch, a batch without one, one pruned by retention, or another pair's batch (all answer the same)"),
+        '500': INTERNAL,
+        '503': SIGNED_BUSY,
+      },
+    },
+  },
   '/txns/{hash}': {
     get: {
       operationId: 'getTx', ...access('GET /txns/{hash}'), summary: 'any transaction: a batch (`cdr_batch`) or a contract deploy or call', tags: ['chain'],
@@ -625,7 +640,7 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/json': { schema: ref('BatchJson') } } },
       responses: {
         '202': json('accepted: durable here (on a validator, and relayed)', ref('CdrAccepted')),
-        ...submitErrors('the JSON or the batch', ['bad_signature'], ['bad_merkle_root', 'bad_records_digest', 'out_of_range'], ['replay', 'duplicate_record']),
+        ...submitErrors('the JSON or the batch', ['bad_signature'], ['bad_merkle_root', 'bad_records_digest', 'out_of_range', 'bad_sealed_section', 'bad_payload_hash', 'sealed_required'], ['replay', 'duplicate_record']),
       },
     },
   },

@@ -18,6 +18,9 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.BadMerkleRoot:
     case RejectCode.BadRecordsDigest:
     case RejectCode.OutOfRange:
+    case RejectCode.BadSealedSection:
+    case RejectCode.BadPayloadHash:
+    case RejectCode.SealedRequired:
       return 422;
     case RejectCode.Busy:
     case RejectCode.StorageFull:

@@ -5,6 +5,7 @@ import { fromHex, HexError, toHex } from '../codec/bytes.js';
 import { MalformedFrameError } from '../codec/errors.js';
 import { MAX_CONTRACT_TX_FRAME_BYTES } from '../codec/contract-tx.js';
 import { batchFrameBytes } from '../chain/admission-budget.js';
+import { sealedSectionLimit } from '../codec/sealed-section.js';
 import { BatchRejectedError } from '../chain/reject.js';
 import type { RecordsPage } from '../chain/queries.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
@@ -76,7 +77,9 @@ export class ApiServer {
     this.routes(app);
     const { node, metrics, log } = this.opts;
     // The largest frame this node takes: a batch of its maxBatchRecords, or a contract transaction.
-    const maxFrameBytes = Math.max(batchFrameBytes(node.ingest.maxBatchRecords), MAX_CONTRACT_TX_FRAME_BYTES);
+    const records = node.ingest.maxBatchRecords;
+    const batchBytes = batchFrameBytes(records) + (node.ingest.sealedPayloads ? sealedSectionLimit(records) : 0);
+    const maxFrameBytes = Math.max(batchBytes, MAX_CONTRACT_TX_FRAME_BYTES);
     this.ingest = mountIngest(app, {
       ingest: node.ingest, events: node.events, metrics, log, maxFrameBytes,
       maxConnections: this.limits.maxIngestConnections, badSignaturesBeforeClose: this.limits.badSignaturesBeforeClose,
@@ -215,6 +218,16 @@ export class ApiServer {
       // Another pair's batch answers as a missing one: the answer must not tell that it exists.
       if (!stored || !mayRead(caller, [stored.view.submitter, stored.view.counterparty])) throw new HttpError(404, 'not_found', `no batch ${req.getParameter(0)}`);
       withRecords(r, req, stored.view, stored.view.id, { total: stored.recordCount, pruned: stored.pruned, json: (from, to) => stored.recordsJson(from, to) });
+    });
+    // The sealed section (private store): the pair only. Another pair's batch, an unsealed batch and an
+    // unknown id get the same answer, so a third operator learns nothing, not even that it exists.
+    get('/batch/:id/sealed', (r, req) => {
+      const caller = this.caller('GET /batch/{id}/sealed', req);
+      const id = hashParam(req.getParameter(0));
+      const stored = queries.batch(id);
+      const sealed = stored && mayRead(caller, [stored.view.submitter, stored.view.counterparty]) ? queries.sealedSection?.(id) : undefined;
+      if (!sealed) throw new HttpError(404, 'not_found', `no sealed section for batch ${req.getParameter(0)}`);
+      send(r, 200, sealed, 'application/octet-stream');
     });
     get('/txns/:hash', (r, req) => {
       const caller = this.caller('GET /txns/{hash}', req);

@@ -32,6 +32,12 @@ const ZERO = Uint8Array.of(0);
 const COMMITMENT_INPUTS = 5;
 const PSEUDONYM_CACHE_LIMIT = 200_000;
 
+/** What sealing needs besides the public records: each record's encoded payload and pseudonym. */
+export interface PrivateParts {
+  readonly payloads: Uint8Array[];
+  readonly pseudonyms: Uint8Array[];
+}
+
 export class CdrDeriver {
   private readonly pseudonyms = new Map<string, Uint8Array>();
   private readonly payloads = new CdrPayloadEncoder();
@@ -45,7 +51,7 @@ export class CdrDeriver {
   }
 
   /** The public records of `cdrs`, n × 128 bytes, in order. All must share submitter and counterparty. */
-  publicRecords(cdrs: readonly Cdr[]): Uint8Array {
+  publicRecords(cdrs: readonly Cdr[], privates?: PrivateParts): Uint8Array {
     const n = cdrs.length;
     const records = new Uint8Array(n * PUBLIC_RECORD_BYTES);
     const inputs = new Uint8Array(n * COMMITMENT_INPUTS * 32);
@@ -73,6 +79,10 @@ export class CdrDeriver {
         currency: currencyNumeric(c.currency), tariffId: c.tariffId, eventKey,
       });
       records.set(sha256(payload), r + RECORD_OFFSET.payloadHash);
+      if (privates) {
+        privates.payloads.push(payload.slice());
+        privates.pseudonyms.push(pseudonym);
+      }
     });
     const commitments = this.poseidon.hashMany(COMMITMENT_INPUTS, inputs, n);
     for (let i = 0; i < n; i++) {

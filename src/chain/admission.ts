@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { toHex } from '../codec/bytes.js';
-import { batchId, decodeBatch, type BatchHeaderFields, type DecodedBatch } from '../codec/batch.js';
+import { batchId, decodeBatch, publicBatchFrame, type BatchHeaderFields, type DecodedBatch } from '../codec/batch.js';
+import type { SealedRecipients } from '../codec/sealed-section.js';
+import type { GenesisPrivacy } from './genesis-privacy.js';
 import { MalformedFrameError, UnsupportedVersionError } from '../codec/errors.js';
 import { MAX_BATCH_RECORDS, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import type { Logger } from '../log.js';
@@ -106,6 +108,8 @@ export class Admission {
       readonly metrics: NodeMetrics;
       readonly log: Logger;
       readonly now?: () => number;
+      /** The genesis' privacy rules (sealed payloads, the keys wraps must be for); absent: no sealed sections. */
+      readonly privacy?: GenesisPrivacy;
     },
   ) {}
 
@@ -178,12 +182,13 @@ export class Admission {
     if (!this.deps.operators.has(header.counterparty)) {
       throw new BatchRejectedError(RejectCode.UnknownOperator, `counterparty ${header.counterparty} is not a consortium operator`, header.sequence);
     }
+    const recipients = this.sealedRecipients(batch);
     this.checkSequence(header, source);
     // A relayed frame skips the sequence check, so refuse a copy of a batch admitted (or being admitted) here before
     // it costs a worker a full verification: peers re-send and re-answer body requests.
     const relayedId = source.relayed ? this.claimRelayed(header) : undefined;
     try {
-      return await this.admitChecked(frame, batch, operator.batchKey, source, receivedAt);
+      return await this.admitChecked(frame, batch, operator.batchKey, recipients, source, receivedAt);
     } finally {
       if (relayedId !== undefined) this.relayedInFlight.delete(relayedId);
     }
@@ -200,7 +205,28 @@ export class Admission {
     return hex;
   }
 
-  private async admitChecked(frame: Uint8Array, batch: DecodedBatch, batchKey: Uint8Array, source: AdmissionSource, receivedAt: number): Promise<AcceptedBatch> {
+  /**
+   * The consortium's rule on sealed payloads (genesis privacy section): whether this batch must, may
+   * or may not carry a sealed section, and, when it does, the keys its wraps must be for (the worker
+   * checks the section). Main thread, no decoding of the section.
+   */
+  private sealedRecipients(batch: DecodedBatch): SealedRecipients | undefined {
+    const { header } = batch;
+    const privacy = this.deps.privacy;
+    const rule = privacy?.sealedPayloads ?? 'off';
+    if (batch.sealed === undefined) {
+      if (rule === 'required') throw new BatchRejectedError(RejectCode.SealedRequired, 'this consortium requires sealed payloads: the batch has no sealed section', header.sequence);
+      return undefined;
+    }
+    if (privacy === undefined || rule === 'off') throw new BatchRejectedError(RejectCode.BadSealedSection, 'this consortium takes no sealed payloads', header.sequence);
+    const submitterKey = privacy.encryptionKeys.get(header.submitter);
+    const counterpartyKey = privacy.encryptionKeys.get(header.counterparty);
+    // Names the caller's own side only: whether the other operator registered a key is no secret, but say less.
+    if (!submitterKey || !counterpartyKey) throw new BatchRejectedError(RejectCode.BadSealedSection, 'the genesis registers no encryption key for one of the batch\'s operators', header.sequence);
+    return { submitterKey, counterpartyKey, lawfulKey: privacy.lawfulAccess.publicKeyBytes() };
+  }
+
+  private async admitChecked(frame: Uint8Array, batch: DecodedBatch, batchKey: Uint8Array, recipients: SealedRecipients | undefined, source: AdmissionSource, receivedAt: number): Promise<AcceptedBatch> {
     const { header } = batch;
     this.checkStorage(header.sequence);
     // Busy: the source's budget first, then its fair share of the node's (src/chain/admission-budget.ts).
@@ -208,7 +234,7 @@ export class Admission {
     this.inflight++;
     this.deps.metrics.inflightBatches.set(this.inflight);
     try {
-      const verified = this.deps.verifier.verify(frame, batchKey);
+      const verified = this.deps.verifier.verify(frame, batchKey, recipients);
       // The lane attaches its handler only when the previous batch settles; a worker failure
       // before then must not surface as an unhandled rejection (fatal in Node 20).
       verified.catch(() => undefined);
@@ -317,10 +343,13 @@ export class Admission {
     const started = performance.now();
     const h = w.batch.header;
     try {
-      // Body to its segment file and flushed, then location, pending marker and log in one LMDB transaction.
-      await stores.chain.appendTx(w.entry.id, w.batch.bytes, () => {
+      // Body to its segment file and flushed, then location, pending marker, log and the sealed
+      // section (private store) in one LMDB transaction. The body file keeps the public frame only.
+      const { sealed } = w.batch;
+      await stores.chain.appendTx(w.entry.id, publicBatchFrame(w.batch), () => {
         stores.pending.add(w.entry.order, w.entry.id);
         stores.admissionLog.append(w.entry.order, w.entry.id);
+        if (sealed !== undefined) stores.sealed.put(w.entry.id, sealed);
       });
     } catch (err) {
       // Undo every claim the batch made, so the same batch (same sequence) can be retried at once.

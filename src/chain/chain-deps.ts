@@ -1,3 +1,4 @@
+import type { SealedRecipients } from '../codec/sealed-section.js';
 import type { VerifiedFrame } from '../workers/batch-verifier.js';
 import type { BlockVm } from './block-application.js';
 import type { BlockScheduleFactory } from './block-schedule.js';
@@ -7,7 +8,7 @@ import type { OperatorDirectory } from './operators.js';
 /** Checks a batch frame's signature, records digest and Merkle root off the main thread (the worker pool). */
 export interface BatchVerifier {
   /** `frame` must own its whole ArrayBuffer: it is transferred and comes back in the result. */
-  verify(frame: Uint8Array, publicKey: Uint8Array): Promise<VerifiedFrame>;
+  verify(frame: Uint8Array, publicKey: Uint8Array, sealedRecipients?: SealedRecipients): Promise<VerifiedFrame>;
   readonly threads: number;
   close(): Promise<void>;
 }

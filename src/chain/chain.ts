@@ -1,3 +1,4 @@
+import { withSealedSection } from '../codec/batch.js';
 import { fromHex } from '../codec/bytes.js';
 import { ContractTxKind } from '../codec/contract-tx.js';
 import type { Logger } from '../log.js';
@@ -134,6 +135,7 @@ export class Chain {
       batchLimits: BatchLimitsContract.from(system),
       operators, verifier, nullifiers, stores, storage, mempool, events, metrics, log,
       now: () => clock.now(),
+      ...(opts.genesis.privacy ? { privacy: opts.genesis.privacy } : {}),
     });
     admission.restore(restored.sequences, restored.nextOrder);
     nullifiers.bindSettlement(() => admission.settledBelow());
@@ -211,6 +213,22 @@ export class Chain {
   /** The stored frame of a transaction admitted here (pending or committed): what a peer that lacks it asks for. */
   txFrame(id: Uint8Array): Uint8Array | undefined {
     return this.stores.chain.tx(id);
+  }
+
+  /**
+   * The frame to relay to a peer (pending re-sends, body requests): the stored public frame with the
+   * batch's sealed section attached again, so every validator's private store gets it too.
+   */
+  relayFrame(id: Uint8Array): Uint8Array | undefined {
+    const frame = this.stores.chain.tx(id);
+    if (frame === undefined) return undefined;
+    const sealed = this.stores.sealed.get(id);
+    return sealed === undefined ? frame : withSealedSection(frame, sealed);
+  }
+
+  /** The stored sealed section of a batch admitted here (the private store), or undefined. */
+  sealedSection(id: Uint8Array): Uint8Array | undefined {
+    return this.stores.sealed.get(id);
   }
 
   /** The stored frame of the committed block at `height`. */

@@ -1,3 +1,4 @@
+import { devnetPrivacy, genesisPrivacyFromJson, genesisPrivacyToJson, GenesisPrivacyError, type GenesisPrivacy, type GenesisPrivacyJson } from './genesis-privacy.js';
 import { readFileSync } from 'node:fs';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { MAX_BLOCK_VALIDATORS } from '../codec/block.js';
@@ -42,6 +43,8 @@ export interface Genesis {
   readonly operators: readonly OperatorEntry[];
   /** Absent in a genesis from before consensus (one producer); such a genesis keeps its identity. */
   readonly consensus?: GenesisConsensus;
+  /** Sealed payloads, encryption keys, lawful-access key (genesis-privacy.ts); absent: no sealed batches. */
+  readonly privacy?: GenesisPrivacy;
 }
 
 export class GenesisError extends Error {
@@ -58,6 +61,8 @@ export interface GenesisJson {
     policy: Record<string, number>;
     validators: { plmn: number; blsKey: string; pop: string; power: number }[];
   };
+  /** Optional like `consensus`. */
+  privacy?: GenesisPrivacyJson;
 }
 
 export function genesisToJson(g: Genesis): GenesisJson {
@@ -74,6 +79,7 @@ export function genesisToJson(g: Genesis): GenesisJson {
       validators: g.consensus.validators.map((v) => ({ plmn: v.plmn, blsKey: toHex(v.blsKey), pop: toHex(v.pop), power: v.power })),
     };
   }
+  if (g.privacy) j.privacy = genesisPrivacyToJson(g.privacy);
   return j;
 }
 
@@ -89,8 +95,14 @@ export function genesisFromJson(j: GenesisJson): Genesis {
   });
   operators.sort((a, b) => a.plmn - b.plmn);
   const base = { chainId: j.chainId, timestampMs: BigInt(j.timestampMs), operators };
-  if (j.consensus === undefined) return base;
-  return { ...base, consensus: consensusFromJson(j.consensus, seen) };
+  const withConsensus = j.consensus === undefined ? base : { ...base, consensus: consensusFromJson(j.consensus, seen) };
+  if (j.privacy === undefined) return withConsensus;
+  try {
+    return { ...withConsensus, privacy: genesisPrivacyFromJson(j.privacy, seen) };
+  } catch (err) {
+    if (err instanceof GenesisPrivacyError) throw new GenesisError(err.message);
+    throw err;
+  }
 }
 
 /** Checks the consensus section; every proof of possession is verified (a rogue key must never enter a set). */
@@ -265,5 +277,6 @@ export function devnetGenesis(opts: { validators?: number } = {}): Genesis {
     timestampMs: 1_767_225_600_000n, // 2026-01-01T00:00:00Z
     operators: DEVNET_OPERATORS.map((o) => ({ ...o, batchKey: ed25519FromSeed(devnetBatchSeed(o.plmn)).publicKey })),
     consensus: devnetConsensusSection(validators),
+    privacy: devnetPrivacy(),
   };
 }

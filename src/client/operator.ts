@@ -4,7 +4,9 @@ import { devnetBatchSeed } from '../chain/genesis.js';
 import { decodeBatch } from '../codec/batch.js';
 import { privateKeyObject } from '../crypto/ed25519.js';
 import { periodOf, sealBatch, signBatch, type BuiltBatch } from '../cdr/batch-builder.js';
-import { CdrDeriver } from '../cdr/derive.js';
+import { CdrDeriver, type PrivateParts } from '../cdr/derive.js';
+import type { GenesisPrivacy } from '../chain/genesis-privacy.js';
+import { BatchSealer } from './sealed-batches.js';
 import type { Cdr } from '../cdr/model.js';
 import { devnetSecrets, type OperatorSecrets } from '../cdr/operator-secrets.js';
 import { PoseidonWasm } from '../wasm/poseidon.js';
@@ -15,11 +17,12 @@ import { PoseidonWasm } from '../wasm/poseidon.js';
  */
 export class Operator {
   private readonly deriver: CdrDeriver;
+  private sealer: BatchSealer | undefined;
 
   constructor(
     readonly plmn: number,
     private readonly signingKey: KeyObject,
-    secrets: OperatorSecrets,
+    private readonly secrets: OperatorSecrets,
     /** The identity of the chain its batches are for (GET /status `genesisHash`); only that chain accepts them. */
     readonly chain: Uint8Array,
     private readonly poseidon: PoseidonWasm = PoseidonWasm.load(),
@@ -42,19 +45,36 @@ export class Operator {
     return sealBatch(records, { submitter: this.plmn, counterparty, sequence, ...period }, this.chain, this.signingKey, this.poseidon);
   }
 
+  /**
+   * One signed batch of `cdrs` with their payloads sealed (issue 13, P2): encrypted, each record's
+   * payload_hash the hash of its ciphertext, the keys wrapped for this operator, the counterparty and
+   * the lawful-access key of `privacy` (the genesis' section). A sealed batch cannot be re-sequenced:
+   * the sequence is bound into every record key; seal it again.
+   */
+  async sealedBatch(cdrs: readonly Cdr[], sequence: bigint, privacy: GenesisPrivacy): Promise<BuiltBatch> {
+    const first = checkBatchCdrs(cdrs, this.plmn);
+    const privates: PrivateParts = { payloads: [], pseudonyms: [] };
+    const records = this.deriver.publicRecords(cdrs, privates);
+    this.sealer ??= new BatchSealer(this.plmn, privacy);
+    const counterparty = first.counterparty;
+    const params = { submitter: this.plmn, counterparty, sequence, ...periodOf(cdrs.map((c) => c.startTime)) };
+    return this.sealer.seal({
+      chain: this.chain, counterparty, sequence, pairSecret: this.secrets.pairSecret(counterparty), records,
+      payloads: privates.payloads, pseudonyms: privates.pseudonyms, startTimes: cdrs.map((c) => c.startTime),
+      signingKey: this.signingKey,
+      sign: (r) => sealBatch(r, params, this.chain, this.signingKey, this.poseidon),
+    });
+  }
+
   /** The same batch as `built` (one of ours) under another sequence: re-signed, no hashing of records again. */
   resequence(built: BuiltBatch, sequence: bigint): BuiltBatch {
+    if (decodeBatch(built.frame).sealed !== undefined) throw new RangeError('a sealed batch cannot be re-sequenced: seal its CDRs again');
     return signBatch(decodeBatch(built.frame).records, { ...built.header, sequence }, this.chain, this.signingKey);
   }
 
   /** One signed batch of `cdrs` (non-empty, one counterparty), with the next `sequence`. */
   batch(cdrs: readonly Cdr[], sequence: bigint): BuiltBatch {
-    const first = cdrs[0];
-    if (!first) throw new RangeError('a batch needs at least one CDR');
-    for (const c of cdrs) {
-      if (c.submitter !== this.plmn) throw new RangeError(`CDR ${c.recordId} was submitted by ${c.submitter}, not ${this.plmn}`);
-      if (c.counterparty !== first.counterparty) throw new RangeError('a batch covers one counterparty');
-    }
+    const first = checkBatchCdrs(cdrs, this.plmn);
     return this.seal(this.publicRecords(cdrs), first.counterparty, sequence, periodOf(cdrs.map((c) => c.startTime)));
   }
 
@@ -74,4 +94,15 @@ export class Operator {
     }
     if (pending.length > 0) yield this.batch(pending, sequence);
   }
+}
+
+/** The first CDR of a batch, after checking they all belong to `plmn` and share one counterparty. */
+function checkBatchCdrs(cdrs: readonly Cdr[], plmn: number): Cdr {
+  const first = cdrs[0];
+  if (!first) throw new RangeError('a batch needs at least one CDR');
+  for (const c of cdrs) {
+    if (c.submitter !== plmn) throw new RangeError(`CDR ${c.recordId} was submitted by ${c.submitter}, not ${plmn}`);
+    if (c.counterparty !== first.counterparty) throw new RangeError('a batch covers one counterparty');
+  }
+  return first;
 }

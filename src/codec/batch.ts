@@ -30,6 +30,8 @@ export interface DecodedBatch {
   readonly records: Uint8Array;
   readonly signature: Uint8Array;
   readonly bytes: Uint8Array;
+  /** The sealed section's bytes (schemas/sealed.fbs), when the frame carries one: a view, undecoded. */
+  readonly sealed?: Uint8Array;
 }
 
 const HEADER_SPEC: TableSpec = {
@@ -54,6 +56,8 @@ export const BATCH_SPEC: TableSpec = {
     { index: 0, kind: 'table', table: HEADER_SPEC },
     { index: 1, kind: 'vector', elementSize: PUBLIC_RECORD_BYTES, maxLength: MAX_BATCH_RECORDS },
     { index: 2, kind: 'vector', elementSize: 1, maxLength: ED25519_SIGNATURE_BYTES },
+    // The sealed section: bounded against the record count by decodeSealedSection; here only by the frame.
+    { index: 3, kind: 'vector', elementSize: 1, maxLength: 0x7fff_ffff },
   ],
   required: [0, 1, 2],
 };
@@ -100,8 +104,10 @@ export function recordsDigest(records: Uint8Array): Uint8Array {
   return sha256(records);
 }
 
-export function encodeBatch(header: BatchHeaderFields, records: Uint8Array, signature: Uint8Array): Uint8Array {
-  const builder = new Builder(records.length + 512);
+/** A batch frame; `sealed`, when given, is an encoded sealed section (src/codec/sealed-section.ts). */
+export function encodeBatch(header: BatchHeaderFields, records: Uint8Array, signature: Uint8Array, sealed?: Uint8Array): Uint8Array {
+  const builder = new Builder(records.length + (sealed?.length ?? 0) + 512);
+  const sealedOffset = sealed === undefined ? 0 : builder.createByteVector(sealed);
   const recordsOffset = createStructVector(builder, records, PUBLIC_RECORD_BYTES);
   const signatureOffset = createBytes(builder, signature);
   BatchHeader.startBatchHeader(builder);
@@ -115,7 +121,7 @@ export function encodeBatch(header: BatchHeaderFields, records: Uint8Array, sign
   addHash(builder, BatchHeader.addMerkleRoot, header.merkleRoot);
   addHash(builder, BatchHeader.addRecordsDigest, header.recordsDigest);
   const headerOffset = BatchHeader.endBatchHeader(builder);
-  const root = Batch.createBatch(builder, headerOffset, recordsOffset, signatureOffset);
+  const root = Batch.createBatch(builder, headerOffset, recordsOffset, signatureOffset, sealedOffset);
   Batch.finishBatchBuffer(builder, root);
   return builder.asUint8Array();
 }
@@ -145,8 +151,20 @@ export function decodeBatch(bytes: Uint8Array): DecodedBatch {
   };
   const records = vectorBytes(bb, batch.bb_pos, 6, PUBLIC_RECORD_BYTES);
   const signature = vectorBytes(bb, batch.bb_pos, 8, 1);
+  const sealed = bb.__offset(batch.bb_pos, 10) === 0 ? undefined : vectorBytes(bb, batch.bb_pos, 10, 1);
   if (records.length / PUBLIC_RECORD_BYTES !== header.recordCount) {
     throw new MalformedFrameError(`header says ${header.recordCount} records, frame carries ${records.length / PUBLIC_RECORD_BYTES}`);
   }
-  return { header, records, signature, bytes };
+  return sealed === undefined ? { header, records, signature, bytes } : { header, records, signature, bytes, sealed };
+}
+
+/** The frame without its sealed section (what a validator keeps in its body files: the public part). */
+export function publicBatchFrame(batch: DecodedBatch): Uint8Array {
+  return batch.sealed === undefined ? batch.bytes : encodeBatch(batch.header, batch.records, batch.signature);
+}
+
+/** A public frame with `sealed` attached again (what a validator relays to a peer that lacks the batch). */
+export function withSealedSection(publicFrame: Uint8Array, sealed: Uint8Array): Uint8Array {
+  const b = decodeBatch(publicFrame);
+  return encodeBatch(b.header, b.records, b.signature, sealed);
 }

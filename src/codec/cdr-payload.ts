@@ -1,6 +1,8 @@
-import { Builder } from 'flatbuffers';
+import { Builder, ByteBuffer } from 'flatbuffers';
 import { Cdr as CdrTable } from './generated/cdrchain/wire/cdr.js';
 import { addHash } from './builder.js';
+import { structBytes } from './read.js';
+import { verifyRoot, type TableSpec } from './verify.js';
 
 /** The private fields of one CDR as the operator keeps (and, with the privacy issue, encrypts) them. */
 export interface CdrPayloadFields {
@@ -43,4 +45,48 @@ export class CdrPayloadEncoder {
     CdrTable.finishCdrBuffer(b, CdrTable.endCdr(b));
     return b.asUint8Array();
   }
+}
+
+const PAYLOAD_SPEC: TableSpec = {
+  name: 'Cdr',
+  fields: [
+    { index: 0, kind: 'scalar', size: 2 },
+    { index: 1, kind: 'string', maxBytes: 256 },
+    { index: 2, kind: 'scalar', size: 4 },
+    { index: 3, kind: 'scalar', size: 4 },
+    { index: 4, kind: 'struct', size: 32 },
+    { index: 5, kind: 'scalar', size: 1 },
+    { index: 6, kind: 'scalar', size: 8 },
+    { index: 7, kind: 'scalar', size: 4 },
+    { index: 8, kind: 'scalar', size: 8 },
+    { index: 9, kind: 'scalar', size: 8 },
+    { index: 10, kind: 'scalar', size: 2 },
+    { index: 11, kind: 'scalar', size: 4 },
+    { index: 12, kind: 'struct', size: 32 },
+  ],
+  required: [1, 4, 12],
+};
+
+/**
+ * Reads a decrypted payload. It authenticated under the submitter's key, but the submitter is the
+ * counterparty's adversary in a dispute: the structure is verified like any frame (MalformedFrameError).
+ */
+export function decodeCdrPayload(bytes: Uint8Array): CdrPayloadFields {
+  verifyRoot(bytes, PAYLOAD_SPEC, 'CDRP');
+  const bb = new ByteBuffer(bytes);
+  const c = CdrTable.getRootAsCdr(bb);
+  return {
+    recordId: c.recordId() ?? '',
+    submitter: c.submitter(),
+    counterparty: c.counterparty(),
+    pseudonym: Uint8Array.from(structBytes(bb, c.bb_pos, 12)),
+    service: c.service(),
+    startTime: c.startTime(),
+    durationSec: c.durationSec(),
+    volumeBytes: c.volumeBytes(),
+    charge: c.charge(),
+    currency: c.currency(),
+    tariffId: c.tariffId(),
+    eventKey: Uint8Array.from(structBytes(bb, c.bb_pos, 28)),
+  };
 }

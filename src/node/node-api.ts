@@ -20,6 +20,7 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
     ...(validator ? { consensus: () => validator.status() } : {}),
     ingest: {
       maxBatchRecords: chain.limits.maxBatchRecords,
+      sealedPayloads: (chain.genesis.privacy?.sealedPayloads ?? 'off') !== 'off',
       connectionSource: (id) => chain.connectionSource(id),
       get httpSource() {
         return chain.httpSource;
@@ -51,6 +52,7 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
         };
       },
       readiness: () => chain.readiness(),
+      sealedSection: (id) => chain.sealedSection(id),
       storageStatus: () => chain.storageStatus(),
       operator(plmn) {
         const o = chain.operators.get(plmn);

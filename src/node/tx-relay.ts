@@ -60,7 +60,7 @@ export class TxRelay {
   private resend(peer: PeerId): void {
     let sent = 0;
     for (const e of this.chain.mempool.durablePrefix()) {
-      const frame = this.chain.txFrame(e.id);
+      const frame = this.chain.relayFrame(e.id);
       if (frame === undefined) continue;
       if (!this.network.send(peer, e.kind === TxKind.ContractTx ? MessageKind.ContractTx : MessageKind.Batch, frame)) {
         this.log.warn({ peer, sent }, 'pending transactions not all re-sent to a reconnected peer: its send budget is spent');
@@ -172,7 +172,7 @@ export class TxRelay {
     }
     let served = 0;
     for (let at = 0; at < payload.length; at += 32) {
-      const frame = this.chain.txFrame(payload.subarray(at, at + 32));
+      const frame = this.chain.relayFrame(payload.subarray(at, at + 32));
       if (frame === undefined) continue;
       if (!this.network.send(from, MessageKind.TxResponse, frame)) break; // its budget is spent: it asks again
       served++;
@@ -201,6 +201,9 @@ function verdictFor(code: RejectCode): MessageVerdict {
     case RejectCode.BadSignature:
     case RejectCode.BadMerkleRoot:
     case RejectCode.BadRecordsDigest:
+    // The sealed section is checked the same way on every validator (and signed by the submitter).
+    case RejectCode.BadSealedSection:
+    case RejectCode.BadPayloadHash:
       return 'penalise';
     default:
       return 'reject';

@@ -118,7 +118,10 @@ export type SealedBatchFailure =
   | 'group_index' // a record names a group the batch does not have
   | 'unused_group' // a group no record uses
   | 'payload_length' // a ciphertext is shorter than its tag or over the size limit
-  | 'payload_hash'; // a ciphertext does not hash to its public record's payload_hash
+  | 'payload_hash' // a ciphertext does not hash to its public record's payload_hash
+  | 'encoding' // the sealed section is not a well-formed SealedSection (src/codec/sealed-section.ts)
+  | 'recipient' // a wrap is for another key than the submitter's, the counterparty's or the lawful-access key
+  | 'signature'; // the submitter's signature over the key material does not verify
 
 /** The private part of a batch frame is malformed or does not match the public records. `index` names the record or group. */
 export class SealedBatchError extends Error {

@@ -4,10 +4,11 @@ import { ConfigStore } from './config-store.js';
 import { ContractStore } from './contract-store.js';
 import { StorageEnv } from './env.js';
 import { PendingStore } from './pending-store.js';
+import { SealedStore } from './sealed-store.js';
 import { StateStore } from './state-store.js';
 import type { TxBodyStoreOptions } from './tx-body-store.js';
 
-export { AdmissionLog, ChainStore, ConfigStore, ContractStore, PendingStore, StateStore, StorageEnv };
+export { AdmissionLog, ChainStore, ConfigStore, ContractStore, PendingStore, SealedStore, StateStore, StorageEnv };
 export type { BodySweep, ChainHead, TxLocation } from './chain-store.js';
 export type { TxBodyStoreOptions } from './tx-body-store.js';
 export type { StoredReceipt } from './contract-store.js';
@@ -21,6 +22,8 @@ export interface Stores {
   readonly contracts: ContractStore;
   /** Admission ordinal → batch hash (restart re-inserts nullifiers only after the index's watermark). */
   readonly admissionLog: AdmissionLog;
+  /** Batch id → sealed section: the private store (unreadable here, served to the pair only). */
+  readonly sealed: SealedStore;
 }
 
 export interface StoresOptions {
@@ -37,5 +40,5 @@ export function openStores(path: string, opts: StoresOptions = {}): Stores {
     void env.close();
     throw err;
   }
-  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env) };
+  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env), sealed: new SealedStore(env) };
 }

@@ -12,9 +12,13 @@ export interface PruneProgress {
   /** Bytes of batch frames and block bodies removed, less the stubs and headers written instead. */
   readonly bytes: number;
   readonly blockBodies: number;
+  /** Every committed batch up to this height has had its sealed section pruned (`payloads` kind; 0: none yet). */
+  readonly payloadsHeight?: number;
+  /** Sealed sections removed from the private store. */
+  readonly sealedSections?: number;
 }
 
-export const NO_PRUNE_PROGRESS: PruneProgress = { recordsHeight: 0, blocksHeight: 0, batches: 0, records: 0, bytes: 0, blockBodies: 0 };
+export const NO_PRUNE_PROGRESS: PruneProgress = { recordsHeight: 0, blocksHeight: 0, batches: 0, records: 0, bytes: 0, blockBodies: 0, payloadsHeight: 0, sealedSections: 0 };
 
 /** The prune cursor: persisted with each chunk, so pruning resumes where it stopped after any exit. */
 export class RetentionStore {

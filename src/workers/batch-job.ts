@@ -5,11 +5,15 @@ import { RejectCode } from '../codec/ingest-reply.js';
 import { PublicKeyCache } from '../crypto/ed25519.js';
 import { PoseidonWasm } from '../wasm/poseidon.js';
 import { checkBatchCryptography } from './batch-checks.js';
+import { checkSealedSection } from './sealed-checks.js';
+import type { SealedRecipients } from '../codec/sealed-section.js';
 
 /** The `batch` job: the expensive checks of one batch. The frame arrives and leaves as a transferred buffer. */
 export interface VerifyBatchTask {
   readonly frame: ArrayBuffer;
   readonly publicKey: Uint8Array;
+  /** The keys a sealed section must be wrapped for (genesis privacy section); absent: the frame has none. */
+  readonly sealedRecipients?: SealedRecipients;
 }
 
 export interface VerifyBatchOutcome {
@@ -29,7 +33,15 @@ export function createBatchJob(chain: Uint8Array): (task: VerifyBatchTask) => un
     let code = RejectCode.None;
     let detail = '';
     try {
-      const verdict = checkBatchCryptography(decodeBatch(new Uint8Array(task.frame)), keys.get(task.publicKey), poseidon, chain);
+      const batch = decodeBatch(new Uint8Array(task.frame));
+      const key = keys.get(task.publicKey);
+      let verdict = checkBatchCryptography(batch, key, poseidon, chain);
+      if (verdict.code === RejectCode.None && batch.sealed !== undefined) {
+        // Admission sends the recipients whenever the frame carries a section it may carry.
+        verdict = task.sealedRecipients
+          ? checkSealedSection(batch, batch.sealed, task.sealedRecipients, key, chain)
+          : { code: RejectCode.BadSealedSection, detail: 'this node takes no sealed section for this batch' };
+      }
       code = verdict.code;
       detail = verdict.detail;
     } catch (err) {

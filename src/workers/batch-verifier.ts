@@ -1,4 +1,5 @@
 import type { RejectCode } from '../codec/ingest-reply.js';
+import type { SealedRecipients } from '../codec/sealed-section.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { JobKind } from './job-kinds.js';
 import { JobPool } from './job-pool.js';
@@ -51,9 +52,10 @@ export class BatchVerifierPool {
   }
 
   /** `frame` must own its whole ArrayBuffer: it is detached when a worker takes it and comes back in the result. */
-  async verify(frame: Uint8Array, publicKey: Uint8Array): Promise<VerifiedFrame> {
+  async verify(frame: Uint8Array, publicKey: Uint8Array, sealedRecipients?: SealedRecipients): Promise<VerifiedFrame> {
     const buffer = ownedBuffer(frame);
-    const outcome = await this.jobPool.run('batch', { frame: buffer, publicKey }, { transferList: [buffer] });
+    const task = sealedRecipients === undefined ? { frame: buffer, publicKey } : { frame: buffer, publicKey, sealedRecipients };
+    const outcome = await this.jobPool.run('batch', task, { transferList: [buffer] });
     this.metrics?.verifyTaskSeconds.observe(outcome.taskMs / 1000);
     return { frame: new Uint8Array(outcome.frame), code: outcome.code, detail: outcome.detail };
   }

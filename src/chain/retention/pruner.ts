@@ -35,9 +35,11 @@ export interface PruneTally {
   /** Body segment files deleted because every body in them was pruned, and their bytes. */
   bodySegmentsDeleted: number;
   bodyBytesDeleted: number;
+  /** Sealed sections (encrypted payloads and their wraps) removed from the private store. */
+  sealedSections: number;
 }
 
-const NO_TALLY: Readonly<PruneTally> = { batches: 0, records: 0, bytes: 0, blockBodies: 0, txLocations: 0, bodySegmentsDeleted: 0, bodyBytesDeleted: 0 };
+const NO_TALLY: Readonly<PruneTally> = { batches: 0, records: 0, bytes: 0, blockBodies: 0, txLocations: 0, bodySegmentsDeleted: 0, bodyBytesDeleted: 0, sealedSections: 0 };
 
 /** Why records pruning stopped short of what the policy allows. */
 export interface PruneStop {
@@ -58,8 +60,8 @@ export interface PruneReport {
   readonly stoppedAt?: PruneStop;
   /** Totals since the data directory began, after this run (unchanged by a dry run). */
   readonly totals: PruneProgress;
-  /** Encrypted payloads are a declared kind with nothing stored yet (the privacy issue adds them). */
-  readonly payloads: 'nothing stored';
+  /** Encrypted payloads (the private store's sealed sections): the height pruned through. */
+  readonly payloadsHeight: number;
 }
 
 export interface PrunerOptions {
@@ -136,6 +138,7 @@ export class Pruner {
             records: p.records + tally.records,
             bytes: p.bytes + tally.bytes,
             blockBodies: p.blockBodies + tally.blockBodies,
+            sealedSections: (p.sealedSections ?? 0) + tally.sealedSections,
           });
           return r;
         });
@@ -143,7 +146,7 @@ export class Pruner {
         const swept = await this.stores.chain.sweepBodySegments();
         tally.bodySegmentsDeleted += swept.segments;
         tally.bodyBytesDeleted += swept.bytes;
-        if (tally.batches > 0 || tally.blockBodies > 0 || swept.segments > 0) this.opts.onChunk?.(tally);
+        if (tally.batches > 0 || tally.blockBodies > 0 || tally.sealedSections > 0 || swept.segments > 0) this.opts.onChunk?.(tally);
       }
       cursor = dryRun ? result.next : this.store.progress();
       for (const k of Object.keys(tally) as (keyof PruneTally)[]) pruned[k] += tally[k];
@@ -158,6 +161,9 @@ export class Pruner {
     if (this.policy.records.keep !== 'forever') {
       while (await step((c, t) => this.recordsChunk(c, t, nowMs, dryRun, run.stillRead)));
     }
+    if (this.policy.payloads.keep !== 'forever' && !run.shouldStop?.()) {
+      while (await step((c, t) => this.payloadsChunk(c, t, nowMs, dryRun)));
+    }
     if (this.policy.blocks.keep !== 'forever' && !run.shouldStop?.()) {
       while (await step((c, t) => this.blocksChunk(c, t, nowMs, dryRun)));
     }
@@ -167,7 +173,7 @@ export class Pruner {
       blocksHeight: cursor.blocksHeight,
       ...(stoppedAt ? { stoppedAt } : {}),
       totals: this.store.progress(),
-      payloads: 'nothing stored',
+      payloadsHeight: cursor.payloadsHeight ?? 0,
     };
   }
 
@@ -221,7 +227,31 @@ export class Pruner {
     return { next: { ...c, recordsHeight: height }, done: true };
   }
 
-  /** Replaces the next eligible block bodies by their headers; never past the records cursor. */
+  /**
+   * Removes the sealed sections of the batches in the next eligible blocks from the private store
+   * (the `payloads` kind). Independent of records: a batch's public records may outlive its
+   * ciphertexts or the other way round. Reads each block's id list, so block bodies wait for it.
+   */
+  private payloadsChunk(c: PruneProgress, tally: PruneTally, nowMs: number, dryRun: boolean): { next: PruneProgress; done: boolean } {
+    const { chain, sealed } = this.stores;
+    const head = chain.head();
+    if (!head) return { next: c, done: true };
+    let height = c.payloadsHeight ?? 0;
+    for (const { height: h, bytes: blockBytes } of chain.blocksAscending(height + 1, Number.MAX_SAFE_INTEGER)) {
+      const block = decodeBlock(blockBytes);
+      if (!eligible(this.policy.payloads, block.header, head.height, nowMs)) break;
+      for (const id of block.bodyPruned ? [] : splitIds(block.txHashes)) {
+        if (!sealed.has(id)) continue;
+        tally.sealedSections++;
+        tally.bytes += dryRun ? (sealed.get(id)?.length ?? 0) : sealed.remove(id);
+      }
+      height = h;
+      if (tally.sealedSections >= this.limits.batchesPerChunk) return { next: { ...c, payloadsHeight: height }, done: false };
+    }
+    return { next: { ...c, payloadsHeight: height }, done: true };
+  }
+
+  /** Replaces the next eligible block bodies by their headers; never past the records cursor (nor the payloads cursor, when payloads are pruned). */
   private blocksChunk(c: PruneProgress, tally: PruneTally, nowMs: number, dryRun: boolean): { next: PruneProgress; done: boolean } {
     const { chain } = this.stores;
     const head = chain.head();
@@ -230,6 +260,8 @@ export class Pruner {
     let txs = 0;
     for (const { height: h, bytes: blockBytes } of chain.blocksAscending(c.blocksHeight + 1, Number.MAX_SAFE_INTEGER)) {
       if (h > c.recordsHeight) break;
+      // A pruned body no longer names its batches: their sealed sections must go first.
+      if (this.policy.payloads.keep !== 'forever' && h > (c.payloadsHeight ?? 0)) break;
       const block = decodeBlock(blockBytes);
       if (!eligible(this.policy.blocks, block.header, head.height, nowMs)) break;
       if (!block.bodyPruned) {

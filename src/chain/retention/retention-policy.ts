@@ -20,8 +20,8 @@ export interface RetentionPolicy {
   /** Block bodies: the transaction id list and the locations of pruned batches. Never before `records`. */
   readonly blocks: Retention;
   /**
-   * Encrypted private payloads. Declared now so that policies name it from the start; nothing
-   * stores payloads yet (the privacy issue adds them), so nothing is pruned under it.
+   * Encrypted private payloads: the sealed sections in the private store (src/storage/sealed-store.ts),
+   * pruned on their own schedule (a block's body waits for its batches' sections).
    */
   readonly payloads: Retention;
 }

@@ -1,3 +1,4 @@
+import { devnetPrivacyJson } from '../../chain/genesis-privacy.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -134,6 +135,8 @@ export async function devnetInit(o: DevnetInitOptions): Promise<DevnetPlan> {
       policy: Object.fromEntries(GENESIS_POLICY_FIELDS.map((f) => [f, o.policy?.[f] ?? DEFAULT_CONSENSUS_POLICY[f]])),
       validators: validators.map((v) => ({ plmn: v.plmn, blsKey: toHex(v.blsKey), pop: toHex(v.pop), power: v.power })),
     },
+    // Sealed payloads optional, with the devnet's well-known INSECURE encryption and lawful-access keys.
+    privacy: devnetPrivacyJson(operators.map((op) => op.plmn)),
   };
   // Load it as a node would (proofs of possession verified) and write the canonical form.
   const genesis = genesisToJson(genesisFromJson(json));

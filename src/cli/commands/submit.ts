@@ -15,9 +15,12 @@ import {
   waitForStoredCommit, WrongChainError, type NodeChain,
 } from '../../client/node-http.js';
 import { Operator } from '../../client/operator.js';
+import { SealingKeysError } from '../../client/sealed-batches.js';
 import type { OperatorRequestSigner } from '../../client/request-signer.js';
 import { SubmitJournal, SubmitJournalError } from '../../client/submit-journal.js';
 import { CliError, EXIT, parseIntOption, parsePlmnOption } from '../errors.js';
+import { readGenesisFile } from '../../chain/genesis.js';
+import { devnetPrivacy, type GenesisPrivacy } from '../../chain/genesis-privacy.js';
 import { requestSigner } from '../request-signing.js';
 
 interface SubmitOptions {
@@ -33,6 +36,10 @@ interface SubmitOptions {
   chain?: Uint8Array;
   /** A path; false (--no-journal) for none; unset for the default, FILE.journal. */
   journal?: string | false;
+  /** Seal each batch's payloads (issue 13, P2) with the keys of the genesis' privacy section. */
+  seal?: boolean;
+  /** The genesis whose privacy section names the keys (default: the embedded devnet's). */
+  genesis?: string;
 }
 
 /** How a batch ended up on the node: acknowledged now, or found stored by an earlier run. */
@@ -44,6 +51,18 @@ interface Delivered {
 
 /** Re-signings of one batch under a fresh sequence after a Replay the node does not hold: beyond that, a real rejection. */
 const MAX_RESEQUENCES = 2;
+
+/** The privacy section sealed batches are made for: `--genesis FILE`'s, else the embedded devnet's. */
+function sealingKeys(genesisFile: string | undefined): GenesisPrivacy {
+  let privacy: GenesisPrivacy | undefined;
+  try {
+    privacy = genesisFile ? readGenesisFile(genesisFile).privacy : devnetPrivacy();
+  } catch (err) {
+    throw new CliError(`${genesisFile}: ${err instanceof Error ? err.message : String(err)}`, EXIT.usage);
+  }
+  if (!privacy || privacy.sealedPayloads === 'off') throw new CliError(`--seal: the genesis ${genesisFile ?? '(embedded devnet)'} takes no sealed payloads`, EXIT.usage);
+  return privacy;
+}
 
 function parseChainOption(v: string): Uint8Array {
   try {
@@ -81,6 +100,8 @@ export function registerSubmit(program: Command): void {
     .option('--wait [stage]', 'wait for each batch to reach: committed (in a block) | final (in a final block: a macro block with consensus)', 'committed')
     .option('--no-wait', 'do not wait for commits')
     .option('--skip-invalid', 'report and skip invalid CDRs instead of stopping at the first')
+    .option('--seal', 'encrypt each record\'s payload (AES-256-GCM) and wrap the keys for this operator, the counterparty and the lawful-access key (HPKE, threshold ElGamal); keeps no journal: every sealing makes a new batch id')
+    .option('--genesis <file>', 'with --seal: the genesis whose privacy section registers the encryption and lawful-access keys (default: the embedded devnet\'s)')
     .action(async (file: string, o: SubmitOptions) => {
       const summary = await submitFile(file, o);
       process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -111,6 +132,7 @@ async function submitFile(file: string, o: SubmitOptions) {
     throw nodeError(err);
   });
   const keyFile = o.key ? readKeyFile(o.key) : undefined;
+  const privacy = o.seal ? sealingKeys(o.genesis) : undefined;
   let operator: Operator | undefined = keyFile
     ? operatorFromKeyFile(keyFile, node.genesisHash)
     : o.operator ? Operator.devnet(o.operator, node.genesisHash) : undefined;
@@ -139,7 +161,8 @@ async function submitFile(file: string, o: SubmitOptions) {
 
   const startPlan = async (op: Operator): Promise<Plan> => {
     const { lastSequence } = await fetchOperatorSequences(base, op.plmn, signer);
-    const journal = o.journal === false ? undefined : SubmitJournal.open(typeof o.journal === 'string' ? o.journal : `${file}.journal`, {
+    // A sealed batch's id changes with every sealing (fresh keys): a journal could not recognise it.
+    const journal = o.journal === false || privacy ? undefined : SubmitJournal.open(typeof o.journal === 'string' ? o.journal : `${file}.journal`, {
       genesisHash: node.genesisHash, submitter: op.plmn, batchSize: o.batchSize,
     });
     const journalMax = journal?.maxSequence ?? 0n;
@@ -147,7 +170,8 @@ async function submitFile(file: string, o: SubmitOptions) {
   };
 
   /** Batch `index` signed as an earlier run signed it (same sequence, so same id), else with a fresh sequence. */
-  const sign = (op: Operator, p: Plan, batchCdrs: Cdr[], index: number): BuiltBatch => {
+  const sign = async (op: Operator, p: Plan, batchCdrs: Cdr[], index: number): Promise<BuiltBatch> => {
+    if (privacy) return op.sealedBatch(batchCdrs, p.next++, privacy);
     const earlier = p.journal?.get(index);
     if (!earlier) return op.batch(batchCdrs, p.next++);
     const built = op.batch(batchCdrs, earlier.sequence);
@@ -155,7 +179,7 @@ async function submitFile(file: string, o: SubmitOptions) {
     return equalBytes(built.id, earlier.id) ? built : op.resequence(built, p.next++);
   };
 
-  const deliver = async (op: Operator, p: Plan, first: BuiltBatch, index: number): Promise<Delivered> => {
+  const deliver = async (op: Operator, p: Plan, first: BuiltBatch, index: number, batchCdrs: Cdr[]): Promise<Delivered> => {
     let built = first;
     for (let attempt = 0; ; attempt++) {
       const known = p.journal?.get(index);
@@ -171,7 +195,8 @@ async function submitFile(file: string, o: SubmitOptions) {
         });
         if (stored) return { stored: true, committed: () => waitForStoredCommit(base, built.id, { first: stored, ...(signer ? { signer } : {}) }) };
         if (attempt >= MAX_RESEQUENCES) throw err;
-        built = op.resequence(built, p.next++);
+        // A sealed batch binds its sequence into every record key: seal it again.
+        built = privacy ? await op.sealedBatch(batchCdrs, p.next++, privacy) : op.resequence(built, p.next++);
       }
     }
   };
@@ -183,8 +208,8 @@ async function submitFile(file: string, o: SubmitOptions) {
     plan ??= await startPlan(op);
     const p = plan;
     const index = batchIndex++;
-    const built = sign(op, p, batchCdrs, index);
-    const outcome = deliver(op, p, built, index).then(
+    const built = await sign(op, p, batchCdrs, index);
+    const outcome = deliver(op, p, built, index, batchCdrs).then(
       async (d) => {
         accepted += batchCdrs.length;
         acceptedBatches++;
@@ -226,6 +251,7 @@ async function submitFile(file: string, o: SubmitOptions) {
   } catch (err) {
     if (err instanceof IngestConnectionError) throw new CliError(err.message, EXIT.connection);
     if (err instanceof CliError) throw err;
+    if (err instanceof SealingKeysError) throw new CliError(`--seal: ${err.message}`, EXIT.usage);
     if (err instanceof SubmitJournalError) throw new CliError(`${err.message}: pass --journal FILE elsewhere, or --no-journal`, EXIT.usage);
     if (err instanceof NodeHttpError || err instanceof UnknownOperatorError || err instanceof NodeAuthError) throw nodeError(err);
     if (err instanceof Error && err.name === 'CdrParseError') throw new CliError(`${file}: ${err.message}`, EXIT.usage);

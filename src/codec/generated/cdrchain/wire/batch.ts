@@ -62,8 +62,27 @@ signatureArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * Optional: a SealedSection (sealed.fbs) with the records' encrypted payloads. Admission checks it;
+ * validators store it apart from the public frame (src/storage/sealed-store.ts).
+ */
+sealed(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+sealedLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+sealedArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
 static startBatch(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addHeader(builder:flatbuffers.Builder, headerOffset:flatbuffers.Offset) {
@@ -94,6 +113,22 @@ static startSignatureVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(1, numElems, 1);
 }
 
+static addSealed(builder:flatbuffers.Builder, sealedOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, sealedOffset, 0);
+}
+
+static createSealedVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startSealedVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
 static endBatch(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
@@ -107,11 +142,12 @@ static finishSizePrefixedBatchBuffer(builder:flatbuffers.Builder, offset:flatbuf
   builder.finish(offset, 'CDRB', true);
 }
 
-static createBatch(builder:flatbuffers.Builder, headerOffset:flatbuffers.Offset, recordsOffset:flatbuffers.Offset, signatureOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createBatch(builder:flatbuffers.Builder, headerOffset:flatbuffers.Offset, recordsOffset:flatbuffers.Offset, signatureOffset:flatbuffers.Offset, sealedOffset:flatbuffers.Offset):flatbuffers.Offset {
   Batch.startBatch(builder);
   Batch.addHeader(builder, headerOffset);
   Batch.addRecords(builder, recordsOffset);
   Batch.addSignature(builder, signatureOffset);
+  Batch.addSealed(builder, sealedOffset);
   return Batch.endBatch(builder);
 }
 }

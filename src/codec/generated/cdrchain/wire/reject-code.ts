@@ -21,5 +21,8 @@ export enum RejectCode {
   TooLarge = 10,
   Busy = 11,
   Internal = 12,
-  StorageFull = 13
+  StorageFull = 13,
+  BadSealedSection = 14,
+  BadPayloadHash = 15,
+  SealedRequired = 16
 }
