@@ -5,6 +5,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { devnetBatchSeed } from '../chain/genesis.js';
+import { devnetPrivacy } from '../chain/genesis-privacy.js';
 import { readGenesisFile } from '../chain/genesis.js';
 import { devnetInit } from '../cli/commands/devnet.js';
 import { signCall, signDeploy } from '../client/contract-tx.js';
@@ -320,6 +321,15 @@ describe('the OpenAPI document against a running solo node', () => {
     }
   });
 
+  it('GET /batch/{id}/sealed: a sealed batch\'s section (200), a bad id (400), an unknown batch and a batch without one (404)', async () => {
+    const sealed = await orange.sealedBatch(traffic(ORANGE_FR, VODAFONE_UK, 4, 'openapi-sealed'), 3n, devnetPrivacy());
+    await (await ingest.submit(sealed.frame, 3n, sealed.id)).committed;
+    expect(await api.batchSealed(hex(sealed.id))).toEqual(decodeBatch(sealed.frame).sealed);
+    await expectApiError(api.batchSealed('xyz'), 400, 'bad_parameter');
+    await expectApiError(api.batchSealed(ZERO), 404, 'not_found');
+    await expectApiError(api.batchSealed(kept), 404, 'not_found');
+  });
+
   it('POST /cdr: 202 through the typed client, and each documented refusal', async () => {
     const records = (n: number) => randomRecords(n);
     const first = forge(records(3), { sequence: 11n, submitter: TELEKOM_DE, counterparty: VODAFONE_UK });
@@ -534,6 +544,7 @@ describe('the OpenAPI document against two validators', () => {
       ['receipt', () => api.receipt(ZERO)],
       ['consensus', () => api.consensus()],
       ['disputes', () => api.reconciliationDisputes(pair, period)],
+      ['sealed', () => api.batchSealed(ZERO)],
     ];
     for (const [what, f] of calls(anonymous)) await expectApiError(f(), 401, 'authentication_required').catch((e: unknown) => { throw new Error(`${what}: ${String(e)}`); });
     await expectApiError(as(p).operator(q), 403, 'forbidden');

@@ -7,6 +7,7 @@ import { batchToJson } from '../codec/batch-json.js';
 import { toHex } from '../codec/bytes.js';
 import { RejectCode, ReplyKind, type IngestReplyFields } from '../codec/ingest-reply.js';
 import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
+import { sealedSectionLimit } from '../codec/sealed-section.js';
 import type { CdrNode } from '../node/node.js';
 import { startTestNode, tempDataDir, TELEKOM_DE, traffic, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { forge, type ForgedBatch } from '../test-helpers/forge.js';
@@ -19,8 +20,11 @@ import { expectLedgerExactlyOnce, getJson } from '../test-helpers/ledger.js';
  */
 
 const MAX_BATCH_RECORDS = 16_384;
-/** What a frame of MAX_BATCH_RECORDS records may take: the records plus 1 KiB of header and signature. */
-const FRAME_LIMIT = MAX_BATCH_RECORDS * PUBLIC_RECORD_BYTES + 1024;
+/**
+ * What a frame of MAX_BATCH_RECORDS records may take: the records plus 1 KiB of header and signature,
+ * plus the sealed section's allowance, since the test node's genesis (the devnet's) allows one.
+ */
+const FRAME_LIMIT = MAX_BATCH_RECORDS * PUBLIC_RECORD_BYTES + 1024 + sealedSectionLimit(MAX_BATCH_RECORDS);
 const MAX_UPLOADS = 4;
 const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 const MAX_RECORDS_PAGE = 500;

@@ -157,6 +157,13 @@ export class NodeApiClient {
     return this.json('get', '/batch/{id}', { id }, { signal, query: recordsQuery(opts.records) }) as Promise<Batch>;
   }
 
+  /** A sealed batch's sealed section (schemas/sealed.fbs bytes), for the submitter or the counterparty; `cdrchain open` decrypts it. */
+  async batchSealed(id: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const res = await this.send('get', '/batch/{id}/sealed', { id }, { signal });
+    if (!res.ok) throw await errorOf(res);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
   tx(hash: string, opts: { readonly records?: { readonly offset?: number; readonly limit?: number } } = {}, signal?: AbortSignal): Promise<Tx> {
     return this.json('get', '/txns/{hash}', { hash }, { signal, query: recordsQuery(opts.records) }) as Promise<Tx>;
   }
@@ -225,7 +232,7 @@ export class NodeApiClient {
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) q.set(k, String(v));
     const query = q.toString();
     const url = `${this.base}${fill(path, params)}${query ? `?${query}` : ''}`;
-    const headers: Record<string, string> = { accept: path === '/metrics' ? 'text/plain' : 'application/json' };
+    const headers: Record<string, string> = { accept: path === '/metrics' ? 'text/plain' : path === '/batch/{id}/sealed' ? 'application/octet-stream' : 'application/json' };
     if (req.body) headers['content-type'] = req.body.contentType;
     if (this.signer) Object.assign(headers, this.signer.sign({ method: method.toUpperCase(), url, ...(req.body ? { body: req.body.data } : {}) }));
     try {
