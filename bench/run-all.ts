@@ -9,10 +9,11 @@
 //   --quick   shorter micro-benchmarks and short pipeline and devnet replays (results: pipeline-quick.json, devnet-quick.json)
 //   --profile CPU profiles of the node and replay processes (bench/.data/profiles), summarised in the result
 //   --regen   regenerate the pipeline data sets even if cached
-//   --summary only rebuild SUMMARY.md from the results files present (e.g. after bench:gate)
+//   --summary only rebuild SUMMARY.md and the plots from the results files present (e.g. after bench:gate)
 //
-// Writes bench/results/<name>.json per benchmark and bench/results/SUMMARY.md (built from every
-// results file present, so a partial run keeps the other figures with their own dates).
+// Writes bench/results/<name>.json per benchmark, bench/results/SUMMARY.md and the plots beside it
+// (bench/plot/write-plots.ts), all built from every results file present, so a partial run keeps the
+// other figures with their own dates.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runNullifierBench } from './nullifier-set.bench.js';
@@ -27,6 +28,7 @@ import { runPipelineBench, TARGETS } from './pipeline/run.js';
 import { killAllChildren } from './pipeline/processes.js';
 import { DEVNET_TARGETS, runAndWriteDevnetBench } from './devnet/run.js';
 import { runGroth16Bench } from './proofs/groth16.js';
+import { BENCH_PLOTS, describeOutcome, writeBenchPlots } from './plot/write-plots.js';
 
 export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'groth16', 'pipeline', 'devnet'] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -78,6 +80,7 @@ const log = (l: string): void => void process.stderr.write(`${l}\n`);
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.summaryOnly) {
+    await writePlots(args.quick);
     log(`wrote ${writeSummary(args.quick)}`);
     return;
   }
@@ -131,12 +134,20 @@ async function main(): Promise<void> {
     await runAndWriteDevnetBench({ validators: args.devnet, quick: args.quick, profile: args.profile, regenerate: args.regen, command });
   });
 
+  await writePlots(args.quick);
   const summary = writeSummary(args.quick);
   log(`\nwrote ${summary}`);
   if (failures.length > 0) {
     log(`failed: ${failures.join(', ')}`);
     process.exitCode = 1;
   }
+}
+
+/** The PNG plots beside SUMMARY.md; a results file a plot cannot read fails the run, loudly. */
+async function writePlots(quick: boolean): Promise<void> {
+  const outcomes = await writeBenchPlots(resultsDir(), { quick });
+  for (const o of outcomes) log(describeOutcome(o));
+  if (outcomes.some((o) => o.status === 'failed')) process.exitCode = 1;
 }
 
 // ---- SUMMARY.md ----
@@ -340,6 +351,11 @@ export function writeSummary(preferQuick: boolean): string {
       lines.push(`- ${String(c['name'])}: ${String(c['measured'])} (needs ${String(c['needs'])}) — ${c['passed'] === true ? 'pass' : '**FAIL**'}`);
     }
     lines.push('');
+  }
+  const plots = BENCH_PLOTS.filter((p) => existsSync(join(resultsDir(), p.png)));
+  if (plots.length > 0) {
+    lines.push('## Plots', '', 'Drawn from the JSON files above by `bench/plot/write-plots.ts` (`npm run bench:plot` redraws them).', '');
+    for (const p of plots) lines.push(`![${p.png.replace(/\.png$/, '')}](${p.png})`, '');
   }
   const path = join(resultsDir(), 'SUMMARY.md');
   writeFileSync(path, lines.join('\n') + '\n');

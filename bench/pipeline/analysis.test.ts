@@ -63,3 +63,20 @@ describe('analysis', () => {
     expect(h.p99Ms).toBeCloseTo(19.8, 5);
   });
 });
+
+describe('summarise cdf', () => {
+  it('records the distribution as a fixed, small table of [percent, ms], min to max', async () => {
+    const { summarise, CDF_PERCENTS } = await import('./analysis.js');
+    const values = Array.from({ length: 10_000 }, (_, i) => (i + 1) / 10); // 0.1 .. 1000 ms
+    const s = summarise(values);
+    expect(s.cdf.map(([p]) => p)).toEqual(CDF_PERCENTS);
+    expect(s.cdf[0]).toEqual([0, 0.1]);
+    expect(s.cdf.at(-1)).toEqual([100, 1000]);
+    expect(s.cdf.find(([p]) => p === 50)![1]).toBe(s.p50Ms);
+    expect(s.cdf.find(([p]) => p === 99)![1]).toBe(s.p99Ms);
+    expect(s.cdf.find(([p]) => p === 99.9)![1]).toBe(s.p999Ms);
+    for (let i = 1; i < s.cdf.length; i++) expect(s.cdf[i]![1]).toBeGreaterThanOrEqual(s.cdf[i - 1]![1]);
+    expect(JSON.stringify(s.cdf).length).toBeLessThan(600); // compact whatever the sample count
+    expect(summarise([]).cdf).toEqual([]);
+  });
+});

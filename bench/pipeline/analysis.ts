@@ -19,11 +19,22 @@ export interface LatencySummary {
   readonly p999Ms: number;
   readonly maxMs: number;
   readonly meanMs: number;
+  /**
+   * The distribution for plots, compactly: [percent, ms] at CDF_PERCENTS (0 = min, 100 = max),
+   * nearest-rank; empty when there are no values. 28 pairs whatever the sample count.
+   */
+  readonly cdf: readonly (readonly [number, number])[];
 }
+
+/** Percent points of the `cdf` table: dense in the body, finer in the tail where the targets are. */
+export const CDF_PERCENTS: readonly number[] = Object.freeze([
+  0, 1, 2.5, 5, ...Array.from({ length: 18 }, (_, i) => 10 + i * 5), 97.5, 98, 99, 99.5, 99.9, 100,
+]);
 
 export function summarise(values: readonly number[]): LatencySummary {
   const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   const mean = v.reduce((s, x) => s + x, 0) / (v.length || 1);
+  const cdf = v.length === 0 ? [] : CDF_PERCENTS.map((p) => [p, round(p === 0 ? v[0]! : percentile(v, Number((p / 100).toFixed(6))), 2)] as const);
   return {
     count: v.length,
     p50Ms: round(percentile(v, 0.5), 2),
@@ -32,6 +43,7 @@ export function summarise(values: readonly number[]): LatencySummary {
     p999Ms: round(percentile(v, 0.999), 2),
     maxMs: round(v[v.length - 1] ?? Number.NaN, 2),
     meanMs: round(mean, 2),
+    cdf,
   };
 }
 
