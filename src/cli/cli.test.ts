@@ -48,6 +48,9 @@ describe('cdrchain command', () => {
     expect(summary.acceptedCdrs).toBe(1500);
     expect(summary.acceptedBatches).toBe(4); // 750 per counterparty → 500 + 250 each
     expect(summary.committedUpToHeight).toBeGreaterThan(0);
+    // stderr is a pipe here: progress as plain lines, the last one the final count, no bar.
+    expect(first.stderr).toContain('submit: 1,500 CDRs accepted, 4 batches, 0 rejected\n');
+    expect(first.stderr).not.toMatch(/[\r\x1b]/);
 
     // The journal (cdrs.csv.journal) says these batches were sent: the node holds every one.
     const again = await cdrchain('submit', csv, '--url', url, '--batch-size', '500');

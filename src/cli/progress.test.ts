@@ -77,3 +77,33 @@ describe('CLI progress', () => {
     }
   });
 });
+
+describe('CLI progress of an open-ended count (submit)', () => {
+  it('off a terminal: a plain line at most per interval and the last count on stop', async () => {
+    const { startCountProgress } = await import('./progress.js');
+    const c = capture(false);
+    let t = 0;
+    const p = startCountProgress({ label: 'submit', stream: c.stream, plainIntervalMs: 1000, now: () => t });
+    for (let i = 1; i <= 30; i++) {
+      t += 250; // four updates a second
+      p.update(i * 1000, `${(i * 1000).toLocaleString('en-US')} CDRs accepted`);
+    }
+    p.stop();
+    p.stop();
+    const lines = c.text().trimEnd().split('\n');
+    expect(lines[0]).toBe('submit: 4,000 CDRs accepted');
+    expect(lines.at(-1)).toBe('submit: 30,000 CDRs accepted');
+    expect(lines).toHaveLength(8); // every 4th update (7 lines up to 28,000), then the last
+    expect(c.text()).not.toMatch(/[\r\x1b]/);
+  });
+
+  it('on a terminal: a bar, not lines', async () => {
+    const { startCountProgress } = await import('./progress.js');
+    const c = capture(true);
+    const p = startCountProgress({ label: 'submit', stream: c.stream });
+    p.update(5, '5 CDRs accepted');
+    p.stop();
+    expect(c.text()).toContain('submit |');
+    expect(c.text()).toContain('5 CDRs accepted');
+  });
+});

@@ -84,3 +84,66 @@ export function* counted<T>(items: Iterable<T>, progress: Progress, every = 1000
   }
   progress.update(n);
 }
+
+export interface CountProgressOptions {
+  /** Leads every line ("submit"). */
+  readonly label: string;
+  /** Default process.stderr. */
+  readonly stream?: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  /** Off a terminal: at most one line per this many ms (default 5 s), plus a last one on stop. */
+  readonly plainIntervalMs?: number;
+  /** Clock, ms (default Date.now). */
+  readonly now?: () => number;
+}
+
+/** Progress of work whose total is not known up front (a streamed file): a count and a detail text. */
+export interface CountProgress {
+  /** `detail` says what the count is ("12,000 CDRs accepted, 12 batches, 0 rejected"). */
+  update(value: number, detail: string): void;
+  /** Ends the bar, or writes the last line if it differs from the one before. Idempotent. */
+  stop(): void;
+}
+
+/**
+ * Like startProgress for an open-ended count: a cli-progress bar on a terminal, and off one plain
+ * timed lines ("submit: 12,000 CDRs accepted, 12 batches, 0 rejected"), so a log shows the work moving.
+ */
+export function startCountProgress(o: CountProgressOptions): CountProgress {
+  const stream = o.stream ?? process.stderr;
+  if (stream.isTTY) {
+    const bar = new SingleBar({ format: `${o.label} |{bar}| {detail}`, stream: stream as NodeJS.WriteStream, hideCursor: true }, Presets.shades_classic);
+    bar.start(0, 0, { detail: '' });
+    let stopped = false;
+    return {
+      update: (v, detail) => bar.update(v, { detail }),
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        bar.stop();
+      },
+    };
+  }
+  const now = o.now ?? Date.now;
+  const interval = o.plainIntervalMs ?? 5000;
+  let lastAt = now();
+  let latest: string | undefined;
+  let written: string | undefined;
+  let stopped = false;
+  const line = (detail: string) => {
+    written = detail;
+    stream.write(`${o.label}: ${detail}\n`);
+  };
+  return {
+    update(_v, detail) {
+      latest = detail;
+      if (now() - lastAt < interval) return;
+      lastAt = now();
+      line(detail);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      if (latest !== undefined && latest !== written) line(latest);
+    },
+  };
+}

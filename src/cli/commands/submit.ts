@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { BuiltBatch } from '../../cdr/batch-builder.js';
 import { readCdrCsv } from '../../cdr/csv.js';
@@ -22,6 +21,7 @@ import { CliError, EXIT, parseIntOption, parsePlmnOption } from '../errors.js';
 import { readGenesisFile } from '../../chain/genesis.js';
 import { devnetPrivacy, type GenesisPrivacy } from '../../chain/genesis-privacy.js';
 import { requestSigner } from '../request-signing.js';
+import { startCountProgress } from '../progress.js';
 
 interface SubmitOptions {
   operator?: number;
@@ -146,8 +146,9 @@ async function submitFile(file: string, o: SubmitOptions) {
     });
   };
 
-  const bar = new SingleBar({ format: 'submit |{bar}| {value} CDRs accepted | {batches} batches | {rejected} rejected', stream: process.stderr }, Presets.shades_classic);
-  bar.start(0, 0, { batches: 0, rejected: 0 });
+  // A bar on a terminal; plain timed lines in a pipe or a log (the count of a streamed file is open-ended).
+  const progress = startCountProgress({ label: 'submit' });
+  const showProgress = () => progress.update(accepted, `${accepted.toLocaleString('en-US')} CDRs accepted, ${acceptedBatches.toLocaleString('en-US')} batches, ${rejectedBatches.toLocaleString('en-US')} rejected`);
   const rejects: Record<string, number> = {};
   const pending: Promise<void>[] = [];
   let accepted = 0;
@@ -214,14 +215,14 @@ async function submitFile(file: string, o: SubmitOptions) {
         accepted += batchCdrs.length;
         acceptedBatches++;
         if (d.stored) alreadyStoredBatches++;
-        bar.update(accepted, { batches: acceptedBatches, rejected: rejectedBatches });
+        showProgress();
         if (o.wait) committedHeights.push(await d.committed());
       },
       (err: unknown) => {
         if (err instanceof BatchNackError) {
           rejectedBatches++;
           rejects[err.reason] = (rejects[err.reason] ?? 0) + 1;
-          bar.update(accepted, { batches: acceptedBatches, rejected: rejectedBatches });
+          showProgress();
           return;
         }
         throw err;
@@ -257,7 +258,7 @@ async function submitFile(file: string, o: SubmitOptions) {
     if (err instanceof Error && err.name === 'CdrParseError') throw new CliError(`${file}: ${err.message}`, EXIT.usage);
     throw err;
   } finally {
-    bar.stop();
+    progress.stop();
     plan?.journal?.close();
     await client?.close();
   }
