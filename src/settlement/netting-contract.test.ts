@@ -79,13 +79,13 @@ describe('netting-plain system contract', () => {
   it('refuses an amount of 2^128 or more, and a second netting of the period, writing nothing', () => {
     const { operators, amounts } = syntheticConsortium(4, 'plain-bad');
     const storage = plainStorage(operators, amounts);
-    storage.map.set(pairKey(PERIOD, 4, 1), 1n << 128n); // pair (1, 3)
+    storage.set(pairKey(PERIOD, 4, 1), 1n << 128n); // pair (1, 3)
     const err = catchError(() => plain.net(PERIOD, operators, storage));
     expect(err).toBeInstanceOf(NettingRejectedError);
     expect(err).toMatchObject({ code: 'bad_netting_input', operator: 1 });
 
     const done = plainStorage(operators, amounts);
-    done.map.set(nettedKey(PERIOD), 4n);
+    done.set(nettedKey(PERIOD), 4n);
     expect(catchError(() => plain.net(PERIOD, operators, done))).toMatchObject({ code: 'already_netted' });
     // Another period in the same storage is unaffected.
     expect(plain.net(PERIOD + 1n, operators, plainStorage(operators, amounts, PERIOD + 1n)).positions).toEqual(netBilateralAmounts(operators, amounts).positions);
@@ -146,17 +146,17 @@ describe('netting-committed system contract', () => {
   it('refuses malformed commitments and transfers, with no state change', () => {
     // Pair (0, 1) off the curve: operator 0 is the first whose net reads it.
     const offCurve = storage();
-    offCurve.map.set(pairKey(PERIOD, 0, 1), c.pairs[0]!.y + 1n);
+    offCurve.set(pairKey(PERIOD, 0, 1), c.pairs[0]!.y + 1n);
     expect(catchError(() => committed.net(PERIOD, 8, c.transfers, offCurve))).toMatchObject({ code: 'bad_commitment', operator: 0 });
     // Pair (2, 5) with a coordinate ≥ p: operator 2's debit.
     const p25 = 2 * 8 - 3 + (5 - 2 - 1);
     const nonCanonical = storage();
-    nonCanonical.map.set(pairKey(PERIOD, p25, 0), c.pairs[p25]!.x + JUBJUB_P);
+    nonCanonical.set(pairKey(PERIOD, p25, 0), c.pairs[p25]!.x + JUBJUB_P);
     expect(catchError(() => committed.net(PERIOD, 8, c.transfers, nonCanonical))).toMatchObject({ code: 'bad_commitment', operator: 2 });
     // A missing statement reads as (0, 0), which is not a point.
     const missing = storage();
-    missing.map.delete(pairKey(PERIOD, 27, 0));
-    missing.map.delete(pairKey(PERIOD, 27, 1));
+    missing.delete(pairKey(PERIOD, 27, 0));
+    missing.delete(pairKey(PERIOD, 27, 1));
     expect(catchError(() => committed.net(PERIOD, 8, c.transfers, missing))).toMatchObject({ code: 'bad_commitment' });
     const badTransfer = [...c.transfers];
     badTransfer[7] = { x: 0n, y: 0n };
@@ -181,7 +181,7 @@ describe('netting-committed system contract', () => {
 
   it('refuses a second netting of the period', () => {
     const done = storage();
-    done.map.set(nettedKey(PERIOD), 8n);
+    done.set(nettedKey(PERIOD), 8n);
     expect(catchError(() => committed.net(PERIOD, 8, c.transfers, done))).toMatchObject({ code: 'already_netted' });
   });
 });

@@ -38,19 +38,37 @@ export function pairKey(period: bigint, p: number, coordinate: 0 | 1): bigint {
 /** Storage key at which a netted period records its operator count. */
 export const nettedKey = (period: bigint): bigint => (period << 32n) | DONE_SLOT;
 
-/** Contract storage holding a period's statements (pair order), plus any `extra` entries. */
-export function statementStorage(period: bigint, pairs: readonly (readonly [bigint, bigint])[], extra: ReadonlyMap<bigint, bigint> = new Map()): StorageReader & { readonly map: Map<bigint, bigint> } {
+/**
+ * Contract storage holding a period's statements (pair order) in memory: the statement words in a
+ * dense array (a Map with bigint keys costs more per read than the contract's arithmetic), every
+ * other key in `map`. Tests change entries with `set` and `delete`.
+ */
+export interface StatementStorage extends StorageReader {
+  set(key: bigint, value: bigint): void;
+  delete(key: bigint): void;
+}
+
+export function statementStorage(period: bigint, pairs: readonly (readonly [bigint, bigint])[]): StatementStorage {
   checkPeriod(period);
-  const map = new Map(extra);
-  pairs.forEach(([a, b], p) => {
-    map.set(pairKey(period, p, 0), a);
-    map.set(pairKey(period, p, 1), b);
-  });
-  return { map, get: (key) => map.get(key) ?? 0n };
+  const base = pairKey(period, 0, 0);
+  const words: bigint[] = pairs.flatMap(([a, b]) => [a, b]);
+  const end = base + BigInt(words.length);
+  const map = new Map<bigint, bigint>();
+  return {
+    get: (key) => (key >= base && key < end ? words[Number(key - base)]! : (map.get(key) ?? 0n)),
+    set: (key, value) => {
+      if (key >= base && key < end) words[Number(key - base)] = value;
+      else map.set(key, value);
+    },
+    delete: (key) => {
+      if (key >= base && key < end) words[Number(key - base)] = 0n;
+      else map.delete(key);
+    },
+  };
 }
 
 /** Storage for committed netting: each pair's commitment (x, y). */
-export function commitmentStorage(period: bigint, pairs: readonly AffinePoint[]): ReturnType<typeof statementStorage> {
+export function commitmentStorage(period: bigint, pairs: readonly AffinePoint[]): StatementStorage {
   return statementStorage(period, pairs.map((c) => [c.x, c.y] as const));
 }
 
