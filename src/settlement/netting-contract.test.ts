@@ -6,7 +6,7 @@ import { Status } from '../vm/opcodes.js';
 import { ReferenceInterpreter } from '../vm/reference.js';
 import { loadSystemContracts } from '../vm/system/index.js';
 import {
-  commit, commitPairs, JUBJUB_ORDER, JUBJUB_P, JubjubPoint, netCommitments, netOpenings, pairwiseAmounts, PEDERSEN_G, toAffine, toAffineBatch,
+  checkCommittedNetting, commit, commitPairs, JUBJUB_ORDER, JUBJUB_P, JubjubPoint, netCommitments, netOpenings, pairwiseAmounts, PEDERSEN_G, toAffine, toAffineBatch,
   transferCommitments, type AffinePoint, type Opening,
 } from './commitment/index.js';
 import { NettingRejectedError } from './errors.js';
@@ -57,6 +57,18 @@ describe('netting-plain system contract', () => {
       expect(got.transfers).toEqual(want.transfers);
       expect(got.transfers.length).toBeLessThanOrEqual(n - 1);
       expect(got.storageWrites).toEqual([[nettedKey(PERIOD), BigInt(n)]]);
+    }
+  });
+
+  it('handles amounts up to 2^128 − 1 without overflow', () => {
+    for (const n of [2, 9, 30]) {
+      const consortium = syntheticConsortium(n, `plain-huge-${n}`);
+      const operators = consortium.operators;
+      // Non-zero amounts moved to just below 2^128.
+      const amounts = consortium.amounts.map((a) => ({ ...a, amount: a.amount === 0n ? 0n : (1n << 128n) - a.amount }));
+      expect(amounts.some((a) => a.amount > 1n << 127n)).toBe(true);
+      const got = plain.net(PERIOD, operators, plainStorage(operators, amounts));
+      expect(got).toMatchObject(netBilateralAmounts(operators, amounts));
     }
   });
 
@@ -131,6 +143,9 @@ describe('netting-committed system contract', () => {
     const err = catchError(() => committed.net(PERIOD, 8, transfers, storage()));
     expect(err).toBeInstanceOf(NettingRejectedError);
     expect(err).toMatchObject({ code: 'transfer_mismatch', operator: 2 });
+    // The TypeScript check finds the same operators; the contract names the first.
+    const points = c.pairs.map((p) => JubjubPoint.fromAffine(p));
+    expect(checkCommittedNetting(8, points, transfers.map((t) => JubjubPoint.fromAffine(t)))).toEqual({ ok: false, sumIsIdentity: true, mismatched: [2, 5] });
     // Swapping two operators' transfers is a mismatch too.
     const swapped = [...c.transfers];
     [swapped[0], swapped[1]] = [swapped[1]!, swapped[0]!];
@@ -177,6 +192,16 @@ describe('netting-committed system contract', () => {
     expect(short.status).toBe(Status.Reverted);
     expect(BigInt(`0x${Buffer.from(short.output.subarray(0, 32)).toString('hex')}`)).toBe(1n);
     expect(short.storageWrites).toEqual([]);
+  });
+
+  it('refuses the honest transfers when a stored commitment carries a small-order component', () => {
+    // (0, −1) has order 2: on the curve, so BJJ_SUM takes it, but the pair's commitment then opens
+    // to nothing and the nets of both its operators move off their transfers.
+    const dirty = storage();
+    const bad = toAffine(JubjubPoint.fromAffine(c.pairs[0]!).add(JubjubPoint.fromAffine({ x: 0n, y: JUBJUB_P - 1n })));
+    dirty.set(pairKey(PERIOD, 0, 0), bad.x);
+    dirty.set(pairKey(PERIOD, 0, 1), bad.y);
+    expect(catchError(() => committed.net(PERIOD, 8, c.transfers, dirty))).toMatchObject({ code: 'transfer_mismatch', operator: 0 });
   });
 
   it('refuses a second netting of the period', () => {
