@@ -4,7 +4,7 @@
 //   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--devnet N] [--profile] [--regen]
 //     (npm run bench = the full run; npm run bench -- --devnet 4 = the devnet benchmark alone, 4 validators)
 //
-//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, groth16, pipeline, devnet
+//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, groth16, netting, pipeline, devnet
 //   --devnet  N validators (1..6, default 4) for the devnet benchmark; without --only it runs the devnet benchmark alone
 //   --quick   shorter micro-benchmarks and short pipeline and devnet replays (results: pipeline-quick.json, devnet-quick.json)
 //   --profile CPU profiles of the node and replay processes (bench/.data/profiles), summarised in the result
@@ -29,8 +29,9 @@ import { killAllChildren } from './pipeline/processes.js';
 import { DEVNET_TARGETS, runAndWriteDevnetBench } from './devnet/run.js';
 import { runGroth16Bench } from './proofs/groth16.js';
 import { BENCH_PLOTS, describeOutcome, writeBenchPlots } from './plot/write-plots.js';
+import { runNettingBench, writeNettingResult } from './settlement/netting.js';
 
-export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'groth16', 'pipeline', 'devnet'] as const;
+export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'groth16', 'netting', 'pipeline', 'devnet'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -67,7 +68,7 @@ function parseArgs(argv: readonly string[]): Args {
       args.devnet = n;
       devnetGiven = true;
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,groth16,pipeline,devnet] [--devnet N] [--profile] [--regen] [--summary]\n');
+      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,groth16,netting,pipeline,devnet] [--devnet N] [--profile] [--regen] [--summary]\n');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}'`);
   }
@@ -126,6 +127,10 @@ async function main(): Promise<void> {
   });
   await step('groth16', async () => {
     log(`wrote ${await runGroth16Bench({ proofs: args.quick ? 1 : 3, verifies: args.quick ? 5 : 30, command, log: (l) => log(`[groth16] ${l}`) })}`);
+  });
+  await step('netting', () => {
+    const r = runNettingBench({ sizes: args.quick ? [20, 100] : [20, 600], log: (l) => log(`[netting] ${l}`) });
+    log(`wrote ${writeNettingResult(r, command)}`);
   });
   await step('pipeline', async () => {
     await runPipelineBench({ quick: args.quick, profile: args.profile, regenerate: args.regen, command });
@@ -248,6 +253,7 @@ export function writeSummary(preferQuick: boolean): string {
   const durability = readResult('lmdb-durability');
   const bls = readResult('bls');
   const groth16 = readResult('groth16');
+  const netting = readResult('netting');
   const gate = readResult('gate');
   const devnetFull = readResult('devnet');
   const devnetQuick = readResult('devnet-quick');
@@ -315,6 +321,11 @@ export function writeSummary(preferQuick: boolean): string {
   if (vm) {
     lines.push(
       `| contract VM, WASM over the TypeScript reference (geometric mean of 3 programs) / simple instructions per second / 100-operator netting, ms | ×${num(vm, 'vmSpeedup', 1)} / ${num(vm, 'vmInstructionsPerSec')} / ${num(vm, 'netting.wasmMs', 2)} | ${provenance(vm)} |`,
+    );
+  }
+  if (netting) {
+    lines.push(
+      `| settlement netting in the VM, committed mode, ms: 20 operators (target < 5) / 600 operators, 179,700 commitments (target < 2,000) | ${num(netting, 'netting20Ms', 2)} / ${num(netting, 'netting600Ms', 0)} | ${provenance(netting)} |`,
     );
   }
   if (flat) {

@@ -32,3 +32,11 @@ export declare function hostBlsVerify(message: usize, len: u32, sig: usize, key:
 /** 1 if the 256-byte proof verifies for verifying key id *keyId and `count` big-endian input words. */
 @external("host", "groth16Verify")
 export declare function hostGroth16Verify(keyId: usize, proof: usize, inputs: usize, count: u32): i32;
+
+/**
+ * Baby Jubjub: Σ of `added` points minus Σ of the `subtracted` after them (64 bytes each, affine
+ * x ‖ y big-endian, from points) written to out in the same encoding; 0 (out untouched) if a point
+ * is not canonical or not on the curve.
+ */
+@external("host", "bjjSum")
+export declare function hostBjjSum(out: usize, points: usize, added: u32, subtracted: u32): i32;

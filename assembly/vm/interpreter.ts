@@ -19,7 +19,7 @@ import {
 } from './u256';
 import { fieldAdd, fieldMul, fieldSub, isCanonical } from './field';
 import {
-  hostBlsVerify, hostEd25519Verify, hostGroth16Verify, hostLog, hostPoseidon, hostSha256, hostSload,
+  hostBjjSum, hostBlsVerify, hostEd25519Verify, hostGroth16Verify, hostLog, hostPoseidon, hostSha256, hostSload,
   hostSstore,
 } from './host';
 
@@ -88,14 +88,14 @@ function rangeEnd(off: usize, len: usize): u64 {
   return len == 0 ? VM_MEMORY : VM_MEMORY + <usize>load<u64>(off);
 }
 
-/** Fixed pops of HOST function `id` (1..5); POSEIDON pops n more after reading n. */
+/** Fixed pops of HOST function `id` (1..6); POSEIDON pops n more after reading n. */
 @inline function hostPops(id: u32): u32 {
   return id == 1 ? 1 : id == 2 ? 2 : 4;
 }
 
-/** Base gas of HOST function `id` (1..5): POSEIDON, SHA256, ED25519, BLS, GROTH16. */
+/** Base gas of HOST function `id` (1..6): POSEIDON, SHA256, ED25519, BLS, GROTH16, BJJ_SUM. */
 @inline function hostBaseGas(id: u32): u64 {
-  return id == 1 ? 1000 : id == 2 ? 60 : id == 3 ? 8000 : id == 4 ? 60000 : 500000;
+  return id == 1 ? 1000 : id == 2 ? 60 : id == 3 ? 8000 : id == 4 ? 60000 : id == 5 ? 500000 : 800;
 }
 
 /** Words of n bytes, rounded up. */
@@ -472,7 +472,7 @@ export function run(codeLen: u32, calldataLen: u32, gasLimit: u64): i32 {
         // arguments are examined; an unknown id is invalid_opcode before anything else.
         pc = at + 2;
         const id = <u32>load<u8>(code + at + 1);
-        if (id == 0 || id > 5) { status = INVALID_OPCODE; break; }
+        if (id == 0 || id > 6) { status = INVALID_OPCODE; break; }
         const depth = <u64>(sp - base) >> 5;
         if (depth < <u64>hostPops(id)) { status = STACK_UNDERFLOW; break; }
         const hostBase = hostBaseGas(id);
@@ -522,6 +522,32 @@ export function run(codeLen: u32, calldataLen: u32, gasLimit: u64): i32 {
           const sig = VM_MEMORY + <usize>(endSig - sigLen);
           const key = VM_MEMORY + <usize>(endKey - keyLen);
           const ok = bls ? hostBlsVerify(msg, <u32>len, sig, key) : hostEd25519Verify(msg, <u32>len, sig, key);
+          setU64(d, ok != 0 ? 1 : 0);
+          sp = d + 32;
+        } else if (id == 0x06) { // BJJ_SUM out mem[a..a+64), c + d points at mem[b..]
+          const a = sp - 32, b = sp - 64, c = sp - 96, d = sp - 128;
+          const endOut = fixedRangeEnd(a, 64);
+          let endPoints: u64 = 0;
+          let count: u64 = 0;
+          if (atLeast(c, MAX_MEMORY / 64 + 1) || atLeast(d, MAX_MEMORY / 64 + 1)) endPoints = BEYOND;
+          else {
+            count = load<u64>(c) + load<u64>(d);
+            if (count != 0) {
+              if (atLeast(b, MAX_MEMORY + 1)) endPoints = BEYOND;
+              else {
+                endPoints = load<u64>(b) + (count << 6);
+                if (endPoints > MAX_MEMORY) endPoints = BEYOND;
+              }
+            }
+          }
+          if (endOut == BEYOND || endPoints == BEYOND) { status = MEMORY_LIMIT; break; }
+          const end = max64(endOut, endPoints);
+          const extra = 120 * count + growthCost(msize, end);
+          if (gas < extra) { status = OUT_OF_GAS; break; }
+          gas -= extra;
+          msize = grownSize(msize, end);
+          const points = count == 0 ? VM_MEMORY : VM_MEMORY + <usize>load<u64>(b);
+          const ok = hostBjjSum(VM_MEMORY + <usize>(endOut - 64), points, <u32>load<u64>(c), <u32>load<u64>(d));
           setU64(d, ok != 0 ? 1 : 0);
           sp = d + 32;
         } else { // GROTH16_VERIFY key id a, proof mem[b..b+256), c inputs at mem[d..]

@@ -12,7 +12,10 @@ export type SettlementErrorCode =
   | 'rate_move_too_large' // a rate moved more than the limit without a k-of-n override
   | 'bad_amount' // an amount that is not an integer in range
   | 'bad_netting_input' // bilateral amounts or commitments that do not describe a consortium
-  | 'bad_commitment'; // a commitment that is not a point of the prime-order subgroup, or does not open
+  | 'bad_commitment' // a commitment that is not a point of the prime-order subgroup, or does not open
+  | 'transfer_mismatch' // an operator's settlement transfer is not its net position
+  | 'nets_not_zero' // net positions (or committed transfers) that do not sum to zero
+  | 'already_netted'; // a second netting of a netted period
 
 export class SettlementError extends Error {
   override readonly name: string = 'SettlementError';
@@ -110,5 +113,17 @@ export class CommitmentError extends SettlementError {
   override readonly name = 'CommitmentError';
   constructor(message: string) {
     super('bad_commitment', message);
+  }
+}
+
+/** The settlement contract refused a netting (docs/settlement.md); `operator` is the index it names, if any. */
+export class NettingRejectedError extends SettlementError {
+  override readonly name = 'NettingRejectedError';
+  constructor(
+    code: SettlementErrorCode,
+    message: string,
+    readonly operator?: number,
+  ) {
+    super(code, message);
   }
 }

@@ -12,6 +12,12 @@ import { createHash } from 'node:crypto';
 import type { HostFunctions, VmEvent } from './execution.js';
 import { OPCODES_BY_NAME, Status, WORD_MASK } from './opcodes.js';
 import { PoseidonWasm } from '../wasm/poseidon.js';
+import { babyjubjub } from '@noble/curves/misc.js';
+import { bjjSum } from './node-host.js';
+
+/** Baby Jubjub's prime-order base (circomlib Base8) and its double, for the BJJ_SUM vectors. */
+const BASE8 = babyjubjub.Point.BASE.toAffine();
+const BASE8_TWICE = babyjubjub.Point.BASE.double().toAffine();
 
 // --- a tiny assembler ---------------------------------------------------------------------------
 
@@ -484,13 +490,29 @@ vector('GROTH16_VERIFY valid (stub)', `PUSH1 2 PUSH1 0xff MSTORE8 PUSH1 1 PUSH2 
   status: Status.Success, gasUsed: BigInt(33 + 12 + 12 + 11 + 500_200 + 10), output: word(1n), pc: 32, steps: 19,
 }, { gasLimit: 600_000n });
 fault('GROTH16_VERIFY inputs past 4 MiB', 'PUSH0 PUSH4 0x00020001 PUSH0 PUSH0 HOST 0x05', Status.MemoryLimit, 8, 5, { gasLimit: 600_000n });
+// BJJ_SUM of nothing: the identity (0, 1) at [0,64). 2+2+3+2; HOST 800 + memory 2 words (6);
+// POP 2, PUSH1 3, PUSH0 2, RETURN covered.
+vector('BJJ_SUM of no points is the identity', 'PUSH0 PUSH0 PUSH1 0x40 PUSH0 HOST 0x06 POP PUSH1 0x40 PUSH0 RETURN', {
+  status: Status.Success, gasUsed: BigInt(9 + 806 + 7), output: concat(word(0n), word(1n)), pc: 11, steps: 9,
+});
+// Base8 twice at [0,128): 11 + 12 + 12 + 12 (memory grows to 4 words); d=0, c=2, b=0, a=0x80:
+// 2+3+2+3; HOST 800 + 120·2 + growth 4 → 6 words (18 − 12); POP, PUSH1, PUSH1, RETURN: 8.
+vector('BJJ_SUM doubles Base8', `PUSH32 ${BASE8.x} PUSH0 MSTORE PUSH32 ${BASE8.y} PUSH1 0x20 MSTORE PUSH32 ${BASE8.x} PUSH1 0x40 MSTORE PUSH32 ${BASE8.y} PUSH1 0x60 MSTORE PUSH0 PUSH1 2 PUSH0 PUSH1 0x80 HOST 0x06 POP PUSH1 0x40 PUSH1 0x80 RETURN`, {
+  status: Status.Success, gasUsed: BigInt(47 + 10 + 1046 + 8), output: concat(word(BASE8_TWICE.x), word(BASE8_TWICE.y)), pc: 156, steps: 21,
+});
+// (0, 0) is not on the curve: 0 on the stack, nothing written. 2+3+2+2; HOST 800 + 120 + 6; RET_TOP 10.
+vector('BJJ_SUM of a point off the curve', `PUSH0 PUSH1 1 PUSH0 PUSH0 HOST 0x06 ${RET_TOP}`, {
+  status: Status.Success, gasUsed: BigInt(9 + 926 + 10), output: word(0n), pc: 12, steps: 10,
+});
+fault('BJJ_SUM points past 4 MiB', 'PUSH0 PUSH3 0x010001 PUSH0 PUSH0 HOST 0x06', Status.MemoryLimit, 7, 5);
+
 // A host function's base gas is charged before its arguments are examined ("charged before the
 // instruction runs"), so too little gas is out_of_gas even when the arguments would fault.
 fault('HOST base gas before the POSEIDON count check', 'PUSH0 HOST 0x01', Status.OutOfGas, 1, 2, { gasLimit: 5n });
 fault('HOST base gas before the POSEIDON inputs underflow', 'PUSH1 6 HOST 0x01', Status.OutOfGas, 2, 2, { gasLimit: 100n });
 fault('HOST base gas before SHA256 memory_limit', 'PUSH5 0x0100000000 PUSH0 HOST 0x02', Status.OutOfGas, 7, 3, { gasLimit: 30n });
 fault('HOST 0x00 unknown', 'HOST 0x00', Status.InvalidOpcode, 0, 1);
-fault('HOST 0x06 unknown', 'HOST 0x06', Status.InvalidOpcode, 0, 1);
+fault('HOST 0x07 unknown', 'HOST 0x07', Status.InvalidOpcode, 0, 1);
 fault('HOST id past the end reads 0', '.byte 0xa0', Status.InvalidOpcode, 0, 1);
 fault('SHA256 underflow', 'PUSH0 HOST 0x02', Status.StackUnderflow, 1, 2);
 
@@ -542,7 +564,7 @@ fault('CALL target checked below the depth limit', RECURSE_BAD.replace('COUNT', 
 // --- the host the vectors assume -----------------------------------------------------------------
 
 /**
- * Real Poseidon (WASM) and SHA-256; the verifiers are stubs that check the interpreter passed the
+ * Real Poseidon (WASM), SHA-256 and BJJ_SUM (@noble/curves); the verifiers are stubs that check the interpreter passed the
  * right memory ranges: Ed25519 is "valid" iff signature[0] = message length and key[31] = 0xed;
  * BLS iff signature[95] = message length and key[0] = 0xb1; Groth16 iff key id 7,
  * proof[255] = number of inputs and the last input is 0x99.
@@ -557,5 +579,6 @@ export function vectorHost(): HostFunctions {
     blsVerify: (message, signature, publicKey) =>
       signature.length === 96 && publicKey.length === 48 && signature[95] === message.length && publicKey[0] === 0xb1,
     groth16Verify: (vk, proof, inputs) => vk === 7n && proof.length === 256 && proof[255] === inputs.length && inputs[inputs.length - 1] === 0x99n,
+    bjjSum,
   };
 }

@@ -115,8 +115,9 @@ describe('src/vm/opcodes.ts matches docs/vm.md', () => {
       [3, 'ED25519_VERIFY', 4, 1, 8000],
       [4, 'BLS_VERIFY', 4, 1, 60_000],
       [5, 'GROTH16_VERIFY', 4, 1, 500_000],
+      [6, 'BJJ_SUM', 4, 1, 800],
     ]);
-    expect(HOST_GAS).toEqual({ poseidonInput: 250, sha256Word: 12, groth16Input: 100 });
+    expect(HOST_GAS).toEqual({ poseidonInput: 250, sha256Word: 12, groth16Input: 100, bjjPoint: 120 });
     expect(GAS).toEqual({ memoryWord: 3, memoryQuadDivisor: 512, copyWord: 3, expByte: 50, sloadCost: 200, sstoreSet: 20_000, sstoreReset: 5_000, logBase: 375, logTopic: 375, logByte: 8 });
     expect(LIMITS).toEqual({
       maxCodeBytes: 65_536, maxStack: 1_024, maxReturnStack: 256, maxMemoryBytes: 4 * 1024 * 1024, maxCalldataBytes: 128 * 1024,

@@ -19,6 +19,7 @@ const testHost: HostFunctions = {
   ed25519Verify: () => false,
   blsVerify: () => false,
   groth16Verify: () => false,
+  bjjSum: () => undefined,
 };
 
 const op = (name: string): number => {

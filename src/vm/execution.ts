@@ -31,6 +31,12 @@ export interface HostFunctions {
   ed25519Verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
   blsVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
   groth16Verify(verifyingKeyId: bigint, proof: Uint8Array, publicInputs: readonly bigint[]): boolean;
+  /**
+   * Baby Jubjub: Σ of the first `added` points minus Σ of the next `subtracted`, each 64 bytes of
+   * affine x ‖ y big-endian in `points`; the result in the same encoding, or undefined when a point
+   * has a coordinate ≥ r or is not on the curve.
+   */
+  bjjSum(points: Uint8Array, added: number, subtracted: number): Uint8Array | undefined;
 }
 
 export interface VmEvent {

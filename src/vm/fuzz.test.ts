@@ -17,6 +17,7 @@ const host: HostFunctions = {
   ed25519Verify: () => false,
   blsVerify: () => false,
   groth16Verify: () => false,
+  bjjSum: () => undefined,
 };
 const STATUSES = new Set(Object.values(Status).filter((v): v is number => typeof v === 'number'));
 const DEFINED = OPCODES.flatMap((o) => (o === undefined ? [] : [o.code]));

@@ -383,7 +383,7 @@ describe('control flow', () => {
     expect(invalid.status).toBe(Status.InvalidOpcode);
     expect(invalid.gasUsed).toBe(77n);
     expect(run(Uint8Array.of(0x0c)).status).toBe(Status.InvalidOpcode);
-    expect(run(asm('HOST', Uint8Array.of(0x06))).status).toBe(Status.InvalidOpcode);
+    expect(run(asm('HOST', Uint8Array.of(0x07))).status).toBe(Status.InvalidOpcode);
     // u64 gas limits pass through intact.
     const huge = run(asm('GAS', RETURN_TOP), { gas: (1n << 64n) - 1n });
     expect(word(huge.output)).toBe((1n << 64n) - 3n);

@@ -89,6 +89,7 @@ export const NO_HOST_FUNCTIONS: HostFunctions = {
   ed25519Verify: () => unavailable('ED25519_VERIFY'),
   blsVerify: () => unavailable('BLS_VERIFY'),
   groth16Verify: () => unavailable('GROTH16_VERIFY'),
+  bjjSum: () => unavailable('BJJ_SUM'),
 };
 
 let perThread: WasmInterpreter | undefined;
@@ -230,6 +231,12 @@ export class WasmInterpreter implements Interpreter {
         const publicInputs: bigint[] = [];
         for (let i = 0; i < count; i++) publicInputs.push(bigEndianToBigInt(bytesAt(inputs + i * WORD_BYTES, WORD_BYTES)));
         return s.host.groth16Verify(read(keyId), bytesAt(proof, 256), publicInputs) ? 1 : 0;
+      },
+      bjjSum: (out: number, points: number, added: number, subtracted: number): number => {
+        const sum = this.current().host.bjjSum(this.bytes().subarray(points, points + 64 * (added + subtracted)), added, subtracted);
+        if (sum === undefined) return 0;
+        this.bytes().set(sum, out);
+        return 1;
       },
     };
   }

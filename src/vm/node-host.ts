@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { babyjubjub } from '@noble/curves/misc.js';
 import { ed25519Verify, publicKeyObject } from '../crypto/ed25519.js';
 import { PoseidonWasm } from '../wasm/poseidon.js';
 import type { HostFunctions } from './execution.js';
@@ -49,7 +50,55 @@ export function nodeHostFunctions(options: NodeHostOptions = {}): HostFunctions 
         return false;
       }
     },
+    bjjSum: (points, added, subtracted) => bjjSum(points, added, subtracted),
   };
+}
+
+const Jubjub = babyjubjub.Point;
+const { p: JUBJUB_P, a: JUBJUB_A, d: JUBJUB_D } = Jubjub.CURVE();
+
+/**
+ * a·x² + y² = 1 + d·x²·y² (mod p) for canonical x, y: the curve equation with noble's parameters,
+ * in affine form (half the cost of fromAffine(…).assertValidity(), which checks the projective one).
+ */
+function onJubjub(x: bigint, y: bigint): boolean {
+  const x2 = (x * x) % JUBJUB_P;
+  const y2 = (y * y) % JUBJUB_P;
+  return (JUBJUB_A * x2 + y2 - 1n - ((JUBJUB_D * x2) % JUBJUB_P) * y2) % JUBJUB_P === 0n;
+}
+
+/** A 32-byte big-endian word at `at`. */
+function wordAt(view: DataView, at: number): bigint {
+  return (view.getBigUint64(at) << 192n) | (view.getBigUint64(at + 8) << 128n) | (view.getBigUint64(at + 16) << 64n) | view.getBigUint64(at + 24);
+}
+
+/**
+ * BJJ_SUM: Σ of the first `added` points minus Σ of the next `subtracted` (64 bytes each: affine
+ * x ‖ y, big-endian words), summed in extended coordinates and normalised once. Undefined when a
+ * coordinate is ≥ r or a point is not on Baby Jubjub. Subgroup membership is not checked here (a
+ * scalar multiplication, ~1 ms): commitments are checked when their statement is admitted.
+ */
+export function bjjSum(points: Uint8Array, added: number, subtracted: number): Uint8Array | undefined {
+  const count = added + subtracted;
+  if (points.length !== 64 * count) return undefined;
+  const view = new DataView(points.buffer, points.byteOffset, points.length);
+  let plus = Jubjub.ZERO;
+  let minus = Jubjub.ZERO;
+  for (let i = 0; i < count; i++) {
+    const x = wordAt(view, 64 * i);
+    const y = wordAt(view, 64 * i + 32);
+    if (x >= JUBJUB_P || y >= JUBJUB_P || !onJubjub(x, y)) return undefined;
+    const p = Jubjub.fromAffine({ x, y });
+    if (i < added) plus = plus.add(p);
+    else minus = minus.add(p);
+  }
+  const { x, y } = plus.subtract(minus).toAffine();
+  const out = new Uint8Array(64);
+  const outView = new DataView(out.buffer);
+  for (const [at, v] of [[0, x], [32, y]] as const) {
+    for (let k = 0; k < 4; k++) outView.setBigUint64(at + 8 * k, BigInt.asUintN(64, v >> BigInt(192 - 64 * k)));
+  }
+  return out;
 }
 
 /** min-pk BLS: 96-byte compressed G2 signature, 48-byte compressed G1 public key. */

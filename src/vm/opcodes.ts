@@ -153,9 +153,10 @@ export const HOST_FUNCTIONS: readonly HostFunctionInfo[] = [
   { id: 0x03, name: 'ED25519_VERIFY', pops: 4, pushes: 1, gas: 8_000 },
   { id: 0x04, name: 'BLS_VERIFY', pops: 4, pushes: 1, gas: 60_000 },
   { id: 0x05, name: 'GROTH16_VERIFY', pops: 4, pushes: 1, gas: 500_000 }, // + 100 per public input
+  { id: 0x06, name: 'BJJ_SUM', pops: 4, pushes: 1, gas: 800 }, // + 120 per point + memory
 ];
 
-export const HOST_GAS = { poseidonInput: 250, sha256Word: 12, groth16Input: 100 } as const;
+export const HOST_GAS = { poseidonInput: 250, sha256Word: 12, groth16Input: 100, bjjPoint: 120 } as const;
 
 /** BN254 scalar field order: FADD/FSUB/FMUL and POSEIDON work modulo it. */
 export const FIELD_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;

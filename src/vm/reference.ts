@@ -436,6 +436,17 @@ class Run {
         this.push(bool(this.host.groth16Verify(a, this.read([b, 256n]), inputs)));
         break;
       }
+      case 0x06: {
+        const a = this.pop();
+        const b = this.pop();
+        const c = this.pop();
+        const d = this.pop();
+        this.touch(BigInt(HOST_GAS.bjjPoint) * (c + d), [a, 64n], [b, 64n * (c + d)]);
+        const sum = this.host.bjjSum(this.read([b, 64n * (c + d)]), Number(c), Number(d));
+        if (sum !== undefined) this.memory.set(sum, Number(a));
+        this.push(bool(sum !== undefined));
+        break;
+      }
       default:
         throw new Error(`unreachable: host id ${id}`);
     }
