@@ -20,6 +20,7 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
     ...(validator ? { consensus: () => validator.status() } : {}),
     ingest: {
       maxBatchRecords: chain.limits.maxBatchRecords,
+      maxBatchProofFrameBytes: chain.maxBatchProofFrameBytes,
       sealedPayloads: (chain.genesis.privacy?.sealedPayloads ?? 'off') !== 'off',
       connectionSource: (id) => chain.connectionSource(id),
       get httpSource() {
