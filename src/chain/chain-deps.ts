@@ -1,6 +1,6 @@
 import type { SealedRecipients } from '../codec/sealed-section.js';
 import type { VerifiedFrame } from '../workers/batch-verifier.js';
-import type { VerifyProofOutcome, VerifyProofTask } from '../workers/proof-job.js';
+import type { VerifyProofOutcome, VerifyProofTask } from '../workers/proof-task.js';
 import type { BlockVm } from './block-application.js';
 import type { BlockScheduleFactory } from './block-schedule.js';
 import type { Clock } from './clock.js';

@@ -3,7 +3,7 @@ import type { SealedRecipients } from '../codec/sealed-section.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { JobKind } from './job-kinds.js';
 import { JobPool } from './job-pool.js';
-import type { VerifyProofOutcome, VerifyProofTask } from './proof-job.js';
+import type { VerifyProofOutcome, VerifyProofTask } from './proof-task.js';
 
 export interface VerifiedFrame {
   /** The same bytes that went in, handed back by the worker. */

@@ -1,6 +1,6 @@
 import type { VerifyBatchOutcome, VerifyBatchTask } from './batch-job.js';
 import type { BlsJobOutcome, BlsJobTask } from './bls-job.js';
-import type { VerifyProofOutcome, VerifyProofTask } from './proof-job.js';
+import type { VerifyProofOutcome, VerifyProofTask } from './proof-task.js';
 
 /**
  * The kinds of work the node's worker pool runs, each a named export of `job.worker.ts` with a

@@ -1,28 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { RejectCode } from '../codec/ingest-reply.js';
-import { decodeBatchProof, verifyBatchProof, type BatchProofHeader } from '../proofs/batch-proof.js';
+import { decodeBatchProof, verifyBatchProof } from '../proofs/batch-proof.js';
 import { useSingleThreadProofCurve } from '../proofs/curve.js';
 import { ProofEncodingError } from '../proofs/errors.js';
 import { decodeVerificationKey } from '../proofs/verification-key.js';
 import { PoseidonWasm } from '../wasm/poseidon.js';
+import type { VerifyProofOutcome, VerifyProofTask } from './proof-task.js';
 
-/** The `proof` job: one batch proof against the header of the batch it names and a registered key. */
-export interface VerifyProofTask {
-  /** The registered key's canonical bytes (encodeVerificationKey). */
-  readonly vkey: Uint8Array;
-  readonly header: BatchProofHeader;
-  /** encodeBatchProof's bytes, as the transaction carries them. */
-  readonly proof: Uint8Array;
-}
-
-export interface VerifyProofOutcome {
-  /** None: the proof verifies; BadProof: malformed, or a well-formed proof of anything else. */
-  readonly code: RejectCode;
-  readonly detail: string;
-  /** Per chunk, the proven totals commitment (hex), when it verifies. */
-  readonly totalsCommitments: readonly string[];
-  readonly taskMs: number;
-}
+export type { VerifyProofOutcome, VerifyProofTask };
 
 /**
  * The handler a worker runs for `proof` jobs. The first job makes this thread's snarkjs curve
