@@ -40,6 +40,7 @@ export interface OperatorStatus {
   readonly batchKey: string;
   readonly lastSequence: bigint;
   readonly lastContractSequence: bigint;
+  readonly lastProofSequence: bigint;
 }
 
 /** What the API reads of the node. */

@@ -233,7 +233,7 @@ const SCHEMAS = {
   HealthReady: HEALTH_READY,
   Operator: {
     type: 'object',
-    required: ['plmn', 'name', 'batchKey', 'lastSequence', 'lastContractSequence'],
+    required: ['plmn', 'name', 'batchKey', 'lastSequence', 'lastContractSequence', 'lastProofSequence'],
     additionalProperties: false,
     properties: {
       plmn: PLMN,
@@ -241,6 +241,7 @@ const SCHEMAS = {
       batchKey: { ...HASH, description: 'its Ed25519 public key (hex)' },
       lastSequence: { ...U64, description: 'the last batch sequence accepted here (0: none)' },
       lastContractSequence: { ...U64, description: 'the last contract transaction sequence accepted here (0: none)' },
+      lastProofSequence: { ...U64, description: 'the last batch proof transaction sequence accepted here (0: none)' },
     },
   },
   Block: {

@@ -168,6 +168,7 @@ export class ApiServer {
         plmn: operator.plmn, name: operator.name, batchKey: operator.batchKey,
         lastSequence: operator.lastSequence.toString(),
         lastContractSequence: operator.lastContractSequence.toString(),
+        lastProofSequence: operator.lastProofSequence.toString(),
       });
     });
 
