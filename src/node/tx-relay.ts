@@ -196,6 +196,8 @@ function verdictFor(code: RejectCode): MessageVerdict {
     case RejectCode.Busy:
     case RejectCode.StorageFull:
     case RejectCode.Internal:
+    // A batch proof can overtake its batch (another peer's relay, a body fetched for a block): not the peer's fault.
+    case RejectCode.UnknownBatch:
       return 'ignore';
     // A validator relays only what it admitted with the same checks: a forged or broken frame is on the relayer.
     case RejectCode.BadSignature:
@@ -204,6 +206,8 @@ function verdictFor(code: RejectCode): MessageVerdict {
     // The sealed section is checked the same way on every validator (and signed by the submitter).
     case RejectCode.BadSealedSection:
     case RejectCode.BadPayloadHash:
+    // Groth16 verification is a pure function of the frame, the stored batch and the genesis key.
+    case RejectCode.BadProof:
       return 'penalise';
     default:
       return 'reject';
