@@ -98,5 +98,12 @@ describe('batch proof transactions', PROOF_TEST, () => {
     expect({ status: again.status, error: again.body['error'] }).toEqual({ status: 409, error: rejectCodeName(RejectCode.Replay) });
     const replay = await postTx(tx.frame);
     expect(replay.status).toBe(409);
+
+    // After a restart: still proven, the signer's proof sequence restored (from committed state).
+    await node.stop();
+    node = await startTestNode(data.dir);
+    expect(((await getJson(`/batch/${toHex(batch.id)}`)).body['proven'] as Record<string, unknown>)['txHash']).toBe(toHex(tx.hash));
+    expect((await getJson(`/operators/${TELEKOM_DE}`)).body['lastProofSequence']).toBe('1');
+    expect((await postTx(proofBy(TELEKOM_DE, 2n).frame)).status).toBe(409);
   });
 });
