@@ -40,6 +40,7 @@ export interface OperatorStatus {
   readonly batchKey: string;
   readonly lastSequence: bigint;
   readonly lastContractSequence: bigint;
+  readonly lastProofSequence: bigint;
 }
 
 /** What the API reads of the node. */
@@ -62,6 +63,8 @@ export interface NodeQueries {
 export interface NodeIngest {
   /** The node's largest batch (its frames bound the ingest frame size). */
   readonly maxBatchRecords: number;
+  /** The largest batch proof transaction frame (POST /tx and WS /ingest take up to it); absent: none beyond contract transactions'. */
+  readonly maxBatchProofFrameBytes?: number;
   /** Whether batches may carry a sealed section (genesis privacy rule not `off`): frames may be that much larger. */
   readonly sealedPayloads?: boolean;
   /** A fresh in-flight budget for one ingest connection. */

@@ -8,6 +8,7 @@ import { devnetBatchSeed } from '../chain/genesis.js';
 import { devnetPrivacy } from '../chain/genesis-privacy.js';
 import { readGenesisFile } from '../chain/genesis.js';
 import { devnetInit } from '../cli/commands/devnet.js';
+import { signBatchProof } from '../client/batch-proof-tx.js';
 import { signCall, signDeploy } from '../client/contract-tx.js';
 import { IngestClient } from '../client/ingest-client.js';
 import { NodeApiClient, NodeApiError } from '../client/node-api-client.js';
@@ -378,6 +379,8 @@ describe('the OpenAPI document against a running solo node', () => {
       ['a signature by another key', signDeploy({ sender: ORANGE_FR, sequence: 3n, gasLimit: 1n, container: sumContract(), seed: devnetBatchSeed(TELEKOM_DE) }).frame, 401, 'bad_signature'],
       ['an unknown sender', signDeploy({ sender: 1, sequence: 1n, gasLimit: 1n, container: sumContract(), seed }).frame, 403, 'unknown_operator'],
       ['bytes that are no frame', new Uint8Array(64).fill(3), 400, 'malformed'],
+      // A batch proof (cdrchain prove) of the registered test circuit for a batch this node does not have.
+      ['a batch proof of an unknown batch', signBatchProof({ signer: ORANGE_FR, sequence: 1n, batchId: new Uint8Array(32).fill(9), proof: Uint8Array.of(1, 0, 0, 0, 4, 0, 0, 0, 1, ...new Uint8Array(320)), seed }).frame, 404, 'unknown_batch'],
     ];
     for (const [what, frame, status, error] of refusals) {
       const res = await postTx(node.url, frame);

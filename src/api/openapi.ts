@@ -125,6 +125,7 @@ const BATCH_PROPERTIES = {
     description: "with pruned: the id's SHA-256 path to its block's txRoot, bottom-up",
     items: { type: 'object', required: ['sibling', 'left'], additionalProperties: false, properties: { sibling: HASH, left: { type: 'boolean' } } },
   },
+  proven: ref('ProvenBatch'),
   records: { type: 'array', description: 'with ?records=1: one page of the public records', items: ref('PublicRecord') },
   recordsPage: ref('RecordsPage'),
 } as const;
@@ -232,7 +233,7 @@ const SCHEMAS = {
   HealthReady: HEALTH_READY,
   Operator: {
     type: 'object',
-    required: ['plmn', 'name', 'batchKey', 'lastSequence', 'lastContractSequence'],
+    required: ['plmn', 'name', 'batchKey', 'lastSequence', 'lastContractSequence', 'lastProofSequence'],
     additionalProperties: false,
     properties: {
       plmn: PLMN,
@@ -240,6 +241,7 @@ const SCHEMAS = {
       batchKey: { ...HASH, description: 'its Ed25519 public key (hex)' },
       lastSequence: { ...U64, description: 'the last batch sequence accepted here (0: none)' },
       lastContractSequence: { ...U64, description: 'the last contract transaction sequence accepted here (0: none)' },
+      lastProofSequence: { ...U64, description: 'the last batch proof transaction sequence accepted here (0: none)' },
     },
   },
   Block: {
@@ -308,7 +310,44 @@ const SCHEMAS = {
       sizeBytes: COUNT,
     },
   },
-  Tx: { oneOf: [ref('CdrBatchTx'), ref('ContractTx')] },
+  ProvenBatch: {
+    type: 'object',
+    description: 'a batch proof (Groth16, docs/proofs.md) verified for this batch: under which registered circuit, what it committed to, and its transaction',
+    required: ['circuitId', 'circuitVersion', 'chunkRecords', 'vkeyId', 'totalsCommitments', 'txHash', 'signer'],
+    additionalProperties: false,
+    properties: {
+      circuitId: { type: 'string', description: 'the registered circuit (genesis `circuits`), e.g. cdrchain/batch-chunk' },
+      circuitVersion: U32,
+      chunkRecords: { ...COUNT, description: 'records per chunk proof' },
+      vkeyId: { ...HASH, description: 'SHA-256 of the registered verification key (canonical JSON)' },
+      totalsCommitments: { type: 'array', items: HASH, description: "per chunk, the proven Poseidon commitment of its currency, charge, duration and volume totals: only the pair can open it" },
+      txHash: { ...HASH, description: 'the batch proof transaction (GET /txns/{hash})' },
+      signer: { ...PLMN, description: "the operator that signed it: the batch's submitter or counterparty" },
+    },
+  },
+  BatchProofTx: {
+    type: 'object',
+    description: 'a batch proof (schemas/batch-proof-tx.fbs): Groth16 proofs, one per chunk, of a batch\'s records (docs/proofs.md)',
+    required: ['type', 'hash', 'status', 'signer', 'sequence', 'batch', 'circuitId', 'circuitVersion', 'chunkRecords', 'chunks', 'signature', 'sizeBytes'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'batch_proof' },
+      hash: HASH,
+      status: TX_STATUS,
+      height: U32,
+      index: COUNT,
+      signer: PLMN,
+      sequence: { ...U64, description: "the signer's batch proof sequence (a space apart from batches and contract transactions)" },
+      batch: { ...HASH, description: 'the batch it proves' },
+      circuitId: { type: 'string' },
+      circuitVersion: U32,
+      chunkRecords: COUNT,
+      chunks: COUNT,
+      signature: SIGNATURE,
+      sizeBytes: COUNT,
+    },
+  },
+  Tx: { oneOf: [ref('CdrBatchTx'), ref('ContractTx'), ref('BatchProofTx')] },
   Receipt: {
     type: 'object',
     description: "a contract transaction's receipt, written when its block is committed",
@@ -496,7 +535,7 @@ const submitErrors = <const C401 extends readonly string[], const C422 extends r
       [...new Set([...c401, ...AUTH_401_CODES])],
     ),
     '403': errorResponse("the signer is not an operator of this consortium (unknown_operator), or the request is signed by another operator than the frame's (forbidden)", ['unknown_operator', 'forbidden']),
-    '409': errorResponse('already seen: its sequence (replay) or a record (duplicate_record)', c409),
+    '409': errorResponse('already seen: its sequence (replay), a record (duplicate_record), or, for a batch proof, its batch is already proven (replay)', c409),
     '411': errorResponse('no content-length header', ['length_required']),
     '413': errorResponse('larger than the node takes (the API limit, or the frame limits)', ['too_large']),
     '415': errorResponse('wrong content-type', ['unsupported_media_type']),
@@ -646,22 +685,25 @@ const PATHS = {
   },
   '/tx': {
     post: {
-      operationId: 'submitContractTx', ...access('POST /tx'), summary: 'submit a signed contract deploy or call (a schemas/contract-tx.fbs frame)', tags: ['submit'],
-      description: 'src/client/contract-tx.ts signs them; executed in block order with per-transaction and per-block gas limits (docs/vm.md).',
+      operationId: 'submitContractTx', ...access('POST /tx'), summary: 'submit a signed contract deploy or call (schemas/contract-tx.fbs) or batch proof (schemas/batch-proof-tx.fbs) frame', tags: ['submit'],
+      description:
+        'src/client/contract-tx.ts signs contract transactions; executed in block order with per-transaction and per-block gas limits (docs/vm.md). ' +
+        'src/client/batch-proof-tx.ts signs batch proofs (`cdrchain prove`): verified on the worker pool against the genesis key of their circuit, the batch then shows `proven` (docs/proofs.md).',
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
-        ...submitErrors('the frame', ['bad_signature'], ['out_of_range'], ['replay']),
+        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof'], ['replay']),
+        '404': errorResponse("a batch proof names no batch stored here, or one of another pair than the signer's (the same answer: it does not tell which)", ['unknown_batch']),
       },
     },
   },
   '/ingest': {
     get: {
-      operationId: 'openIngest', ...access('GET /ingest'), summary: 'WebSocket: binary batch and contract transaction frames in, IngestReply frames out', tags: ['streams'],
+      operationId: 'openIngest', ...access('GET /ingest'), summary: 'WebSocket: binary batch, contract and batch proof transaction frames in, IngestReply frames out', tags: ['streams'],
       description:
         'Frames and close codes: docs/websocket.md (schemas/batch.fbs, schemas/contract-tx.fbs in; schemas/ingest.fbs out). ' +
         "With operator authentication the upgrade is signed (401 otherwise) and the connection takes the signer's own frames only: another submitter's frame is answered Nack unknown_operator.",
-      'x-websocket': { in: ['schemas/batch.fbs (CDRB)', 'schemas/contract-tx.fbs (CDRC)'], out: 'schemas/ingest.fbs (CDRI)', doc: 'docs/websocket.md' },
+      'x-websocket': { in: ['schemas/batch.fbs (CDRB)', 'schemas/contract-tx.fbs (CDRC)', 'schemas/batch-proof-tx.fbs (CDRZ)'], out: 'schemas/ingest.fbs (CDRI)', doc: 'docs/websocket.md' },
       responses: { '101': { description: 'upgraded to a WebSocket' }, '401': UNAUTHENTICATED, '404': NOT_A_WEBSOCKET, '503': BUSY_UPGRADE },
     },
   },

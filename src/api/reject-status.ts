@@ -1,6 +1,6 @@
 import { RejectCode } from '../codec/ingest-reply.js';
 
-/** The HTTP status for each reject reason (POST /cdr). */
+/** The HTTP status for each reject reason (POST /cdr, POST /tx). */
 export function httpStatusFor(code: RejectCode): number {
   switch (code) {
     case RejectCode.Malformed:
@@ -21,7 +21,11 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.BadSealedSection:
     case RejectCode.BadPayloadHash:
     case RejectCode.SealedRequired:
+    case RejectCode.UnknownCircuit:
+    case RejectCode.BadProof:
       return 422;
+    case RejectCode.UnknownBatch:
+      return 404;
     case RejectCode.Busy:
     case RejectCode.StorageFull:
       return 503;

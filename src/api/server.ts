@@ -8,6 +8,7 @@ import { batchFrameBytes } from '../chain/admission-budget.js';
 import { sealedSectionLimit } from '../codec/sealed-section.js';
 import { BatchRejectedError } from '../chain/reject.js';
 import type { RecordsPage } from '../chain/queries.js';
+import { isBatchProofTxFrame } from '../codec/batch-proof-tx.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -79,7 +80,7 @@ export class ApiServer {
     // The largest frame this node takes: a batch of its maxBatchRecords, or a contract transaction.
     const records = node.ingest.maxBatchRecords;
     const batchBytes = batchFrameBytes(records) + (node.ingest.sealedPayloads ? sealedSectionLimit(records) : 0);
-    const maxFrameBytes = Math.max(batchBytes, MAX_CONTRACT_TX_FRAME_BYTES);
+    const maxFrameBytes = Math.max(batchBytes, MAX_CONTRACT_TX_FRAME_BYTES, node.ingest.maxBatchProofFrameBytes ?? 0);
     this.ingest = mountIngest(app, {
       ingest: node.ingest, events: node.events, metrics, log, maxFrameBytes,
       maxConnections: this.limits.maxIngestConnections, badSignaturesBeforeClose: this.limits.badSignaturesBeforeClose,
@@ -167,6 +168,7 @@ export class ApiServer {
         plmn: operator.plmn, name: operator.name, batchKey: operator.batchKey,
         lastSequence: operator.lastSequence.toString(),
         lastContractSequence: operator.lastContractSequence.toString(),
+        lastProofSequence: operator.lastProofSequence.toString(),
       });
     });
 
@@ -257,14 +259,15 @@ export class ApiServer {
       const contentType = req.getHeader('content-type');
       const length = req.getHeader('content-length');
       if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
-        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract transaction frame (application/octet-stream)'));
+        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract or batch proof transaction frame (application/octet-stream)'));
         return;
       }
-      readBody(r, length, MAX_CONTRACT_TX_FRAME_BYTES, this.uploads)
+      readBody(r, length, Math.max(MAX_CONTRACT_TX_FRAME_BYTES, ingest.maxBatchProofFrameBytes ?? 0), this.uploads)
         .then((body) => {
           const frame = new Uint8Array(body);
           checkSignedBody(caller, digest, frame, 'transactions');
-          return ingest.submitTx(frame, ingest.httpSource, { kind: TxKind.ContractTx });
+          // A batch proof ("CDRZ") or, as before, a contract transaction: any other frame is malformed as one.
+          return ingest.submitTx(frame, ingest.httpSource, { kind: isBatchProofTxFrame(frame) ? TxKind.BatchProof : TxKind.ContractTx });
         })
         .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', hash: toHex(id), sequence: sequence.toString() }))
         .catch((err: unknown) => {

@@ -1,5 +1,6 @@
 import type { SealedRecipients } from '../codec/sealed-section.js';
 import type { VerifiedFrame } from '../workers/batch-verifier.js';
+import type { VerifyProofOutcome, VerifyProofTask } from '../workers/proof-task.js';
 import type { BlockVm } from './block-application.js';
 import type { BlockScheduleFactory } from './block-schedule.js';
 import type { Clock } from './clock.js';
@@ -9,6 +10,8 @@ import type { OperatorDirectory } from './operators.js';
 export interface BatchVerifier {
   /** `frame` must own its whole ArrayBuffer: it is transferred and comes back in the result. */
   verify(frame: Uint8Array, publicKey: Uint8Array, sealedRecipients?: SealedRecipients): Promise<VerifiedFrame>;
+  /** Verifies a batch proof of `chunks` chunk proofs against a batch header and a registered key (Groth16, on the pool). */
+  verifyProof(task: VerifyProofTask, chunks: number): Promise<VerifyProofOutcome>;
   readonly threads: number;
   close(): Promise<void>;
 }

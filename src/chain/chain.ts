@@ -22,10 +22,12 @@ import { ContractAdmission, DEFAULT_CONTRACT_LIMITS, type AcceptedContractTx, ty
 import { ChainEvents } from './events.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
 import { chainIdentity, type Genesis } from './genesis.js';
+import { ProofAdmission, type AcceptedBatchProof } from './proof-admission.js';
 import { Mempool } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
 import { ChainQueries } from './queries.js';
 import { StateTransition } from './state-transition.js';
+import { batchProofAdmitter } from './tx-kinds/batch-proof.js';
 import { batchAdmitter } from './tx-kinds/cdr-batch.js';
 import { contractTxAdmitter } from './tx-kinds/contract-tx.js';
 import { txCodec, TxKindRegistry, UnknownTxKindError } from './tx-kinds/registry.js';
@@ -80,6 +82,7 @@ export class Chain {
     private readonly verifier: BatchVerifier,
     private readonly admission: Admission,
     private readonly contractAdmission: ContractAdmission,
+    private readonly proofAdmission: ProofAdmission,
     /** The pending overlay: admitted here, not committed. */
     readonly mempool: Mempool,
     readonly nullifiers: NullifierIndex,
@@ -148,6 +151,16 @@ export class Chain {
       budget,
     });
     contractAdmission.restore(restored.contractSequences);
+    const proofAdmission = new ProofAdmission({
+      chain: identity,
+      circuits: genesis.circuits ?? [],
+      maxBatchRecords: limits.maxBatchRecords,
+      maxSequenceJump: limits.maxSequenceJump,
+      operators, stores, storage, mempool, verifier, log,
+      allocateOrder: () => admission.allocateOrder(),
+      budget,
+    });
+    proofAdmission.restore(restored.proofSequences);
 
     const committed = new CommittedChainState(stores, { head: restored.head, headTimestampMs: restored.headTimestampMs, sequences: restored.committed });
     const transition = new StateTransition(
@@ -170,13 +183,14 @@ export class Chain {
       },
     });
     const chain = new Chain(
-      events, genesis, identity, operators, stores, verifier, admission, contractAdmission, mempool, nullifiers,
+      events, genesis, identity, operators, stores, verifier, admission, contractAdmission, proofAdmission, mempool, nullifiers,
       committed, transition, builder, committer, clock, metrics, limits, blockLimits, budget, storage, log,
     );
     chain.branchStates = branches;
     chain.kindRegistry = new TxKindRegistry(new Map([
       [TxKind.CdrBatch, batchAdmitter(admission)],
       [TxKind.ContractTx, contractTxAdmitter({ submit: (frame, source, onWellFormed) => chain.submitContractTx(frame, source, onWellFormed) })],
+      [TxKind.BatchProof, batchProofAdmitter({ submit: (frame, source, onWellFormed) => chain.submitBatchProof(frame, source, onWellFormed) })],
     ]));
 
     metrics.chainHeight.set(restored.head.height);
@@ -191,6 +205,7 @@ export class Chain {
     // Durable work announced: the schedule may make a block now (a throwing listener elsewhere cannot stop this one).
     events.on('batchAccepted', () => schedule.nudge());
     events.on('contractTxAccepted', () => schedule.nudge());
+    events.on('batchProofAccepted', () => schedule.nudge());
     schedule.start();
     chain.retentionService = new RetentionService({
       config: retention, stores, metrics, log, storage,
@@ -296,6 +311,32 @@ export class Chain {
       id: accepted.id, kind: accepted.kind === ContractTxKind.Deploy ? 'deploy' : 'call', sender: accepted.sender, sequence: accepted.sequence,
     });
     return accepted;
+  }
+
+  /**
+   * Admits a batch proof transaction (identifier "CDRZ") from `source`: verified on the worker pool
+   * against the genesis' key for its circuit; resolves once it and the batch's proven mark are durable.
+   */
+  async submitBatchProof(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedBatchProof> {
+    let accepted: AcceptedBatchProof;
+    try {
+      accepted = await this.proofAdmission.submit(frame, source, onWellFormed);
+    } catch (err) {
+      this.metrics.batchProofs.inc({ outcome: err instanceof BatchRejectedError ? err.reason : 'internal' });
+      throw err;
+    }
+    this.metrics.batchProofs.inc({ outcome: 'accepted' });
+    this.events.emit('batchProofAccepted', { id: accepted.id, batchId: accepted.batchId, signer: accepted.signer, sequence: accepted.sequence });
+    return accepted;
+  }
+
+  /** The largest batch proof transaction frame this node takes (its maxBatchRecords in the smallest registered chunks). */
+  get maxBatchProofFrameBytes(): number {
+    return this.proofAdmission.maxFrameBytes;
+  }
+
+  lastAcceptedBatchProofSequence(signer: number): bigint | undefined {
+    return this.proofAdmission.lastAcceptedSequence(signer);
   }
 
   lastAcceptedContractSequence(sender: number): bigint | undefined {

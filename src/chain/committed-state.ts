@@ -27,6 +27,7 @@ export type SequenceMaps = ReadonlyMap<TxKind, ReadonlyMap<number, bigint>>;
 const SEQUENCE_TABLES: ReadonlyMap<TxKind, { read(s: StateStore): Map<number, bigint>; write(s: StateStore, submitter: number, seq: bigint): void }> = new Map([
   [TxKind.CdrBatch, { read: (s: StateStore) => s.allSequences(), write: (s: StateStore, submitter: number, seq: bigint) => s.writeSequence(submitter, seq) }],
   [TxKind.ContractTx, { read: (s: StateStore) => s.allContractSequences(), write: (s: StateStore, submitter: number, seq: bigint) => s.writeContractSequence(submitter, seq) }],
+  [TxKind.BatchProof, { read: (s: StateStore) => s.allProofSequences(), write: (s: StateStore, submitter: number, seq: bigint) => s.writeProofSequence(submitter, seq) }],
 ]);
 
 /** Every committed sequence in storage, per kind. */

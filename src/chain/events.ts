@@ -41,6 +41,14 @@ export interface ContractReceiptEvent {
   readonly gasUsed: bigint;
 }
 
+/** A batch proof verified and is durable here: its batch is marked proven. */
+export interface BatchProofAcceptedEvent {
+  readonly id: Uint8Array;
+  readonly batchId: Uint8Array;
+  readonly signer: number;
+  readonly sequence: bigint;
+}
+
 interface ChainEventMap {
   batchAccepted: [BatchAcceptedEvent];
   /** Durable in this node's chain: with consensus, final (a macro block justified it); alone, at once. */
@@ -50,6 +58,7 @@ interface ChainEventMap {
   contractTxAccepted: [ContractTxAcceptedEvent];
   /** After the block that executed it is committed. */
   contractReceipt: [ContractReceiptEvent];
+  batchProofAccepted: [BatchProofAcceptedEvent];
 }
 
 type Listener<K extends keyof ChainEventMap> = (...args: ChainEventMap[K]) => void;

@@ -1,5 +1,6 @@
 import { devnetPrivacy, genesisPrivacyFromJson, genesisPrivacyToJson, GenesisPrivacyError, type GenesisPrivacy, type GenesisPrivacyJson } from './genesis-privacy.js';
 import { readFileSync } from 'node:fs';
+import { devnetCircuits, genesisCircuitsFromJson, genesisCircuitsToJson, GenesisCircuitError, type GenesisCircuit, type GenesisCircuitJson } from './genesis-circuits.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { MAX_BLOCK_VALIDATORS } from '../codec/block.js';
 import { BLS_PUBLIC_KEY_BYTES, BLS_SIGNATURE_BYTES, blsKeyPairFromSeed, blsPublicKeyFromSecretKey } from '../crypto/bls/bls.js';
@@ -45,6 +46,8 @@ export interface Genesis {
   readonly consensus?: GenesisConsensus;
   /** Sealed payloads, encryption keys, lawful-access key (genesis-privacy.ts); absent: no sealed batches. */
   readonly privacy?: GenesisPrivacy;
+  /** Circuits whose batch proofs the chain verifies (genesis-circuits.ts); absent: batch proofs are refused. */
+  readonly circuits?: readonly GenesisCircuit[];
 }
 
 export class GenesisError extends Error {
@@ -63,6 +66,8 @@ export interface GenesisJson {
   };
   /** Optional like `consensus`. */
   privacy?: GenesisPrivacyJson;
+  /** Optional like `consensus`: [{id, version, chunkRecords, vkey}]. */
+  circuits?: GenesisCircuitJson[];
 }
 
 export function genesisToJson(g: Genesis): GenesisJson {
@@ -80,6 +85,7 @@ export function genesisToJson(g: Genesis): GenesisJson {
     };
   }
   if (g.privacy) j.privacy = genesisPrivacyToJson(g.privacy);
+  if (g.circuits) j.circuits = genesisCircuitsToJson(g.circuits);
   return j;
 }
 
@@ -96,11 +102,18 @@ export function genesisFromJson(j: GenesisJson): Genesis {
   operators.sort((a, b) => a.plmn - b.plmn);
   const base = { chainId: j.chainId, timestampMs: BigInt(j.timestampMs), operators };
   const withConsensus = j.consensus === undefined ? base : { ...base, consensus: consensusFromJson(j.consensus, seen) };
-  if (j.privacy === undefined) return withConsensus;
+  let withPrivacy: Genesis = withConsensus;
   try {
-    return { ...withConsensus, privacy: genesisPrivacyFromJson(j.privacy, seen) };
+    if (j.privacy !== undefined) withPrivacy = { ...withConsensus, privacy: genesisPrivacyFromJson(j.privacy, seen) };
   } catch (err) {
     if (err instanceof GenesisPrivacyError) throw new GenesisError(err.message);
+    throw err;
+  }
+  if (j.circuits === undefined) return withPrivacy;
+  try {
+    return { ...withPrivacy, circuits: genesisCircuitsFromJson(j.circuits) };
+  } catch (err) {
+    if (err instanceof GenesisCircuitError) throw new GenesisError(err.message);
     throw err;
   }
 }
@@ -278,5 +291,6 @@ export function devnetGenesis(opts: { validators?: number } = {}): Genesis {
     operators: DEVNET_OPERATORS.map((o) => ({ ...o, batchKey: ed25519FromSeed(devnetBatchSeed(o.plmn)).publicKey })),
     consensus: devnetConsensusSection(validators),
     privacy: devnetPrivacy(),
+    circuits: devnetCircuits(),
   };
 }

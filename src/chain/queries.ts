@@ -80,7 +80,9 @@ export class ChainQueries {
   batch(id: Uint8Array): StoredBatch | undefined {
     const bytes = this.stores.chain.tx(id);
     if (!bytes || txCodecOf(bytes)?.kind !== TxKind.CdrBatch) return undefined;
-    return storedBatch(id, bytes, this.stores.chain.txLocation(id));
+    const stored = storedBatch(id, bytes, this.stores.chain.txLocation(id));
+    const proven = this.stores.proofs.get(id);
+    return proven === undefined ? stored : { ...stored, view: { ...stored.view, proven }, recordsJson: (from, to) => stored.recordsJson(from, to) };
   }
 
   /** A stored contract transaction: undefined when `hash` names none. */

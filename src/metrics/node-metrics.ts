@@ -137,6 +137,10 @@ export class NodeMetrics {
     name: 'cdrchain_nullifier_merge_seconds', help: 'Time of one segment merge in the worker',
     buckets: [0.1, 0.5, 1, 2, 5, 10, 20, 40, 80, 160], registers: [this.registry],
   });
+  readonly batchProofs = new Counter({
+    name: 'cdrchain_batch_proofs_total', help: 'Batch proof transactions received, by outcome (accepted or the reject reason)',
+    labelNames: ['outcome'] as const, registers: [this.registry],
+  });
   readonly contractTxs = new Counter({
     name: 'cdrchain_contract_txs_total', help: 'Contract transactions received, by outcome (accepted or the reject reason)',
     labelNames: ['outcome'] as const, registers: [this.registry],

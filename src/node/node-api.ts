@@ -20,6 +20,7 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
     ...(validator ? { consensus: () => validator.status() } : {}),
     ingest: {
       maxBatchRecords: chain.limits.maxBatchRecords,
+      maxBatchProofFrameBytes: chain.maxBatchProofFrameBytes,
       sealedPayloads: (chain.genesis.privacy?.sealedPayloads ?? 'off') !== 'off',
       connectionSource: (id) => chain.connectionSource(id),
       get httpSource() {
@@ -61,6 +62,7 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
           plmn: o.plmn, name: o.name, batchKey: toHex(o.batchKey),
           lastSequence: chain.lastAcceptedSequence(o.plmn) ?? 0n,
           lastContractSequence: chain.lastAcceptedContractSequence(o.plmn) ?? 0n,
+          lastProofSequence: chain.lastAcceptedBatchProofSequence(o.plmn) ?? 0n,
         };
       },
       block: (height) => queries.block(height),

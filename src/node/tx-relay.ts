@@ -17,8 +17,8 @@ const MAX_REQUEST_AGAIN_MS = 8_000;
 const MAX_REMEMBERED_REQUESTS = 65_536;
 
 export interface TxRelayMetrics {
-  relayed(kind: 'batch' | 'contract_tx', bytes: number): void;
-  received(kind: 'batch' | 'contract_tx', outcome: string): void;
+  relayed(kind: RelayLabel, bytes: number): void;
+  received(kind: RelayLabel, outcome: string): void;
   bodiesRequested(count: number): void;
   bodiesServed(count: number): void;
 }
@@ -62,7 +62,7 @@ export class TxRelay {
     for (const e of this.chain.mempool.durablePrefix()) {
       const frame = this.chain.relayFrame(e.id);
       if (frame === undefined) continue;
-      if (!this.network.send(peer, e.kind === TxKind.ContractTx ? MessageKind.ContractTx : MessageKind.Batch, frame)) {
+      if (!this.network.send(peer, messageKindOf(e.kind), frame)) {
         this.log.warn({ peer, sent }, 'pending transactions not all re-sent to a reconnected peer: its send budget is spent');
         return;
       }
@@ -74,9 +74,8 @@ export class TxRelay {
   /** A copy of `frame` goes to every peer (call before admission transfers the frame's buffer to a worker). */
   relay(kind: TxKind, frame: Uint8Array): void {
     if (this.network.connectedPeers().length === 0) return;
-    const msgKind = kind === TxKind.ContractTx ? MessageKind.ContractTx : MessageKind.Batch;
-    this.network.broadcast(msgKind, frame);
-    this.metrics?.relayed(kind === TxKind.ContractTx ? 'contract_tx' : 'batch', frame.length);
+    this.network.broadcast(messageKindOf(kind), frame);
+    this.metrics?.relayed(labelOf(messageKindOf(kind)), frame.length);
   }
 
   /**
@@ -114,6 +113,7 @@ export class TxRelay {
     switch (m.kind) {
       case MessageKind.Batch:
       case MessageKind.ContractTx:
+      case MessageKind.BatchProof:
       case MessageKind.TxResponse:
         this.queueOf(m.from).push({ kind: m.kind, frame: Uint8Array.from(m.payload) }, m.payload.length);
         return;
@@ -131,7 +131,7 @@ export class TxRelay {
       q = new PeerAdmissionQueue(
         ({ kind, frame }) => this.admit(peer, kind, frame),
         ({ kind }, why) => {
-          this.metrics?.received(kind === MessageKind.ContractTx ? 'contract_tx' : 'batch', why);
+          this.metrics?.received(labelOf(kind), why);
           this.log.warn({ from: peer, why }, 'relayed transaction dropped unadmitted');
         },
       );
@@ -142,8 +142,8 @@ export class TxRelay {
 
   /** Admits one relayed frame (a copy: admission hands its buffer to a worker, and a Busy one is retried). */
   private admit(from: PeerId, kind: MessageKind, frame: Uint8Array): Promise<AdmissionOutcome> {
-    const expected = kind === MessageKind.Batch ? TxKind.CdrBatch : kind === MessageKind.ContractTx ? TxKind.ContractTx : undefined;
-    const label = kind === MessageKind.ContractTx ? 'contract_tx' : 'batch';
+    const expected = kind === MessageKind.Batch ? TxKind.CdrBatch : kind === MessageKind.ContractTx ? TxKind.ContractTx : kind === MessageKind.BatchProof ? TxKind.BatchProof : undefined;
+    const label = labelOf(kind);
     return this.chain.submitTx(frame.slice(), this.sourceOf(from), expected === undefined ? {} : { kind: expected }).then(
       (): AdmissionOutcome => {
         this.metrics?.received(label, 'accepted');
@@ -196,6 +196,8 @@ function verdictFor(code: RejectCode): MessageVerdict {
     case RejectCode.Busy:
     case RejectCode.StorageFull:
     case RejectCode.Internal:
+    // A batch proof can overtake its batch (another peer's relay, a body fetched for a block): not the peer's fault.
+    case RejectCode.UnknownBatch:
       return 'ignore';
     // A validator relays only what it admitted with the same checks: a forged or broken frame is on the relayer.
     case RejectCode.BadSignature:
@@ -204,8 +206,21 @@ function verdictFor(code: RejectCode): MessageVerdict {
     // The sealed section is checked the same way on every validator (and signed by the submitter).
     case RejectCode.BadSealedSection:
     case RejectCode.BadPayloadHash:
+    // Groth16 verification is a pure function of the frame, the stored batch and the genesis key.
+    case RejectCode.BadProof:
       return 'penalise';
     default:
       return 'reject';
   }
+}
+
+type RelayLabel = 'batch' | 'contract_tx' | 'batch_proof';
+
+/** The gossip message a transaction kind travels in. */
+function messageKindOf(kind: TxKind): MessageKind {
+  return kind === TxKind.ContractTx ? MessageKind.ContractTx : kind === TxKind.BatchProof ? MessageKind.BatchProof : MessageKind.Batch;
+}
+
+function labelOf(kind: MessageKind): RelayLabel {
+  return kind === MessageKind.ContractTx ? 'contract_tx' : kind === MessageKind.BatchProof ? 'batch_proof' : 'batch';
 }

@@ -28,6 +28,8 @@ export enum MessageKind {
   /** A transaction body a block names and the receiver lacks, and its answer. */
   TxRequest = 8,
   TxResponse = 9,
+  /** Gossip: an admitted batch proof transaction frame (schemas/batch-proof-tx.fbs). */
+  BatchProof = 10,
 }
 
 /** Largest payload accepted per kind; a bigger frame is dropped unread and the sender penalised. */
@@ -41,6 +43,7 @@ export const MAX_PAYLOAD_BYTES: Readonly<Record<MessageKind, number>> = Object.f
   [MessageKind.BlockResponse]: 32 * 2 ** 20,
   [MessageKind.TxRequest]: 32 * 1024 + 64,
   [MessageKind.TxResponse]: 32 * 2 ** 20,
+  [MessageKind.BatchProof]: 16 * 2 ** 20,
 });
 
 /**

@@ -4,11 +4,13 @@ import { ConfigStore } from './config-store.js';
 import { ContractStore } from './contract-store.js';
 import { StorageEnv } from './env.js';
 import { PendingStore } from './pending-store.js';
+import { ProofStore } from './proof-store.js';
 import { SealedStore } from './sealed-store.js';
 import { StateStore } from './state-store.js';
 import type { TxBodyStoreOptions } from './tx-body-store.js';
 
-export { AdmissionLog, ChainStore, ConfigStore, ContractStore, PendingStore, SealedStore, StateStore, StorageEnv };
+export { AdmissionLog, ChainStore, ConfigStore, ContractStore, PendingStore, ProofStore, SealedStore, StateStore, StorageEnv };
+export type { ProvenBatch } from './proof-store.js';
 export type { BodySweep, ChainHead, TxLocation } from './chain-store.js';
 export type { TxBodyStoreOptions } from './tx-body-store.js';
 export type { StoredReceipt } from './contract-store.js';
@@ -24,6 +26,8 @@ export interface Stores {
   readonly admissionLog: AdmissionLog;
   /** Batch id → sealed section: the private store (unreadable here, served to the pair only). */
   readonly sealed: SealedStore;
+  /** Batch id → what a verified batch proof established (circuit, totals commitments, its transaction). */
+  readonly proofs: ProofStore;
 }
 
 export interface StoresOptions {
@@ -40,5 +44,5 @@ export function openStores(path: string, opts: StoresOptions = {}): Stores {
     void env.close();
     throw err;
   }
-  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env), sealed: new SealedStore(env) };
+  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env), sealed: new SealedStore(env), proofs: new ProofStore(env) };
 }

@@ -10,10 +10,13 @@ export class StateStore {
   private readonly sequences: Database<Buffer, number>;
   /** Contract transaction sequences: a space apart from batch sequences, so neither blocks the other. */
   private readonly contractSequences: Database<Buffer, number>;
+  /** Batch proof transaction sequences: a third space. */
+  private readonly proofSequences: Database<Buffer, number>;
 
   constructor(env: StorageEnv) {
     this.sequences = env.uint32Db('sequences');
     this.contractSequences = env.uint32Db('contract-sequences');
+    this.proofSequences = env.uint32Db('proof-sequences');
   }
 
   lastSequence(submitter: number): bigint | undefined {
@@ -47,5 +50,19 @@ export class StateStore {
     const v = Buffer.alloc(8);
     v.writeBigUInt64BE(sequence);
     void this.contractSequences.put(sender, v);
+  }
+
+  /** Signer → last committed batch proof sequence. */
+  allProofSequences(): Map<number, bigint> {
+    const out = new Map<number, bigint>();
+    for (const { key, value } of this.proofSequences.getRange({})) out.set(key, value.readBigUInt64BE(0));
+    return out;
+  }
+
+  /** Inside a block's transaction. */
+  writeProofSequence(signer: number, sequence: bigint): void {
+    const v = Buffer.alloc(8);
+    v.writeBigUInt64BE(sequence);
+    void this.proofSequences.put(signer, v);
   }
 }

@@ -3,6 +3,7 @@ import type { SealedRecipients } from '../codec/sealed-section.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { JobKind } from './job-kinds.js';
 import { JobPool } from './job-pool.js';
+import type { VerifyProofOutcome, VerifyProofTask } from './proof-task.js';
 
 export interface VerifiedFrame {
   /** The same bytes that went in, handed back by the worker. */
@@ -58,6 +59,14 @@ export class BatchVerifierPool {
     const outcome = await this.jobPool.run('batch', task, { transferList: [buffer] });
     this.metrics?.verifyTaskSeconds.observe(outcome.taskMs / 1000);
     return { frame: new Uint8Array(outcome.frame), code: outcome.code, detail: outcome.detail };
+  }
+
+  /**
+   * Verifies a batch proof on the pool (a `proof` job, after every batch and BLS job waiting). Rejects
+   * with JobQueueFullError when proofs of `chunks` chunk proofs would exceed the proof queue's capacity.
+   */
+  verifyProof(task: VerifyProofTask, chunks: number): Promise<VerifyProofOutcome> {
+    return this.jobPool.run('proof', task, { weight: Math.max(1, chunks) });
   }
 
   async close(): Promise<void> {

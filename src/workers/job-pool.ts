@@ -16,7 +16,8 @@ export interface JobPoolOptions {
   /**
    * Per kind, how much may wait for a worker (in job weight: 1 a batch, 1 a BLS signature set);
    * beyond, `run` rejects with `JobQueueFullError`. Default: batch unbounded (admission's in-flight
-   * budget already bounds it, 512 batches), bls 8,192 sets.
+   * budget already bounds it, 512 batches), bls 8,192 sets, proof 4,096 chunk proofs (~1 min of
+   * verification on two cores).
    */
   readonly capacity?: Partial<Readonly<Record<JobKind, number>>>;
   /**
@@ -45,7 +46,7 @@ interface QueuedJob {
   readonly reject: (err: unknown) => void;
 }
 
-const DEFAULT_CAPACITY: Readonly<Record<JobKind, number>> = Object.freeze({ batch: Number.POSITIVE_INFINITY, bls: 8192 });
+const DEFAULT_CAPACITY: Readonly<Record<JobKind, number>> = Object.freeze({ batch: Number.POSITIVE_INFINITY, bls: 8192, proof: 4096 });
 
 /**
  * The node's one worker pool, running typed jobs (`job-kinds.ts`) on one set of threads: a
@@ -54,8 +55,8 @@ const DEFAULT_CAPACITY: Readonly<Record<JobKind, number>> = Object.freeze({ batc
  */
 export class JobPool {
   private readonly pool: Piscina<unknown, { readonly taskMs: number }>;
-  private readonly queues: Record<JobKind, Fifo<QueuedJob>> = { batch: new Fifo(), bls: new Fifo() };
-  private readonly queuedWeight: Record<JobKind, number> = { batch: 0, bls: 0 };
+  private readonly queues: Record<JobKind, Fifo<QueuedJob>> = { batch: new Fifo(), bls: new Fifo(), proof: new Fifo() };
+  private readonly queuedWeight: Record<JobKind, number> = { batch: 0, bls: 0, proof: 0 };
   private readonly capacity: Readonly<Record<JobKind, number>>;
   private readonly maxInFlight: number;
   private readonly metrics: NodeMetrics | undefined;

@@ -94,6 +94,9 @@ function headerFields(b: Batch, ctx: AppContext): HTMLElement {
     ['Merkle root', h('code', { class: 'mono small' }, b.merkleRoot)],
     ['Records digest', h('code', { class: 'mono small' }, b.recordsDigest)],
     ['Signature', h('code', { class: 'mono small' }, b.signature)],
+    ['Proven', b.proven
+      ? h('span', null, `Groth16, ${b.proven.circuitId} v${b.proven.circuitVersion}, ${num(b.proven.totalsCommitments.length)} chunk proofs of ${num(b.proven.chunkRecords)} records, by `, operatorLabel(ctx.status, b.proven.signer), ' in ', link(`/tx/${b.proven.txHash}`, shortHash(b.proven.txHash)))
+      : 'no batch proof yet'],
     ['Size', bytes(b.sizeBytes)],
     ['Header version', String(b.version)],
   ]);

@@ -4,7 +4,7 @@ import { bytes, num, shortHash } from '../format.js';
 import type { ViewRoute } from '../router.js';
 import { badge, fullHash, loading, notice, operatorLabel, pageHeading, txStatusBadge } from '../ui.js';
 
-/** A transaction by hash: CDR batches go to their batch page; contract transactions show here with their receipt. */
+/** A transaction by hash: CDR batches go to their batch page; contract transactions show here with their receipt, batch proofs with the batch they prove. */
 export const txRoute: ViewRoute = {
   path: /^\/tx\/([0-9a-fA-F]{64})$/,
   title: (m) => `Transaction ${shortHash(m.params[0]!.toLowerCase())}`,
@@ -25,6 +25,22 @@ export const txRoute: ViewRoute = {
     if (tx.type === 'cdr_batch') {
       history.replaceState(null, '', `#/batch/${hash}`);
       window.dispatchEvent(new HashChangeEvent('hashchange'));
+      return;
+    }
+    if (tx.type === 'batch_proof') {
+      replace(root,
+        pageHeading(h('span', { class: 'mono', title: hash }, shortHash(hash)), 'Batch proof', txStatusBadge(tx.status)),
+        h('section', { class: 'card', 'aria-labelledby': 'tx-h' }, h('h2', { id: 'tx-h' }, 'Transaction'), fields([
+          ['Hash', fullHash(hash)],
+          ['Signer', operatorLabel(ctx.status, tx.signer)],
+          ['Sequence', num(tx.sequence)],
+          ['Proves batch', link(`/batch/${tx.batch}`, shortHash(tx.batch))],
+          ['Circuit', h('code', { class: 'mono small' }, `${tx.circuitId} v${tx.circuitVersion}`)],
+          ['Chunk proofs', `${num(tx.chunks)} of ${num(tx.chunkRecords)} records`],
+          ['Block', tx.height !== undefined ? h('span', null, link(`/block/${tx.height}`, `#${num(tx.height)}`), ` at index ${num(tx.index ?? 0)}`) : 'pending'],
+          ['Size', bytes(tx.sizeBytes)],
+        ])),
+      );
       return;
     }
     const receiptBox = h('div', null, tx.status === 'committed' ? loading('the receipt') : notice('Pending: the receipt comes with its block.'));

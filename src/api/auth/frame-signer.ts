@@ -1,8 +1,9 @@
 import { decodeBatch } from '../../codec/batch.js';
+import { decodeBatchProofTx, isBatchProofTxFrame } from '../../codec/batch-proof-tx.js';
 import { decodeContractTx, isContractTxFrame } from '../../codec/contract-tx.js';
 import { MalformedFrameError, UnsupportedVersionError } from '../../codec/errors.js';
 
-/** Who a frame says signed it: a batch's submitter, a contract transaction's sender, and its sequence. */
+/** Who a frame says signed it: a batch's submitter, a contract transaction's sender, a batch proof's signer, and its sequence. */
 export interface FrameClaim {
   readonly signer: number;
   readonly sequence: bigint;
@@ -20,6 +21,10 @@ export function frameClaim(frame: Uint8Array): FrameClaim | undefined {
     if (isContractTxFrame(frame)) {
       const t = decodeContractTx(frame);
       return { signer: t.sender, sequence: t.sequence };
+    }
+    if (isBatchProofTxFrame(frame)) {
+      const t = decodeBatchProofTx(frame);
+      return { signer: t.signer, sequence: t.sequence };
     }
     const { header } = decodeBatch(frame);
     return { signer: header.submitter, sequence: header.sequence };

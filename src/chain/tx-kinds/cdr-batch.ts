@@ -4,7 +4,7 @@ import { toHex } from '../../codec/bytes.js';
 import { PUBLIC_RECORD_BYTES } from '../../codec/limits.js';
 import { decodePrunedBatch, isPrunedBatch, PRUNED_BATCH_IDENTIFIER } from '../../codec/pruned-batch.js';
 import { BATCH_FILE_IDENTIFIER } from '../../codec/batch.js';
-import type { TxLocation } from '../../storage/index.js';
+import type { ProvenBatch, TxLocation } from '../../storage/index.js';
 import type { AdmissionSource } from '../admission-budget.js';
 import type { AcceptedBatch } from '../admission.js';
 import type { BlockApplication, BlockTx } from '../block-application.js';
@@ -30,6 +30,8 @@ export type BatchView = {
   prunedAtMs?: string;
   /** With `pruned`: the batch id's SHA-256 path to its block's txRoot (sibling hex, side), bottom-up. */
   txPath?: { sibling: string; left: boolean }[];
+  /** A batch proof verified for it (issue 13, P6): the circuit, its chunks' totals commitments, the proof's transaction. */
+  proven?: ProvenBatch;
   /** Only when asked (?records=1): one page of the records, and where it lies. */
   records?: BatchJson['records'];
   recordsPage?: RecordsPage;

@@ -10,13 +10,14 @@ import type { TxLocation } from '../../storage/index.js';
 export const TxKind = {
   CdrBatch: TxBody.CdrBatch,
   ContractTx: TxBody.ContractTx,
+  BatchProof: TxBody.BatchProof,
 } as const;
 export type TxKind = (typeof TxKind)[keyof typeof TxKind];
 
 /** What the mempool and blocks need of any transaction, read from its frame without trusting it further. */
 export interface TxSummary {
   readonly kind: TxKind;
-  /** The operator that signed it (batch submitter, contract sender). */
+  /** The operator that signed it (batch submitter, contract sender, batch proof signer). */
   readonly submitter: number;
   /** Its place in the submitter's sequence space of this kind (each kind with sequences has its own). */
   readonly sequence: bigint;

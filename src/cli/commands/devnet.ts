@@ -1,3 +1,4 @@
+import { devnetCircuits, genesisCircuitsToJson } from '../../chain/genesis-circuits.js';
 import { devnetPrivacyJson } from '../../chain/genesis-privacy.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -137,6 +138,8 @@ export async function devnetInit(o: DevnetInitOptions): Promise<DevnetPlan> {
     },
     // Sealed payloads optional, with the devnet's well-known INSECURE encryption and lawful-access keys.
     privacy: devnetPrivacyJson(operators.map((op) => op.plmn)),
+    // Batch proofs of the 4-record test circuit, under the committed key of the INSECURE dev setup (docs/proofs.md §4).
+    circuits: genesisCircuitsToJson(devnetCircuits()),
   };
   // Load it as a node would (proofs of possession verified) and write the canonical form.
   const genesis = genesisToJson(genesisFromJson(json));

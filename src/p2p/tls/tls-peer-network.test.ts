@@ -207,7 +207,7 @@ describe('TlsPeerNetwork: bad input', () => {
 
   it('a slow reader does not grow the sender: send returns false once its queue is full, and what was accepted arrives in order', async () => {
     const maxQueueBytes = 2 * 2 ** 20;
-    const low = { [MessageKind.Batch]: 64 * 1024, [MessageKind.Block]: 64 * 1024, [MessageKind.Proposal]: 64 * 1024, [MessageKind.BlockResponse]: 64 * 1024, [MessageKind.TxResponse]: 64 * 1024 };
+    const low = { [MessageKind.Batch]: 64 * 1024, [MessageKind.Block]: 64 * 1024, [MessageKind.Proposal]: 64 * 1024, [MessageKind.BlockResponse]: 64 * 1024, [MessageKind.TxResponse]: 64 * 1024, [MessageKind.BatchProof]: 64 * 1024 };
     const a = await node(A, { budgets: { maxQueueBytes }, maxPayloadBytes: low });
     const raw = await rawPeer(a.net.port!, creds.get(D)!);
     raw.hello();

@@ -24,5 +24,8 @@ export enum RejectCode {
   StorageFull = 13,
   BadSealedSection = 14,
   BadPayloadHash = 15,
-  SealedRequired = 16
+  SealedRequired = 16,
+  UnknownCircuit = 17,
+  UnknownBatch = 18,
+  BadProof = 19
 }

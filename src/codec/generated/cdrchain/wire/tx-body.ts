@@ -5,36 +5,40 @@
 /* eslint-disable @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any, @typescript-eslint/no-non-null-assertion */
 
 import { Batch } from './batch.js';
+import { BatchProofTx } from './batch-proof-tx.js';
 import { ContractTx } from './contract-tx.js';
 
 
 export enum TxBody {
   NONE = 0,
   CdrBatch = 1,
-  ContractTx = 2
+  ContractTx = 2,
+  BatchProof = 3
 }
 
 export function unionToTxBody(
   type: TxBody,
-  accessor: (obj:Batch|ContractTx) => Batch|ContractTx|null
-): Batch|ContractTx|null {
+  accessor: (obj:Batch|BatchProofTx|ContractTx) => Batch|BatchProofTx|ContractTx|null
+): Batch|BatchProofTx|ContractTx|null {
   switch(TxBody[type]) {
     case 'NONE': return null; 
     case 'CdrBatch': return accessor(new Batch())! as Batch;
     case 'ContractTx': return accessor(new ContractTx())! as ContractTx;
+    case 'BatchProof': return accessor(new BatchProofTx())! as BatchProofTx;
     default: return null;
   }
 }
 
 export function unionListToTxBody(
   type: TxBody, 
-  accessor: (index: number, obj:Batch|ContractTx) => Batch|ContractTx|null, 
+  accessor: (index: number, obj:Batch|BatchProofTx|ContractTx) => Batch|BatchProofTx|ContractTx|null, 
   index: number
-): Batch|ContractTx|null {
+): Batch|BatchProofTx|ContractTx|null {
   switch(TxBody[type]) {
     case 'NONE': return null; 
     case 'CdrBatch': return accessor(index, new Batch())! as Batch;
     case 'ContractTx': return accessor(index, new ContractTx())! as ContractTx;
+    case 'BatchProof': return accessor(index, new BatchProofTx())! as BatchProofTx;
     default: return null;
   }
 }

@@ -1,0 +1,109 @@
+// Issue 13, P6 on the chain: a batch proof transaction (real Groth16 proofs on the 4-record test
+// circuit) over POST /tx to a real node, verified on its worker pool against the devnet genesis' key.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { devnetSecrets } from '../cdr/operator-secrets.js';
+import { Operator } from '../client/operator.js';
+import { proveOwnBatch, signBatchProof } from '../client/batch-proof-tx.js';
+import { toHex } from '../codec/bytes.js';
+import { RejectCode, rejectCodeName } from '../codec/ingest-reply.js';
+import type { ChunkArtifacts } from '../proofs/artifacts.js';
+import { CHUNK_CIRCUIT } from '../proofs/circuit.js';
+import { releaseProofCurve } from '../proofs/curve.js';
+import { BUILD_TIMEOUT_MS, builtTestCircuits } from '../proofs/test-helpers/built-circuits.js';
+import { devnetChainIdentity } from './devnet-chain.js';
+import { devnetBatchSeed } from './genesis.js';
+import { ORANGE_FR, startTestNode, tempDataDir, TELEKOM_DE, traffic, VODAFONE_UK } from '../test-helpers/devnet.js';
+import type { CdrNode } from '../node/node.js';
+import { PoseidonWasm } from '../wasm/poseidon.js';
+
+const PROOF_TEST = { timeout: 300_000 };
+const data = tempDataDir();
+const chain = devnetChainIdentity();
+let node: CdrNode;
+let artifacts: ChunkArtifacts;
+const cdrs = traffic(TELEKOM_DE, VODAFONE_UK, 6, 'proof-admission');
+const batch = Operator.devnet(TELEKOM_DE).batch(cdrs, 1n);
+let proofBytes: Uint8Array;
+
+beforeAll(async () => {
+  artifacts = await builtTestCircuits();
+  node = await startTestNode(data.dir);
+  const accepted = await node.chain.submitTx(batch.frame.slice(), node.chain.httpSource);
+  expect(toHex(accepted.id)).toBe(toHex(batch.id));
+  // The submitter proves from its own CDRs (two chunks of 4): seconds on the test circuit.
+  proofBytes = (await proveOwnBatch({ artifacts, cdrs, header: batch.header, secrets: devnetSecrets(TELEKOM_DE), chain, poseidon: PoseidonWasm.load() })).bytes;
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  await node?.stop();
+  await releaseProofCurve();
+  data.cleanup();
+});
+
+async function postTx(frame: Uint8Array): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${node.url}/tx`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: frame });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function getJson(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${node.url}${path}`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const proofBy = (signer: number, sequence: bigint, over: Partial<Parameters<typeof signBatchProof>[0]> = {}): ReturnType<typeof signBatchProof> =>
+  signBatchProof({ signer, sequence, batchId: batch.id, proof: proofBytes, seed: devnetBatchSeed(signer), chain, ...over });
+
+describe('batch proof transactions', PROOF_TEST, () => {
+  it('each bad one gets its code and leaves nothing behind', async () => {
+    const tampered = proofBytes.slice();
+    tampered[9 + 32 + 31] = tampered[9 + 32 + 31]! ^ 1; // chunk 0's totals commitment: a public input of a valid proof
+    const cases: { what: string; tx: ReturnType<typeof signBatchProof>; code: RejectCode; status: number }[] = [
+      { what: 'unknown circuit', tx: proofBy(TELEKOM_DE, 1n, { circuitId: 'cdrchain/other' }), code: RejectCode.UnknownCircuit, status: 422 },
+      { what: 'unregistered version', tx: proofBy(TELEKOM_DE, 1n, { circuitVersion: CHUNK_CIRCUIT.version + 1 }), code: RejectCode.UnknownCircuit, status: 422 },
+      { what: 'unknown batch', tx: proofBy(TELEKOM_DE, 1n, { batchId: new Uint8Array(32).fill(7) }), code: RejectCode.UnknownBatch, status: 404 },
+      { what: 'a signer outside the pair', tx: proofBy(ORANGE_FR, 1n), code: RejectCode.UnknownBatch, status: 404 },
+      { what: 'a tampered proof', tx: proofBy(TELEKOM_DE, 1n, { proof: tampered }), code: RejectCode.BadProof, status: 422 },
+      { what: 'a truncated proof', tx: proofBy(TELEKOM_DE, 1n, { proof: proofBytes.subarray(0, proofBytes.length - 1) }), code: RejectCode.BadProof, status: 422 },
+    ];
+    for (const c of cases) {
+      const { status, body } = await postTx(c.tx.frame);
+      expect({ what: c.what, status, error: body['error'] }).toEqual({ what: c.what, status: c.status, error: rejectCodeName(c.code) });
+      expect((await getJson(`/txns/${toHex(c.tx.hash)}`)).status).toBe(404);
+    }
+    // The other pair's refusal says nothing the unknown batch's does not.
+    const outsider = await postTx(proofBy(ORANGE_FR, 2n).frame);
+    expect(String(outsider.body['message'])).not.toContain(String(TELEKOM_DE));
+    const view = await getJson(`/batch/${toHex(batch.id)}`);
+    expect(view.status).toBe(200);
+    expect(view.body['proven']).toBeUndefined();
+  });
+
+  it('a valid proof marks the batch proven, commits, and a second proof of it is refused', async () => {
+    const tx = proofBy(TELEKOM_DE, 1n);
+    const { status, body } = await postTx(tx.frame);
+    expect(status).toBe(202);
+    expect(body['hash']).toBe(toHex(tx.hash));
+    const view = await getJson(`/batch/${toHex(batch.id)}`);
+    const proven = view.body['proven'] as Record<string, unknown>;
+    expect(proven).toMatchObject({ circuitId: CHUNK_CIRCUIT.id, circuitVersion: CHUNK_CIRCUIT.version, chunkRecords: 4, txHash: toHex(tx.hash), signer: TELEKOM_DE });
+    expect(proven['totalsCommitments']).toHaveLength(2);
+    expect(proven['totalsCommitments']).toEqual([toHex(proofBytes.subarray(9 + 32, 9 + 64)), toHex(proofBytes.subarray(9 + 320 + 32, 9 + 320 + 64))]);
+
+    await node.chain.flush();
+    const committed = await getJson(`/txns/${toHex(tx.hash)}`);
+    expect(committed.body).toMatchObject({ type: 'batch_proof', status: 'committed', signer: TELEKOM_DE, batch: toHex(batch.id), chunks: 2, chunkRecords: 4 });
+
+    // The counterparty may prove too, but a batch is proven once.
+    const again = await postTx(proofBy(VODAFONE_UK, 1n).frame);
+    expect({ status: again.status, error: again.body['error'] }).toEqual({ status: 409, error: rejectCodeName(RejectCode.Replay) });
+    const replay = await postTx(tx.frame);
+    expect(replay.status).toBe(409);
+
+    // After a restart: still proven, the signer's proof sequence restored (from committed state).
+    await node.stop();
+    node = await startTestNode(data.dir);
+    expect(((await getJson(`/batch/${toHex(batch.id)}`)).body['proven'] as Record<string, unknown>)['txHash']).toBe(toHex(tx.hash));
+    expect((await getJson(`/operators/${TELEKOM_DE}`)).body['lastProofSequence']).toBe('1');
+    expect((await postTx(proofBy(TELEKOM_DE, 2n).frame)).status).toBe(409);
+  });
+});

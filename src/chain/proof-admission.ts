@@ -1,0 +1,208 @@
+import { performance } from 'node:perf_hooks';
+import { decodeBatch, type BatchHeaderFields } from '../codec/batch.js';
+import { batchProofTxFrameBytes, batchProofTxHash, canonicalBatchProofTx, decodeBatchProofTx, type DecodedBatchProofTx } from '../codec/batch-proof-tx.js';
+import { toHex } from '../codec/bytes.js';
+import { MalformedFrameError, UnsupportedVersionError } from '../codec/errors.js';
+import { decodePrunedBatch, isPrunedBatch } from '../codec/pruned-batch.js';
+import { ed25519Verify, PublicKeyCache } from '../crypto/ed25519.js';
+import type { Logger } from '../log.js';
+import type { Stores } from '../storage/index.js';
+import type { StorageHealth } from '../storage/storage-health.js';
+import { JobQueueFullError } from '../workers/job-errors.js';
+import { sequenceJumpError } from './admission.js';
+import type { AdmissionBudget, AdmissionSource, BudgetTicket } from './admission-budget.js';
+import type { BatchVerifier } from './chain-deps.js';
+import { circuitKey, type GenesisCircuit } from './genesis-circuits.js';
+import type { Mempool, MempoolEntry } from './mempool.js';
+import type { OperatorDirectory } from './operators.js';
+import { BatchRejectedError, RejectCode } from './reject.js';
+import { txCodecOf } from './tx-kinds/registry.js';
+import { TxKind } from './tx-kinds/tx-kind.js';
+
+export interface AcceptedBatchProof {
+  readonly id: Uint8Array;
+  readonly signer: number;
+  readonly sequence: bigint;
+  readonly batchId: Uint8Array;
+}
+
+/** Bytes 1..5 of an encoded batch proof: its records per chunk (src/proofs/batch-proof.ts). */
+function chunkRecordsOf(proof: Uint8Array): number | undefined {
+  return proof.length >= 9 ? new DataView(proof.buffer, proof.byteOffset, proof.byteLength).getUint32(1) : undefined;
+}
+
+/**
+ * Admits batch proof transactions (issue 13, P6). On the main thread, cheapest first: structure,
+ * signer, signature, sequence, the registered circuit, the batch (stored here, and the signer's
+ * pair's), one proof per batch; then the Groth16 verification on the worker pool (a `proof` job,
+ * queued behind batch and BLS work so proofs never slow ingest); then the transaction, its pending
+ * marker and the batch's proven record in one LMDB transaction before it is acknowledged.
+ */
+export class ProofAdmission {
+  /** Highest batch proof sequence accepted per signer (committed, pending, or claimed by one in progress). */
+  private readonly lastSequence = new Map<number, bigint>();
+  /** Batches whose proof is being verified or written (hex id): a second proof waits for none, it is refused. */
+  private readonly claimed = new Set<string>();
+  private readonly keys = new PublicKeyCache();
+  private readonly circuits: ReadonlyMap<string, GenesisCircuit>;
+  /** Largest frame: a proof of a batch of maxBatchRecords in the smallest registered chunks. */
+  readonly maxFrameBytes: number;
+
+  constructor(
+    private readonly deps: {
+      readonly chain: Uint8Array;
+      readonly circuits: readonly GenesisCircuit[];
+      readonly maxBatchRecords: number;
+      readonly maxSequenceJump: number;
+      readonly operators: OperatorDirectory;
+      readonly stores: Stores;
+      readonly storage: StorageHealth;
+      readonly mempool: Mempool;
+      readonly verifier: BatchVerifier;
+      readonly allocateOrder: () => number;
+      readonly budget: AdmissionBudget;
+      readonly log: Logger;
+    },
+  ) {
+    this.circuits = new Map(deps.circuits.map((c) => [circuitKey(c.id, c.version, c.chunkRecords), c]));
+    const smallest = Math.min(...deps.circuits.map((c) => c.chunkRecords));
+    this.maxFrameBytes = batchProofTxFrameBytes(deps.maxBatchRecords, Number.isFinite(smallest) ? smallest : deps.maxBatchRecords);
+  }
+
+  /** Called once on start with committed sequences raised by pending transactions. */
+  restore(sequences: ReadonlyMap<number, bigint>): void {
+    for (const [signer, seq] of sequences) this.noteSequence(signer, seq);
+  }
+
+  lastAcceptedSequence(signer: number): bigint | undefined {
+    return this.lastSequence.get(signer);
+  }
+
+  /** Resolves once the transaction and the proven mark are durable; rejects with BatchRejectedError, recording nothing. */
+  async submit(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedBatchProof> {
+    const receivedAt = performance.now();
+    if (frame.length > this.maxFrameBytes) {
+      throw new BatchRejectedError(RejectCode.TooLarge, `${frame.length} bytes exceeds the ${this.maxFrameBytes}-byte batch proof limit`);
+    }
+    const tx = decode(frame);
+    onWellFormed?.();
+    const circuit = this.check(tx);
+    const header = this.provenBatch(tx);
+    if (!this.deps.storage.writable) {
+      throw new BatchRejectedError(RejectCode.StorageFull, `node storage is not writable (${this.deps.storage.status().reason ?? 'unknown'}); nothing was recorded, retry later`, tx.sequence);
+    }
+    const ticket: BudgetTicket = this.deps.budget.acquire(source, tx.signer, frame.length, tx.sequence);
+    // Claimed synchronously, before any await: a concurrent proof of the same signer or batch is judged against these.
+    const batchHex = toHex(tx.batchId);
+    const previousSequence = this.lastSequence.get(tx.signer);
+    this.noteSequence(tx.signer, tx.sequence);
+    this.claimed.add(batchHex);
+    const release = (): void => {
+      this.claimed.delete(batchHex);
+      if (this.lastSequence.get(tx.signer) === tx.sequence) {
+        if (previousSequence === undefined) this.lastSequence.delete(tx.signer);
+        else this.lastSequence.set(tx.signer, previousSequence);
+      }
+    };
+    try {
+      const chunks = Math.max(1, Math.floor((tx.proof.length - 9) / 320));
+      let outcome;
+      try {
+        outcome = await this.deps.verifier.verifyProof({
+          vkey: circuit.vkeyBytes,
+          header: { merkleRoot: header.merkleRoot, recordCount: header.recordCount, periodStart: header.periodStart, periodEnd: header.periodEnd },
+          proof: tx.proof,
+        }, chunks);
+      } catch (err) {
+        if (err instanceof JobQueueFullError) throw new BatchRejectedError(RejectCode.Busy, `the proof verification queue is full; nothing was recorded, retry later`, tx.sequence);
+        throw err;
+      }
+      if (outcome.code !== RejectCode.None) throw new BatchRejectedError(outcome.code, outcome.detail, tx.sequence);
+      const id = batchProofTxHash(tx, this.deps.chain);
+      const entry: MempoolEntry = {
+        order: this.deps.allocateOrder(), id, submitter: tx.signer, sequence: tx.sequence, cdrCount: 0,
+        kind: TxKind.BatchProof, receivedAt, durable: false,
+      };
+      this.deps.mempool.push(entry);
+      const { stores } = this.deps;
+      try {
+        await stores.env.transaction(() => {
+          stores.chain.putTx(id, frame);
+          stores.pending.add(entry.order, id);
+          stores.proofs.put(tx.batchId, {
+            circuitId: circuit.id, circuitVersion: circuit.version, chunkRecords: circuit.chunkRecords, vkeyId: circuit.vkeyId,
+            totalsCommitments: outcome.totalsCommitments, txHash: toHex(id), signer: tx.signer,
+          });
+        });
+      } catch (err) {
+        this.deps.mempool.discard(entry);
+        this.deps.storage.reportFailure(err, 'batch proof write');
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new BatchRejectedError(RejectCode.StorageFull, `${reason}; nothing was recorded, retry later`, tx.sequence);
+      }
+      this.deps.storage.reportSuccess();
+      entry.durable = true;
+      this.claimed.delete(batchHex);
+      return { id, signer: tx.signer, sequence: tx.sequence, batchId: tx.batchId };
+    } catch (err) {
+      release();
+      throw err;
+    } finally {
+      ticket.release();
+    }
+  }
+
+  /** Signer, signature, sequence and circuit: everything the frame alone decides. */
+  private check(tx: DecodedBatchProofTx): GenesisCircuit {
+    const operator = this.deps.operators.get(tx.signer);
+    if (!operator) throw new BatchRejectedError(RejectCode.UnknownOperator, `signer ${tx.signer} is not a consortium operator`, tx.sequence);
+    if (tx.sequence === 0n) throw new BatchRejectedError(RejectCode.OutOfRange, 'sequence numbers start at 1', tx.sequence);
+    if (!ed25519Verify(canonicalBatchProofTx(tx, this.deps.chain), tx.signature, this.keys.get(operator.batchKey))) {
+      throw new BatchRejectedError(RejectCode.BadSignature, 'signature does not verify with the signer\'s batch key for this chain', tx.sequence);
+    }
+    const last = this.lastSequence.get(tx.signer);
+    if (last !== undefined && tx.sequence <= last) {
+      throw new BatchRejectedError(RejectCode.Replay, `sequence ${tx.sequence} is not above ${last}, the last accepted batch proof of ${tx.signer}`, tx.sequence);
+    }
+    const jump = sequenceJumpError(tx.sequence, last, this.deps.maxSequenceJump, `batch proof of ${tx.signer}`);
+    if (jump) throw new BatchRejectedError(RejectCode.OutOfRange, jump, tx.sequence);
+    const chunkRecords = chunkRecordsOf(tx.proof);
+    const circuit = chunkRecords === undefined ? undefined : this.circuits.get(circuitKey(tx.circuitId, tx.circuitVersion, chunkRecords));
+    if (!circuit) {
+      const registered = [...this.circuits.keys()].join(', ') || 'none';
+      throw new BatchRejectedError(RejectCode.UnknownCircuit, `no verification key registered for circuit ${tx.circuitId} version ${tx.circuitVersion} with ${chunkRecords ?? '?'} records per chunk (registered: ${registered})`, tx.sequence);
+    }
+    return circuit;
+  }
+
+  /**
+   * The header of the batch the proof names: stored here (pending or committed, records pruned or
+   * not) and one of the signer's pair's. Another pair's batch gets the same answer as a missing one.
+   */
+  private provenBatch(tx: DecodedBatchProofTx): BatchHeaderFields {
+    const bytes = this.deps.stores.chain.tx(tx.batchId);
+    const unknown = (): BatchRejectedError => new BatchRejectedError(RejectCode.UnknownBatch, `no batch ${toHex(tx.batchId)} of operator ${tx.signer}'s here`, tx.sequence);
+    if (bytes === undefined || txCodecOf(bytes)?.kind !== TxKind.CdrBatch) throw unknown();
+    const header = isPrunedBatch(bytes) ? decodePrunedBatch(bytes).header : decodeBatch(bytes).header;
+    if (header.submitter !== tx.signer && header.counterparty !== tx.signer) throw unknown();
+    if (this.claimed.has(toHex(tx.batchId)) || this.deps.stores.proofs.has(tx.batchId)) {
+      throw new BatchRejectedError(RejectCode.Replay, `batch ${toHex(tx.batchId)} is already proven (or a proof of it is being admitted)`, tx.sequence);
+    }
+    return header;
+  }
+
+  private noteSequence(signer: number, seq: bigint): void {
+    const last = this.lastSequence.get(signer);
+    if (last === undefined || seq > last) this.lastSequence.set(signer, seq);
+  }
+}
+
+function decode(frame: Uint8Array): DecodedBatchProofTx {
+  try {
+    return decodeBatchProofTx(frame);
+  } catch (err) {
+    if (err instanceof MalformedFrameError) throw new BatchRejectedError(RejectCode.Malformed, err.reason);
+    if (err instanceof UnsupportedVersionError) throw new BatchRejectedError(RejectCode.UnsupportedVersion, err.message, err.sequence);
+    throw err;
+  }
+}

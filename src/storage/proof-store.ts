@@ -1,0 +1,44 @@
+import type { Database } from 'lmdb';
+import type { StorageEnv } from './env.js';
+
+/** What the node recorded of a batch once a batch proof transaction for it verified (issue 13, P6). */
+export interface ProvenBatch {
+  /** The circuit the proof was verified under: its registered id, version and records per chunk. */
+  readonly circuitId: string;
+  readonly circuitVersion: number;
+  readonly chunkRecords: number;
+  /** SHA-256 of the registered verification key (hex): which key, independently of its file. */
+  readonly vkeyId: string;
+  /** Per chunk, the proven Poseidon commitment of its totals (hex, 32 bytes): the pair can open them. */
+  readonly totalsCommitments: readonly string[];
+  /** The batch proof transaction (hex): GET /txns/{hash} shows it and where it was committed. */
+  readonly txHash: string;
+  /** The operator that signed it (the batch's submitter or counterparty). */
+  readonly signer: number;
+}
+
+/**
+ * Proven batches: batch id → ProvenBatch. Written in the same LMDB transaction as the batch proof
+ * transaction's bytes and pending marker, so the node's acknowledgement covers it; at most one per
+ * batch (admission refuses a second proof).
+ */
+export class ProofStore {
+  private readonly proven: Database<ProvenBatch, Uint8Array>;
+
+  constructor(env: StorageEnv) {
+    this.proven = env.root.openDB<ProvenBatch, Uint8Array>({ name: 'batch-proofs', encoding: 'msgpack', keyEncoding: 'binary' });
+  }
+
+  /** Inside the batch proof transaction's admission transaction. */
+  put(batchId: Uint8Array, proven: ProvenBatch): void {
+    void this.proven.put(batchId, proven);
+  }
+
+  get(batchId: Uint8Array): ProvenBatch | undefined {
+    return this.proven.get(batchId);
+  }
+
+  has(batchId: Uint8Array): boolean {
+    return this.proven.doesExist(batchId);
+  }
+}
