@@ -78,7 +78,7 @@ describe('batch proof transactions', PROOF_TEST, () => {
     expect(view.body['proven']).toBeUndefined();
   });
 
-  it('a valid proof marks the batch proven, commits, and a second proof of it is refused', async () => {
+  it('a valid proof marks the batch proven, commits, and a client\'s second proof of it is refused (a peer\'s is kept, not re-marked)', async () => {
     const tx = proofBy(TELEKOM_DE, 1n);
     const { status, body } = await postTx(tx.frame);
     expect(status).toBe(202);
@@ -98,6 +98,13 @@ describe('batch proof transactions', PROOF_TEST, () => {
     expect({ status: again.status, error: again.body['error'] }).toEqual({ status: 409, error: rejectCodeName(RejectCode.Replay) });
     const replay = await postTx(tx.frame);
     expect(replay.status).toBe(409);
+    // Relayed by a peer (the counterparty proved on another validator at the same time), the same
+    // proof is admitted, so a block carrying it applies here; the first proof stays the proven record.
+    const relayed = proofBy(VODAFONE_UK, 1n);
+    const fromPeer = await node.chain.submitTx(relayed.frame.slice(), node.chain.connectionSource('peer test', { relayed: true }));
+    expect(toHex(fromPeer.id)).toBe(toHex(relayed.hash));
+    expect((await getJson(`/txns/${toHex(relayed.hash)}`)).body).toMatchObject({ type: 'batch_proof', signer: VODAFONE_UK, batch: toHex(batch.id) });
+    expect(((await getJson(`/batch/${toHex(batch.id)}`)).body['proven'] as Record<string, unknown>)['txHash']).toBe(toHex(tx.hash));
 
     // After a restart: still proven, the signer's proof sequence restored (from committed state).
     await node.stop();

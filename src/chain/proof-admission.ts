@@ -87,18 +87,21 @@ export class ProofAdmission {
     const tx = decode(frame);
     onWellFormed?.();
     const circuit = this.check(tx);
-    const header = this.provenBatch(tx);
+    const header = this.provenBatch(tx, source.relayed === true);
     if (!this.deps.storage.writable) {
       throw new BatchRejectedError(RejectCode.StorageFull, `node storage is not writable (${this.deps.storage.status().reason ?? 'unknown'}); nothing was recorded, retry later`, tx.sequence);
     }
     const ticket: BudgetTicket = this.deps.budget.acquire(source, tx.signer, frame.length, tx.sequence);
     // Claimed synchronously, before any await: a concurrent proof of the same signer or batch is judged against these.
     const batchHex = toHex(tx.batchId);
+    // Only a relayed proof gets here for a batch already proven or being proven (provenBatch): it is
+    // admitted as a transaction, and the first proof stays the batch's proven record.
+    const first = !this.claimed.has(batchHex) && !this.deps.stores.proofs.has(tx.batchId);
     const previousSequence = this.lastSequence.get(tx.signer);
     this.noteSequence(tx.signer, tx.sequence);
-    this.claimed.add(batchHex);
+    if (first) this.claimed.add(batchHex);
     const release = (): void => {
-      this.claimed.delete(batchHex);
+      if (first) this.claimed.delete(batchHex);
       if (this.lastSequence.get(tx.signer) === tx.sequence) {
         if (previousSequence === undefined) this.lastSequence.delete(tx.signer);
         else this.lastSequence.set(tx.signer, previousSequence);
@@ -129,7 +132,7 @@ export class ProofAdmission {
         await stores.env.transaction(() => {
           stores.chain.putTx(id, frame);
           stores.pending.add(entry.order, id);
-          stores.proofs.put(tx.batchId, {
+          if (!stores.proofs.has(tx.batchId)) stores.proofs.put(tx.batchId, {
             circuitId: circuit.id, circuitVersion: circuit.version, chunkRecords: circuit.chunkRecords, vkeyId: circuit.vkeyId,
             totalsCommitments: outcome.totalsCommitments, txHash: toHex(id), signer: tx.signer,
           });
@@ -142,7 +145,7 @@ export class ProofAdmission {
       }
       this.deps.storage.reportSuccess();
       entry.durable = true;
-      this.claimed.delete(batchHex);
+      if (first) this.claimed.delete(batchHex);
       return { id, signer: tx.signer, sequence: tx.sequence, batchId: tx.batchId };
     } catch (err) {
       release();
@@ -179,13 +182,16 @@ export class ProofAdmission {
    * The header of the batch the proof names: stored here (pending or committed, records pruned or
    * not) and one of the signer's pair's. Another pair's batch gets the same answer as a missing one.
    */
-  private provenBatch(tx: DecodedBatchProofTx): BatchHeaderFields {
+  private provenBatch(tx: DecodedBatchProofTx, relayed: boolean): BatchHeaderFields {
     const bytes = this.deps.stores.chain.tx(tx.batchId);
     const unknown = (): BatchRejectedError => new BatchRejectedError(RejectCode.UnknownBatch, `no batch ${toHex(tx.batchId)} of operator ${tx.signer}'s here`, tx.sequence);
     if (bytes === undefined || txCodecOf(bytes)?.kind !== TxKind.CdrBatch) throw unknown();
     const header = isPrunedBatch(bytes) ? decodePrunedBatch(bytes).header : decodeBatch(bytes).header;
     if (header.submitter !== tx.signer && header.counterparty !== tx.signer) throw unknown();
-    if (this.claimed.has(toHex(tx.batchId)) || this.deps.stores.proofs.has(tx.batchId)) {
+    // A client's second proof of a batch is refused. A relayed one is not: the submitter and the
+    // counterparty may each prove the batch on a different validator, and a block carrying the other
+    // proof must still apply everywhere (refusing its body would stall the block).
+    if (!relayed && (this.claimed.has(toHex(tx.batchId)) || this.deps.stores.proofs.has(tx.batchId))) {
       throw new BatchRejectedError(RejectCode.Replay, `batch ${toHex(tx.batchId)} is already proven (or a proof of it is being admitted)`, tx.sequence);
     }
     return header;
