@@ -3,7 +3,6 @@ import { toHex } from '../codec/bytes.js';
 import { batchId, decodeBatch, publicBatchFrame, type BatchHeaderFields, type DecodedBatch } from '../codec/batch.js';
 import type { SealedRecipients } from '../codec/sealed-section.js';
 import type { GenesisPrivacy } from './genesis-privacy.js';
-import { MalformedFrameError, UnsupportedVersionError } from '../codec/errors.js';
 import { MAX_BATCH_RECORDS, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -16,7 +15,7 @@ import type { ChainEvents } from './events.js';
 import type { Mempool, MempoolEntry } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
 import { batchFrameBytes, budgetLimitsError, DEFAULT_BUDGET_LIMITS, type AdmissionBudget, type AdmissionBudgetLimits, type AdmissionSource } from './admission-budget.js';
-import { BatchRejectedError, RejectCode } from './reject.js';
+import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
 
 export interface AdmissionLimits extends AdmissionBudgetLimits {
@@ -173,7 +172,7 @@ export class Admission {
   }
 
   private async admit(frame: Uint8Array, source: AdmissionSource, receivedAt: number, onWellFormed?: () => void): Promise<AcceptedBatch> {
-    const batch = this.decode(frame);
+    const batch = decodeOrReject(frame, decodeBatch);
     onWellFormed?.(); // synchronously, inside submit(): callers judge frames in arrival order
     const { header } = batch;
     this.checkLimits(header);
@@ -267,16 +266,6 @@ export class Admission {
     }
   }
 
-  private decode(frame: Uint8Array): DecodedBatch {
-    try {
-      return decodeBatch(frame);
-    } catch (err) {
-      if (err instanceof MalformedFrameError) throw new BatchRejectedError(RejectCode.Malformed, err.reason);
-      if (err instanceof UnsupportedVersionError) throw new BatchRejectedError(RejectCode.UnsupportedVersion, err.message, err.sequence);
-      throw err;
-    }
-  }
-
   /** The header limits, decided by the batch-limits system contract (contracts/system/batch-limits.casm). */
   private checkLimits(h: BatchHeaderFields): void {
     const { limits, batchLimits } = this.deps;
@@ -296,12 +285,7 @@ export class Admission {
 
   private checkSequence(h: BatchHeaderFields, source: AdmissionSource | undefined): void {
     if (source?.relayed) return; // see AdmissionSource.relayed
-    const last = this.lastSequence.get(h.submitter);
-    if (last !== undefined && h.sequence <= last) {
-      throw new BatchRejectedError(RejectCode.Replay, `sequence ${h.sequence} is not above ${last}, the last accepted for ${h.submitter}`, h.sequence);
-    }
-    const jump = sequenceJumpError(h.sequence, last, this.deps.limits.maxSequenceJump, `for ${h.submitter}`);
-    if (jump) throw new BatchRejectedError(RejectCode.OutOfRange, jump, h.sequence);
+    assertNextSequence(h.sequence, this.lastSequence.get(h.submitter), this.deps.limits.maxSequenceJump, `for ${h.submitter}`);
   }
 
   /** Runs in the submitter's lane, synchronously: sequence, nullifiers, then join the mempool. */
@@ -405,16 +389,6 @@ export class Admission {
     this.deps.log.error({ err }, 'batch admission failed unexpectedly');
     return new BatchRejectedError(RejectCode.Internal, 'internal error');
   }
-}
-
-/**
- * Why `sequence` steps too far above `last` (undefined: nothing accepted yet, so above 0), or
- * undefined when it is within `maxJump`. Shared by batch and contract admission.
- */
-export function sequenceJumpError(sequence: bigint, last: bigint | undefined, maxJump: number, what: string): string | undefined {
-  const base = last ?? 0n;
-  if (sequence - base <= BigInt(maxJump)) return undefined;
-  return `sequence ${sequence} jumps more than ${maxJump} above ${base}, the last accepted ${what} (limit maxSequenceJump): use at most ${base + BigInt(maxJump)}`;
 }
 
 /** The reject detail for a broken rule (the messages of the TypeScript checks the contract replaced). */

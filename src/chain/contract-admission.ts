@@ -1,17 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { contractTxHash, ContractTxKind, decodeContractTx, MAX_CONTRACT_TX_FRAME_BYTES, canonicalContractTx, type DecodedContractTx } from '../codec/contract-tx.js';
-import { MalformedFrameError, UnsupportedVersionError } from '../codec/errors.js';
 import { ed25519Verify, PublicKeyCache } from '../crypto/ed25519.js';
 import type { Logger } from '../log.js';
 import type { Stores } from '../storage/index.js';
 import type { StorageHealth } from '../storage/storage-health.js';
 import { unwrapCode } from '../vm/container.js';
 import { InvalidCodeError } from '../vm/execution.js';
-import { sequenceJumpError } from './admission.js';
 import type { AdmissionBudget, AdmissionSource, BudgetTicket } from './admission-budget.js';
 import type { Mempool, MempoolEntry } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
-import { BatchRejectedError, RejectCode } from './reject.js';
+import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
 
 export interface ContractLimits {
@@ -86,7 +84,7 @@ export class ContractAdmission {
     if (frame.length > MAX_CONTRACT_TX_FRAME_BYTES) {
       throw new BatchRejectedError(RejectCode.TooLarge, `${frame.length} bytes exceeds the ${MAX_CONTRACT_TX_FRAME_BYTES}-byte contract transaction limit`);
     }
-    const tx = decode(frame);
+    const tx = decodeOrReject(frame, decodeContractTx);
     onWellFormed?.();
     this.check(tx);
     if (!this.deps.storage.writable) {
@@ -152,26 +150,11 @@ export class ContractAdmission {
     if (!ed25519Verify(canonicalContractTx(tx, this.deps.chain), tx.signature, this.keys.get(operator.batchKey))) {
       throw new BatchRejectedError(RejectCode.BadSignature, 'signature does not verify with the sender\'s batch key for this chain', tx.sequence);
     }
-    const last = this.lastSequence.get(tx.sender);
-    if (last !== undefined && tx.sequence <= last) {
-      throw new BatchRejectedError(RejectCode.Replay, `sequence ${tx.sequence} is not above ${last}, the last accepted contract transaction of ${tx.sender}`, tx.sequence);
-    }
-    const jump = sequenceJumpError(tx.sequence, last, this.deps.maxSequenceJump, `contract transaction of ${tx.sender}`);
-    if (jump) throw new BatchRejectedError(RejectCode.OutOfRange, jump, tx.sequence);
+    assertNextSequence(tx.sequence, this.lastSequence.get(tx.sender), this.deps.maxSequenceJump, `contract transaction of ${tx.sender}`);
   }
 
   private noteSequence(sender: number, seq: bigint): void {
     const last = this.lastSequence.get(sender);
     if (last === undefined || seq > last) this.lastSequence.set(sender, seq);
-  }
-}
-
-function decode(frame: Uint8Array): DecodedContractTx {
-  try {
-    return decodeContractTx(frame);
-  } catch (err) {
-    if (err instanceof MalformedFrameError) throw new BatchRejectedError(RejectCode.Malformed, err.reason);
-    if (err instanceof UnsupportedVersionError) throw new BatchRejectedError(RejectCode.UnsupportedVersion, err.message, err.sequence);
-    throw err;
   }
 }

@@ -2,20 +2,18 @@ import { performance } from 'node:perf_hooks';
 import { decodeBatch, type BatchHeaderFields } from '../codec/batch.js';
 import { batchProofTxFrameBytes, batchProofTxHash, canonicalBatchProofTx, decodeBatchProofTx, type DecodedBatchProofTx } from '../codec/batch-proof-tx.js';
 import { toHex } from '../codec/bytes.js';
-import { MalformedFrameError, UnsupportedVersionError } from '../codec/errors.js';
 import { decodePrunedBatch, isPrunedBatch } from '../codec/pruned-batch.js';
 import { ed25519Verify, PublicKeyCache } from '../crypto/ed25519.js';
 import type { Logger } from '../log.js';
 import type { Stores } from '../storage/index.js';
 import type { StorageHealth } from '../storage/storage-health.js';
 import { JobQueueFullError } from '../workers/job-errors.js';
-import { sequenceJumpError } from './admission.js';
 import type { AdmissionBudget, AdmissionSource, BudgetTicket } from './admission-budget.js';
 import type { BatchVerifier } from './chain-deps.js';
 import { circuitKey, type GenesisCircuit } from './genesis-circuits.js';
 import type { Mempool, MempoolEntry } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
-import { BatchRejectedError, RejectCode } from './reject.js';
+import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { txCodecOf } from './tx-kinds/registry.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
 
@@ -84,7 +82,7 @@ export class ProofAdmission {
     if (frame.length > this.maxFrameBytes) {
       throw new BatchRejectedError(RejectCode.TooLarge, `${frame.length} bytes exceeds the ${this.maxFrameBytes}-byte batch proof limit`);
     }
-    const tx = decode(frame);
+    const tx = decodeOrReject(frame, decodeBatchProofTx);
     onWellFormed?.();
     const circuit = this.check(tx);
     const header = this.provenBatch(tx, source.relayed === true);
@@ -163,12 +161,7 @@ export class ProofAdmission {
     if (!ed25519Verify(canonicalBatchProofTx(tx, this.deps.chain), tx.signature, this.keys.get(operator.batchKey))) {
       throw new BatchRejectedError(RejectCode.BadSignature, 'signature does not verify with the signer\'s batch key for this chain', tx.sequence);
     }
-    const last = this.lastSequence.get(tx.signer);
-    if (last !== undefined && tx.sequence <= last) {
-      throw new BatchRejectedError(RejectCode.Replay, `sequence ${tx.sequence} is not above ${last}, the last accepted batch proof of ${tx.signer}`, tx.sequence);
-    }
-    const jump = sequenceJumpError(tx.sequence, last, this.deps.maxSequenceJump, `batch proof of ${tx.signer}`);
-    if (jump) throw new BatchRejectedError(RejectCode.OutOfRange, jump, tx.sequence);
+    assertNextSequence(tx.sequence, this.lastSequence.get(tx.signer), this.deps.maxSequenceJump, `batch proof of ${tx.signer}`);
     const chunkRecords = chunkRecordsOf(tx.proof);
     const circuit = chunkRecords === undefined ? undefined : this.circuits.get(circuitKey(tx.circuitId, tx.circuitVersion, chunkRecords));
     if (!circuit) {
@@ -200,15 +193,5 @@ export class ProofAdmission {
   private noteSequence(signer: number, seq: bigint): void {
     const last = this.lastSequence.get(signer);
     if (last === undefined || seq > last) this.lastSequence.set(signer, seq);
-  }
-}
-
-function decode(frame: Uint8Array): DecodedBatchProofTx {
-  try {
-    return decodeBatchProofTx(frame);
-  } catch (err) {
-    if (err instanceof MalformedFrameError) throw new BatchRejectedError(RejectCode.Malformed, err.reason);
-    if (err instanceof UnsupportedVersionError) throw new BatchRejectedError(RejectCode.UnsupportedVersion, err.message, err.sequence);
-    throw err;
   }
 }
