@@ -2,6 +2,7 @@
 // (x: latency, log scale when it spans a factor of ten; y: share of batches at or below it), from
 // the benchmarks' compact quantile table, with p50 and p99 marked by points.
 import type { PlotSpec } from './render-plot.js';
+import { PLOT_WIDTH, plotFrame } from './plot-frame.js';
 
 export interface LatencyDistribution {
   readonly label: string;
@@ -46,10 +47,9 @@ export function latencyCdfSpec(o: LatencyCdfOptions): PlotSpec {
   const y = { field: 'percent', type: 'quantitative' as const, title: 'batches at or below (%)', scale: { domain: [0, 100] } };
   const ref = o.reference;
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width: 620,
+    ...plotFrame(o.title, o.subtitle),
+    width: PLOT_WIDTH,
     height: 300,
-    title: { text: o.title, subtitle: [...o.subtitle], anchor: 'start', subtitleColor: '#555' },
     data: { values },
     layer: [
       { mark: { type: 'line', strokeWidth: 2, interpolate: 'monotone' }, encoding: { x, y, color } },

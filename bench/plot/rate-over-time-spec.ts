@@ -2,6 +2,7 @@
 // rolling mean over `smoothSeconds` drawn bold over the raw seconds (drawn thin), so a run's
 // warm-up, steady state and tail read at a glance while the per-second jitter stays visible.
 import type { PlotSpec } from './render-plot.js';
+import { PLOT_WIDTH, plotFrame } from './plot-frame.js';
 
 export interface RateSeries {
   /** Legend label. */
@@ -33,10 +34,9 @@ export function rateOverTimeSpec(o: RateOverTimeOptions): PlotSpec {
   const labels = o.series.map((s) => s.label);
   const ref = o.reference;
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width: 620,
+    ...plotFrame(o.title, o.subtitle),
+    width: PLOT_WIDTH,
     height: 300,
-    title: { text: o.title, subtitle: [...o.subtitle], anchor: 'start', subtitleColor: '#555' },
     data: { values },
     layer: [
       {
@@ -88,10 +88,9 @@ function cumulativeSpec(o: RateOverTimeOptions): PlotSpec {
   const lastSecond = Math.max(...o.series.map((s) => s.perSecond.length));
   const ref = o.reference;
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    width: 620,
+    ...plotFrame(o.title, o.subtitle),
+    width: PLOT_WIDTH,
     height: 300,
-    title: { text: o.title, subtitle: [...o.subtitle], anchor: 'start', subtitleColor: '#555' },
     layer: [
       {
         data: { values },

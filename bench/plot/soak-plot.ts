@@ -2,6 +2,7 @@
 // bench/results/soak.json (`series`, one row per 10 M), two panels over the same x axis.
 import type { PlotSpec } from './render-plot.js';
 import type { ResultReader } from './bench-result.js';
+import { PLOT_WIDTH, plotFrame } from './plot-frame.js';
 
 export function soakSpec(r: ResultReader): PlotSpec {
   const values = r.rows('series').map((row) => ({
@@ -13,23 +14,20 @@ export function soakSpec(r: ResultReader): PlotSpec {
   const x = { field: 'millions', type: 'quantitative' as const, title: 'CDRs committed so far (millions)', scale: { zero: true } };
   const rssTarget = r.has('targets.soakRssMaxMiB.target') ? r.num('targets.soakRssMaxMiB.target') : undefined;
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: {
-      text: `Soak: ${(r.num('soakCdrs') / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} M CDRs through one node process`,
-      subtitle: [`committed CDR/s and node RSS per 10 M CDRs, flat out; ${Math.round(r.num('wallSeconds') / 60)} min; run ${r.str('date').slice(0, 10)}`],
-      anchor: 'start',
-      subtitleColor: '#555',
-    },
+    ...plotFrame(
+      `Soak: ${(r.num('soakCdrs') / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} M CDRs through one node process`,
+      [`committed CDR/s and node RSS per 10 M CDRs, flat out; ${Math.round(r.num('wallSeconds') / 60)} min; run ${r.str('date').slice(0, 10)}`],
+    ),
     data: { values },
     vconcat: [
       {
-        width: 620,
+        width: PLOT_WIDTH,
         height: 170,
         mark: { type: 'line', point: true, strokeWidth: 2 },
         encoding: { x: { ...x, title: null }, y: { field: 'cdrPerSec', type: 'quantitative', title: 'committed CDR/s (per 10 M)', axis: { format: ',d' }, scale: { zero: true } } },
       },
       {
-        width: 620,
+        width: PLOT_WIDTH,
         height: 170,
         layer: [
           {
