@@ -1,5 +1,6 @@
 import { devnetPrivacy, genesisPrivacyFromJson, genesisPrivacyToJson, GenesisPrivacyError, type GenesisPrivacy, type GenesisPrivacyJson } from './genesis-privacy.js';
 import { readFileSync } from 'node:fs';
+import { DEFAULT_GENESIS_SETTLEMENT, genesisSettlement, genesisSettlementFromJson, genesisSettlementToJson, GenesisSettlementError, type GenesisSettlement, type GenesisSettlementJson } from './genesis-settlement.js';
 import { devnetCircuits, genesisCircuitsFromJson, genesisCircuitsToJson, GenesisCircuitError, type GenesisCircuit, type GenesisCircuitJson } from './genesis-circuits.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { MAX_BLOCK_VALIDATORS } from '../codec/block.js';
@@ -48,6 +49,11 @@ export interface Genesis {
   readonly privacy?: GenesisPrivacy;
   /** Circuits whose batch proofs the chain verifies (genesis-circuits.ts); absent: batch proofs are refused. */
   readonly circuits?: readonly GenesisCircuit[];
+  /**
+   * Settlement periods, currency, fee, mode and rate publishers (genesis-settlement.ts); absent:
+   * the defaults (calendar months, 3 days' grace, XDR, 0.15 %, committed) and no rate publishers.
+   */
+  readonly settlement?: GenesisSettlement;
 }
 
 export class GenesisError extends Error {
@@ -68,6 +74,8 @@ export interface GenesisJson {
   privacy?: GenesisPrivacyJson;
   /** Optional like `consensus`: [{id, version, chunkRecords, vkey}]. */
   circuits?: GenesisCircuitJson[];
+  /** Optional like `consensus`; written complete when present. */
+  settlement?: GenesisSettlementJson;
 }
 
 export function genesisToJson(g: Genesis): GenesisJson {
@@ -86,6 +94,7 @@ export function genesisToJson(g: Genesis): GenesisJson {
   }
   if (g.privacy) j.privacy = genesisPrivacyToJson(g.privacy);
   if (g.circuits) j.circuits = genesisCircuitsToJson(g.circuits);
+  if (g.settlement) j.settlement = genesisSettlementToJson(g.settlement);
   return j;
 }
 
@@ -109,13 +118,25 @@ export function genesisFromJson(j: GenesisJson): Genesis {
     if (err instanceof GenesisPrivacyError) throw new GenesisError(err.message);
     throw err;
   }
-  if (j.circuits === undefined) return withPrivacy;
+  let withCircuits: Genesis = withPrivacy;
   try {
-    return { ...withPrivacy, circuits: genesisCircuitsFromJson(j.circuits) };
+    if (j.circuits !== undefined) withCircuits = { ...withPrivacy, circuits: genesisCircuitsFromJson(j.circuits) };
   } catch (err) {
     if (err instanceof GenesisCircuitError) throw new GenesisError(err.message);
     throw err;
   }
+  if (j.settlement === undefined) return withCircuits;
+  try {
+    return { ...withCircuits, settlement: genesisSettlementFromJson(j.settlement) };
+  } catch (err) {
+    if (err instanceof GenesisSettlementError) throw new GenesisError(err.message);
+    throw err;
+  }
+}
+
+/** The settlement rules a chain runs under: its genesis section, or the defaults. */
+export function settlementRules(g: Genesis): GenesisSettlement {
+  return g.settlement ?? DEFAULT_GENESIS_SETTLEMENT;
 }
 
 /** Checks the consensus section; every proof of possession is verified (a rogue key must never enter a set). */
@@ -292,5 +313,18 @@ export function devnetGenesis(opts: { validators?: number } = {}): Genesis {
     consensus: devnetConsensusSection(validators),
     privacy: devnetPrivacy(),
     circuits: devnetCircuits(),
+    settlement: devnetSettlement(validators),
   };
+}
+
+const devnetSettlements = new Map<number, GenesisSettlement>();
+
+/** Default periods, currency, fee and mode; the devnet validators publish rates (their INSECURE BLS keys). */
+function devnetSettlement(validators: number): GenesisSettlement {
+  let s = devnetSettlements.get(validators);
+  if (!s) {
+    s = genesisSettlement({ ratePublishers: devnetConsensusSection(validators).validators.map((v) => v.blsKey) });
+    devnetSettlements.set(validators, s);
+  }
+  return s;
 }

@@ -1,4 +1,5 @@
 import { devnetCircuits, genesisCircuitsToJson } from '../../chain/genesis-circuits.js';
+import { genesisSettlement, genesisSettlementToJson } from '../../chain/genesis-settlement.js';
 import { devnetPrivacyJson } from '../../chain/genesis-privacy.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -140,6 +141,8 @@ export async function devnetInit(o: DevnetInitOptions): Promise<DevnetPlan> {
     privacy: devnetPrivacyJson(operators.map((op) => op.plmn)),
     // Batch proofs of the 4-record test circuit, under the committed key of the INSECURE dev setup (docs/proofs.md §4).
     circuits: genesisCircuitsToJson(devnetCircuits()),
+    // Default periods, XDR, 0.15 %, committed mode; the validators publish FX rates with their BLS keys.
+    settlement: genesisSettlementToJson(genesisSettlement({ ratePublishers: validators.map((v) => v.blsKey) })),
   };
   // Load it as a node would (proofs of possession verified) and write the canonical form.
   const genesis = genesisToJson(genesisFromJson(json));
