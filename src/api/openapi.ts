@@ -527,15 +527,15 @@ const explorerIndex = (operationId: string, summary: string, key: 'GET /' | 'GET
     },
   }) as const;
 
-const submitErrors = <const C401 extends readonly string[], const C422 extends readonly string[]>(what: string, c401: C401, c422: C422, c409: readonly string[]) =>
+const submitErrors = <const C401 extends readonly string[], const C422 extends readonly string[]>(what: string, c401: C401, c422: C422, c409: readonly string[], c403: readonly string[] = []) =>
   ({
     '400': errorResponse(`${what} cannot be read, or its body is not its content-length`, REJECTED_400),
     '401': errorResponse(
       "the frame's signature does not verify for this chain (`genesisHash`: bad_signature), or, with operator authentication, the request's (AUTH codes, and bad_signature when the body is not its content-digest)",
       [...new Set([...c401, ...AUTH_401_CODES])],
     ),
-    '403': errorResponse("the signer is not an operator of this consortium (unknown_operator), or the request is signed by another operator than the frame's (forbidden)", ['unknown_operator', 'forbidden']),
-    '409': errorResponse('already seen: its sequence (replay), a record (duplicate_record), or, for a batch proof, its batch is already proven (replay)', c409),
+    '403': errorResponse("the signer is not an operator of this consortium (unknown_operator), the request is signed by another operator than the frame's (forbidden), or a settlement statement's submitter is outside its pair (not_party)", ['unknown_operator', 'forbidden', ...c403]),
+    '409': errorResponse('already seen: its sequence (replay), a record (duplicate_record), for a batch proof its batch is already proven (replay), for a settlement statement its pair and period (duplicate_statement) or its netted period (already_netted)', c409),
     '411': errorResponse('no content-length header', ['length_required']),
     '413': errorResponse('larger than the node takes (the API limit, or the frame limits)', ['too_large']),
     '415': errorResponse('wrong content-type', ['unsupported_media_type']),
@@ -679,7 +679,7 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/json': { schema: ref('BatchJson') } } },
       responses: {
         '202': json('accepted: durable here (on a validator, and relayed)', ref('CdrAccepted')),
-        ...submitErrors('the JSON or the batch', ['bad_signature'], ['bad_merkle_root', 'bad_records_digest', 'out_of_range', 'bad_sealed_section', 'bad_payload_hash', 'sealed_required'], ['replay', 'duplicate_record']),
+        ...submitErrors('the JSON or the batch', ['bad_signature'], ['bad_merkle_root', 'bad_records_digest', 'out_of_range', 'bad_sealed_section', 'bad_payload_hash', 'sealed_required', 'period_closed'], ['replay', 'duplicate_record']),
       },
     },
   },
@@ -692,7 +692,7 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
-        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof'], ['replay']),
+        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate'], ['replay', 'already_netted', 'duplicate_statement'], ['not_party']),
         '404': errorResponse("a batch proof names no batch stored here, or one of another pair than the signer's (the same answer: it does not tell which)", ['unknown_batch']),
       },
     },

@@ -9,9 +9,12 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.BadSignature:
       return 401;
     case RejectCode.UnknownOperator:
+    case RejectCode.NotParty:
       return 403;
     case RejectCode.Replay:
     case RejectCode.DuplicateRecord:
+    case RejectCode.AlreadyNetted:
+    case RejectCode.DuplicateStatement:
       return 409;
     case RejectCode.TooLarge:
       return 413;
@@ -23,6 +26,11 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.SealedRequired:
     case RejectCode.UnknownCircuit:
     case RejectCode.BadProof:
+    case RejectCode.PeriodClosed:
+    case RejectCode.BadCommitment:
+    case RejectCode.PeriodNotEnded:
+    case RejectCode.RateMoveTooLarge:
+    case RejectCode.BadRate:
       return 422;
     case RejectCode.UnknownBatch:
       return 404;

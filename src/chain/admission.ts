@@ -3,6 +3,9 @@ import { toHex } from '../codec/bytes.js';
 import { batchId, decodeBatch, publicBatchFrame, type BatchHeaderFields, type DecodedBatch } from '../codec/batch.js';
 import type { SealedRecipients } from '../codec/sealed-section.js';
 import type { GenesisPrivacy } from './genesis-privacy.js';
+import type { GenesisSettlement } from './genesis-settlement.js';
+import { PeriodFormatError } from '../settlement/errors.js';
+import { isPeriodClosed, periodContaining, type SettlementPeriod } from '../settlement/settlement-period.js';
 import { MAX_BATCH_RECORDS, PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -109,6 +112,10 @@ export class Admission {
       readonly now?: () => number;
       /** The genesis' privacy rules (sealed payloads, the keys wraps must be for); absent: no sealed sections. */
       readonly privacy?: GenesisPrivacy;
+      /** The genesis' settlement rules: a batch of a closed period is refused. */
+      readonly settlement: GenesisSettlement;
+      /** The committed head's timestamp: periods are open or closed as of it. */
+      readonly headTimestampMs: () => bigint;
     },
   ) {}
 
@@ -176,6 +183,7 @@ export class Admission {
     onWellFormed?.(); // synchronously, inside submit(): callers judge frames in arrival order
     const { header } = batch;
     this.checkLimits(header);
+    this.checkPeriod(header);
     const operator = this.deps.operators.get(header.submitter);
     if (!operator) throw new BatchRejectedError(RejectCode.UnknownOperator, `submitter ${header.submitter} is not a consortium operator`, header.sequence);
     if (!this.deps.operators.has(header.counterparty)) {
@@ -276,6 +284,31 @@ export class Admission {
     throw new BatchRejectedError(code, limitDetail(rule, h, limits), h.sequence);
   }
 
+  /**
+   * The batch's settlement period (by its period_start) must be open at the committed head: a
+   * closed one takes no records (docs/settlement.md, "Periods"); the state transition refuses the
+   * block too, so a batch admitted just before the close is left out of later blocks and evicted.
+   */
+  private checkPeriod(h: BatchHeaderFields): void {
+    const { settlement, headTimestampMs } = this.deps;
+    let period: SettlementPeriod;
+    try {
+      period = periodContaining(settlement.periods, Number(h.periodStart));
+    } catch (err) {
+      if (err instanceof PeriodFormatError) throw new BatchRejectedError(RejectCode.OutOfRange, `period_start: ${err.message}`, h.sequence);
+      throw err;
+    }
+    const head = headTimestampMs();
+    if (isPeriodClosed(period, head)) {
+      throw new BatchRejectedError(
+        RejectCode.PeriodClosed,
+        `settlement period ${period.id} (period_start ${h.periodStart}) closed at ${new Date(Number(period.closesAtMs)).toISOString()} (its end plus ${settlement.periods.graceSeconds} s of grace); ` +
+          `the chain is at ${new Date(Number(head)).toISOString()}: late records are refused, an adjustment is a bilateral statement in a later period`,
+        h.sequence,
+      );
+    }
+  }
+
   /** While the disk refuses writes, refuse before any worker time is spent; the client retries. */
   private checkStorage(sequence: bigint): void {
     const { storage } = this.deps;
@@ -313,6 +346,7 @@ export class Admission {
       submitter: header.submitter,
       sequence: header.sequence,
       cdrCount: header.recordCount,
+      periodStart: header.periodStart,
       receivedAt,
       durable: false,
     };

@@ -3,11 +3,15 @@ import { BlockExecution, type BlockContext } from './contract-executor.js';
 import type { CommittedStateView } from './committed-state.js';
 import type { MempoolEntry } from './mempool.js';
 import type { TxKind } from './tx-kinds/tx-kind.js';
+import type { GenesisSettlement } from './genesis-settlement.js';
+import { PeriodClosedError, PeriodFormatError } from '../settlement/errors.js';
+import { isPeriodClosed, periodContaining } from '../settlement/settlement-period.js';
 
 /** Why a block may not be applied on top of this node's committed state. */
 export type InvalidBlockReason =
   | 'height' | 'parent' | 'timestamp' | 'tx_count' | 'tx_root' | 'cdr_count' | 'duplicate_tx'
-  | 'not_admitted' | 'not_durable' | 'already_committed' | 'sequence' | 'limits' | 'state_root';
+  | 'not_admitted' | 'not_durable' | 'already_committed' | 'sequence' | 'limits' | 'state_root'
+  | 'period_closed' | 'settlement';
 
 /**
  * A block that cannot be applied here. `retryable`: it may become valid later without any change to
@@ -25,6 +29,13 @@ export class InvalidBlockError extends Error {
     super(`${reason}: ${detail}`);
   }
 }
+
+/**
+ * One transaction may not be in this block, by a rule of its own (a batch of a settlement period
+ * closed at the block's timestamp, a settlement action the chain's state no longer admits): a block
+ * that includes it is invalid, and a producer leaves it out (StateTransition.propose).
+ */
+export class InapplicableTxError extends InvalidBlockError {}
 
 /** The executor of contract code a block runs with: each node's own instance, deterministic. */
 export interface BlockVm {
@@ -63,7 +74,26 @@ export class BlockApplication {
     private readonly committed: CommittedStateView,
     readonly block: BlockContext,
     private readonly vm: BlockVm,
+    /** The genesis' settlement rules (periods): every validator applies the same. */
+    readonly settlement: GenesisSettlement,
   ) {}
+
+  /**
+   * Refuses (InapplicableTxError, period_closed) a record whose period_start lies in a settlement
+   * period closed at this block's timestamp (docs/settlement.md, "Periods").
+   */
+  assertRecordPeriodOpen(periodStart: bigint, index: number): void {
+    let period;
+    try {
+      period = periodContaining(this.settlement.periods, Number(periodStart));
+    } catch (err) {
+      if (err instanceof PeriodFormatError) throw new InapplicableTxError('period_closed', `transaction ${index}: period_start ${periodStart} names no settlement period (${err.message})`);
+      throw err;
+    }
+    if (isPeriodClosed(period, this.block.timestampMs)) {
+      throw new InapplicableTxError('period_closed', `transaction ${index}: ${new PeriodClosedError(period.id, period.closesAtMs, this.block.timestampMs).message}`);
+    }
+  }
 
   /**
    * Moves `submitter`'s sequence of kind `space` to `sequence`, which must be above its committed

@@ -6,7 +6,8 @@ import type { Stores } from '../storage/index.js';
 import type { StorageHealth } from '../storage/storage-health.js';
 import { writeCommittedSequence, type CommittedChainState } from './committed-state.js';
 import type { ChainEvents } from './events.js';
-import type { Mempool } from './mempool.js';
+import type { Mempool, MempoolEntry } from './mempool.js';
+import { isPeriodClosed, periodContaining, type SettlementPeriodOptions } from '../settlement/settlement-period.js';
 import type { BlockWrites } from './state-transition.js';
 
 /** A block whose writes the state transition computed, ready to be made durable. */
@@ -56,6 +57,8 @@ export class ChainCommitter implements BlockCommitter {
       readonly events: ChainEvents;
       readonly metrics: NodeMetrics;
       readonly log: Logger;
+      /** Settlement periods: pending batches of a period the new head closes can never be included, and leave. */
+      readonly periods: SettlementPeriodOptions;
     },
   ) {}
 
@@ -76,6 +79,7 @@ export class ChainCommitter implements BlockCommitter {
     }
     const first = blocks[0]!.writes.head.height;
     const last = parent.height;
+    const expired = this.expiredBatches(blocks);
     this.committing = true;
     try {
       await stores.env.transaction(() => {
@@ -85,6 +89,7 @@ export class ChainCommitter implements BlockCommitter {
           writes.contracts?.commitState(stores.contracts);
           for (const e of writes.entries) stores.pending.remove(e.order);
         }
+        for (const e of expired) stores.pending.remove(e.order);
       });
     } catch (err) {
       storage.reportFailure(err, 'block commit');
@@ -98,6 +103,42 @@ export class ChainCommitter implements BlockCommitter {
     // Durable from here: nothing below may undo it, and nothing below can put a transaction back.
     storage.reportSuccess();
     for (const block of blocks) this.announce(block);
+    if (expired.length > 0) {
+      this.deps.mempool.remove(expired);
+      log.warn({ count: expired.length, height: last }, 'evicted pending batches of settlement periods this block closed: no later block may include them');
+    }
+  }
+
+  /**
+   * Durable pending batches (not in `blocks`) whose settlement period the last of `blocks` closes:
+   * every later block has a later timestamp, so none may include them (docs/settlement.md). The
+   * mempool is scanned only when the blocks move the latest closed period.
+   */
+  private expiredBatches(blocks: readonly CommittableBlock[]): MempoolEntry[] {
+    const { periods } = this.deps;
+    const to = blocks.at(-1)!.writes.header.timestampMs;
+    const latestClosed = (ms: bigint): string | undefined => {
+      try {
+        return periodContaining(periods, Number(ms / 1000n) - periods.graceSeconds).id;
+      } catch {
+        return undefined; // outside the years periods cover: scan
+      }
+    };
+    const before = latestClosed(this.deps.committed.headTimestampMs);
+    if (before !== undefined && before === latestClosed(to)) return [];
+    const inBlocks = new Set(blocks.flatMap((b) => b.writes.entries));
+    const out: MempoolEntry[] = [];
+    for (const e of this.deps.mempool.durablePrefix()) {
+      if (e.periodStart === undefined || inBlocks.has(e)) continue;
+      let closed: boolean;
+      try {
+        closed = isPeriodClosed(periodContaining(periods, Number(e.periodStart)), to);
+      } catch {
+        closed = true; // names no period: no block may include it
+      }
+      if (closed) out.push(e);
+    }
+    return out;
   }
 
   /** After the durable write: the block becomes the head, its entries leave the mempool, listeners hear of it. */

@@ -76,7 +76,7 @@ export async function bootstrapChain(
     const codec = txCodecOf(bytes);
     if (!codec) throw new ChainMismatchError(`pending transaction ${Buffer.from(hash).toString('hex')} is of no known kind`);
     const tx = codec.decode(bytes);
-    pending.push({ order, id: hash, kind: tx.kind, submitter: tx.submitter, sequence: tx.sequence, cdrCount: tx.cdrCount, ...(tx.gasLimit > 0n ? { gasLimit: tx.gasLimit } : {}), receivedAt: performance.now(), durable: true });
+    pending.push({ order, id: hash, kind: tx.kind, submitter: tx.submitter, sequence: tx.sequence, cdrCount: tx.cdrCount, ...(tx.gasLimit > 0n ? { gasLimit: tx.gasLimit } : {}), ...(tx.periodStart !== undefined ? { periodStart: tx.periodStart } : {}), receivedAt: performance.now(), durable: true });
     let bySubmitter = accepted.get(tx.kind);
     if (!bySubmitter) accepted.set(tx.kind, (bySubmitter = new Map()));
     const s = bySubmitter.get(tx.submitter);

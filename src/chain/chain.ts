@@ -21,7 +21,7 @@ import { CommittedChainState, type CommittedStateView } from './committed-state.
 import { ContractAdmission, DEFAULT_CONTRACT_LIMITS, type AcceptedContractTx, type ContractLimits } from './contract-admission.js';
 import { ChainEvents } from './events.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
-import { chainIdentity, type Genesis } from './genesis.js';
+import { chainIdentity, settlementRules, type Genesis } from './genesis.js';
 import { ProofAdmission, type AcceptedBatchProof } from './proof-admission.js';
 import { Mempool } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
@@ -131,6 +131,8 @@ export class Chain {
     storage.onChange((writable) => metrics.storageWritable.set(writable ? 1 : 0));
     storage.onFailure((what) => metrics.storageWriteFailures.inc({ what }));
     const budget = new AdmissionBudget(limits);
+    const settlement = settlementRules(genesis);
+    const committed = new CommittedChainState(stores, { head: restored.head, headTimestampMs: restored.headTimestampMs, sequences: restored.committed });
     const admission = new Admission({
       limits,
       budget,
@@ -139,6 +141,8 @@ export class Chain {
       operators, verifier, nullifiers, stores, storage, mempool, events, metrics, log,
       now: () => clock.now(),
       ...(opts.genesis.privacy ? { privacy: opts.genesis.privacy } : {}),
+      settlement,
+      headTimestampMs: () => committed.headTimestampMs,
     });
     admission.restore(restored.sequences, restored.nextOrder);
     nullifiers.bindSettlement(() => admission.settledBelow());
@@ -162,18 +166,18 @@ export class Chain {
     });
     proofAdmission.restore(restored.proofSequences);
 
-    const committed = new CommittedChainState(stores, { head: restored.head, headTimestampMs: restored.headTimestampMs, sequences: restored.committed });
+    const rules = { limits: blockLimits, vm: deps.vm, codec: txCodec, settlement };
     const transition = new StateTransition(
       committed,
       { get: (id) => mempool.get(id), body: (id) => stores.chain.tx(id) },
-      { limits: blockLimits, vm: deps.vm, codec: txCodec },
+      rules,
     );
     const builder = new MempoolBlockBuilder({ mempool, committed, transition, limits: blockLimits });
-    const committer = new ChainCommitter({ stores, committed, mempool, storage, events, metrics, log });
+    const committer = new ChainCommitter({ stores, committed, mempool, storage, events, metrics, log, periods: settlement.periods });
     const branches = new ChainBranches({
       committed, committer, mempool, limits: blockLimits,
       pending: { get: (id) => mempool.get(id), body: (id) => stores.chain.tx(id) },
-      rules: { limits: blockLimits, vm: deps.vm, codec: txCodec },
+      rules,
       discard: async (entries) => {
         await stores.env.transaction(() => {
           for (const e of entries) stores.pending.remove(e.order);

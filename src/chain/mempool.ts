@@ -13,6 +13,8 @@ export interface MempoolEntry {
   readonly cdrCount: number;
   /** A contract transaction's gas limit: what it may take of the block's gas. */
   readonly gasLimit?: bigint;
+  /** A CDR batch's period_start (unix seconds): its settlement period, which must be open in the block. */
+  readonly periodStart?: bigint;
   /** When the node received the frame (performance.now()). */
   readonly receivedAt: number;
   /** Bytes and pending entry are on disk: a block may include it. */

@@ -4,14 +4,15 @@ import { toHex } from '../codec/bytes.js';
 import { BLOCK_VERSION } from '../codec/limits.js';
 import { sha256MerkleRoot } from '../crypto/hash.js';
 import type { ChainHead, StoredReceipt } from '../storage/index.js';
-import { BlockApplication, InvalidBlockError, type BlockVm, type SequenceWrite } from './block-application.js';
+import { BlockApplication, InapplicableTxError, InvalidBlockError, type BlockVm, type SequenceWrite } from './block-application.js';
+import type { GenesisSettlement } from './genesis-settlement.js';
 import { BlockFill, type BlockLimits } from './block-limits.js';
 import type { CommittedStateView } from './committed-state.js';
 import type { BlockExecution } from './contract-executor.js';
 import type { MempoolEntry } from './mempool.js';
 import type { TxCodec, TxKind } from './tx-kinds/tx-kind.js';
 
-export { InvalidBlockError };
+export { InapplicableTxError, InvalidBlockError };
 
 /**
  * The pending overlay as the state transition reads it: transactions admitted here (checked,
@@ -28,6 +29,8 @@ export interface TransitionRules {
   readonly limits: BlockLimits;
   readonly vm: BlockVm;
   readonly codec: (kind: TxKind) => TxCodec;
+  /** The genesis' settlement rules (periods, rate publishers, statements). */
+  readonly settlement: GenesisSettlement;
 }
 
 /** A block to check: its header and the transaction ids it names, in order. */
@@ -102,7 +105,7 @@ export class StateTransition {
     if (header.txCount !== txIds.length || txIds.length > MAX_BLOCK_TXS) throw new InvalidBlockError('tx_count', `header says ${header.txCount} transactions, the block names ${txIds.length}`);
     if (!equal(header.txRoot, sha256MerkleRoot(txIds))) throw new InvalidBlockError('tx_root', 'transaction root does not match the transactions');
     const entries = txIds.map((id) => this.admitted(id));
-    const applied = this.applyTransactions(entries, Number(header.height), header.timestampMs);
+    const { block: applied } = this.applyTransactions(entries, Number(header.height), header.timestampMs, false);
     if (applied.cdrCount !== header.cdrCount) throw new InvalidBlockError('cdr_count', `header says ${header.cdrCount} CDRs, the transactions hold ${applied.cdrCount}`);
     const writes = this.writes(header, txIds, entries, applied, stateChangesRoot(Number(header.height), applied.sequenceWrites(), applied.contractExecution));
     if (expectedStateRoot && !equal(expectedStateRoot, writes.stateRoot)) {
@@ -114,15 +117,17 @@ export class StateTransition {
   /**
    * This node's next block from `entries` (the mempool's durable prefix, in order): the same
    * transaction checks as `apply`, then the header that follows from the parent and the contents.
+   * An entry its own rules refuse in this block (InapplicableTxError: a batch of a period closed at
+   * the proposal's timestamp, a settlement action state no longer admits) is left out, not fatal.
    */
-  propose(proposal: BlockProposal, entries: readonly MempoolEntry[]): BlockWrites {
+  propose(proposal: BlockProposal, candidates: readonly MempoolEntry[]): BlockWrites {
     const head = this.committed.head;
     if (proposal.timestampMs <= this.committed.headTimestampMs) {
       throw new InvalidBlockError('timestamp', `timestamp ${proposal.timestampMs} is not after the parent's ${this.committed.headTimestampMs}`);
     }
     const height = head.height + 1;
-    for (const e of entries) this.admitted(e.id);
-    const applied = this.applyTransactions(entries, height, proposal.timestampMs);
+    for (const e of candidates) this.admitted(e.id);
+    const { block: applied, included: entries } = this.applyTransactions(candidates, height, proposal.timestampMs, true);
     const txIds = entries.map((e) => e.id);
     const stateRoot = stateChangesRoot(height, applied.sequenceWrites(), applied.contractExecution);
     const header: BlockHeaderFields = {
@@ -152,26 +157,39 @@ export class StateTransition {
     return entry;
   }
 
-  private applyTransactions(entries: readonly MempoolEntry[], height: number, timestampMs: bigint): BlockApplication {
-    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm);
+  /**
+   * Applies `entries` in order. `leaveOut` (a proposal): an entry whose kind refuses it in this
+   * block (InapplicableTxError, thrown before its apply changes anything) is skipped; otherwise
+   * (a block from outside) the refusal is the block's.
+   */
+  private applyTransactions(entries: readonly MempoolEntry[], height: number, timestampMs: bigint, leaveOut: boolean): { block: BlockApplication; included: MempoolEntry[] } {
+    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm, this.rules.settlement);
     const fill = new BlockFill(this.rules.limits);
     const seen = new Set<string>();
-    entries.forEach((entry, index) => {
+    const included: MempoolEntry[] = [];
+    for (const entry of entries) {
+      const index = included.length;
       const key = toHex(entry.id);
       if (seen.has(key)) throw new InvalidBlockError('duplicate_tx', `transaction ${key} appears twice`);
       seen.add(key);
       if (!fill.tryAdd(entry)) throw new InvalidBlockError('limits', `transaction ${index} (${key}) exceeds the block limits ${JSON.stringify(this.rules.limits)}`);
-      this.rules.codec(entry.kind).apply(block, {
-        entry,
-        index,
-        bytes: () => {
-          const bytes = this.pending.body(entry.id);
-          if (!bytes) throw new Error(`pending transaction ${key} has no stored bytes`);
-          return bytes;
-        },
-      });
-    });
-    return block;
+      try {
+        this.rules.codec(entry.kind).apply(block, {
+          entry,
+          index,
+          bytes: () => {
+            const bytes = this.pending.body(entry.id);
+            if (!bytes) throw new Error(`pending transaction ${key} has no stored bytes`);
+            return bytes;
+          },
+        });
+      } catch (err) {
+        if (leaveOut && err instanceof InapplicableTxError) continue;
+        throw err;
+      }
+      included.push(entry);
+    }
+    return { block, included };
   }
 
   private writes(header: BlockHeaderFields, txIds: readonly Uint8Array[], entries: readonly MempoolEntry[], applied: BlockApplication, stateRoot: Uint8Array): BlockWrites {

@@ -198,6 +198,13 @@ function verdictFor(code: RejectCode): MessageVerdict {
     case RejectCode.Internal:
     // A batch proof can overtake its batch (another peer's relay, a body fetched for a block): not the peer's fault.
     case RejectCode.UnknownBatch:
+    // Settlement rules judged against the chain's state, which the relayer may see at another head.
+    case RejectCode.PeriodClosed:
+    case RejectCode.PeriodNotEnded:
+    case RejectCode.AlreadyNetted:
+    case RejectCode.DuplicateStatement:
+    case RejectCode.RateMoveTooLarge:
+    case RejectCode.BadRate:
       return 'ignore';
     // A validator relays only what it admitted with the same checks: a forged or broken frame is on the relayer.
     case RejectCode.BadSignature:
@@ -208,6 +215,9 @@ function verdictFor(code: RejectCode): MessageVerdict {
     case RejectCode.BadPayloadHash:
     // Groth16 verification is a pure function of the frame, the stored batch and the genesis key.
     case RejectCode.BadProof:
+    // A statement's commitment and its pair are pure functions of the frame.
+    case RejectCode.BadCommitment:
+    case RejectCode.NotParty:
       return 'penalise';
     default:
       return 'reject';

@@ -74,7 +74,7 @@ export const cdrBatchCodec: TxCodec = {
 
   decode(bytes: Uint8Array): TxSummary {
     const header = isPrunedBatch(bytes) ? decodePrunedBatch(bytes).header : decodeBatch(bytes).header;
-    return { kind: TxKind.CdrBatch, submitter: header.submitter, sequence: header.sequence, cdrCount: header.recordCount, gasLimit: 0n };
+    return { kind: TxKind.CdrBatch, submitter: header.submitter, sequence: header.sequence, cdrCount: header.recordCount, gasLimit: 0n, periodStart: header.periodStart };
   },
 
   nullifiers(bytes: Uint8Array): NullifierSource | undefined {
@@ -84,6 +84,8 @@ export const cdrBatchCodec: TxCodec = {
   },
 
   apply(block: BlockApplication, tx: BlockTx): void {
+    // Records of a closed settlement period are refused (docs/settlement.md, "Periods"): checked first, nothing noted yet.
+    if (tx.entry.periodStart !== undefined) block.assertRecordPeriodOpen(tx.entry.periodStart, tx.index);
     // Batches are independent: any order (docs/consensus.md, "In the node"); the id and the nullifiers refuse replays.
     block.noteSequence(TxKind.CdrBatch, tx.entry.submitter, tx.entry.sequence);
     block.addCdrs(tx.entry.cdrCount);

@@ -24,7 +24,7 @@ describe('transaction kinds', () => {
 
   it('are read from a frame\'s file identifier in one place, and decode to what blocks need', () => {
     expect(txCodecOf(batch.frame)?.kind).toBe(TxKind.CdrBatch);
-    expect(txCodecOf(batch.frame)!.decode(batch.frame)).toEqual({ kind: TxKind.CdrBatch, submitter: TELEKOM_DE, sequence: 7n, cdrCount: 5, gasLimit: 0n });
+    expect(txCodecOf(batch.frame)!.decode(batch.frame)).toEqual({ kind: TxKind.CdrBatch, submitter: TELEKOM_DE, sequence: 7n, cdrCount: 5, gasLimit: 0n, periodStart: batch.header.periodStart });
     expect(txCodecOf(deploy.frame)!.decode(deploy.frame)).toEqual({ kind: TxKind.ContractTx, submitter: ORANGE_FR, sequence: 3n, cdrCount: 0, gasLimit: 900n });
     expect(txCodec(TxKind.CdrBatch).nullifiers(batch.frame)?.count).toBe(5);
     expect(txCodec(TxKind.ContractTx).nullifiers(deploy.frame)).toBeUndefined();

@@ -24,6 +24,8 @@ export interface TxSummary {
   readonly cdrCount: number;
   /** What it may take of a block's gas; 0n for kinds that run no contract code. */
   readonly gasLimit: bigint;
+  /** A CDR batch's period_start (unix seconds): the settlement period it belongs to. */
+  readonly periodStart?: bigint;
 }
 
 /** The keys admission put in the nullifier index for a transaction (restart puts them back). */

@@ -27,5 +27,13 @@ export enum RejectCode {
   SealedRequired = 16,
   UnknownCircuit = 17,
   UnknownBatch = 18,
-  BadProof = 19
+  BadProof = 19,
+  PeriodClosed = 20,
+  BadCommitment = 21,
+  PeriodNotEnded = 22,
+  AlreadyNetted = 23,
+  DuplicateStatement = 24,
+  RateMoveTooLarge = 25,
+  BadRate = 26,
+  NotParty = 27
 }
