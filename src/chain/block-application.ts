@@ -76,6 +76,8 @@ export class BlockApplication {
     private readonly vm: BlockVm,
     /** The genesis' settlement rules (periods): every validator applies the same. */
     readonly settlement: GenesisSettlement,
+    /** The consortium's operators in consortium order (PLMN ascending): pairs are numbered by it. */
+    readonly operators: readonly number[],
   ) {}
 
   /**
@@ -136,6 +138,14 @@ export class BlockApplication {
   contracts(): BlockExecution {
     this.execution ??= new BlockExecution({ state: this.committed.contracts, interpreter: this.vm.interpreter, host: this.vm.host, block: this.block });
     return this.execution;
+  }
+
+  /**
+   * Slot `key` of `id` as the block sees it so far, without starting the block's contract
+   * execution (a read alone must not change the shape of the state root).
+   */
+  readSlot(id: Uint8Array, key: bigint): bigint {
+    return this.execution ? this.execution.readSlot(id, key) : this.committed.contracts.slot(id, key);
   }
 
   /** The contract execution if any transaction used it. */

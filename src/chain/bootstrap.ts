@@ -31,6 +31,8 @@ export interface RestoredChain {
   readonly contractSequences: Map<number, bigint>;
   /** Highest accepted batch proof sequence per signer, likewise. */
   readonly proofSequences: Map<number, bigint>;
+  /** Highest accepted settlement transaction sequence per submitter, likewise. */
+  readonly settlementSequences: Map<number, bigint>;
   /** Pending transactions in admission order, all durable. */
   readonly pending: MempoolEntry[];
   readonly nextOrder: number;
@@ -85,13 +87,14 @@ export async function bootstrapChain(
   const sequences = accepted.get(TxKind.CdrBatch) ?? new Map<number, bigint>();
   const contractSequences = accepted.get(TxKind.ContractTx) ?? new Map<number, bigint>();
   const proofSequences = accepted.get(TxKind.BatchProof) ?? new Map<number, bigint>();
+  const settlementSequences = accepted.get(TxKind.Settlement) ?? new Map<number, bigint>();
   const nullifiers = await restoreNullifiers(stores, log, nullifierOptions);
   // Ordinals only rise, across restarts too: the nullifier index's watermark is one.
   nextOrder = Math.max(nextOrder, (stores.admissionLog.last() ?? -1) + 1);
 
   const rebuildMs = performance.now() - started;
   log.info({ height: head.height, nullifiers: nullifiers.size, pending: pending.length, rebuildMs: Math.round(rebuildMs) }, 'chain restored from disk');
-  return { head, headTimestampMs, committed, sequences, contractSequences, proofSequences, pending, nextOrder, nullifiers, rebuildMs };
+  return { head, headTimestampMs, committed, sequences, contractSequences, proofSequences, settlementSequences, pending, nextOrder, nullifiers, rebuildMs };
 }
 
 /**

@@ -28,6 +28,9 @@ import type { OperatorDirectory } from './operators.js';
 import { ChainQueries } from './queries.js';
 import { StateTransition } from './state-transition.js';
 import { batchProofAdmitter } from './tx-kinds/batch-proof.js';
+import { settlementAdmitter } from './tx-kinds/settlement.js';
+import { SettlementAdmission, type AcceptedSettlementTx } from './settlement-admission.js';
+import { toHex } from '../codec/bytes.js';
 import { batchAdmitter } from './tx-kinds/cdr-batch.js';
 import { contractTxAdmitter } from './tx-kinds/contract-tx.js';
 import { txCodec, TxKindRegistry, UnknownTxKindError } from './tx-kinds/registry.js';
@@ -71,6 +74,7 @@ export class Chain {
   private kindRegistry: TxKindRegistry | undefined;
   private blockSchedule: BlockSchedule | undefined;
   private branchStates: ChainBranches | undefined;
+  private settlementAdmission: SettlementAdmission | undefined;
 
   private constructor(
     readonly events: ChainEvents,
@@ -165,8 +169,19 @@ export class Chain {
       budget,
     });
     proofAdmission.restore(restored.proofSequences);
+    const blsKeys = new Map((genesis.consensus?.validators ?? []).map((v) => [v.plmn, v.blsKey] as const));
+    const settlementAdmission = new SettlementAdmission({
+      rules: { settlement, operators: genesis.operators.map((o) => o.plmn).sort((a, b) => a - b), chain: toHex(identity) },
+      blsKeyOf: (plmn) => blsKeys.get(plmn),
+      chain: identity,
+      maxSequenceJump: limits.maxSequenceJump,
+      operators, committed, stores, storage, mempool, log,
+      allocateOrder: () => admission.allocateOrder(),
+      budget,
+    });
+    settlementAdmission.restore(restored.settlementSequences, restored.pending);
 
-    const rules = { limits: blockLimits, vm: deps.vm, codec: txCodec, settlement };
+    const rules = { limits: blockLimits, vm: deps.vm, codec: txCodec, settlement, operators: genesis.operators.map((o) => o.plmn).sort((a, b) => a - b) };
     const transition = new StateTransition(
       committed,
       { get: (id) => mempool.get(id), body: (id) => stores.chain.tx(id) },
@@ -191,10 +206,14 @@ export class Chain {
       committed, transition, builder, committer, clock, metrics, limits, blockLimits, budget, storage, log,
     );
     chain.branchStates = branches;
+    chain.settlementAdmission = settlementAdmission;
+    // Settlement state moved: pending settlement transactions it now refuses for good leave.
+    events.on('blockCommitted', () => settlementAdmission.afterCommit());
     chain.kindRegistry = new TxKindRegistry(new Map([
       [TxKind.CdrBatch, batchAdmitter(admission)],
       [TxKind.ContractTx, contractTxAdmitter({ submit: (frame, source, onWellFormed) => chain.submitContractTx(frame, source, onWellFormed) })],
       [TxKind.BatchProof, batchProofAdmitter({ submit: (frame, source, onWellFormed) => chain.submitBatchProof(frame, source, onWellFormed) })],
+      [TxKind.Settlement, settlementAdmitter({ submit: (frame, source, onWellFormed) => chain.submitSettlementTx(frame, source, onWellFormed) })],
     ]));
 
     metrics.chainHeight.set(restored.head.height);
@@ -332,6 +351,20 @@ export class Chain {
     this.metrics.batchProofs.inc({ outcome: 'accepted' });
     this.events.emit('batchProofAccepted', { id: accepted.id, batchId: accepted.batchId, signer: accepted.signer, sequence: accepted.sequence });
     return accepted;
+  }
+
+  /**
+   * Admits a settlement transaction (identifier "CDRX": an FX rate set or a bilateral statement)
+   * from `source`; resolves once it is durable (docs/settlement.md).
+   */
+  async submitSettlementTx(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedSettlementTx> {
+    const accepted = await this.settlementAdmission!.submit(frame, source, onWellFormed);
+    this.blockSchedule?.nudge();
+    return accepted;
+  }
+
+  lastAcceptedSettlementSequence(submitter: number): bigint | undefined {
+    return this.settlementAdmission!.lastAcceptedSequence(submitter);
   }
 
   /** The largest batch proof transaction frame this node takes (its maxBatchRecords in the smallest registered chunks). */

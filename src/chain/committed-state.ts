@@ -28,6 +28,7 @@ const SEQUENCE_TABLES: ReadonlyMap<TxKind, { read(s: StateStore): Map<number, bi
   [TxKind.CdrBatch, { read: (s: StateStore) => s.allSequences(), write: (s: StateStore, submitter: number, seq: bigint) => s.writeSequence(submitter, seq) }],
   [TxKind.ContractTx, { read: (s: StateStore) => s.allContractSequences(), write: (s: StateStore, submitter: number, seq: bigint) => s.writeContractSequence(submitter, seq) }],
   [TxKind.BatchProof, { read: (s: StateStore) => s.allProofSequences(), write: (s: StateStore, submitter: number, seq: bigint) => s.writeProofSequence(submitter, seq) }],
+  [TxKind.Settlement, { read: (s: StateStore) => s.allSettlementSequences(), write: (s: StateStore, submitter: number, seq: bigint) => s.writeSettlementSequence(submitter, seq) }],
 ]);
 
 /** Every committed sequence in storage, per kind. */

@@ -84,6 +84,26 @@ export class BlockExecution {
     return this.codes.get(toHex(id))?.container;
   }
 
+  /** Slot `key` of `id` as this block sees it: written earlier in the block, else committed (0 when unset). */
+  readSlot(id: Uint8Array, key: bigint): bigint {
+    return this.slots.get(toHex(id))?.values.get(key) ?? this.deps.state.slot(id, key);
+  }
+
+  /**
+   * Writes slots of `id` outside any contract call: the node's own system state (settlement
+   * statements and rate sets, docs/settlement.md), committed, rooted and seen by later transactions
+   * and branch blocks like a contract's writes.
+   */
+  writeSystemSlots(id: Uint8Array, writes: readonly (readonly [bigint, bigint])[]): void {
+    const key = toHex(id);
+    let entry = this.slots.get(key);
+    if (!entry) {
+      entry = { id: id.slice(), values: new Map() };
+      this.slots.set(key, entry);
+    }
+    for (const [k, v] of writes) entry.values.set(k, v);
+  }
+
   /** The value this block wrote to slot `key` of contract `id`, if it wrote one. */
   writtenSlot(id: Uint8Array, key: bigint): bigint | undefined {
     return this.slots.get(toHex(id))?.values.get(key);

@@ -31,6 +31,8 @@ export interface TransitionRules {
   readonly codec: (kind: TxKind) => TxCodec;
   /** The genesis' settlement rules (periods, rate publishers, statements). */
   readonly settlement: GenesisSettlement;
+  /** The genesis operators in consortium order (PLMN ascending). */
+  readonly operators: readonly number[];
 }
 
 /** A block to check: its header and the transaction ids it names, in order. */
@@ -163,7 +165,7 @@ export class StateTransition {
    * (a block from outside) the refusal is the block's.
    */
   private applyTransactions(entries: readonly MempoolEntry[], height: number, timestampMs: bigint, leaveOut: boolean): { block: BlockApplication; included: MempoolEntry[] } {
-    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm, this.rules.settlement);
+    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm, this.rules.settlement, this.rules.operators);
     const fill = new BlockFill(this.rules.limits);
     const seen = new Set<string>();
     const included: MempoolEntry[] = [];

@@ -114,6 +114,7 @@ export class TxRelay {
       case MessageKind.Batch:
       case MessageKind.ContractTx:
       case MessageKind.BatchProof:
+      case MessageKind.Settlement:
       case MessageKind.TxResponse:
         this.queueOf(m.from).push({ kind: m.kind, frame: Uint8Array.from(m.payload) }, m.payload.length);
         return;
@@ -142,7 +143,7 @@ export class TxRelay {
 
   /** Admits one relayed frame (a copy: admission hands its buffer to a worker, and a Busy one is retried). */
   private admit(from: PeerId, kind: MessageKind, frame: Uint8Array): Promise<AdmissionOutcome> {
-    const expected = kind === MessageKind.Batch ? TxKind.CdrBatch : kind === MessageKind.ContractTx ? TxKind.ContractTx : kind === MessageKind.BatchProof ? TxKind.BatchProof : undefined;
+    const expected = kind === MessageKind.Batch ? TxKind.CdrBatch : kind === MessageKind.ContractTx ? TxKind.ContractTx : kind === MessageKind.BatchProof ? TxKind.BatchProof : kind === MessageKind.Settlement ? TxKind.Settlement : undefined;
     const label = labelOf(kind);
     return this.chain.submitTx(frame.slice(), this.sourceOf(from), expected === undefined ? {} : { kind: expected }).then(
       (): AdmissionOutcome => {
@@ -224,13 +225,13 @@ function verdictFor(code: RejectCode): MessageVerdict {
   }
 }
 
-type RelayLabel = 'batch' | 'contract_tx' | 'batch_proof';
+type RelayLabel = 'batch' | 'contract_tx' | 'batch_proof' | 'settlement';
 
 /** The gossip message a transaction kind travels in. */
 function messageKindOf(kind: TxKind): MessageKind {
-  return kind === TxKind.ContractTx ? MessageKind.ContractTx : kind === TxKind.BatchProof ? MessageKind.BatchProof : MessageKind.Batch;
+  return kind === TxKind.ContractTx ? MessageKind.ContractTx : kind === TxKind.BatchProof ? MessageKind.BatchProof : kind === TxKind.Settlement ? MessageKind.Settlement : MessageKind.Batch;
 }
 
 function labelOf(kind: MessageKind): RelayLabel {
-  return kind === MessageKind.ContractTx ? 'contract_tx' : kind === MessageKind.BatchProof ? 'batch_proof' : 'batch';
+  return kind === MessageKind.ContractTx ? 'contract_tx' : kind === MessageKind.BatchProof ? 'batch_proof' : kind === MessageKind.Settlement ? 'settlement' : 'batch';
 }

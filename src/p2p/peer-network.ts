@@ -30,6 +30,8 @@ export enum MessageKind {
   TxResponse = 9,
   /** Gossip: an admitted batch proof transaction frame (schemas/batch-proof-tx.fbs). */
   BatchProof = 10,
+  /** Gossip: an admitted settlement transaction frame (schemas/settlement-tx.fbs). */
+  Settlement = 11,
 }
 
 /** Largest payload accepted per kind; a bigger frame is dropped unread and the sender penalised. */
@@ -44,6 +46,7 @@ export const MAX_PAYLOAD_BYTES: Readonly<Record<MessageKind, number>> = Object.f
   [MessageKind.TxRequest]: 32 * 1024 + 64,
   [MessageKind.TxResponse]: 32 * 2 ** 20,
   [MessageKind.BatchProof]: 16 * 2 ** 20,
+  [MessageKind.Settlement]: 64 * 2 ** 10,
 });
 
 /**

@@ -12,11 +12,14 @@ export class StateStore {
   private readonly contractSequences: Database<Buffer, number>;
   /** Batch proof transaction sequences: a third space. */
   private readonly proofSequences: Database<Buffer, number>;
+  /** Settlement transaction sequences: a fourth space. */
+  private readonly settlementSequences: Database<Buffer, number>;
 
   constructor(env: StorageEnv) {
     this.sequences = env.uint32Db('sequences');
     this.contractSequences = env.uint32Db('contract-sequences');
     this.proofSequences = env.uint32Db('proof-sequences');
+    this.settlementSequences = env.uint32Db('settlement-sequences');
   }
 
   lastSequence(submitter: number): bigint | undefined {
@@ -64,5 +67,19 @@ export class StateStore {
     const v = Buffer.alloc(8);
     v.writeBigUInt64BE(sequence);
     void this.proofSequences.put(signer, v);
+  }
+
+  /** Submitter → last committed settlement transaction sequence. */
+  allSettlementSequences(): Map<number, bigint> {
+    const out = new Map<number, bigint>();
+    for (const { key, value } of this.settlementSequences.getRange({})) out.set(key, value.readBigUInt64BE(0));
+    return out;
+  }
+
+  /** Inside a block's transaction. */
+  writeSettlementSequence(submitter: number, sequence: bigint): void {
+    const v = Buffer.alloc(8);
+    v.writeBigUInt64BE(sequence);
+    void this.settlementSequences.put(submitter, v);
   }
 }

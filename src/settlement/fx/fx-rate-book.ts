@@ -6,7 +6,7 @@
 import { CURRENCIES, isCurrency, type Currency } from '../../cdr/currency.js';
 import { blsPublicKeyIsValid, blsSign, blsVerify } from '../../crypto/bls/bls.js';
 import { BadRateError, BadSignatureError, MissingRateError, RateMoveTooLargeError, SettlementOptionsError, UnknownCurrencyError } from '../errors.js';
-import { parsePeriodId, type SettlementPeriodOptions } from '../settlement-period.js';
+import { parsePeriodId, type SettlementPeriod, type SettlementPeriodOptions } from '../settlement-period.js';
 import { convertMinorUnits, DEFAULT_CONVERSION_FEE, assertFeeRate, type Conversion } from './currency-conversion.js';
 import { abs, compare, div, formatRational, mul, rational, sub, type Rational } from './rational.js';
 
@@ -138,6 +138,62 @@ export interface AcceptedFxRateSet {
   readonly signers: readonly number[];
 }
 
+/**
+ * What a rate set alone decides (no state): its shape, chain and base, and signatures from distinct
+ * designated publishers, at least the threshold (the override threshold for an override). Throws
+ * BadSignatureError, BadRateError or UnknownCurrencyError.
+ */
+export function verifyFxRateSet(policy: FxPolicy, chain: string, signed: SignedFxRateSet): AcceptedFxRateSet {
+  const set = fxRateSet(signed.set);
+  if (set.chain !== chain) throw new BadSignatureError(`rate set is for chain ${set.chain}, not ${chain}`);
+  if (set.base !== policy.base) throw new BadRateError(`rate set is quoted in ${set.base}; the consortium settles in ${policy.base}`);
+  const message = encodeFxRateSet(set);
+  const signers = new Set<number>();
+  for (const { publisher, signature } of signed.signatures) {
+    const key = policy.publishers[publisher];
+    if (key === undefined || !Number.isSafeInteger(publisher)) throw new BadSignatureError(`signer ${publisher} is not a designated rate publisher`);
+    if (signers.has(publisher)) throw new BadSignatureError(`publisher ${publisher} signed twice`);
+    if (!blsVerify(key, message, signature)) throw new BadSignatureError(`publisher ${publisher}'s signature does not verify`);
+    signers.add(publisher);
+  }
+  const needed = set.override ? policy.overrideThreshold : policy.publishThreshold;
+  if (signers.size < needed) {
+    throw new BadSignatureError(`${set.override ? 'an override' : 'a rate set'} needs ${needed} publisher signatures, got ${signers.size}`);
+  }
+  return Object.freeze({ set, signers: Object.freeze([...signers].sort((a, b) => a - b)) });
+}
+
+/**
+ * What a verified rate set needs of the sets before it: a period after the last accepted set's,
+ * and no rate moving beyond maxMove from it unless the set is an override (signed by the override
+ * threshold: verifyFxRateSet). Returns the set's period. BadRateError, RateMoveTooLargeError.
+ */
+export function assertFxRateSetFollows(
+  policy: FxPolicy,
+  periods: SettlementPeriodOptions,
+  set: FxRateSet,
+  previous: { readonly set: FxRateSet; readonly startSeconds: number } | undefined,
+): SettlementPeriod {
+  const period = parsePeriodId(periods, set.periodId);
+  if (previous !== undefined && period.startSeconds <= previous.startSeconds) {
+    throw new BadRateError(`period ${set.periodId} is not after ${previous.set.periodId}, which already has its rate set`);
+  }
+  if (!set.override && previous !== undefined) assertMovesWithin(policy.maxMove, previous.set, set);
+  return period;
+}
+
+function assertMovesWithin(maxMove: Rational, prev: FxRateSet, next: FxRateSet): void {
+  for (const c of CURRENCIES) {
+    const a = prev.rates.get(c);
+    const b = next.rates.get(c);
+    if (a === undefined || b === undefined) continue;
+    // |b − a| > maxMove · a, exactly.
+    if (compare(abs(sub(b, a)), mul(maxMove, a)) > 0) {
+      throw new RateMoveTooLargeError(c, `${c} moves from ${formatRational(a)} to ${formatRational(b)} ${next.base}, more than ${formatRational(maxMove)} of the previous rate, without an override`);
+    }
+  }
+}
+
 /** The accepted rate sets of one chain, one per period, in period order. */
 export class FxRateBook {
   private readonly sets = new Map<string, AcceptedFxRateSet>();
@@ -156,43 +212,11 @@ export class FxRateBook {
    * previous set unless the set is an override with overrideThreshold signatures.
    */
   publish(signed: SignedFxRateSet): AcceptedFxRateSet {
-    const set = fxRateSet(signed.set);
-    if (set.chain !== this.chain) throw new BadSignatureError(`rate set is for chain ${set.chain}, not ${this.chain}`);
-    if (set.base !== this.policy.base) throw new BadRateError(`rate set is quoted in ${set.base}; the consortium settles in ${this.policy.base}`);
-    const period = parsePeriodId(this.periods, set.periodId);
-    if (this.last !== undefined && period.startSeconds <= this.last.startSeconds) {
-      throw new BadRateError(`period ${set.periodId} is not after ${this.last.set.periodId}, which already has its rate set`);
-    }
-    const message = encodeFxRateSet(set);
-    const signers = new Set<number>();
-    for (const { publisher, signature } of signed.signatures) {
-      const key = this.policy.publishers[publisher];
-      if (key === undefined || !Number.isSafeInteger(publisher)) throw new BadSignatureError(`signer ${publisher} is not a designated rate publisher`);
-      if (signers.has(publisher)) throw new BadSignatureError(`publisher ${publisher} signed twice`);
-      if (!blsVerify(key, message, signature)) throw new BadSignatureError(`publisher ${publisher}'s signature does not verify`);
-      signers.add(publisher);
-    }
-    const needed = set.override ? this.policy.overrideThreshold : this.policy.publishThreshold;
-    if (signers.size < needed) {
-      throw new BadSignatureError(`${set.override ? 'an override' : 'a rate set'} needs ${needed} publisher signatures, got ${signers.size}`);
-    }
-    if (!set.override && this.last !== undefined) this.checkMoves(this.last.set, set);
-    const accepted: AcceptedFxRateSet = Object.freeze({ set, signers: Object.freeze([...signers].sort((a, b) => a - b)) });
-    this.sets.set(set.periodId, accepted);
-    this.last = { set, startSeconds: period.startSeconds };
+    const accepted = verifyFxRateSet(this.policy, this.chain, signed);
+    const period = assertFxRateSetFollows(this.policy, this.periods, accepted.set, this.last);
+    this.sets.set(accepted.set.periodId, accepted);
+    this.last = { set: accepted.set, startSeconds: period.startSeconds };
     return accepted;
-  }
-
-  private checkMoves(prev: FxRateSet, next: FxRateSet): void {
-    for (const c of CURRENCIES) {
-      const a = prev.rates.get(c);
-      const b = next.rates.get(c);
-      if (a === undefined || b === undefined) continue;
-      // |b − a| > maxMove · a, exactly.
-      if (compare(abs(sub(b, a)), mul(this.policy.maxMove, a)) > 0) {
-        throw new RateMoveTooLargeError(c, `${c} moves from ${formatRational(a)} to ${formatRational(b)} ${next.base}, more than ${formatRational(this.policy.maxMove)} of the previous rate, without an override`);
-      }
-    }
   }
 
   /** The period's accepted set; MissingRateError if none was published. */

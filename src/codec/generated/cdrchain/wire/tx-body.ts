@@ -7,38 +7,42 @@
 import { Batch } from './batch.js';
 import { BatchProofTx } from './batch-proof-tx.js';
 import { ContractTx } from './contract-tx.js';
+import { SettlementTx } from './settlement-tx.js';
 
 
 export enum TxBody {
   NONE = 0,
   CdrBatch = 1,
   ContractTx = 2,
-  BatchProof = 3
+  BatchProof = 3,
+  Settlement = 4
 }
 
 export function unionToTxBody(
   type: TxBody,
-  accessor: (obj:Batch|BatchProofTx|ContractTx) => Batch|BatchProofTx|ContractTx|null
-): Batch|BatchProofTx|ContractTx|null {
+  accessor: (obj:Batch|BatchProofTx|ContractTx|SettlementTx) => Batch|BatchProofTx|ContractTx|SettlementTx|null
+): Batch|BatchProofTx|ContractTx|SettlementTx|null {
   switch(TxBody[type]) {
     case 'NONE': return null; 
     case 'CdrBatch': return accessor(new Batch())! as Batch;
     case 'ContractTx': return accessor(new ContractTx())! as ContractTx;
     case 'BatchProof': return accessor(new BatchProofTx())! as BatchProofTx;
+    case 'Settlement': return accessor(new SettlementTx())! as SettlementTx;
     default: return null;
   }
 }
 
 export function unionListToTxBody(
   type: TxBody, 
-  accessor: (index: number, obj:Batch|BatchProofTx|ContractTx) => Batch|BatchProofTx|ContractTx|null, 
+  accessor: (index: number, obj:Batch|BatchProofTx|ContractTx|SettlementTx) => Batch|BatchProofTx|ContractTx|SettlementTx|null, 
   index: number
-): Batch|BatchProofTx|ContractTx|null {
+): Batch|BatchProofTx|ContractTx|SettlementTx|null {
   switch(TxBody[type]) {
     case 'NONE': return null; 
     case 'CdrBatch': return accessor(index, new Batch())! as Batch;
     case 'ContractTx': return accessor(index, new ContractTx())! as ContractTx;
     case 'BatchProof': return accessor(index, new BatchProofTx())! as BatchProofTx;
+    case 'Settlement': return accessor(index, new SettlementTx())! as SettlementTx;
     default: return null;
   }
 }

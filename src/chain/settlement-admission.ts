@@ -1,0 +1,223 @@
+import { performance } from 'node:perf_hooks';
+import { toHex } from '../codec/bytes.js';
+import { canonicalSettlementTx, decodeSettlementTx, MAX_SETTLEMENT_TX_BYTES, settlementTxHash, type DecodedSettlementTx } from '../codec/settlement-tx.js';
+import { ed25519Verify, PublicKeyCache } from '../crypto/ed25519.js';
+import type { Logger } from '../log.js';
+import type { Stores } from '../storage/index.js';
+import type { StorageHealth } from '../storage/storage-health.js';
+import type { AdmissionBudget, AdmissionSource, BudgetTicket } from './admission-budget.js';
+import type { CommittedStateView } from './committed-state.js';
+import type { Mempool, MempoolEntry } from './mempool.js';
+import type { OperatorDirectory } from './operators.js';
+import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
+import { interpretSettlementTx, settlementWrites, SettlementTxRefusedError, verifySettlementSignatures, type InterpretedSettlementTx, type SettlementRefusal, type SettlementTxRules } from './settlement-rules.js';
+import { periodKey } from './settlement-state.js';
+import { TxKind } from './tx-kinds/tx-kind.js';
+
+export interface AcceptedSettlementTx {
+  readonly id: Uint8Array;
+  readonly submitter: number;
+  readonly sequence: bigint;
+  readonly action: 'fx_rate_set' | 'statement';
+}
+
+/** The reject code a client sees for each refusal (docs/websocket.md). */
+const REJECT_CODES: Readonly<Record<SettlementRefusal, RejectCode>> = {
+  not_party: RejectCode.NotParty,
+  unknown_pair: RejectCode.UnknownOperator,
+  wrong_mode: RejectCode.OutOfRange,
+  bad_period: RejectCode.OutOfRange,
+  bad_rate: RejectCode.BadRate,
+  rate_move_too_large: RejectCode.RateMoveTooLarge,
+  bad_signature: RejectCode.BadSignature,
+  bad_commitment: RejectCode.BadCommitment,
+  period_not_ended: RejectCode.PeriodNotEnded,
+  already_netted: RejectCode.AlreadyNetted,
+  duplicate_statement: RejectCode.DuplicateStatement,
+};
+
+/** What a pending settlement transaction claims: a statement's pair and period, or a period's rate set. */
+function claimOf(t: InterpretedSettlementTx): string {
+  return t.kind === 'statement' ? `statement:${periodKey(t.period)}:${t.pair}` : `fx:${periodKey(t.period)}`;
+}
+
+/**
+ * Admits settlement transactions (issue 14; docs/settlement.md): structure, submitter, its Ed25519
+ * signature and sequence, the action against the genesis rules (pair, party, mode, currency,
+ * period), the BLS signatures and the commitment's subgroup membership, then the rules against
+ * the committed state (settlement-rules.ts) and what is pending here (one statement per pair and
+ * period, one rate set per period), then the transaction and its pending marker, durable before it
+ * is acknowledged. BLS verification runs on the main thread: two pairings for a statement
+ * (~3 ms), one per publisher signature for a rate set.
+ */
+export class SettlementAdmission {
+  private readonly lastSequence = new Map<number, bigint>();
+  private readonly keys = new PublicKeyCache();
+  /** Pending here, by claim: the hex id holding it (a second one is refused unless relayed). */
+  private readonly claims = new Map<string, string>();
+  /** Pending settlement transactions here: what to re-check after each commit. */
+  private readonly pending = new Map<string, { readonly entry: MempoolEntry; readonly tx: InterpretedSettlementTx }>();
+
+  constructor(
+    private readonly deps: {
+      readonly rules: SettlementTxRules;
+      /** The registered BLS key of an operator (its validator key), for statements. */
+      readonly blsKeyOf: (plmn: number) => Uint8Array | undefined;
+      readonly chain: Uint8Array;
+      readonly maxSequenceJump: number;
+      readonly operators: OperatorDirectory;
+      readonly committed: CommittedStateView;
+      readonly stores: Stores;
+      readonly storage: StorageHealth;
+      readonly mempool: Mempool;
+      readonly allocateOrder: () => number;
+      readonly budget: AdmissionBudget;
+      readonly log: Logger;
+    },
+  ) {}
+
+  /** On start: committed sequences raised by pending transactions, and the pending entries (their claims). */
+  restore(sequences: ReadonlyMap<number, bigint>, pending: readonly MempoolEntry[]): void {
+    for (const [submitter, seq] of sequences) this.noteSequence(submitter, seq);
+    for (const entry of pending) {
+      if (entry.kind !== TxKind.Settlement) continue;
+      const bytes = this.deps.stores.chain.tx(entry.id);
+      if (bytes === undefined) continue;
+      try {
+        this.hold(entry, interpretSettlementTx(decodeSettlementTx(bytes), this.deps.rules));
+      } catch (err) {
+        this.deps.log.warn({ err, tx: toHex(entry.id) }, 'a pending settlement transaction no longer reads under the rules; it stays pending until a commit evicts it');
+      }
+    }
+  }
+
+  lastAcceptedSequence(submitter: number): bigint | undefined {
+    return this.lastSequence.get(submitter);
+  }
+
+  /** Resolves once the transaction is durable; rejects with BatchRejectedError, recording nothing. */
+  async submit(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedSettlementTx> {
+    const receivedAt = performance.now();
+    if (frame.length > MAX_SETTLEMENT_TX_BYTES) throw new BatchRejectedError(RejectCode.TooLarge, `${frame.length} bytes exceeds the ${MAX_SETTLEMENT_TX_BYTES}-byte settlement transaction limit`);
+    const tx = decodeOrReject(frame, decodeSettlementTx);
+    onWellFormed?.();
+    this.checkSubmitter(tx);
+    const interpreted = this.judge(tx, () => interpretSettlementTx(tx, this.deps.rules));
+    this.judge(tx, () => verifySettlementSignatures(interpreted, this.deps.rules, this.deps.blsKeyOf));
+    const { committed } = this.deps;
+    this.judge(tx, () => settlementWrites(interpreted, committed.contracts, committed.headTimestampMs, this.deps.rules));
+    const claim = claimOf(interpreted);
+    // A relayed one is admitted even so: two validators may each hold one of a pair's statements, and
+    // a block naming the other must still apply here (the first in a block stands; the other is left out, then evicted).
+    if (!source.relayed && this.claims.has(claim)) {
+      const refusal: SettlementRefusal = interpreted.kind === 'statement' ? 'duplicate_statement' : 'bad_rate';
+      const what = interpreted.kind === 'statement' ? `a statement of this pair for period ${interpreted.period.id}` : `a rate set for period ${interpreted.period.id}`;
+      throw new BatchRejectedError(REJECT_CODES[refusal], `${what} is already pending here (transaction ${this.claims.get(claim)})`, tx.sequence);
+    }
+    if (!this.deps.storage.writable) {
+      throw new BatchRejectedError(RejectCode.StorageFull, `node storage is not writable (${this.deps.storage.status().reason ?? 'unknown'}); nothing was recorded, retry later`, tx.sequence);
+    }
+    const ticket: BudgetTicket = this.deps.budget.acquire(source, tx.submitter, frame.length, tx.sequence);
+    const previousSequence = this.lastSequence.get(tx.submitter);
+    this.noteSequence(tx.submitter, tx.sequence);
+    const id = settlementTxHash(tx, this.deps.chain);
+    const entry: MempoolEntry = {
+      order: this.deps.allocateOrder(), id, submitter: tx.submitter, sequence: tx.sequence, cdrCount: 0,
+      kind: TxKind.Settlement, receivedAt, durable: false,
+    };
+    const claimed = !this.claims.has(claim);
+    if (claimed) this.claims.set(claim, toHex(id));
+    this.deps.mempool.push(entry);
+    const { stores } = this.deps;
+    try {
+      await stores.env.transaction(() => {
+        stores.chain.putTx(id, frame);
+        stores.pending.add(entry.order, id);
+      });
+    } catch (err) {
+      this.deps.mempool.discard(entry);
+      if (claimed) this.claims.delete(claim);
+      if (this.lastSequence.get(tx.submitter) === tx.sequence) {
+        if (previousSequence === undefined) this.lastSequence.delete(tx.submitter);
+        else this.lastSequence.set(tx.submitter, previousSequence);
+      }
+      this.deps.storage.reportFailure(err, 'settlement transaction write');
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new BatchRejectedError(RejectCode.StorageFull, `${reason}; nothing was recorded, retry later`, tx.sequence);
+    } finally {
+      ticket.release();
+    }
+    this.deps.storage.reportSuccess();
+    entry.durable = true;
+    this.pending.set(toHex(id), { entry, tx: interpreted });
+    return { id, submitter: tx.submitter, sequence: tx.sequence, action: interpreted.kind };
+  }
+
+  /**
+   * After a commit: forgets what was committed, and evicts pending transactions the committed
+   * state now refuses for good (a pair's statement recorded by another, a netted period, a rate set
+   * overtaken): no later block may include them. The mempool lets go at once; the pending markers go
+   * in one write (a crash before it: the next commit evicts them again).
+   */
+  afterCommit(): void {
+    const evicted: MempoolEntry[] = [];
+    for (const [hex, { entry, tx }] of this.pending) {
+      if (this.deps.mempool.get(entry.id) !== entry) {
+        this.release(hex, tx);
+        continue;
+      }
+      try {
+        settlementWrites(tx, this.deps.committed.contracts, this.deps.committed.headTimestampMs, this.deps.rules);
+      } catch (err) {
+        if (!(err instanceof SettlementTxRefusedError)) throw err;
+        this.deps.log.warn({ tx: hex, refusal: err.refusal, reason: err.message }, 'evicted a pending settlement transaction the committed state refuses');
+        evicted.push(entry);
+        this.release(hex, tx);
+      }
+    }
+    if (evicted.length === 0) return;
+    this.deps.mempool.remove(evicted);
+    const { stores } = this.deps;
+    stores.env.transaction(() => {
+      for (const e of evicted) stores.pending.remove(e.order);
+    }).catch((err: unknown) => this.deps.log.warn({ err }, 'could not remove evicted settlement transactions from the pending set; the next commit tries again'));
+  }
+
+  private hold(entry: MempoolEntry, tx: InterpretedSettlementTx): void {
+    const hex = toHex(entry.id);
+    const claim = claimOf(tx);
+    if (!this.claims.has(claim)) this.claims.set(claim, hex);
+    this.pending.set(hex, { entry, tx });
+  }
+
+  private release(hex: string, tx: InterpretedSettlementTx): void {
+    this.pending.delete(hex);
+    const claim = claimOf(tx);
+    if (this.claims.get(claim) === hex) this.claims.delete(claim);
+  }
+
+  private checkSubmitter(tx: DecodedSettlementTx): void {
+    const operator = this.deps.operators.get(tx.submitter);
+    if (!operator) throw new BatchRejectedError(RejectCode.UnknownOperator, `submitter ${tx.submitter} is not a consortium operator`, tx.sequence);
+    if (tx.sequence === 0n) throw new BatchRejectedError(RejectCode.OutOfRange, 'sequence numbers start at 1', tx.sequence);
+    if (!ed25519Verify(canonicalSettlementTx(tx, this.deps.chain), tx.signature, this.keys.get(operator.batchKey))) {
+      throw new BatchRejectedError(RejectCode.BadSignature, 'signature does not verify with the submitter\'s batch key for this chain', tx.sequence);
+    }
+    assertNextSequence(tx.sequence, this.lastSequence.get(tx.submitter), this.deps.maxSequenceJump, `settlement transaction of ${tx.submitter}`);
+  }
+
+  /** Runs a rule; its refusal becomes the client's reject code (the edge of the settlement rules). */
+  private judge<T>(tx: DecodedSettlementTx, rule: () => T): T {
+    try {
+      return rule();
+    } catch (err) {
+      if (err instanceof SettlementTxRefusedError) throw new BatchRejectedError(REJECT_CODES[err.refusal], `${err.refusal}: ${err.message}`, tx.sequence);
+      throw err;
+    }
+  }
+
+  private noteSequence(submitter: number, seq: bigint): void {
+    const last = this.lastSequence.get(submitter);
+    if (last === undefined || seq > last) this.lastSequence.set(submitter, seq);
+  }
+}

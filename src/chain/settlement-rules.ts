@@ -1,0 +1,174 @@
+import { CdrValueError } from '../cdr/errors.js';
+import { currencyFromNumeric, type Currency } from '../cdr/currency.js';
+import type { DecodedSettlementTx } from '../codec/settlement-tx.js';
+import { verifyBilateralStatement, type SignedBilateralStatement } from '../settlement/commitment/bilateral-statement.js';
+import { SettlementError } from '../settlement/errors.js';
+import { assertFxRateSetFollows, fxRateSet, verifyFxRateSet, type FxRateSet, type SignedFxRateSet } from '../settlement/fx/fx-rate-book.js';
+import { rational, type Rational } from '../settlement/fx/rational.js';
+import { parsePeriodId, type SettlementPeriod } from '../settlement/settlement-period.js';
+import type { GenesisSettlement } from './genesis-settlement.js';
+import { FX_RATES_ID, isNetted, latestRateSet, pairOf, periodKey, rateSetWrites, recordedStatement, STATEMENTS_ID, statementWrites, type SlotReader } from './settlement-state.js';
+
+/** Why a settlement transaction is refused (mapped to a RejectCode at admission, to InvalidBlockError in a block). */
+export type SettlementRefusal =
+  | 'not_party' // a statement submitted by an operator outside its pair
+  | 'unknown_pair' // a statement's pair is not two operators in consortium order
+  | 'wrong_mode' // a committed statement in a consortium that settles in plain mode
+  | 'bad_period' // the period id does not parse under the consortium's rule
+  | 'bad_rate' // wrong base or currency, unknown currency, a bad rate, a period not after the last set's
+  | 'rate_move_too_large'
+  | 'bad_signature' // a publisher's or operator's BLS signature does not verify, too few of them, no publishers
+  | 'bad_commitment' // not a point of the prime-order subgroup
+  | 'period_not_ended' // a statement before its period's end
+  | 'already_netted'
+  | 'duplicate_statement'; // the pair already has a statement for the period: the first stands
+
+export class SettlementTxRefusedError extends Error {
+  override readonly name = 'SettlementTxRefusedError';
+  constructor(
+    readonly refusal: SettlementRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a settlement transaction is judged against: the genesis' rules, in consortium order. */
+export interface SettlementTxRules {
+  readonly settlement: GenesisSettlement;
+  /** PLMN ids ascending (consortium order). */
+  readonly operators: readonly number[];
+  /** The chain's identity (hex): what statements and rate sets are signed for. */
+  readonly chain: string;
+}
+
+/** A settlement transaction read against the rules, before any signature or state is looked at. */
+export type InterpretedSettlementTx =
+  | { readonly kind: 'statement'; readonly period: SettlementPeriod; readonly pair: number; readonly signed: SignedBilateralStatement }
+  | { readonly kind: 'fx_rate_set'; readonly period: SettlementPeriod; readonly signed: SignedFxRateSet };
+
+const refused = (refusal: SettlementRefusal, message: string): SettlementTxRefusedError => new SettlementTxRefusedError(refusal, message);
+
+function currencyOf(numeric: number, what: string): Currency {
+  try {
+    return currencyFromNumeric(numeric);
+  } catch (err) {
+    if (err instanceof CdrValueError) throw refused('bad_rate', `${what}: ISO 4217 numeric ${numeric} is no currency the consortium settles in`);
+    throw err;
+  }
+}
+
+/** Library errors as refusals. */
+function asRefusal(err: unknown): never {
+  if (err instanceof SettlementError) {
+    const code = err.code;
+    const refusal: SettlementRefusal =
+      code === 'bad_signature' ? 'bad_signature'
+        : code === 'bad_commitment' ? 'bad_commitment'
+          : code === 'rate_move_too_large' ? 'rate_move_too_large'
+            : code === 'bad_period' ? 'bad_period'
+              : 'bad_rate';
+    throw refused(refusal, err.message);
+  }
+  throw err;
+}
+
+/** The pure reading: pair, party, mode, currency, period, rates. No cryptography, no state. */
+export function interpretSettlementTx(tx: DecodedSettlementTx, rules: SettlementTxRules): InterpretedSettlementTx {
+  const { settlement } = rules;
+  let period: SettlementPeriod;
+  try {
+    period = parsePeriodId(settlement.periods, tx.period);
+  } catch (err) {
+    asRefusal(err);
+  }
+  const a = tx.action;
+  if (a.kind === 'statement') {
+    if (tx.submitter !== a.first && tx.submitter !== a.second) throw refused('not_party', `operator ${tx.submitter} is not party to the ${a.first}-${a.second} statement it submits`);
+    const pair = pairOf(rules.operators, a.first, a.second);
+    if (pair === undefined) throw refused('unknown_pair', `${a.first}-${a.second} is not a pair of consortium operators in consortium order (first's PLMN id below second's)`);
+    if (settlement.mode !== 'committed') throw refused('wrong_mode', `this consortium settles in ${settlement.mode} mode: it records no committed statements`);
+    const currency = currencyOf(a.currency, 'statement currency');
+    if (currency !== settlement.currency) throw refused('bad_rate', `a statement is in the settlement currency ${settlement.currency}, not ${currency}`);
+    return {
+      kind: 'statement',
+      period,
+      pair,
+      signed: {
+        statement: { chain: rules.chain, periodId: period.id, currency, first: a.first, second: a.second, commitment: { x: a.x, y: a.y } },
+        firstSignature: a.firstSignature,
+        secondSignature: a.secondSignature,
+      },
+    };
+  }
+  const base = currencyOf(a.base, 'rate set base');
+  const rates = new Map<Currency, Rational>();
+  for (const r of a.rates) {
+    const c = currencyOf(r.currency, 'rate');
+    if (rates.has(c)) throw refused('bad_rate', `${c} is listed twice`);
+    if (r.den === 0n) throw refused('bad_rate', `${c} rate has a zero denominator`);
+    rates.set(c, rational(r.num, r.den));
+  }
+  let set: FxRateSet;
+  try {
+    set = fxRateSet({ chain: rules.chain, periodId: period.id, base, rates, override: a.override });
+  } catch (err) {
+    asRefusal(err);
+  }
+  if (base !== settlement.currency) throw refused('bad_rate', `rate set is quoted in ${base}; the consortium settles in ${settlement.currency}`);
+  return { kind: 'fx_rate_set', period, signed: { set, signatures: a.signatures.map((s) => ({ publisher: s.publisher, signature: s.signature })) } };
+}
+
+/**
+ * The cryptography, at admission (a pure function of the frame and the genesis, so every validator
+ * that admits the transaction agrees): both operators' BLS signatures and the commitment's subgroup
+ * membership (verifyBilateralStatement), or the publishers' signatures and thresholds (verifyFxRateSet).
+ */
+export function verifySettlementSignatures(t: InterpretedSettlementTx, rules: SettlementTxRules, blsKeyOf: (plmn: number) => Uint8Array | undefined): void {
+  try {
+    if (t.kind === 'statement') {
+      verifyBilateralStatement(t.signed, blsKeyOf);
+      return;
+    }
+    const policy = rules.settlement.fx;
+    if (policy === undefined) throw refused('bad_signature', 'the genesis names no rate publishers: this chain takes no rate sets');
+    verifyFxRateSet(policy, rules.chain, t.signed);
+  } catch (err) {
+    asRefusal(err);
+  }
+}
+
+/**
+ * What the chain's state at a block (committed, branch and earlier transactions of the block:
+ * `state`) decides, and the writes the transaction makes: a statement after its period's end, of a
+ * period not netted, for a pair without one (the first stands; a correction is a statement in a
+ * later period); a rate set for a period after the last set's, within the move limit unless an
+ * override. Deterministic: no clock but the block's timestamp.
+ */
+export function settlementWrites(t: InterpretedSettlementTx, state: SlotReader, blockTimestampMs: bigint, rules: SettlementTxRules): { readonly id: Uint8Array; readonly writes: [bigint, bigint][] } {
+  const key = periodKey(t.period);
+  if (t.kind === 'statement') {
+    const endMs = BigInt(t.period.endSeconds) * 1000n;
+    if (blockTimestampMs < endMs) {
+      throw refused('period_not_ended', `period ${t.period.id} ends at ${new Date(Number(endMs)).toISOString()}; the chain is at ${new Date(Number(blockTimestampMs)).toISOString()}: its statements are taken from its end`);
+    }
+    if (isNetted(state, key)) throw refused('already_netted', `period ${t.period.id} is already netted`);
+    const s = t.signed.statement;
+    if (recordedStatement(state, key, t.pair) !== undefined) {
+      throw refused('duplicate_statement', `the ${s.first}-${s.second} pair already has a statement for period ${t.period.id}: the first stands, a correction is a statement in a later period`);
+    }
+    return { id: STATEMENTS_ID, writes: statementWrites(key, t.pair, s.commitment) };
+  }
+  const policy = rules.settlement.fx;
+  if (policy === undefined) throw refused('bad_signature', 'the genesis names no rate publishers: this chain takes no rate sets');
+  const last = latestRateSet(state, rules.settlement.periods);
+  try {
+    assertFxRateSetFollows(policy, rules.settlement.periods, t.signed.set, last && {
+      set: { chain: rules.chain, periodId: last.period.id, base: policy.base, rates: last.rates, override: last.override },
+      startSeconds: last.period.startSeconds,
+    });
+  } catch (err) {
+    asRefusal(err);
+  }
+  return { id: FX_RATES_ID, writes: rateSetWrites(t.period, t.signed.set.rates, t.signed.set.override) };
+}

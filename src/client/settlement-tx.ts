@@ -1,0 +1,46 @@
+import { devnetChainIdentity } from '../chain/devnet-chain.js';
+import { currencyNumeric } from '../cdr/currency.js';
+import { canonicalSettlementTx, encodeSettlementTx, SETTLEMENT_TX_VERSION, settlementTxHash, type SettlementAction, type SettlementTxFields } from '../codec/settlement-tx.js';
+import { ed25519Sign, privateKeyObject } from '../crypto/ed25519.js';
+import type { SignedBilateralStatement } from '../settlement/commitment/bilateral-statement.js';
+import type { SignedFxRateSet } from '../settlement/fx/fx-rate-book.js';
+
+export interface SignedSettlementTx {
+  readonly frame: Uint8Array;
+  readonly hash: Uint8Array;
+}
+
+/** The wire action of a rate set the publishers signed (src/settlement/fx: signFxRateSet). */
+export function fxRateSetAction(signed: SignedFxRateSet): SettlementAction {
+  const { set } = signed;
+  return {
+    kind: 'fx_rate_set',
+    base: currencyNumeric(set.base),
+    override: set.override,
+    rates: [...set.rates].map(([c, r]) => ({ currency: currencyNumeric(c), num: r.num, den: r.den })),
+    signatures: signed.signatures.map((s) => ({ publisher: s.publisher, signature: s.signature })),
+  };
+}
+
+/** The wire action of a statement both operators signed (src/settlement/commitment: signBilateralStatement). */
+export function statementAction(signed: SignedBilateralStatement): SettlementAction {
+  const s = signed.statement;
+  return {
+    kind: 'statement', first: s.first, second: s.second, currency: currencyNumeric(s.currency),
+    x: s.commitment.x, y: s.commitment.y, firstSignature: signed.firstSignature, secondSignature: signed.secondSignature,
+  };
+}
+
+/**
+ * Signs and encodes a settlement transaction with the submitter's batch key seed, for chain
+ * `chain` (GET /status `genesisHash`; default: the embedded devnet). `period` is the period id the
+ * rate set or statement names. POST /tx takes the frame.
+ */
+export function signSettlementTx(o: {
+  submitter: number; sequence: bigint; period: string; action: SettlementAction; seed: Uint8Array; chain?: Uint8Array;
+}): SignedSettlementTx {
+  const fields: SettlementTxFields = { version: SETTLEMENT_TX_VERSION, submitter: o.submitter, sequence: o.sequence, period: o.period, action: o.action };
+  const chain = o.chain ?? devnetChainIdentity();
+  const signature = ed25519Sign(canonicalSettlementTx(fields, chain), privateKeyObject(o.seed));
+  return { frame: encodeSettlementTx(fields, signature), hash: settlementTxHash(fields, chain) };
+}

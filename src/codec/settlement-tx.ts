@@ -1,0 +1,297 @@
+import { Builder, ByteBuffer } from 'flatbuffers';
+import { BilateralStatementAction } from './generated/cdrchain/wire/bilateral-statement-action.js';
+import { FxRateSetAction } from './generated/cdrchain/wire/fx-rate-set-action.js';
+import { SettlementTx } from './generated/cdrchain/wire/settlement-tx.js';
+import { CHAIN_IDENTITY_BYTES } from './batch.js';
+import { CanonicalWriter } from './bytes.js';
+import { addHash, createBytes, createStructVector } from './builder.js';
+import { MalformedFrameError, UnsupportedVersionError } from './errors.js';
+import { ED25519_SIGNATURE_BYTES } from './limits.js';
+import { structBytes, vectorBytes } from './read.js';
+import { verifyRoot, type TableSpec } from './verify.js';
+import { sha256 } from '../crypto/hash.js';
+
+export const SETTLEMENT_TX_FILE_IDENTIFIER = 'CDRX';
+export const SETTLEMENT_TX_VERSION = 1;
+export const BLS_SIGNATURE_WIRE_BYTES = 96;
+/** A period id: "2026-11" or "2026-11-30+7d" (docs/settlement.md); printable ASCII. */
+export const MAX_PERIOD_ID_BYTES = 32;
+const PERIOD_ID = /^[\x21-\x7e]{1,32}$/;
+/** At most this many rates per set (six currencies exist) and publisher signatures per set. */
+export const MAX_FX_RATES = 16;
+export const MAX_PUBLISHER_SIGNATURES = 256;
+const FX_RATE_BYTES = 2 + 16 + 16;
+const PUBLISHER_SIGNATURE_BYTES = 2 + BLS_SIGNATURE_WIRE_BYTES;
+const U128 = 1n << 128n;
+/** Largest frame: a rate set with every bound at its maximum, and the table overhead. */
+export const MAX_SETTLEMENT_TX_BYTES = MAX_FX_RATES * FX_RATE_BYTES + MAX_PUBLISHER_SIGNATURES * PUBLISHER_SIGNATURE_BYTES + 1024;
+
+/** One rate: major units of the settlement currency per major unit of `currency` (ISO 4217 numeric), num/den. */
+export interface WireFxRate {
+  readonly currency: number;
+  readonly num: bigint;
+  readonly den: bigint;
+}
+
+export interface WirePublisherSignature {
+  /** Index in the genesis' ratePublishers. */
+  readonly publisher: number;
+  readonly signature: Uint8Array;
+}
+
+/** The two actions of a settlement transaction (schemas/settlement-tx.fbs). */
+export type SettlementAction =
+  | {
+      readonly kind: 'fx_rate_set';
+      /** ISO 4217 numeric of the currency the rates are quoted in. */
+      readonly base: number;
+      readonly override: boolean;
+      readonly rates: readonly WireFxRate[];
+      readonly signatures: readonly WirePublisherSignature[];
+    }
+  | {
+      readonly kind: 'statement';
+      readonly first: number;
+      readonly second: number;
+      readonly currency: number;
+      /** The commitment's affine coordinates (each below 2^256). */
+      readonly x: bigint;
+      readonly y: bigint;
+      readonly firstSignature: Uint8Array;
+      readonly secondSignature: Uint8Array;
+    };
+
+/** The signed content of a settlement transaction. */
+export interface SettlementTxFields {
+  readonly version: number;
+  readonly submitter: number;
+  readonly sequence: bigint;
+  readonly period: string;
+  readonly action: SettlementAction;
+}
+
+/** A verified settlement transaction frame; byte fields are views into `bytes`. */
+export interface DecodedSettlementTx extends SettlementTxFields {
+  readonly signature: Uint8Array;
+  readonly bytes: Uint8Array;
+}
+
+const FX_SPEC: TableSpec = {
+  name: 'FxRateSetAction',
+  fields: [
+    { index: 0, kind: 'scalar', size: 2 },
+    { index: 1, kind: 'scalar', size: 1 },
+    { index: 2, kind: 'vector', elementSize: FX_RATE_BYTES, maxLength: MAX_FX_RATES },
+    { index: 3, kind: 'vector', elementSize: PUBLISHER_SIGNATURE_BYTES, maxLength: MAX_PUBLISHER_SIGNATURES },
+  ],
+  required: [2, 3],
+};
+
+const STATEMENT_SPEC: TableSpec = {
+  name: 'BilateralStatementAction',
+  fields: [
+    { index: 0, kind: 'scalar', size: 4 },
+    { index: 1, kind: 'scalar', size: 4 },
+    { index: 2, kind: 'scalar', size: 2 },
+    { index: 3, kind: 'struct', size: 32 },
+    { index: 4, kind: 'struct', size: 32 },
+    { index: 5, kind: 'vector', elementSize: 1, maxLength: BLS_SIGNATURE_WIRE_BYTES },
+    { index: 6, kind: 'vector', elementSize: 1, maxLength: BLS_SIGNATURE_WIRE_BYTES },
+  ],
+  required: [3, 4, 5, 6],
+};
+
+export const SETTLEMENT_TX_SPEC: TableSpec = {
+  name: 'SettlementTx',
+  fields: [
+    { index: 0, kind: 'scalar', size: 2 },
+    { index: 1, kind: 'scalar', size: 4 },
+    { index: 2, kind: 'scalar', size: 8 },
+    { index: 3, kind: 'string', maxBytes: MAX_PERIOD_ID_BYTES },
+    { index: 4, kind: 'table', table: FX_SPEC },
+    { index: 5, kind: 'table', table: STATEMENT_SPEC },
+    { index: 6, kind: 'vector', elementSize: 1, maxLength: ED25519_SIGNATURE_BYTES },
+  ],
+  required: [3, 6],
+};
+
+// 14 characters, NUL-padded to 16 like the other transaction tags, and distinct from them.
+const TX_TAG = 'cdrchain:stl:1\0\0';
+export const CANONICAL_SETTLEMENT_TX_BYTES = 16 + CHAIN_IDENTITY_BYTES + 2 + 4 + 8 + 32 + 1 + 32;
+
+function u128Bytes(v: bigint): Uint8Array {
+  if (v < 0n || v >= U128) throw new RangeError(`${v} is not an unsigned 128-bit integer`);
+  const out = new Uint8Array(16);
+  for (let i = 15; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+function u256Bytes(v: bigint): Uint8Array {
+  if (v < 0n || v >= 1n << 256n) throw new RangeError(`${v} is not an unsigned 256-bit integer`);
+  const out = new Uint8Array(32);
+  for (let i = 31; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+function bigEndian(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
+/** The action's content in a fixed layout (big-endian, counts first): what the transaction hash covers. */
+function canonicalAction(a: SettlementAction): Uint8Array {
+  if (a.kind === 'statement') {
+    return new CanonicalWriter(4 + 4 + 2 + 32 + 32 + 2 * BLS_SIGNATURE_WIRE_BYTES)
+      .u32(a.first).u32(a.second).u16(a.currency).raw(u256Bytes(a.x), 32).raw(u256Bytes(a.y), 32)
+      .raw(a.firstSignature, BLS_SIGNATURE_WIRE_BYTES).raw(a.secondSignature, BLS_SIGNATURE_WIRE_BYTES)
+      .finish();
+  }
+  const w = new CanonicalWriter(2 + 1 + 2 + a.rates.length * FX_RATE_BYTES + 2 + a.signatures.length * PUBLISHER_SIGNATURE_BYTES)
+    .u16(a.base).u8(a.override ? 1 : 0).u16(a.rates.length);
+  for (const r of a.rates) w.u16(r.currency).raw(u128Bytes(r.num), 16).raw(u128Bytes(r.den), 16);
+  w.u16(a.signatures.length);
+  for (const s of a.signatures) w.u16(s.publisher).raw(s.signature, BLS_SIGNATURE_WIRE_BYTES);
+  return w.finish();
+}
+
+/**
+ * The bytes the submitter signs and the transaction hash covers: fixed layout, big-endian,
+ * domain-tagged, bound to chain `chain`; the period id and the action by SHA-256.
+ */
+export function canonicalSettlementTx(t: SettlementTxFields, chain: Uint8Array): Uint8Array {
+  return new CanonicalWriter(CANONICAL_SETTLEMENT_TX_BYTES)
+    .tag(TX_TAG)
+    .raw(chain, CHAIN_IDENTITY_BYTES)
+    .u16(t.version)
+    .u32(t.submitter)
+    .u64(t.sequence)
+    .raw(sha256(new TextEncoder().encode(t.period)), 32)
+    .u8(t.action.kind === 'fx_rate_set' ? 0 : 1)
+    .raw(sha256(canonicalAction(t.action)), 32)
+    .finish();
+}
+
+/** The transaction's hash on chain `chain` (its id in the tx store and blocks). */
+export function settlementTxHash(t: SettlementTxFields, chain: Uint8Array): Uint8Array {
+  return sha256(canonicalSettlementTx(t, chain));
+}
+
+export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array): Uint8Array {
+  const builder = new Builder(1024);
+  const period = builder.createString(t.period);
+  let fx = 0;
+  let statement = 0;
+  const a = t.action;
+  if (a.kind === 'fx_rate_set') {
+    const rates = new Uint8Array(a.rates.length * FX_RATE_BYTES);
+    const rv = new DataView(rates.buffer);
+    a.rates.forEach((r, i) => {
+      rv.setUint16(i * FX_RATE_BYTES, r.currency, true);
+      rates.set(u128Bytes(r.num), i * FX_RATE_BYTES + 2);
+      rates.set(u128Bytes(r.den), i * FX_RATE_BYTES + 18);
+    });
+    const sigs = new Uint8Array(a.signatures.length * PUBLISHER_SIGNATURE_BYTES);
+    const sv = new DataView(sigs.buffer);
+    a.signatures.forEach((s, i) => {
+      if (s.signature.length !== BLS_SIGNATURE_WIRE_BYTES) throw new RangeError(`a publisher signature is ${BLS_SIGNATURE_WIRE_BYTES} bytes`);
+      sv.setUint16(i * PUBLISHER_SIGNATURE_BYTES, s.publisher, true);
+      sigs.set(s.signature, i * PUBLISHER_SIGNATURE_BYTES + 2);
+    });
+    const ratesOff = createStructVector(builder, rates, FX_RATE_BYTES);
+    const sigsOff = createStructVector(builder, sigs, PUBLISHER_SIGNATURE_BYTES);
+    FxRateSetAction.startFxRateSetAction(builder);
+    FxRateSetAction.addBase(builder, a.base);
+    FxRateSetAction.addOverride(builder, a.override);
+    FxRateSetAction.addRates(builder, ratesOff);
+    FxRateSetAction.addSignatures(builder, sigsOff);
+    fx = FxRateSetAction.endFxRateSetAction(builder);
+  } else {
+    const s1 = createBytes(builder, a.firstSignature);
+    const s2 = createBytes(builder, a.secondSignature);
+    BilateralStatementAction.startBilateralStatementAction(builder);
+    BilateralStatementAction.addFirst(builder, a.first);
+    BilateralStatementAction.addSecond(builder, a.second);
+    BilateralStatementAction.addCurrency(builder, a.currency);
+    addHash(builder, BilateralStatementAction.addCommitmentX, u256Bytes(a.x));
+    addHash(builder, BilateralStatementAction.addCommitmentY, u256Bytes(a.y));
+    BilateralStatementAction.addFirstSignature(builder, s1);
+    BilateralStatementAction.addSecondSignature(builder, s2);
+    statement = BilateralStatementAction.endBilateralStatementAction(builder);
+  }
+  const sig = createBytes(builder, signature);
+  SettlementTx.startSettlementTx(builder);
+  SettlementTx.addVersion(builder, t.version);
+  SettlementTx.addSubmitter(builder, t.submitter);
+  SettlementTx.addSequence(builder, t.sequence);
+  SettlementTx.addPeriod(builder, period);
+  if (fx !== 0) SettlementTx.addFxRateSet(builder, fx);
+  if (statement !== 0) SettlementTx.addStatement(builder, statement);
+  SettlementTx.addSignature(builder, sig);
+  SettlementTx.finishSettlementTxBuffer(builder, SettlementTx.endSettlementTx(builder));
+  return builder.asUint8Array();
+}
+
+/**
+ * Verifies the frame's structure, then reads it. Throws MalformedFrameError or
+ * UnsupportedVersionError; signatures, publishers, the pair, the period and the commitment belong
+ * to admission.
+ */
+export function decodeSettlementTx(bytes: Uint8Array): DecodedSettlementTx {
+  verifyRoot(bytes, SETTLEMENT_TX_SPEC, SETTLEMENT_TX_FILE_IDENTIFIER);
+  const bb = new ByteBuffer(bytes);
+  const tx = SettlementTx.getRootAsSettlementTx(bb);
+  const version = tx.version();
+  if (version !== SETTLEMENT_TX_VERSION) throw new UnsupportedVersionError('settlement transaction', version, tx.sequence());
+  const period = tx.period() ?? '';
+  if (!PERIOD_ID.test(period)) throw new MalformedFrameError(`period must be 1-${MAX_PERIOD_ID_BYTES} printable ASCII characters`);
+  const signature = vectorBytes(bb, tx.bb_pos, 16, 1);
+  if (signature.length !== ED25519_SIGNATURE_BYTES) throw new MalformedFrameError(`signature must be ${ED25519_SIGNATURE_BYTES} bytes`);
+  const fx = tx.fxRateSet();
+  const st = tx.statement();
+  if ((fx === null) === (st === null)) throw new MalformedFrameError('a settlement transaction carries exactly one of fx_rate_set and statement');
+  let action: SettlementAction;
+  if (fx !== null) {
+    const rates = vectorBytes(bb, fx.bb_pos, 8, FX_RATE_BYTES);
+    const sigs = vectorBytes(bb, fx.bb_pos, 10, PUBLISHER_SIGNATURE_BYTES);
+    const rv = new DataView(rates.buffer, rates.byteOffset, rates.byteLength);
+    const sv = new DataView(sigs.buffer, sigs.byteOffset, sigs.byteLength);
+    action = {
+      kind: 'fx_rate_set',
+      base: fx.base(),
+      override: fx.override(),
+      rates: Array.from({ length: rates.length / FX_RATE_BYTES }, (_, i) => {
+        const at = i * FX_RATE_BYTES;
+        return { currency: rv.getUint16(at, true), num: bigEndian(rates.subarray(at + 2, at + 18)), den: bigEndian(rates.subarray(at + 18, at + 34)) };
+      }),
+      signatures: Array.from({ length: sigs.length / PUBLISHER_SIGNATURE_BYTES }, (_, i) => {
+        const at = i * PUBLISHER_SIGNATURE_BYTES;
+        return { publisher: sv.getUint16(at, true), signature: sigs.subarray(at + 2, at + PUBLISHER_SIGNATURE_BYTES) };
+      }),
+    };
+  } else {
+    const s = st!;
+    const firstSignature = vectorBytes(bb, s.bb_pos, 14, 1);
+    const secondSignature = vectorBytes(bb, s.bb_pos, 16, 1);
+    if (firstSignature.length !== BLS_SIGNATURE_WIRE_BYTES || secondSignature.length !== BLS_SIGNATURE_WIRE_BYTES) {
+      throw new MalformedFrameError(`statement signatures must be ${BLS_SIGNATURE_WIRE_BYTES} bytes`);
+    }
+    action = {
+      kind: 'statement',
+      first: s.first(),
+      second: s.second(),
+      currency: s.currency(),
+      x: bigEndian(structBytes(bb, s.bb_pos, 10)),
+      y: bigEndian(structBytes(bb, s.bb_pos, 12)),
+      firstSignature,
+      secondSignature,
+    };
+  }
+  return { version, submitter: tx.submitter(), sequence: tx.sequence(), period, action, signature, bytes };
+}
