@@ -9,6 +9,12 @@ import { devnetPrivacy } from '../chain/genesis-privacy.js';
 import { readGenesisFile } from '../chain/genesis.js';
 import { devnetInit } from '../cli/commands/devnet.js';
 import { signBatchProof } from '../client/batch-proof-tx.js';
+import { signSettlementTx, statementAction } from '../client/settlement-tx.js';
+import { devnetChainIdentity } from '../chain/devnet-chain.js';
+import { devnetBlsSeed } from '../chain/genesis.js';
+import { blsKeyPairFromSeed } from '../crypto/bls/bls.js';
+import { makeBilateralStatement, signBilateralStatement } from '../settlement/commitment/bilateral-statement.js';
+import { randomBlinding } from '../settlement/commitment/pedersen.js';
 import { signCall, signDeploy } from '../client/contract-tx.js';
 import { IngestClient } from '../client/ingest-client.js';
 import { NodeApiClient, NodeApiError } from '../client/node-api-client.js';
@@ -385,6 +391,27 @@ describe('the OpenAPI document against a running solo node', () => {
     for (const [what, frame, status, error] of refusals) {
       const res = await postTx(node.url, frame);
       expect({ what, ...(await statusOf(res)) }).toEqual({ what, status, error });
+    }
+
+    // Settlement statements (docs/settlement.md): one accepted and shown, then the pair's second, a non-party's and an open period's refused.
+    const signed = (first: number, second: number, periodId: string) => {
+      const s = makeBilateralStatement({ chain: hex(devnetChainIdentity()), periodId, currency: 'XDR', first, second }, { firstOwesSecond: 10n, secondOwesFirst: 3n, blinding: randomBlinding() });
+      const sign = (plmn: number): Uint8Array => signBilateralStatement(s, blsKeyPairFromSeed(devnetBlsSeed(plmn)).secretKey);
+      return statementAction({ statement: s, firstSignature: sign(first), secondSignature: sign(second) });
+    };
+    const statementTx = (submitter: number, sequence: bigint, action: ReturnType<typeof signed>, period: string) => signSettlementTx({ submitter, sequence, period, action, seed: devnetBatchSeed(submitter) });
+    const recorded = statementTx(ORANGE_FR, 1n, signed(ORANGE_FR, VODAFONE_UK, '2025-12'), '2025-12');
+    expect(await statusOf(await postTx(node.url, recorded.frame))).toMatchObject({ status: 202 });
+    expect(await api.tx(hex(recorded.hash))).toMatchObject({ type: 'settlement', action: 'statement', period: '2025-12', first: ORANGE_FR, second: VODAFONE_UK });
+    const now = new Date();
+    const open = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    const settlementRefusals: [string, Uint8Array, number, string][] = [
+      ["the pair's second statement", statementTx(VODAFONE_UK, 1n, signed(ORANGE_FR, VODAFONE_UK, '2025-12'), '2025-12').frame, 409, 'duplicate_statement'],
+      ["a non-party's statement", statementTx(TELEKOM_DE, 1n, signed(ORANGE_FR, VODAFONE_UK, '2025-11'), '2025-11').frame, 403, 'not_party'],
+      ["an open period's statement", statementTx(ORANGE_FR, 2n, signed(ORANGE_FR, TELEKOM_DE, open), open).frame, 422, 'period_not_ended'],
+    ];
+    for (const [what, frame, status, error] of settlementRefusals) {
+      expect({ what, ...(await statusOf(await postTx(node.url, frame))) }).toEqual({ what, status, error });
     }
     const wrongType = await checkedFetch(`${node.url}/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(await statusOf(wrongType)).toEqual({ status: 415, error: 'unsupported_media_type' });

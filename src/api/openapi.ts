@@ -347,7 +347,39 @@ const SCHEMAS = {
       sizeBytes: COUNT,
     },
   },
-  Tx: { oneOf: [ref('CdrBatchTx'), ref('ContractTx'), ref('BatchProofTx')] },
+  SettlementTx: {
+    type: 'object',
+    description:
+      'a settlement transaction (schemas/settlement-tx.fbs, docs/settlement.md): an FX rate set signed by the genesis rate publishers, ' +
+      'or a bilateral statement (a Pedersen commitment, never an amount) signed by both operators of a pair',
+    required: ['type', 'hash', 'status', 'submitter', 'sequence', 'period', 'action', 'signature', 'sizeBytes'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'settlement' },
+      hash: HASH,
+      status: TX_STATUS,
+      height: U32,
+      index: COUNT,
+      submitter: PLMN,
+      sequence: { ...U64, description: "the submitter's settlement sequence (a space of its own)" },
+      period: { type: 'string', description: 'the settlement period id, e.g. 2026-11' },
+      action: { enum: ['fx_rate_set', 'statement'] },
+      base: { type: 'string', description: 'fx_rate_set: the settlement currency the rates are quoted in' },
+      rates: { type: 'object', additionalProperties: { type: 'string', pattern: '^[0-9]+/[0-9]+$' }, description: 'fx_rate_set: per currency, major units of the base per major unit, as an exact fraction' },
+      override: { type: 'boolean', description: 'fx_rate_set: an override of the move limit' },
+      publishers: { type: 'array', items: COUNT, description: "fx_rate_set: the signing publishers' indices in the genesis list" },
+      first: { ...PLMN, description: 'statement: the pair in consortium order' },
+      second: PLMN,
+      currency: { type: 'string', description: 'statement: the settlement currency' },
+      commitment: {
+        type: 'object', required: ['x', 'y'], additionalProperties: false, description: 'statement: the Baby Jubjub point (affine, hex)',
+        properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      },
+      signature: SIGNATURE,
+      sizeBytes: COUNT,
+    },
+  },
+  Tx: { oneOf: [ref('CdrBatchTx'), ref('ContractTx'), ref('BatchProofTx'), ref('SettlementTx')] },
   Receipt: {
     type: 'object',
     description: "a contract transaction's receipt, written when its block is committed",
@@ -685,10 +717,11 @@ const PATHS = {
   },
   '/tx': {
     post: {
-      operationId: 'submitContractTx', ...access('POST /tx'), summary: 'submit a signed contract deploy or call (schemas/contract-tx.fbs) or batch proof (schemas/batch-proof-tx.fbs) frame', tags: ['submit'],
+      operationId: 'submitContractTx', ...access('POST /tx'), summary: 'submit a signed contract deploy or call (schemas/contract-tx.fbs), batch proof (schemas/batch-proof-tx.fbs) or settlement (schemas/settlement-tx.fbs) frame', tags: ['submit'],
       description:
         'src/client/contract-tx.ts signs contract transactions; executed in block order with per-transaction and per-block gas limits (docs/vm.md). ' +
-        'src/client/batch-proof-tx.ts signs batch proofs (`cdrchain prove`): verified on the worker pool against the genesis key of their circuit, the batch then shows `proven` (docs/proofs.md).',
+        'src/client/batch-proof-tx.ts signs batch proofs (`cdrchain prove`): verified on the worker pool against the genesis key of their circuit, the batch then shows `proven` (docs/proofs.md). ' +
+        'src/client/settlement-tx.ts signs settlement transactions: FX rate sets (the genesis rate publishers\' BLS signatures) and bilateral statements (both operators\' BLS signatures over a Pedersen commitment), docs/settlement.md.',
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
@@ -703,7 +736,7 @@ const PATHS = {
       description:
         'Frames and close codes: docs/websocket.md (schemas/batch.fbs, schemas/contract-tx.fbs in; schemas/ingest.fbs out). ' +
         "With operator authentication the upgrade is signed (401 otherwise) and the connection takes the signer's own frames only: another submitter's frame is answered Nack unknown_operator.",
-      'x-websocket': { in: ['schemas/batch.fbs (CDRB)', 'schemas/contract-tx.fbs (CDRC)', 'schemas/batch-proof-tx.fbs (CDRZ)'], out: 'schemas/ingest.fbs (CDRI)', doc: 'docs/websocket.md' },
+      'x-websocket': { in: ['schemas/batch.fbs (CDRB)', 'schemas/contract-tx.fbs (CDRC)', 'schemas/batch-proof-tx.fbs (CDRZ)', 'schemas/settlement-tx.fbs (CDRX)'], out: 'schemas/ingest.fbs (CDRI)', doc: 'docs/websocket.md' },
       responses: { '101': { description: 'upgraded to a WebSocket' }, '401': UNAUTHENTICATED, '404': NOT_A_WEBSOCKET, '503': BUSY_UPGRADE },
     },
   },

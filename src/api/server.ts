@@ -9,6 +9,7 @@ import { sealedSectionLimit } from '../codec/sealed-section.js';
 import { BatchRejectedError } from '../chain/reject.js';
 import type { RecordsPage } from '../chain/queries.js';
 import { isBatchProofTxFrame } from '../codec/batch-proof-tx.js';
+import { isSettlementTxFrame } from '../codec/settlement-tx.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -259,15 +260,16 @@ export class ApiServer {
       const contentType = req.getHeader('content-type');
       const length = req.getHeader('content-length');
       if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
-        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract or batch proof transaction frame (application/octet-stream)'));
+        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract, batch proof or settlement transaction frame (application/octet-stream)'));
         return;
       }
       readBody(r, length, Math.max(MAX_CONTRACT_TX_FRAME_BYTES, ingest.maxBatchProofFrameBytes ?? 0), this.uploads)
         .then((body) => {
           const frame = new Uint8Array(body);
           checkSignedBody(caller, digest, frame, 'transactions');
-          // A batch proof ("CDRZ") or, as before, a contract transaction: any other frame is malformed as one.
-          return ingest.submitTx(frame, ingest.httpSource, { kind: isBatchProofTxFrame(frame) ? TxKind.BatchProof : TxKind.ContractTx });
+          // A batch proof ("CDRZ"), a settlement transaction ("CDRX") or, as before, a contract transaction: any other frame is malformed as one.
+          const kind = isBatchProofTxFrame(frame) ? TxKind.BatchProof : isSettlementTxFrame(frame) ? TxKind.Settlement : TxKind.ContractTx;
+          return ingest.submitTx(frame, ingest.httpSource, { kind });
         })
         .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', hash: toHex(id), sequence: sequence.toString() }))
         .catch((err: unknown) => {

@@ -238,6 +238,13 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
   return builder.asUint8Array();
 }
 
+/** True when `frame` carries the settlement transaction file identifier (offset 4). */
+export function isSettlementTxFrame(frame: Uint8Array): boolean {
+  if (frame.length < 8) return false;
+  for (let i = 0; i < 4; i++) if (frame[4 + i] !== SETTLEMENT_TX_FILE_IDENTIFIER.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * Verifies the frame's structure, then reads it. Throws MalformedFrameError or
  * UnsupportedVersionError; signatures, publishers, the pair, the period and the commitment belong

@@ -2,8 +2,9 @@ import { decodeBatch } from '../../codec/batch.js';
 import { decodeBatchProofTx, isBatchProofTxFrame } from '../../codec/batch-proof-tx.js';
 import { decodeContractTx, isContractTxFrame } from '../../codec/contract-tx.js';
 import { MalformedFrameError, UnsupportedVersionError } from '../../codec/errors.js';
+import { decodeSettlementTx, isSettlementTxFrame } from '../../codec/settlement-tx.js';
 
-/** Who a frame says signed it: a batch's submitter, a contract transaction's sender, a batch proof's signer, and its sequence. */
+/** Who a frame says signed it: a batch's submitter, a contract transaction's sender, a batch proof's signer, a settlement transaction's submitter, and its sequence. */
 export interface FrameClaim {
   readonly signer: number;
   readonly sequence: bigint;
@@ -25,6 +26,10 @@ export function frameClaim(frame: Uint8Array): FrameClaim | undefined {
     if (isBatchProofTxFrame(frame)) {
       const t = decodeBatchProofTx(frame);
       return { signer: t.signer, sequence: t.sequence };
+    }
+    if (isSettlementTxFrame(frame)) {
+      const t = decodeSettlementTx(frame);
+      return { signer: t.submitter, sequence: t.sequence };
     }
     const { header } = decodeBatch(frame);
     return { signer: header.submitter, sequence: header.sequence };
