@@ -6,6 +6,7 @@ import type { AcceptedTx } from '../chain/tx-kinds/tx-kind.js';
 import type { StoredReceipt } from '../storage/index.js';
 import type { StorageStatus } from '../storage/storage-health.js';
 import type { OperatorPair } from '../reconciliation/pair.js';
+import type { SettlementPeriodView } from '../chain/settlement-view.js';
 import type { CalendarMonth } from '../reconciliation/period.js';
 import type { DisputePage, PairPeriodCounts } from '../reconciliation/reconciliation-store.js';
 import type { ApiAccess } from './audience.js';
@@ -55,6 +56,8 @@ export interface NodeQueries {
   batch(id: Uint8Array): StoredBatch | undefined;
   tx(id: Uint8Array): StoredTx | undefined;
   receipt(hash: Uint8Array): StoredReceipt | undefined;
+  /** A settlement period's public counts (GET /settlement/{period}); throws PeriodFormatError for an id the consortium's rule does not name. */
+  settlement(period: string): SettlementPeriodView;
   /** A batch's sealed section from the private store (schemas/sealed.fbs bytes); absent on nodes without one. */
   sealedSection?(id: Uint8Array): Uint8Array | undefined;
 }

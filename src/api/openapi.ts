@@ -380,6 +380,25 @@ const SCHEMAS = {
     },
   },
   Tx: { oneOf: [ref('CdrBatchTx'), ref('ContractTx'), ref('BatchProofTx'), ref('SettlementTx')] },
+  SettlementPeriod: {
+    type: 'object',
+    description: 'a settlement period as anyone may see it (src/chain/settlement-view.ts): counts, never a pair or an amount',
+    required: ['period', 'start', 'end', 'closesAt', 'ended', 'closed', 'operators', 'pairs', 'statements', 'rateSet', 'netted'],
+    additionalProperties: false,
+    properties: {
+      period: { type: 'string' },
+      start: { type: 'string', description: 'ISO 8601, UTC' },
+      end: { type: 'string', description: 'ISO 8601, UTC' },
+      closesAt: { type: 'string', description: 'ISO 8601, UTC: end plus the genesis grace: the first block at or after it closes the period' },
+      ended: { type: 'boolean', description: 'at the committed head: statements are taken' },
+      closed: { type: 'boolean', description: 'at the committed head: its records are refused (period_closed)' },
+      operators: COUNT,
+      pairs: { ...COUNT, description: 'pairs of the consortium: each may hold one statement' },
+      statements: { ...COUNT, description: 'pairs holding a recorded statement' },
+      rateSet: { type: 'boolean' },
+      netted: { type: 'boolean' },
+    },
+  },
   Receipt: {
     type: 'object',
     description: "a contract transaction's receipt, written when its block is committed",
@@ -762,6 +781,16 @@ const PATHS = {
       responses: { '200': json('the counts', ref('ReconciliationCounts')), '400': BAD_PARAMETER, '404': NOT_AVAILABLE, '500': INTERNAL },
     },
   },
+  '/settlement/{period}': {
+    get: {
+      operationId: 'getSettlementPeriod', ...access('GET /settlement/{period}'), summary: 'a settlement period at the committed head: counts only (public)', tags: ['settlement'],
+      description:
+        'Its dates (end, close = end + the genesis grace), whether the committed head has ended or closed it, how many of the consortium\'s pairs hold a bilateral statement, ' +
+        'whether it has its FX rate set and whether it is netted (docs/settlement.md). Never which pair, nor an amount.',
+      parameters: [{ name: 'period', in: 'path', required: true, description: 'a period id of the consortium\'s rule, e.g. 2026-11 (monthly) or 2026-11-30+7d', schema: { type: 'string' } }],
+      responses: { '200': json('the period', ref('SettlementPeriod')), '400': BAD_PARAMETER, '500': INTERNAL },
+    },
+  },
   '/reconciliation/{pair}/{period}/disputes': {
     get: {
       operationId: 'listReconciliationDisputes', ...access('GET /reconciliation/{pair}/{period}/disputes'), summary: "the pair's disputed events in a month (the two operators only)", tags: ['reconciliation'],
@@ -829,6 +858,7 @@ export const NODE_OPENAPI = {
     { name: 'chain', description: 'blocks, batches, transactions, receipts, operators, consensus' },
     { name: 'submit', description: 'signed batches and contract transactions over HTTP' },
     { name: 'reconciliation', description: 'per operator pair and month: counts (public) and disputes (the pair)' },
+    { name: 'settlement', description: 'settlement periods: counts of statements, rate sets, netting (public; docs/settlement.md)' },
     { name: 'streams', description: 'WebSocket ingest and events' },
     { name: 'operations', description: 'health, metrics, this document' },
     { name: 'explorer', description: 'the explorer web page and its assets' },

@@ -10,6 +10,7 @@ import { BatchRejectedError } from '../chain/reject.js';
 import type { RecordsPage } from '../chain/queries.js';
 import { isBatchProofTxFrame } from '../codec/batch-proof-tx.js';
 import { isSettlementTxFrame } from '../codec/settlement-tx.js';
+import { PeriodFormatError } from '../settlement/errors.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -239,6 +240,18 @@ export class ApiServer {
       withRecords(r, req, stored.view, stored.view.hash, stored.records);
     });
 
+    get('/settlement/:period', (r, req) => {
+      this.caller('GET /settlement/{period}', req);
+      let view;
+      try {
+        view = queries.settlement(req.getParameter(0) ?? '');
+      } catch (err) {
+        if (err instanceof PeriodFormatError) throw new HttpError(400, 'bad_parameter', err.message);
+        throw err;
+      }
+      sendJson(r, 200, view);
+    });
+
     get('/receipts/:hash', (r, req) => {
       const caller = this.caller('GET /receipts/{hash}', req);
       const hash = hashParam(req.getParameter(0));
@@ -344,7 +357,8 @@ export class ApiServer {
 function txMembers(view: Readonly<Record<string, unknown>> | undefined): number[] {
   if (!view) return [];
   const out: number[] = [];
-  for (const k of ['sender', 'submitter', 'counterparty']) if (typeof view[k] === 'number') out.push(view[k]);
+  // A settlement statement names its pair (first, second) besides its submitter.
+  for (const k of ['sender', 'submitter', 'counterparty', 'first', 'second']) if (typeof view[k] === 'number') out.push(view[k]);
   return out;
 }
 

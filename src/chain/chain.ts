@@ -30,6 +30,7 @@ import { StateTransition } from './state-transition.js';
 import { batchProofAdmitter } from './tx-kinds/batch-proof.js';
 import { settlementAdmitter } from './tx-kinds/settlement.js';
 import { SettlementAdmission, type AcceptedSettlementTx } from './settlement-admission.js';
+import { settlementPeriodView, type SettlementPeriodView } from './settlement-view.js';
 import { toHex } from '../codec/bytes.js';
 import { batchAdmitter } from './tx-kinds/cdr-batch.js';
 import { contractTxAdmitter } from './tx-kinds/contract-tx.js';
@@ -361,6 +362,11 @@ export class Chain {
     const accepted = await this.settlementAdmission!.submit(frame, source, onWellFormed);
     this.blockSchedule?.nudge();
     return accepted;
+  }
+
+  /** A settlement period at the committed head: counts only (GET /settlement/{period}); PeriodFormatError for a bad id. */
+  settlementPeriod(id: string): SettlementPeriodView {
+    return settlementPeriodView(this.stores.contracts, settlementRules(this.genesis), this.genesis.operators.length, this.committed.headTimestampMs, id);
   }
 
   lastAcceptedSettlementSequence(submitter: number): bigint | undefined {

@@ -77,6 +77,7 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
       },
       tx: (id) => queries.tx(id),
       receipt: (hash) => queries.receipt(hash),
+      settlement: (period) => chain.settlementPeriod(period),
     },
   };
 }

@@ -51,6 +51,12 @@ export class ContractStore {
     }
   }
 
+  /** Keys of the set slots of contract `id` in [from, to), ascending. */
+  *slotKeysIn(id: Uint8Array, from: bigint, to: bigint): Generator<bigint> {
+    if (to <= from) return;
+    for (const { key } of this.slots.getRange({ start: slotKey(id, from), end: slotKey(id, to) })) yield wordFromBytes(key.subarray(WORD_BYTES));
+  }
+
   receipt(txHash: Uint8Array): StoredReceipt | undefined {
     return this.receipts.get(txHash);
   }

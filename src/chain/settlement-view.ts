@@ -1,0 +1,53 @@
+import { pairCount } from '../settlement/commitment/committed-netting.js';
+import { nettedKey, pairKey } from '../settlement/netting-contract.js';
+import { isPeriodClosed, parsePeriodId } from '../settlement/settlement-period.js';
+import type { GenesisSettlement } from './genesis-settlement.js';
+import { FX_RATES_ID, periodKey, STATEMENTS_ID, type SlotReader } from './settlement-state.js';
+
+/** A settlement period as anyone may see it (GET /settlement/{period}): counts, never a pair or an amount. */
+export interface SettlementPeriodView {
+  period: string;
+  /** ISO 8601 (UTC). */
+  start: string;
+  end: string;
+  closesAt: string;
+  /** At the committed head: statements are taken once `ended`; records are refused once `closed`. */
+  ended: boolean;
+  closed: boolean;
+  operators: number;
+  /** Pairs of the consortium (every pair may hold one statement) and how many hold one. */
+  pairs: number;
+  statements: number;
+  rateSet: boolean;
+  netted: boolean;
+}
+
+/** What the view reads: slots, and the statement slots of one period in key order. */
+export interface SettlementStateReader extends SlotReader {
+  /** Keys of the set slots of `id` in [from, to), ascending. */
+  slotKeysIn(id: Uint8Array, from: bigint, to: bigint): Iterable<bigint>;
+}
+
+/** The period named `id` at the committed head (PeriodFormatError for an id the rule does not name). */
+export function settlementPeriodView(state: SettlementStateReader, rules: GenesisSettlement, operators: number, headTimestampMs: bigint, id: string): SettlementPeriodView {
+  const p = parsePeriodId(rules.periods, id);
+  const key = periodKey(p);
+  const pairs = operators >= 2 ? pairCount(operators) : 0;
+  // A statement sets x, y or both (storing 0 deletes a slot): count distinct pairs.
+  const withStatement = new Set<bigint>();
+  for (const k of state.slotKeysIn(STATEMENTS_ID, pairKey(key, 0, 0), pairKey(key, 0, 0) + 2n * BigInt(pairs))) withStatement.add((k - pairKey(key, 0, 0)) >> 1n);
+  const iso = (ms: bigint): string => new Date(Number(ms)).toISOString();
+  return {
+    period: p.id,
+    start: iso(BigInt(p.startSeconds) * 1000n),
+    end: iso(BigInt(p.endSeconds) * 1000n),
+    closesAt: iso(p.closesAtMs),
+    ended: headTimestampMs >= BigInt(p.endSeconds) * 1000n,
+    closed: isPeriodClosed(p, headTimestampMs),
+    operators,
+    pairs,
+    statements: withStatement.size,
+    rateSet: state.slot(FX_RATES_ID, (key << 32n) | 0xffff_ffffn) !== 0n,
+    netted: state.slot(STATEMENTS_ID, nettedKey(key)) !== 0n,
+  };
+}
