@@ -73,6 +73,7 @@ export const blockRoute: ViewRoute = {
         const t = details[i];
         if (!t) return [num(i), hashLink(`/tx/${id}`, id, 'Transaction'), '', '', '', ''];
         if (t.type === 'cdr_batch') return [num(i), hashLink(`/batch/${id}`, id, 'Batch'), badge('CDR batch', 'info'), h('span', null, operatorLabel(ctx.status, t.submitter), ' → ', operatorLabel(ctx.status, t.counterparty)), num(t.sequence), num(t.recordCount)];
+        if (t.type === 'settlement') return [num(i), hashLink(`/tx/${id}`, id, 'Transaction'), badge(t.action === 'statement' ? 'settlement statement' : 'FX rate set', 'info'), operatorLabel(ctx.status, t.submitter), num(t.sequence), '–'];
         if (t.type === 'batch_proof') return [num(i), hashLink(`/tx/${id}`, id, 'Transaction'), badge('batch proof', 'info'), operatorLabel(ctx.status, t.signer), num(t.sequence), '–'];
         return [num(i), hashLink(`/tx/${id}`, id, 'Transaction'), badge(t.type === 'contract_deploy' ? 'contract deploy' : 'contract call', 'info'), operatorLabel(ctx.status, t.sender), num(t.sequence), '–'];
       }), { captionHidden: true, id: 'block-txs' }),

@@ -43,6 +43,30 @@ export const txRoute: ViewRoute = {
       );
       return;
     }
+    if (tx.type === 'settlement') {
+      const statement = tx.action === 'statement';
+      replace(root,
+        pageHeading(h('span', { class: 'mono', title: hash }, shortHash(hash)), statement ? 'Settlement statement' : 'FX rate set', txStatusBadge(tx.status)),
+        h('section', { class: 'card', 'aria-labelledby': 'tx-h' }, h('h2', { id: 'tx-h' }, 'Transaction'), fields([
+          ['Hash', fullHash(hash)],
+          ['Submitter', operatorLabel(ctx.status, tx.submitter)],
+          ['Sequence', num(tx.sequence)],
+          ['Period', tx.period],
+          ...(statement
+            ? [
+                ['Pair', h('span', null, operatorLabel(ctx.status, tx.first ?? 0), ' – ', operatorLabel(ctx.status, tx.second ?? 0))],
+                ['Commitment', h('code', { class: 'mono small' }, `${tx.commitment?.x ?? ''} ${tx.commitment?.y ?? ''}`)],
+              ] as const
+            : [
+                ['Rates', h('code', { class: 'mono small' }, Object.entries(tx.rates ?? {}).map(([c, r]) => `${c} ${r} ${tx.base ?? ''}`).join(', '))],
+                ['Publishers', `${(tx.publishers ?? []).join(', ')}${tx.override ? ' (override)' : ''}`],
+              ] as const),
+          ['Block', tx.height !== undefined ? h('span', null, link(`/block/${tx.height}`, `#${num(tx.height)}`), ` at index ${num(tx.index ?? 0)}`) : 'pending'],
+          ['Size', bytes(tx.sizeBytes)],
+        ])),
+      );
+      return;
+    }
     const receiptBox = h('div', null, tx.status === 'committed' ? loading('the receipt') : notice('Pending: the receipt comes with its block.'));
     replace(root,
       pageHeading(h('span', { class: 'mono', title: hash }, shortHash(hash)), tx.type === 'contract_deploy' ? 'Contract deploy' : 'Contract call', txStatusBadge(tx.status)),
