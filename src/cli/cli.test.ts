@@ -79,6 +79,21 @@ describe('cdrchain command', () => {
     expect(res.stderr).toMatch(/line 3/);
   });
 
+  it('settlement PERIOD prints the period at the head (public counts); a period the rule does not name exits 2', async () => {
+    const http = `http://127.0.0.1:${node.port}`;
+    // 2025-11 closed before the devnet genesis (2026-01-01): closed at any head.
+    const json = await cdrchain('settlement', '2025-11', '--url', http, '--json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      period: '2025-11', start: '2025-11-01T00:00:00.000Z', end: '2025-12-01T00:00:00.000Z', closesAt: '2025-12-04T00:00:00.000Z',
+      ended: true, closed: true, operators: 6, pairs: 15, statements: 0, rateSet: false, netted: false,
+    });
+    const text = await cdrchain('settlement', '2025-11', '--url', http);
+    expect(text.stdout).toContain('period 2025-11: 2025-11-01T00:00:00.000Z .. 2025-12-01T00:00:00.000Z, closes 2025-12-04T00:00:00.000Z: closed\nstatements: 0 of 15 pairs (6 operators); rate set: no\n');
+    const bad = await cdrchain('settlement', '2025-13', '--url', http);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('bad_parameter: "2025-13" is not a month YYYY-MM')]);
+  });
+
   it('exits 4 when the node cannot be reached and 2 on bad arguments', async () => {
     const csv = join(files.dir, 'few.csv');
     await cdrchain('generate', '--count', '5', '--out', csv);

@@ -39,6 +39,7 @@ export type BatchJsonBody = Schema<'BatchJson'>;
 export type CdrAccepted = ResponseBody<'/cdr', 'post', '202'>;
 export type TxAccepted = ResponseBody<'/tx', 'post', '202'>;
 export type ReconciliationCounts = ResponseBody<'/reconciliation/{pair}/{period}', 'get', '200'>;
+export type SettlementPeriod = ResponseBody<'/settlement/{period}', 'get', '200'>;
 export type ReconciliationDisputes = ResponseBody<'/reconciliation/{pair}/{period}/disputes', 'get', '200'>;
 export type ApiErrorBody = Schema<'Error'>;
 /** A WS /events frame. */
@@ -180,6 +181,11 @@ export class NodeApiClient {
   /** Reconciliation counts of `pair` ("20801-23415") in `period` ("2026-11"): public. */
   reconciliationCounts(pair: string, period: string, signal?: AbortSignal): Promise<ReconciliationCounts> {
     return this.json('get', '/reconciliation/{pair}/{period}', { pair, period }, { signal }) as Promise<ReconciliationCounts>;
+  }
+
+  /** A settlement period at the committed head ("2026-11"): counts only, public (docs/settlement.md). */
+  settlementPeriod(period: string, signal?: AbortSignal): Promise<SettlementPeriod> {
+    return this.json('get', '/settlement/{period}', { period }, { signal }) as Promise<SettlementPeriod>;
   }
 
   /** One page of the pair's disputed events (readable by the pair: see the document). */

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { NodeApiClient, NodeApiError, NodeUnreachableError } from '../../client/node-api-client.js';
+import { CliError, EXIT } from '../errors.js';
+
+/**
+ * cdrchain settlement PERIOD: a settlement period at the node's committed head (GET
+ * /settlement/{period}): its dates, whether it has ended and closed, how many pairs hold a bilateral
+ * statement, its rate set, whether it is netted. Public counts only.
+ */
+export function registerSettlement(program: Command): void {
+  program
+    .command('settlement')
+    .description("a settlement period at the node's head: dates, ended/closed, pairs with a statement, rate set, netted (public counts)")
+    .argument('<period>', "a period id of the consortium's rule, e.g. 2026-11")
+    .option('--url <url>', 'node HTTP address', 'http://127.0.0.1:7400')
+    .option('--json', 'print the JSON document instead of text')
+    .addHelpText('after', '\nExit codes: 0 done; 2 a period id the consortium\'s rule does not name; 4 the node could not be reached.')
+    .action(async (period: string, o: { url: string; json?: boolean }) => {
+      const view = await new NodeApiClient(o.url).settlementPeriod(period).catch((err: unknown): never => {
+        if (err instanceof NodeUnreachableError) {
+          throw new CliError(`cannot reach ${o.url}: ${err.cause instanceof Error ? err.cause.message : String(err.cause)}`, EXIT.connection);
+        }
+        if (err instanceof NodeApiError && err.status === 400) throw new CliError(`${err.code}: ${err.message}`, EXIT.usage);
+        throw new CliError(err instanceof Error ? err.message : String(err), EXIT.connection);
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+        return;
+      }
+      const state = view.netted ? 'netted' : view.closed ? 'closed' : view.ended ? 'ended (in grace)' : 'open';
+      process.stdout.write(
+        `period ${view.period}: ${view.start} .. ${view.end}, closes ${view.closesAt}: ${state}\n` +
+          `statements: ${view.statements} of ${view.pairs} pairs (${view.operators} operators); rate set: ${view.rateSet ? 'yes' : 'no'}\n`,
+      );
+    });
+}
