@@ -10,15 +10,18 @@ import { devnetOperator } from '../test-helpers/records.js';
 import { ORANGE_FR, startTestNode, TELEKOM_DE, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
 import type { CountsJson, DisputesPageJson } from './reconciliation-client.js';
 
-const NOV_2026 = 1_793_577_600; // 2026-11-01T00:00:00Z
+// Two days ago (UTC day start): one day of traffic in one month, whose settlement period is still
+// open at the node's head (a closed one refuses records: docs/settlement.md, "Periods").
+const DAY_START = Math.floor(Date.now() / 86_400_000) * 86_400 - 2 * 86_400;
+const MONTH = new Date(DAY_START * 1000).toISOString().slice(0, 7);
 const PAIR = `${ORANGE_FR}-${VODAFONE_UK}`; // a = 20801 (Orange FR), b = 23415 (Vodafone UK)
 
 interface Truth { matched: number; mismatched: number; onlyA: number; onlyB: number }
 
-/** Both operators' views of `count` calls of 20801 → 23415 in November 2026, with the ground truth. */
+/** Both operators' views of `count` calls of 20801 → 23415 in one day of MONTH, with the ground truth. */
 function pairTraffic(count: number, seed: string): { events: PairedEvent[]; mine: Cdr[]; theirs: Cdr[]; truth: Truth } {
   const events = [...generatePairTraffic({
-    seed, submitter: ORANGE_FR, counterparty: VODAFONE_UK, count, startTime: NOV_2026 + 3 * 86_400, periodSeconds: 86_400,
+    seed, submitter: ORANGE_FR, counterparty: VODAFONE_UK, count, startTime: DAY_START, periodSeconds: 86_400,
     missingRate: 0.04, mismatchRate: 0.05, mismatchKinds: ['duration', 'charge', 'tariff'],
   })];
   const truth: Truth = { matched: 0, mismatched: 0, onlyA: 0, onlyB: 0 };
@@ -68,22 +71,22 @@ describe('reconciliation on a node', () => {
     const heights = await Promise.all([submitAs(node, ORANGE_FR, mine, 250, 1n), submitAs(node, VODAFONE_UK, theirs, 300, 1n)]);
     await node.reconciliation!.whenIndexed(Math.max(...heights));
 
-    const { status, body } = await getJson<CountsJson>(`${node.url}/reconciliation/${PAIR}/2026-11`);
+    const { status, body } = await getJson<CountsJson>(`${node.url}/reconciliation/${PAIR}/${MONTH}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({
-      pair: PAIR, period: '2026-11', a: ORANGE_FR, b: VODAFONE_UK, events: 3000, ...truth,
+      pair: PAIR, period: MONTH, a: ORANGE_FR, b: VODAFONE_UK, events: 3000, ...truth,
       records: { a: mine.length, b: theirs.length }, duplicates: { a: 0, b: 0 },
     });
     expect(body.matched).toBe(3000 - truth.onlyA - truth.onlyB - truth.mismatched);
     expect(body.matchRate).toBeCloseTo(truth.matched / 3000, 5);
     expect(body.indexedHeight).toBeGreaterThanOrEqual(Math.max(...heights));
     // Either order of the pair is the same pair.
-    expect((await getJson<CountsJson>(`${node.url}/reconciliation/${VODAFONE_UK}-${ORANGE_FR}/2026-11`)).body).toEqual(body);
+    expect((await getJson<CountsJson>(`${node.url}/reconciliation/${VODAFONE_UK}-${ORANGE_FR}/${MONTH}`)).body).toEqual(body);
 
     // Disputes: exactly the altered and one-sided calls, each pointing at the record on the ledger.
     const all: DisputesPageJson['disputes'][number][] = [];
     for (let offset = 0; ; offset += 100) {
-      const page = await getJson<DisputesPageJson>(`${node.url}/reconciliation/${PAIR}/2026-11/disputes?offset=${offset}&limit=100`);
+      const page = await getJson<DisputesPageJson>(`${node.url}/reconciliation/${PAIR}/${MONTH}/disputes?offset=${offset}&limit=100`);
       expect(page.status).toBe(200);
       expect(page.body.total).toBe(truth.mismatched + truth.onlyA + truth.onlyB);
       all.push(...page.body.disputes);
@@ -122,7 +125,7 @@ describe('reconciliation on a node', () => {
     let node = await startTestNode(data.dir);
     const h1 = await Promise.all([submitAs(node, ORANGE_FR, mine.slice(0, half(mine)), 200, 1n), submitAs(node, VODAFONE_UK, theirs.slice(0, half(theirs)), 200, 1n)]);
     await node.reconciliation!.whenIndexed(Math.max(...h1));
-    const midway = (await getJson<CountsJson>(`${node.url}/reconciliation/${PAIR}/2026-11`)).body;
+    const midway = (await getJson<CountsJson>(`${node.url}/reconciliation/${PAIR}/${MONTH}`)).body;
     expect(midway.records).toEqual({ a: half(mine), b: half(theirs) });
     await node.stop();
 
@@ -139,7 +142,7 @@ describe('reconciliation on a node', () => {
     cleanups.push(() => node.stop());
     const h3 = await submitAs(node, ORANGE_FR, mine.slice(half(mine) + 300), 250, seqA + 3n);
     await node.reconciliation!.whenIndexed(Math.max(h3, ...h2));
-    const { body } = await getJson<CountsJson>(`${node.url}/reconciliation/${PAIR}/2026-11`);
+    const { body } = await getJson<CountsJson>(`${node.url}/reconciliation/${PAIR}/${MONTH}`);
     expect(body).toMatchObject({ ...truth, records: { a: mine.length, b: theirs.length }, duplicates: { a: 0, b: 0 } });
   });
 
@@ -160,7 +163,7 @@ describe('reconciliation on a node', () => {
       submitAs(node, VODAFONE_UK, theirs.slice(cut(theirs)), 150, BigInt(Math.ceil(cut(theirs) / 150)) + 1n),
     ]);
     await node.reconciliation!.whenIndexed(Math.max(...h));
-    const { body } = await getJson<CountsJson>(`${node.url}/reconciliation/${PAIR}/2026-11`);
+    const { body } = await getJson<CountsJson>(`${node.url}/reconciliation/${PAIR}/${MONTH}`);
     expect(body).toMatchObject({ ...truth, records: { a: mine.length, b: theirs.length }, duplicates: { a: 0, b: 0 } });
   });
 
@@ -170,15 +173,15 @@ describe('reconciliation on a node', () => {
     const open = await startTestNode(data.dir);
     cleanups.push(() => open.stop());
     for (const [path, reason] of [
-      [`/reconciliation/20801/2026-11`, /pair/],
-      [`/reconciliation/20801-20801/2026-11`, /two different operators/],
-      [`/reconciliation/12345-23415/2026-11`, /pair/],
+      [`/reconciliation/20801/${MONTH}`, /pair/],
+      [`/reconciliation/20801-20801/${MONTH}`, /two different operators/],
+      [`/reconciliation/12345-23415/${MONTH}`, /pair/],
       [`/reconciliation/${PAIR}/2026-13`, /month must be 01..12/],
       [`/reconciliation/${PAIR}/november`, /YYYY-MM/],
       [`/reconciliation/${PAIR}/1999-12/disputes`, /year/],
-      [`/reconciliation/${PAIR}/2026-11/disputes?limit=0`, /limit/],
-      [`/reconciliation/${PAIR}/2026-11/disputes?limit=5000`, /limit/],
-      [`/reconciliation/${PAIR}/2026-11/disputes?offset=-1`, /offset/],
+      [`/reconciliation/${PAIR}/${MONTH}/disputes?limit=0`, /limit/],
+      [`/reconciliation/${PAIR}/${MONTH}/disputes?limit=5000`, /limit/],
+      [`/reconciliation/${PAIR}/${MONTH}/disputes?offset=-1`, /offset/],
     ] as const) {
       const { status, body } = await getJson<{ error: string; message: string }>(`${open.url}${path}`);
       expect(status, path).toBe(400);
@@ -189,16 +192,16 @@ describe('reconciliation on a node', () => {
     expect(none.status).toBe(200);
     expect(none.body).toMatchObject({ events: 0, matched: 0, mismatched: 0, onlyA: 0, onlyB: 0, matchRate: null });
     // The single-node (--solo) devnet default: the API declares itself open, disputes included.
-    expect((await getJson<DisputesPageJson>(`${open.url}/reconciliation/${PAIR}/2026-11/disputes`)).body).toMatchObject({ total: 0, disputes: [] });
+    expect((await getJson<DisputesPageJson>(`${open.url}/reconciliation/${PAIR}/${MONTH}/disputes`)).body).toMatchObject({ total: 0, disputes: [] });
 
     // Closed, without an authenticator: 401 for the pair's endpoint; counts stay public.
     const closedDir = tempDataDir();
     cleanups.push(closedDir.cleanup);
     const closed = await startTestNode(closedDir.dir, { openApi: false });
     cleanups.push(() => closed.stop());
-    const refused = await getJson<{ error: string }>(`${closed.url}/reconciliation/${PAIR}/2026-11/disputes`);
+    const refused = await getJson<{ error: string }>(`${closed.url}/reconciliation/${PAIR}/${MONTH}/disputes`);
     expect(refused).toEqual({ status: 401, body: { error: 'authentication_required', message: expect.any(String) } });
-    expect((await getJson(`${closed.url}/reconciliation/${PAIR}/2026-11`)).status).toBe(200);
+    expect((await getJson(`${closed.url}/reconciliation/${PAIR}/${MONTH}`)).status).toBe(200);
 
     // With an authenticator (the interface operator authentication implements): members in, a third operator out.
     const authDir = tempDataDir();
@@ -209,7 +212,7 @@ describe('reconciliation on a node', () => {
     };
     const authed = await startTestNode(authDir.dir, { apiAuthenticator: byHeader });
     cleanups.push(() => authed.stop());
-    const url = `${authed.url}/reconciliation/${PAIR}/2026-11/disputes`;
+    const url = `${authed.url}/reconciliation/${PAIR}/${MONTH}/disputes`;
     expect((await getJson(url)).status).toBe(401);
     expect((await getJson(url, { 'x-test-operator': String(VODAFONE_UK) })).status).toBe(200);
     const third = await getJson<{ error: string; message: string }>(url, { 'x-test-operator': String(TELEKOM_DE) });
