@@ -44,12 +44,26 @@ describe('settlement transactions', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function open(): Promise<Chain> {
-    const data = tempDataDir();
-    cleanups.push(data.cleanup);
-    const chain = await openTestChain(data.dir, { deps: { schedule: idleSchedule } });
-    cleanups.push(() => chain.close());
+  const dirs = new Map<Chain, string>();
+  const closed = new Set<Chain>();
+  async function open(dir?: string): Promise<Chain> {
+    let d = dir;
+    if (d === undefined) {
+      const data = tempDataDir();
+      cleanups.push(data.cleanup);
+      d = data.dir;
+    }
+    const chain = await openTestChain(d, { deps: { schedule: idleSchedule } });
+    dirs.set(chain, d);
+    cleanups.push(() => (closed.has(chain) ? undefined : chain.close()));
     return chain;
+  }
+
+  /** Closes `chain` and opens its data directory again. */
+  async function restart(chain: Chain): Promise<Chain> {
+    closed.add(chain);
+    await chain.close();
+    return open(dirs.get(chain));
   }
 
   const sequences = new Map<number, bigint>();
@@ -165,10 +179,15 @@ describe('settlement transactions', () => {
     const view = a.kinds.get(TxKind.Settlement).view(built.writes.txIds[0]!, f, { height: 1, index: 0 }).view;
     expect(view).toMatchObject({ type: 'settlement', action: 'statement', period: DEC_2025, first: ORANGE_FR, second: VODAFONE_UK, currency: 'XDR', status: 'committed' });
 
-    // The pair's second statement for the period is refused (the first stands); so is a statement of a netted period.
+    // The pair's second statement for the period is refused (the first stands), after a restart too; so is a statement of a netted period.
     expect((await refused(a, frame(VODAFONE_UK, DEC_2025, statement(a, ORANGE_FR, VODAFONE_UK).action))).code).toBe(RejectCode.DuplicateStatement);
-    await stores(a).env.transaction(() => stores(a).contracts.writeSlots(STATEMENTS_ID, [[nettedKey(DEC_2025_KEY), 6n]]));
-    const netted = await refused(a, frame(TELEKOM_DE, DEC_2025, statement(a, VODAFONE_UK, TELEKOM_DE).action));
+    const again = await restart(a);
+    expect(again.settlementPeriod(DEC_2025)).toMatchObject({ statements: 1, pairs: 15, ended: true, netted: false });
+    expect(again.lastAcceptedSettlementSequence(ORANGE_FR)).toBe(sequences.get(ORANGE_FR));
+    expect((await refused(again, frame(VODAFONE_UK, DEC_2025, statement(again, ORANGE_FR, VODAFONE_UK).action))).code).toBe(RejectCode.DuplicateStatement);
+    await stores(again).env.transaction(() => stores(again).contracts.writeSlots(STATEMENTS_ID, [[nettedKey(DEC_2025_KEY), 6n]]));
+    const netted = await refused(again, frame(TELEKOM_DE, DEC_2025, statement(again, VODAFONE_UK, TELEKOM_DE).action));
+    expect(again.settlementPeriod(DEC_2025).netted).toBe(true);
     expect([netted.code, netted.reason]).toEqual([RejectCode.AlreadyNetted, 'already_netted']);
   });
 
@@ -219,6 +238,8 @@ describe('settlement transactions', () => {
     const txIds = await commitBlock(a);
     expect(txIds.map(toHex)).toEqual([toHex(ids[0]!)]);
     expect(a.mempool.size).toBe(0);
+    // The eviction is durable.
+    expect((await restart(a)).mempool.size).toBe(0);
   });
 
   it('rate sets: publishers sign, the move limit holds unless an override has the override threshold, periods move forward', async () => {
