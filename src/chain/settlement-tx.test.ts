@@ -101,6 +101,11 @@ describe('settlement transactions', () => {
     return built.writes.txIds;
   }
 
+  function withRates(a: SettlementAction, rates: readonly { currency: number; num: bigint; den: bigint }[]): SettlementAction {
+    if (a.kind !== 'fx_rate_set') throw new Error('rate sets only');
+    return { ...a, rates };
+  }
+
   function withSignaturesOf(a: SettlementAction, b: SettlementAction): SettlementAction {
     if (a.kind !== 'fx_rate_set' || b.kind !== 'fx_rate_set') throw new Error('rate sets only');
     return { ...a, signatures: b.signatures };
@@ -256,6 +261,10 @@ describe('settlement transactions', () => {
       ['a publisher signing another set', withSignaturesOf(rateSet(chain, '2026-02', 116n, [0]), rateSet(chain, '2026-02', 117n, [0])), '2026-02', RejectCode.BadSignature, /publisher 0's signature does not verify/],
       ['no signature', rateSet(chain, '2026-02', 116n, []), '2026-02', RejectCode.BadSignature, /needs 1 publisher signatures, got 0/],
       ['a period not after the last', rateSet(chain, '2025-12', 116n, [0]), '2025-12', RejectCode.BadRate, /not after 2026-01/],
+      ['an unknown currency (JPY, 392)', withRates(rateSet(chain, '2026-02', 116n, [0]), [{ currency: 392, num: 1n, den: 150n }]), '2026-02', RejectCode.BadRate, /ISO 4217 numeric 392 is no currency the consortium settles in/],
+      ['a currency listed twice', withRates(rateSet(chain, '2026-02', 116n, [0]), [{ currency: 978, num: 1n, den: 1n }, { currency: 978, num: 2n, den: 1n }]), '2026-02', RejectCode.BadRate, /EUR is listed twice/],
+      ['another base (EUR)', { ...(rateSet(chain, '2026-02', 116n, [0]) as Extract<SettlementAction, { kind: 'fx_rate_set' }>), base: 978, rates: [] }, '2026-02', RejectCode.BadRate, /quoted in EUR; the consortium settles in XDR/],
+      ['a rate of 10^30', withRates(rateSet(chain, '2026-02', 116n, [0]), [{ currency: 978, num: 10n ** 30n, den: 1n }]), '2026-02', RejectCode.BadRate, /below 10\^30/],
     ];
     for (const [what, action, period, code, message] of cases) {
       const err = await refused(chain, frame(VODAFONE_UK, period, action));
