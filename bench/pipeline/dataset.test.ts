@@ -12,7 +12,7 @@ import { publicKeyObject } from '../../src/crypto/ed25519.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
 import { checkBatchCryptography } from '../../src/workers/batch-checks.js';
 import {
-  DatasetError, datasetKey, ensureDataset, INDEX_FILE, loadIndex, parseFrames, readSubmitterFrames, resolveParams, serializeFrames, validateSample,
+  DatasetError, datasetKey, ensureDataset, INDEX_FILE, loadIndex, parseFrames, periodStillOpen, readSubmitterFrames, resolveParams, serializeFrames, validateSample,
 } from './dataset.js';
 
 const roots: string[] = [];
@@ -121,6 +121,9 @@ describe('ensureDataset', () => {
     const again = await ensureDataset(params, { cacheRoot });
     expect(again.generated).toBe(false);
     expect(again.index).toEqual(index);
+    // A set whose settlement period has closed (40 days later: the node would refuse its batches) is regenerated.
+    expect(periodStillOpen(devnetGenesis(), index.startTime, Date.now())).toBe(true);
+    expect(periodStillOpen(devnetGenesis(), index.startTime, Date.parse(index.createdAt) + 40 * 86_400_000)).toBe(false);
     const bytesBefore = readFileSync(join(first.dir, index.submitters[0]!.file));
 
     // A torn file invalidates the cache; the regenerated set is bit-identical except for timestamps.

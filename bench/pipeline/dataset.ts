@@ -21,7 +21,8 @@ import { Piscina } from 'piscina';
 import { decodeBatch } from '../../src/codec/batch.js';
 import { RejectCode } from '../../src/codec/ingest-reply.js';
 import { localChainIdentity } from '../../src/chain/devnet-chain.js';
-import { devnetGenesis, genesisId, type Genesis } from '../../src/chain/genesis.js';
+import { devnetGenesis, genesisId, settlementRules, type Genesis } from '../../src/chain/genesis.js';
+import { isPeriodClosed, periodContaining } from '../../src/settlement/settlement-period.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { publicKeyObject } from '../../src/crypto/ed25519.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
@@ -176,7 +177,7 @@ export async function ensureDataset(params: DatasetParams, opts: EnsureDatasetOp
 
   if (!opts.regenerate) {
     const cached = loadIndex(dir);
-    if (cached && cached.key === key && now() - Date.parse(cached.createdAt) <= maxAgeMs) {
+    if (cached && cached.key === key && now() - Date.parse(cached.createdAt) <= maxAgeMs && periodStillOpen(genesis, cached.startTime, now())) {
       validateSample(dir, cached, genesis);
       log(`data set ${key}: cached (${cached.totalCdrs.toLocaleString('en-US')} CDRs in ${cached.totalBatches} batches)`);
       return { dir, index: cached, generated: false };
@@ -187,6 +188,19 @@ export async function ensureDataset(params: DatasetParams, opts: EnsureDatasetOp
   validateSample(dir, index, genesis);
   log(`data set ${key}: generated in ${index.generationSeconds.toFixed(1)} s`);
   return { dir, index, generated: true };
+}
+
+/**
+ * Whether records starting at `startTime` are still taken an hour from now: a node refuses the
+ * batches of a settlement period that has closed (docs/settlement.md), so a cached set of one is
+ * regenerated.
+ */
+export function periodStillOpen(genesis: Genesis, startTime: number, nowMs: number): boolean {
+  try {
+    return !isPeriodClosed(periodContaining(settlementRules(genesis).periods, startTime), BigInt(nowMs) + 3_600_000n);
+  } catch {
+    return false;
+  }
 }
 
 /** The index of a complete data set in `dir`, or undefined if it is missing, foreign or incomplete. */
