@@ -9,6 +9,7 @@
 //
 // Writes bench/results/explorer.json.
 import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { machineLine, repoRoot, resultEnvelope, writeResult } from '../machine.js';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
 
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
     const timings: number[] = [];
+    let coldResources: { name: string; startMs: number; endMs: number; bytes: number }[] = [];
     let errors = 0;
     try {
       const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
@@ -80,6 +82,15 @@ async function main(): Promise<void> {
           { timeout: 60_000, polling: 'raf' },
         );
         timings.push(Math.round((await ms.jsonValue()) as number));
+        if (i === 0) {
+          // What the cold load waited for: each request's start and end, from the page's own timing.
+          coldResources = await page.evaluate(() =>
+            performance.getEntriesByType('resource').map((e) => {
+              const r = e as unknown as { name: string; startTime: number; responseEnd: number; transferSize: number };
+              return { name: r.name.replace(/^https?:\/\/[^/]+/, ''), startMs: Math.round(r.startTime), endMs: Math.round(r.responseEnd), bytes: r.transferSize };
+            }),
+          );
+        }
         log(`  load ${i + 1}: interactive after ${timings.at(-1)} ms`);
       }
     } finally {
@@ -94,6 +105,8 @@ async function main(): Promise<void> {
       firstPageInteractiveMs: timings[0],
       warmInteractiveMsMedian: timings.length > 1 ? median(timings.slice(1)) : undefined,
       consoleErrors: errors,
+      coldResources,
+      loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
       jsBytes: build.sizes.js,
       targets: TARGETS,
     };
