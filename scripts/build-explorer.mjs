@@ -50,7 +50,17 @@ const href = (entrySuffix, ext) => {
 const js = href('src/main.ts', '.js');
 const cssHref = href('styles.css', '.css');
 
-const html = readFileSync(join(src, 'index.html'), 'utf8').replace('{{js}}', js).replace('{{css}}', cssHref);
+// The chunks the entry imports statically: preloaded with the entry, so the browser fetches them in
+// parallel with it instead of discovering them only once it has run (a round trip saved on first load).
+const entryOutput = outputs.find(([p]) => '/explorer/' + relative(out, join(root, p)).split('\\').join('/') === js);
+const preloads = (entryOutput?.[1].imports ?? [])
+  .filter((i) => i.kind === 'import-statement' && !i.external)
+  .map((i) => `  <link rel="modulepreload" href="/explorer/${relative(out, join(root, i.path)).split('\\').join('/')}">`)
+  .join('\n');
+const html = readFileSync(join(src, 'index.html'), 'utf8')
+  .replace('{{js}}', js)
+  .replace('{{css}}', cssHref)
+  .replace('  {{preloads}}\n', preloads === '' ? '' : `${preloads}\n`);
 writeFileSync(join(out, 'index.html'), html);
 copyFileSync(join(src, 'favicon.svg'), join(out, 'favicon.svg'));
 // Remove the empty JS stub esbuild writes for a CSS-only entry.
