@@ -4,7 +4,8 @@ import type { KeyObject } from 'node:crypto';
 import { ed25519Sign, ed25519Verify, publicKeyObject } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/hash.js';
 import { VerdictInputError } from './errors.js';
-import type { Explanation, Tolerances } from './explain.js';
+import { explainViews, type Explanation, type Tolerances } from './explain.js';
+import type { CallViews } from './views-by-event.js';
 import { operatorPair, sideOf, type OperatorPair } from './pair.js';
 import { formatCalendarMonth, monthFromIndex, monthIndex, type CalendarMonth } from './period.js';
 
@@ -61,6 +62,17 @@ export function resolveEvent(e: ExplainedEvent): Resolution {
   if (e.class === 'only_a') return 'only_a';
   if (e.class === 'only_b') return 'only_b';
   return e.explanation?.verdict === 'within_tolerance' ? 'accepted' : 'disputed';
+}
+
+/**
+ * The node's disputed events explained from the operator's own records (`views`, by event hash:
+ * viewsByEventHash) under `t`; an event its records lack has no explanation (and stays disputed).
+ */
+export function explainEvents(disputes: readonly { readonly eventHash: string; readonly class: ExplainedEvent['class'] }[], views: ReadonlyMap<string, CallViews>, t: Tolerances): ExplainedEvent[] {
+  return disputes.map((d) => {
+    const v = views.get(d.eventHash);
+    return { eventHash: d.eventHash, class: d.class, explanation: v && (v.mine || v.theirs) ? explainViews(v.mine, v.theirs, t) : null };
+  });
 }
 
 /**

@@ -1,0 +1,178 @@
+// Issue 13, P5 on the chain: both operators' views submitted to a real node, the pair's verdict over
+// POST /tx, each refusal with its code and nothing recorded, superseding, and the audience of the
+// verdict routes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cdr } from '../cdr/model.js';
+import { generatePairTraffic } from '../cdr/synthetic.js';
+import { toHex } from '../codec/bytes.js';
+import { IngestClient } from '../client/ingest-client.js';
+import { privateKeyObject } from '../crypto/ed25519.js';
+import type { CdrNode } from '../node/node.js';
+import { operatorPair } from '../reconciliation/pair.js';
+import type { CountsJson, DisputesPageJson } from '../reconciliation/reconciliation-client.js';
+import { computeVerdict, explainEvents, signVerdict, verdictFrame, verdictTxHash, type PairVerdict, type VerdictTolerances } from '../reconciliation/verdict.js';
+import { viewsByEventHash } from '../reconciliation/views-by-event.js';
+import { devnetOperator } from '../test-helpers/records.js';
+import { ORANGE_FR, startTestNode, TELEKOM_DE, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
+import { devnetChainIdentity } from './devnet-chain.js';
+import { devnetBatchSeed } from './genesis.js';
+
+const NOV_2026 = 1_793_577_600;
+const PAIR = `${ORANGE_FR}-${VODAFONE_UK}`;
+const PERIOD = '2026-11';
+const pair = operatorPair(ORANGE_FR, VODAFONE_UK);
+const period = { year: 2026, month: 11 };
+const chain = devnetChainIdentity();
+const T: VerdictTolerances = { durationSec: 1, volumeBytes: 0n, chargePpm: 5000, chargeMinor: 0n };
+const key = (plmn: number) => privateKeyObject(devnetBatchSeed(plmn));
+
+const data = tempDataDir();
+let node: CdrNode;
+let mine: Cdr[];
+let theirs: Cdr[];
+
+async function submitAs(plmn: number, cdrs: readonly Cdr[]): Promise<number> {
+  const client = await IngestClient.connect(node.ingestUrl);
+  try {
+    const results = await Promise.all([...devnetOperator(plmn).batches(cdrs, 200, 1n)].map((b) => client.submit(b.frame, b.header.sequence)));
+    return Math.max(...(await Promise.all(results.map((r) => r.committed))).map((h) => h.height));
+  } finally {
+    await client.close();
+  }
+}
+
+async function getJson<T>(path: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${node.url}${path}`);
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function postTx(frame: Uint8Array): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${node.url}/tx`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: frame });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The verdict both operators would reach now: the node's counts and disputes, explained from the views. */
+async function currentVerdict(t: VerdictTolerances = T, supersedes?: { hash: Uint8Array; revision: number }): Promise<PairVerdict> {
+  const counts = (await getJson<CountsJson>(`/reconciliation/${PAIR}/${PERIOD}`)).body;
+  const disputes = (await getJson<DisputesPageJson>(`/reconciliation/${PAIR}/${PERIOD}/disputes?limit=1000`)).body;
+  const views = viewsByEventHash(ORANGE_FR, mine, theirs, (cdrs) => devnetOperator(ORANGE_FR).publicRecords(cdrs));
+  return computeVerdict({ pair, period, counts, events: explainEvents(disputes.disputes, views, t), tolerances: t, ...(supersedes ? { supersedes } : {}) });
+}
+
+const bothSign = (v: PairVerdict): PairVerdict => signVerdict(signVerdict(v, ORANGE_FR, key(ORANGE_FR), chain), VODAFONE_UK, key(VODAFONE_UK), chain);
+
+async function whenCommitted(hash: string): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const r = await getJson<{ status: string; height?: number }>(`/txns/${hash}`);
+    if (r.body.status === 'committed') return r.body.height!;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`${hash} was not committed`);
+}
+
+beforeAll(async () => {
+  node = await startTestNode(data.dir);
+  const events = [...generatePairTraffic({
+    seed: 'verdict-admission', submitter: ORANGE_FR, counterparty: VODAFONE_UK, count: 600, startTime: NOV_2026 + 86_400, periodSeconds: 86_400,
+    missingRate: 0.04, mismatchRate: 0.08, mismatchKinds: ['duration', 'charge', 'tariff'],
+  })];
+  mine = events.flatMap((e) => (e.submitterView ? [e.submitterView] : []));
+  theirs = events.flatMap((e) => (e.counterpartyView ? [e.counterpartyView] : []));
+  const heights = await Promise.all([submitAs(ORANGE_FR, mine), submitAs(VODAFONE_UK, theirs)]);
+  await node.reconciliation!.whenIndexed(Math.max(...heights));
+}, 120_000);
+
+afterAll(async () => {
+  await node?.stop();
+  data.cleanup();
+});
+
+describe('verdict transactions', () => {
+  let first: PairVerdict;
+  let firstHash: string;
+
+  it('a verdict both signed is admitted, committed, and shown: counts to anyone, in full to the pair', async () => {
+    first = bothSign(await currentVerdict());
+    expect(first.fields.accepted).toBeGreaterThan(0n);
+    expect(first.fields.disputed).toBeGreaterThan(0n);
+    const r = await postTx(verdictFrame(first, VODAFONE_UK));
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    firstHash = toHex(verdictTxHash(first.fields, chain));
+    expect(r.body).toMatchObject({ status: 'accepted', hash: firstHash, sequence: '1' });
+    const height = await whenCommitted(firstHash);
+
+    const counts = (await getJson<CountsJson & { verdict: unknown }>(`/reconciliation/${PAIR}/${PERIOD}`)).body;
+    const f = first.fields;
+    expect(counts.verdict).toEqual({
+      hash: firstHash, revision: 1, status: 'committed', height,
+      counts: { matched: Number(f.matched), accepted: Number(f.accepted), disputed: Number(f.disputed), onlyA: Number(f.onlyA), onlyB: Number(f.onlyB) },
+    });
+    expect(Number(f.accepted + f.disputed)).toBe(counts.mismatched);
+    const full = (await getJson<{ verdict: Record<string, unknown>; revisions: number }>(`/reconciliation/${PAIR}/${PERIOD}/verdict`)).body;
+    expect(full).toMatchObject({ revisions: 1, verdict: { txHash: firstHash, submitter: VODAFONE_UK, tolerances: { durationSec: 1, chargePpm: 5000, volumeBytes: '0', chargeMinor: '0' }, resolutionsDigest: toHex(f.resolutionsDigest), supersedes: null } });
+    const tx = (await getJson<Record<string, unknown>>(`/txns/${firstHash}`)).body;
+    expect(tx).toMatchObject({ type: 'verdict', pair: PAIR, period: PERIOD, revision: 1, submitter: VODAFONE_UK, status: 'committed' });
+    // Another pair's period has no verdict.
+    expect((await getJson<{ verdict: unknown }>(`/reconciliation/${ORANGE_FR}-${TELEKOM_DE}/${PERIOD}`)).body.verdict).toBeNull();
+  });
+
+  it('refuses each bad verdict with its code and records nothing', async () => {
+    const base = await currentVerdict();
+    const { fields } = base;
+    const stranger = (v: PairVerdict): PairVerdict => ({ ...signVerdict(v, ORANGE_FR, key(ORANGE_FR), chain), signatureB: signVerdict({ ...v, pair: { a: ORANGE_FR, b: TELEKOM_DE } }, TELEKOM_DE, key(TELEKOM_DE), chain).signatureB! });
+    const sup = { supersedes: verdictTxHash(first.fields, chain), revision: 2 };
+    const truncated = verdictFrame(bothSign(base), ORANGE_FR).slice(0, 60);
+    const cases: { what: string; frame: Uint8Array; status: number; error: string }[] = [
+      { what: 'malformed', frame: truncated, status: 400, error: 'malformed' },
+      { what: 'a signature of a third operator', frame: verdictFrame(stranger({ ...base, fields: { ...fields, ...sup } }), ORANGE_FR), status: 401, error: 'bad_signature' },
+      { what: 'a submitter outside the pair', frame: verdictFrame(bothSign({ ...base, fields: { ...fields, ...sup } }), TELEKOM_DE), status: 403, error: 'unknown_operator' },
+      { what: 'an operator outside the consortium', frame: verdictFrame({ ...signVerdict({ ...base, pair: { a: ORANGE_FR, b: 29_999 }, fields: { ...fields, pairB: 29_999 } }, ORANGE_FR, key(ORANGE_FR), chain), signatureB: new Uint8Array(64) }, ORANGE_FR), status: 403, error: 'unknown_operator' },
+      { what: 'the same verdict again, from the other side', frame: verdictFrame(first, ORANGE_FR), status: 409, error: 'replay' },
+      { what: 'a second revision 1', frame: verdictFrame(bothSign({ ...base, fields: { ...fields, toleranceDurationSec: 2 } }), ORANGE_FR), status: 409, error: 'verdict_conflict' },
+      { what: 'a revision 2 superseding another verdict', frame: verdictFrame(bothSign({ ...base, fields: { ...fields, ...sup, supersedes: new Uint8Array(32).fill(7) } }), ORANGE_FR), status: 409, error: 'verdict_conflict' },
+      { what: 'a revision 3 skipping 2', frame: verdictFrame(bothSign({ ...base, fields: { ...fields, ...sup, revision: 3 } }), ORANGE_FR), status: 409, error: 'verdict_conflict' },
+      { what: 'revision 2 without supersedes', frame: verdictFrame(bothSign({ ...base, fields: { ...fields, revision: 2 } }), ORANGE_FR), status: 422, error: 'out_of_range' },
+      { what: "counts that are not the node's", frame: verdictFrame(bothSign({ ...base, fields: { ...fields, ...sup, matched: fields.matched + 1n } }), ORANGE_FR), status: 422, error: 'counts_mismatch' },
+      { what: 'accepted + disputed other than mismatched', frame: verdictFrame(bothSign({ ...base, fields: { ...fields, ...sup, accepted: fields.accepted + 1n } }), ORANGE_FR), status: 422, error: 'counts_mismatch' },
+      { what: 'counts of a height above the head', frame: verdictFrame(bothSign({ ...base, fields: { ...fields, ...sup, indexedHeight: 1_000_000n } }), ORANGE_FR), status: 422, error: 'out_of_range' },
+    ];
+    for (const c of cases) {
+      const r = await postTx(c.frame);
+      expect({ what: c.what, status: r.status, error: r.body['error'] }, JSON.stringify(r.body)).toEqual({ what: c.what, status: c.status, error: c.error });
+    }
+    const full = (await getJson<{ verdict: { txHash: string }; revisions: number }>(`/reconciliation/${PAIR}/${PERIOD}/verdict`)).body;
+    expect(full).toMatchObject({ revisions: 1, verdict: { txHash: firstHash } });
+    expect(node.chain.mempool.size).toBe(0);
+  });
+
+  it('a later verdict supersedes the latest when it names it, both sign, and it is the next revision', async () => {
+    const looser: VerdictTolerances = { ...T, durationSec: 5, chargePpm: 50_000 };
+    const second = bothSign(await currentVerdict(looser, { hash: verdictTxHash(first.fields, chain), revision: 1 }));
+    expect(second.fields.accepted).toBeGreaterThanOrEqual(first.fields.accepted);
+    const r = await postTx(verdictFrame(second, ORANGE_FR));
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    const secondHash = toHex(verdictTxHash(second.fields, chain));
+    await whenCommitted(secondHash);
+    const full = (await getJson<{ verdict: Record<string, unknown>; revisions: number }>(`/reconciliation/${PAIR}/${PERIOD}/verdict`)).body;
+    expect(full).toMatchObject({ revisions: 2, verdict: { txHash: secondHash, revision: 2, supersedes: firstHash, submitter: ORANGE_FR, tolerances: { durationSec: 5, chargePpm: 50_000 } } });
+    expect((await getJson<{ verdict: { revision: number } }>(`/reconciliation/${PAIR}/${PERIOD}`)).body.verdict.revision).toBe(2);
+    // The first cannot come back, and the second cannot be superseded by a stale revision.
+    expect((await postTx(verdictFrame(first, VODAFONE_UK))).body['error']).toBe('replay');
+  });
+
+  it('counts that later batches changed make a verdict stale', async () => {
+    const stale = await currentVerdict();
+    const latest = (await getJson<{ verdict: { txHash: string } }>(`/reconciliation/${PAIR}/${PERIOD}/verdict`)).body.verdict.txHash;
+    const onlyMine = [...generatePairTraffic({ seed: 'late', submitter: ORANGE_FR, counterparty: VODAFONE_UK, count: 5, startTime: NOV_2026 + 9 * 86_400, periodSeconds: 3600 })]
+      .flatMap((e) => (e.submitterView ? [e.submitterView] : []));
+    const client = await IngestClient.connect(node.ingestUrl);
+    const [b] = [...devnetOperator(ORANGE_FR).batches(onlyMine, 200, 10n)];
+    const height = (await (await client.submit(b!.frame, b!.header.sequence)).committed).height;
+    await client.close();
+    await node.reconciliation!.whenIndexed(height);
+    const fields = { ...stale.fields, supersedes: Buffer.from(latest, 'hex'), revision: 3 };
+    const r = await postTx(verdictFrame(bothSign({ ...stale, fields }), ORANGE_FR));
+    expect(r.status, JSON.stringify(r.body)).toBe(422);
+    expect(r.body['error']).toBe('counts_mismatch');
+  });
+});
