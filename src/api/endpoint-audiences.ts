@@ -46,7 +46,7 @@ export const ENDPOINT_AUDIENCES = {
   },
   'GET /txns/{hash}': {
     audience: 'pair', outsider: '404 not_found',
-    readers: "a batch's submitter and counterparty; a contract transaction's sender",
+    readers: "a batch's submitter and counterparty; a contract transaction's sender; a verdict's pair",
   },
   'GET /receipts/{hash}': { audience: 'operator', outsider: '404 not_found', readers: "the contract transaction's sender" },
   'GET /consensus': {

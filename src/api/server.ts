@@ -344,6 +344,8 @@ function txMembers(view: Readonly<Record<string, unknown>> | undefined): number[
   if (!view) return [];
   const out: number[] = [];
   for (const k of ['sender', 'submitter', 'counterparty']) if (typeof view[k] === 'number') out.push(view[k]);
+  // A verdict is its pair's (both operators signed it, either submitted it).
+  if (view['type'] === 'verdict' && typeof view['pair'] === 'string') out.push(...view['pair'].split('-').map(Number));
   return out;
 }
 

@@ -6,6 +6,8 @@ import type { Cdr } from '../cdr/model.js';
 import { generatePairTraffic } from '../cdr/synthetic.js';
 import { toHex } from '../codec/bytes.js';
 import { IngestClient } from '../client/ingest-client.js';
+import { NodeApiClient, NodeApiError } from '../client/node-api-client.js';
+import { OperatorRequestSigner } from '../client/request-signer.js';
 import { privateKeyObject } from '../crypto/ed25519.js';
 import type { CdrNode } from '../node/node.js';
 import { operatorPair } from '../reconciliation/pair.js';
@@ -90,6 +92,7 @@ afterAll(async () => {
 describe('verdict transactions', () => {
   let first: PairVerdict;
   let firstHash: string;
+  let secondHash: string;
 
   it('a verdict both signed is admitted, committed, and shown: counts to anyone, in full to the pair', async () => {
     first = bothSign(await currentVerdict());
@@ -151,7 +154,7 @@ describe('verdict transactions', () => {
     expect(second.fields.accepted).toBeGreaterThanOrEqual(first.fields.accepted);
     const r = await postTx(verdictFrame(second, ORANGE_FR));
     expect(r.status, JSON.stringify(r.body)).toBe(202);
-    const secondHash = toHex(verdictTxHash(second.fields, chain));
+    secondHash = toHex(verdictTxHash(second.fields, chain));
     await whenCommitted(secondHash);
     const full = (await getJson<{ verdict: Record<string, unknown>; revisions: number }>(`/reconciliation/${PAIR}/${PERIOD}/verdict`)).body;
     expect(full).toMatchObject({ revisions: 2, verdict: { txHash: secondHash, revision: 2, supersedes: firstHash, submitter: ORANGE_FR, tolerances: { durationSec: 5, chargePpm: 50_000 } } });
@@ -174,5 +177,24 @@ describe('verdict transactions', () => {
     const r = await postTx(verdictFrame(bothSign({ ...stale, fields }), ORANGE_FR));
     expect(r.status, JSON.stringify(r.body)).toBe(422);
     expect(r.body['error']).toBe('counts_mismatch');
+  });
+
+  it('survive a restart; with operator authentication, the pair reads them in full, anyone their counts, a third operator nothing more', async () => {
+    await node.stop();
+    node = await startTestNode(data.dir, { apiAuth: 'signatures' });
+    const as = (plmn: number) => new NodeApiClient(node.url, { signer: OperatorRequestSigner.devnet(plmn) });
+    const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => (e instanceof NodeApiError ? `${e.status} ${e.code}` : String(e)));
+    for (const plmn of [ORANGE_FR, VODAFONE_UK]) {
+      expect(await as(plmn).reconciliationVerdict(PAIR, PERIOD)).toMatchObject({ revisions: 2, verdict: { txHash: secondHash, revision: 2, status: 'committed' } });
+      expect(await as(plmn).tx(firstHash)).toMatchObject({ type: 'verdict', revision: 1 });
+    }
+    expect((await new NodeApiClient(node.url).reconciliationCounts(PAIR, PERIOD)).verdict).toMatchObject({ hash: secondHash, revision: 2 });
+    expect(await refusal(as(TELEKOM_DE).reconciliationVerdict(PAIR, PERIOD))).toBe('403 forbidden');
+    expect(await refusal(new NodeApiClient(node.url).reconciliationVerdict(PAIR, PERIOD))).toBe('401 authentication_required');
+    expect(await refusal(as(TELEKOM_DE).tx(secondHash))).toBe('404 not_found');
+    // The revision chain survived: a revision 2 is refused; and a request signed by another operator than the submitter's, before admission.
+    const late = verdictFrame(bothSign({ ...first, fields: { ...first.fields, revision: 2, supersedes: verdictTxHash(first.fields, chain), toleranceDurationSec: 9 } }), ORANGE_FR);
+    expect(await refusal(as(ORANGE_FR).submitContractTx(late))).toBe('409 verdict_conflict');
+    expect(await refusal(as(VODAFONE_UK).submitContractTx(late))).toBe('403 forbidden');
   });
 });
