@@ -177,6 +177,11 @@ describe('verdict transactions', () => {
     const r = await postTx(verdictFrame(bothSign({ ...stale, fields }), ORANGE_FR));
     expect(r.status, JSON.stringify(r.body)).toBe(422);
     expect(r.body['error']).toBe('counts_mismatch');
+    // Relayed by another validator (which checked it against its own index), the same verdict is admitted:
+    // a block that names it must apply here whatever this node's index holds.
+    const relayed = await node.chain.submitTx(verdictFrame(bothSign({ ...stale, fields }), ORANGE_FR), node.chain.connectionSource('peer#1', { relayed: true }));
+    expect(relayed.sequence).toBe(3n);
+    expect(node.chain.verdicts(ORANGE_FR, VODAFONE_UK, 2026 * 12 + 10).map((v) => v.revision)).toEqual([1, 2, 3]);
   });
 
   it('survive a restart; with operator authentication, the pair reads them in full, anyone their counts, a third operator nothing more', async () => {
@@ -185,14 +190,15 @@ describe('verdict transactions', () => {
     const as = (plmn: number) => new NodeApiClient(node.url, { signer: OperatorRequestSigner.devnet(plmn) });
     const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => (e instanceof NodeApiError ? `${e.status} ${e.code}` : String(e)));
     for (const plmn of [ORANGE_FR, VODAFONE_UK]) {
-      expect(await as(plmn).reconciliationVerdict(PAIR, PERIOD)).toMatchObject({ revisions: 2, verdict: { txHash: secondHash, revision: 2, status: 'committed' } });
+      expect(await as(plmn).reconciliationVerdict(PAIR, PERIOD)).toMatchObject({ revisions: 3, verdict: { revision: 3 } });
       expect(await as(plmn).tx(firstHash)).toMatchObject({ type: 'verdict', revision: 1 });
     }
-    expect((await new NodeApiClient(node.url).reconciliationCounts(PAIR, PERIOD)).verdict).toMatchObject({ hash: secondHash, revision: 2 });
+    expect((await new NodeApiClient(node.url).reconciliationCounts(PAIR, PERIOD)).verdict).toMatchObject({ revision: 3 });
+    expect(await as(ORANGE_FR).tx(secondHash)).toMatchObject({ type: 'verdict', revision: 2, status: 'committed' });
     expect(await refusal(as(TELEKOM_DE).reconciliationVerdict(PAIR, PERIOD))).toBe('403 forbidden');
     expect(await refusal(new NodeApiClient(node.url).reconciliationVerdict(PAIR, PERIOD))).toBe('401 authentication_required');
     expect(await refusal(as(TELEKOM_DE).tx(secondHash))).toBe('404 not_found');
-    // The revision chain survived: a revision 2 is refused; and a request signed by another operator than the submitter's, before admission.
+    // The revision chain survived: a revision 2 is refused (3 is the latest); and a request signed by another operator than the submitter's, before admission.
     const late = verdictFrame(bothSign({ ...first, fields: { ...first.fields, revision: 2, supersedes: verdictTxHash(first.fields, chain), toleranceDurationSec: 9 } }), ORANGE_FR);
     expect(await refusal(as(ORANGE_FR).submitContractTx(late))).toBe('409 verdict_conflict');
     expect(await refusal(as(VODAFONE_UK).submitContractTx(late))).toBe('403 forbidden');

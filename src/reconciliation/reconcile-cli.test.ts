@@ -138,8 +138,10 @@ describe('cdrchain generate --counterparty-view, submit both, cdrchain reconcile
     const v2 = (JSON.parse(a2.stdout) as { verdict: VerdictJson & { hash: string } }).verdict;
     expect(v2).toMatchObject({ revision: 2, supersedes: outA.verdict.hash });
     expect(v2.counts.accepted).toBeGreaterThan(outA.verdict.counts.accepted);
-    const b2 = await cdrchain('reconcile', ...bArgs, '--cosign', half2);
+    const b2 = await cdrchain('reconcile', ...bArgs.filter((x) => x !== '--json'), '--cosign', half2);
     expect(b2.code, b2.stderr).toBe(0);
+    expect(b2.stdout).toContain(`verdict 20801-23415 2026-11 revision 2: matched ${expected.matched}, accepted within tolerance ${v2.counts.accepted}, disputed ${v2.counts.disputed}, only 20801 ${expected.onlyA}, only 23415 ${expected.onlyB}\n`);
+    expect(b2.stdout).toContain(`signed by both operators and submitted: transaction ${v2.hash} (accepted)\n`);
     for (let i = 0; i < 200 && (await committed()).verdict?.revision !== 2; i++) await new Promise((r) => setTimeout(r, 50));
     expect((await committed()).verdict).toMatchObject({ hash: v2.hash, revision: 2 });
   });
