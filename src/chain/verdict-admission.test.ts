@@ -9,6 +9,8 @@ import { IngestClient } from '../client/ingest-client.js';
 import { NodeApiClient, NodeApiError } from '../client/node-api-client.js';
 import { OperatorRequestSigner } from '../client/request-signer.js';
 import { privateKeyObject } from '../crypto/ed25519.js';
+import { StorageWriteError } from '../storage/storage-errors.js';
+import { BatchRejectedError } from './reject.js';
 import type { CdrNode } from '../node/node.js';
 import { operatorPair } from '../reconciliation/pair.js';
 import type { CountsJson, DisputesPageJson } from '../reconciliation/reconciliation-client.js';
@@ -178,7 +180,22 @@ describe('verdict transactions', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(422);
     expect(r.body['error']).toBe('counts_mismatch');
     // Relayed by another validator (which checked it against its own index), the same verdict is admitted:
-    // a block that names it must apply here whatever this node's index holds.
+    // a block that names it must apply here whatever this node's index holds. A disk that takes no
+    // write refuses it first (storage_full) and records nothing; once writable again it is admitted.
+    const env = node.chain.storageEnv;
+    const real = env.transaction.bind(env);
+    let failNext = true;
+    env.transaction = (<T>(writes: () => T): Promise<T> => {
+      if (!failNext) return real(writes);
+      failNext = false;
+      return Promise.reject(new StorageWriteError('storage write failed: No space left on device', 28));
+    }) as typeof env.transaction;
+    const full = await node.chain.submitTx(verdictFrame(bothSign({ ...stale, fields }), ORANGE_FR), node.chain.connectionSource('peer#1', { relayed: true }))
+      .then(() => undefined, (e: unknown) => (e instanceof BatchRejectedError ? e.reason : String(e)));
+    expect(full).toBe('storage_full');
+    expect(node.chain.verdicts(ORANGE_FR, VODAFONE_UK, 2026 * 12 + 10).map((v) => v.revision)).toEqual([1, 2]);
+    expect(node.chain.mempool.size).toBe(0);
+    for (let i = 0; i < 300 && !node.chain.storageStatus().writable; i++) await new Promise((res) => setTimeout(res, 50));
     const relayed = await node.chain.submitTx(verdictFrame(bothSign({ ...stale, fields }), ORANGE_FR), node.chain.connectionSource('peer#1', { relayed: true }));
     expect(relayed.sequence).toBe(3n);
     expect(node.chain.verdicts(ORANGE_FR, VODAFONE_UK, 2026 * 12 + 10).map((v) => v.revision)).toEqual([1, 2, 3]);
