@@ -74,8 +74,8 @@ describe('the OpenAPI document', () => {
     const cdr = paths['/cdr']!['post']!.responses;
     const tx = paths['/tx']!['post']!.responses;
     const codesAt = (responses: Responses, status: number): string[] => errorCodes(responses[String(status)]?.content?.['application/json']?.schema);
-    // Batch proofs' own codes are answered by POST /tx only; every other code by POST /cdr.
-    const proofOnly = new Set([RejectCode.UnknownCircuit, RejectCode.UnknownBatch, RejectCode.BadProof].map(rejectCodeName));
+    // Batch proofs' and verdicts' own codes are answered by POST /tx only; every other code by POST /cdr.
+    const proofOnly = new Set([RejectCode.UnknownCircuit, RejectCode.UnknownBatch, RejectCode.BadProof, RejectCode.VerdictConflict, RejectCode.CountsMismatch].map(rejectCodeName));
     for (const code of Object.values(RejectCode).filter((v): v is RejectCode => typeof v === 'number' && v !== RejectCode.None)) {
       const name = rejectCodeName(code);
       expect(codesAt(proofOnly.has(name) ? tx : cdr, httpStatusFor(code)), name).toContain(name);

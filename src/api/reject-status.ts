@@ -12,6 +12,7 @@ export function httpStatusFor(code: RejectCode): number {
       return 403;
     case RejectCode.Replay:
     case RejectCode.DuplicateRecord:
+    case RejectCode.VerdictConflict:
       return 409;
     case RejectCode.TooLarge:
       return 413;
@@ -23,6 +24,7 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.SealedRequired:
     case RejectCode.UnknownCircuit:
     case RejectCode.BadProof:
+    case RejectCode.CountsMismatch:
       return 422;
     case RejectCode.UnknownBatch:
       return 404;

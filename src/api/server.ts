@@ -9,6 +9,7 @@ import { sealedSectionLimit } from '../codec/sealed-section.js';
 import { BatchRejectedError } from '../chain/reject.js';
 import type { RecordsPage } from '../chain/queries.js';
 import { isBatchProofTxFrame } from '../codec/batch-proof-tx.js';
+import { isVerdictTxFrame } from '../codec/verdict-tx.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -94,7 +95,7 @@ export class ApiServer {
       access: this.access, senderOf: (id) => txMembers(node.queries.tx(id)?.view)[0],
     });
     mountExplorerAssets(app); // GET / and /explorer/*: the explorer page (dist/explorer)
-    mountReconciliationRoutes(app, { reconciliation: node.reconciliation, access: node.access, log }); // GET /reconciliation/:pair/:period[/disputes]
+    mountReconciliationRoutes(app, { reconciliation: node.reconciliation, verdicts: node.verdicts, access: node.access, log }); // GET /reconciliation/:pair/:period[/disputes|/verdict]
     app.any('/*', (res) => {
       sendJson(responder(res), 404, { error: 'not_found', message: 'no such endpoint' });
     });
@@ -259,15 +260,15 @@ export class ApiServer {
       const contentType = req.getHeader('content-type');
       const length = req.getHeader('content-length');
       if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
-        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract or batch proof transaction frame (application/octet-stream)'));
+        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract, batch proof or verdict transaction frame (application/octet-stream)'));
         return;
       }
       readBody(r, length, Math.max(MAX_CONTRACT_TX_FRAME_BYTES, ingest.maxBatchProofFrameBytes ?? 0), this.uploads)
         .then((body) => {
           const frame = new Uint8Array(body);
           checkSignedBody(caller, digest, frame, 'transactions');
-          // A batch proof ("CDRZ") or, as before, a contract transaction: any other frame is malformed as one.
-          return ingest.submitTx(frame, ingest.httpSource, { kind: isBatchProofTxFrame(frame) ? TxKind.BatchProof : TxKind.ContractTx });
+          // A batch proof ("CDRZ"), a verdict ("CDRR") or, as before, a contract transaction: any other frame is malformed as one.
+          return ingest.submitTx(frame, ingest.httpSource, { kind: isBatchProofTxFrame(frame) ? TxKind.BatchProof : isVerdictTxFrame(frame) ? TxKind.Verdict : TxKind.ContractTx });
         })
         .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', hash: toHex(id), sequence: sequence.toString() }))
         .catch((err: unknown) => {
@@ -343,6 +344,8 @@ function txMembers(view: Readonly<Record<string, unknown>> | undefined): number[
   if (!view) return [];
   const out: number[] = [];
   for (const k of ['sender', 'submitter', 'counterparty']) if (typeof view[k] === 'number') out.push(view[k]);
+  // A verdict is its pair's (both operators signed it, either submitted it).
+  if (view['type'] === 'verdict' && typeof view['pair'] === 'string') out.push(...view['pair'].split('-').map(Number));
   return out;
 }
 

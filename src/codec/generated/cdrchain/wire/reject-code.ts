@@ -27,5 +27,7 @@ export enum RejectCode {
   SealedRequired = 16,
   UnknownCircuit = 17,
   UnknownBatch = 18,
-  BadProof = 19
+  BadProof = 19,
+  VerdictConflict = 20,
+  CountsMismatch = 21
 }

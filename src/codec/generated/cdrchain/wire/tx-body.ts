@@ -7,38 +7,42 @@
 import { Batch } from './batch.js';
 import { BatchProofTx } from './batch-proof-tx.js';
 import { ContractTx } from './contract-tx.js';
+import { VerdictTx } from './verdict-tx.js';
 
 
 export enum TxBody {
   NONE = 0,
   CdrBatch = 1,
   ContractTx = 2,
-  BatchProof = 3
+  BatchProof = 3,
+  Verdict = 4
 }
 
 export function unionToTxBody(
   type: TxBody,
-  accessor: (obj:Batch|BatchProofTx|ContractTx) => Batch|BatchProofTx|ContractTx|null
-): Batch|BatchProofTx|ContractTx|null {
+  accessor: (obj:Batch|BatchProofTx|ContractTx|VerdictTx) => Batch|BatchProofTx|ContractTx|VerdictTx|null
+): Batch|BatchProofTx|ContractTx|VerdictTx|null {
   switch(TxBody[type]) {
     case 'NONE': return null; 
     case 'CdrBatch': return accessor(new Batch())! as Batch;
     case 'ContractTx': return accessor(new ContractTx())! as ContractTx;
     case 'BatchProof': return accessor(new BatchProofTx())! as BatchProofTx;
+    case 'Verdict': return accessor(new VerdictTx())! as VerdictTx;
     default: return null;
   }
 }
 
 export function unionListToTxBody(
   type: TxBody, 
-  accessor: (index: number, obj:Batch|BatchProofTx|ContractTx) => Batch|BatchProofTx|ContractTx|null, 
+  accessor: (index: number, obj:Batch|BatchProofTx|ContractTx|VerdictTx) => Batch|BatchProofTx|ContractTx|VerdictTx|null, 
   index: number
-): Batch|BatchProofTx|ContractTx|null {
+): Batch|BatchProofTx|ContractTx|VerdictTx|null {
   switch(TxBody[type]) {
     case 'NONE': return null; 
     case 'CdrBatch': return accessor(index, new Batch())! as Batch;
     case 'ContractTx': return accessor(index, new ContractTx())! as ContractTx;
     case 'BatchProof': return accessor(index, new BatchProofTx())! as BatchProofTx;
+    case 'Verdict': return accessor(index, new VerdictTx())! as VerdictTx;
     default: return null;
   }
 }
