@@ -265,6 +265,9 @@ function sealedSummary(d: Json): string[] {
       `${num(d, 'encryptedRatio', 3)} (${num(d, 'encryptedCdrPerSec')} vs ${num(d, 'plainCdrPerSec')}; per round ${rounds.map((r) => num(r, 'ratio', 2)).join(', ')}) | ≥ ${SEALED_TARGETS.encryptedRatio} | ${mark(t('encryptedRatio'))} |`,
   );
   lines.push(
+    `| the same as node CPU per committed CDR, plain ÷ sealed (${num(d, 'nodeCpuUsPerCdr.plain', 1)} ÷ ${num(d, 'nodeCpuUsPerCdr.sealed', 1)} µs; per round ${rounds.map((r) => num(r, 'cpuRatio', 2)).join(', ')}): what the sealed node sustains relative to the plain one, less sensitive to other load | ${num(d, 'encryptedCpuRatio', 3)} | | |`,
+  );
+  lines.push(
     `| bytes on disk per CDR, sealed (data directory growth ÷ committed CDRs; whole directory / plain node: ${num(d, 'diskBytesPerCdrEncryptedRaw', 1)} / ${num(d, 'diskBytesPerCdrPlain', 1)}) | ${num(d, 'diskBytesPerCdrEncrypted', 1)} | ≤ ${SEALED_TARGETS.diskBytesPerCdrEncrypted} | ${mark(t('diskBytesPerCdrEncrypted'))} |`,
   );
   lines.push(

@@ -1,6 +1,6 @@
 // Issue 13's ingest targets for sealed payloads (docs/privacy.md), in one run:
 //
-//   npx tsc -p tsconfig.build.json && node dist/bench/privacy/sealed.js [--cdrs N] [--client-cdrs N] [--rounds R] [--no-profile]
+//   npx tsc -p tsconfig.build.json && node dist/bench/privacy/sealed.js [--cdrs N] [--client-cdrs N] [--rounds R] [--no-profile] [--regen]
 //     (or node dist/bench/run-all.js --only sealed [--cdrs N])
 //
 // 1. The operator's side, one thread on one core (this process's main thread): the same synthetic
@@ -15,8 +15,10 @@
 // 2. Ingest: a plain and a sealed data set of the same traffic (bench/pipeline/dataset.ts), replayed
 //    flat out into a fresh node each (every check on, the reconciliation index on: the node's
 //    default), phases in ABBA order over the rounds (plain, sealed, sealed, plain, …) so a drift of
-//    the machine's load hits both alike. `encryptedRatio` = sealed ÷ plain committed CDR/s (sums over
-//    the rounds); `diskBytesPerCdrEncrypted` = the sealed node's data directory ÷ committed CDRs.
+//    the machine's load hits both alike. `encryptedRatio` = sealed ÷ plain committed CDR/s (means over
+//    the rounds); `encryptedCpuRatio` = plain ÷ sealed node CPU per committed CDR, the same comparison
+//    with little of the other helpers' load in it; `diskBytesPerCdrEncrypted` = growth of the sealed
+//    node's data directory over the replay ÷ committed CDRs (a fresh node starts at ~100 KB).
 // Writes bench/results/sealed.json.
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -63,6 +65,7 @@ const DAY = 86_400;
 const BATCH = 1_000;
 const SUBMITTER = 20801;
 const COUNTERPARTY = 23415;
+const WINDOW = 4;
 
 interface Timed {
   readonly cdrs: number;
@@ -219,6 +222,13 @@ export type SealedResult = ResultEnvelope & {
   readonly encryptedCdrPerSec: number;
   readonly plainCdrPerSec: number;
   readonly encryptedRatio: number;
+  /**
+   * Plain ÷ sealed node CPU µs per committed CDR (main thread + verify workers), means over the rounds:
+   * the sealed node's capacity relative to the plain one's, much less sensitive than wall-clock rates
+   * to what else runs on the machine.
+   */
+  readonly encryptedCpuRatio: number;
+  readonly nodeCpuUsPerCdr: { readonly plain: number; readonly sealed: number };
   readonly diskBytesPerCdrEncrypted: number;
   readonly diskBytesPerCdrPlain: number;
   /** The sealed node's whole data directory ÷ committed CDRs, the fresh node's start size included. */
@@ -231,7 +241,8 @@ export type SealedResult = ResultEnvelope & {
   readonly ingest: {
     readonly cdrsPerPhase: number;
     readonly order: readonly string[];
-    readonly perRound: readonly { readonly plainCdrPerSec: number; readonly sealedCdrPerSec: number; readonly ratio: number }[];
+    /** cpuRatio: plain ÷ sealed node CPU per committed CDR (main thread + workers), the noise-robust view of the same ratio. */
+    readonly perRound: readonly { readonly plainCdrPerSec: number; readonly sealedCdrPerSec: number; readonly ratio: number; readonly cpuRatio: number }[];
     readonly datasets: Record<'plain' | 'sealed', { readonly key: string; readonly frameBytesPerCdr: number; readonly generationSeconds: number; readonly generatedCdrPerSec: number; readonly generated: boolean }>;
     readonly phases: readonly PhaseResult[];
   };
@@ -242,7 +253,7 @@ const loadAverage = (): number[] => loadavg().map((x) => round(x, 2));
 export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<SealedResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`[sealed] ${l}\n`));
   const cdrs = opts.cdrs ?? 180_000;
-  const rounds = opts.rounds ?? 2;
+  const rounds = opts.rounds ?? 3;
   const loadBefore = loadAverage();
   log(`machine: ${machineLine()}; load average ${loadBefore.join(' ')}; nice ${getPriority()}`);
   try {
@@ -253,14 +264,16 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
     const sealedSet = await prepareDataset('sealed set', { ...params, sealed: true }, opts.regenerate ?? false, log);
     const phases: PhaseResult[] = [];
     const order: string[] = [];
-    const perRound: { plainCdrPerSec: number; sealedCdrPerSec: number; ratio: number }[] = [];
+    const perRound: { plainCdrPerSec: number; sealedCdrPerSec: number; ratio: number; cpuRatio: number }[] = [];
     for (let r = 0; r < rounds; r++) {
       const kinds = r % 2 === 0 ? (['plain', 'sealed'] as const) : (['sealed', 'plain'] as const);
       const got: Partial<Record<'plain' | 'sealed', PhaseResult>> = {};
       for (const kind of kinds) {
         const phase = await runPhase({
-          name: `${kind}-${r + 1}`, dataset: kind === 'plain' ? plainSet : sealedSet, mode: 'flat', window: 16,
+          name: `${kind}-${r + 1}`, dataset: kind === 'plain' ? plainSet : sealedSet, mode: 'flat', window: WINDOW,
           maxSendSeconds: 60, warmupSec: 2, workers: 2, log,
+          // A short replay: 4 batches in flight per submitter (24 in all) keep both verify workers busy
+          // without queueing most of the data set at once, which would leave no steady window.
         });
         logPhase(phase, log);
         phases.push(phase);
@@ -269,13 +282,18 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
       }
       const p = got.plain!.rates.committedCdrPerSec;
       const s = got.sealed!.rates.committedCdrPerSec;
-      perRound.push({ plainCdrPerSec: p, sealedCdrPerSec: s, ratio: round(s / p, 3) });
+      perRound.push({
+        plainCdrPerSec: p, sealedCdrPerSec: s, ratio: round(s / p, 3),
+        cpuRatio: round(got.plain!.cpu.nodeCpuUsPerCdr / got.sealed!.cpu.nodeCpuUsPerCdr, 3),
+      });
     }
     const of = (kind: string): PhaseResult[] => phases.filter((p) => p.name.startsWith(`${kind}-`));
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
     const plainRate = Math.round(mean(of('plain').map((p) => p.rates.committedCdrPerSec)));
     const sealedRate = Math.round(mean(of('sealed').map((p) => p.rates.committedCdrPerSec)));
     const ratio = round(sealedRate / plainRate, 3);
+    const nodeCpu = (kind: string): number => mean(of(kind).map((p) => p.cpu.nodeCpuUsPerCdr));
+    const cpuRatio = round(nodeCpu('plain') / nodeCpu('sealed'), 3);
     // A fresh node's data directory is not empty (LMDB's first pages, pre-sized files): net of it.
     const net = (p: PhaseResult): number => (p.node.dataDirBytes - p.node.dataDirBytesAtStart) / Math.max(1, p.node.committedCdrs);
     const disk = round(mean(of('sealed').map(net)), 1);
@@ -295,6 +313,8 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
       encryptedCdrPerSec: sealedRate,
       plainCdrPerSec: plainRate,
       encryptedRatio: ratio,
+      encryptedCpuRatio: cpuRatio,
+      nodeCpuUsPerCdr: { plain: round(nodeCpu('plain'), 1), sealed: round(nodeCpu('sealed'), 1) },
       diskBytesPerCdrEncrypted: disk,
       diskBytesPerCdrPlain: diskPlain,
       diskBytesPerCdrEncryptedRaw: diskRaw,
@@ -307,14 +327,14 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
       },
       setup: {
         client: `one thread (this process), ${client.cdrs.toLocaleString('en-US')} CDRs of one pair (${SUBMITTER} → ${COUNTERPARTY}, 10,000 Zipf(1) subscribers, one day) in batches of ${BATCH}; plain, sealed from a cold client, sealed again warm, alternated ${rounds} times`,
-        ingest: `${cdrs.toLocaleString('en-US')} CDRs per phase, batches of ${BATCH}, all six devnet submitters, flat out (window 16), fresh node per phase (2 verify workers, defaults: reconciliation index on, sealed payloads optional in the devnet genesis), phases ${order.join(', ')}`,
+        ingest: `${cdrs.toLocaleString('en-US')} CDRs per phase, batches of ${BATCH}, all six devnet submitters, flat out (window ${WINDOW} per submitter), fresh node per phase (2 verify workers, defaults: reconciliation index on, sealed payloads optional in the devnet genesis), phases ${order.join(', ')}`,
         cores: 'node (main + 2 verify workers) and replay share the machine with whatever else runs (see load)',
       },
       client,
       ingest: { cdrsPerPhase: plainSet.index.totalCdrs, order, perRound, datasets: { plain: set(plainSet), sealed: set(sealedSet) }, phases },
     };
     log(
-      `sealed ${sealedRate.toLocaleString('en-US')} vs plain ${plainRate.toLocaleString('en-US')} committed CDR/s: ratio ${ratio} (per round ${perRound.map((p) => p.ratio).join(', ')}); ` +
+      `sealed ${sealedRate.toLocaleString('en-US')} vs plain ${plainRate.toLocaleString('en-US')} committed CDR/s: ratio ${ratio} (per round ${perRound.map((p) => p.ratio).join(', ')}); node CPU per CDR plain ÷ sealed ${cpuRatio} (per round ${perRound.map((p) => p.cpuRatio).join(', ')}); ` +
         `${disk} B/CDR on disk sealed (${diskPlain} plain; whole directory ${diskRaw}); client ${clientRate.toLocaleString('en-US')} CDR/s per core sealing from cold (${client.cdrPerCpuSec.sealedWarm.toLocaleString('en-US')} warm, ${client.cdrPerCpuSec.plain.toLocaleString('en-US')} plain)`,
     );
     log(`wrote ${writeResult('sealed', result)}`);
