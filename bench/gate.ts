@@ -8,6 +8,9 @@
 //      the steady window. Paced, not flat out: offered more than it finalizes, the devnet of
 //      2026-12-03 stops finalizing (bodies fetched again and again; see the README's Devnet
 //      paragraph), so a flat-out gate would only say that. Make it flat out once that is fixed.
+//   4. sealed payloads (issue 13): a 30,000-CDR replay of sealed batches commits every batch at
+//      ≥ 0.4 × the rate of the same traffic unsealed, back to back (bench/privacy/sealed.ts; ~15 s,
+//      plus ~10 s generating the sealed set the first time).
 // Exits 1 with a message naming each failed check. Writes bench/results/gate.json.
 // Finishes in a few minutes (the first run also generates and caches its two data sets).
 import { runPoseidonBench } from './poseidon.bench.js';
@@ -19,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devnetGenesis } from '../src/chain/genesis.js';
 import { DEVNET_TARGETS, logDevnetPhase, QUICK_DEVNET_SIZES, runDevnetPhase } from './devnet/run.js';
+import { GATE_SEALED, runSealedGatePhases } from './privacy/sealed.js';
 
 const POSEIDON_MIN_SPEEDUP = 4;
 const GATE_CDRS = 180_000;
@@ -78,6 +82,29 @@ async function main(): Promise<boolean> {
     });
   } catch (err) {
     checks.push({ name: 'pipeline short replay', measured: `error: ${err instanceof Error ? err.message : String(err)}`, needs: `≥ ${TARGETS.gateCommittedCdrPerSec} CDR/s`, passed: false });
+  } finally {
+    killAllChildren();
+  }
+
+  try {
+    const { plain, sealed, ratio } = await runSealedGatePhases(log);
+    details['sealed'] = { plain, sealed, ratio };
+    const total = Object.values(sealed.outcomes).reduce((a, b) => a + b, 0);
+    const notCommitted = total - (sealed.outcomes['Committed'] ?? 0);
+    checks.push({
+      name: `sealed payloads: committed CDR/s of a ${GATE_SEALED.cdrs.toLocaleString('en-US')}-CDR sealed replay ÷ the same traffic unsealed, back to back`,
+      measured: `×${ratio} (${sealed.rates.overallCommittedCdrPerSec.toLocaleString('en-US')} vs ${plain.rates.overallCommittedCdrPerSec.toLocaleString('en-US')} CDR/s, whole runs)`,
+      needs: `≥ ×${GATE_SEALED.minRatio}`,
+      passed: ratio >= GATE_SEALED.minRatio,
+    });
+    checks.push({
+      name: 'sealed payloads: every batch committed',
+      measured: `${notCommitted} of ${total} batches not committed${notCommitted > 0 ? ` ${JSON.stringify(sealed.nacks)} ${sealed.errors.slice(0, 3).join('; ')}` : ''}`,
+      needs: '0',
+      passed: notCommitted === 0 && total > 0,
+    });
+  } catch (err) {
+    checks.push({ name: 'sealed payloads short replay', measured: `error: ${err instanceof Error ? err.message : String(err)}`, needs: `≥ ×${GATE_SEALED.minRatio} of plain`, passed: false });
   } finally {
     killAllChildren();
   }

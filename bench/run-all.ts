@@ -267,8 +267,9 @@ function sealedSummary(d: Json): string[] {
   lines.push(
     `| the same as node CPU per committed CDR, plain ÷ sealed (${num(d, 'nodeCpuUsPerCdr.plain', 1)} ÷ ${num(d, 'nodeCpuUsPerCdr.sealed', 1)} µs; per round ${rounds.map((r) => num(r, 'cpuRatio', 2)).join(', ')}): what the sealed node sustains relative to the plain one, less sensitive to other load | ${num(d, 'encryptedCpuRatio', 3)} | | |`,
   );
+  const parts = Object.entries((get(d, 'diskBreakdownBytesPerCdr.sealed') as Record<string, number> | undefined) ?? {}).filter(([, v]) => v >= 0.5);
   lines.push(
-    `| bytes on disk per CDR, sealed (data directory growth ÷ committed CDRs; whole directory / plain node: ${num(d, 'diskBytesPerCdrEncryptedRaw', 1)} / ${num(d, 'diskBytesPerCdrPlain', 1)}) | ${num(d, 'diskBytesPerCdrEncrypted', 1)} | ≤ ${SEALED_TARGETS.diskBytesPerCdrEncrypted} | ${mark(t('diskBytesPerCdrEncrypted'))} |`,
+    `| bytes on disk per CDR, sealed (data directory growth ÷ committed CDRs${parts.length > 0 ? `: ${parts.map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}; plain node ${num(d, 'diskBytesPerCdrPlain', 1)}) | ${num(d, 'diskBytesPerCdrEncrypted', 1)} | ≤ ${SEALED_TARGETS.diskBytesPerCdrEncrypted} | ${mark(t('diskBytesPerCdrEncrypted'))} |`,
   );
   lines.push(
     `| operator's side: sealed batches from a cold client, CDR/s per core (one thread, per CPU second; warm client / plain batches) | ${num(d, 'clientCdrPerSecPerCore')} (${num(d, 'client.cdrPerCpuSec.sealedWarm')} / ${num(d, 'client.cdrPerCpuSec.plain')}) | ≥ ${SEALED_TARGETS.clientCdrPerSecPerCore.toLocaleString('en-US')} | ${mark(t('clientCdrPerSecPerCore'))} |`,
@@ -277,7 +278,8 @@ function sealedSummary(d: Json): string[] {
   lines.push(
     `- **client**, µs of CPU per sealed CDR: derive + sign (as plain) ${num(d, 'client.usPerCdr.deriveAndSign', 1)}, encryption per record ${num(d, 'client.usPerCdr.sealPerRecord', 1)}, lawful-access wraps ${num(d, 'client.usPerCdr.lawfulWraps', 1)} ` +
       `(${num(d, 'client.groups.wrapsPerCdr', 3)} wraps per CDR from cold, ${num(d, 'client.groups.usPerWrap', 0)} µs each); ${num(d, 'client.groups.perBatch', 0)} subscriber-day groups per ${num(d, 'client.batchSize')}-record batch; ` +
-      `frames ${num(d, 'client.frameBytesPerCdr.sealed', 1)} B/CDR sealed vs ${num(d, 'client.frameBytesPerCdr.plain', 1)} plain.`,
+      `frames ${num(d, 'client.frameBytesPerCdr.sealed', 1)} B/CDR sealed vs ${num(d, 'client.frameBytesPerCdr.plain', 1)} plain. ` +
+      `A whole day of one pair (${num(d, 'client.day.cdrs')} CDRs, ${num(d, 'client.day.subscriberDays')} subscriber-days, ${num(d, 'client.day.wrapsPerCdr', 3)} wraps per CDR) comes to ~${num(d, 'client.day.cdrPerCpuSecEstimate')} CDR/s per core from these parts.`,
   );
   const top = (get(d, 'client.profile.top') as Json[] | undefined) ?? [];
   if (top.length > 0) {

@@ -104,6 +104,12 @@ export interface ClientResult {
   readonly usPerCdr: { readonly deriveAndSign: number; readonly sealPerRecord: number; readonly lawfulWraps: number; readonly total: number };
   /** Subscriber-day groups: carried per batch on average, wrapped (new) per sealing from cold. */
   readonly groups: { readonly carried: number; readonly perBatch: number; readonly wrapped: number; readonly wrapsPerCdr: number; readonly usPerWrap: number };
+  /**
+   * A whole day of one pair's traffic as the pipeline's 7 M-CDR data set has it (7 M over 6 × 5 pairs):
+   * its subscriber-days counted (one wrap each, the rest reused), and the rate the measured parts give
+   * for it: 10⁶ ÷ (deriveAndSign + sealPerRecord + wrapsPerCdr × usPerWrap). Arithmetic, not a run.
+   */
+  readonly day: { readonly cdrs: number; readonly subscriberDays: number; readonly wrapsPerCdr: number; readonly cdrPerCpuSecEstimate: number };
   /** Bytes per CDR of the sealed frames vs the plain ones (wire). */
   readonly frameBytesPerCdr: { readonly plain: number; readonly sealed: number };
   readonly profile?: ProfileSummary;
@@ -173,6 +179,23 @@ export async function measureClient(o: { cdrs: number; rounds: number; profile: 
   const us = (k: keyof ClientRound): number => (sum(k, 'cpuMs') * 1000) / total;
   const wrapsUs = us('sealedCold') - us('sealedWarm');
 
+  // One pair's day: a wrap per distinct (IMSI, visited network, day), i.e. per pseudonym-day group.
+  const dayCdrs = Math.round(7_000_000 / 30);
+  const seen = new Set<string>();
+  for (const c of generateTraffic({ seed: 'cdrchain-sealed-day-1', submitter: SUBMITTER, counterparty: COUNTERPARTY, count: dayCdrs, startTime, periodSeconds: DAY, subscribers: 10_000 })) {
+    seen.add(`${c.imsi}|${c.visitedPlmn}|${Math.floor(c.startTime / DAY)}`);
+  }
+  // Every cold round seals the same CDRs from an empty cache: `wrapped` wraps each.
+  const perWrapUs = (wrapsUs * cdrs.length) / Math.max(1, wrapped);
+  const dayWraps = seen.size / dayCdrs;
+  const day = {
+    cdrs: dayCdrs,
+    subscriberDays: seen.size,
+    wrapsPerCdr: round(dayWraps, 4),
+    cdrPerCpuSecEstimate: Math.round(1e6 / (us('sealedWarm') + dayWraps * perWrapUs)),
+  };
+  o.log(`one pair's day (${dayCdrs.toLocaleString('en-US')} CDRs): ${seen.size.toLocaleString('en-US')} subscriber-days, ${day.wrapsPerCdr} wraps per CDR: ~${day.cdrPerCpuSecEstimate.toLocaleString('en-US')} CDR/s per core from the measured parts`);
+
   let profile: ProfileSummary | undefined;
   if (o.profile && cdrPerCpuSec.sealedCold < SEALED_TARGETS.clientCdrPerSecPerCore) {
     const dir = join(repoRoot(), 'bench', '.data', 'profiles');
@@ -208,8 +231,9 @@ export async function measureClient(o: { cdrs: number; rounds: number; profile: 
       perBatch: round(carried / batches.length, 1),
       wrapped,
       wrapsPerCdr: round(wrapped / cdrs.length, 4),
-      usPerWrap: round((wrapsUs * cdrs.length) / Math.max(1, wrapped), 1),
+      usPerWrap: round(perWrapUs, 1),
     },
+    day,
     frameBytesPerCdr: { plain: round(frames.plain / cdrs.length, 1), sealed: round(frames.sealed / cdrs.length, 1) },
     ...(profile ? { profile } : {}),
   };
@@ -233,6 +257,8 @@ export type SealedResult = ResultEnvelope & {
   readonly diskBytesPerCdrPlain: number;
   /** The sealed node's whole data directory ÷ committed CDRs, the fresh node's start size included. */
   readonly diskBytesPerCdrEncryptedRaw: number;
+  /** Bytes per committed CDR under each top-level entry of the data directory, sealed and plain nodes. */
+  readonly diskBreakdownBytesPerCdr: { readonly sealed: Record<string, number>; readonly plain: Record<string, number> };
   readonly clientCdrPerSecPerCore: number;
   readonly load: { readonly before: readonly number[]; readonly after: readonly number[]; readonly nice: number };
   readonly targets: Record<string, { readonly target: number; readonly measured: number; readonly met: boolean; readonly note: string }>;
@@ -299,6 +325,15 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
     const disk = round(mean(of('sealed').map(net)), 1);
     const diskPlain = round(mean(of('plain').map(net)), 1);
     const diskRaw = round(mean(of('sealed').map((p) => p.node.diskBytesPerCdr)), 1);
+    // Where the sealed node's bytes are: body files (public records), data.mdb (chain state and the
+    // sealed store), reconciliation (its index), nullifiers; per committed CDR, mean over the phases.
+    const breakdown = (kind: string): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const p of of(kind)) {
+        for (const [k, v] of Object.entries(p.node.dataDirEntries ?? {})) out[k] = (out[k] ?? 0) + v / Math.max(1, p.node.committedCdrs) / of(kind).length;
+      }
+      return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, round(v, 1)]));
+    };
     const clientRate = client.cdrPerCpuSec.sealedCold;
     const set = (d: typeof plainSet): SealedResult['ingest']['datasets']['plain'] => ({
       key: d.index.key,
@@ -318,6 +353,7 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
       diskBytesPerCdrEncrypted: disk,
       diskBytesPerCdrPlain: diskPlain,
       diskBytesPerCdrEncryptedRaw: diskRaw,
+      diskBreakdownBytesPerCdr: { sealed: breakdown('sealed'), plain: breakdown('plain') },
       clientCdrPerSecPerCore: clientRate,
       load: { before: loadBefore, after: loadAverage(), nice: getPriority() },
       targets: {
@@ -342,6 +378,25 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
   } finally {
     killAllChildren();
   }
+}
+
+/** The CI gate's sealed check (bench/gate.ts): a plain and a sealed replay of the same small traffic, back to back. */
+export const GATE_SEALED = { cdrs: 30_000, minRatio: 0.4 } as const;
+
+export async function runSealedGatePhases(log: (l: string) => void): Promise<{ readonly plain: PhaseResult; readonly sealed: PhaseResult; readonly ratio: number }> {
+  const params = { cdrs: GATE_SEALED.cdrs, batchSize: BATCH };
+  const plainSet = await prepareDataset('gate plain', params, false, log);
+  const sealedSet = await prepareDataset('gate sealed', { ...params, sealed: true }, false, log);
+  const phase = async (name: string, dataset: typeof plainSet): Promise<PhaseResult> => {
+    const p = await runPhase({ name, dataset, mode: 'flat', window: WINDOW, maxSendSeconds: 60, warmupSec: 1, workers: 2, log });
+    logPhase(p, log);
+    return p;
+  };
+  const plain = await phase('gate-plain', plainSet);
+  const sealed = await phase('gate-sealed', sealedSet);
+  // Whole-run rates: 30 batches are a burst, too short for a steady window.
+  const ratio = round(sealed.rates.overallCommittedCdrPerSec / Math.max(1, plain.rates.overallCommittedCdrPerSec), 3);
+  return { plain, sealed, ratio };
 }
 
 function argValue(args: readonly string[], name: string): number | undefined {
