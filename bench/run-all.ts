@@ -276,7 +276,7 @@ function sealedSummary(d: Json): string[] {
   );
   lines.push('');
   lines.push(
-    `- **client**, µs of CPU per sealed CDR: derive + sign (as plain) ${num(d, 'client.usPerCdr.deriveAndSign', 1)}, encryption per record ${num(d, 'client.usPerCdr.sealPerRecord', 1)}, lawful-access wraps ${num(d, 'client.usPerCdr.lawfulWraps', 1)} ` +
+    `- **client**, µs of CPU per sealed CDR: derive + sign (as plain) ${num(d, 'client.usPerCdr.deriveAndSign', 1)}, the rest of sealing but the threshold wraps (record keys, AES-GCM, key table, HPKE, signature, frame) ${num(d, 'client.usPerCdr.sealingBesidesWraps', 1)}, lawful-access wraps ${num(d, 'client.usPerCdr.lawfulWraps', 1)} ` +
       `(${num(d, 'client.groups.wrapsPerCdr', 3)} wraps per CDR from cold, ${num(d, 'client.groups.usPerWrap', 0)} µs each); ${num(d, 'client.groups.perBatch', 0)} subscriber-day groups per ${num(d, 'client.batchSize')}-record batch; ` +
       `frames ${num(d, 'client.frameBytesPerCdr.sealed', 1)} B/CDR sealed vs ${num(d, 'client.frameBytesPerCdr.plain', 1)} plain. ` +
       `A whole day of one pair (${num(d, 'client.day.cdrs')} CDRs, ${num(d, 'client.day.subscriberDays')} subscriber-days, ${num(d, 'client.day.wrapsPerCdr', 3)} wraps per CDR) comes to ~${num(d, 'client.day.cdrPerCpuSecEstimate')} CDR/s per core from these parts.`,
