@@ -10,7 +10,7 @@
 //      paragraph), so a flat-out gate would only say that. Make it flat out once that is fixed.
 //   4. sealed payloads (issue 13): a 30,000-CDR replay of sealed batches commits every batch at
 //      ≥ 0.4 × the rate of the same traffic unsealed, back to back (bench/privacy/sealed.ts; ~15 s,
-//      plus ~10 s generating the sealed set the first time).
+//      plus generating the two small data sets the first time: 57 s at load average 6, ~10 s quiet).
 // Exits 1 with a message naming each failed check. Writes bench/results/gate.json.
 // Finishes in a few minutes (the first run also generates and caches its two data sets).
 import { runPoseidonBench } from './poseidon.bench.js';
