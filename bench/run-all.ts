@@ -261,7 +261,7 @@ function sealedSummary(d: Json): string[] {
   lines.push(`Source: \`sealed.json\`, ${provenance(d)}; load average ${((get(d, 'load.before') as number[] | undefined) ?? []).join(' ')} before, ${((get(d, 'load.after') as number[] | undefined) ?? []).join(' ')} after; nice ${num(d, 'load.nice')}.`, '');
   lines.push('| figure | measured | target | |', '| --- | --- | --- | --- |');
   lines.push(
-    `| sealed ÷ plain committed CDR/s, same run (${num(d, 'ingest.cdrsPerPhase')} CDRs per phase, phases ${((get(d, 'ingest.order') as string[] | undefined) ?? []).join(', ')}; reconciliation index on) | ` +
+    `| sealed ÷ plain committed CDR/s, same run, met only if the node-CPU ratio below agrees (${num(d, 'ingest.cdrsPerPhase')} CDRs per phase, phases ${((get(d, 'ingest.order') as string[] | undefined) ?? []).join(', ')}; reconciliation index on) | ` +
       `${num(d, 'encryptedRatio', 3)} (${num(d, 'encryptedCdrPerSec')} vs ${num(d, 'plainCdrPerSec')}; per round ${rounds.map((r) => num(r, 'ratio', 2)).join(', ')}) | ≥ ${SEALED_TARGETS.encryptedRatio} | ${mark(t('encryptedRatio'))} |`,
   );
   lines.push(

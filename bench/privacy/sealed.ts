@@ -361,7 +361,12 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
       clientCdrPerSecPerCore: clientRate,
       load: { before: loadBefore, after: loadAverage(), nice: getPriority() },
       targets: {
-        encryptedRatio: { target: SEALED_TARGETS.encryptedRatio, measured: ratio, met: ratio >= SEALED_TARGETS.encryptedRatio, note: '≥, sealed ÷ plain committed CDR/s, flat out, same run, reconciliation index on in both' },
+        // Met only when the node-CPU ratio agrees: on a shared machine the wall-clock ratio swings by
+        // ±0.3 between rounds, and a lucky draw must not read as a capacity the node does not have.
+        encryptedRatio: {
+          target: SEALED_TARGETS.encryptedRatio, measured: ratio, met: ratio >= SEALED_TARGETS.encryptedRatio && cpuRatio >= SEALED_TARGETS.encryptedRatio,
+          note: '≥, sealed ÷ plain committed CDR/s, flat out, same run, reconciliation index on in both; met only if encryptedCpuRatio (plain ÷ sealed node CPU per CDR) is ≥ too',
+        },
         diskBytesPerCdrEncrypted: { target: SEALED_TARGETS.diskBytesPerCdrEncrypted, measured: disk, met: disk <= SEALED_TARGETS.diskBytesPerCdrEncrypted, note: '≤, growth of the sealed node\'s data directory (public records, sealed sections, blocks, indexes) over the replay ÷ committed CDRs' },
         clientCdrPerSecPerCore: { target: SEALED_TARGETS.clientCdrPerSecPerCore, measured: clientRate, met: clientRate >= SEALED_TARGETS.clientCdrPerSecPerCore, note: '≥, derive + encrypt + wrap + seal + sign on one thread from a cold client, per CPU second' },
       },
