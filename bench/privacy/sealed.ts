@@ -389,10 +389,15 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
   }
 }
 
-/** The CI gate's sealed check (bench/gate.ts): a plain and a sealed replay of the same small traffic, back to back. */
-export const GATE_SEALED = { cdrs: 30_000, minRatio: 0.4 } as const;
+/**
+ * The CI gate's sealed check (bench/gate.ts): a plain and a sealed replay of the same small traffic,
+ * back to back. 30 batches are a burst of about a second, whose wall-clock rates swing ×2 with other
+ * load (sealed ÷ plain 0.54–1.19 over five runs); node CPU per committed CDR swings less (plain ÷ sealed
+ * 0.55–0.76), so the floor is on that.
+ */
+export const GATE_SEALED = { cdrs: 30_000, minCpuRatio: 0.4 } as const;
 
-export async function runSealedGatePhases(log: (l: string) => void): Promise<{ readonly plain: PhaseResult; readonly sealed: PhaseResult; readonly ratio: number }> {
+export async function runSealedGatePhases(log: (l: string) => void): Promise<{ readonly plain: PhaseResult; readonly sealed: PhaseResult; readonly cpuRatio: number; readonly wallRatio: number }> {
   const params = { cdrs: GATE_SEALED.cdrs, batchSize: BATCH };
   const plainSet = await prepareDataset('gate plain', params, false, log);
   const sealedSet = await prepareDataset('gate sealed', { ...params, sealed: true }, false, log);
@@ -403,9 +408,12 @@ export async function runSealedGatePhases(log: (l: string) => void): Promise<{ r
   };
   const plain = await phase('gate-plain', plainSet);
   const sealed = await phase('gate-sealed', sealedSet);
-  // Whole-run rates: 30 batches are a burst, too short for a steady window.
-  const ratio = round(sealed.rates.overallCommittedCdrPerSec / Math.max(1, plain.rates.overallCommittedCdrPerSec), 3);
-  return { plain, sealed, ratio };
+  return {
+    plain,
+    sealed,
+    cpuRatio: round(plain.cpu.nodeCpuUsPerCdr / Math.max(1e-9, sealed.cpu.nodeCpuUsPerCdr), 3),
+    wallRatio: round(sealed.rates.overallCommittedCdrPerSec / Math.max(1, plain.rates.overallCommittedCdrPerSec), 3),
+  };
 }
 
 function argValue(args: readonly string[], name: string): number | undefined {
