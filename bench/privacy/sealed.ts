@@ -392,8 +392,8 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
 /**
  * The CI gate's sealed check (bench/gate.ts): a plain and a sealed replay of the same small traffic,
  * back to back. 30 batches are a burst of about a second, whose wall-clock rates swing ×2 with other
- * load (sealed ÷ plain 0.54–1.19 over five runs); node CPU per committed CDR swings less (plain ÷ sealed
- * 0.55–0.76), so the floor is on that.
+ * load (sealed ÷ plain 0.54–1.19 over six runs); node CPU per committed CDR swings less (plain ÷ sealed
+ * 0.55–1.08), so the floor is on that.
  */
 export const GATE_SEALED = { cdrs: 30_000, minCpuRatio: 0.4 } as const;
 
