@@ -35,10 +35,11 @@ const TESTS = [
 ];
 warnSkipped('explorer/e2e/operator-views.test.ts', TESTS);
 
-// The traffic is last month's (UTC): the month a pair closes, which the operator's own page lists.
-const NOW = new Date();
-const LAST_MONTH_START = Date.UTC(NOW.getUTCFullYear(), NOW.getUTCMonth() - 1, 1) / 1000;
-const PERIOD = new Date(LAST_MONTH_START * 1000).toISOString().slice(0, 7);
+// The traffic is of the whole UTC day two days ago: ended, in a month still open for records (a month
+// closes 3 days after its end; older traffic is refused with period_closed). PERIOD is that month.
+const DAY = 86_400;
+const TRAFFIC_DAY_START = (Math.floor(Date.now() / 1000 / DAY) - 2) * DAY;
+const PERIOD = new Date(TRAFFIC_DAY_START * 1000).toISOString().slice(0, 7);
 const PAIR = `${ORANGE_FR}-${VODAFONE_UK}`;
 
 describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `explorer operator views in a real browser — SKIPPED: ${CHROMIUM_MISSING}` : 'explorer operator views in a real browser', () => {
@@ -76,9 +77,9 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `explorer ope
     node = await startNodeProcess(join(data.dir, 'node'), ['--validator', v.dir, '--genesis', plan.genesis, '--api-auth', 'signatures']);
     const chain = fromHex((await new NodeApiClient(node.url).status()).genesisHash, 32);
 
-    // Both operators' views of 400 calls last month: some altered, some recorded by one side only.
+    // Both operators' views of 400 calls two days ago: some altered, some recorded by one side only.
     const events = [...generatePairTraffic({
-      seed: 'explorer-e2e', submitter: ORANGE_FR, counterparty: VODAFONE_UK, count: 400, startTime: LAST_MONTH_START + 5 * 86_400, periodSeconds: 86_400,
+      seed: 'explorer-e2e', submitter: ORANGE_FR, counterparty: VODAFONE_UK, count: 400, startTime: TRAFFIC_DAY_START, periodSeconds: DAY,
       missingRate: 0.05, mismatchRate: 0.05, mismatchKinds: ['duration', 'charge'],
     })];
     for (const e of events) {
@@ -181,7 +182,7 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `explorer ope
 
   it(TESTS[3]!, async () => {
     await page.getByRole('link', { name: 'Reconciliation', exact: true }).click();
-    // Signed in as Orange, the view opens on Orange's first pair: Orange–Vodafone, this month; choose last month.
+    // Signed in as Orange, the view opens on Orange's first pair: Orange–Vodafone, this month; choose the traffic's month.
     await page.getByLabel('Month (UTC)').fill(PERIOD);
     await page.getByRole('button', { name: 'Show' }).click();
     await page.waitForURL(`**/#/reconciliation/${PAIR}/${PERIOD}`);
