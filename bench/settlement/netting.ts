@@ -6,7 +6,10 @@
 //   node dist/bench/run-all.js --only netting
 //
 // Committed mode: each operator's net commitment from the pairs' Pedersen commitments (BJJ_SUM),
-// the transfers' sum and each transfer against its net. Plain mode: nets of plain amounts and the
+// the transfers' sum and each transfer against its net; timed twice in the same run, with BJJ_SUM
+// in WASM (the node's) and with @noble/curves (the reference, `committedNobleMs`; results and gas
+// must be identical). `bjjSum1000`: one BJJ_SUM of 1,000 points (600 added, 400 subtracted), noble
+// vs WASM. Plain mode: nets of plain amounts and the
 // settling transfers. Times are the best of `runs` executions after one warm-up, contract only
 // (the storage is an in-memory map; statements are prepared before timing). Writes
 // bench/results/netting.json.
@@ -15,6 +18,7 @@ import { JUBJUB_ORDER, JubjubPoint, commit, netCommitments, toAffineBatch, type 
 import { CommittedNettingContract, commitmentStorage, PlainNettingContract, plainPairWords, statementStorage } from '../../src/settlement/netting-contract.js';
 import { SeededStream, syntheticConsortium } from '../../src/settlement/random-consortium.js';
 import { loadSystemContracts } from '../../src/vm/system/index.js';
+import { bjjSum, bjjSumNoble, nodeHostFunctions } from '../../src/vm/node-host.js';
 import { currentCommand, resultEnvelope, writeResult } from '../machine.js';
 
 const PERIOD = 202_612n;
@@ -25,6 +29,8 @@ export interface NettingSizeResult {
   pairs: number;
   committedMs: number;
   committedGas: string;
+  /** The same committed netting with BJJ_SUM computed by @noble/curves (the pre-WASM host). */
+  committedNobleMs: number;
   plainMs: number;
   plainGas: string;
   transfers: number;
@@ -35,6 +41,8 @@ export interface NettingBenchResult {
   netting20Ms: number | null;
   netting600Ms: number | null;
   targets: { netting20Ms: number; netting600Ms: number };
+  /** One BJJ_SUM over 1,000 points: best of runs, ms, and noble / WASM. */
+  bjjSum1000: { nobleMs: number; wasmMs: number; ratio: number };
   sizes: NettingSizeResult[];
   note: string;
 }
@@ -72,6 +80,7 @@ export function runNettingBench(opts: { sizes?: readonly number[]; runs?: number
   const log = opts.log ?? ((l: string) => void process.stderr.write(`${l}\n`));
   const system = loadSystemContracts();
   const committed = CommittedNettingContract.from(system);
+  const committedNoble = CommittedNettingContract.from(system, undefined, { ...nodeHostFunctions(), bjjSum: bjjSumNoble });
   const plain = PlainNettingContract.from(system);
   const results: NettingSizeResult[] = [];
   for (const n of sizes) {
@@ -89,8 +98,16 @@ export function runNettingBench(opts: { sizes?: readonly number[]; runs?: number
     log(`${n} operators, ${pairs} pairs: statements prepared in ${setupMs} ms`);
 
     let committedGas = 0n;
+    let nets = '';
     const committedMs = best(runs, () => {
-      committedGas = committed.net(PERIOD, n, transfers, cStorage).gasUsed;
+      const r = committed.net(PERIOD, n, transfers, cStorage);
+      committedGas = r.gasUsed;
+      nets = JSON.stringify(r.nets, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    });
+    const committedNobleMs = best(runs, () => {
+      const r = committedNoble.net(PERIOD, n, transfers, cStorage);
+      const same = r.gasUsed === committedGas && JSON.stringify(r.nets, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) === nets;
+      if (!same) throw new Error(`${n} operators: BJJ_SUM in WASM and @noble/curves disagree (gas ${committedGas} vs ${r.gasUsed})`);
     });
     let plainGas = 0n;
     let transferCount = 0;
@@ -100,17 +117,39 @@ export function runNettingBench(opts: { sizes?: readonly number[]; runs?: number
       transferCount = r.transfers.length;
     });
     const target = TARGETS_MS[n];
-    log(`${n} operators: committed ${committedMs} ms (${committedGas} gas)${target ? `, target < ${target} ms` : ''}; plain ${plainMs} ms (${plainGas} gas, ${transferCount} transfers)`);
-    results.push({ operators: n, pairs, committedMs, committedGas: committedGas.toString(), plainMs, plainGas: plainGas.toString(), transfers: transferCount, setupMs });
+    log(`${n} operators: committed ${committedMs} ms (${committedGas} gas)${target ? `, target < ${target} ms` : ''}, with noble's BJJ_SUM ${committedNobleMs} ms; plain ${plainMs} ms (${plainGas} gas, ${transferCount} transfers)`);
+    results.push({ operators: n, pairs, committedMs, committedGas: committedGas.toString(), committedNobleMs, plainMs, plainGas: plainGas.toString(), transfers: transferCount, setupMs });
   }
+  const bjj = bjjSumBench(pairCommitments(1000, 'netting-bench-bjj-sum'));
+  log(`BJJ_SUM of 1,000 points: noble ${bjj.nobleMs} ms, WASM ${bjj.wasmMs} ms (×${bjj.ratio})`);
   const at = (n: number): number | null => results.find((r) => r.operators === n)?.committedMs ?? null;
   return {
     netting20Ms: at(20),
     netting600Ms: at(600),
     targets: { netting20Ms: TARGETS_MS[20]!, netting600Ms: TARGETS_MS[600]! },
+    bjjSum1000: bjj,
     sizes: results,
-    note: 'netting20Ms/netting600Ms: committed mode (the harder one), best of runs, contract execution only, storage in memory',
+    note: "netting20Ms/netting600Ms: committed mode (the harder one), best of runs, contract execution only, storage in memory; committedNobleMs: the same with @noble/curves' BJJ_SUM",
   };
+}
+
+/** BJJ_SUM over `points` (the first 600 added, the rest subtracted): noble vs WASM, same bytes. */
+function bjjSumBench(points: readonly JubjubPoint[]): NettingBenchResult['bjjSum1000'] {
+  const bytes = new Uint8Array(64 * points.length);
+  const view = new DataView(bytes.buffer);
+  toAffineBatch([...points]).forEach(({ x, y }, i) => {
+    for (const [at, v] of [[64 * i, x], [64 * i + 32, y]] as const) {
+      for (let k = 0; k < 4; k++) view.setBigUint64(at + 8 * k, BigInt.asUintN(64, v >> BigInt(192 - 64 * k)));
+    }
+  });
+  const added = Math.min(600, points.length);
+  const subtracted = points.length - added;
+  const hex = (b: Uint8Array | undefined): string => (b === undefined ? 'refused' : Buffer.from(b).toString('hex'));
+  if (hex(bjjSum(bytes, added, subtracted)) !== hex(bjjSumNoble(bytes, added, subtracted))) throw new Error('BJJ_SUM: WASM and @noble/curves disagree');
+  const repeat = (f: () => unknown): number => best(20, f);
+  const nobleMs = repeat(() => bjjSumNoble(bytes, added, subtracted));
+  const wasmMs = repeat(() => bjjSum(bytes, added, subtracted));
+  return { nobleMs, wasmMs, ratio: Math.round((nobleMs / wasmMs) * 10) / 10 };
 }
 
 export function writeNettingResult(r: NettingBenchResult, command = currentCommand()): string {

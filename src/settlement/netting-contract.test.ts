@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { WasmInterpreter } from '../vm/interpreter.js';
-import { nodeHostFunctions } from '../vm/node-host.js';
+import { bjjSumNoble, nodeHostFunctions } from '../vm/node-host.js';
 import { Status } from '../vm/opcodes.js';
 import { ReferenceInterpreter } from '../vm/reference.js';
 import { loadSystemContracts } from '../vm/system/index.js';
@@ -129,6 +129,29 @@ describe('netting-committed system contract', () => {
     const ref = new ReferenceInterpreter().execute(code, ctx, storage, host);
     expect(wasm.status).toBe(Status.Success);
     expect(ref).toEqual(wasm);
+  });
+
+  it("runs the same with @noble/curves' BJJ_SUM, in both interpreters, refusals included", () => {
+    const c = committedConsortium(7, 'committed-noble');
+    const code = system.get(NETTING_COMMITTED_CONTRACT).container;
+    const words = [7n, PERIOD, ...c.transfers.flatMap((t) => [t.x, t.y])];
+    const calldata = new Uint8Array(words.length * 32);
+    words.forEach((w, i) => calldata.set(Buffer.from(w.toString(16).padStart(64, '0'), 'hex'), 32 * i));
+    const ctx = { address: 0n, caller: 0n, height: 0n, timestampMs: 0n, calldata, gasLimit: NETTING_GAS };
+    const nobleHost = { ...host, bjjSum: bjjSumNoble };
+    const offCurve = commitmentStorage(PERIOD, c.pairs);
+    offCurve.set(pairKey(PERIOD, 4, 1), c.pairs[4]!.y + 1n);
+    const nonCanonical = commitmentStorage(PERIOD, c.pairs);
+    nonCanonical.set(pairKey(PERIOD, 9, 0), c.pairs[9]!.x + JUBJUB_P);
+    const statuses: Status[] = [];
+    for (const storage of [commitmentStorage(PERIOD, c.pairs), offCurve, nonCanonical]) {
+      const wasm = WasmInterpreter.create().execute(code, ctx, storage, host);
+      expect(WasmInterpreter.create().execute(code, ctx, storage, nobleHost)).toEqual(wasm);
+      expect(new ReferenceInterpreter().execute(code, ctx, storage, nobleHost)).toEqual(wasm);
+      expect(new ReferenceInterpreter().execute(code, ctx, storage, host)).toEqual(wasm);
+      statuses.push(wasm.status);
+    }
+    expect(statuses).toEqual([Status.Success, Status.Reverted, Status.Reverted]);
   });
 
   const c = committedConsortium(8, 'committed-bad');

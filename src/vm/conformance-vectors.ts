@@ -564,7 +564,7 @@ fault('CALL target checked below the depth limit', RECURSE_BAD.replace('COUNT', 
 // --- the host the vectors assume -----------------------------------------------------------------
 
 /**
- * Real Poseidon (WASM), SHA-256 and BJJ_SUM (@noble/curves); the verifiers are stubs that check the interpreter passed the
+ * Real Poseidon (WASM), SHA-256 and BJJ_SUM (WASM, checked against @noble/curves); the verifiers are stubs that check the interpreter passed the
  * right memory ranges: Ed25519 is "valid" iff signature[0] = message length and key[31] = 0xed;
  * BLS iff signature[95] = message length and key[0] = 0xb1; Groth16 iff key id 7,
  * proof[255] = number of inputs and the last input is 0x99.

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { babyjubjub } from '@noble/curves/misc.js';
 import { ed25519Verify, publicKeyObject } from '../crypto/ed25519.js';
+import { BabyJubjubWasm } from '../wasm/babyjubjub.js';
 import { PoseidonWasm } from '../wasm/poseidon.js';
 import type { HostFunctions } from './execution.js';
 
@@ -74,11 +75,18 @@ function wordAt(view: DataView, at: number): bigint {
 
 /**
  * BJJ_SUM: Σ of the first `added` points minus Σ of the next `subtracted` (64 bytes each: affine
- * x ‖ y, big-endian words), summed in extended coordinates and normalised once. Undefined when a
- * coordinate is ≥ r or a point is not on Baby Jubjub. Subgroup membership is not checked here (a
- * scalar multiplication, ~1 ms): commitments are checked when their statement is admitted.
+ * x ‖ y, big-endian words), in WebAssembly (assembly/babyjubjub): on-curve checks and additions in
+ * extended coordinates, normalised once. Undefined when a coordinate is ≥ r or a point is not on
+ * Baby Jubjub. Subgroup membership is not checked here (a scalar multiplication, ~1 ms):
+ * commitments are checked when their statement is admitted. Identical to `bjjSumNoble`, the
+ * reference it is tested against (src/wasm/babyjubjub.test.ts).
  */
 export function bjjSum(points: Uint8Array, added: number, subtracted: number): Uint8Array | undefined {
+  return BabyJubjubWasm.load().sum(points, added, subtracted);
+}
+
+/** BJJ_SUM with @noble/curves, point by point: the reference for `bjjSum`. */
+export function bjjSumNoble(points: Uint8Array, added: number, subtracted: number): Uint8Array | undefined {
   const count = added + subtracted;
   if (points.length !== 64 * count) return undefined;
   const view = new DataView(points.buffer, points.byteOffset, points.length);
