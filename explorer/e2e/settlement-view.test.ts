@@ -84,7 +84,8 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `settlement v
     // The nav tab leads to the current period.
     await page.goto(`${node.url}/`);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settlement' }).click();
-    await page.waitForURL(`**/#/settlement/${current}`);
+    // #/settlement names the current period in the address (history.replaceState: no navigation event).
+    await expect.poll(() => page.url()).toBe(`${node.url}/#/settlement/${current}`);
     await expect.poll(() => page.locator('h1').textContent()).toBe(`Period ${current} · current`);
     await expect.poll(() => page.locator('#settlement-stage').textContent()).toContain('open');
     expect(await page.locator('#rates').textContent()).toContain(`No rate set recorded for ${current}`);

@@ -84,7 +84,9 @@ export const settlementRoute: ViewRoute = {
     const { api, events } = ctx;
     replace(root, pageHeading('Settlement'), loading('the settlement periods'));
     const current = await currentPeriodId(ctx, signal);
-    const chosen = match.params[0] ?? current;
+    // The router gives '' for the absent optional group.
+    const asked = match.params[0] || undefined;
+    const chosen = asked ?? current;
     if (chosen === undefined) {
       replace(root, pageHeading('Settlement'), periodForm(undefined, undefined),
         notice('The node did not say how its consortium cuts time into periods: type a period id (e.g. 2026-11, or 2026-11-30+7d).'));
@@ -95,7 +97,7 @@ export const settlementRoute: ViewRoute = {
         notice(`"${chosen}" is not a period id: a month (2026-11) or an N-day period (2026-11-30+7d).`, 'error'));
       return;
     }
-    if (match.params[0] === undefined) history.replaceState(null, '', `#/settlement/${chosen}`);
+    if (asked === undefined) history.replaceState(null, '', `#/settlement/${chosen}`);
 
     const detail = h('div', { id: 'settlement-detail' }, loading(`period ${chosen}`));
     const recentBox = h('section', { class: 'card', 'aria-labelledby': 'recent-periods-h', id: 'recent-periods' });
