@@ -6,8 +6,10 @@
 // at 1366×768; no console errors. Screenshots go to test-artifacts/explorer/.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE_OPENAPI_JSON } from '../../src/api/openapi.js';
 import { devnetChainIdentity } from '../../src/chain/devnet-chain.js';
 import { DEVNET_OPERATORS, devnetBatchSeed, devnetBlsSeed } from '../../src/chain/genesis.js';
 import { NodeApiClient } from '../../src/client/node-api-client.js';
@@ -106,6 +108,13 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `settlement v
     expect(await page.locator('#settlement-rate-set').textContent()).toContain('3 rates in XDR');
     expect(await page.locator('#rates').textContent()).toContain('within the move limit');
     const view = await api.settlementPeriod(ended);
+    // The answer with a rate set, as the OpenAPI document says (its contract test sees periods without one).
+    expect(view.fx).toEqual({ base: 'XDR', override: false, rates: { EUR: '87/100', USD: '3/4', INR: '1/111' } });
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    const doc = JSON.stringify(JSON.parse(NODE_OPENAPI_JSON).components.schemas).replaceAll('"#/components/schemas/', '"node#/$defs/');
+    ajv.addSchema({ $id: 'node', $defs: JSON.parse(doc) as object });
+    const valid = ajv.compile({ $ref: 'node#/$defs/SettlementPeriod' });
+    expect(valid(view), JSON.stringify(valid.errors)).toBe(true);
     expect(await page.locator('#settlement-stage').textContent()).toContain(view.closed ? 'closed' : 'ended');
     expect(await page.locator('#settlement-statements').textContent()).toContain('0 of 15');
 
