@@ -157,6 +157,10 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `settlement v
     await page.keyboard.press('Enter');
     await page.waitForURL(`**/#/settlement/${periodBefore(ended)!}`);
     await expect.poll(() => page.locator('#settlement-rate-set').textContent()).toContain('none yet');
+    await page.getByRole('link', { name: 'Next period →' }).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/#/settlement/${ended}`);
+    await expect.poll(() => page.locator('#rates-table tbody tr').count()).toBe(3);
 
     // Contrast (WCAG AA) and no sideways scrolling at 1366×768, with and without a rate set.
     for (const id of [ended, current]) {
@@ -166,6 +170,7 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `settlement v
       expect(await page.evaluate('document.documentElement.scrollWidth'), `width of ${id}`).toBeLessThanOrEqual(1366);
       expect(await page.getByRole('heading', { level: 1 }).count()).toBe(1);
     }
+    await shot('settlement-current');
     // Every form control has a label.
     const unlabelled = await page.evaluate(`[...document.querySelectorAll('main select, main input')].filter((e) => !e.id || !document.querySelector('label[for="' + e.id + '"]')).length`);
     expect(unlabelled).toBe(0);

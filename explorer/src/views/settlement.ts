@@ -106,7 +106,7 @@ export const settlementRoute: ViewRoute = {
         h('p', { class: 'lede' }, 'At a period\'s end each pair of operators records one bilateral statement (a commitment, never an amount); the rate publishers record the period\'s FX rates; once the period has closed, the ledger nets the statements. Public: counts and rates.')),
       periodForm(current, chosen),
       detail,
-      recentBox,
+      current !== undefined ? recentBox : null,
     );
 
     const drawDetail = (p: SettlementPeriod) => {
@@ -201,6 +201,9 @@ export const settlementRoute: ViewRoute = {
 function periodForm(current: string | undefined, chosen: string | undefined): HTMLElement {
   const ids = current === undefined ? [] : [current, ...Array.from({ length: PICKER_PERIODS - 1 }, (_, i) => periodBefore(current, i + 1)!)];
   if (chosen !== undefined && !ids.includes(chosen)) ids.push(chosen);
+  // The period after the chosen one, when it is one of the picker's (no stepping past the current period).
+  const at = chosen === undefined ? -1 : ids.indexOf(chosen);
+  const next = at > 0 ? ids[at - 1] : undefined;
   const form = h('form', { class: 'card pair-form', 'aria-label': 'Choose a settlement period' },
     ids.length > 0
       ? h('div', { class: 'field' }, h('label', { for: 'settlement-period' }, 'Period'),
@@ -209,6 +212,7 @@ function periodForm(current: string | undefined, chosen: string | undefined): HT
         h('input', { id: 'settlement-period', name: 'period', type: 'text', required: true, placeholder: '2026-11', autocomplete: 'off', spellcheck: 'false' })),
     h('button', { type: 'submit', class: 'primary' }, 'Show'),
     chosen !== undefined && periodBefore(chosen) !== undefined ? link(`/settlement/${periodBefore(chosen)!}`, '← Previous period') : null,
+    next !== undefined ? link(`/settlement/${next}`, 'Next period →') : null,
     h('p', { class: 'form-error', role: 'alert', id: 'settlement-error' }),
   );
   form.addEventListener('submit', (e) => {
