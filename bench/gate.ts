@@ -8,6 +8,10 @@
 //      the steady window. Paced, not flat out: offered more than it finalizes, the devnet of
 //      2026-12-03 stops finalizing (bodies fetched again and again; see the README's Devnet
 //      paragraph), so a flat-out gate would only say that. Make it flat out once that is fixed.
+//   4. sealed payloads (issue 13): a 30,000-CDR replay of sealed batches commits every batch, and the
+//      node spends at most 2.5× the CPU per CDR of the same traffic unsealed, back to back
+//      (plain ÷ sealed ≥ 0.4; bench/privacy/sealed.ts; ~15 s,
+//      plus generating the two small data sets the first time: 57 s at load average 6, ~10 s quiet).
 // Exits 1 with a message naming each failed check. Writes bench/results/gate.json.
 // Finishes in a few minutes (the first run also generates and caches its two data sets).
 import { runPoseidonBench } from './poseidon.bench.js';
@@ -19,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devnetGenesis } from '../src/chain/genesis.js';
 import { DEVNET_TARGETS, logDevnetPhase, QUICK_DEVNET_SIZES, runDevnetPhase } from './devnet/run.js';
+import { GATE_SEALED, runSealedGatePhases } from './privacy/sealed.js';
 
 const POSEIDON_MIN_SPEEDUP = 4;
 const GATE_CDRS = 180_000;
@@ -78,6 +83,29 @@ async function main(): Promise<boolean> {
     });
   } catch (err) {
     checks.push({ name: 'pipeline short replay', measured: `error: ${err instanceof Error ? err.message : String(err)}`, needs: `≥ ${TARGETS.gateCommittedCdrPerSec} CDR/s`, passed: false });
+  } finally {
+    killAllChildren();
+  }
+
+  try {
+    const { plain, sealed, cpuRatio, wallRatio } = await runSealedGatePhases(log);
+    details['sealed'] = { plain, sealed, cpuRatio, wallRatio };
+    const total = Object.values(sealed.outcomes).reduce((a, b) => a + b, 0);
+    const notCommitted = total - (sealed.outcomes['Committed'] ?? 0);
+    checks.push({
+      name: `sealed payloads: node CPU per committed CDR, the same ${GATE_SEALED.cdrs.toLocaleString('en-US')} CDRs unsealed ÷ sealed, back to back`,
+      measured: `×${cpuRatio} (${plain.cpu.nodeCpuUsPerCdr} vs ${sealed.cpu.nodeCpuUsPerCdr} µs/CDR; committed ${plain.rates.overallCommittedCdrPerSec.toLocaleString('en-US')} vs ${sealed.rates.overallCommittedCdrPerSec.toLocaleString('en-US')} CDR/s, ×${wallRatio})`,
+      needs: `≥ ×${GATE_SEALED.minCpuRatio}`,
+      passed: cpuRatio >= GATE_SEALED.minCpuRatio,
+    });
+    checks.push({
+      name: 'sealed payloads: every batch committed',
+      measured: `${notCommitted} of ${total} batches not committed${notCommitted > 0 ? ` ${JSON.stringify(sealed.nacks)} ${sealed.errors.slice(0, 3).join('; ')}` : ''}`,
+      needs: '0',
+      passed: notCommitted === 0 && total > 0,
+    });
+  } catch (err) {
+    checks.push({ name: 'sealed payloads short replay', measured: `error: ${err instanceof Error ? err.message : String(err)}`, needs: `≥ ×${GATE_SEALED.minCpuRatio} of plain`, passed: false });
   } finally {
     killAllChildren();
   }

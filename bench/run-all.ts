@@ -1,10 +1,11 @@
 // Every benchmark in one run: the micro-benchmarks first (on a quiet machine), then the pipeline,
 // then the devnet.
 //
-//   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--devnet N] [--profile] [--regen]
+//   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--devnet N] [--cdrs N] [--profile] [--regen]
 //     (npm run bench = the full run; npm run bench -- --devnet 4 = the devnet benchmark alone, 4 validators)
 //
-//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, groth16, netting, pipeline, devnet
+//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, groth16, netting, pipeline, sealed, devnet
+//   --cdrs    CDRs per ingest phase of the sealed-payload benchmark (default 180,000; bench/privacy/sealed.ts)
 //   --devnet  N validators (1..6, default 4) for the devnet benchmark; without --only it runs the devnet benchmark alone
 //   --quick   shorter micro-benchmarks and short pipeline and devnet replays (results: pipeline-quick.json, devnet-quick.json)
 //   --profile CPU profiles of the node and replay processes (bench/.data/profiles), summarised in the result
@@ -30,8 +31,9 @@ import { DEVNET_TARGETS, runAndWriteDevnetBench } from './devnet/run.js';
 import { runGroth16Bench } from './proofs/groth16.js';
 import { BENCH_PLOTS, describeOutcome, writeBenchPlots } from './plot/write-plots.js';
 import { runNettingBench, writeNettingResult } from './settlement/netting.js';
+import { runSealedBench, SEALED_TARGETS } from './privacy/sealed.js';
 
-export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'groth16', 'netting', 'pipeline', 'devnet'] as const;
+export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'groth16', 'netting', 'pipeline', 'sealed', 'devnet'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -42,10 +44,12 @@ interface Args {
   summaryOnly: boolean;
   /** Validators of the devnet benchmark. */
   devnet: number;
+  /** CDRs per ingest phase of the sealed benchmark (its default when absent). */
+  cdrs: number | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, only: new Set(BENCHES), profile: false, regen: false, summaryOnly: false, devnet: 4 };
+  const args: Args = { quick: false, only: new Set(BENCHES), profile: false, regen: false, summaryOnly: false, devnet: 4, cdrs: undefined };
   let onlyGiven = false;
   let devnetGiven = false;
   for (let i = 0; i < argv.length; i++) {
@@ -67,8 +71,13 @@ function parseArgs(argv: readonly string[]): Args {
       if (!Number.isInteger(n) || n < 1 || n > 6) throw new Error(`--devnet needs a validator count 1..6 (the well-known devnet keys), got '${raw}'`);
       args.devnet = n;
       devnetGiven = true;
+    } else if (a === '--cdrs' || a.startsWith('--cdrs=')) {
+      const raw = a.startsWith('--cdrs=') ? a.slice(7) : argv[++i];
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--cdrs needs a positive CDR count, got '${raw}'`);
+      args.cdrs = n;
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,groth16,netting,pipeline,devnet] [--devnet N] [--profile] [--regen] [--summary]\n');
+      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,groth16,netting,pipeline,sealed,devnet] [--devnet N] [--cdrs N] [--profile] [--regen] [--summary]\n');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}'`);
   }
@@ -134,6 +143,9 @@ async function main(): Promise<void> {
   });
   await step('pipeline', async () => {
     await runPipelineBench({ quick: args.quick, profile: args.profile, regenerate: args.regen, command });
+  });
+  await step('sealed', async () => {
+    await runSealedBench({ ...(args.cdrs !== undefined ? { cdrs: args.cdrs } : {}), regenerate: args.regen, command, log: (l) => log(`[sealed] ${l}`) });
   });
   await step('devnet', async () => {
     await runAndWriteDevnetBench({ validators: args.devnet, quick: args.quick, profile: args.profile, regenerate: args.regen, command });
@@ -241,6 +253,47 @@ function devnetSummary(d: Json, file: string): string[] {
   return lines;
 }
 
+function sealedSummary(d: Json): string[] {
+  const t = (k: string): unknown => get(d, `targets.${k}.met`);
+  const rounds = (get(d, 'ingest.perRound') as Json[] | undefined) ?? [];
+  const lines: string[] = [];
+  lines.push('## Sealed payloads (issue 13)', '');
+  lines.push(`Source: \`sealed.json\`, ${provenance(d)}; load average ${((get(d, 'load.before') as number[] | undefined) ?? []).join(' ')} before, ${((get(d, 'load.after') as number[] | undefined) ?? []).join(' ')} after; nice ${num(d, 'load.nice')}.`, '');
+  lines.push('| figure | measured | target | |', '| --- | --- | --- | --- |');
+  lines.push(
+    `| sealed ÷ plain committed CDR/s, same run, met only if the node-CPU ratio below agrees (${num(d, 'ingest.cdrsPerPhase')} CDRs per phase, phases ${((get(d, 'ingest.order') as string[] | undefined) ?? []).join(', ')}; reconciliation index on) | ` +
+      `${num(d, 'encryptedRatio', 3)} (${num(d, 'encryptedCdrPerSec')} vs ${num(d, 'plainCdrPerSec')}; per round ${rounds.map((r) => num(r, 'ratio', 2)).join(', ')}) | ≥ ${SEALED_TARGETS.encryptedRatio} | ${mark(t('encryptedRatio'))} |`,
+  );
+  lines.push(
+    `| the same as node CPU per committed CDR, plain ÷ sealed (${num(d, 'nodeCpuUsPerCdr.plain', 1)} ÷ ${num(d, 'nodeCpuUsPerCdr.sealed', 1)} µs; per round ${rounds.map((r) => num(r, 'cpuRatio', 2)).join(', ')}): what the sealed node sustains relative to the plain one, less sensitive to other load | ${num(d, 'encryptedCpuRatio', 3)} | | |`,
+  );
+  const parts = Object.entries((get(d, 'diskBreakdownBytesPerCdr.sealed') as Record<string, number> | undefined) ?? {}).filter(([, v]) => v >= 0.5);
+  lines.push(
+    `| bytes on disk per CDR, sealed (data directory growth ÷ committed CDRs${parts.length > 0 ? `: ${parts.map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}; plain node ${num(d, 'diskBytesPerCdrPlain', 1)}) | ${num(d, 'diskBytesPerCdrEncrypted', 1)} | ≤ ${SEALED_TARGETS.diskBytesPerCdrEncrypted} | ${mark(t('diskBytesPerCdrEncrypted'))} |`,
+  );
+  lines.push(
+    `| operator's side: sealed batches from a cold client, CDR/s per core (one thread, per CPU second; warm client / plain batches) | ${num(d, 'clientCdrPerSecPerCore')} (${num(d, 'client.cdrPerCpuSec.sealedWarm')} / ${num(d, 'client.cdrPerCpuSec.plain')}) | ≥ ${SEALED_TARGETS.clientCdrPerSecPerCore.toLocaleString('en-US')} | ${mark(t('clientCdrPerSecPerCore'))} |`,
+  );
+  lines.push('');
+  lines.push(
+    `- **client**, µs of CPU per sealed CDR: derive + sign (as plain) ${num(d, 'client.usPerCdr.deriveAndSign', 1)}, the rest of sealing but the threshold wraps (record keys, AES-GCM, key table, HPKE, signature, frame) ${num(d, 'client.usPerCdr.sealingBesidesWraps', 1)}, lawful-access wraps ${num(d, 'client.usPerCdr.lawfulWraps', 1)} ` +
+      `(${num(d, 'client.groups.wrapsPerCdr', 3)} wraps per CDR from cold, ${num(d, 'client.groups.usPerWrap', 0)} µs each); ${num(d, 'client.groups.perBatch', 0)} subscriber-day groups per ${num(d, 'client.batchSize')}-record batch; ` +
+      `frames ${num(d, 'client.frameBytesPerCdr.sealed', 1)} B/CDR sealed vs ${num(d, 'client.frameBytesPerCdr.plain', 1)} plain. ` +
+      `A whole day of one pair (${num(d, 'client.day.cdrs')} CDRs, ${num(d, 'client.day.subscriberDays')} subscriber-days, ${num(d, 'client.day.wrapsPerCdr', 3)} wraps per CDR) comes to ~${num(d, 'client.day.cdrPerCpuSecEstimate')} CDR/s per core from these parts.`,
+  );
+  const top = (get(d, 'client.profile.top') as Json[] | undefined) ?? [];
+  if (top.length > 0) {
+    const areas = Object.entries((get(d, 'client.profile.areas') as Record<string, number> | undefined) ?? {}).slice(0, 5);
+    lines.push(`  Profile of a cold sealing (self time): ${areas.map(([k, v]) => `${k} ${v}%`).join(', ')}; top: ${top.slice(0, 5).map((x) => `${String(x['fn'])} ${String(x['pct'])}%`).join(', ')}.`);
+  }
+  const sets = get(d, 'ingest.datasets');
+  if (sets) {
+    lines.push(`- **data sets**: sealed generated at ${num(sets, 'sealed.generatedCdrPerSec')} CDR/s on 2 threads (plain ${num(sets, 'plain.generatedCdrPerSec')}).`);
+  }
+  lines.push('');
+  return lines;
+}
+
 export function writeSummary(preferQuick: boolean): string {
   const full = readResult('pipeline');
   const quick = readResult('pipeline-quick');
@@ -254,6 +307,7 @@ export function writeSummary(preferQuick: boolean): string {
   const bls = readResult('bls');
   const groth16 = readResult('groth16');
   const netting = readResult('netting');
+  const sealed = readResult('sealed');
   const gate = readResult('gate');
   const devnetFull = readResult('devnet');
   const devnetQuick = readResult('devnet-quick');
@@ -292,6 +346,8 @@ export function writeSummary(preferQuick: boolean): string {
     }
     lines.push('');
   }
+
+  if (sealed) lines.push(...sealedSummary(sealed));
 
   if (devnet) lines.push(...devnetSummary(devnet, devnet === devnetFull ? 'devnet.json' : 'devnet-quick.json'));
 

@@ -2,9 +2,13 @@
 // one counterparty, derives their public records (Poseidon commitments, hashes), seals signed batch
 // frames exactly as an operator's client does, and hands them back as ONE transferred ArrayBuffer
 // already in the data-set file format (u32 little-endian length, then the frame; repeated).
+// With `privacy` the batches are sealed (Operator.sealedBatch): payloads encrypted, keys wrapped.
 import { performance } from 'node:perf_hooks';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
+import type { BuiltBatch } from '../../src/cdr/batch-builder.js';
+import type { Cdr } from '../../src/cdr/model.js';
 import { generateTraffic } from '../../src/cdr/synthetic.js';
+import { genesisPrivacyFromJson, type GenesisPrivacy, type GenesisPrivacyJson } from '../../src/chain/genesis-privacy.js';
 import { Operator } from '../../src/client/operator.js';
 import { fromHex } from '../../src/codec/bytes.js';
 
@@ -24,6 +28,8 @@ export interface BuildChunkTask {
   readonly subscribers: number;
   /** The chain identity (hex, the data set's genesis' in the parent) the batches are signed for. */
   readonly chain: string;
+  /** The genesis' privacy section: present, the batches are sealed under it. */
+  readonly privacy?: GenesisPrivacyJson;
 }
 
 export interface BuildChunkResult {
@@ -50,10 +56,8 @@ function operatorFor(plmn: number, chain: string): Operator {
   return op;
 }
 
-export function buildChunk(task: BuildChunkTask): BuildChunkResult {
-  const started = performance.now();
-  const op = operatorFor(task.submitter, task.chain);
-  const traffic = generateTraffic({
+function chunkTraffic(task: BuildChunkTask): Generator<Cdr> {
+  return generateTraffic({
     seed: task.seed,
     submitter: task.submitter,
     counterparty: task.counterparty,
@@ -63,11 +67,43 @@ export function buildChunk(task: BuildChunkTask): BuildChunkResult {
     subscribers: task.subscribers,
     recordIdPrefix: task.recordIdPrefix,
   });
+}
+
+/** A chunk of plain batches (public records only). */
+export function buildChunk(task: BuildChunkTask): BuildChunkResult {
+  const started = performance.now();
+  const op = operatorFor(task.submitter, task.chain);
+  return packChunk(task, op.batches(chunkTraffic(task), task.batchSize, BigInt(task.firstSequence)), started);
+}
+
+const privacies = new Map<string, GenesisPrivacy>();
+
+/**
+ * A chunk of sealed batches. The worker's Operator (one per submitter and chain) keeps its group keys
+ * and lawful-access wraps across chunks, as an operator's client does over a day.
+ */
+export async function buildSealedChunk(task: BuildChunkTask & { readonly privacy: GenesisPrivacyJson }): Promise<BuildChunkResult> {
+  const started = performance.now();
+  const op = operatorFor(task.submitter, task.chain);
+  const key = JSON.stringify(task.privacy);
+  let privacy = privacies.get(key);
+  if (!privacy) {
+    privacy = genesisPrivacyFromJson(task.privacy, new Set(task.privacy.encryptionKeys.map((k) => k.plmn)));
+    privacies.set(key, privacy);
+  }
+  const cdrs = [...chunkTraffic(task)];
+  const built: BuiltBatch[] = [];
+  let sequence = BigInt(task.firstSequence);
+  for (let at = 0; at < cdrs.length; at += task.batchSize) built.push(await op.sealedBatch(cdrs.slice(at, at + task.batchSize), sequence++, privacy));
+  return packChunk(task, built, started);
+}
+
+function packChunk(task: BuildChunkTask, batches: Iterable<BuiltBatch>, started: number): BuildChunkResult {
   const frames: Uint8Array[] = [];
   let bytes = 0;
   let cdrs = 0;
   let expected = BigInt(task.firstSequence);
-  for (const built of op.batches(traffic, task.batchSize, BigInt(task.firstSequence))) {
+  for (const built of batches) {
     if (built.header.sequence !== expected) throw new Error(`chunk built sequence ${built.header.sequence}, expected ${expected}`);
     expected++;
     frames.push(built.frame);
@@ -96,8 +132,8 @@ export function buildChunk(task: BuildChunkTask): BuildChunkResult {
 }
 
 /** The piscina entry: the frames' buffer is transferred (a `move` nested in an object would be cloned). */
-export default function buildBatches(task: BuildChunkTask): unknown {
-  const result = buildChunk(task);
+export default async function buildBatches(task: BuildChunkTask): Promise<unknown> {
+  const result = task.privacy ? await buildSealedChunk({ ...task, privacy: task.privacy }) : buildChunk(task);
   return move({
     get [transferableSymbol]() {
       return [result.buffer];

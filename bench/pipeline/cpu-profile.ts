@@ -38,6 +38,8 @@ export function area(fn: string, url: string): string {
   if (url.includes('node_modules/flatbuffers')) return 'flatbuffers';
   if (url.includes('node_modules/prom-client')) return 'prom-client';
   if (url.includes('node_modules/msgpackr')) return 'msgpackr';
+  if (url.includes('node_modules/@noble/')) return '@noble (curves, hashes)';
+  if (url.includes('node_modules/@hpke/')) return '@hpke';
   if (url.includes('crypto')) return 'node:crypto';
   if (url.startsWith('node:') || url === '') return 'node internals / native';
   const m = /\/(src|bench)\/([^/]+)\//.exec(url);

@@ -11,6 +11,9 @@ import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../../src/codec/limits.js';
 import { publicKeyObject } from '../../src/crypto/ed25519.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
 import { checkBatchCryptography } from '../../src/workers/batch-checks.js';
+import { checkSealedSection } from '../../src/workers/sealed-checks.js';
+import { openSealedBatch } from '../../src/client/sealed-batches.js';
+import { devnetEncryptionKeyPair } from '../../src/privacy/encryption-key-file.js';
 import {
   DatasetError, datasetKey, ensureDataset, INDEX_FILE, loadIndex, parseFrames, periodStillOpen, readSubmitterFrames, resolveParams, serializeFrames, validateSample,
 } from './dataset.js';
@@ -154,6 +157,57 @@ describe('ensureDataset', () => {
     expect(solo.dir).not.toBe(d.dir);
     expect(() => validateSample(d.dir, d.index)).toThrow(DatasetError);
     expect((await ensureDataset({ ...params, cdrs: 75 }, { cacheRoot, genesis })).generated).toBe(false);
+  });
+
+  it("seals the same traffic under the genesis privacy section: the node's sealed checks pass, the counterparty reads it, the plain set keeps its key", async () => {
+    const cacheRoot = tempRoot();
+    const p = { ...params, cdrs: 75 };
+    const plain = await ensureDataset(p, { cacheRoot });
+    const sealed = await ensureDataset({ ...p, sealed: true }, { cacheRoot });
+    expect(datasetKey(resolveParams({ ...p, sealed: false }))).toBe(plain.index.key);
+    expect(sealed.index.key).not.toBe(plain.index.key);
+    expect(sealed.index.params.sealed).toBe(true);
+    const genesis = devnetGenesis();
+    const privacy = genesis.privacy!;
+    const chain = devnetChainIdentity();
+    const field = (records: Uint8Array, r: number, off: number): string => toHex(records.subarray(r * PUBLIC_RECORD_BYTES + off, r * PUBLIC_RECORD_BYTES + off + 32));
+    let opened = 0;
+    for (const s of sealed.index.submitters) {
+      const key = publicKeyObject(genesis.operators.find((o) => o.plmn === s.plmn)!.batchKey);
+      const plainFrames = readSubmitterFrames(plain.dir, plain.index.submitters.find((x) => x.plmn === s.plmn)!);
+      const frames = readSubmitterFrames(sealed.dir, s);
+      expect(frames.length).toBe(plainFrames.length);
+      for (const [i, f] of frames.entries()) {
+        const b = decodeBatch(f);
+        const q = decodeBatch(plainFrames[i]!);
+        expect(q.sealed).toBeUndefined();
+        expect(b.sealed).toBeDefined();
+        expect(checkBatchCryptography(b, key, PoseidonWasm.load(), chain).code).toBe(RejectCode.None);
+        const recipients = { submitterKey: privacy.encryptionKeys.get(s.plmn)!, counterpartyKey: privacy.encryptionKeys.get(b.header.counterparty)!, lawfulKey: privacy.lawfulAccess.publicKeyBytes() };
+        expect(checkSealedSection(b, b.sealed!, recipients, key, chain).code).toBe(RejectCode.None);
+        // The same CDRs: equal commitments and nullifiers; only payload_hash differs (the ciphertext's).
+        expect(b.header.counterparty).toBe(q.header.counterparty);
+        for (let r = 0; r < b.header.recordCount; r++) {
+          expect(field(b.records, r, RECORD_OFFSET.commitment)).toBe(field(q.records, r, RECORD_OFFSET.commitment));
+          expect(field(b.records, r, RECORD_OFFSET.nullifier)).toBe(field(q.records, r, RECORD_OFFSET.nullifier));
+          expect(field(b.records, r, RECORD_OFFSET.payloadHash)).not.toBe(field(q.records, r, RECORD_OFFSET.payloadHash));
+        }
+        if (i === 0) {
+          const reader = b.header.counterparty;
+          const payloads = await openSealedBatch({ chain, header: b.header, records: b.records, sectionBytes: b.sealed!, reader, privateKey: (await devnetEncryptionKeyPair(reader)).privateKey });
+          expect(payloads.length).toBe(b.header.recordCount);
+          for (const x of payloads) expect(x.recordId.startsWith(`${s.plmn}-b0-`)).toBe(true);
+          opened++;
+        }
+      }
+    }
+    expect(opened).toBe(3);
+    // The index must say what the frames are: a sealed set passed off as plain fails the sample check.
+    const { sealed: _sealed, ...plainParams } = sealed.index.params;
+    expect(() => validateSample(sealed.dir, { ...sealed.index, params: plainParams })).toThrow(DatasetError);
+    // A genesis that takes no sealed batches gets no sealed set.
+    const { privacy: _privacy, ...noPrivacy } = genesis;
+    expect(() => resolveParams({ ...p, sealed: true }, noPrivacy)).toThrow(DatasetError);
   });
 
   it('detects a foreign or unreadable index', async () => {

@@ -10,7 +10,9 @@
 // frames every node would refuse. The genesis is a parameter (default `devnetGenesis()`, the solo
 // node's chain): the devnet benchmark signs for `devnetGenesis({ validators: N })`. Frames are
 // signed with the well-known devnet batch keys (`Operator.devnet`), so the genesis must list the
-// submitters with those keys (every devnet genesis does). Generation runs on a piscina
+// submitters with those keys (every devnet genesis does). A sealed set (`sealed: true`) carries
+// each batch's payloads encrypted under the genesis' privacy section, as `Operator.sealedBatch`
+// makes them (issue 13, P2). Generation runs on a piscina
 // pool (default 2 threads); each task builds one chunk of frames and transfers them back as one
 // ArrayBuffer, which is appended to the submitter's file in order.
 import { createHash } from 'node:crypto';
@@ -27,6 +29,9 @@ import { toHex } from '../../src/codec/bytes.js';
 import { publicKeyObject } from '../../src/crypto/ed25519.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
 import { checkBatchCryptography } from '../../src/workers/batch-checks.js';
+import { checkSealedSection } from '../../src/workers/sealed-checks.js';
+import { genesisPrivacyToJson } from '../../src/chain/genesis-privacy.js';
+import type { SealedRecipients } from '../../src/codec/sealed-section.js';
 import { repoRoot } from '../machine.js';
 import type { BuildChunkResult, BuildChunkTask } from './build-batches.worker.js';
 
@@ -47,6 +52,11 @@ export interface DatasetParams {
   readonly chunkBatches?: number;
   /** Roamers per home network in the synthetic traffic. */
   readonly subscribers?: number;
+  /**
+   * Seal every batch's payloads (issue 13, P2: `Operator.sealedBatch` under the genesis' privacy
+   * section) instead of sending plain records: the same traffic, each frame with its sealed section.
+   */
+  readonly sealed?: boolean;
 }
 
 export interface ResolvedDatasetParams {
@@ -57,6 +67,8 @@ export interface ResolvedDatasetParams {
   readonly chunkBatches: number;
   readonly subscribers: number;
   readonly batchesPerSubmitter: number;
+  /** Present (true) only for sealed sets, so the plain sets keep the keys they had. */
+  readonly sealed?: true;
 }
 
 export interface SubmitterFile {
@@ -127,6 +139,13 @@ export function resolveParams(p: DatasetParams, genesis: Genesis = devnetGenesis
     if (!genesis.operators.some((o) => o.plmn === s)) throw new DatasetError(`submitter ${s} is not an operator of genesis ${genesis.chainId}`);
   }
   if (new Set(submitters).size !== submitters.length) throw new DatasetError('submitters repeat');
+  if (p.sealed) {
+    const privacy = genesis.privacy;
+    if (!privacy || privacy.sealedPayloads === 'off') throw new DatasetError(`genesis ${genesis.chainId} does not take sealed batches`);
+    for (const o of genesis.operators) {
+      if (!privacy.encryptionKeys.has(o.plmn)) throw new DatasetError(`genesis ${genesis.chainId} registers no encryption key for ${o.plmn}`);
+    }
+  }
   if (!Number.isInteger(p.batchSize) || p.batchSize < 1 || p.batchSize > 16_384) throw new DatasetError(`batch size must be 1..16384, got ${p.batchSize}`);
   if (!Number.isInteger(p.cdrs) || p.cdrs < 1) throw new DatasetError(`cdrs must be a positive integer, got ${p.cdrs}`);
   const batchesPerSubmitter = Math.ceil(p.cdrs / (submitters.length * p.batchSize));
@@ -140,6 +159,7 @@ export function resolveParams(p: DatasetParams, genesis: Genesis = devnetGenesis
     chunkBatches,
     subscribers: p.subscribers ?? 10_000,
     batchesPerSubmitter,
+    ...(p.sealed ? { sealed: true as const } : {}),
   };
 }
 
@@ -284,8 +304,24 @@ export function validateSample(dir: string, index: DatasetIndex, genesis: Genesi
       if (batch.header.sequence !== BigInt(sequence)) throw new DatasetError(`${s.file}: sequence ${batch.header.sequence}, index says ${sequence}`);
       const verdict = checkBatchCryptography(batch, key, poseidon, chain);
       if (verdict.code !== RejectCode.None) throw new DatasetError(`${s.file}: sequence ${sequence} fails the node's checks: ${verdict.detail}`);
+      if ((batch.sealed !== undefined) !== (index.params.sealed === true)) {
+        throw new DatasetError(`${s.file}: sequence ${sequence} ${batch.sealed ? 'carries' : 'lacks'} a sealed section, the index says ${index.params.sealed ? 'sealed' : 'plain'}`);
+      }
+      if (batch.sealed !== undefined) {
+        const sealedVerdict = checkSealedSection(batch, batch.sealed, sealedRecipients(genesis, batch.header.submitter, batch.header.counterparty), key, chain);
+        if (sealedVerdict.code !== RejectCode.None) throw new DatasetError(`${s.file}: sequence ${sequence}'s sealed section fails the node's checks: ${sealedVerdict.detail}`);
+      }
     }
   }
+}
+
+/** The recipient keys a node expects in a sealed section of `submitter` → `counterparty` under `genesis`. */
+function sealedRecipients(genesis: Genesis, submitter: number, counterparty: number): SealedRecipients {
+  const privacy = genesis.privacy;
+  const submitterKey = privacy?.encryptionKeys.get(submitter);
+  const counterpartyKey = privacy?.encryptionKeys.get(counterparty);
+  if (!privacy || !submitterKey || !counterpartyKey) throw new DatasetError(`genesis ${genesis.chainId} has no encryption keys for ${submitter} and ${counterparty}`);
+  return { submitterKey, counterpartyKey, lawfulKey: privacy.lawfulAccess.publicKeyBytes() };
 }
 
 function workerFile(): string {
@@ -311,6 +347,7 @@ async function generate(params: ResolvedDatasetParams, key: string, root: string
   const periodSeconds = DAY;
   const chain = toHex(chainOf(genesis));
   const operators = genesis.operators.map((o) => o.plmn);
+  const privacy = params.sealed && genesis.privacy ? genesisPrivacyToJson(genesis.privacy) : undefined;
 
   mkdirSync(root, { recursive: true });
   const finalDir = join(root, key);
@@ -340,6 +377,7 @@ async function generate(params: ResolvedDatasetParams, key: string, root: string
           periodSeconds,
           subscribers: params.subscribers,
           chain,
+          ...(privacy ? { privacy } : {}),
         },
       });
     });

@@ -67,6 +67,19 @@ function dirBytes(dir: string): number {
   return total;
 }
 
+function entryBytes(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const name of readdirSync(dir).sort()) {
+      const st = statSync(join(dir, name));
+      out[name] = st.isDirectory() ? dirBytes(join(dir, name)) : st.size;
+    }
+  } catch {
+    // the directory is gone (after stop)
+  }
+  return out;
+}
+
 function lmdbFile(dir: string): { size: number; allocated: number } {
   try {
     const st = statSync(join(dir, 'data.mdb'));
@@ -162,6 +175,7 @@ async function main(): Promise<void> {
       lmdbFileBytes: lmdb.size,
       lmdbAllocatedBytes: lmdb.allocated,
       dataDirBytes: dirBytes(dataDir),
+      dataDirEntries: entryBytes(dataDir),
       acceptedBatches,
       acceptedCdrs,
       committedCdrs,

@@ -41,6 +41,8 @@ export interface NodeStats {
   readonly lmdbAllocatedBytes: number;
   /** Every file in the data directory (st_size). */
   readonly dataDirBytes: number;
+  /** Bytes under each top-level entry of the data directory (LMDB files, body files, indexes). */
+  readonly dataDirEntries?: Record<string, number>;
   readonly acceptedBatches: number;
   readonly acceptedCdrs: number;
   readonly committedCdrs: number;

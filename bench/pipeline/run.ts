@@ -75,6 +75,9 @@ export interface PhaseResult {
     readonly lmdbFileBytes: number;
     readonly lmdbAllocatedBytes: number;
     readonly dataDirBytes: number;
+    /** The fresh node's data directory before the replay: what a short run's bytes per CDR carries as overhead. */
+    readonly dataDirBytesAtStart: number;
+    readonly dataDirEntries: Record<string, number> | undefined;
     readonly diskBytesPerCdr: number;
     readonly allocatedBytesPerCdr: number;
   };
@@ -242,6 +245,8 @@ function analysePhase(cfg: PhaseConfig, r: ReplayResult, before: NodeStats, afte
       lmdbFileBytes: final.lmdbFileBytes,
       lmdbAllocatedBytes: final.lmdbAllocatedBytes,
       dataDirBytes: final.dataDirBytes,
+      dataDirBytesAtStart: before.dataDirBytes,
+      dataDirEntries: final.dataDirEntries,
       diskBytesPerCdr: round(final.dataDirBytes / cdrs, 1),
       allocatedBytesPerCdr: round(final.lmdbAllocatedBytes / cdrs, 1),
     },

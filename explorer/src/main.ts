@@ -94,12 +94,16 @@ async function boot(): Promise<void> {
   });
 
   events.start();
-  try {
-    await status.start();
-  } catch (err) {
+  const statusLoaded = status.start().catch((err: unknown) => {
     replace(chainInfo, h('span', { class: 'pill bad', role: 'alert' }, `node unreachable: ${err instanceof Error ? err.message : String(err)}`));
+  });
+  // The overview makes its own calls and fills its tiles when the status arrives: start it at once, so
+  // /status and /blocks travel together on the first load. Other views read the status as they render.
+  if (location.hash === '' || location.hash === '#/' || location.hash === '#') router.start();
+  else {
+    await statusLoaded;
+    router.start();
   }
-  router.start();
 }
 
 void boot();

@@ -46,7 +46,7 @@ export const ENDPOINT_AUDIENCES = {
   },
   'GET /txns/{hash}': {
     audience: 'pair', outsider: '404 not_found',
-    readers: "a batch's submitter and counterparty; a contract transaction's sender; a settlement transaction's submitter and, for a statement, its pair",
+    readers: "a batch's submitter and counterparty; a contract transaction's sender; a verdict's pair; a settlement transaction's submitter and, for a statement, its pair",
   },
   'GET /receipts/{hash}': { audience: 'operator', outsider: '404 not_found', readers: "the contract transaction's sender" },
   'GET /consensus': {
@@ -67,11 +67,15 @@ export const ENDPOINT_AUDIENCES = {
     audience: 'public', outsider: 'frames filtered',
     readers: "anyone for block frames; batch_accepted only to the batch's submitter and counterparty, contract frames only to the sender (a signed upgrade says who)",
   },
-  'GET /reconciliation/{pair}/{period}': { audience: 'public', readers: 'anyone: counts only' },
+  'GET /reconciliation/{pair}/{period}': { audience: 'public', readers: "anyone: counts only (the index's, and the latest verdict's)" },
   'GET /settlement/{period}': { audience: 'public', readers: 'anyone: counts only (pairs with a statement, a rate set, netted); never which pair or an amount' },
   'GET /reconciliation/{pair}/{period}/disputes': {
     audience: 'pair', outsider: '403 forbidden',
     readers: "the pair's two operators: which events are disputed, and where each side's record is",
+  },
+  'GET /reconciliation/{pair}/{period}/verdict': {
+    audience: 'pair', outsider: '403 forbidden',
+    readers: "the pair's two operators: the verdict they signed in full (tolerances, resolutions digest, signatures)",
   },
   'GET /openapi.json': { audience: 'public', readers: 'anyone' },
   'GET /': { audience: 'public', readers: 'anyone: the explorer page (it reads public endpoints; on an authenticated node it shows what is public)' },

@@ -3,7 +3,7 @@ import type { SubmitTxOptions } from '../chain/chain.js';
 import type { ChainEvents } from '../chain/events.js';
 import type { BlockView, StoredBatch, StoredTx } from '../chain/queries.js';
 import type { AcceptedTx } from '../chain/tx-kinds/tx-kind.js';
-import type { StoredReceipt } from '../storage/index.js';
+import type { StoredReceipt, StoredVerdict } from '../storage/index.js';
 import type { StorageStatus } from '../storage/storage-health.js';
 import type { OperatorPair } from '../reconciliation/pair.js';
 import type { SettlementPeriodView } from '../chain/settlement-view.js';
@@ -91,6 +91,21 @@ export interface NodeApi {
   readonly reconciliation?: NodeReconciliation;
   /** Who may read non-public endpoints (src/api/audience.ts); absent: closed (401 on them). */
   readonly access?: ApiAccess;
+  /** Reconciliation verdicts the chain recorded (GET /reconciliation/.../verdict). */
+  readonly verdicts?: NodeVerdicts;
+}
+
+/** A recorded verdict with where its transaction stands. */
+export interface VerdictRecord extends StoredVerdict {
+  readonly status: 'pending' | 'committed';
+  /** The block that committed it. */
+  readonly height?: number;
+}
+
+/** What the API reads of the pair's verdicts (src/chain/verdict-admission.ts records them). */
+export interface NodeVerdicts {
+  /** Every revision of a (pair, period)'s verdict, oldest first. */
+  history(pair: OperatorPair, period: CalendarMonth): readonly VerdictRecord[];
 }
 
 /** A read of the reconciliation index with the height every committed block is classified through (-1: none yet). */

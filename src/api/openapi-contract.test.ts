@@ -21,7 +21,10 @@ import { NodeApiClient, NodeApiError } from '../client/node-api-client.js';
 import { Operator } from '../client/operator.js';
 import { batchToJson } from '../codec/batch-json.js';
 import { decodeBatch } from '../codec/batch.js';
-import { toHex } from '../codec/bytes.js';
+import { fromHex, toHex } from '../codec/bytes.js';
+import { privateKeyObject } from '../crypto/ed25519.js';
+import { operatorPair } from '../reconciliation/pair.js';
+import { computeVerdict, signVerdict, verdictFrame } from '../reconciliation/verdict.js';
 import { decodeIngestReply, RejectCode, ReplyKind, type IngestReplyFields } from '../codec/ingest-reply.js';
 import { silentLogger } from '../log.js';
 import { CdrNode } from '../node/node.js';
@@ -458,6 +461,24 @@ describe('the OpenAPI document against a running solo node', () => {
     expect(page.disputes.every((d) => d.a === null && d.b !== null)).toBe(true);
     await expectApiError(api.reconciliationCounts('1-2', period), 400, 'bad_parameter');
     await expectApiError(api.reconciliationDisputes(pair, '2026-13'), 400, 'bad_parameter');
+
+    // The pair's verdict (none of its events explained here: every mismatched one stays disputed), both signing, over POST /tx.
+    expect((await api.reconciliationVerdict(pair, period)).verdict).toBeNull();
+    const disputes = [];
+    for (let offset = 0; offset < page.total; offset += 1000) disputes.push(...(await api.reconciliationDisputes(pair, period, { offset, limit: 1000 })).disputes);
+    const chain = fromHex((await api.status()).genesisHash, 32);
+    const target = operatorPair(VODAFONE_UK, TELEKOM_DE);
+    const month = { year: Number(period.slice(0, 4)), month: Number(period.slice(5, 7)) };
+    const tolerances = { durationSec: 1, volumeBytes: 0n, chargePpm: 5000, chargeMinor: 0n };
+    const unsigned = computeVerdict({ pair: target, period: month, counts, events: disputes.map((d) => ({ eventHash: d.eventHash, class: d.class, explanation: null })), tolerances });
+    const sign = (v: typeof unsigned) => [VODAFONE_UK, TELEKOM_DE].reduce((w, plmn) => signVerdict(w, plmn, privateKeyObject(devnetBatchSeed(plmn)), chain), v);
+    await expectApiError(api.submitContractTx(verdictFrame(sign({ ...unsigned, fields: { ...unsigned.fields, matched: unsigned.fields.matched + 1n } }), TELEKOM_DE)), 422, 'counts_mismatch');
+    const accepted = await api.submitContractTx(verdictFrame(sign(unsigned), TELEKOM_DE));
+    await expectApiError(api.submitContractTx(verdictFrame(sign({ ...unsigned, fields: { ...unsigned.fields, toleranceDurationSec: 2 } }), TELEKOM_DE)), 409, 'verdict_conflict');
+    await until(async () => (await api.tx(accepted.hash)).status === 'committed', 'the verdict to commit');
+    expect((await api.reconciliationCounts(pair, period)).verdict).toMatchObject({ hash: accepted.hash, revision: 1, status: 'committed' });
+    expect((await api.reconciliationVerdict(pair, period)).verdict).toMatchObject({ txHash: accepted.hash, submitter: TELEKOM_DE });
+    await expectApiError(api.reconciliationVerdict(pair, '2026-13'), 400, 'bad_parameter');
   });
 
   it('GET /, /explorer and /explorer/{asset}: the page, its assets, 304 and 404', async () => {
@@ -581,12 +602,14 @@ describe('the OpenAPI document against two validators', () => {
       ['receipt', () => api.receipt(ZERO)],
       ['consensus', () => api.consensus()],
       ['disputes', () => api.reconciliationDisputes(pair, period)],
+      ['verdict', () => api.reconciliationVerdict(pair, period)],
       ['sealed', () => api.batchSealed(ZERO)],
     ];
     for (const [what, f] of calls(anonymous)) await expectApiError(f(), 401, 'authentication_required').catch((e: unknown) => { throw new Error(`${what}: ${String(e)}`); });
     await expectApiError(as(p).operator(q), 403, 'forbidden');
     const outsider = [52501, 310260, 40445].find((x) => !operators.includes(x))!;
     await expectApiError(as(p).reconciliationDisputes(`${q}-${outsider}`, period), 403, 'forbidden');
+    await expectApiError(as(p).reconciliationVerdict(`${q}-${outsider}`, period), 403, 'forbidden');
     expect((await as(p).operator(p)).plmn).toBe(p);
     // Submissions: unsigned 401; signed by another operator than the frame's, 403 forbidden.
     const built = Operator.devnet(p, a.chain.identity).batch(traffic(p, q, 3, 'openapi-auth'), 99n);

@@ -74,9 +74,9 @@ describe('the OpenAPI document', () => {
     const cdr = paths['/cdr']!['post']!.responses;
     const tx = paths['/tx']!['post']!.responses;
     const codesAt = (responses: Responses, status: number): string[] => errorCodes(responses[String(status)]?.content?.['application/json']?.schema);
-    // Batch proofs' and settlement transactions' own codes are answered by POST /tx only; every other code by POST /cdr.
+    // Batch proofs', verdicts' and settlement transactions' own codes are answered by POST /tx only; every other code by POST /cdr.
     const proofOnly = new Set([
-      RejectCode.UnknownCircuit, RejectCode.UnknownBatch, RejectCode.BadProof,
+      RejectCode.UnknownCircuit, RejectCode.UnknownBatch, RejectCode.BadProof, RejectCode.VerdictConflict, RejectCode.CountsMismatch,
       RejectCode.BadCommitment, RejectCode.PeriodNotEnded, RejectCode.AlreadyNetted, RejectCode.DuplicateStatement, RejectCode.RateMoveTooLarge, RejectCode.BadRate, RejectCode.NotParty,
     ].map(rejectCodeName));
     for (const code of Object.values(RejectCode).filter((v): v is RejectCode => typeof v === 'number' && v !== RejectCode.None)) {

@@ -347,6 +347,75 @@ const SCHEMAS = {
       sizeBytes: COUNT,
     },
   },
+  VerdictTx: {
+    type: 'object',
+    description: "a reconciliation verdict (schemas/verdict-tx.fbs): the pair's classification of a month's disputed events under the tolerances it agreed, signed by both operators (docs/privacy.md, P5)",
+    required: ['type', 'hash', 'status', 'submitter', 'pair', 'period', 'revision', 'indexedHeight', 'counts', 'tolerances', 'resolutionsDigest', 'supersedes', 'signatures', 'sizeBytes'],
+    additionalProperties: false,
+    properties: {
+      type: { const: 'verdict' },
+      hash: HASH,
+      status: TX_STATUS,
+      height: U32,
+      index: COUNT,
+      submitter: { ...PLMN, description: 'the operator of the pair that submitted it (both signed it)' },
+      pair: { type: 'string', pattern: '^[0-9]{5,6}-[0-9]{5,6}$' },
+      period: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}$' },
+      revision: { ...U32, description: '1, then one more per superseding verdict of the (pair, period)' },
+      indexedHeight: { ...COUNT, description: 'the counts are those of the reconciliation index through this height' },
+      counts: ref('VerdictCounts'),
+      tolerances: ref('VerdictTolerances'),
+      resolutionsDigest: { ...HASH, description: "SHA-256 over the disputed events' hashes and their resolutions (src/reconciliation/verdict.ts)" },
+      supersedes: { oneOf: [HASH, { type: 'null' }], description: 'the verdict transaction it replaces' },
+      signatures: { type: 'object', required: ['a', 'b'], additionalProperties: false, properties: { a: SIGNATURE, b: SIGNATURE } },
+      sizeBytes: COUNT,
+    },
+  },
+  VerdictCounts: {
+    type: 'object',
+    description: 'events of the (pair, period): matched; mismatched and accepted within the tolerances; mismatched beyond them (disputed); recorded by one side only',
+    required: ['matched', 'accepted', 'disputed', 'onlyA', 'onlyB'],
+    additionalProperties: false,
+    properties: { matched: COUNT, accepted: COUNT, disputed: COUNT, onlyA: COUNT, onlyB: COUNT },
+  },
+  VerdictTolerances: {
+    type: 'object',
+    description: 'what the pair tolerates: duration (seconds), volume (bytes), charge (parts per million of the larger charge, or minor units, whichever allows more)',
+    required: ['durationSec', 'volumeBytes', 'chargePpm', 'chargeMinor'],
+    additionalProperties: false,
+    properties: { durationSec: U32, volumeBytes: U64, chargePpm: { type: 'integer', minimum: 0, maximum: 1_000_000 }, chargeMinor: U64 },
+  },
+  PublicVerdict: {
+    type: 'object',
+    description: "what anyone learns of the pair's latest verdict: that both operators signed one, and its counts",
+    required: ['hash', 'revision', 'status', 'counts'],
+    additionalProperties: false,
+    properties: { hash: HASH, revision: U32, status: TX_STATUS, height: U32, counts: ref('VerdictCounts') },
+  },
+  PairVerdict: {
+    type: 'object',
+    description: 'a verdict as the node recorded it, for the pair',
+    required: ['txHash', 'revision', 'status', 'submitter', 'indexedHeight', 'matched', 'accepted', 'disputed', 'onlyA', 'onlyB', 'tolerances', 'resolutionsDigest', 'supersedes'],
+    additionalProperties: false,
+    properties: {
+      txHash: HASH, revision: U32, status: TX_STATUS, height: U32, submitter: PLMN, indexedHeight: COUNT,
+      matched: COUNT, accepted: COUNT, disputed: COUNT, onlyA: COUNT, onlyB: COUNT,
+      tolerances: ref('VerdictTolerances'),
+      resolutionsDigest: HASH,
+      supersedes: { oneOf: [HASH, { type: 'null' }] },
+    },
+  },
+  ReconciliationVerdict: {
+    type: 'object',
+    description: "the pair's latest verdict of a month in full, and how many revisions it has had",
+    required: ['pair', 'period', 'a', 'b', 'verdict', 'revisions'],
+    additionalProperties: false,
+    properties: {
+      pair: { type: 'string' }, period: { type: 'string' }, a: PLMN, b: PLMN,
+      verdict: { oneOf: [ref('PairVerdict'), { type: 'null' }] },
+      revisions: COUNT,
+    },
+  },
   SettlementTx: {
     type: 'object',
     description:
@@ -379,7 +448,7 @@ const SCHEMAS = {
       sizeBytes: COUNT,
     },
   },
-  Tx: { oneOf: [ref('CdrBatchTx'), ref('ContractTx'), ref('BatchProofTx'), ref('SettlementTx')] },
+  Tx: { oneOf: [ref('CdrBatchTx'), ref('ContractTx'), ref('BatchProofTx'), ref('VerdictTx'), ref('SettlementTx')] },
   SettlementPeriod: {
     type: 'object',
     description: 'a settlement period as anyone may see it (src/chain/settlement-view.ts): counts, never a pair or an amount',
@@ -406,8 +475,7 @@ const SCHEMAS = {
       },
       netted: { type: 'boolean' },
     },
-  },
-  Receipt: {
+  },  Receipt: {
     type: 'object',
     description: "a contract transaction's receipt, written when its block is committed",
     required: ['hash', 'status', 'statusName', 'gasUsed', 'output', 'events', 'height', 'index'],
@@ -482,13 +550,14 @@ const SCHEMAS = {
   ReconciliationCounts: {
     type: 'object',
     description: "exact reconciliation counts of a (pair, period), classified through block indexedHeight: every event is matched, mismatched, or seen by one side only",
-    required: ['pair', 'period', 'a', 'b', 'indexedHeight', 'events', 'matched', 'mismatched', 'onlyA', 'onlyB', 'matchRate', 'records', 'duplicates'],
+    required: ['pair', 'period', 'a', 'b', 'indexedHeight', 'events', 'matched', 'mismatched', 'onlyA', 'onlyB', 'matchRate', 'records', 'duplicates', 'verdict'],
     additionalProperties: false,
     properties: {
       ...RECONCILIATION_HEAD,
       events: COUNT, matched: COUNT, mismatched: COUNT, onlyA: COUNT, onlyB: COUNT,
       matchRate: { type: ['number', 'null'], minimum: 0, maximum: 1, description: 'matched / events (6 decimals); null while there is no event' },
       records: SIDES, duplicates: SIDES,
+      verdict: { oneOf: [ref('PublicVerdict'), { type: 'null' }], description: "the pair's latest signed verdict (counts only), or null" },
     },
   },
   ReconciliationDisputes: {
@@ -594,11 +663,11 @@ const submitErrors = <const C401 extends readonly string[], const C422 extends r
       [...new Set([...c401, ...AUTH_401_CODES])],
     ),
     '403': errorResponse("the signer is not an operator of this consortium (unknown_operator), the request is signed by another operator than the frame's (forbidden), or a settlement statement's submitter is outside its pair (not_party)", ['unknown_operator', 'forbidden', ...c403]),
-    '409': errorResponse('already seen: its sequence (replay), a record (duplicate_record), for a batch proof its batch is already proven (replay), for a settlement statement its pair and period (duplicate_statement) or its netted period (already_netted)', c409),
+    '409': errorResponse('already seen: its sequence (replay), a record (duplicate_record), or, for a batch proof, its batch is already proven (replay); for a verdict, the same verdict (replay) or not the next revision of the latest (verdict_conflict); for a settlement statement, its pair and period (duplicate_statement) or its netted period (already_netted)', c409),
     '411': errorResponse('no content-length header', ['length_required']),
     '413': errorResponse('larger than the node takes (the API limit, or the frame limits)', ['too_large']),
     '415': errorResponse('wrong content-type', ['unsupported_media_type']),
-    '422': errorResponse('a field outside its limits (period, sequence jump, gas) or hashes that do not match the records', c422),
+    '422': errorResponse("a field outside its limits (period, sequence jump, gas) or hashes that do not match the records; for a verdict, counts that are not the node's (counts_mismatch)", c422),
     '500': INTERNAL,
     '503': errorResponse('busy (too many uploads at once, or the in-flight budget is spent: retry) or the disk takes no writes (storage_full: retry later)', ['busy', 'storage_full']),
   }) as const;
@@ -744,15 +813,16 @@ const PATHS = {
   },
   '/tx': {
     post: {
-      operationId: 'submitContractTx', ...access('POST /tx'), summary: 'submit a signed contract deploy or call (schemas/contract-tx.fbs), batch proof (schemas/batch-proof-tx.fbs) or settlement (schemas/settlement-tx.fbs) frame', tags: ['submit'],
+      operationId: 'submitContractTx', ...access('POST /tx'), summary: 'submit a signed contract deploy or call (schemas/contract-tx.fbs), batch proof (schemas/batch-proof-tx.fbs), verdict (schemas/verdict-tx.fbs) or settlement (schemas/settlement-tx.fbs) frame', tags: ['submit'],
       description:
         'src/client/contract-tx.ts signs contract transactions; executed in block order with per-transaction and per-block gas limits (docs/vm.md). ' +
         'src/client/batch-proof-tx.ts signs batch proofs (`cdrchain prove`): verified on the worker pool against the genesis key of their circuit, the batch then shows `proven` (docs/proofs.md). ' +
+        "src/reconciliation/verdict.ts makes verdicts (`cdrchain reconcile --verdict`, `--cosign`): both operators of the pair sign; the counts must be the node's when its index has the verdict's height (docs/privacy.md). " +
         'src/client/settlement-tx.ts signs settlement transactions: FX rate sets (the genesis rate publishers\' BLS signatures) and bilateral statements (both operators\' BLS signatures over a Pedersen commitment), docs/settlement.md.',
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
-        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate'], ['replay', 'already_netted', 'duplicate_statement'], ['not_party']),
+        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'counts_mismatch', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate'], ['replay', 'verdict_conflict', 'already_netted', 'duplicate_statement'], ['not_party']),
         '404': errorResponse("a batch proof names no batch stored here, or one of another pair than the signer's (the same answer: it does not tell which)", ['unknown_batch']),
       },
     },
@@ -763,7 +833,7 @@ const PATHS = {
       description:
         'Frames and close codes: docs/websocket.md (schemas/batch.fbs, schemas/contract-tx.fbs in; schemas/ingest.fbs out). ' +
         "With operator authentication the upgrade is signed (401 otherwise) and the connection takes the signer's own frames only: another submitter's frame is answered Nack unknown_operator.",
-      'x-websocket': { in: ['schemas/batch.fbs (CDRB)', 'schemas/contract-tx.fbs (CDRC)', 'schemas/batch-proof-tx.fbs (CDRZ)', 'schemas/settlement-tx.fbs (CDRX)'], out: 'schemas/ingest.fbs (CDRI)', doc: 'docs/websocket.md' },
+      'x-websocket': { in: ['schemas/batch.fbs (CDRB)', 'schemas/contract-tx.fbs (CDRC)', 'schemas/batch-proof-tx.fbs (CDRZ)', 'schemas/verdict-tx.fbs (CDRR)', 'schemas/settlement-tx.fbs (CDRX)'], out: 'schemas/ingest.fbs (CDRI)', doc: 'docs/websocket.md' },
       responses: { '101': { description: 'upgraded to a WebSocket' }, '401': UNAUTHENTICATED, '404': NOT_A_WEBSOCKET, '503': BUSY_UPGRADE },
     },
   },
@@ -821,6 +891,21 @@ const PATHS = {
       },
     },
   },
+  '/reconciliation/{pair}/{period}/verdict': {
+    get: {
+      operationId: 'getReconciliationVerdict', ...access('GET /reconciliation/{pair}/{period}/verdict'), summary: "the pair's signed verdict of a month in full (the two operators only)", tags: ['reconciliation'],
+      description: 'The latest revision, with its tolerances and resolutions digest; GET /reconciliation/{pair}/{period} shows its counts to anyone. Who may read it: as for the disputes.',
+      parameters: reconciliationParams,
+      responses: {
+        '200': json('the latest verdict (null: none yet)', ref('ReconciliationVerdict')),
+        '400': BAD_PARAMETER,
+        '401': UNAUTHENTICATED,
+        '403': errorResponse('an operator outside the pair', ['forbidden']),
+        '500': INTERNAL,
+        '503': SIGNED_BUSY,
+      },
+    },
+  },
   '/openapi.json': {
     get: {
       operationId: 'getOpenApi', ...access('GET /openapi.json'), summary: 'this document', tags: ['operations'],
@@ -865,7 +950,7 @@ export const NODE_OPENAPI = {
   tags: [
     { name: 'chain', description: 'blocks, batches, transactions, receipts, operators, consensus' },
     { name: 'submit', description: 'signed batches and contract transactions over HTTP' },
-    { name: 'reconciliation', description: 'per operator pair and month: counts (public) and disputes (the pair)' },
+    { name: 'reconciliation', description: 'per operator pair and month: counts (public), disputes and signed verdicts (the pair)' },
     { name: 'settlement', description: 'settlement periods: counts of statements, rate sets, netting (public; docs/settlement.md)' },
     { name: 'streams', description: 'WebSocket ingest and events' },
     { name: 'operations', description: 'health, metrics, this document' },

@@ -9,11 +9,13 @@ import { authRequestOf, CLOSED_API, type ApiAccess } from './audience.js';
 import { callerOf, mayRead } from './auth/caller.js';
 import { ENDPOINT_AUDIENCES } from './endpoint-audiences.js';
 import { HttpError, responder, sendError, sendJson, type Responder } from './http.js';
-import type { NodeReconciliation } from './node-api.js';
+import type { NodeReconciliation, NodeVerdicts, VerdictRecord } from './node-api.js';
 
 export interface ReconciliationRoutesOptions {
   /** Absent: the node runs without the index; the routes answer 404 not_available. */
   readonly reconciliation: NodeReconciliation | undefined;
+  /** The pair's signed verdicts (absent: none shown, the verdict route answers 404 not_available). */
+  readonly verdicts?: NodeVerdicts | undefined;
   /** Absent: closed (pair endpoints answer 401). */
   readonly access: ApiAccess | undefined;
   readonly log: Logger;
@@ -24,7 +26,9 @@ export const MAX_DISPUTES_PAGE = 1000;
 
 /**
  * GET /reconciliation/:pair/:period — exact counts of a (pair, period) (public);
- * GET /reconciliation/:pair/:period/disputes?offset=&limit= — its disputed events (the pair).
+ * GET /reconciliation/:pair/:period/disputes?offset=&limit= — its disputed events (the pair);
+ * GET /reconciliation/:pair/:period/verdict — the verdicts the pair signed, in full (the pair); the
+ * counts route shows the latest one's counts to anyone.
  * `pair` is two PLMN ids in either order (`20801-23415`), `period` a calendar month (`2026-11`).
  * A pair or period nobody submitted for answers zero counts: counts are public, and "nothing yet"
  * is a count like any other.
@@ -57,7 +61,18 @@ export function mountReconciliationRoutes(app: TemplatedApp, opts: Reconciliatio
     const { pair, period } = target(req);
     callerOf(opts.access ?? CLOSED_API, ENDPOINT_AUDIENCES['GET /reconciliation/{pair}/{period}'].audience, authRequestOf(req));
     const { indexedHeight, value } = index().counts(pair, period);
-    sendJson(r, 200, { ...head(pair, period, indexedHeight), ...countsJson(value) });
+    const latest = opts.verdicts?.history(pair, period).at(-1);
+    sendJson(r, 200, { ...head(pair, period, indexedHeight), ...countsJson(value), verdict: latest ? publicVerdictJson(latest) : null });
+  });
+
+  get('/reconciliation/:pair/:period/verdict', (r, req) => {
+    const { pair, period } = target(req);
+    // Tolerances, the resolutions digest and the signatures are the pair's; the public sees the counts above.
+    const caller = callerOf(opts.access ?? CLOSED_API, ENDPOINT_AUDIENCES['GET /reconciliation/{pair}/{period}/verdict'].audience, authRequestOf(req));
+    if (!caller.open && !mayRead(caller, [pair.a, pair.b])) throw new HttpError(403, 'forbidden', `operator ${caller.plmn} is not in this pair`);
+    if (!opts.verdicts) throw new HttpError(404, 'not_available', 'this node does not serve verdicts');
+    const history = opts.verdicts.history(pair, period);
+    sendJson(r, 200, { pair: formatOperatorPair(pair), period: formatCalendarMonth(period), a: pair.a, b: pair.b, verdict: history.at(-1) ?? null, revisions: history.length });
   });
 
   get('/reconciliation/:pair/:period/disputes', (r, req) => {
@@ -85,6 +100,14 @@ export function countsJson(c: PairPeriodCounts) {
     matchRate: events === 0 ? null : Math.round((c.matched * 1_000_000) / events) / 1_000_000,
     records: { a: c.recordsA, b: c.recordsB },
     duplicates: { a: c.duplicatesA, b: c.duplicatesB },
+  };
+}
+
+/** What anyone learns of a verdict: that the pair signed one, and its counts. */
+function publicVerdictJson(v: VerdictRecord) {
+  return {
+    hash: v.txHash, revision: v.revision, status: v.status, ...(v.height === undefined ? {} : { height: v.height }),
+    counts: { matched: v.matched, accepted: v.accepted, disputed: v.disputed, onlyA: v.onlyA, onlyB: v.onlyB },
   };
 }
 

@@ -13,6 +13,7 @@ export function httpStatusFor(code: RejectCode): number {
       return 403;
     case RejectCode.Replay:
     case RejectCode.DuplicateRecord:
+    case RejectCode.VerdictConflict:
     case RejectCode.AlreadyNetted:
     case RejectCode.DuplicateStatement:
       return 409;
@@ -26,6 +27,7 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.SealedRequired:
     case RejectCode.UnknownCircuit:
     case RejectCode.BadProof:
+    case RejectCode.CountsMismatch:
     case RejectCode.PeriodClosed:
     case RejectCode.BadCommitment:
     case RejectCode.PeriodNotEnded:

@@ -9,6 +9,7 @@ import { sealedSectionLimit } from '../codec/sealed-section.js';
 import { BatchRejectedError } from '../chain/reject.js';
 import type { RecordsPage } from '../chain/queries.js';
 import { isBatchProofTxFrame } from '../codec/batch-proof-tx.js';
+import { isVerdictTxFrame } from '../codec/verdict-tx.js';
 import { isSettlementTxFrame } from '../codec/settlement-tx.js';
 import { PeriodFormatError } from '../settlement/errors.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
@@ -96,7 +97,7 @@ export class ApiServer {
       access: this.access, senderOf: (id) => txMembers(node.queries.tx(id)?.view)[0],
     });
     mountExplorerAssets(app); // GET / and /explorer/*: the explorer page (dist/explorer)
-    mountReconciliationRoutes(app, { reconciliation: node.reconciliation, access: node.access, log }); // GET /reconciliation/:pair/:period[/disputes]
+    mountReconciliationRoutes(app, { reconciliation: node.reconciliation, verdicts: node.verdicts, access: node.access, log }); // GET /reconciliation/:pair/:period[/disputes|/verdict]
     app.any('/*', (res) => {
       sendJson(responder(res), 404, { error: 'not_found', message: 'no such endpoint' });
     });
@@ -273,15 +274,15 @@ export class ApiServer {
       const contentType = req.getHeader('content-type');
       const length = req.getHeader('content-length');
       if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
-        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract, batch proof or settlement transaction frame (application/octet-stream)'));
+        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract, batch proof, verdict or settlement transaction frame (application/octet-stream)'));
         return;
       }
       readBody(r, length, Math.max(MAX_CONTRACT_TX_FRAME_BYTES, ingest.maxBatchProofFrameBytes ?? 0), this.uploads)
         .then((body) => {
           const frame = new Uint8Array(body);
           checkSignedBody(caller, digest, frame, 'transactions');
-          // A batch proof ("CDRZ"), a settlement transaction ("CDRX") or, as before, a contract transaction: any other frame is malformed as one.
-          const kind = isBatchProofTxFrame(frame) ? TxKind.BatchProof : isSettlementTxFrame(frame) ? TxKind.Settlement : TxKind.ContractTx;
+          // A batch proof ("CDRZ"), a verdict ("CDRR"), a settlement transaction ("CDRX") or, as before, a contract transaction: any other frame is malformed as one.
+          const kind = isBatchProofTxFrame(frame) ? TxKind.BatchProof : isVerdictTxFrame(frame) ? TxKind.Verdict : isSettlementTxFrame(frame) ? TxKind.Settlement : TxKind.ContractTx;
           return ingest.submitTx(frame, ingest.httpSource, { kind });
         })
         .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', hash: toHex(id), sequence: sequence.toString() }))
@@ -359,6 +360,8 @@ function txMembers(view: Readonly<Record<string, unknown>> | undefined): number[
   const out: number[] = [];
   // A settlement statement names its pair (first, second) besides its submitter.
   for (const k of ['sender', 'submitter', 'counterparty', 'first', 'second']) if (typeof view[k] === 'number') out.push(view[k]);
+  // A verdict is its pair's (both operators signed it, either submitted it).
+  if (view['type'] === 'verdict' && typeof view['pair'] === 'string') out.push(...view['pair'].split('-').map(Number));
   return out;
 }
 

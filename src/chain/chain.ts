@@ -3,7 +3,7 @@ import { fromHex } from '../codec/bytes.js';
 import { ContractTxKind } from '../codec/contract-tx.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
-import { openStores, type Stores, type TxBodyStoreOptions } from '../storage/index.js';
+import { openStores, type Stores, type StoredVerdict, type TxBodyStoreOptions } from '../storage/index.js';
 import { StorageHealth, type StorageStatus } from '../storage/storage-health.js';
 import { BatchLimitsContract, loadSystemContracts } from '../vm/system/index.js';
 import type { NullifierIndex, NullifierIndexOptions } from '../nullifiers/nullifier-index.js';
@@ -36,6 +36,8 @@ import { batchAdmitter } from './tx-kinds/cdr-batch.js';
 import { contractTxAdmitter } from './tx-kinds/contract-tx.js';
 import { txCodec, TxKindRegistry, UnknownTxKindError } from './tx-kinds/registry.js';
 import { TxKind, type AcceptedTx } from './tx-kinds/tx-kind.js';
+import { verdictAdmitter } from './tx-kinds/verdict.js';
+import { VerdictAdmission, type AcceptedVerdict, type VerdictCountsSource } from './verdict-admission.js';
 import { recordsStillReadFrom } from './retention/records-still-read.js';
 import { resolveRetentionConfig, RetentionService, type RetentionOptions } from './retention/retention-service.js';
 
@@ -75,6 +77,7 @@ export class Chain {
   private kindRegistry: TxKindRegistry | undefined;
   private blockSchedule: BlockSchedule | undefined;
   private branchStates: ChainBranches | undefined;
+  private verdictAdmission: VerdictAdmission | undefined;
   private settlementAdmission: SettlementAdmission | undefined;
 
   private constructor(
@@ -207,6 +210,11 @@ export class Chain {
       committed, transition, builder, committer, clock, metrics, limits, blockLimits, budget, storage, log,
     );
     chain.branchStates = branches;
+    chain.verdictAdmission = new VerdictAdmission({
+      chain: identity, operators, stores, storage, mempool, budget, log,
+      allocateOrder: () => admission.allocateOrder(),
+      headHeight: () => committed.head.height,
+    });
     chain.settlementAdmission = settlementAdmission;
     // Settlement state moved: pending settlement transactions it now refuses for good leave.
     events.on('blockCommitted', () => settlementAdmission.afterCommit());
@@ -214,6 +222,7 @@ export class Chain {
       [TxKind.CdrBatch, batchAdmitter(admission)],
       [TxKind.ContractTx, contractTxAdmitter({ submit: (frame, source, onWellFormed) => chain.submitContractTx(frame, source, onWellFormed) })],
       [TxKind.BatchProof, batchProofAdmitter({ submit: (frame, source, onWellFormed) => chain.submitBatchProof(frame, source, onWellFormed) })],
+      [TxKind.Verdict, verdictAdmitter({ submit: (frame, source, onWellFormed) => chain.submitVerdict(frame, source, onWellFormed) })],
       [TxKind.Settlement, settlementAdmitter({ submit: (frame, source, onWellFormed) => chain.submitSettlementTx(frame, source, onWellFormed) })],
     ]));
 
@@ -230,6 +239,7 @@ export class Chain {
     events.on('batchAccepted', () => schedule.nudge());
     events.on('contractTxAccepted', () => schedule.nudge());
     events.on('batchProofAccepted', () => schedule.nudge());
+    events.on('verdictAccepted', () => schedule.nudge());
     schedule.start();
     chain.retentionService = new RetentionService({
       config: retention, stores, metrics, log, storage,
@@ -352,6 +362,26 @@ export class Chain {
     this.metrics.batchProofs.inc({ outcome: 'accepted' });
     this.events.emit('batchProofAccepted', { id: accepted.id, batchId: accepted.batchId, signer: accepted.signer, sequence: accepted.sequence });
     return accepted;
+  }
+
+  /**
+   * Admits a reconciliation verdict (identifier "CDRR") both operators of a pair signed; resolves
+   * once it and its (pair, period) record are durable.
+   */
+  async submitVerdict(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedVerdict> {
+    const accepted = await this.verdictAdmission!.submit(frame, source, onWellFormed);
+    this.events.emit('verdictAccepted', { id: accepted.id, pairA: accepted.pairA, pairB: accepted.pairB, period: accepted.period, revision: accepted.revision });
+    return accepted;
+  }
+
+  /** The node's reconciliation index, once it runs: verdict admission checks counts against it. */
+  set verdictCounts(source: VerdictCountsSource | undefined) {
+    this.verdictAdmission!.countsSource = source;
+  }
+
+  /** The latest verdict recorded for a (pair, period) (pending or committed), and its revisions. */
+  verdicts(pairA: number, pairB: number, period: number): readonly StoredVerdict[] {
+    return this.stores.verdicts.history(pairA, pairB, period);
   }
 
   /**

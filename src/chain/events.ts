@@ -49,6 +49,15 @@ export interface BatchProofAcceptedEvent {
   readonly sequence: bigint;
 }
 
+/** A reconciliation verdict both operators of a pair signed is durable here. */
+export interface VerdictAcceptedEvent {
+  readonly id: Uint8Array;
+  readonly pairA: number;
+  readonly pairB: number;
+  readonly period: number;
+  readonly revision: number;
+}
+
 interface ChainEventMap {
   batchAccepted: [BatchAcceptedEvent];
   /** Durable in this node's chain: with consensus, final (a macro block justified it); alone, at once. */
@@ -59,6 +68,7 @@ interface ChainEventMap {
   /** After the block that executed it is committed. */
   contractReceipt: [ContractReceiptEvent];
   batchProofAccepted: [BatchProofAcceptedEvent];
+  verdictAccepted: [VerdictAcceptedEvent];
 }
 
 type Listener<K extends keyof ChainEventMap> = (...args: ChainEventMap[K]) => void;

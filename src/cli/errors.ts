@@ -13,6 +13,8 @@ export const EXIT = {
   wrongChain: 6,
   /** The data directory is open in another process (a running node): `prune` works on a stopped node's directory. */
   dataInUse: 7,
+  /** reconcile --cosign: the operator's own records give another verdict than the counterparty's half. */
+  verdictDisagrees: 8,
 } as const;
 
 /** An error the CLI reports as one line on stderr with its exit code, without a stack trace. */

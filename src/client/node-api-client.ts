@@ -41,6 +41,7 @@ export type TxAccepted = ResponseBody<'/tx', 'post', '202'>;
 export type ReconciliationCounts = ResponseBody<'/reconciliation/{pair}/{period}', 'get', '200'>;
 export type SettlementPeriod = ResponseBody<'/settlement/{period}', 'get', '200'>;
 export type ReconciliationDisputes = ResponseBody<'/reconciliation/{pair}/{period}/disputes', 'get', '200'>;
+export type ReconciliationVerdict = ResponseBody<'/reconciliation/{pair}/{period}/verdict', 'get', '200'>;
 export type ApiErrorBody = Schema<'Error'>;
 /** A WS /events frame. */
 export type NodeEvent = Schema<'Event'>;
@@ -191,6 +192,11 @@ export class NodeApiClient {
   /** One page of the pair's disputed events (readable by the pair: see the document). */
   reconciliationDisputes(pair: string, period: string, page: { readonly offset?: number; readonly limit?: number } = {}, signal?: AbortSignal): Promise<ReconciliationDisputes> {
     return this.json('get', '/reconciliation/{pair}/{period}/disputes', { pair, period }, { signal, query: { offset: page.offset, limit: page.limit } }) as Promise<ReconciliationDisputes>;
+  }
+
+  /** The pair's latest signed verdict in full (readable by the pair: see the document). */
+  reconciliationVerdict(pair: string, period: string, signal?: AbortSignal): Promise<ReconciliationVerdict> {
+    return this.json('get', '/reconciliation/{pair}/{period}/verdict', { pair, period }, { signal }) as Promise<ReconciliationVerdict>;
   }
 
   /** GET /metrics: the Prometheus text. */

@@ -1,7 +1,8 @@
 import type { NodeApi } from '../api/node-api.js';
 import type { Chain } from '../chain/chain.js';
 import type { TxKind } from '../chain/tx-kinds/tx-kind.js';
-import { toHex } from '../codec/bytes.js';
+import { fromHex, toHex } from '../codec/bytes.js';
+import { monthIndex } from '../reconciliation/period.js';
 import type { ConsensusStatus } from './validator-role.js';
 
 /** What a validator adds to the API: relaying what clients submit, and its consensus status. */
@@ -17,6 +18,13 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
   const { queries } = chain;
   return {
     events: chain.events,
+    verdicts: {
+      history: (pair, period) => chain.verdicts(pair.a, pair.b, monthIndex(period)).map((v) => {
+        const view = chain.queries.tx(fromHex(v.txHash, 32))?.view;
+        const height = view?.status === 'committed' && typeof view.height === 'number' ? view.height : undefined;
+        return { ...v, status: height === undefined ? 'pending' : 'committed', ...(height === undefined ? {} : { height }) };
+      }),
+    },
     ...(validator ? { consensus: () => validator.status() } : {}),
     ingest: {
       maxBatchRecords: chain.limits.maxBatchRecords,

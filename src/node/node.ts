@@ -131,6 +131,8 @@ export class CdrNode {
     let reconciliation: ReconciliationIndexer | undefined;
     try {
       if (config.reconciliation !== false) reconciliation = await ReconciliationIndexer.start({ path: join(config.dataDir, 'reconciliation'), chain: followedChain(chain), log });
+      // Verdicts are checked against the node's own counts once the index runs (src/chain/verdict-admission.ts).
+      chain.verdictCounts = reconciliation;
     } catch (err) {
       await role?.stop();
       await chain.close();

@@ -74,6 +74,8 @@ export class TxRelay {
   /** A copy of `frame` goes to every peer (call before admission transfers the frame's buffer to a worker). */
   relay(kind: TxKind, frame: Uint8Array): void {
     if (this.network.connectedPeers().length === 0) return;
+    // Verdicts have no gossip message yet: a peer fetches one's body (TxRequest) when a block names it.
+    if (kind === TxKind.Verdict) return;
     this.network.broadcast(messageKindOf(kind), frame);
     this.metrics?.relayed(labelOf(messageKindOf(kind)), frame.length);
   }

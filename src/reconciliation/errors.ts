@@ -31,3 +31,8 @@ export class IndexWorkerError extends Error {
 export class ToleranceFormatError extends Error {
   override readonly name = 'ToleranceFormatError';
 }
+
+/** A verdict that cannot be made or read as given (a partial dispute list, a malformed verdict file, a signer outside the pair). */
+export class VerdictInputError extends Error {
+  override readonly name = 'VerdictInputError';
+}

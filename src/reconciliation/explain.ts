@@ -15,6 +15,8 @@ export interface Tolerances {
   readonly chargePpm: number;
   /** ...or absolute, in minor units (whichever allows more). */
   readonly chargeMinor: bigint;
+  /** Largest tolerated |volume difference|, bytes (absent: none). */
+  readonly volumeBytes?: bigint;
 }
 
 export const NO_TOLERANCE: Tolerances = Object.freeze({ durationSec: 0, chargePpm: 0, chargeMinor: 0n });
@@ -53,7 +55,7 @@ export function explainViews(mine: Cdr | undefined, theirs: Cdr | undefined, t: 
   add('service', serviceName(mine.service), serviceName(theirs.service));
   add('time', String(mine.startTime), String(theirs.startTime));
   add('duration', `${mine.durationSec} s`, `${theirs.durationSec} s`, Math.abs(mine.durationSec - theirs.durationSec) <= t.durationSec);
-  add('volume', `${mine.volumeBytes} B`, `${theirs.volumeBytes} B`);
+  add('volume', `${mine.volumeBytes} B`, `${theirs.volumeBytes} B`, absDiff(mine.volumeBytes, theirs.volumeBytes) <= (t.volumeBytes ?? 0n));
   add('currency', mine.currency, theirs.currency);
   if (mine.currency === theirs.currency) {
     add('charge', formatMinorUnits(mine.charge, mine.currency), formatMinorUnits(theirs.charge, theirs.currency), chargeTolerated(mine.charge, theirs.charge, t));
@@ -63,6 +65,10 @@ export function explainViews(mine: Cdr | undefined, theirs: Cdr | undefined, t: 
   add('tariff', String(mine.tariffId), String(theirs.tariffId));
   const verdict: Verdict = d.length === 0 ? 'equal' : d.every((x) => x.tolerated) ? 'within_tolerance' : 'differs';
   return { verdict, differences: d };
+}
+
+function absDiff(a: bigint, b: bigint): bigint {
+  return a > b ? a - b : b - a;
 }
 
 function chargeTolerated(a: bigint, b: bigint, t: Tolerances): boolean {
@@ -76,6 +82,13 @@ export function parseDurationTolerance(s: string): number {
   const m = /^([0-9]{1,6})s?$/.exec(s.trim());
   if (!m) throw new ToleranceFormatError(`duration tolerance "${s}" is not whole seconds (e.g. 1s)`);
   return Number(m[1]);
+}
+
+/** `1000`, `1000B`, `0`: whole bytes. */
+export function parseVolumeTolerance(s: string): bigint {
+  const m = /^([0-9]{1,15})B?$/.exec(s.trim());
+  if (!m) throw new ToleranceFormatError(`volume tolerance "${s}" is not whole bytes (e.g. 1024B)`);
+  return BigInt(m[1]!);
 }
 
 /** `0.5%` (relative to the larger charge, up to 4 decimals) or `3` (minor units). */

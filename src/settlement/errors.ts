@@ -15,7 +15,16 @@ export type SettlementErrorCode =
   | 'bad_commitment' // a commitment that is not a point of the prime-order subgroup, or does not open
   | 'transfer_mismatch' // an operator's settlement transfer is not its net position
   | 'nets_not_zero' // net positions (or committed transfers) that do not sum to zero
-  | 'already_netted'; // a second netting of a netted period
+  | 'already_netted' // a second netting of a netted period
+  | 'period_open' // a settlement proposed for a period that has not closed
+  | 'already_settled' // a second settlement of a settled period
+  | 'proposal_pending' // a proposal while another for the period awaits approval
+  | 'no_proposal' // an approval for a period with no live proposal
+  | 'proposal_expired' // an approval after the proposal's deadline
+  | 'not_a_party' // a signature from an operator or validator that is not party to the settlement
+  | 'duplicate_approval' // a signer that has already approved the proposal
+  | 'approval_incomplete' // approvals that lack an involved operator or the consortium threshold
+  | 'statement_unbalanced'; // an operator statement whose lines do not add up to its net and transfer
 
 export class SettlementError extends Error {
   override readonly name: string = 'SettlementError';
@@ -125,5 +134,24 @@ export class NettingRejectedError extends SettlementError {
     readonly operator?: number,
   ) {
     super(code, message);
+  }
+}
+
+/** A settlement proposal or approval refused by the approval rules (docs/settlement.md, "Approval"). */
+export class ApprovalError extends SettlementError {
+  override readonly name = 'ApprovalError';
+  constructor(
+    code: Extract<SettlementErrorCode, 'period_open' | 'already_settled' | 'proposal_pending' | 'no_proposal' | 'proposal_expired' | 'not_a_party' | 'duplicate_approval' | 'approval_incomplete' | 'bad_netting_input'>,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/** An operator statement whose figures do not add up (gross lines, fees, net position, transfer). */
+export class StatementUnbalancedError extends SettlementError {
+  override readonly name = 'StatementUnbalancedError';
+  constructor(message: string) {
+    super('statement_unbalanced', message);
   }
 }

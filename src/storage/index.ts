@@ -8,9 +8,11 @@ import { ProofStore } from './proof-store.js';
 import { SealedStore } from './sealed-store.js';
 import { StateStore } from './state-store.js';
 import type { TxBodyStoreOptions } from './tx-body-store.js';
+import { VerdictStore } from './verdict-store.js';
 
-export { AdmissionLog, ChainStore, ConfigStore, ContractStore, PendingStore, ProofStore, SealedStore, StateStore, StorageEnv };
+export { AdmissionLog, ChainStore, ConfigStore, ContractStore, PendingStore, ProofStore, SealedStore, StateStore, StorageEnv, VerdictStore };
 export type { ProvenBatch } from './proof-store.js';
+export type { StoredVerdict } from './verdict-store.js';
 export type { BodySweep, ChainHead, TxLocation } from './chain-store.js';
 export type { TxBodyStoreOptions } from './tx-body-store.js';
 export type { StoredReceipt } from './contract-store.js';
@@ -28,6 +30,8 @@ export interface Stores {
   readonly sealed: SealedStore;
   /** Batch id → what a verified batch proof established (circuit, totals commitments, its transaction). */
   readonly proofs: ProofStore;
+  /** (pair, period, revision) → a reconciliation verdict both operators of the pair signed. */
+  readonly verdicts: VerdictStore;
 }
 
 export interface StoresOptions {
@@ -44,5 +48,5 @@ export function openStores(path: string, opts: StoresOptions = {}): Stores {
     void env.close();
     throw err;
   }
-  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env), sealed: new SealedStore(env), proofs: new ProofStore(env) };
+  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env), sealed: new SealedStore(env), proofs: new ProofStore(env), verdicts: new VerdictStore(env) };
 }

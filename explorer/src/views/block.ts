@@ -75,6 +75,7 @@ export const blockRoute: ViewRoute = {
         if (t.type === 'cdr_batch') return [num(i), hashLink(`/batch/${id}`, id, 'Batch'), badge('CDR batch', 'info'), h('span', null, operatorLabel(ctx.status, t.submitter), ' → ', operatorLabel(ctx.status, t.counterparty)), num(t.sequence), num(t.recordCount)];
         if (t.type === 'settlement') return [num(i), hashLink(`/tx/${id}`, id, 'Transaction'), badge(t.action === 'statement' ? 'settlement statement' : 'FX rate set', 'info'), operatorLabel(ctx.status, t.submitter), num(t.sequence), '–'];
         if (t.type === 'batch_proof') return [num(i), hashLink(`/tx/${id}`, id, 'Transaction'), badge('batch proof', 'info'), operatorLabel(ctx.status, t.signer), num(t.sequence), '–'];
+        if (t.type === 'verdict') return [num(i), hashLink(`/tx/${id}`, id, 'Transaction'), badge('verdict', 'info'), operatorLabel(ctx.status, t.submitter), num(t.revision), '–'];
         return [num(i), hashLink(`/tx/${id}`, id, 'Transaction'), badge(t.type === 'contract_deploy' ? 'contract deploy' : 'contract call', 'info'), operatorLabel(ctx.status, t.sender), num(t.sequence), '–'];
       }), { captionHidden: true, id: 'block-txs' }),
       ids.length > DETAILED ? notice(`Details shown for the first ${DETAILED} of ${num(ids.length)} transactions.`) : null,

@@ -9,7 +9,7 @@ const RECENT = 10;
 
 interface TxRow {
   readonly id: string;
-  readonly kind: 'batch' | 'contract' | 'proof' | 'settlement';
+  readonly kind: 'batch' | 'contract' | 'proof' | 'verdict' | 'settlement';
   readonly from: number;
   readonly to?: number;
   readonly sequence: string;
@@ -106,7 +106,7 @@ export const homeRoute: ViewRoute = {
       const t = txs.length === 0 ? notice('No transactions yet. Submit a batch with `cdrchain submit`.') : table('Recent transactions, newest first', txColumns, txs.map((r) => [
         r.kind === 'batch'
           ? hashLink(`/batch/${r.id}`, r.id, 'Batch')
-          : h('span', { class: 'tx-cell' }, hashLink(`/tx/${r.id}`, r.id, 'Transaction'), badge(r.kind === 'proof' ? 'batch proof' : r.kind === 'settlement' ? 'settlement' : 'contract', 'info')),
+          : h('span', { class: 'tx-cell' }, hashLink(`/tx/${r.id}`, r.id, 'Transaction'), badge(r.kind === 'proof' ? 'batch proof' : r.kind === 'verdict' ? 'verdict' : r.kind === 'settlement' ? 'settlement' : 'contract', 'info')),
         r.to === undefined ? operatorLabel(status, r.from, true) : h('span', null, operatorLabel(status, r.from, true), ' → ', operatorLabel(status, r.to, true)),
         num(r.sequence), r.kind === 'batch' ? num(r.cdrs) : '–',
         r.status === 'committed' ? h('span', null, badge('committed', 'ok'), ' ', r.height !== undefined ? link(`/block/${r.height}`, `#${num(r.height)}`) : null) : badge('pending', 'wait'),
@@ -162,9 +162,11 @@ export const homeRoute: ViewRoute = {
               ? { id, kind: 'batch', from: t.submitter, to: t.counterparty, sequence: t.sequence, cdrs: t.recordCount, status: t.status, height, fresh: false }
               : t.type === 'batch_proof'
                 ? { id, kind: 'proof', from: t.signer, sequence: t.sequence, cdrs: 0, status: t.status, height, fresh: false }
+                : t.type === 'verdict'
+                  ? { id, kind: 'verdict', from: t.submitter, sequence: String(t.revision), cdrs: 0, status: t.status, height, fresh: false }
                 : t.type === 'settlement'
                   ? { id, kind: 'settlement', from: t.submitter, sequence: t.sequence, cdrs: 0, status: t.status, height, fresh: false }
-                  : { id, kind: 'contract', from: t.sender, sequence: t.sequence, cdrs: 0, status: t.status, height, fresh: false };
+                : { id, kind: 'contract', from: t.sender, sequence: t.sequence, cdrs: 0, status: t.status, height, fresh: false };
           } catch {
             return undefined;
           }

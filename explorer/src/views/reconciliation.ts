@@ -96,6 +96,14 @@ export const reconciliationRoute: ViewRoute = {
           tile('Only A', num(c.onlyA), h('span', null, 'recorded by ', status.operatorName(c.a), ' alone'), 'only-a'),
           tile('Only B', num(c.onlyB), h('span', null, 'recorded by ', status.operatorName(c.b), ' alone'), 'only-b'),
         ),
+        // The pair's signed verdict (counts only, like everything here): the mismatched events it accepted within its tolerances.
+        c.verdict
+          ? h('section', { class: 'card', 'aria-labelledby': 'verdict-h', id: 'verdict' },
+            h('div', { class: 'card-head' }, h('h2', { id: 'verdict-h' }, 'Verdict'),
+              h('span', { class: 'muted small' }, 'signed by both operators · revision ', num(c.verdict.revision), ' · ', link(`/tx/${c.verdict.hash}`, c.verdict.status))),
+            h('p', null, `${num(c.verdict.counts.accepted)} mismatched events accepted within the agreed tolerances, ${num(c.verdict.counts.disputed)} disputed; `,
+              `${num(c.verdict.counts.onlyA + c.verdict.counts.onlyB)} recorded by one side only.`))
+          : null,
         h('section', { class: 'card', 'aria-labelledby': 'sides-h' },
           h('div', { class: 'card-head' }, h('h2', { id: 'sides-h' }, 'Records per side'),
             h('span', { class: 'muted small' }, c.indexedHeight < 0 ? 'no block classified yet' : h('span', null, 'every block through ', link(`/block/${c.indexedHeight}`, `#${num(c.indexedHeight)}`), ' classified'))),

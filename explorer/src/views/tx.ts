@@ -43,6 +43,26 @@ export const txRoute: ViewRoute = {
       );
       return;
     }
+    if (tx.type === 'verdict') {
+      // Counts only: the tolerances and digests are in GET /txns as well, but the explorer shows what the public counts say.
+      replace(root,
+        pageHeading(h('span', { class: 'mono', title: hash }, shortHash(hash)), 'Reconciliation verdict', txStatusBadge(tx.status)),
+        h('section', { class: 'card', 'aria-labelledby': 'tx-h' }, h('h2', { id: 'tx-h' }, 'Transaction'), fields([
+          ['Hash', fullHash(hash)],
+          ['Pair', tx.pair],
+          ['Period', tx.period],
+          ['Revision', num(tx.revision)],
+          ['Submitted by', operatorLabel(ctx.status, tx.submitter)],
+          ['Matched', num(tx.counts.matched)],
+          ['Accepted within tolerance', num(tx.counts.accepted)],
+          ['Disputed', num(tx.counts.disputed)],
+          ['Only one side', `${num(tx.counts.onlyA)} / ${num(tx.counts.onlyB)}`],
+          ['Block', tx.height !== undefined ? h('span', null, link(`/block/${tx.height}`, `#${num(tx.height)}`), ` at index ${num(tx.index ?? 0)}`) : 'pending'],
+          ['Size', bytes(tx.sizeBytes)],
+        ])),
+      );
+      return;
+    }
     if (tx.type === 'settlement') {
       const statement = tx.action === 'statement';
       replace(root,

@@ -1,5 +1,6 @@
 import { decodeBatch } from '../../codec/batch.js';
 import { decodeBatchProofTx, isBatchProofTxFrame } from '../../codec/batch-proof-tx.js';
+import { decodeVerdictTx, isVerdictTxFrame } from '../../codec/verdict-tx.js';
 import { decodeContractTx, isContractTxFrame } from '../../codec/contract-tx.js';
 import { MalformedFrameError, UnsupportedVersionError } from '../../codec/errors.js';
 import { decodeSettlementTx, isSettlementTxFrame } from '../../codec/settlement-tx.js';
@@ -26,6 +27,11 @@ export function frameClaim(frame: Uint8Array): FrameClaim | undefined {
     if (isBatchProofTxFrame(frame)) {
       const t = decodeBatchProofTx(frame);
       return { signer: t.signer, sequence: t.sequence };
+    }
+    if (isVerdictTxFrame(frame)) {
+      // Both operators of the pair signed the verdict; the request's signer must be the one that submits it.
+      const t = decodeVerdictTx(frame);
+      return { signer: t.submitter, sequence: BigInt(t.revision) };
     }
     if (isSettlementTxFrame(frame)) {
       const t = decodeSettlementTx(frame);

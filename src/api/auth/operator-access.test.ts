@@ -166,6 +166,7 @@ describe('operator-scoped API access: three operators, api.auth signatures', () 
       [`/receipts/${callHash}`, { anonymous: u.auth, A: 200, B: '404 not_found', C: '404 not_found', forged: u.bad, expired: u.old }],
       ['/consensus', { anonymous: u.auth, A: '404 not_a_validator', C: '404 not_a_validator', forged: u.bad }],
       [`/reconciliation/${pair}/${period}/disputes?limit=3`, { anonymous: u.auth, A: 200, B: 200, C: '403 forbidden', forged: u.bad, expired: u.old, replayed: u.again }],
+      [`/reconciliation/${pair}/${period}/verdict`, { anonymous: u.auth, A: 200, B: 200, C: '403 forbidden', forged: u.bad, expired: u.old, replayed: u.again }],
     ];
     const got: string[] = [];
     const want: string[] = [];

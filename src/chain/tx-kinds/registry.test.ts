@@ -15,7 +15,7 @@ describe('transaction kinds', () => {
   const deploy = signDeploy({ sender: ORANGE_FR, sequence: 3n, gasLimit: 900n, container: sumContract(), seed: devnetBatchSeed(ORANGE_FR) });
 
   it('are the tags of schemas/tx.fbs\' TxBody union, one codec each, with distinct file identifiers', () => {
-    expect(TxKind).toEqual({ CdrBatch: TxBody.CdrBatch, ContractTx: TxBody.ContractTx, BatchProof: TxBody.BatchProof, Settlement: TxBody.Settlement });
+    expect(TxKind).toEqual({ CdrBatch: TxBody.CdrBatch, ContractTx: TxBody.ContractTx, BatchProof: TxBody.BatchProof, Verdict: TxBody.Verdict, Settlement: TxBody.Settlement });
     const members = Object.entries(TxBody).filter(([name, v]) => typeof v === 'number' && name !== 'NONE').map(([, v]) => v);
     expect(txCodecs().map((c) => c.kind)).toEqual(members);
     const identifiers = txCodecs().flatMap((c) => c.fileIdentifiers);
@@ -49,8 +49,9 @@ describe('transaction kinds', () => {
     });
     expect(() => new TxKindRegistry(new Map([[TxKind.CdrBatch, admitter('batch')]]))).toThrow(/contract_tx has no admitter/);
     expect(() => new TxKindRegistry(new Map([[TxKind.CdrBatch, admitter('batch')], [TxKind.ContractTx, admitter('contract')]]))).toThrow(/batch_proof has no admitter/);
-    expect(() => new TxKindRegistry(new Map([[TxKind.CdrBatch, admitter('batch')], [TxKind.ContractTx, admitter('contract')], [TxKind.BatchProof, admitter('proof')]]))).toThrow(/settlement has no admitter/);
-    const registry = new TxKindRegistry(new Map([[TxKind.CdrBatch, admitter('batch')], [TxKind.ContractTx, admitter('contract')], [TxKind.BatchProof, admitter('proof')], [TxKind.Settlement, admitter('settlement')]]));
+    expect(() => new TxKindRegistry(new Map([[TxKind.CdrBatch, admitter('batch')], [TxKind.ContractTx, admitter('contract')], [TxKind.BatchProof, admitter('proof')]]))).toThrow(/verdict has no admitter/);
+    expect(() => new TxKindRegistry(new Map([[TxKind.CdrBatch, admitter('batch')], [TxKind.ContractTx, admitter('contract')], [TxKind.BatchProof, admitter('proof')], [TxKind.Verdict, admitter('verdict')]]))).toThrow(/settlement has no admitter/);
+    const registry = new TxKindRegistry(new Map([[TxKind.CdrBatch, admitter('batch')], [TxKind.ContractTx, admitter('contract')], [TxKind.BatchProof, admitter('proof')], [TxKind.Verdict, admitter('verdict')], [TxKind.Settlement, admitter('settlement')]]));
     await registry.handlerOf(deploy.frame).admit(deploy.frame, undefined as never);
     await registry.handlerOf(batch.frame).admit(batch.frame, undefined as never);
     expect(admitted).toEqual(['contract', 'batch']);

@@ -2,12 +2,13 @@ import { MalformedFrameError } from '../../codec/errors.js';
 import { batchProofCodec } from './batch-proof.js';
 import { cdrBatchCodec } from './cdr-batch.js';
 import { contractTxCodec } from './contract-tx.js';
+import { verdictCodec } from './verdict.js';
 import { settlementCodec } from './settlement.js';
 import type { AcceptedTx, TxAdmitter, TxCodec, TxKind, TxKindHandler } from './tx-kind.js';
 import type { AdmissionSource } from '../admission-budget.js';
 
 /** Every kind's pure half, by kind. A new kind adds its codec here and its admitter where the chain is composed. */
-const CODECS: readonly TxCodec[] = [cdrBatchCodec, contractTxCodec, batchProofCodec, settlementCodec];
+const CODECS: readonly TxCodec[] = [cdrBatchCodec, contractTxCodec, batchProofCodec, verdictCodec, settlementCodec];
 
 const BY_KIND = new Map<TxKind, TxCodec>(CODECS.map((c) => [c.kind, c]));
 const BY_IDENTIFIER = new Map<string, TxCodec>(CODECS.flatMap((c) => c.fileIdentifiers.map((id) => [id, c] as const)));

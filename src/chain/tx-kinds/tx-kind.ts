@@ -11,6 +11,7 @@ export const TxKind = {
   CdrBatch: TxBody.CdrBatch,
   ContractTx: TxBody.ContractTx,
   BatchProof: TxBody.BatchProof,
+  Verdict: TxBody.Verdict,
   Settlement: TxBody.Settlement,
 } as const;
 export type TxKind = (typeof TxKind)[keyof typeof TxKind];

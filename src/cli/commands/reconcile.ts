@@ -1,17 +1,26 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readCdrCsv } from '../../cdr/csv.js';
 import type { CdrParseError } from '../../cdr/errors.js';
 import { readCdrJson } from '../../cdr/json.js';
 import type { Cdr } from '../../cdr/model.js';
-import { operatorFromKeyFile, readKeyFile } from '../../client/key-file.js';
+import { operatorFromKeyFile, readKeyFile, type KeyFile } from '../../client/key-file.js';
 import { httpBase } from '../../client/node-http.js';
 import { Operator } from '../../client/operator.js';
 import { devnetChainIdentity } from '../../chain/devnet-chain.js';
-import { ReconciliationInputError, ToleranceFormatError } from '../../reconciliation/errors.js';
-import { explainViews, parseChargeTolerance, parseDurationTolerance, type Explanation, type Tolerances } from '../../reconciliation/explain.js';
+import { devnetBatchSeed } from '../../chain/genesis.js';
+import { NodeApiClient, NodeApiError } from '../../client/node-api-client.js';
+import { fetchNodeChain } from '../../client/node-http.js';
+import { fromHex, toHex } from '../../codec/bytes.js';
+import { privateKeyObject } from '../../crypto/ed25519.js';
+import { ReconciliationInputError, ToleranceFormatError, VerdictInputError } from '../../reconciliation/errors.js';
+import { explainViews, parseChargeTolerance, parseDurationTolerance, parseVolumeTolerance, type Explanation } from '../../reconciliation/explain.js';
 import { formatOperatorPair, parseOperatorPair, type OperatorPair } from '../../reconciliation/pair.js';
-import { formatCalendarMonth, parseCalendarMonth } from '../../reconciliation/period.js';
+import { formatCalendarMonth, monthIndex, parseCalendarMonth } from '../../reconciliation/period.js';
+import {
+  computeVerdict, sameVerdict, signVerdict, verdictFrame, verdictFromJson, verdictTolerances, verdictToJson, verdictTxHash,
+  type PairVerdict, type VerdictJson, type VerdictTolerances,
+} from '../../reconciliation/verdict.js';
 import {
   ReconciliationClient, ReconciliationHttpError, ReconciliationUnreachableError, type CountsJson, type DisputeJson,
 } from '../../reconciliation/reconciliation-client.js';
@@ -33,6 +42,10 @@ interface ReconcileOptions {
   key?: string;
   toleranceDuration: string;
   toleranceCharge: string;
+  toleranceVolume: string;
+  verdict?: string;
+  cosign?: string;
+  supersede?: boolean;
 }
 
 /**
@@ -56,6 +69,10 @@ export function registerReconcile(program: Command): void {
     .option('--key <file>', 'your key file: signs the requests (a node with api.auth signatures shows disputes to the pair only); --explain: its pair secret links your files to the ledger\'s event hashes')
     .option('--tolerance-duration <s>', '--explain: tolerated duration difference, whole seconds (e.g. 1s)', '0s')
     .option('--tolerance-charge <t>', '--explain: tolerated charge difference, percent of the larger charge (0.5%) or minor units (3)', '0')
+    .option('--tolerance-volume <bytes>', '--explain: tolerated volume difference, whole bytes (e.g. 1024B)', '0')
+    .option('--verdict <file>', '--explain: sign the verdict (counts under the tolerances) as your half and write it to FILE for the counterparty; with --cosign, the fully signed one')
+    .option('--cosign <file>', "--explain: the counterparty's half-signed verdict: recompute it from your files under its tolerances, sign it if it is yours too, and submit it")
+    .option('--supersede', "--verdict: replace the pair's latest recorded verdict of the period (the next revision)")
     .addHelpText('after', `
 Counts are public; the list of disputed events is the pair's (an open devnet/--solo node serves it to
 anyone; a node with operator authentication only to the pair's operators).
@@ -64,10 +81,14 @@ anyone; a node with operator authentication only to the pair's operators).
 counterparty's encrypted payloads are not readable through the node yet. Records are matched by event
 key (IMSI and call reference), and their event hash is derived with your pair secret (--key, or the
 devnet secrets) to find the ledger's disputed events in your files. Tolerances are applied here, on
-your side; a verdict both operators sign (and record as a transaction) is a next step.
+your side. With --verdict FILE, the counts under those tolerances (matched, accepted within
+tolerance, disputed, only one side) and a digest of each disputed event's resolution are signed with
+your batch key and written to FILE; the counterparty runs the same command with --cosign FILE: its
+own files must give the same verdict, then it signs and submits it as a transaction (GET
+/reconciliation shows its counts to anyone). Every disputed event must be listed (--max-disputes).
 
-Exit codes: 0 done; 2 bad arguments or files; 3 the node refused (401/403: authentication); 4 the node
-could not be reached.`)
+Exit codes: 0 done; 2 bad arguments or files; 3 the node refused (401/403: authentication; a
+verdict: its code); 4 the node could not be reached; 8 --cosign: your files give another verdict.`)
     .action(async (o: ReconcileOptions) => {
       await reconcile(o);
     });
@@ -83,15 +104,22 @@ async function reconcile(o: ReconcileOptions): Promise<void> {
     if (err instanceof ReconciliationInputError) throw new CliError(err.message, EXIT.usage);
     throw err;
   }
-  let tolerances: Tolerances | undefined;
+  let tolerances: VerdictTolerances | undefined;
+  if ((o.verdict || o.cosign) && !o.explain) throw new CliError('--verdict and --cosign need --explain (and --mine, --theirs): the verdict is reached from your records', EXIT.usage);
+  const halfSigned = o.cosign ? readVerdictFile(o.cosign) : undefined;
   if (o.explain) {
     if (!o.mine || !o.theirs) throw new CliError('--explain needs --mine FILE and --theirs FILE', EXIT.usage);
     try {
-      tolerances = { durationSec: parseDurationTolerance(o.toleranceDuration), ...parseChargeTolerance(o.toleranceCharge) };
+      // Co-signing: the tolerances are the ones the counterparty signed, not this command's.
+      tolerances = halfSigned ? verdictTolerances(halfSigned.fields)
+        : { durationSec: parseDurationTolerance(o.toleranceDuration), ...parseChargeTolerance(o.toleranceCharge), volumeBytes: parseVolumeTolerance(o.toleranceVolume) };
     } catch (err) {
       if (err instanceof ToleranceFormatError) throw new CliError(err.message, EXIT.usage);
       throw err;
     }
+  }
+  if (halfSigned && (halfSigned.pair.a !== pair.a || halfSigned.pair.b !== pair.b || monthIndex(halfSigned.period) !== monthIndex(parseCalendarMonth(period)))) {
+    throw new CliError(`${o.cosign} is the verdict of ${formatOperatorPair(halfSigned.pair)} ${formatCalendarMonth(halfSigned.period)}, not of ${formatOperatorPair(pair)} ${period}`, EXIT.usage);
   }
   const pairText = formatOperatorPair(pair);
   // Signed as the operator of --key (or the devnet keys of --operator): a node that authenticates operators needs it for the disputes.
@@ -110,12 +138,124 @@ async function reconcile(o: ReconcileOptions): Promise<void> {
     }
     throw err;
   }
-  const explanations = o.explain ? await explainDisputes(o, pair, disputes.disputes, tolerances!) : undefined;
+  const explained = o.explain ? await explainDisputes(o, pair, disputes.disputes, tolerances!) : undefined;
+  const explanations = explained?.explained;
+  let verdict: VerdictOutcome | undefined;
+  if (explained && (o.verdict || o.cosign)) {
+    verdict = await reachVerdict(o, { pair, period: parseCalendarMonth(period), me: explained.me, keyFile, counts, disputes, explained: explained.explained, tolerances: tolerances!, halfSigned });
+  }
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ ...counts, disputesTotal: disputes.total, disputes: disputes.disputes.map((d, i) => ({ ...d, ...(explanations ? { explanation: explanations[i] ?? null } : {}) })) })}\n`);
+    process.stdout.write(`${JSON.stringify({
+      ...counts, disputesTotal: disputes.total, disputes: disputes.disputes.map((d, i) => ({ ...d, ...(explanations ? { explanation: explanations[i] ?? null } : {}) })),
+      ...(verdict ? { verdict: { ...verdict.json, hash: verdict.hash, ...(verdict.submitted ? { submitted: verdict.submitted } : {}) } } : {}),
+    })}\n`);
     return;
   }
   process.stdout.write(formatReport(counts, disputes, explanations));
+  if (verdict) process.stdout.write(formatVerdict(verdict, o));
+}
+
+interface VerdictOutcome {
+  readonly json: VerdictJson;
+  readonly hash: string;
+  /** --cosign: what the node answered. */
+  readonly submitted?: { readonly hash: string; readonly status: string };
+}
+
+/**
+ * The verdict of the listed disputes under `tolerances`, signed by `me`: written to --verdict (a half
+ * for the counterparty), or, with --cosign, checked against the counterparty's half, completed and
+ * submitted.
+ */
+async function reachVerdict(o: ReconcileOptions, v: {
+  pair: OperatorPair; period: ReturnType<typeof parseCalendarMonth>; me: number; keyFile: KeyFile | undefined;
+  counts: CountsJson; disputes: { total: number; disputes: DisputeJson[] }; explained: readonly ExplainedDispute[];
+  tolerances: VerdictTolerances; halfSigned: PairVerdict | undefined;
+}): Promise<VerdictOutcome> {
+  if (v.disputes.disputes.length !== v.disputes.total) {
+    throw new CliError(`a verdict covers every disputed event: ${v.disputes.total} are disputed and ${v.disputes.disputes.length} listed (raise --max-disputes)`, EXIT.usage);
+  }
+  const base = httpBase(o.url);
+  const node = await fetchNodeChain(base).catch((err: unknown) => {
+    throw new CliError(err instanceof Error ? err.message : String(err), EXIT.connection);
+  });
+  const api = new NodeApiClient(base, { signer: requestSigner(v.keyFile, v.me) });
+  const half = v.halfSigned;
+  let supersedes: { hash: Uint8Array; revision: number } | undefined;
+  if (half?.fields.supersedes) supersedes = { hash: half.fields.supersedes, revision: half.fields.revision - 1 };
+  else if (!half && o.supersede) {
+    const latest = await api.reconciliationVerdict(formatOperatorPair(v.pair), formatCalendarMonth(v.period)).catch((err: unknown) => { throw nodeError(err); });
+    if (!latest.verdict) throw new CliError(`${formatOperatorPair(v.pair)} has no verdict for ${formatCalendarMonth(v.period)} to supersede`, EXIT.usage);
+    supersedes = { hash: fromHex(latest.verdict.txHash, 32), revision: latest.verdict.revision };
+  }
+  // Co-signing: the node's counts must still be the ones the half was reached on (its height may have moved on).
+  const height = half ? Number(half.fields.indexedHeight) : v.counts.indexedHeight;
+  if (height > v.counts.indexedHeight) throw new CliError(`the node's index is at height ${v.counts.indexedHeight}, below the verdict's ${height}: retry shortly, or ask another node`, EXIT.rejected);
+  let mine: PairVerdict;
+  try {
+    mine = computeVerdict({
+      pair: v.pair, period: v.period, counts: { ...v.counts, indexedHeight: height }, tolerances: v.tolerances,
+      events: v.disputes.disputes.map((d, i) => ({ eventHash: d.eventHash, class: d.class, explanation: v.explained[i]?.explanation ?? null })),
+      ...(supersedes ? { supersedes } : {}),
+    });
+  } catch (err) {
+    if (err instanceof VerdictInputError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+  const key = privateKeyObject(v.keyFile ? fromHex(v.keyFile.batchSeed, 32) : devnetBatchSeed(v.me));
+  if (half && !sameVerdict(half.fields, mine.fields)) {
+    const a = verdictToJson(half);
+    const b = verdictToJson(mine);
+    const differ = (['counts', 'resolutionsDigest', 'indexedHeight', 'revision', 'supersedes'] as const).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+    throw new CliError(`your records give another verdict than ${o.cosign} (${differ.join(', ')} differ: yours ${JSON.stringify(b.counts)}, theirs ${JSON.stringify(a.counts)}); not signed`, EXIT.verdictDisagrees);
+  }
+  const signed = signVerdict(half ?? mine, v.me, key, node.genesisHash);
+  const hash = toHex(verdictTxHash(signed.fields, node.genesisHash));
+  if (o.verdict) writeFileSync(o.verdict, `${JSON.stringify(verdictToJson(signed), null, 2)}\n`);
+  if (!half) return { json: verdictToJson(signed), hash };
+  let frame: Uint8Array;
+  try {
+    frame = verdictFrame(signed, v.me);
+  } catch (err) {
+    if (err instanceof VerdictInputError) throw new CliError(`${o.cosign}: ${err.message}`, EXIT.usage);
+    throw err;
+  }
+  const accepted = await api.submitContractTx(frame).catch((err: unknown) => {
+    if (err instanceof NodeApiError && err.code !== 'not_json') throw new CliError(`the node refused the verdict: ${err.code}: ${err.message}`, EXIT.rejected);
+    throw nodeError(err);
+  });
+  return { json: verdictToJson(signed), hash, submitted: { hash: accepted.hash, status: accepted.status } };
+}
+
+function readVerdictFile(file: string): PairVerdict {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, EXIT.usage);
+  }
+  try {
+    return verdictFromJson(JSON.parse(text));
+  } catch (err) {
+    if (err instanceof VerdictInputError || err instanceof SyntaxError) throw new CliError(`${file}: ${err.message}`, EXIT.usage);
+    throw err;
+  }
+}
+
+function nodeError(err: unknown): CliError {
+  if (err instanceof NodeApiError && err.code !== 'not_json') return new CliError(`the node refused: ${err.status} ${err.code}: ${err.message}`, EXIT.rejected);
+  return new CliError(err instanceof Error ? err.message : String(err), EXIT.connection);
+}
+
+function formatVerdict(v: VerdictOutcome, o: ReconcileOptions): string {
+  const c = v.json.counts;
+  const [a, b] = v.json.pair.split('-');
+  const lines = [
+    `verdict ${v.json.pair} ${v.json.period} revision ${v.json.revision}: matched ${c.matched}, accepted within tolerance ${c.accepted}, disputed ${c.disputed}, only ${a} ${c.onlyA}, only ${b} ${c.onlyB}`,
+  ];
+  if (v.submitted) lines.push(`signed by both operators and submitted: transaction ${v.submitted.hash} (${v.submitted.status})`);
+  else lines.push(`signed by you${o.verdict ? `, written to ${o.verdict}` : ''}: the counterparty co-signs it (reconcile --explain ... --cosign FILE)`);
+  return `${lines.join('\n')}\n`;
 }
 
 interface ExplainedDispute {
@@ -123,7 +263,7 @@ interface ExplainedDispute {
   readonly explanation: Explanation | null;
 }
 
-async function explainDisputes(o: ReconcileOptions, pair: OperatorPair, disputes: readonly DisputeJson[], t: Tolerances): Promise<ExplainedDispute[]> {
+async function explainDisputes(o: ReconcileOptions, pair: OperatorPair, disputes: readonly DisputeJson[], t: VerdictTolerances): Promise<{ me: number; explained: ExplainedDispute[] }> {
   const mine = await readCdrs(o.mine!);
   const theirs = await readCdrs(o.theirs!);
   const keyFile = o.key ? readKeyFile(o.key) : undefined;
@@ -133,11 +273,14 @@ async function explainDisputes(o: ReconcileOptions, pair: OperatorPair, disputes
   if (!keyFile) process.stderr.write(`reconcile: deriving event hashes with the devnet secrets of ${me} (INSECURE; pass --key for real ones)\n`);
   const op = keyFile ? operatorFromKeyFile(keyFile, devnetChainIdentity()) : Operator.devnet(me);
   const views = viewsByEventHash(me, mine, theirs, (cdrs) => op.publicRecords(cdrs));
-  return disputes.map((d) => {
-    const v: CallViews | undefined = views.get(d.eventHash);
-    if (!v) return { callRef: null, explanation: null };
-    return { callRef: (v.mine ?? v.theirs)!.callRef, explanation: explainViews(v.mine, v.theirs, t) };
-  });
+  return {
+    me,
+    explained: disputes.map((d) => {
+      const v: CallViews | undefined = views.get(d.eventHash);
+      if (!v) return { callRef: null, explanation: null };
+      return { callRef: (v.mine ?? v.theirs)!.callRef, explanation: explainViews(v.mine, v.theirs, t) };
+    }),
+  };
 }
 
 async function readCdrs(file: string): Promise<Cdr[]> {

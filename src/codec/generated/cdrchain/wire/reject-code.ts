@@ -28,12 +28,14 @@ export enum RejectCode {
   UnknownCircuit = 17,
   UnknownBatch = 18,
   BadProof = 19,
-  PeriodClosed = 20,
-  BadCommitment = 21,
-  PeriodNotEnded = 22,
-  AlreadyNetted = 23,
-  DuplicateStatement = 24,
-  RateMoveTooLarge = 25,
-  BadRate = 26,
-  NotParty = 27
+  VerdictConflict = 20,
+  CountsMismatch = 21,
+  PeriodClosed = 22,
+  BadCommitment = 23,
+  PeriodNotEnded = 24,
+  AlreadyNetted = 25,
+  DuplicateStatement = 26,
+  RateMoveTooLarge = 27,
+  BadRate = 28,
+  NotParty = 29
 }

@@ -8,6 +8,7 @@ import { Batch } from './batch.js';
 import { BatchProofTx } from './batch-proof-tx.js';
 import { ContractTx } from './contract-tx.js';
 import { SettlementTx } from './settlement-tx.js';
+import { VerdictTx } from './verdict-tx.js';
 
 
 export enum TxBody {
@@ -15,18 +16,20 @@ export enum TxBody {
   CdrBatch = 1,
   ContractTx = 2,
   BatchProof = 3,
-  Settlement = 4
+  Verdict = 4,
+  Settlement = 5
 }
 
 export function unionToTxBody(
   type: TxBody,
-  accessor: (obj:Batch|BatchProofTx|ContractTx|SettlementTx) => Batch|BatchProofTx|ContractTx|SettlementTx|null
-): Batch|BatchProofTx|ContractTx|SettlementTx|null {
+  accessor: (obj:Batch|BatchProofTx|ContractTx|SettlementTx|VerdictTx) => Batch|BatchProofTx|ContractTx|SettlementTx|VerdictTx|null
+): Batch|BatchProofTx|ContractTx|SettlementTx|VerdictTx|null {
   switch(TxBody[type]) {
     case 'NONE': return null; 
     case 'CdrBatch': return accessor(new Batch())! as Batch;
     case 'ContractTx': return accessor(new ContractTx())! as ContractTx;
     case 'BatchProof': return accessor(new BatchProofTx())! as BatchProofTx;
+    case 'Verdict': return accessor(new VerdictTx())! as VerdictTx;
     case 'Settlement': return accessor(new SettlementTx())! as SettlementTx;
     default: return null;
   }
@@ -34,14 +37,15 @@ export function unionToTxBody(
 
 export function unionListToTxBody(
   type: TxBody, 
-  accessor: (index: number, obj:Batch|BatchProofTx|ContractTx|SettlementTx) => Batch|BatchProofTx|ContractTx|SettlementTx|null, 
+  accessor: (index: number, obj:Batch|BatchProofTx|ContractTx|SettlementTx|VerdictTx) => Batch|BatchProofTx|ContractTx|SettlementTx|VerdictTx|null, 
   index: number
-): Batch|BatchProofTx|ContractTx|SettlementTx|null {
+): Batch|BatchProofTx|ContractTx|SettlementTx|VerdictTx|null {
   switch(TxBody[type]) {
     case 'NONE': return null; 
     case 'CdrBatch': return accessor(index, new Batch())! as Batch;
     case 'ContractTx': return accessor(index, new ContractTx())! as ContractTx;
     case 'BatchProof': return accessor(index, new BatchProofTx())! as BatchProofTx;
+    case 'Verdict': return accessor(index, new VerdictTx())! as VerdictTx;
     case 'Settlement': return accessor(index, new SettlementTx())! as SettlementTx;
     default: return null;
   }
