@@ -5,7 +5,7 @@
 import {
   NodeAnswerError, NodeApiClient, NodeApiError,
   type Batch as BatchBody, type Block as BlockBody, type ConsensusStatus, type NodeStatus, type OperatorInfo, type PublicRecord as PublicRecordBody,
-  type Receipt as ReceiptBody, type ReconciliationCounts, type ReconciliationDisputes, type Tx as TxBody,
+  type Receipt as ReceiptBody, type ReconciliationCounts, type ReconciliationDisputes, type SettlementPeriod as SettlementPeriodBody, type Tx as TxBody,
 } from '../../src/client/node-api-client.js';
 
 export type Status = NodeStatus;
@@ -25,6 +25,8 @@ export type PairCounts = ReconciliationCounts;
 /** GET /reconciliation/{pair}/{period}/disputes: one page of the pair's disputed events (the pair's two operators). */
 export type DisputesPage = ReconciliationDisputes;
 export type Dispute = DisputesPage['disputes'][number];
+/** GET /settlement/{period}: a settlement period at the committed head (public: counts and the rate set, never a pair or an amount). */
+export type SettlementPeriod = SettlementPeriodBody;
 
 /** The node answered with an error status: `status`, its stable `code` and message (the client's NodeApiError). */
 export { NodeApiError as ApiError };
@@ -170,6 +172,20 @@ export class NodeClient {
       need(isObject(d) && HASH.test(String(d['eventHash'])) && ['mismatched', 'only_a', 'only_b'].includes(String(d['class'])) && locator(d['a']) && locator(d['b']), 'dispute');
     }
     return r as unknown as DisputesPage;
+  }
+
+  /** A settlement period by its id under the consortium's rule; a malformed or foreign id is ApiError 400 `bad_parameter`. */
+  async settlementPeriod(period: string, signal?: AbortSignal): Promise<SettlementPeriod> {
+    const r = asObject(await this.get((api) => api.settlementPeriod(period, signal)), 'settlement period');
+    need(typeof r['period'] === 'string' && ['start', 'end', 'closesAt'].every((k) => typeof r[k] === 'string' && !Number.isNaN(Date.parse(String(r[k])))), 'settlement period dates');
+    need(['ended', 'closed', 'rateSet', 'netted'].every((k) => typeof r[k] === 'boolean'), 'settlement period flags');
+    need(['operators', 'pairs', 'statements'].every((k) => Number.isSafeInteger(r[k])), 'settlement period counts');
+    if (r['fx'] !== undefined) {
+      const fx = asObject(r['fx'], 'settlement rate set');
+      need(typeof fx['base'] === 'string' && typeof fx['override'] === 'boolean', 'settlement rate set');
+      need(Object.values(asObject(fx['rates'], 'settlement rates')).every((v) => /^[0-9]+\/[1-9][0-9]*$/.test(String(v))), 'settlement rates');
+    }
+    return r as unknown as SettlementPeriod;
   }
 
   metricsText(signal?: AbortSignal): Promise<string> {

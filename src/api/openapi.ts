@@ -465,6 +465,14 @@ const SCHEMAS = {
       pairs: { ...COUNT, description: 'pairs of the consortium: each may hold one statement' },
       statements: { ...COUNT, description: 'pairs holding a recorded statement' },
       rateSet: { type: 'boolean' },
+      fx: {
+        type: 'object', required: ['base', 'override', 'rates'], additionalProperties: false, description: 'the recorded FX rate set (present when rateSet): public',
+        properties: {
+          base: { type: 'string', description: 'the settlement currency the rates are quoted in' },
+          override: { type: 'boolean', description: 'recorded as an override of the move limit' },
+          rates: { type: 'object', additionalProperties: { type: 'string', pattern: '^[0-9]+/[0-9]+$' }, description: 'per currency, major units of the base per major unit, as an exact fraction' },
+        },
+      },
       netted: { type: 'boolean' },
     },
   },  Receipt: {

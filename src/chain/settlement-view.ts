@@ -2,6 +2,7 @@ import { pairCount } from '../settlement/commitment/committed-netting.js';
 import { nettedKey, pairKey } from '../settlement/netting-contract.js';
 import { isPeriodClosed, parsePeriodId } from '../settlement/settlement-period.js';
 import type { GenesisSettlement } from './genesis-settlement.js';
+import { CURRENCIES } from '../cdr/currency.js';
 import { FX_RATES_ID, periodKey, STATEMENTS_ID, type SlotReader } from './settlement-state.js';
 
 /** A settlement period as anyone may see it (GET /settlement/{period}): counts, never a pair or an amount. */
@@ -19,6 +20,8 @@ export interface SettlementPeriodView {
   pairs: number;
   statements: number;
   rateSet: boolean;
+  /** The recorded rate set (present when `rateSet`): rates are public, exact fractions "num/den". */
+  fx?: { base: string; override: boolean; rates: Record<string, string> };
   netted: boolean;
 }
 
@@ -36,6 +39,18 @@ export function settlementPeriodView(state: SettlementStateReader, rules: Genesi
   // A statement sets x, y or both (storing 0 deletes a slot): count distinct pairs.
   const withStatement = new Set<bigint>();
   for (const k of state.slotKeysIn(STATEMENTS_ID, pairKey(key, 0, 0), pairKey(key, 0, 0) + 2n * BigInt(pairs))) withStatement.add((k - pairKey(key, 0, 0)) >> 1n);
+  const mark = state.slot(FX_RATES_ID, (key << 32n) | 0xffff_ffffn);
+  let fx: SettlementPeriodView['fx'];
+  if (mark !== 0n) {
+    // The set's slots (settlement-state.ts): currency i at (k << 32) + 2i (numerator) and + 1 (denominator), in CURRENCIES order.
+    const rates: Record<string, string> = {};
+    CURRENCIES.forEach((c, i) => {
+      const num = state.slot(FX_RATES_ID, (key << 32n) + BigInt(2 * i));
+      const den = state.slot(FX_RATES_ID, (key << 32n) + BigInt(2 * i + 1));
+      if (num !== 0n && den !== 0n) rates[c] = `${num}/${den}`;
+    });
+    fx = { base: rules.currency, override: mark === 2n, rates };
+  }
   const iso = (ms: bigint): string => new Date(Number(ms)).toISOString();
   return {
     period: p.id,
@@ -47,7 +62,8 @@ export function settlementPeriodView(state: SettlementStateReader, rules: Genesi
     operators,
     pairs,
     statements: withStatement.size,
-    rateSet: state.slot(FX_RATES_ID, (key << 32n) | 0xffff_ffffn) !== 0n,
+    rateSet: mark !== 0n,
+    ...(fx ? { fx } : {}),
     netted: state.slot(STATEMENTS_ID, nettedKey(key)) !== 0n,
   };
 }

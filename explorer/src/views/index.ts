@@ -8,6 +8,7 @@ import { meRoute } from './me.js';
 import { operatorsRoute } from './operators.js';
 import { reconciliationRoute } from './reconciliation.js';
 import { searchRoute } from './search.js';
+import { settlementRoute } from './settlement.js';
 import { signInRoute } from './sign-in.js';
 import { txRoute } from './tx.js';
 
@@ -18,5 +19,5 @@ export { notFoundRoute } from './not-found.js';
  * reconciliation per pair and period; settlement periods and statements) adds its module here.
  */
 export const ROUTES: readonly ViewRoute[] = [
-  homeRoute, blocksRoute, operatorsRoute, consensusRoute, reconciliationRoute, blockRoute, batchRoute, txRoute, searchRoute, signInRoute, meRoute,
+  homeRoute, blocksRoute, operatorsRoute, consensusRoute, reconciliationRoute, settlementRoute, blockRoute, batchRoute, txRoute, searchRoute, signInRoute, meRoute,
 ];
