@@ -14,6 +14,7 @@ import { devnetChain, devnetKey, forge, nowSec, type ForgedBatch as Built } from
 import { ORANGE_FR, startTestNode, tempDataDir, TELEKOM_DE, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { FIELD_MODULUS, fieldToBytes } from '../wasm/poseidon.js';
 import { devnetOperator, freshRecords as freshRecordsOf } from '../test-helpers/records.js';
+import { DEFAULT_SETTLEMENT_PERIOD_OPTIONS, isPeriodClosed, periodContaining } from '../settlement/settlement-period.js';
 
 /**
  * WS /ingest under bad input. Every case sends one hostile frame through a real socket to a real
@@ -519,11 +520,21 @@ describe('WS /ingest: bad input', () => {
       });
     }
 
-    it('a period of exactly 31 days is accepted', async () => {
+    it('a period of exactly 31 days passes the span check (then the settlement period decides)', async () => {
       const now = nowSec();
-      const b = forge(freshRecords(TELEKOM_DE, VODAFONE_UK, 5), { sequence: nextSeq(TELEKOM_DE), periodStart: now - 31n * day - 60n, periodEnd: now - 60n });
-      await submitValid(client, b);
-      await expectUnharmed();
+      const periodStart = now - 31n * day - 60n;
+      const recs = freshRecords(TELEKOM_DE, VODAFONE_UK, 5);
+      const seq = nextSeq(TELEKOM_DE);
+      const b = forge(recs, { sequence: seq, periodStart, periodEnd: now - 60n });
+      // A batch belongs to the settlement period of its start (calendar months, closed 3 days after
+      // their end): 31 days back lies in a closed month except on the first days of a month.
+      if (isPeriodClosed(periodContaining(DEFAULT_SETTLEMENT_PERIOD_OPTIONS, Number(periodStart)), BigInt(Date.now()))) {
+        await expectNack(client, b.frame, RejectCode.PeriodClosed, seq);
+        await expectUnharmed({ rejected: [b], reuse: recs });
+      } else {
+        await submitValid(client, b);
+        await expectUnharmed();
+      }
     });
 
     it('submitter = counterparty is out_of_range', async () => {
