@@ -11,6 +11,7 @@ import type { Mempool, MempoolEntry } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
 import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
+import { writePending } from './pending-write.js';
 
 export interface ContractLimits {
   /** Highest gas limit one transaction may ask for. */
@@ -106,27 +107,18 @@ export class ContractAdmission {
       receivedAt,
       durable: false,
     };
-    this.deps.mempool.push(entry);
-    const { stores } = this.deps;
-    try {
-      await stores.env.transaction(() => {
-        stores.chain.putTx(id, frame);
-        stores.pending.add(entry.order, id);
-      });
-    } catch (err) {
-      this.deps.mempool.discard(entry);
+    await writePending(this.deps, entry, frame, {
+      what: 'contract transaction write',
+      sequence: tx.sequence,
       // Release the sequence unless a later transaction of the sender already claimed one above it,
       // so the same signed transaction can be resent at once.
-      if (this.lastSequence.get(tx.sender) === tx.sequence) {
-        if (previousSequence === undefined) this.lastSequence.delete(tx.sender);
-        else this.lastSequence.set(tx.sender, previousSequence);
-      }
-      this.deps.storage.reportFailure(err, 'contract transaction write');
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new BatchRejectedError(RejectCode.StorageFull, `${reason}; nothing was recorded, retry later`, tx.sequence);
-    }
-    this.deps.storage.reportSuccess();
-    entry.durable = true;
+      onFailure: () => {
+        if (this.lastSequence.get(tx.sender) === tx.sequence) {
+          if (previousSequence === undefined) this.lastSequence.delete(tx.sender);
+          else this.lastSequence.set(tx.sender, previousSequence);
+        }
+      },
+    });
     return { id, kind: tx.kind, sender: tx.sender, sequence: tx.sequence };
   }
 

@@ -16,6 +16,7 @@ import type { OperatorDirectory } from './operators.js';
 import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { txCodecOf } from './tx-kinds/registry.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
+import { writePending } from './pending-write.js';
 
 export interface AcceptedBatchProof {
   readonly id: Uint8Array;
@@ -124,25 +125,17 @@ export class ProofAdmission {
         order: this.deps.allocateOrder(), id, submitter: tx.signer, sequence: tx.sequence, cdrCount: 0,
         kind: TxKind.BatchProof, receivedAt, durable: false,
       };
-      this.deps.mempool.push(entry);
       const { stores } = this.deps;
-      try {
-        await stores.env.transaction(() => {
-          stores.chain.putTx(id, frame);
-          stores.pending.add(entry.order, id);
+      await writePending(this.deps, entry, frame, {
+        what: 'batch proof write',
+        sequence: tx.sequence,
+        also: () => {
           if (!stores.proofs.has(tx.batchId)) stores.proofs.put(tx.batchId, {
             circuitId: circuit.id, circuitVersion: circuit.version, chunkRecords: circuit.chunkRecords, vkeyId: circuit.vkeyId,
             totalsCommitments: outcome.totalsCommitments, txHash: toHex(id), signer: tx.signer,
           });
-        });
-      } catch (err) {
-        this.deps.mempool.discard(entry);
-        this.deps.storage.reportFailure(err, 'batch proof write');
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new BatchRejectedError(RejectCode.StorageFull, `${reason}; nothing was recorded, retry later`, tx.sequence);
-      }
-      this.deps.storage.reportSuccess();
-      entry.durable = true;
+        },
+      });
       if (first) this.claimed.delete(batchHex);
       return { id, signer: tx.signer, sequence: tx.sequence, batchId: tx.batchId };
     } catch (err) {

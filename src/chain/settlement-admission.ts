@@ -13,6 +13,7 @@ import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } fr
 import { interpretSettlementTx, settlementWrites, SettlementTxRefusedError, verifySettlementSignatures, type InterpretedSettlementTx, type SettlementRefusal, type SettlementTxRules } from './settlement-rules.js';
 import { periodKey } from './settlement-state.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
+import { writePending } from './pending-write.js';
 
 export interface AcceptedSettlementTx {
   readonly id: Uint8Array;
@@ -127,28 +128,21 @@ export class SettlementAdmission {
     };
     const claimed = !this.claims.has(claim);
     if (claimed) this.claims.set(claim, toHex(id));
-    this.deps.mempool.push(entry);
-    const { stores } = this.deps;
     try {
-      await stores.env.transaction(() => {
-        stores.chain.putTx(id, frame);
-        stores.pending.add(entry.order, id);
+      await writePending(this.deps, entry, frame, {
+        what: 'settlement transaction write',
+        sequence: tx.sequence,
+        onFailure: () => {
+          if (claimed) this.claims.delete(claim);
+          if (this.lastSequence.get(tx.submitter) === tx.sequence) {
+            if (previousSequence === undefined) this.lastSequence.delete(tx.submitter);
+            else this.lastSequence.set(tx.submitter, previousSequence);
+          }
+        },
       });
-    } catch (err) {
-      this.deps.mempool.discard(entry);
-      if (claimed) this.claims.delete(claim);
-      if (this.lastSequence.get(tx.submitter) === tx.sequence) {
-        if (previousSequence === undefined) this.lastSequence.delete(tx.submitter);
-        else this.lastSequence.set(tx.submitter, previousSequence);
-      }
-      this.deps.storage.reportFailure(err, 'settlement transaction write');
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new BatchRejectedError(RejectCode.StorageFull, `${reason}; nothing was recorded, retry later`, tx.sequence);
     } finally {
       ticket.release();
     }
-    this.deps.storage.reportSuccess();
-    entry.durable = true;
     this.pending.set(toHex(id), { entry, tx: interpreted });
     return { id, submitter: tx.submitter, sequence: tx.sequence, action: interpreted.kind };
   }

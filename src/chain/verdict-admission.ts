@@ -13,6 +13,7 @@ import type { Mempool, MempoolEntry } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
 import { BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
+import { writePending } from './pending-write.js';
 
 export interface AcceptedVerdict {
   readonly id: Uint8Array;
@@ -93,22 +94,12 @@ export class VerdictAdmission {
         order: this.deps.allocateOrder(), id, submitter: tx.submitter, sequence: seq, cdrCount: 0,
         kind: TxKind.Verdict, receivedAt, durable: false,
       };
-      this.deps.mempool.push(entry);
       const { stores } = this.deps;
-      try {
-        await stores.env.transaction(() => {
-          stores.chain.putTx(id, frame);
-          stores.pending.add(entry.order, id);
-          stores.verdicts.put(tx.pairA, tx.pairB, tx.period, storedVerdict(tx, id));
-        });
-      } catch (err) {
-        this.deps.mempool.discard(entry);
-        this.deps.storage.reportFailure(err, 'verdict write');
-        const reason = err instanceof Error ? err.message : String(err);
-        throw new BatchRejectedError(RejectCode.StorageFull, `${reason}; nothing was recorded, retry later`, seq);
-      }
-      this.deps.storage.reportSuccess();
-      entry.durable = true;
+      await writePending(this.deps, entry, frame, {
+        what: 'verdict write',
+        sequence: seq,
+        also: () => stores.verdicts.put(tx.pairA, tx.pairB, tx.period, storedVerdict(tx, id)),
+      });
       return { id, submitter: tx.submitter, pairA: tx.pairA, pairB: tx.pairB, period: tx.period, revision: tx.revision };
     } finally {
       this.claimed.delete(key);
