@@ -1,0 +1,2 @@
+export * from './settled-traffic.js';
+export * from './pair-statement.js';
