@@ -42,6 +42,7 @@ export interface OperatorStatus {
   readonly lastSequence: bigint;
   readonly lastContractSequence: bigint;
   readonly lastProofSequence: bigint;
+  readonly lastSettlementSequence: bigint;
 }
 
 /** What the API reads of the node. */

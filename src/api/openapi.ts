@@ -233,7 +233,7 @@ const SCHEMAS = {
   HealthReady: HEALTH_READY,
   Operator: {
     type: 'object',
-    required: ['plmn', 'name', 'batchKey', 'lastSequence', 'lastContractSequence', 'lastProofSequence'],
+    required: ['plmn', 'name', 'batchKey', 'lastSequence', 'lastContractSequence', 'lastProofSequence', 'lastSettlementSequence'],
     additionalProperties: false,
     properties: {
       plmn: PLMN,
@@ -242,6 +242,7 @@ const SCHEMAS = {
       lastSequence: { ...U64, description: 'the last batch sequence accepted here (0: none)' },
       lastContractSequence: { ...U64, description: 'the last contract transaction sequence accepted here (0: none)' },
       lastProofSequence: { ...U64, description: 'the last batch proof transaction sequence accepted here (0: none)' },
+      lastSettlementSequence: { ...U64, description: 'the last settlement transaction sequence accepted here (0: none)' },
     },
   },
   Block: {
@@ -452,13 +453,15 @@ const SCHEMAS = {
   SettlementPeriod: {
     type: 'object',
     description: 'a settlement period as anyone may see it (src/chain/settlement-view.ts): counts, never a pair or an amount',
-    required: ['period', 'start', 'end', 'closesAt', 'ended', 'closed', 'operators', 'pairs', 'statements', 'rateSet', 'netted'],
+    required: ['period', 'start', 'end', 'closesAt', 'currency', 'conversionFee', 'ended', 'closed', 'operators', 'pairs', 'statements', 'rateSet', 'netted'],
     additionalProperties: false,
     properties: {
       period: { type: 'string' },
       start: { type: 'string', description: 'ISO 8601, UTC' },
       end: { type: 'string', description: 'ISO 8601, UTC' },
       closesAt: { type: 'string', description: 'ISO 8601, UTC: end plus the genesis grace: the first block at or after it closes the period' },
+      currency: { type: 'string', description: 'the settlement currency (ISO 4217) statements and transfers are in' },
+      conversionFee: { type: 'string', pattern: '^[0-9]+/[0-9]+$', description: 'the consortium conversion fee rate as an exact fraction (genesis feeRate)' },
       ended: { type: 'boolean', description: 'at the committed head: statements are taken' },
       closed: { type: 'boolean', description: 'at the committed head: its records are refused (period_closed)' },
       operators: COUNT,

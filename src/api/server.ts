@@ -172,6 +172,7 @@ export class ApiServer {
         lastSequence: operator.lastSequence.toString(),
         lastContractSequence: operator.lastContractSequence.toString(),
         lastProofSequence: operator.lastProofSequence.toString(),
+        lastSettlementSequence: operator.lastSettlementSequence.toString(),
       });
     });
 

@@ -12,6 +12,9 @@ export interface SettlementPeriodView {
   start: string;
   end: string;
   closesAt: string;
+  /** The settlement currency and the conversion fee rate ("num/den"): the genesis rules statements are computed under. */
+  currency: string;
+  conversionFee: string;
   /** At the committed head: statements are taken once `ended`; records are refused once `closed`. */
   ended: boolean;
   closed: boolean;
@@ -57,6 +60,8 @@ export function settlementPeriodView(state: SettlementStateReader, rules: Genesi
     start: iso(BigInt(p.startSeconds) * 1000n),
     end: iso(BigInt(p.endSeconds) * 1000n),
     closesAt: iso(p.closesAtMs),
+    currency: rules.currency,
+    conversionFee: `${rules.feeRate.num}/${rules.feeRate.den}`,
     ended: headTimestampMs >= BigInt(p.endSeconds) * 1000n,
     closed: isPeriodClosed(p, headTimestampMs),
     operators,

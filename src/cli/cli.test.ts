@@ -85,7 +85,7 @@ describe('cdrchain command', () => {
     const json = await cdrchain('settlement', '2025-11', '--url', http, '--json');
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({
-      period: '2025-11', start: '2025-11-01T00:00:00.000Z', end: '2025-12-01T00:00:00.000Z', closesAt: '2025-12-04T00:00:00.000Z',
+      period: '2025-11', start: '2025-11-01T00:00:00.000Z', end: '2025-12-01T00:00:00.000Z', closesAt: '2025-12-04T00:00:00.000Z', currency: 'XDR', conversionFee: '3/2000',
       ended: true, closed: true, operators: 6, pairs: 15, statements: 0, rateSet: false, netted: false,
     });
     const text = await cdrchain('settlement', '2025-11', '--url', http);

@@ -71,6 +71,7 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
           lastSequence: chain.lastAcceptedSequence(o.plmn) ?? 0n,
           lastContractSequence: chain.lastAcceptedContractSequence(o.plmn) ?? 0n,
           lastProofSequence: chain.lastAcceptedBatchProofSequence(o.plmn) ?? 0n,
+          lastSettlementSequence: chain.lastAcceptedSettlementSequence(o.plmn) ?? 0n,
         };
       },
       block: (height) => queries.block(height),

@@ -1,9 +1,5 @@
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readCdrCsv } from '../../cdr/csv.js';
-import type { CdrParseError } from '../../cdr/errors.js';
-import { readCdrJson } from '../../cdr/json.js';
-import type { Cdr } from '../../cdr/model.js';
 import { operatorFromKeyFile, readKeyFile, type KeyFile } from '../../client/key-file.js';
 import { httpBase } from '../../client/node-http.js';
 import { Operator } from '../../client/operator.js';
@@ -25,6 +21,7 @@ import {
   ReconciliationClient, ReconciliationHttpError, ReconciliationUnreachableError, type CountsJson, type DisputeJson,
 } from '../../reconciliation/reconciliation-client.js';
 import { viewsByEventHash, type CallViews } from '../../reconciliation/views-by-event.js';
+import { readCdrFile } from '../cdr-files.js';
 import { CliError, EXIT, parseIntOption, parsePlmnOption } from '../errors.js';
 import { requestSigner } from '../request-signing.js';
 import { SignedReconciliationClient } from '../signed-reconciliation-client.js';
@@ -264,8 +261,8 @@ interface ExplainedDispute {
 }
 
 async function explainDisputes(o: ReconcileOptions, pair: OperatorPair, disputes: readonly DisputeJson[], t: VerdictTolerances): Promise<{ me: number; explained: ExplainedDispute[] }> {
-  const mine = await readCdrs(o.mine!);
-  const theirs = await readCdrs(o.theirs!);
+  const mine = await readCdrFile(o.mine!, 'reconcile');
+  const theirs = await readCdrFile(o.theirs!, 'reconcile');
   const keyFile = o.key ? readKeyFile(o.key) : undefined;
   const me = keyFile?.plmn ?? o.operator ?? mine[0]?.submitter;
   if (me === undefined) throw new CliError(`--explain: cannot tell who you are (empty ${o.mine}): pass --operator or --key`, EXIT.usage);
@@ -281,20 +278,6 @@ async function explainDisputes(o: ReconcileOptions, pair: OperatorPair, disputes
       return { callRef: (v.mine ?? v.theirs)!.callRef, explanation: explainViews(v.mine, v.theirs, t) };
     }),
   };
-}
-
-async function readCdrs(file: string): Promise<Cdr[]> {
-  const errors: CdrParseError[] = [];
-  const source = createReadStream(file);
-  const out: Cdr[] = [];
-  try {
-    const it = file.endsWith('.json') || file.endsWith('.ndjson') ? readCdrJson(source, { onError: (e) => errors.push(e) }) : readCdrCsv(source, { onError: (e) => errors.push(e) });
-    for await (const c of it) out.push(c);
-  } catch (err) {
-    throw new CliError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, EXIT.usage);
-  }
-  if (errors.length > 0) process.stderr.write(`reconcile: skipped ${errors.length} unreadable record(s) of ${file} (first: ${errors[0]!.message})\n`);
-  return out;
 }
 
 function formatReport(c: CountsJson, d: { total: number; disputes: readonly DisputeJson[] }, explained: readonly ExplainedDispute[] | undefined): string {

@@ -44,8 +44,11 @@ export interface OperatorStatementInput {
   readonly transfer: bigint;
   /** The operator's part of the period's clearing fee (≥ 0). */
   readonly clearingFee: bigint;
-  /** Where the settlement stands on chain: final (with its height) or still awaiting approval. */
-  readonly settlement: { readonly status: 'proposed' | 'final' | 'expired'; readonly height?: number; readonly proposalId: string };
+  /**
+   * Where the settlement stands on chain: final (with its height), awaiting approval, expired, or not
+   * proposed yet (the statement is then a draft: the transfer is the operator's own netting).
+   */
+  readonly settlement: { readonly status: 'not_proposed' | 'proposed' | 'final' | 'expired'; readonly height?: number; readonly proposalId?: string };
 }
 
 export interface StatementLine extends StatementLineInput {

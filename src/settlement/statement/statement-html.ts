@@ -17,7 +17,8 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tfoot th,tfoot td{b
 
 export function statementToHtml(s: OperatorStatement): string {
   const m = (minor: bigint): string => esc(formatMinorUnits(minor, s.currency));
-  const status = s.settlement.status === 'final' ? `final at height ${s.settlement.height ?? '?'}` : s.settlement.status;
+  const status = s.settlement.status === 'final' ? `final at height ${s.settlement.height ?? '?'}` : s.settlement.status === 'not_proposed' ? 'not proposed yet (draft)' : s.settlement.status;
+  const proposal = s.settlement.proposalId === undefined ? '' : ` · proposal ${esc(s.settlement.proposalId.slice(0, 16))}…`;
   const lineRows = s.lines
     .map(
       (l) =>
@@ -35,7 +36,7 @@ export function statementToHtml(s: OperatorStatement): string {
 <body><main>
 <h1>Settlement statement</h1>
 <p class="meta">Operator <strong>${esc(s.operator)}</strong> · period <strong>${esc(s.periodId)}</strong> · settlement currency ${cur} · chain ${esc(s.chain.slice(0, 16))}…<br>
-Settlement <span class="status">${esc(status)}</span> · proposal ${esc(s.settlement.proposalId.slice(0, 16))}…</p>
+Settlement <span class="status">${esc(status)}</span>${proposal}</p>
 <table><caption>Traffic by partner and service</caption>
 <thead><tr><th scope="col">Partner</th><th scope="col">Service</th><th scope="col" class="n">Receivable</th><th scope="col" class="n">Payable</th><th scope="col" class="n">Receivable ${cur}</th><th scope="col" class="n">Payable ${cur}</th><th scope="col" class="n">Conversion fee ${cur}</th><th scope="col" class="n">Net ${cur}</th></tr></thead>
 <tbody>

@@ -1,0 +1,128 @@
+// cdrchain bilateral and cdrchain statement against a real node process (docs/settlement.md,
+// "Operator side"): both operators compute the pair's statement from their own files, one signs a
+// half, the other checks and co-signs it and the node records it; the statement command balances.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cdr } from '../cdr/model.js';
+import { formatCdrNdjson } from '../cdr/json.js';
+import { counterpartyView, generateTraffic } from '../cdr/synthetic.js';
+import { devnetChainIdentity } from '../chain/devnet-chain.js';
+import { DEVNET_OPERATORS, devnetBatchSeed, devnetBlsSeed } from '../chain/genesis.js';
+import { fxRateSetAction, signSettlementTx } from '../client/settlement-tx.js';
+import { toHex } from '../codec/bytes.js';
+import { blsKeyPairFromSeed } from '../crypto/bls/bls.js';
+import { signFxRateSet, type FxRateSet } from '../settlement/fx/fx-rate-book.js';
+import { parseDecimal } from '../settlement/fx/rational.js';
+import { ORANGE_FR, TELEKOM_DE, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
+import { cdrchain, startNodeProcess, type NodeProcess } from '../test-helpers/processes.js';
+
+/** Ended at the devnet genesis (2026-01-01): statements are taken, and the files need not be ingested. */
+const PERIOD = '2025-12';
+const START = Date.UTC(2025, 11, 3) / 1000;
+const OPERATORS = DEVNET_OPERATORS.map((o) => o.plmn).sort((a, b) => a - b);
+
+describe('cdrchain bilateral and statement (a real node process)', () => {
+  const data = tempDataDir();
+  let node: NodeProcess;
+  const file = (name: string): string => join(data.dir, name);
+  const settlementView = async (): Promise<Record<string, unknown>> => (await (await fetch(`${node.url}/settlement/${PERIOD}`)).json()) as Record<string, unknown>;
+  async function until(what: string, ok: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (!(await ok())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  beforeAll(async () => {
+    node = await startNodeProcess(join(data.dir, 'node'));
+    // The pair's calls in December 2025 as each side recorded them: a few charges off by one minor unit, a few calls one side lacks.
+    const orange = [...generateTraffic({ seed: 'cli-settle', submitter: ORANGE_FR, counterparty: VODAFONE_UK, count: 300, startTime: START, periodSeconds: 20 * 86_400, direction: 'both' })];
+    const vodafone = orange.map((c) => counterpartyView(c, { mismatchRate: 0.1, mismatchKinds: ['charge'], seed: 'cli' }).cdr);
+    const write = (name: string, cdrs: Cdr[]): void => writeFileSync(file(name), formatCdrNdjson(cdrs));
+    write('orange.ndjson', orange.slice(0, 295));
+    write('vodafone.ndjson', vodafone.slice(3));
+    write('vodafone-partial.ndjson', vodafone.slice(3, 200));
+    // The period's rates, signed by a devnet publisher (the devnet's threshold is one).
+    const set: FxRateSet = { chain: toHex(devnetChainIdentity()), periodId: PERIOD, base: 'XDR', rates: new Map([['EUR', parseDecimal('0.8731')], ['GBP', parseDecimal('1.0214')], ['USD', parseDecimal('0.7532')]]), override: false };
+    const action = fxRateSetAction({ set, signatures: [signFxRateSet(set, 0, blsKeyPairFromSeed(devnetBlsSeed(OPERATORS[0]!)).secretKey)] });
+    const tx = signSettlementTx({ submitter: TELEKOM_DE, sequence: 1n, period: PERIOD, action, seed: devnetBatchSeed(TELEKOM_DE) });
+    const res = await fetch(`${node.url}/tx`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: tx.frame });
+    expect(res.status).toBe(202);
+    await until('the rate set', async () => (await settlementView())['rateSet'] === true);
+  }, 60_000);
+
+  afterAll(async () => {
+    await node?.stop();
+    data.cleanup();
+  });
+
+  const pairArgs = (me: number, mine: string, theirs: string): string[] => [
+    'bilateral', PERIOD, '--pair', `${ORANGE_FR}-${VODAFONE_UK}`, '--operator', String(me), '--mine', file(mine), '--theirs', file(theirs),
+    '--url', node.url, '--tolerance-charge', '1',
+  ];
+
+  it('one side signs a half, the other co-signs it from its own files, and the node records the statement', async () => {
+    const half = await cdrchain(...pairArgs(ORANGE_FR, 'orange.ndjson', 'vodafone.ndjson'), '--out', file('half.json'), '--json');
+    expect(half.code, half.stderr).toBe(0);
+    const summary = JSON.parse(half.stdout) as { settledCalls: number; amount: string; leftOut: { onlyMine: number; onlyTheirs: number }; signatures: Record<string, string> };
+    expect(summary.settledCalls).toBeGreaterThan(250);
+    expect(summary.leftOut).toMatchObject({ onlyMine: 3, onlyTheirs: 5 });
+    expect(Object.keys(summary.signatures)).toEqual([String(ORANGE_FR)]);
+    expect(readFileSync(file('half.json'), 'utf8')).not.toMatch(/amount/); // the half carries no amount
+
+    // Vodafone's records of fewer calls give another statement: not signed (exit 8), nothing submitted.
+    const partial = await cdrchain(...pairArgs(VODAFONE_UK, 'vodafone-partial.ndjson', 'orange.ndjson'), '--cosign', file('half.json'));
+    expect(partial.code, partial.stderr).toBe(8);
+    expect(partial.stderr).toMatch(/another statement/);
+
+    const cosigned = await cdrchain(...pairArgs(VODAFONE_UK, 'vodafone.ndjson', 'orange.ndjson'), '--cosign', file('half.json'), '--json');
+    expect(cosigned.code, cosigned.stderr).toBe(0);
+    const out = JSON.parse(cosigned.stdout) as { amount: string; submitted: { hash: string } };
+    expect(BigInt(out.amount)).toBe(-BigInt(summary.amount)); // the same statement, seen from the other side
+    await until('the statement recorded', async () => (await settlementView())['statements'] === 1);
+
+    // A second statement of the pair is refused by the node (exit 3), its reason named.
+    const again = await cdrchain(...pairArgs(VODAFONE_UK, 'vodafone.ndjson', 'orange.ndjson'), '--cosign', file('half.json'));
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/duplicate_statement/);
+  }, 120_000);
+
+  it("statement: the operator's own statement balances to its pair amounts, as JSON, CSV and HTML", async () => {
+    const pair = await cdrchain(...pairArgs(ORANGE_FR, 'orange.ndjson', 'vodafone.ndjson'), '--json');
+    const amount = BigInt((JSON.parse(pair.stdout) as { amount: string }).amount);
+    const args = ['statement', PERIOD, '--operator', String(ORANGE_FR), '--mine', file('orange.ndjson'), '--theirs', file('vodafone.ndjson'), '--url', node.url, '--tolerance-charge', '1'];
+    const json = await cdrchain(...args);
+    expect(json.code, json.stderr).toBe(0);
+    const s = JSON.parse(json.stdout) as { netPosition: { minor: string }; transfer: { minor: string }; partners: { partner: number; net: { minor: string } }[]; settlement: { status: string }; currency: string };
+    expect(BigInt(s.netPosition.minor)).toBe(amount);
+    expect(BigInt(s.transfer.minor)).toBe(amount);
+    expect(s.partners.map((p) => p.partner)).toEqual([VODAFONE_UK]);
+    expect(s).toMatchObject({ currency: 'XDR', settlement: { status: 'not_proposed' } });
+    const csv = await cdrchain(...args, '--format', 'csv');
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.split('\n')[0]).toMatch(/partner/i);
+    const html = await cdrchain(...args, '--format', 'html', '--out', file('statement.html'));
+    expect(html.code, html.stderr).toBe(0);
+    expect(readFileSync(file('statement.html'), 'utf8')).toMatch(/not proposed yet/);
+  }, 120_000);
+
+  it('bad input: an open period, no identity, an unknown format, a co-sign file that is not a half', async () => {
+    const now = new Date();
+    const open = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    const openRun = await cdrchain('statement', open, '--operator', String(ORANGE_FR), '--mine', file('orange.ndjson'), '--theirs', file('vodafone.ndjson'), '--url', node.url);
+    expect(openRun.code).toBe(3);
+    expect(openRun.stderr).toMatch(/has not ended/);
+    const anonymous = await cdrchain('statement', PERIOD, '--mine', file('orange.ndjson'), '--theirs', file('vodafone.ndjson'), '--url', node.url);
+    expect(anonymous.code).toBe(2);
+    const format = await cdrchain('statement', PERIOD, '--operator', String(ORANGE_FR), '--mine', file('orange.ndjson'), '--theirs', file('vodafone.ndjson'), '--format', 'pdf', '--url', node.url);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toMatch(/--format must be one of/);
+    const notHalf = await cdrchain(...pairArgs(VODAFONE_UK, 'vodafone.ndjson', 'orange.ndjson'), '--cosign', file('orange.ndjson'));
+    expect(notHalf.code).toBe(2);
+    const outsider = await cdrchain('bilateral', PERIOD, '--pair', `${ORANGE_FR}-${VODAFONE_UK}`, '--operator', String(TELEKOM_DE), '--mine', file('orange.ndjson'), '--theirs', file('vodafone.ndjson'), '--url', node.url);
+    expect(outsider.code).toBe(2);
+    expect(outsider.stderr).toMatch(/not in pair/);
+  }, 120_000);
+});
