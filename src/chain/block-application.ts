@@ -1,5 +1,6 @@
 import type { HostFunctions, Interpreter } from '../vm/execution.js';
-import { BlockExecution, type BlockContext } from './contract-executor.js';
+import { BlockExecution, readSlotsIn, type BlockContext } from './contract-executor.js';
+import type { SettlementApprovalRules } from './settlement-approval-rules.js';
 import type { CommittedStateView } from './committed-state.js';
 import type { MempoolEntry } from './mempool.js';
 import type { TxKind } from './tx-kinds/tx-kind.js';
@@ -78,6 +79,8 @@ export class BlockApplication {
     readonly settlement: GenesisSettlement,
     /** The consortium's operators in consortium order (PLMN ascending): pairs are numbered by it. */
     readonly operators: readonly number[],
+    /** Settlement proposals and approvals: the chain, the approval policy, the netting contract, producers (absent: refused). */
+    readonly approvals?: SettlementApprovalRules,
   ) {}
 
   /**
@@ -132,6 +135,11 @@ export class BlockApplication {
 
   get cdrCount(): number {
     return this.cdrs;
+  }
+
+  /** The set slots of `id` in [from, to) as the block sees them so far (one range read of committed state, overlaid). */
+  readSlotsIn(id: Uint8Array, from: bigint, to: bigint): Map<bigint, bigint> {
+    return this.execution ? this.execution.readSlotsIn(id, from, to) : readSlotsIn(this.committed.contracts, id, from, to);
   }
 
   /** The block's contract execution, started on first use. */

@@ -1,4 +1,6 @@
 import { withSealedSection } from '../codec/batch.js';
+import { PeriodProducers } from './period-producers.js';
+import { settlementApprovalRules } from './settlement-approval-setup.js';
 import { fromHex } from '../codec/bytes.js';
 import { ContractTxKind } from '../codec/contract-tx.js';
 import type { Logger } from '../log.js';
@@ -174,7 +176,9 @@ export class Chain {
     });
     proofAdmission.restore(restored.proofSequences);
     const blsKeys = new Map((genesis.consensus?.validators ?? []).map((v) => [v.plmn, v.blsKey] as const));
+    const approvals = settlementApprovalRules(genesis, toHex(identity), system, new PeriodProducers(stores.chain));
     const settlementAdmission = new SettlementAdmission({
+      approvals,
       rules: { settlement, operators: genesis.operators.map((o) => o.plmn).sort((a, b) => a - b), chain: toHex(identity) },
       blsKeyOf: (plmn) => blsKeys.get(plmn),
       chain: identity,
@@ -185,7 +189,7 @@ export class Chain {
     });
     settlementAdmission.restore(restored.settlementSequences, restored.pending);
 
-    const rules = { limits: blockLimits, vm: deps.vm, codec: txCodec, settlement, operators: genesis.operators.map((o) => o.plmn).sort((a, b) => a - b) };
+    const rules = { limits: blockLimits, vm: deps.vm, codec: txCodec, settlement, operators: genesis.operators.map((o) => o.plmn).sort((a, b) => a - b), approvals };
     const transition = new StateTransition(
       committed,
       { get: (id) => mempool.get(id), body: (id) => stores.chain.tx(id) },

@@ -21,7 +21,21 @@ export const ReceiptStatus = {
 } as const;
 
 /** What a block reads of committed contract state. */
-export type ContractStateReader = Pick<ContractStore, 'contractCode' | 'slot'>;
+export type ContractStateReader = Pick<ContractStore, 'contractCode' | 'slot'> & Partial<Pick<ContractStore, 'slotsIn'>>;
+
+/**
+ * The set slots of `id` in [from, to) as `state` holds them: one range read where the reader has
+ * one, else a read per key. A value of 0 is an unset slot and is left out.
+ */
+export function readSlotsIn(state: ContractStateReader, id: Uint8Array, from: bigint, to: bigint): Map<bigint, bigint> {
+  if (state.slotsIn) return state.slotsIn(id, from, to);
+  const out = new Map<bigint, bigint>();
+  for (let k = from; k < to; k++) {
+    const v = state.slot(id, k);
+    if (v !== 0n) out.set(k, v);
+  }
+  return out;
+}
 
 /** The block a transaction executes in: the only context it sees besides its own fields. */
 export interface BlockContext {
@@ -102,6 +116,18 @@ export class BlockExecution {
       this.slots.set(key, entry);
     }
     for (const [k, v] of writes) entry.values.set(k, v);
+  }
+
+  /** The set slots of `id` in [from, to) as this block sees them: committed ones overlaid with the block's writes. */
+  readSlotsIn(id: Uint8Array, from: bigint, to: bigint): Map<bigint, bigint> {
+    return overlaySlots(readSlotsIn(this.deps.state, id, from, to), this.writtenSlotsIn(id, from, to));
+  }
+
+  /** What this block wrote to slots of `id` in [from, to) (0: cleared). */
+  writtenSlotsIn(id: Uint8Array, from: bigint, to: bigint): [bigint, bigint][] {
+    const values = this.slots.get(toHex(id))?.values;
+    if (!values) return [];
+    return [...values].filter(([k]) => k >= from && k < to);
   }
 
   /** The value this block wrote to slot `key` of contract `id`, if it wrote one. */
@@ -221,6 +247,15 @@ export class BlockExecution {
       ...where,
     };
   }
+}
+
+/** `base` with `writes` applied in order (0 clears a slot). */
+export function overlaySlots(base: Map<bigint, bigint>, writes: readonly (readonly [bigint, bigint])[]): Map<bigint, bigint> {
+  for (const [k, v] of writes) {
+    if (v === 0n) base.delete(k);
+    else base.set(k, v);
+  }
+  return base;
 }
 
 function sortedWrites(values: ReadonlyMap<bigint, bigint>): [bigint, bigint][] {

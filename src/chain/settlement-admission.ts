@@ -12,6 +12,9 @@ import type { OperatorDirectory } from './operators.js';
 import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { interpretSettlementTx, settlementWrites, SettlementTxRefusedError, verifySettlementSignatures, type InterpretedSettlementTx, type SettlementRefusal, type SettlementTxRules } from './settlement-rules.js';
 import { periodKey } from './settlement-state.js';
+import { readSlotsIn } from './contract-executor.js';
+import type { SettlementApprovalRules, SlotRangeReader } from './settlement-approval-rules.js';
+import type { BlockAt } from '../settlement/approval/index.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
 import { writePending } from './pending-write.js';
 
@@ -19,7 +22,7 @@ export interface AcceptedSettlementTx {
   readonly id: Uint8Array;
   readonly submitter: number;
   readonly sequence: bigint;
-  readonly action: 'fx_rate_set' | 'statement';
+  readonly action: 'fx_rate_set' | 'statement' | 'proposal' | 'approval';
 }
 
 /** The reject code a client sees for each refusal (docs/websocket.md). */
@@ -35,11 +38,33 @@ const REJECT_CODES: Readonly<Record<SettlementRefusal, RejectCode>> = {
   period_not_ended: RejectCode.PeriodNotEnded,
   already_netted: RejectCode.AlreadyNetted,
   duplicate_statement: RejectCode.DuplicateStatement,
+  period_open: RejectCode.PeriodOpen,
+  already_settled: RejectCode.AlreadySettled,
+  proposal_pending: RejectCode.ProposalPending,
+  no_proposal: RejectCode.NoProposal,
+  proposal_expired: RejectCode.ProposalExpired,
+  not_a_party: RejectCode.NotAParty,
+  duplicate_approval: RejectCode.DuplicateApproval,
+  bad_netting_input: RejectCode.BadNettingInput,
 };
 
 /** What a pending settlement transaction claims: a statement's pair and period, or a period's rate set. */
 function claimOf(t: InterpretedSettlementTx): string {
-  return t.kind === 'statement' ? `statement:${periodKey(t.period)}:${t.pair}` : `fx:${periodKey(t.period)}`;
+  const key = periodKey(t.period);
+  if (t.kind === 'statement') return `statement:${key}:${t.pair}`;
+  if (t.kind === 'fx_rate_set') return `fx:${key}`;
+  if (t.kind === 'proposal') return `proposal:${key}`;
+  // Approvals by other signers may be pending side by side; the same signers twice may not.
+  return `approval:${key}:${toHex(t.action.proposalId)}:${t.action.operators.join(',')}:${t.action.validators.join(',')}`;
+}
+
+/** The next block as admission judges against it: above the committed head, at its timestamp (a conservative "now"). */
+function nextBlock(committed: CommittedStateView): BlockAt {
+  return { height: committed.head.height + 1, timestampMs: committed.headTimestampMs };
+}
+
+function committedReader(committed: CommittedStateView): SlotRangeReader {
+  return { slot: (id, key) => committed.contracts.slot(id, key), slotsIn: (id, from, to) => readSlotsIn(committed.contracts, id, from, to) };
 }
 
 /**
@@ -74,6 +99,8 @@ export class SettlementAdmission {
       readonly allocateOrder: () => number;
       readonly budget: AdmissionBudget;
       readonly log: Logger;
+      /** Proposals and approvals (absent: refused). */
+      readonly approvals?: SettlementApprovalRules;
     },
   ) {}
 
@@ -106,13 +133,15 @@ export class SettlementAdmission {
     const interpreted = this.judge(tx, () => interpretSettlementTx(tx, this.deps.rules));
     this.judge(tx, () => verifySettlementSignatures(interpreted, this.deps.rules, this.deps.blsKeyOf));
     const { committed } = this.deps;
-    this.judge(tx, () => settlementWrites(interpreted, committed.contracts, committed.headTimestampMs, this.deps.rules));
+    this.judge(tx, () => settlementWrites(interpreted, committedReader(committed), nextBlock(committed), this.deps.rules, this.deps.approvals));
     const claim = claimOf(interpreted);
     // A relayed one is admitted even so: two validators may each hold one of a pair's statements, and
     // a block naming the other must still apply here (the first in a block stands; the other is left out, then evicted).
     if (!source.relayed && this.claims.has(claim)) {
-      const refusal: SettlementRefusal = interpreted.kind === 'statement' ? 'duplicate_statement' : 'bad_rate';
-      const what = interpreted.kind === 'statement' ? `a statement of this pair for period ${interpreted.period.id}` : `a rate set for period ${interpreted.period.id}`;
+      const refusal: SettlementRefusal = interpreted.kind === 'statement' ? 'duplicate_statement' : interpreted.kind === 'proposal' ? 'proposal_pending' : interpreted.kind === 'approval' ? 'duplicate_approval' : 'bad_rate';
+      const what = interpreted.kind === 'statement' ? `a statement of this pair for period ${interpreted.period.id}`
+        : interpreted.kind === 'proposal' ? `a settlement proposal for period ${interpreted.period.id}`
+          : interpreted.kind === 'approval' ? `an approval by the same signers of period ${interpreted.period.id}` : `a rate set for period ${interpreted.period.id}`;
       throw new BatchRejectedError(REJECT_CODES[refusal], `${what} is already pending here (transaction ${this.claims.get(claim)})`, tx.sequence);
     }
     if (!this.deps.storage.writable) {
@@ -161,7 +190,7 @@ export class SettlementAdmission {
         continue;
       }
       try {
-        settlementWrites(tx, this.deps.committed.contracts, this.deps.committed.headTimestampMs, this.deps.rules);
+        settlementWrites(tx, committedReader(this.deps.committed), nextBlock(this.deps.committed), this.deps.rules, this.deps.approvals);
       } catch (err) {
         if (!(err instanceof SettlementTxRefusedError)) throw err;
         this.deps.log.warn({ tx: hex, refusal: err.refusal, reason: err.message }, 'evicted a pending settlement transaction the committed state refuses');

@@ -7,6 +7,8 @@ import { assertFxRateSetFollows, fxRateSet, verifyFxRateSet, type FxRateSet, typ
 import { rational, type Rational } from '../settlement/fx/rational.js';
 import { parsePeriodId, type SettlementPeriod } from '../settlement/settlement-period.js';
 import type { GenesisSettlement } from './genesis-settlement.js';
+import type { BlockAt } from '../settlement/approval/index.js';
+import { ApprovalRefusedError, approvalWrites, proposalLive, type ApprovalJudgement, type ApprovalRefusal, type SettlementApprovalRules, type SlotRangeReader, type SlotWrites } from './settlement-approval-rules.js';
 import { FX_RATES_ID, isNetted, latestRateSet, pairOf, periodKey, rateSetWrites, recordedStatement, STATEMENTS_ID, statementWrites, type SlotReader } from './settlement-state.js';
 
 /** Why a settlement transaction is refused (mapped to a RejectCode at admission, to InvalidBlockError in a block). */
@@ -21,7 +23,8 @@ export type SettlementRefusal =
   | 'bad_commitment' // not a point of the prime-order subgroup
   | 'period_not_ended' // a statement before its period's end
   | 'already_netted'
-  | 'duplicate_statement'; // the pair already has a statement for the period: the first stands
+  | 'duplicate_statement' // the pair already has a statement for the period: the first stands
+  | ApprovalRefusal; // a proposal or an approval (settlement-approval-rules.ts); proposal_pending also for a statement while a proposal is live
 
 export class SettlementTxRefusedError extends Error {
   override readonly name = 'SettlementTxRefusedError';
@@ -45,7 +48,8 @@ export interface SettlementTxRules {
 /** A settlement transaction read against the rules, before any signature or state is looked at. */
 export type InterpretedSettlementTx =
   | { readonly kind: 'statement'; readonly period: SettlementPeriod; readonly pair: number; readonly signed: SignedBilateralStatement }
-  | { readonly kind: 'fx_rate_set'; readonly period: SettlementPeriod; readonly signed: SignedFxRateSet };
+  | { readonly kind: 'fx_rate_set'; readonly period: SettlementPeriod; readonly signed: SignedFxRateSet }
+  | ApprovalJudgement;
 
 const refused = (refusal: SettlementRefusal, message: string): SettlementTxRefusedError => new SettlementTxRefusedError(refusal, message);
 
@@ -73,6 +77,10 @@ function asRefusal(err: unknown): never {
   throw err;
 }
 
+export function isApprovalTx(t: InterpretedSettlementTx): t is ApprovalJudgement {
+  return t.kind === 'proposal' || t.kind === 'approval';
+}
+
 /** The pure reading: pair, party, mode, currency, period, rates. No cryptography, no state. */
 export function interpretSettlementTx(tx: DecodedSettlementTx, rules: SettlementTxRules): InterpretedSettlementTx {
   const { settlement } = rules;
@@ -83,6 +91,10 @@ export function interpretSettlementTx(tx: DecodedSettlementTx, rules: Settlement
     asRefusal(err);
   }
   const a = tx.action;
+  if (a.kind === 'proposal' || a.kind === 'approval') {
+    if (settlement.mode !== 'committed') throw refused('wrong_mode', `this consortium settles in ${settlement.mode} mode: the chain approves committed-mode settlements only`);
+    return a.kind === 'proposal' ? { kind: 'proposal', period, submitter: tx.submitter, action: a } : { kind: 'approval', period, submitter: tx.submitter, action: a };
+  }
   if (a.kind === 'statement') {
     if (tx.submitter !== a.first && tx.submitter !== a.second) throw refused('not_party', `operator ${tx.submitter} is not party to the ${a.first}-${a.second} statement it submits`);
     const pair = pairOf(rules.operators, a.first, a.second);
@@ -125,6 +137,8 @@ export function interpretSettlementTx(tx: DecodedSettlementTx, rules: Settlement
  * membership (verifyBilateralStatement), or the publishers' signatures and thresholds (verifyFxRateSet).
  */
 export function verifySettlementSignatures(t: InterpretedSettlementTx, rules: SettlementTxRules, blsKeyOf: (plmn: number) => Uint8Array | undefined): void {
+  // A proposal's and an approval's signatures are verified by the book against the stored proposal (settlementWrites).
+  if (isApprovalTx(t)) return;
   try {
     if (t.kind === 'statement') {
       verifyBilateralStatement(t.signed, blsKeyOf);
@@ -145,19 +159,32 @@ export function verifySettlementSignatures(t: InterpretedSettlementTx, rules: Se
  * later period); a rate set for a period after the last set's, within the move limit unless an
  * override. Deterministic: no clock but the block's timestamp.
  */
-export function settlementWrites(t: InterpretedSettlementTx, state: SlotReader, blockTimestampMs: bigint, rules: SettlementTxRules): { readonly id: Uint8Array; readonly writes: [bigint, bigint][] } {
+export function settlementWrites(t: InterpretedSettlementTx, state: SlotRangeReader, at: BlockAt, rules: SettlementTxRules, approvals: SettlementApprovalRules | undefined): SlotWrites[] {
   const key = periodKey(t.period);
+  const blockTimestampMs = at.timestampMs;
+  if (isApprovalTx(t)) {
+    try {
+      return approvalWrites(t, state, at, { currency: rules.settlement.currency, operators: rules.operators, periods: rules.settlement.periods }, approvals).writes;
+    } catch (err) {
+      if (err instanceof ApprovalRefusedError) throw refused(err.refusal, err.message);
+      throw err;
+    }
+  }
   if (t.kind === 'statement') {
     const endMs = BigInt(t.period.endSeconds) * 1000n;
     if (blockTimestampMs < endMs) {
       throw refused('period_not_ended', `period ${t.period.id} ends at ${new Date(Number(endMs)).toISOString()}; the chain is at ${new Date(Number(blockTimestampMs)).toISOString()}: its statements are taken from its end`);
     }
     if (isNetted(state, key)) throw refused('already_netted', `period ${t.period.id} is already netted`);
+    const live = proposalLive(state, key, rules.operators, at.height);
+    if (live !== undefined) {
+      throw refused('proposal_pending', `period ${t.period.id} has a settlement proposal (${live.id}) awaiting approval until height ${live.deadline}: its statements are fixed until it is final or expires`);
+    }
     const s = t.signed.statement;
     if (recordedStatement(state, key, t.pair) !== undefined) {
       throw refused('duplicate_statement', `the ${s.first}-${s.second} pair already has a statement for period ${t.period.id}: the first stands, a correction is a statement in a later period`);
     }
-    return { id: STATEMENTS_ID, writes: statementWrites(key, t.pair, s.commitment) };
+    return [{ id: STATEMENTS_ID, writes: statementWrites(key, t.pair, s.commitment) }];
   }
   const policy = rules.settlement.fx;
   if (policy === undefined) throw refused('bad_signature', 'the genesis names no rate publishers: this chain takes no rate sets');
@@ -170,5 +197,5 @@ export function settlementWrites(t: InterpretedSettlementTx, state: SlotReader, 
   } catch (err) {
     asRefusal(err);
   }
-  return { id: FX_RATES_ID, writes: rateSetWrites(t.period, t.signed.set.rates, t.signed.set.override) };
+  return [{ id: FX_RATES_ID, writes: rateSetWrites(t.period, t.signed.set.rates, t.signed.set.override) }];
 }

@@ -6,6 +6,7 @@ import { sha256MerkleRoot } from '../crypto/hash.js';
 import type { ChainHead, StoredReceipt } from '../storage/index.js';
 import { BlockApplication, InapplicableTxError, InvalidBlockError, type BlockVm, type SequenceWrite } from './block-application.js';
 import type { GenesisSettlement } from './genesis-settlement.js';
+import type { SettlementApprovalRules } from './settlement-approval-rules.js';
 import { BlockFill, type BlockLimits } from './block-limits.js';
 import type { CommittedStateView } from './committed-state.js';
 import type { BlockExecution } from './contract-executor.js';
@@ -33,6 +34,8 @@ export interface TransitionRules {
   readonly settlement: GenesisSettlement;
   /** The genesis operators in consortium order (PLMN ascending). */
   readonly operators: readonly number[];
+  /** Settlement approval (chain, policy, netting contract, producers); absent, proposals and approvals are refused. */
+  readonly approvals?: SettlementApprovalRules;
 }
 
 /** A block to check: its header and the transaction ids it names, in order. */
@@ -165,7 +168,7 @@ export class StateTransition {
    * (a block from outside) the refusal is the block's.
    */
   private applyTransactions(entries: readonly MempoolEntry[], height: number, timestampMs: bigint, leaveOut: boolean): { block: BlockApplication; included: MempoolEntry[] } {
-    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm, this.rules.settlement, this.rules.operators);
+    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm, this.rules.settlement, this.rules.operators, this.rules.approvals);
     const fill = new BlockFill(this.rules.limits);
     const seen = new Set<string>();
     const included: MempoolEntry[] = [];

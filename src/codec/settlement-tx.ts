@@ -1,6 +1,8 @@
 import { Builder, ByteBuffer } from 'flatbuffers';
 import { BilateralStatementAction } from './generated/cdrchain/wire/bilateral-statement-action.js';
 import { FxRateSetAction } from './generated/cdrchain/wire/fx-rate-set-action.js';
+import { SettlementApprovalAction } from './generated/cdrchain/wire/settlement-approval-action.js';
+import { SettlementProposalAction } from './generated/cdrchain/wire/settlement-proposal-action.js';
 import { SettlementTx } from './generated/cdrchain/wire/settlement-tx.js';
 import { CHAIN_IDENTITY_BYTES } from './batch.js';
 import { CanonicalWriter } from './bytes.js';
@@ -23,8 +25,12 @@ export const MAX_PUBLISHER_SIGNATURES = 256;
 const FX_RATE_BYTES = 2 + 16 + 16;
 const PUBLISHER_SIGNATURE_BYTES = 2 + BLS_SIGNATURE_WIRE_BYTES;
 const U128 = 1n << 128n;
-/** Largest frame: a rate set with every bound at its maximum, and the table overhead. */
-export const MAX_SETTLEMENT_TX_BYTES = MAX_FX_RATES * FX_RATE_BYTES + MAX_PUBLISHER_SIGNATURES * PUBLISHER_SIGNATURE_BYTES + 1024;
+/** A proposal names at most this many involved operators (the committed netting's bound); an approval as many signers of each kind. */
+export const MAX_PROPOSAL_OPERATORS = 2047;
+export const MAX_APPROVAL_SIGNERS = 2047;
+const POINT_BYTES = 64;
+/** Largest frame: a proposal with every bound at its maximum (a rate set is smaller), and the table overhead. */
+export const MAX_SETTLEMENT_TX_BYTES = MAX_PROPOSAL_OPERATORS * (POINT_BYTES + 4) + 1024;
 
 /** One rate: major units of the settlement currency per major unit of `currency` (ISO 4217 numeric), num/den. */
 export interface WireFxRate {
@@ -39,7 +45,7 @@ export interface WirePublisherSignature {
   readonly signature: Uint8Array;
 }
 
-/** The two actions of a settlement transaction (schemas/settlement-tx.fbs). */
+/** The four actions of a settlement transaction (schemas/settlement-tx.fbs). */
 export type SettlementAction =
   | {
       readonly kind: 'fx_rate_set';
@@ -59,6 +65,25 @@ export type SettlementAction =
       readonly y: bigint;
       readonly firstSignature: Uint8Array;
       readonly secondSignature: Uint8Array;
+    }
+  | {
+      readonly kind: 'proposal';
+      readonly attempt: number;
+      readonly deadline: bigint;
+      readonly settledVolume: bigint;
+      readonly clearingFee: bigint;
+      /** The involved operators, consortium order. */
+      readonly operators: readonly number[];
+      /** T_k per involved operator (affine x, y, each below 2^256). */
+      readonly transfers: readonly { readonly x: bigint; readonly y: bigint }[];
+      readonly proposerSignature: Uint8Array;
+    }
+  | {
+      readonly kind: 'approval';
+      readonly proposalId: Uint8Array;
+      readonly operators: readonly number[];
+      readonly validators: readonly number[];
+      readonly signature: Uint8Array;
     };
 
 /** The signed content of a settlement transaction. */
@@ -101,6 +126,31 @@ const STATEMENT_SPEC: TableSpec = {
   required: [3, 4, 5, 6],
 };
 
+const PROPOSAL_SPEC: TableSpec = {
+  name: 'SettlementProposalAction',
+  fields: [
+    { index: 0, kind: 'scalar', size: 4 },
+    { index: 1, kind: 'scalar', size: 8 },
+    { index: 2, kind: 'vector', elementSize: 1, maxLength: 16 },
+    { index: 3, kind: 'vector', elementSize: 1, maxLength: 16 },
+    { index: 4, kind: 'vector', elementSize: 4, maxLength: MAX_PROPOSAL_OPERATORS },
+    { index: 5, kind: 'vector', elementSize: 1, maxLength: MAX_PROPOSAL_OPERATORS * POINT_BYTES },
+    { index: 6, kind: 'vector', elementSize: 1, maxLength: BLS_SIGNATURE_WIRE_BYTES },
+  ],
+  required: [2, 3, 4, 5, 6],
+};
+
+const APPROVAL_SPEC: TableSpec = {
+  name: 'SettlementApprovalAction',
+  fields: [
+    { index: 0, kind: 'struct', size: 32 },
+    { index: 1, kind: 'vector', elementSize: 4, maxLength: MAX_APPROVAL_SIGNERS },
+    { index: 2, kind: 'vector', elementSize: 4, maxLength: MAX_APPROVAL_SIGNERS },
+    { index: 3, kind: 'vector', elementSize: 1, maxLength: BLS_SIGNATURE_WIRE_BYTES },
+  ],
+  required: [0, 3],
+};
+
 export const SETTLEMENT_TX_SPEC: TableSpec = {
   name: 'SettlementTx',
   fields: [
@@ -111,6 +161,8 @@ export const SETTLEMENT_TX_SPEC: TableSpec = {
     { index: 4, kind: 'table', table: FX_SPEC },
     { index: 5, kind: 'table', table: STATEMENT_SPEC },
     { index: 6, kind: 'vector', elementSize: 1, maxLength: ED25519_SIGNATURE_BYTES },
+    { index: 7, kind: 'table', table: PROPOSAL_SPEC },
+    { index: 8, kind: 'table', table: APPROVAL_SPEC },
   ],
   required: [3, 6],
 };
@@ -147,6 +199,21 @@ function bigEndian(b: Uint8Array): bigint {
 
 /** The action's content in a fixed layout (big-endian, counts first): what the transaction hash covers. */
 function canonicalAction(a: SettlementAction): Uint8Array {
+  if (a.kind === 'proposal') {
+    const w = new CanonicalWriter(4 + 8 + 16 + 16 + 4 + 4 * a.operators.length + 4 + POINT_BYTES * a.transfers.length + BLS_SIGNATURE_WIRE_BYTES)
+      .u32(a.attempt).u64(a.deadline).raw(u128Bytes(a.settledVolume), 16).raw(u128Bytes(a.clearingFee), 16).u32(a.operators.length);
+    for (const op of a.operators) w.u32(op);
+    w.u32(a.transfers.length);
+    for (const t of a.transfers) w.raw(u256Bytes(t.x), 32).raw(u256Bytes(t.y), 32);
+    return w.raw(a.proposerSignature, BLS_SIGNATURE_WIRE_BYTES).finish();
+  }
+  if (a.kind === 'approval') {
+    const w = new CanonicalWriter(32 + 4 + 4 * a.operators.length + 4 + 4 * a.validators.length + BLS_SIGNATURE_WIRE_BYTES).raw(a.proposalId, 32).u32(a.operators.length);
+    for (const op of a.operators) w.u32(op);
+    w.u32(a.validators.length);
+    for (const v of a.validators) w.u32(v);
+    return w.raw(a.signature, BLS_SIGNATURE_WIRE_BYTES).finish();
+  }
   if (a.kind === 'statement') {
     return new CanonicalWriter(4 + 4 + 2 + 32 + 32 + 2 * BLS_SIGNATURE_WIRE_BYTES)
       .u32(a.first).u32(a.second).u16(a.currency).raw(u256Bytes(a.x), 32).raw(u256Bytes(a.y), 32)
@@ -161,6 +228,20 @@ function canonicalAction(a: SettlementAction): Uint8Array {
   return w.finish();
 }
 
+const ACTION_TAGS: Readonly<Record<SettlementAction['kind'], number>> = { fx_rate_set: 0, statement: 1, proposal: 2, approval: 3 };
+
+function u32Vector(builder: Builder, values: readonly number[]): number {
+  const bytes = new Uint8Array(4 * values.length);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setUint32(4 * i, v, true));
+  return createStructVector(builder, bytes, 4);
+}
+
+function readU32s(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: bytes.length / 4 }, (_, i) => view.getUint32(4 * i, true));
+}
+
 /**
  * The bytes the submitter signs and the transaction hash covers: fixed layout, big-endian,
  * domain-tagged, bound to chain `chain`; the period id and the action by SHA-256.
@@ -173,7 +254,7 @@ export function canonicalSettlementTx(t: SettlementTxFields, chain: Uint8Array):
     .u32(t.submitter)
     .u64(t.sequence)
     .raw(sha256(new TextEncoder().encode(t.period)), 32)
-    .u8(t.action.kind === 'fx_rate_set' ? 0 : 1)
+    .u8(ACTION_TAGS[t.action.kind])
     .raw(sha256(canonicalAction(t.action)), 32)
     .finish();
 }
@@ -188,8 +269,40 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
   const period = builder.createString(t.period);
   let fx = 0;
   let statement = 0;
+  let proposal = 0;
+  let approval = 0;
   const a = t.action;
-  if (a.kind === 'fx_rate_set') {
+  if (a.kind === 'proposal') {
+    const volume = createBytes(builder, u128Bytes(a.settledVolume));
+    const fee = createBytes(builder, u128Bytes(a.clearingFee));
+    const ops = u32Vector(builder, a.operators);
+    const points = new Uint8Array(POINT_BYTES * a.transfers.length);
+    a.transfers.forEach((p, i) => {
+      points.set(u256Bytes(p.x), POINT_BYTES * i);
+      points.set(u256Bytes(p.y), POINT_BYTES * i + 32);
+    });
+    const transfers = createBytes(builder, points);
+    const sig = createBytes(builder, a.proposerSignature);
+    SettlementProposalAction.startSettlementProposalAction(builder);
+    SettlementProposalAction.addAttempt(builder, a.attempt);
+    SettlementProposalAction.addDeadline(builder, a.deadline);
+    SettlementProposalAction.addSettledVolume(builder, volume);
+    SettlementProposalAction.addClearingFee(builder, fee);
+    SettlementProposalAction.addOperators(builder, ops);
+    SettlementProposalAction.addTransfers(builder, transfers);
+    SettlementProposalAction.addProposerSignature(builder, sig);
+    proposal = SettlementProposalAction.endSettlementProposalAction(builder);
+  } else if (a.kind === 'approval') {
+    const ops = u32Vector(builder, a.operators);
+    const vals = u32Vector(builder, a.validators);
+    const sig = createBytes(builder, a.signature);
+    SettlementApprovalAction.startSettlementApprovalAction(builder);
+    addHash(builder, SettlementApprovalAction.addProposalId, a.proposalId);
+    SettlementApprovalAction.addOperators(builder, ops);
+    SettlementApprovalAction.addValidators(builder, vals);
+    SettlementApprovalAction.addSignature(builder, sig);
+    approval = SettlementApprovalAction.endSettlementApprovalAction(builder);
+  } else if (a.kind === 'fx_rate_set') {
     const rates = new Uint8Array(a.rates.length * FX_RATE_BYTES);
     const rv = new DataView(rates.buffer);
     a.rates.forEach((r, i) => {
@@ -233,6 +346,8 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
   SettlementTx.addPeriod(builder, period);
   if (fx !== 0) SettlementTx.addFxRateSet(builder, fx);
   if (statement !== 0) SettlementTx.addStatement(builder, statement);
+  if (proposal !== 0) SettlementTx.addProposal(builder, proposal);
+  if (approval !== 0) SettlementTx.addApproval(builder, approval);
   SettlementTx.addSignature(builder, sig);
   SettlementTx.finishSettlementTxBuffer(builder, SettlementTx.endSettlementTx(builder));
   return builder.asUint8Array();
@@ -262,9 +377,42 @@ export function decodeSettlementTx(bytes: Uint8Array): DecodedSettlementTx {
   if (signature.length !== ED25519_SIGNATURE_BYTES) throw new MalformedFrameError(`signature must be ${ED25519_SIGNATURE_BYTES} bytes`);
   const fx = tx.fxRateSet();
   const st = tx.statement();
-  if ((fx === null) === (st === null)) throw new MalformedFrameError('a settlement transaction carries exactly one of fx_rate_set and statement');
+  const pr = tx.proposal();
+  const ap = tx.approval();
+  if ([fx, st, pr, ap].filter((x) => x !== null).length !== 1) throw new MalformedFrameError('a settlement transaction carries exactly one of fx_rate_set, statement, proposal and approval');
   let action: SettlementAction;
-  if (fx !== null) {
+  if (pr !== null) {
+    const volume = vectorBytes(bb, pr.bb_pos, 8, 1);
+    const fee = vectorBytes(bb, pr.bb_pos, 10, 1);
+    const points = vectorBytes(bb, pr.bb_pos, 14, 1);
+    const proposerSignature = vectorBytes(bb, pr.bb_pos, 16, 1);
+    if (volume.length !== 16 || fee.length !== 16) throw new MalformedFrameError('settled_volume and clearing_fee are 16 bytes each');
+    if (points.length % POINT_BYTES !== 0) throw new MalformedFrameError(`transfers are ${POINT_BYTES} bytes each`);
+    if (proposerSignature.length !== BLS_SIGNATURE_WIRE_BYTES) throw new MalformedFrameError(`the proposer signature is ${BLS_SIGNATURE_WIRE_BYTES} bytes`);
+    action = {
+      kind: 'proposal',
+      attempt: pr.attempt(),
+      deadline: pr.deadline(),
+      settledVolume: bigEndian(volume),
+      clearingFee: bigEndian(fee),
+      operators: readU32s(vectorBytes(bb, pr.bb_pos, 12, 4)),
+      transfers: Array.from({ length: points.length / POINT_BYTES }, (_, i) => ({
+        x: bigEndian(points.subarray(POINT_BYTES * i, POINT_BYTES * i + 32)),
+        y: bigEndian(points.subarray(POINT_BYTES * i + 32, POINT_BYTES * (i + 1))),
+      })),
+      proposerSignature,
+    };
+  } else if (ap !== null) {
+    const signature = vectorBytes(bb, ap.bb_pos, 10, 1);
+    if (signature.length !== BLS_SIGNATURE_WIRE_BYTES) throw new MalformedFrameError(`an approval signature is ${BLS_SIGNATURE_WIRE_BYTES} bytes`);
+    action = {
+      kind: 'approval',
+      proposalId: structBytes(bb, ap.bb_pos, 4),
+      operators: readU32s(vectorBytes(bb, ap.bb_pos, 6, 4)),
+      validators: readU32s(vectorBytes(bb, ap.bb_pos, 8, 4)),
+      signature,
+    };
+  } else if (fx !== null) {
     const rates = vectorBytes(bb, fx.bb_pos, 8, FX_RATE_BYTES);
     const sigs = vectorBytes(bb, fx.bb_pos, 10, PUBLISHER_SIGNATURE_BYTES);
     const rv = new DataView(rates.buffer, rates.byteOffset, rates.byteLength);

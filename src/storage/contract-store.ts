@@ -51,6 +51,14 @@ export class ContractStore {
     }
   }
 
+  /** The set slots of contract `id` with keys in [from, to): one LMDB range read (settlement netting loads a period's statements so). */
+  slotsIn(id: Uint8Array, from: bigint, to: bigint): Map<bigint, bigint> {
+    const out = new Map<bigint, bigint>();
+    if (to <= from) return out;
+    for (const { key, value } of this.slots.getRange({ start: slotKey(id, from), end: slotKey(id, to) })) out.set(wordFromBytes(key.subarray(WORD_BYTES)), wordFromBytes(value));
+    return out;
+  }
+
   /** Keys of the set slots of contract `id` in [from, to), ascending. */
   *slotKeysIn(id: Uint8Array, from: bigint, to: bigint): Generator<bigint> {
     if (to <= from) return;

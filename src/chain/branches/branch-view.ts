@@ -1,7 +1,7 @@
 import { toHex } from '../../codec/bytes.js';
 import type { ChainHead } from '../../storage/index.js';
 import type { CommittedStateView } from '../committed-state.js';
-import type { ContractStateReader } from '../contract-executor.js';
+import { overlaySlots, readSlotsIn, type ContractStateReader } from '../contract-executor.js';
 import type { BlockWrites } from '../state-transition.js';
 import type { TxKind } from '../tx-kinds/tx-kind.js';
 
@@ -44,6 +44,12 @@ export class BranchView implements CommittedStateView {
           if (v !== undefined) return v;
         }
         return committed.contracts.slot(id, key);
+      },
+      // Committed slots in the range, then each branch block's writes, oldest first.
+      slotsIn: (id, from, to) => {
+        const out = readSlotsIn(committed.contracts, id, from, to);
+        for (const b of path) overlaySlots(out, b.writes.contracts?.writtenSlotsIn(id, from, to) ?? []);
+        return out;
       },
     };
   }

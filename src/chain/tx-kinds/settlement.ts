@@ -18,7 +18,7 @@ export interface SettlementTxView {
   submitter: number;
   sequence: string;
   period: string;
-  action: 'fx_rate_set' | 'statement';
+  action: 'fx_rate_set' | 'statement' | 'proposal' | 'approval';
   /** fx_rate_set: the base, the rates as "num/den" per currency, override, the signing publishers. */
   base?: string;
   rates?: Record<string, string>;
@@ -29,6 +29,16 @@ export interface SettlementTxView {
   second?: number;
   currency?: string;
   commitment?: { x: string; y: string };
+  /** proposal: attempt, deadline height, settled volume and fee (minor units, decimal), involved operators, T_k (x, y hex). */
+  attempt?: number;
+  deadline?: number;
+  settledVolume?: string;
+  clearingFee?: string;
+  operators?: number[];
+  transfers?: { x: string; y: string }[];
+  /** approval: the proposal's id (hex), the signing operators and validators. */
+  proposalId?: string;
+  validators?: number[];
   signature: string;
   sizeBytes: number;
 }
@@ -66,17 +76,22 @@ export const settlementCodec: TxCodec = {
 
   apply(block: BlockApplication, tx: BlockTx): void {
     const decoded = decodeSettlementTx(tx.bytes());
-    // The chain identity only enters the signed messages, checked at admission.
-    const rules = { settlement: block.settlement, operators: block.operators, chain: '' };
+    // Statements' and rate sets' signatures (over the chain identity) are checked at admission; a
+    // proposal's and an approval's are checked here again, against the stored proposal (the book).
+    const rules = { settlement: block.settlement, operators: block.operators, chain: block.approvals?.chain ?? '' };
     let writes;
     try {
-      writes = settlementWrites(interpretSettlementTx(decoded, rules), { slot: (id, key) => block.readSlot(id, key) }, block.block.timestampMs, rules);
+      writes = settlementWrites(
+        interpretSettlementTx(decoded, rules),
+        { slot: (id, key) => block.readSlot(id, key), slotsIn: (id, from, to) => block.readSlotsIn(id, from, to) },
+        block.block, rules, block.approvals,
+      );
     } catch (err) {
       if (err instanceof SettlementTxRefusedError) throw new InapplicableTxError('settlement', `transaction ${tx.index}: ${err.refusal}: ${err.message}`);
       throw err;
     }
     block.noteSequence(TxKind.Settlement, tx.entry.submitter, tx.entry.sequence);
-    block.contracts().writeSystemSlots(writes.id, writes.writes);
+    for (const w of writes) block.contracts().writeSystemSlots(w.id, w.writes);
   },
 
   view(id: Uint8Array, bytes: Uint8Array, location: TxLocation | undefined): StoredTx {
@@ -98,6 +113,16 @@ export function settlementTxView(id: Uint8Array, bytes: Uint8Array, location: Tx
     action: a.kind,
   };
   const tail = { signature: toHex(tx.signature), sizeBytes: bytes.length };
+  const hex64 = (v: bigint): string => v.toString(16).padStart(64, '0');
+  if (a.kind === 'proposal') {
+    return {
+      ...common, attempt: a.attempt, deadline: Number(a.deadline), settledVolume: a.settledVolume.toString(), clearingFee: a.clearingFee.toString(),
+      operators: [...a.operators], transfers: a.transfers.map((t) => ({ x: hex64(t.x), y: hex64(t.y) })), ...tail,
+    };
+  }
+  if (a.kind === 'approval') {
+    return { ...common, proposalId: toHex(a.proposalId), operators: [...a.operators], validators: [...a.validators], ...tail };
+  }
   if (a.kind === 'fx_rate_set') {
     return {
       ...common,

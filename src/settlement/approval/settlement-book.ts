@@ -46,6 +46,14 @@ export class SettlementBook {
   }
 
   /**
+   * Puts back a period's state read from durable storage (the chain keeps it in system-contract
+   * slots and builds a book per transaction: src/chain/settlement-approval-state.ts).
+   */
+  load(state: PeriodSettlement): void {
+    this.periods.set(state.proposal.periodId, state);
+  }
+
+  /**
    * Records a proposal with its proposer's approval. Refuses (nothing changes): another chain, an
    * open period, a settled period, a live proposal, a wrong attempt number, a deadline outside
    * (height, height + maxApprovalBlocks], a fee that is not the policy's, an involved operator

@@ -37,5 +37,13 @@ export enum RejectCode {
   DuplicateStatement = 26,
   RateMoveTooLarge = 27,
   BadRate = 28,
-  NotParty = 29
+  NotParty = 29,
+  PeriodOpen = 30,
+  AlreadySettled = 31,
+  ProposalPending = 32,
+  NoProposal = 33,
+  ProposalExpired = 34,
+  NotAParty = 35,
+  DuplicateApproval = 36,
+  BadNettingInput = 37
 }

@@ -8,6 +8,8 @@ import * as flatbuffers from 'flatbuffers';
 
 import { BilateralStatementAction } from './bilateral-statement-action.js';
 import { FxRateSetAction } from './fx-rate-set-action.js';
+import { SettlementApprovalAction } from './settlement-approval-action.js';
+import { SettlementProposalAction } from './settlement-proposal-action.js';
 
 
 export class SettlementTx {
@@ -79,8 +81,18 @@ signatureArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+proposal(obj?:SettlementProposalAction):SettlementProposalAction|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? (obj || new SettlementProposalAction()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
+approval(obj?:SettlementApprovalAction):SettlementApprovalAction|null {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? (obj || new SettlementApprovalAction()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
 static startSettlementTx(builder:flatbuffers.Builder) {
-  builder.startObject(7);
+  builder.startObject(9);
 }
 
 static addVersion(builder:flatbuffers.Builder, version:number) {
@@ -121,6 +133,14 @@ static createSignatureVector(builder:flatbuffers.Builder, data:number[]|Uint8Arr
 
 static startSignatureVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(1, numElems, 1);
+}
+
+static addProposal(builder:flatbuffers.Builder, proposalOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(7, proposalOffset, 0);
+}
+
+static addApproval(builder:flatbuffers.Builder, approvalOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(8, approvalOffset, 0);
 }
 
 static endSettlementTx(builder:flatbuffers.Builder):flatbuffers.Offset {
