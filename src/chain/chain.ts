@@ -1,4 +1,26 @@
 import { withSealedSection } from '../codec/batch.js';
+import { ApprovalRefusedError, draftNetting, type SettlementApprovalRules, type SlotRangeReader } from './settlement-approval-rules.js';
+import { readStoredSettlement } from './settlement-approval-state.js';
+import { periodKey } from './settlement-state.js';
+import { isPeriodClosed, parsePeriodId } from '../settlement/settlement-period.js';
+import type { Currency } from '../cdr/currency.js';
+import type { AffinePoint } from '../settlement/commitment/pedersen.js';
+import type { Rational } from '../settlement/fx/rational.js';
+
+/** A period's settlement as the node's netting gives it, to be signed by a proposer (GET /settlement/{period}/draft). */
+export interface SettlementDraft {
+  readonly chain: string;
+  readonly periodId: string;
+  readonly currency: Currency;
+  /** Involved operators (party to a statement), consortium order. */
+  readonly operators: readonly number[];
+  /** N_k per involved operator: the proposal's T_k. */
+  readonly transfers: readonly AffinePoint[];
+  readonly attempt: number;
+  readonly deadlineHeight: number;
+  /** The clearing fee rate: fee = settled volume · rate, rounded half to even. */
+  readonly clearingFeeRate: Rational;
+}
 import { PeriodProducers } from './period-producers.js';
 import { settlementApprovalRules } from './settlement-approval-setup.js';
 import { fromHex } from '../codec/bytes.js';
@@ -220,6 +242,7 @@ export class Chain {
       headHeight: () => committed.head.height,
     });
     chain.settlementAdmission = settlementAdmission;
+    chain.approvals = approvals;
     // Settlement state moved: pending settlement transactions it now refuses for good leave.
     events.on('blockCommitted', () => settlementAdmission.afterCommit());
     chain.kindRegistry = new TxKindRegistry(new Map([
@@ -400,7 +423,44 @@ export class Chain {
 
   /** A settlement period at the committed head: counts only (GET /settlement/{period}); PeriodFormatError for a bad id. */
   settlementPeriod(id: string): SettlementPeriodView {
-    return settlementPeriodView(this.stores.contracts, settlementRules(this.genesis), this.genesis.operators.length, this.committed.headTimestampMs, id);
+    return settlementPeriodView(this.stores.contracts, settlementRules(this.genesis), this.genesis.operators.length, this.committed.headTimestampMs, id, {
+      operators: this.consortiumOrder, policy: this.approvals?.policy, headHeight: this.committed.head.height,
+    });
+  }
+
+  /** The operators in consortium order (PLMN ascending). */
+  get consortiumOrder(): readonly number[] {
+    return this.genesis.operators.map((o) => o.plmn).sort((a, b) => a - b);
+  }
+
+  /** Settlement approval rules of this chain (chain identity, policy, netting contract, producers). */
+  approvals: SettlementApprovalRules | undefined;
+
+  /**
+   * The period's draft settlement at the committed head, read-only: the involved operators and
+   * N_k of each from the node's own netting (the contract run over the recorded statements), the
+   * next attempt and a deadline the chain would take. PeriodFormatError for a bad id;
+   * ApprovalRefusedError when there is nothing to propose (no statement, settled, pending, open).
+   */
+  settlementDraft(id: string, deadlineBlocks = 600): SettlementDraft {
+    const rules = settlementRules(this.genesis);
+    const period = parsePeriodId(rules.periods, id);
+    const approvals = this.approvals;
+    if (approvals?.policy === undefined) throw new ApprovalRefusedError('not_a_party', 'this chain names no validators: settlements cannot be approved on it');
+    const key = periodKey(period);
+    const reader: SlotRangeReader = { slot: (i, k) => this.stores.contracts.slot(i, k), slotsIn: (i, f, t) => this.stores.contracts.slotsIn(i, f, t) };
+    const head = this.committed.head.height;
+    if (!isPeriodClosed(period, this.committed.headTimestampMs)) throw new ApprovalRefusedError('period_open', `period ${id} has not closed (it closes at ${new Date(Number(period.closesAtMs)).toISOString()})`);
+    const stored = readStoredSettlement(reader, key, this.consortiumOrder);
+    if (stored?.status === 'final') throw new ApprovalRefusedError('already_settled', `period ${id} was settled at height ${stored.finalAt}`);
+    if (stored?.status === 'proposed' && head + 1 <= stored.deadline) throw new ApprovalRefusedError('proposal_pending', `period ${id} has a proposal (${stored.id}) awaiting approval until height ${stored.deadline}`);
+    const { involved, nets } = draftNetting(approvals.netting, key, this.consortiumOrder, reader);
+    const maxBlocks = approvals.policy.maxApprovalBlocks;
+    return {
+      chain: approvals.chain, periodId: period.id, currency: rules.currency, operators: involved, transfers: nets,
+      attempt: (stored?.attempt ?? 0) + 1, deadlineHeight: head + 1 + Math.min(Math.max(1, deadlineBlocks), maxBlocks - 1),
+      clearingFeeRate: approvals.policy.clearingFeeRate,
+    };
   }
 
   lastAcceptedSettlementSequence(submitter: number): bigint | undefined {

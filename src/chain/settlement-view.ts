@@ -3,6 +3,8 @@ import { nettedKey, pairKey } from '../settlement/netting-contract.js';
 import { isPeriodClosed, parsePeriodId } from '../settlement/settlement-period.js';
 import type { GenesisSettlement } from './genesis-settlement.js';
 import { CURRENCIES } from '../cdr/currency.js';
+import type { ApprovalPolicy } from '../settlement/approval/index.js';
+import { readStoredSettlement } from './settlement-approval-state.js';
 import { FX_RATES_ID, periodKey, STATEMENTS_ID, type SlotReader } from './settlement-state.js';
 
 /** A settlement period as anyone may see it (GET /settlement/{period}): counts, never a pair or an amount. */
@@ -26,6 +28,54 @@ export interface SettlementPeriodView {
   /** The recorded rate set (present when `rateSet`): rates are public, exact fractions "num/den". */
   fx?: { base: string; override: boolean; rates: Record<string, string> };
   netted: boolean;
+  /** The settlement's approval at the committed head (docs/settlement.md, "Approval on chain"): public, no amount but the fee. */
+  settlement: SettlementStatusView;
+}
+
+export type SettlementStatusView =
+  | { status: 'none' }
+  | {
+      status: 'proposed';
+      attempt: number;
+      /** The proposal's id (hex): what approvals name. */
+      id: string;
+      proposer: number;
+      proposedAt: number;
+      deadline: number;
+      /** Involved operators that signed, of how many. */
+      operators: { signed: number; involved: number; missing: number[] };
+      /** Voting power of the validators that signed; final needs more than `threshold` of `total`. */
+      votingPower: { signed: string; total: string; threshold: string };
+    }
+  | {
+      status: 'final';
+      attempt: number;
+      id: string;
+      finalAt: number;
+      /** The clearing fee (minor units of the settlement currency, decimal strings) and its split. */
+      fees: { fee: string; toProducers: string; toValidators: string; shares: { validator: number; amount: string }[] };
+    }
+  | { status: 'expired'; attempt: number; id: string; deadline: number; expiredAt: number };
+
+/** Reads the period's settlement status at the committed head (expired: its deadline is below the next block). */
+export function settlementStatusView(state: SlotReader, key: bigint, operators: readonly number[], policy: ApprovalPolicy | undefined, headHeight: number): SettlementStatusView {
+  const s = readStoredSettlement(state, key, operators);
+  if (s === undefined) return { status: 'none' };
+  if (s.status === 'final') {
+    const f = s.fees!;
+    return {
+      status: 'final', attempt: s.attempt, id: s.id, finalAt: s.finalAt,
+      fees: { fee: f.fee.toString(), toProducers: f.toProducers.toString(), toValidators: f.toValidators.toString(), shares: f.shares.map((x) => ({ validator: x.validator, amount: x.amount.toString() })) },
+    };
+  }
+  if (headHeight + 1 > s.deadline) return { status: 'expired', attempt: s.attempt, id: s.id, deadline: s.deadline, expiredAt: s.deadline + 1 };
+  let power = 0n;
+  for (const i of s.signedValidatorIndices) power += BigInt(policy?.validators[i]?.votingPower ?? 0);
+  return {
+    status: 'proposed', attempt: s.attempt, id: s.id, proposer: s.proposer, proposedAt: s.proposedAt, deadline: s.deadline,
+    operators: { signed: s.signedOperators.length, involved: s.involved.length, missing: s.involved.filter((op) => !s.signedOperators.includes(op)) },
+    votingPower: { signed: power.toString(), total: (policy?.totalVotingPower ?? 0n).toString(), threshold: policy ? `${policy.threshold.num}/${policy.threshold.den}` : '2/3' },
+  };
 }
 
 /** What the view reads: slots, and the statement slots of one period in key order. */
@@ -35,7 +85,10 @@ export interface SettlementStateReader extends SlotReader {
 }
 
 /** The period named `id` at the committed head (PeriodFormatError for an id the rule does not name). */
-export function settlementPeriodView(state: SettlementStateReader, rules: GenesisSettlement, operators: number, headTimestampMs: bigint, id: string): SettlementPeriodView {
+export function settlementPeriodView(
+  state: SettlementStateReader, rules: GenesisSettlement, operators: number, headTimestampMs: bigint, id: string,
+  approval: { readonly operators: readonly number[]; readonly policy: ApprovalPolicy | undefined; readonly headHeight: number } = { operators: [], policy: undefined, headHeight: 0 },
+): SettlementPeriodView {
   const p = parsePeriodId(rules.periods, id);
   const key = periodKey(p);
   const pairs = operators >= 2 ? pairCount(operators) : 0;
@@ -70,5 +123,6 @@ export function settlementPeriodView(state: SettlementStateReader, rules: Genesi
     rateSet: mark !== 0n,
     ...(fx ? { fx } : {}),
     netted: state.slot(STATEMENTS_ID, nettedKey(key)) !== 0n,
+    settlement: settlementStatusView(state, key, approval.operators, approval.policy, approval.headHeight),
   };
 }

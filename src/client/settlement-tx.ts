@@ -4,6 +4,8 @@ import { canonicalSettlementTx, encodeSettlementTx, SETTLEMENT_TX_VERSION, settl
 import { ed25519Sign, privateKeyObject } from '../crypto/ed25519.js';
 import type { SignedBilateralStatement } from '../settlement/commitment/bilateral-statement.js';
 import type { SignedFxRateSet } from '../settlement/fx/fx-rate-book.js';
+import type { SettlementApproval, SettlementProposal } from '../settlement/approval/index.js';
+import { fromHex } from '../codec/bytes.js';
 
 export interface SignedSettlementTx {
   readonly frame: Uint8Array;
@@ -29,6 +31,23 @@ export function statementAction(signed: SignedBilateralStatement): SettlementAct
     kind: 'statement', first: s.first, second: s.second, currency: currencyNumeric(s.currency),
     x: s.commitment.x, y: s.commitment.y, firstSignature: signed.firstSignature, secondSignature: signed.secondSignature,
   };
+}
+
+/**
+ * The wire action of a proposal signed by its proposer (src/settlement/approval: signAsOperator).
+ * The chain fills in what it knows: the proposer is the submitter, chain and currency are its own.
+ */
+export function proposalAction(p: SettlementProposal, proposerSignature: Uint8Array): SettlementAction {
+  if (p.outcome.mode !== 'committed') throw new RangeError('the chain takes committed-mode proposals only');
+  return {
+    kind: 'proposal', attempt: p.attempt, deadline: BigInt(p.deadlineHeight), settledVolume: p.settledVolume, clearingFee: p.clearingFee,
+    operators: [...p.operators], transfers: p.outcome.transfers.map((t) => ({ x: t.x, y: t.y })), proposerSignature,
+  };
+}
+
+/** The wire action of approvals (one signer or an aggregate) of the proposal with id `proposalId` (hex). */
+export function approvalAction(proposalId: string, a: SettlementApproval): SettlementAction {
+  return { kind: 'approval', proposalId: fromHex(proposalId, 32), operators: [...a.operators], validators: [...a.validators], signature: a.signature };
 }
 
 /**
