@@ -7,7 +7,7 @@ import { commitmentFromAffine, toAffineBatch, type AffinePoint } from '../settle
 import { SettlementError } from '../settlement/errors.js';
 import { commitmentStorage, nettedKey, pairKey, type CommittedNettingRun } from '../settlement/netting-contract.js';
 import type { StorageReader } from '../vm/execution.js';
-import type { SettlementPeriod, SettlementPeriodOptions } from '../settlement/settlement-period.js';
+import { isPeriodClosed, type SettlementPeriod, type SettlementPeriodOptions } from '../settlement/settlement-period.js';
 import { APPROVALS_ID, periodSettlementWrites, readPeriodSettlement, readStoredSettlement, type ApprovalContext } from './settlement-approval-state.js';
 import { periodKey, STATEMENTS_ID, type SlotReader } from './settlement-state.js';
 
@@ -152,6 +152,9 @@ export function approvalWrites(
   const a = t.action;
   try {
     if (a.kind === 'proposal') {
+      if (!isPeriodClosed(t.period, at.timestampMs)) {
+        throw new ApprovalRefusedError('period_open', `period ${t.period.id} is open until ${new Date(Number(t.period.closesAtMs)).toISOString()}; it cannot be settled before it closes`);
+      }
       const statements = loadPeriodStatements(state, key, ctx.operators);
       if (!statements.involved.includes(t.submitter)) {
         throw new ApprovalRefusedError('not_a_party', `operator ${t.submitter} is party to no statement of ${t.period.id}: only an involved operator proposes`);
