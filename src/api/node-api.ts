@@ -7,6 +7,7 @@ import type { StoredReceipt, StoredVerdict } from '../storage/index.js';
 import type { StorageStatus } from '../storage/storage-health.js';
 import type { OperatorPair } from '../reconciliation/pair.js';
 import type { SettlementPeriodView } from '../chain/settlement-view.js';
+import type { SettlementDraftView } from './settlement-draft.js';
 import type { CalendarMonth } from '../reconciliation/period.js';
 import type { DisputePage, PairPeriodCounts } from '../reconciliation/reconciliation-store.js';
 import type { ApiAccess } from './audience.js';
@@ -59,6 +60,8 @@ export interface NodeQueries {
   receipt(hash: Uint8Array): StoredReceipt | undefined;
   /** A settlement period's public counts (GET /settlement/{period}); throws PeriodFormatError for an id the consortium's rule does not name. */
   settlement(period: string): SettlementPeriodView;
+  /** The period's draft proposal (GET /settlement/{period}/draft): PeriodFormatError, SettlementDraftRefusedError. */
+  settlementDraft?(period: string): SettlementDraftView;
   /** A batch's sealed section from the private store (schemas/sealed.fbs bytes); absent on nodes without one. */
   sealedSection?(id: Uint8Array): Uint8Array | undefined;
 }

@@ -421,7 +421,8 @@ const SCHEMAS = {
     type: 'object',
     description:
       'a settlement transaction (schemas/settlement-tx.fbs, docs/settlement.md): an FX rate set signed by the genesis rate publishers, ' +
-      'or a bilateral statement (a Pedersen commitment, never an amount) signed by both operators of a pair',
+      'a bilateral statement (a Pedersen commitment, never an amount) signed by both operators of a pair, ' +
+      'a settlement proposal (T_k commitments, the settled volume and fee, signed by its proposer) or approvals of one (signers and their aggregate BLS signature)',
     required: ['type', 'hash', 'status', 'submitter', 'sequence', 'period', 'action', 'signature', 'sizeBytes'],
     additionalProperties: false,
     properties: {
@@ -433,7 +434,15 @@ const SCHEMAS = {
       submitter: PLMN,
       sequence: { ...U64, description: "the submitter's settlement sequence (a space of its own)" },
       period: { type: 'string', description: 'the settlement period id, e.g. 2026-11' },
-      action: { enum: ['fx_rate_set', 'statement'] },
+      action: { enum: ['fx_rate_set', 'statement', 'proposal', 'approval'] },
+      attempt: { ...COUNT, description: 'proposal: 1, then one more after each expiry' },
+      deadline: { ...COUNT, description: 'proposal: the last block height at which approvals count' },
+      settledVolume: { ...U64, description: 'proposal: minor units of the settlement currency (decimal), the clearing fee\'s base' },
+      clearingFee: { ...U64, description: 'proposal: settledVolume · the clearing fee rate, rounded half to even' },
+      operators: { type: 'array', items: PLMN, description: 'proposal: the involved operators (consortium order); approval: the signing operators' },
+      transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } }, description: 'proposal: T_k of each involved operator (Baby Jubjub, affine, hex)' },
+      proposalId: { ...HASH, description: 'approval: the id (SHA-256 of the encoding) of the proposal approved' },
+      validators: { type: 'array', items: PLMN, description: 'approval: the signing validators' },
       base: { type: 'string', description: 'fx_rate_set: the settlement currency the rates are quoted in' },
       rates: { type: 'object', additionalProperties: { type: 'string', pattern: '^[0-9]+/[0-9]+$' }, description: 'fx_rate_set: per currency, major units of the base per major unit, as an exact fraction' },
       override: { type: 'boolean', description: 'fx_rate_set: an override of the move limit' },
@@ -477,6 +486,55 @@ const SCHEMAS = {
         },
       },
       netted: { type: 'boolean' },
+      settlement: {
+        description: 'the approval at the committed head (docs/settlement.md, "Approval on chain"): none, proposed (signers so far), final (the fee split) or expired',
+        oneOf: [
+          { type: 'object', required: ['status'], additionalProperties: false, properties: { status: { const: 'none' } } },
+          {
+            type: 'object', required: ['status', 'attempt', 'id', 'proposer', 'proposedAt', 'deadline', 'operators', 'votingPower'], additionalProperties: false,
+            properties: {
+              status: { const: 'proposed' }, attempt: COUNT, id: HASH, proposer: PLMN, proposedAt: COUNT, deadline: COUNT,
+              operators: { type: 'object', required: ['signed', 'involved', 'missing'], additionalProperties: false, properties: { signed: COUNT, involved: COUNT, missing: { type: 'array', items: PLMN } } },
+              votingPower: {
+                type: 'object', required: ['signed', 'total', 'threshold'], additionalProperties: false, description: 'final needs more than threshold · total',
+                properties: { signed: U64, total: U64, threshold: { type: 'string', pattern: '^[0-9]+/[0-9]+$' } },
+              },
+            },
+          },
+          {
+            type: 'object', required: ['status', 'attempt', 'id', 'finalAt', 'fees'], additionalProperties: false,
+            properties: {
+              status: { const: 'final' }, attempt: COUNT, id: HASH, finalAt: COUNT,
+              fees: {
+                type: 'object', required: ['fee', 'toProducers', 'toValidators', 'shares'], additionalProperties: false,
+                description: 'the clearing fee (minor units, decimal): producers by blocks produced in the period, validators by voting power',
+                properties: {
+                  fee: U64, toProducers: U64, toValidators: U64,
+                  shares: { type: 'array', items: { type: 'object', required: ['validator', 'amount'], additionalProperties: false, properties: { validator: PLMN, amount: U64 } } },
+                },
+              },
+            },
+          },
+          { type: 'object', required: ['status', 'attempt', 'id', 'deadline', 'expiredAt'], additionalProperties: false, properties: { status: { const: 'expired' }, attempt: COUNT, id: HASH, deadline: COUNT, expiredAt: COUNT } },
+        ],
+      },
+    },
+  },
+  SettlementDraft: {
+    type: 'object',
+    description: 'the unsigned proposal the node\'s netting gives for a closed period (src/api/settlement-draft.ts): the proposer adds the settled volume and fee, signs it with BLS and submits it (POST /settle)',
+    required: ['period', 'chain', 'currency', 'mode', 'operators', 'transfers', 'attempt', 'deadline', 'clearingFeeRate'],
+    additionalProperties: false,
+    properties: {
+      period: { type: 'string' },
+      chain: HASH,
+      currency: { type: 'string' },
+      mode: { const: 'committed' },
+      operators: { type: 'array', items: PLMN, description: 'the involved operators (party to a recorded statement), consortium order' },
+      transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } }, description: 'N_k of each involved operator: the proposal\'s T_k' },
+      attempt: COUNT,
+      deadline: { ...COUNT, description: 'a deadline height the chain takes' },
+      clearingFeeRate: { type: 'string', pattern: '^[0-9]+/[0-9]+$' },
     },
   },  Receipt: {
     type: 'object',
@@ -658,6 +716,9 @@ const explorerIndex = (operationId: string, summary: string, key: 'GET /' | 'GET
     },
   }) as const;
 
+const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input'] as const;
+const SETTLE_409 = ['already_settled', 'proposal_pending', 'no_proposal', 'duplicate_approval'] as const;
+
 const submitErrors = <const C401 extends readonly string[], const C422 extends readonly string[]>(what: string, c401: C401, c422: C422, c409: readonly string[], c403: readonly string[] = []) =>
   ({
     '400': errorResponse(`${what} cannot be read, or its body is not its content-length`, REJECTED_400),
@@ -825,8 +886,22 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
-        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'counts_mismatch', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate'], ['replay', 'verdict_conflict', 'already_netted', 'duplicate_statement'], ['not_party']),
+        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'counts_mismatch', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate', ...SETTLE_422], ['replay', 'verdict_conflict', 'already_netted', 'duplicate_statement', ...SETTLE_409], ['not_party', 'not_a_party']),
         '404': errorResponse("a batch proof names no batch stored here, or one of another pair than the signer's (the same answer: it does not tell which)", ['unknown_batch']),
+      },
+    },
+  },
+  '/settle': {
+    post: {
+      operationId: 'submitSettlement', ...access('POST /settle'), summary: 'propose or approve a period\'s settlement: a signed settlement transaction frame (schemas/settlement-tx.fbs) carrying a proposal or an approval', tags: ['settlement'],
+      description:
+        'The proposal is GET /settlement/{period}/draft signed with the proposer\'s BLS key (the settled volume and fee added), as `cdrchain settle PERIOD` does; ' +
+        'approvals name the proposal\'s id and carry the signers\' aggregate BLS signature. Admission applies the rules of the next block (docs/settlement.md, "Approval on chain"); ' +
+        'validators approve on their own when their netting agrees. POST /tx takes the same frames.',
+      requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+      responses: {
+        '202': json('accepted: durable here', ref('TxAccepted')),
+        ...submitErrors('the frame (a settlement transaction with a proposal or an approval: malformed otherwise)', ['bad_signature'], ['out_of_range', ...SETTLE_422], ['replay', ...SETTLE_409], ['not_a_party']),
       },
     },
   },
@@ -870,6 +945,23 @@ const PATHS = {
         'whether it has its FX rate set and whether it is netted (docs/settlement.md). Never which pair, nor an amount.',
       parameters: [{ name: 'period', in: 'path', required: true, description: 'a period id of the consortium\'s rule, e.g. 2026-11 (monthly) or 2026-11-30+7d', schema: { type: 'string' } }],
       responses: { '200': json('the period', ref('SettlementPeriod')), '400': BAD_PARAMETER, '500': INTERNAL },
+    },
+  },
+  '/settlement/{period}/draft': {
+    get: {
+      operationId: 'getSettlementDraft', ...access('GET /settlement/{period}/draft'), summary: 'the unsigned settlement proposal of a closed period, from the node\'s own netting (public: commitments only)', tags: ['settlement'],
+      description:
+        'The netting contract run read-only over the period\'s recorded statements (a pair without one counts as the identity commitment): the involved operators, N_k of each, ' +
+        'the next attempt and a deadline. Refused while the period is open (period_open, 422), settled (already_settled, 409), has a live proposal (proposal_pending, 409) or has no statement (bad_netting_input, 422).',
+      parameters: [{ name: 'period', in: 'path', required: true, description: 'a period id of the consortium\'s rule', schema: { type: 'string' } }],
+      responses: {
+        '200': json('the draft', ref('SettlementDraft')),
+        '400': BAD_PARAMETER,
+        '409': errorResponse('settled, or a proposal awaits approval', ['already_settled', 'proposal_pending']),
+        '422': errorResponse('the period is open, has no statement, or its statements do not net', ['period_open', 'bad_netting_input', 'not_a_party']),
+        '404': errorResponse('this node drafts no settlements', ['not_found']),
+        '500': INTERNAL,
+      },
     },
   },
   '/reconciliation/{pair}/{period}/disputes': {

@@ -10,12 +10,17 @@ export function httpStatusFor(code: RejectCode): number {
       return 401;
     case RejectCode.UnknownOperator:
     case RejectCode.NotParty:
+    case RejectCode.NotAParty:
       return 403;
     case RejectCode.Replay:
     case RejectCode.DuplicateRecord:
     case RejectCode.VerdictConflict:
     case RejectCode.AlreadyNetted:
     case RejectCode.DuplicateStatement:
+    case RejectCode.AlreadySettled:
+    case RejectCode.ProposalPending:
+    case RejectCode.NoProposal:
+    case RejectCode.DuplicateApproval:
       return 409;
     case RejectCode.TooLarge:
       return 413;
@@ -33,6 +38,9 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.PeriodNotEnded:
     case RejectCode.RateMoveTooLarge:
     case RejectCode.BadRate:
+    case RejectCode.PeriodOpen:
+    case RejectCode.ProposalExpired:
+    case RejectCode.BadNettingInput:
       return 422;
     case RejectCode.UnknownBatch:
       return 404;

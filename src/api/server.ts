@@ -10,7 +10,8 @@ import { BatchRejectedError } from '../chain/reject.js';
 import type { RecordsPage } from '../chain/queries.js';
 import { isBatchProofTxFrame } from '../codec/batch-proof-tx.js';
 import { isVerdictTxFrame } from '../codec/verdict-tx.js';
-import { isSettlementTxFrame } from '../codec/settlement-tx.js';
+import { decodeSettlementTx, isSettlementTxFrame, MAX_SETTLEMENT_TX_BYTES } from '../codec/settlement-tx.js';
+import { SettlementDraftRefusedError } from './settlement-draft.js';
 import { PeriodFormatError } from '../settlement/errors.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
 import type { Logger } from '../log.js';
@@ -83,7 +84,7 @@ export class ApiServer {
     // The largest frame this node takes: a batch of its maxBatchRecords, or a contract transaction.
     const records = node.ingest.maxBatchRecords;
     const batchBytes = batchFrameBytes(records) + (node.ingest.sealedPayloads ? sealedSectionLimit(records) : 0);
-    const maxFrameBytes = Math.max(batchBytes, MAX_CONTRACT_TX_FRAME_BYTES, node.ingest.maxBatchProofFrameBytes ?? 0);
+    const maxFrameBytes = Math.max(batchBytes, MAX_CONTRACT_TX_FRAME_BYTES, MAX_SETTLEMENT_TX_BYTES, node.ingest.maxBatchProofFrameBytes ?? 0);
     this.ingest = mountIngest(app, {
       ingest: node.ingest, events: node.events, metrics, log, maxFrameBytes,
       maxConnections: this.limits.maxIngestConnections, badSignaturesBeforeClose: this.limits.badSignaturesBeforeClose,
@@ -119,6 +120,44 @@ export class ApiServer {
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
     this.listenSocket = undefined;
     this.ingest?.closeAll();
+  }
+
+  /** POST /tx and POST /settle: a signed binary transaction frame, its kind named by `classify`. */
+  private postFrame(app: TemplatedApp, path: '/tx' | '/settle', endpoint: EndpointKey, classify: (frame: Uint8Array) => TxKind): void {
+    const { ingest } = this.opts.node;
+    app.post(path, (res, req) => {
+      const r = responder(res);
+      let caller: Caller;
+      try {
+        caller = this.caller(endpoint, req);
+      } catch (err) {
+        sendError(r, err);
+        return;
+      }
+      const digest = req.getHeader('content-digest');
+      const contentType = req.getHeader('content-type');
+      const length = req.getHeader('content-length');
+      if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
+        sendError(r, new HttpError(415, 'unsupported_media_type', `POST ${path} takes a binary transaction frame (application/octet-stream)`));
+        return;
+      }
+      readBody(r, length, Math.max(MAX_CONTRACT_TX_FRAME_BYTES, MAX_SETTLEMENT_TX_BYTES, ingest.maxBatchProofFrameBytes ?? 0), this.uploads)
+        .then((body) => {
+          const frame = new Uint8Array(body);
+          checkSignedBody(caller, digest, frame, 'transactions');
+          // A batch proof ("CDRZ"), a verdict ("CDRR"), a settlement transaction ("CDRX") or, as before, a contract transaction: any other frame is malformed as one.
+          return ingest.submitTx(frame, ingest.httpSource, { kind: classify(frame) });
+        })
+        .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', hash: toHex(id), sequence: sequence.toString() }))
+        .catch((err: unknown) => {
+          if (err instanceof BatchRejectedError) {
+            sendJson(r, httpStatusFor(err.code), { error: err.reason, message: err.detail, sequence: err.sequence.toString() });
+          } else {
+            if (!(err instanceof HttpError)) this.opts.log.error({ err }, `POST ${path} failed`);
+            sendError(r, err);
+          }
+        });
+    });
   }
 
   private routes(app: TemplatedApp): void {
@@ -262,40 +301,34 @@ export class ApiServer {
       sendJson(r, 200, { hash: req.getParameter(0)?.toLowerCase(), ...receipt });
     });
 
-    app.post('/tx', (res, req) => {
-      const r = responder(res);
-      let caller: Caller;
+    get('/settlement/:period/draft', (r, req) => {
+      this.caller('GET /settlement/{period}/draft', req);
+      if (!queries.settlementDraft) throw new HttpError(404, 'not_found', 'this node drafts no settlements');
+      let view;
       try {
-        caller = this.caller('POST /tx', req);
+        view = queries.settlementDraft(req.getParameter(0) ?? '');
       } catch (err) {
-        sendError(r, err);
-        return;
+        if (err instanceof PeriodFormatError) throw new HttpError(400, 'bad_parameter', err.message);
+        if (err instanceof SettlementDraftRefusedError) throw new HttpError(err.refusal === 'already_settled' || err.refusal === 'proposal_pending' ? 409 : 422, err.refusal, err.message);
+        throw err;
       }
-      const digest = req.getHeader('content-digest');
-      const contentType = req.getHeader('content-type');
-      const length = req.getHeader('content-length');
-      if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
-        sendError(r, new HttpError(415, 'unsupported_media_type', 'POST /tx takes a binary contract, batch proof, verdict or settlement transaction frame (application/octet-stream)'));
-        return;
-      }
-      readBody(r, length, Math.max(MAX_CONTRACT_TX_FRAME_BYTES, ingest.maxBatchProofFrameBytes ?? 0), this.uploads)
-        .then((body) => {
-          const frame = new Uint8Array(body);
-          checkSignedBody(caller, digest, frame, 'transactions');
-          // A batch proof ("CDRZ"), a verdict ("CDRR"), a settlement transaction ("CDRX") or, as before, a contract transaction: any other frame is malformed as one.
-          const kind = isBatchProofTxFrame(frame) ? TxKind.BatchProof : isVerdictTxFrame(frame) ? TxKind.Verdict : isSettlementTxFrame(frame) ? TxKind.Settlement : TxKind.ContractTx;
-          return ingest.submitTx(frame, ingest.httpSource, { kind });
-        })
-        .then(({ id, sequence }) => sendJson(r, 202, { status: 'accepted', hash: toHex(id), sequence: sequence.toString() }))
-        .catch((err: unknown) => {
-          if (err instanceof BatchRejectedError) {
-            sendJson(r, httpStatusFor(err.code), { error: err.reason, message: err.detail, sequence: err.sequence.toString() });
-          } else {
-            if (!(err instanceof HttpError)) this.opts.log.error({ err }, 'POST /tx failed');
-            sendError(r, err);
-          }
-        });
+      sendJson(r, 200, view);
     });
+
+    // POST /settle: a signed settlement proposal or approval (a settlement transaction frame), as POST /tx takes it.
+    this.postFrame(app, '/settle', 'POST /settle', (frame) => {
+      if (!isSettlementTxFrame(frame)) throw new HttpError(400, 'malformed', 'POST /settle takes a settlement transaction frame ("CDRX") carrying a proposal or an approval');
+      let kind: string | undefined;
+      try {
+        kind = decodeSettlementTx(frame).action.kind;
+      } catch {
+        kind = undefined; // admission answers a malformed frame with its reject code
+      }
+      if (kind !== undefined && kind !== 'proposal' && kind !== 'approval') throw new HttpError(400, 'malformed', `POST /settle takes a proposal or an approval, not a ${kind} (POST /tx takes any settlement transaction)`);
+      return TxKind.Settlement;
+    });
+    this.postFrame(app, '/tx', 'POST /tx', (frame) => (isBatchProofTxFrame(frame) ? TxKind.BatchProof : isVerdictTxFrame(frame) ? TxKind.Verdict : isSettlementTxFrame(frame) ? TxKind.Settlement : TxKind.ContractTx));
+
 
     get('/consensus', (r, req) => {
       this.caller('GET /consensus', req);

@@ -1,6 +1,7 @@
 import { withSealedSection } from '../codec/batch.js';
 import { ApprovalRefusedError, draftNetting, type SettlementApprovalRules, type SlotRangeReader } from './settlement-approval-rules.js';
-import { readStoredSettlement } from './settlement-approval-state.js';
+import { readPeriodSettlement, readStoredSettlement } from './settlement-approval-state.js';
+import type { SettlementApproval, SettlementProposal } from '../settlement/approval/index.js';
 import { periodKey } from './settlement-state.js';
 import { isPeriodClosed, parsePeriodId } from '../settlement/settlement-period.js';
 import type { Currency } from '../cdr/currency.js';
@@ -426,6 +427,37 @@ export class Chain {
     return settlementPeriodView(this.stores.contracts, settlementRules(this.genesis), this.genesis.operators.length, this.committed.headTimestampMs, id, {
       operators: this.consortiumOrder, policy: this.approvals?.policy, headHeight: this.committed.head.height,
     });
+  }
+
+  /**
+   * The period's live proposal, if this node's own netting agrees with it (its involved operators
+   * and every T_k equal to N_k from this node's recorded statements): what a validator may sign.
+   * `{ refused }` says why not (none, final, expired, or a netting that differs).
+   */
+  settlementToApprove(id: string): { readonly proposal: SettlementProposal; readonly id: string; readonly approval: SettlementApproval } | { readonly refused: string } {
+    const rules = settlementRules(this.genesis);
+    const policy = this.approvals?.policy;
+    if (this.approvals === undefined || policy === undefined) return { refused: 'no approval policy (no validators)' };
+    const period = parsePeriodId(rules.periods, id);
+    const key = periodKey(period);
+    const reader: SlotRangeReader = { slot: (i, k) => this.stores.contracts.slot(i, k), slotsIn: (i, f, t) => this.stores.contracts.slotsIn(i, f, t) };
+    const state = readPeriodSettlement(reader, key, id, { chain: this.approvals.chain, currency: rules.currency, operators: this.consortiumOrder, policy });
+    if (state === undefined) return { refused: 'no proposal' };
+    if (state.status !== 'proposed') return { refused: state.status };
+    if (this.committed.head.height + 1 > state.proposal.deadlineHeight) return { refused: 'expired' };
+    let mine;
+    try {
+      mine = draftNetting(this.approvals.netting, key, this.consortiumOrder, reader);
+    } catch (err) {
+      if (err instanceof ApprovalRefusedError) return { refused: `netting here: ${err.message}` };
+      throw err;
+    }
+    const p = state.proposal;
+    const transfers = p.outcome.mode === 'committed' ? p.outcome.transfers : [];
+    const same = mine.involved.length === p.operators.length && mine.involved.every((op, i) => op === p.operators[i])
+      && mine.nets.every((n, i) => n.x === transfers[i]?.x && n.y === transfers[i]?.y);
+    if (!same) return { refused: 'the proposal\'s transfers are not the netting of this node\'s statements' };
+    return { proposal: p, id: state.id, approval: state.approval };
   }
 
   /** The operators in consortium order (PLMN ascending). */

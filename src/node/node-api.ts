@@ -1,4 +1,6 @@
 import type { NodeApi } from '../api/node-api.js';
+import { ApprovalRefusedError } from '../chain/settlement-approval-rules.js';
+import { SettlementDraftRefusedError } from '../api/settlement-draft.js';
 import type { Chain } from '../chain/chain.js';
 import type { TxKind } from '../chain/tx-kinds/tx-kind.js';
 import { fromHex, toHex } from '../codec/bytes.js';
@@ -87,6 +89,21 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
       tx: (id) => queries.tx(id),
       receipt: (hash) => queries.receipt(hash),
       settlement: (period) => chain.settlementPeriod(period),
+      settlementDraft: (period) => {
+        let d;
+        try {
+          d = chain.settlementDraft(period);
+        } catch (err) {
+          if (err instanceof ApprovalRefusedError) throw new SettlementDraftRefusedError(err.refusal, err.message);
+          throw err;
+        }
+        const hex = (v: bigint): string => v.toString(16).padStart(64, '0');
+        return {
+          period: d.periodId, chain: d.chain, currency: d.currency, mode: 'committed', operators: [...d.operators],
+          transfers: d.transfers.map((t) => ({ x: hex(t.x), y: hex(t.y) })), attempt: d.attempt, deadline: d.deadlineHeight,
+          clearingFeeRate: `${d.clearingFeeRate.num}/${d.clearingFeeRate.den}`,
+        };
+      },
     },
   };
 }

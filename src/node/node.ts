@@ -1,4 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { SettlementApprover } from './settlement-approver.js';
+import { readKeyFile } from '../client/key-file.js';
+import { readBlsKeyFile } from '../crypto/bls/key-file.js';
+import { ConsensusConfigError } from '../consensus/errors.js';
+import { fromHex } from '../codec/bytes.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateApiLimits, type ApiLimits } from '../api/api-limits.js';
@@ -75,6 +80,9 @@ export const DEFAULT_PORT = 7400;
  * This folder exists so that neither chain/ nor api/ has to know how the other is built.
  */
 export class CdrNode {
+  /** Approves settlement proposals as this validator (when its operator key is configured). */
+  approver: SettlementApprover | undefined;
+
   private constructor(
     readonly chain: Chain,
     readonly api: ApiServer,
@@ -93,6 +101,7 @@ export class CdrNode {
     const apiLimits = validateApiLimits(config.api);
     // A validator's chain makes no block on its own: consensus decides; the schedule only wakes it.
     let role: ValidatorRole | undefined;
+    let approver: SettlementApprover | undefined;
     let pool: BatchVerifierPool | undefined;
     const consensusSchedule: BlockSchedule = {
       start() {},
@@ -124,6 +133,13 @@ export class CdrNode {
     });
     try {
       if (config.validator) role = await ValidatorRole.start(chain, config.validator, { bls: new PoolBlsVerifier(pool!.jobPool, { metrics }), metrics, log });
+      if (config.validator?.batchKeyFile !== undefined && role !== undefined) {
+        const bls = readBlsKeyFile(config.validator.blsKeyFile);
+        const batch = readKeyFile(config.validator.batchKeyFile);
+        if (batch.plmn !== bls.plmn) throw new ConsensusConfigError(`${config.validator.batchKeyFile} is operator ${batch.plmn}'s key, not validator ${bls.plmn}'s`);
+        const relay = role.relay;
+        approver = new SettlementApprover(chain, { plmn: bls.plmn, blsSecretKey: bls.secretKey, batchSeed: fromHex(batch.batchSeed, 32) }, (kind, frame) => relay.relay(kind, frame), log);
+      }
     } catch (err) {
       await chain.close();
       throw err;
@@ -159,7 +175,9 @@ export class CdrNode {
       await chain.close();
       throw err;
     }
-    return new CdrNode(chain, api, metrics, log, role, reconciliation);
+    const node = new CdrNode(chain, api, metrics, log, role, reconciliation);
+    node.approver = approver;
+    return node;
   }
 
   get port(): number {
@@ -178,6 +196,7 @@ export class CdrNode {
   async stop(): Promise<void> {
     this.api.close();
     await this.reconciliation?.stop();
+    this.approver?.stop();
     await this.validator?.stop();
     await this.chain.close();
   }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConsensusPolicy } from '../consensus/policy.js';
 import type { ValidatorConfig } from './validator-role.js';
@@ -54,6 +54,8 @@ export function readValidatorDir(dir: string): ValidatorConfig & { readonly plmn
     blsKeyFile: join(dir, VALIDATOR_FILES.bls),
     p2p: { host: host(f.p2p.host, 'p2p.host'), port: port(f.p2p.port, 'p2p.port') },
     peers,
+    // The devnet writes the operator's batch key beside the validator's: it approves settlements with it.
+    ...(existsSync(join(dir, 'batch.key.json')) ? { batchKeyFile: join(dir, 'batch.key.json') } : {}),
     ...(f.policy !== undefined ? { policy: localPolicy(f.policy, path) } : {}),
   });
 }

@@ -31,6 +31,11 @@ export interface ValidatorConfig {
   readonly peers: readonly PeerAddress[];
   /** Local timings over the genesis' consensus-critical constants. */
   readonly policy?: Partial<ConsensusPolicy>;
+  /**
+   * The validator's operator key file (batch.key.json): given, the validator approves settlement
+   * proposals its own netting agrees with, submitting the approvals as its operator (SettlementApprover).
+   */
+  readonly batchKeyFile?: string;
 }
 
 /** What GET /consensus shows. */
