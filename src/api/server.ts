@@ -123,9 +123,9 @@ export class ApiServer {
   }
 
   /** POST /tx and POST /settle: a signed binary transaction frame, its kind named by `classify`. */
-  private postFrame(app: TemplatedApp, path: '/tx' | '/settle', endpoint: EndpointKey, classify: (frame: Uint8Array) => TxKind): void {
+  private frameHandler(path: '/tx' | '/settle', endpoint: EndpointKey, classify: (frame: Uint8Array) => TxKind): (res: HttpResponse, req: HttpRequest) => void {
     const { ingest } = this.opts.node;
-    app.post(path, (res, req) => {
+    return (res, req) => {
       const r = responder(res);
       let caller: Caller;
       try {
@@ -157,7 +157,7 @@ export class ApiServer {
             sendError(r, err);
           }
         });
-    });
+    };
   }
 
   private routes(app: TemplatedApp): void {
@@ -316,7 +316,7 @@ export class ApiServer {
     });
 
     // POST /settle: a signed settlement proposal or approval (a settlement transaction frame), as POST /tx takes it.
-    this.postFrame(app, '/settle', 'POST /settle', (frame) => {
+    app.post('/settle', this.frameHandler('/settle', 'POST /settle', (frame) => {
       if (!isSettlementTxFrame(frame)) throw new HttpError(400, 'malformed', 'POST /settle takes a settlement transaction frame ("CDRX") carrying a proposal or an approval');
       let kind: string | undefined;
       try {
@@ -326,8 +326,8 @@ export class ApiServer {
       }
       if (kind !== undefined && kind !== 'proposal' && kind !== 'approval') throw new HttpError(400, 'malformed', `POST /settle takes a proposal or an approval, not a ${kind} (POST /tx takes any settlement transaction)`);
       return TxKind.Settlement;
-    });
-    this.postFrame(app, '/tx', 'POST /tx', (frame) => (isBatchProofTxFrame(frame) ? TxKind.BatchProof : isVerdictTxFrame(frame) ? TxKind.Verdict : isSettlementTxFrame(frame) ? TxKind.Settlement : TxKind.ContractTx));
+    }));
+    app.post('/tx', this.frameHandler('/tx', 'POST /tx', (frame) => (isBatchProofTxFrame(frame) ? TxKind.BatchProof : isVerdictTxFrame(frame) ? TxKind.Verdict : isSettlementTxFrame(frame) ? TxKind.Settlement : TxKind.ContractTx)));
 
 
     get('/consensus', (r, req) => {

@@ -1,13 +1,16 @@
 // Issue 14 with consensus: a bilateral statement and an FX rate set submitted to one validator are
 // relayed (gossip kind 11), admitted by the other with every check, committed in final blocks, and
-// recorded alike on both. Two real validators on 127.0.0.1 (TLS peers), the devnet's well-known keys.
+// recorded alike on both; a proposal approved by both validators on their own and final on both. Two real validators on 127.0.0.1 (TLS peers), the devnet's well-known keys.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readGenesisFile } from '../chain/genesis.js';
 import { devnetBatchSeed, devnetBlsSeed } from '../chain/genesis.js';
 import { FX_RATES_ID, STATEMENTS_ID } from '../chain/settlement-state.js';
 import { devnetInit } from '../cli/commands/devnet.js';
-import { fxRateSetAction, signSettlementTx, statementAction } from '../client/settlement-tx.js';
+import { fxRateSetAction, proposalAction, signSettlementTx, statementAction } from '../client/settlement-tx.js';
+import type { SettlementDraftView } from '../api/settlement-draft.js';
+import { APPROVALS_ID } from '../chain/settlement-approval-state.js';
+import { clearingFee, proposalId, signAsOperator, type SettlementProposal } from '../settlement/approval/index.js';
 import { toHex } from '../codec/bytes.js';
 import { blsKeyPairFromSeed } from '../crypto/bls/bls.js';
 import { silentLogger } from '../log.js';
@@ -94,5 +97,43 @@ describe('settlement transactions with two validators', { timeout: 180_000 }, ()
       action: statementAction({ statement: s, firstSignature: signBilateralStatement(s, blsSecret(ORANGE_FR)), secondSignature: signBilateralStatement(s, blsSecret(VODAFONE_UK)) }),
     });
     expect(await postTx(b, second.frame)).toBe(409);
+  });
+
+  it('a proposal to one validator is approved by both on their own (each checks it against its own netting) and is final on both, alike', async () => {
+    const [a, b] = nodes as [CdrNode, CdrNode];
+    // The first test recorded Orange–Vodafone's statement for 2025-12 (closed long ago on the real clock).
+    const draft = await getJson(a, '/settlement/2025-12/draft');
+    expect(draft).toMatchObject({ period: '2025-12', operators: [ORANGE_FR, VODAFONE_UK], attempt: 1, mode: 'committed' });
+    expect(await getJson(b, '/settlement/2025-12/draft')).toEqual(draft);
+    const d = draft as unknown as SettlementDraftView;
+    const [num, den] = d.clearingFeeRate.split('/').map(BigInt) as [bigint, bigint];
+    const proposal: SettlementProposal = {
+      chain: d.chain, periodId: d.period, currency: 'XDR', operators: d.operators,
+      outcome: { mode: 'committed', transfers: d.transfers.map((t) => ({ x: BigInt(`0x${t.x}`), y: BigInt(`0x${t.y}`) })) },
+      settledVolume: 6_500_000n, clearingFee: clearingFee(6_500_000n, rational(num, den)), deadlineHeight: d.deadline, attempt: d.attempt, proposer: ORANGE_FR,
+    };
+    const sequence = BigInt((await getJson(a, `/operators/${ORANGE_FR}`))['lastSettlementSequence'] as string) + 1n;
+    const tx = signSettlementTx({
+      submitter: ORANGE_FR, sequence, period: '2025-12', seed: devnetBatchSeed(ORANGE_FR), chain: a.chain.identity,
+      action: proposalAction(proposal, signAsOperator(proposal, ORANGE_FR, blsSecret(ORANGE_FR)).signature),
+    });
+    const res = await fetch(`${a.url}/settle`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: tx.frame });
+    expect(res.status).toBe(202);
+    // Orange's validator signs as a validator (its operator signed the proposal); Vodafone's as the
+    // other involved operator and as a validator: both validators (2 of 2 > 2/3) and both operators.
+    for (const n of [a, b]) await until(async () => ((await getJson(n, '/settlement/2025-12'))['settlement'] as { status: string }).status === 'final', 'final on both');
+    const [va, vb] = [await getJson(a, '/settlement/2025-12'), await getJson(b, '/settlement/2025-12')];
+    expect(va).toEqual(vb);
+    expect(va).toMatchObject({ netted: true, settlement: { status: 'final', attempt: 1, id: proposalId(proposal), fees: { fee: '3250', toProducers: '0', toValidators: '3250' } } });
+    const key = BigInt(Date.UTC(2025, 11, 1) / 1000) << 32n;
+    const slots = (n: CdrNode): bigint[] => Array.from({ length: 14 }, (_, i) => n.chain.committed.contracts.slot(APPROVALS_ID, key + BigInt(i)));
+    expect(slots(a)).toEqual(slots(b));
+    // A second proposal of the settled period is refused.
+    const again = signSettlementTx({
+      submitter: VODAFONE_UK, sequence: BigInt((await getJson(b, `/operators/${VODAFONE_UK}`))['lastSettlementSequence'] as string) + 1n, period: '2025-12',
+      seed: devnetBatchSeed(VODAFONE_UK), chain: a.chain.identity, action: proposalAction({ ...proposal, attempt: 2, proposer: VODAFONE_UK }, signAsOperator({ ...proposal, attempt: 2, proposer: VODAFONE_UK }, VODAFONE_UK, blsSecret(VODAFONE_UK)).signature),
+    });
+    const refused = await fetch(`${b.url}/settle`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: again.frame });
+    expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([409, 'already_settled']);
   });
 });
