@@ -462,7 +462,7 @@ const SCHEMAS = {
   SettlementPeriod: {
     type: 'object',
     description: 'a settlement period as anyone may see it (src/chain/settlement-view.ts): counts, never a pair or an amount',
-    required: ['period', 'start', 'end', 'closesAt', 'currency', 'conversionFee', 'ended', 'closed', 'operators', 'pairs', 'statements', 'rateSet', 'netted'],
+    required: ['period', 'start', 'end', 'closesAt', 'currency', 'conversionFee', 'ended', 'closed', 'operators', 'pairs', 'statements', 'rateSet', 'netted', 'settlement'],
     additionalProperties: false,
     properties: {
       period: { type: 'string' },
@@ -491,13 +491,18 @@ const SCHEMAS = {
         oneOf: [
           { type: 'object', required: ['status'], additionalProperties: false, properties: { status: { const: 'none' } } },
           {
-            type: 'object', required: ['status', 'attempt', 'id', 'proposer', 'proposedAt', 'deadline', 'operators', 'votingPower'], additionalProperties: false,
+            type: 'object', required: ['status', 'attempt', 'id', 'proposer', 'proposedAt', 'deadline', 'operators', 'votingPower', 'proposal'], additionalProperties: false,
             properties: {
               status: { const: 'proposed' }, attempt: COUNT, id: HASH, proposer: PLMN, proposedAt: COUNT, deadline: COUNT,
               operators: { type: 'object', required: ['signed', 'involved', 'missing'], additionalProperties: false, properties: { signed: COUNT, involved: COUNT, missing: { type: 'array', items: PLMN } } },
               votingPower: {
                 type: 'object', required: ['signed', 'total', 'threshold'], additionalProperties: false, description: 'final needs more than threshold · total',
                 properties: { signed: U64, total: U64, threshold: { type: 'string', pattern: '^[0-9]+/[0-9]+$' } },
+              },
+              proposal: {
+                type: 'object', required: ['operators', 'transfers', 'settledVolume', 'clearingFee'], additionalProperties: false,
+                description: 'what approvers sign besides the fields above (src/settlement/approval/settlement-proposal.ts): T_k commitments and the consortium aggregate, no amount per operator',
+                properties: { operators: { type: 'array', items: PLMN }, transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } }, settledVolume: U64, clearingFee: U64 },
               },
             },
           },

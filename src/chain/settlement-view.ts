@@ -46,6 +46,8 @@ export type SettlementStatusView =
       operators: { signed: number; involved: number; missing: number[] };
       /** Voting power of the validators that signed; final needs more than `threshold` of `total`. */
       votingPower: { signed: string; total: string; threshold: string };
+      /** What approvers sign (with the chain, the period and the fields above): commitments and the consortium aggregate only. */
+      proposal: { operators: number[]; transfers: { x: string; y: string }[]; settledVolume: string; clearingFee: string };
     }
   | {
       status: 'final';
@@ -75,6 +77,12 @@ export function settlementStatusView(state: SlotReader, key: bigint, operators: 
     status: 'proposed', attempt: s.attempt, id: s.id, proposer: s.proposer, proposedAt: s.proposedAt, deadline: s.deadline,
     operators: { signed: s.signedOperators.length, involved: s.involved.length, missing: s.involved.filter((op) => !s.signedOperators.includes(op)) },
     votingPower: { signed: power.toString(), total: (policy?.totalVotingPower ?? 0n).toString(), threshold: policy ? `${policy.threshold.num}/${policy.threshold.den}` : '2/3' },
+    proposal: {
+      operators: [...s.involved],
+      transfers: s.transfers.map((t) => ({ x: t.x.toString(16).padStart(64, '0'), y: t.y.toString(16).padStart(64, '0') })),
+      settledVolume: s.settledVolume.toString(),
+      clearingFee: s.clearingFee.toString(),
+    },
   };
 }
 

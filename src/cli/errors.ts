@@ -15,6 +15,8 @@ export const EXIT = {
   dataInUse: 7,
   /** reconcile --cosign: the operator's own records give another verdict than the counterparty's half. */
   verdictDisagrees: 8,
+  /** settle --wait final: --timeout ran out before the settlement was final. */
+  timedOut: 9,
 } as const;
 
 /** An error the CLI reports as one line on stderr with its exit code, without a stack trace. */

@@ -1,4 +1,4 @@
-// cdrchain bilateral and cdrchain statement against a real node process (docs/settlement.md,
+// cdrchain bilateral, statement and settle against a real node process (docs/settlement.md,
 // "Operator side"): both operators compute the pair's statement from their own files, one signs a
 // half, the other checks and co-signs it and the node records it; the statement command balances.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,9 @@ import { formatCdrNdjson } from '../cdr/json.js';
 import { counterpartyView, generateTraffic } from '../cdr/synthetic.js';
 import { devnetChainIdentity } from '../chain/devnet-chain.js';
 import { DEVNET_OPERATORS, devnetBatchSeed, devnetBlsSeed } from '../chain/genesis.js';
-import { fxRateSetAction, signSettlementTx } from '../client/settlement-tx.js';
+import { approvalAction, fxRateSetAction, signSettlementTx } from '../client/settlement-tx.js';
+import { blsAggregateSignatures } from '../crypto/bls/bls.js';
+import { proposalId, signAsValidator, type SettlementProposal } from '../settlement/approval/index.js';
 import { toHex } from '../codec/bytes.js';
 import { blsKeyPairFromSeed } from '../crypto/bls/bls.js';
 import { signFxRateSet, type FxRateSet } from '../settlement/fx/fx-rate-book.js';
@@ -124,5 +126,46 @@ describe('cdrchain bilateral and statement (a real node process)', () => {
     const outsider = await cdrchain('bilateral', PERIOD, '--pair', `${ORANGE_FR}-${VODAFONE_UK}`, '--operator', String(TELEKOM_DE), '--mine', file('orange.ndjson'), '--theirs', file('vodafone.ndjson'), '--url', node.url);
     expect(outsider.code).toBe(2);
     expect(outsider.stderr).toMatch(/not in pair/);
+  }, 120_000);
+
+  it('settle: an involved operator proposes from the node\'s netting, the other approves and waits; final once the validators approve; refusals exit 3', async () => {
+    const now = new Date();
+    const open = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    const openRun = await cdrchain('settle', open, '--operator', String(ORANGE_FR), '--url', node.url);
+    expect([openRun.code, openRun.stderr]).toEqual([3, expect.stringMatching(/period_open/)]);
+    const outsider = await cdrchain('settle', PERIOD, '--operator', String(TELEKOM_DE), '--url', node.url);
+    expect([outsider.code, outsider.stderr]).toEqual([2, expect.stringMatching(/party to no statement/)]);
+
+    const proposed = await cdrchain('settle', PERIOD, '--operator', String(ORANGE_FR), '--volume', '2000000', '--url', node.url, '--json');
+    expect(proposed.code, proposed.stderr).toBe(0);
+    const p = JSON.parse(proposed.stdout) as { proposal: string; attempt: number; action: string };
+    expect(p).toMatchObject({ action: 'proposal', attempt: 1 });
+    const again = await cdrchain('settle', PERIOD, '--operator', String(VODAFONE_UK), '--url', node.url);
+    expect([again.code, again.stderr]).toEqual([3, expect.stringMatching(/proposal_pending/)]);
+    await until('the proposal', async () => ((await settlementView())['settlement'] as { status: string }).status === 'proposed');
+
+    // This node validates nothing itself: five of the devnet's six validators approve (their well-known keys), one transaction.
+    const view = (await settlementView())['settlement'] as { id: string; attempt: number; deadline: number; proposer: number; proposal: { operators: number[]; transfers: { x: string; y: string }[]; settledVolume: string; clearingFee: string } };
+    const proposal: SettlementProposal = {
+      chain: toHex(devnetChainIdentity()), periodId: PERIOD, currency: 'XDR', operators: view.proposal.operators,
+      outcome: { mode: 'committed', transfers: view.proposal.transfers.map((t) => ({ x: BigInt(`0x${t.x}`), y: BigInt(`0x${t.y}`) })) },
+      settledVolume: BigInt(view.proposal.settledVolume), clearingFee: BigInt(view.proposal.clearingFee), deadlineHeight: view.deadline, attempt: view.attempt, proposer: view.proposer,
+    };
+    expect(proposalId(proposal)).toBe(p.proposal);
+    const validators = OPERATORS.slice(0, 5);
+    const signatures = validators.map((v) => signAsValidator(proposal, v, blsKeyPairFromSeed(devnetBlsSeed(v)).secretKey).signature);
+    const last = BigInt(((await (await fetch(`${node.url}/operators/${TELEKOM_DE}`)).json()) as { lastSettlementSequence: string }).lastSettlementSequence);
+    const tx = signSettlementTx({ submitter: TELEKOM_DE, sequence: last + 1n, period: PERIOD, seed: devnetBatchSeed(TELEKOM_DE), action: approvalAction(p.proposal, { operators: [], validators, signature: blsAggregateSignatures(signatures) }) });
+    expect((await fetch(`${node.url}/settle`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: tx.frame })).status).toBe(202);
+    await until('the validators\' approval', async () => ((await settlementView())['settlement'] as { votingPower?: { signed: string } }).votingPower?.signed === '5');
+
+    const approved = await cdrchain('settle', PERIOD, '--operator', String(VODAFONE_UK), '--approve', '--wait', 'final', '--timeout', '60', '--url', node.url, '--json');
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ action: 'approval', proposal: p.proposal, settlement: { status: 'final', fees: { fee: '1000' } } });
+    expect(await settlementView()).toMatchObject({ netted: true, settlement: { status: 'final', id: p.proposal } });
+    const settled = await cdrchain('settle', PERIOD, '--operator', String(ORANGE_FR), '--url', node.url);
+    expect([settled.code, settled.stderr]).toEqual([3, expect.stringMatching(/already_settled/)]);
+    const text = await cdrchain('settlement', PERIOD, '--url', node.url);
+    expect(text.stdout).toMatch(/settlement: final/);
   }, 120_000);
 });

@@ -40,6 +40,7 @@ export type CdrAccepted = ResponseBody<'/cdr', 'post', '202'>;
 export type TxAccepted = ResponseBody<'/tx', 'post', '202'>;
 export type ReconciliationCounts = ResponseBody<'/reconciliation/{pair}/{period}', 'get', '200'>;
 export type SettlementPeriod = ResponseBody<'/settlement/{period}', 'get', '200'>;
+export type SettlementDraft = ResponseBody<'/settlement/{period}/draft', 'get', '200'>;
 export type ReconciliationDisputes = ResponseBody<'/reconciliation/{pair}/{period}/disputes', 'get', '200'>;
 export type ReconciliationVerdict = ResponseBody<'/reconciliation/{pair}/{period}/verdict', 'get', '200'>;
 export type ApiErrorBody = Schema<'Error'>;
@@ -212,6 +213,16 @@ export class NodeApiClient {
   }
 
   /** POST /tx: a signed contract transaction frame (src/client/contract-tx.ts). */
+  /** GET /settlement/{period}/draft: the unsigned proposal of the node's netting. */
+  settlementDraft(period: string, signal?: AbortSignal): Promise<SettlementDraft> {
+    return this.json('get', '/settlement/{period}/draft', { period }, { signal }) as Promise<SettlementDraft>;
+  }
+
+  /** POST /settle: a signed settlement proposal or approval frame. */
+  settle(frame: Uint8Array, signal?: AbortSignal): Promise<TxAccepted> {
+    return this.json('post', '/settle', {}, { signal, body: { contentType: 'application/octet-stream', data: frame } }) as Promise<TxAccepted>;
+  }
+
   submitContractTx(frame: Uint8Array, signal?: AbortSignal): Promise<TxAccepted> {
     return this.json('post', '/tx', {}, { signal, body: { contentType: 'application/octet-stream', data: frame } }) as Promise<TxAccepted>;
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { NodeApiClient, NodeApiError, NodeUnreachableError } from '../../client/node-api-client.js';
+import { NodeApiClient, NodeApiError, NodeUnreachableError, type SettlementPeriod } from '../../client/node-api-client.js';
 import { CliError, EXIT } from '../errors.js';
 
 /**
@@ -30,7 +30,21 @@ export function registerSettlement(program: Command): void {
       const state = view.netted ? 'netted' : view.closed ? 'closed' : view.ended ? 'ended (in grace)' : 'open';
       process.stdout.write(
         `period ${view.period}: ${view.start} .. ${view.end}, closes ${view.closesAt}: ${state}\n` +
-          `statements: ${view.statements} of ${view.pairs} pairs (${view.operators} operators); rate set: ${view.rateSet ? 'yes' : 'no'}\n`,
+          `statements: ${view.statements} of ${view.pairs} pairs (${view.operators} operators); rate set: ${view.rateSet ? 'yes' : 'no'}\n` +
+          `settlement: ${settlementLine(view.settlement)}\n`,
       );
     });
+}
+
+function settlementLine(s: SettlementPeriod['settlement']): string {
+  switch (s.status) {
+    case 'none':
+      return 'not proposed';
+    case 'proposed':
+      return `proposed (attempt ${s.attempt}, ${s.id}), ${s.operators.signed}/${s.operators.involved} operators and voting power ${s.votingPower.signed}/${s.votingPower.total} signed, deadline height ${s.deadline}`;
+    case 'final':
+      return `final at height ${s.finalAt} (attempt ${s.attempt}, ${s.id}); clearing fee ${s.fees.fee}: producers ${s.fees.toProducers}, validators ${s.fees.toValidators}`;
+    case 'expired':
+      return `expired at height ${s.expiredAt} (attempt ${s.attempt}): propose again`;
+  }
 }
