@@ -9,7 +9,10 @@ import { devnetPrivacy } from '../chain/genesis-privacy.js';
 import { readGenesisFile } from '../chain/genesis.js';
 import { devnetInit } from '../cli/commands/devnet.js';
 import { signBatchProof } from '../client/batch-proof-tx.js';
-import { signSettlementTx, statementAction } from '../client/settlement-tx.js';
+import { approvalAction, proposalAction, signSettlementTx, statementAction } from '../client/settlement-tx.js';
+import type { SettlementAction } from '../codec/settlement-tx.js';
+import type { SettlementDraftView } from './settlement-draft.js';
+import { proposalId, signAsOperator, type SettlementProposal } from '../settlement/approval/index.js';
 import { devnetChainIdentity } from '../chain/devnet-chain.js';
 import { devnetBlsSeed } from '../chain/genesis.js';
 import { blsKeyPairFromSeed } from '../crypto/bls/bls.js';
@@ -63,6 +66,7 @@ const NOT_EXERCISED: Readonly<Record<string, string>> = {
   'get / 503': 'dist/explorer missing: src/api/explorer-assets.test.ts',
   'get /explorer 503': 'dist/explorer missing: src/api/explorer-assets.test.ts',
   'get /explorer/{asset} 503': 'dist/explorer missing: src/api/explorer-assets.test.ts',
+  'get /settlement/{period}/draft 404': 'a node API without drafts (every chain node drafts): src/api/server.ts',
 };
 /** 500 `internal` is documented wherever a handler can fail unexpectedly; no request makes it fail. */
 const isInternal = (key: string): boolean => key.endsWith(' 500');
@@ -420,8 +424,44 @@ describe('the OpenAPI document against a running solo node', () => {
     await until(async () => ((await (await checkedFetch(`${node.url}/settlement/2025-12`)).json()) as Json)['statements'] === 1, 'the statement recorded');
     expect(await (await checkedFetch(`${node.url}/settlement/2025-12`)).json()).toEqual({
       period: '2025-12', start: '2025-12-01T00:00:00.000Z', end: '2026-01-01T00:00:00.000Z', closesAt: '2026-01-04T00:00:00.000Z', currency: 'XDR', conversionFee: '3/2000',
-      ended: true, closed: true, operators: 6, pairs: 15, statements: 1, rateSet: false, netted: false,
+      ended: true, closed: true, operators: 6, pairs: 15, statements: 1, rateSet: false, netted: false, settlement: { status: 'none' },
     });
+
+    // The draft of the node's netting (public), a proposal on POST /settle, and POST /settle's refusals (docs/settlement.md, "Approval on chain").
+    const draft = (await (await checkedFetch(`${node.url}/settlement/2025-12/draft`)).json()) as SettlementDraftView;
+    expect(draft).toMatchObject({ period: '2025-12', operators: [ORANGE_FR, VODAFONE_UK], attempt: 1, mode: 'committed' });
+    expect(await statusOf(await checkedFetch(`${node.url}/settlement/2025-13/draft`))).toEqual({ status: 400, error: 'bad_parameter' });
+    expect(await statusOf(await checkedFetch(`${node.url}/settlement/${open}/draft`))).toEqual({ status: 422, error: 'period_open' });
+    const proposalOf = (periodId: string, proposer: number): SettlementProposal => ({
+      chain: draft.chain, periodId, currency: 'XDR', operators: draft.operators,
+      outcome: { mode: 'committed', transfers: draft.transfers.map((t) => ({ x: BigInt(`0x${t.x}`), y: BigInt(`0x${t.y}`) })) },
+      settledVolume: 0n, clearingFee: 0n, deadlineHeight: draft.deadline + 100, attempt: 1, proposer,
+    });
+    const blsOf = (plmn: number): Uint8Array => blsKeyPairFromSeed(devnetBlsSeed(plmn)).secretKey;
+    const settleTx = (submitter: number, sequence: bigint, period: string, action: SettlementAction) => signSettlementTx({ submitter, sequence, period, action, seed: devnetBatchSeed(submitter) });
+    const postSettle = (frame: Uint8Array) => checkedFetch(`${node.url}/settle`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.from(frame) });
+    const proposal = proposalOf('2025-12', ORANGE_FR);
+    expect(await statusOf(await postSettle(settleTx(ORANGE_FR, 2n, '2025-12', proposalAction(proposal, signAsOperator(proposal, ORANGE_FR, blsOf(ORANGE_FR)).signature)).frame))).toMatchObject({ status: 202 });
+    const vodafone = proposalOf('2025-12', VODAFONE_UK);
+    const second = settleTx(VODAFONE_UK, 1n, '2025-12', proposalAction(vodafone, signAsOperator(vodafone, VODAFONE_UK, blsOf(VODAFONE_UK)).signature));
+    const openProposal = proposalOf(open, ORANGE_FR);
+    const settleRefusals: [string, Uint8Array, number, string][] = [
+      ['a second proposal while one is pending here', second.frame, 409, 'proposal_pending'],
+      ['a proposal for an open period', settleTx(ORANGE_FR, 3n, open, proposalAction(openProposal, signAsOperator(openProposal, ORANGE_FR, blsOf(ORANGE_FR)).signature)).frame, 422, 'period_open'],
+      ['a statement (POST /tx takes it)', statementTx(ORANGE_FR, 3n, signed(ORANGE_FR, TELEKOM_DE, '2025-12'), '2025-12').frame, 400, 'malformed'],
+    ];
+    for (const [what, frame, status, error] of settleRefusals) {
+      expect({ what, ...(await statusOf(await postSettle(frame))) }).toEqual({ what, status, error });
+    }
+    await until(async () => ((await (await checkedFetch(`${node.url}/settlement/2025-12`)).json()) as { settlement: { status: string } }).settlement.status === 'proposed', 'the proposal committed');
+    expect(await statusOf(await checkedFetch(`${node.url}/settlement/2025-12/draft`))).toEqual({ status: 409, error: 'proposal_pending' });
+    // Once it is committed: an approval by an operator not involved (403), one whose aggregate does not verify (401).
+    expect(await statusOf(await postSettle(settleTx(TELEKOM_DE, 1n, '2025-12', approvalAction(proposalId(proposal), signAsOperator(proposal, TELEKOM_DE, blsOf(TELEKOM_DE)))).frame))).toEqual({ status: 403, error: 'not_a_party' });
+    expect(await statusOf(await postSettle(settleTx(VODAFONE_UK, 1n, '2025-12', approvalAction(proposalId(proposal), signAsOperator(proposal, VODAFONE_UK, blsOf(TELEKOM_DE)))).frame))).toEqual({ status: 401, error: 'bad_signature' });
+    expect(await statusOf(await checkedFetch(`${node.url}/settle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))).toEqual({ status: 415, error: 'unsupported_media_type' });
+    expect(await rawChecked(node.port, 'POST', '/settle', 'POST /settle HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n\r\n')).toMatchObject({ status: 411 });
+    expect(await rawChecked(node.port, 'POST', '/settle', 'POST /settle HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 999999999\r\n\r\n')).toMatchObject({ status: 413 });
+    await expectBusyWhileAnUploadStalls(node.port, '/settle', () => postSettle(second.frame));
     expect(await statusOf(await checkedFetch(`${node.url}/settlement/2025-13`))).toEqual({ status: 400, error: 'bad_parameter' });
     const wrongType = await checkedFetch(`${node.url}/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(await statusOf(wrongType)).toEqual({ status: 415, error: 'unsupported_media_type' });
