@@ -10,7 +10,7 @@ import { BatchRejectedError } from '../chain/reject.js';
 import type { RecordsPage } from '../chain/queries.js';
 import { isBatchProofTxFrame } from '../codec/batch-proof-tx.js';
 import { isVerdictTxFrame } from '../codec/verdict-tx.js';
-import { decodeSettlementTx, isSettlementTxFrame, MAX_SETTLEMENT_TX_BYTES } from '../codec/settlement-tx.js';
+import { decodeSettlementTx, isSettlementTxFrame } from '../codec/settlement-tx.js';
 import { SettlementDraftRefusedError } from './settlement-draft.js';
 import { PeriodFormatError } from '../settlement/errors.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
@@ -84,7 +84,7 @@ export class ApiServer {
     // The largest frame this node takes: a batch of its maxBatchRecords, or a contract transaction.
     const records = node.ingest.maxBatchRecords;
     const batchBytes = batchFrameBytes(records) + (node.ingest.sealedPayloads ? sealedSectionLimit(records) : 0);
-    const maxFrameBytes = Math.max(batchBytes, MAX_CONTRACT_TX_FRAME_BYTES, MAX_SETTLEMENT_TX_BYTES, node.ingest.maxBatchProofFrameBytes ?? 0);
+    const maxFrameBytes = Math.max(batchBytes, MAX_CONTRACT_TX_FRAME_BYTES, node.ingest.maxBatchProofFrameBytes ?? 0);
     this.ingest = mountIngest(app, {
       ingest: node.ingest, events: node.events, metrics, log, maxFrameBytes,
       maxConnections: this.limits.maxIngestConnections, badSignaturesBeforeClose: this.limits.badSignaturesBeforeClose,
@@ -141,7 +141,7 @@ export class ApiServer {
         sendError(r, new HttpError(415, 'unsupported_media_type', `POST ${path} takes a binary transaction frame (application/octet-stream)`));
         return;
       }
-      readBody(r, length, Math.max(MAX_CONTRACT_TX_FRAME_BYTES, MAX_SETTLEMENT_TX_BYTES, ingest.maxBatchProofFrameBytes ?? 0), this.uploads)
+      readBody(r, length, Math.max(MAX_CONTRACT_TX_FRAME_BYTES, ingest.maxBatchProofFrameBytes ?? 0), this.uploads)
         .then((body) => {
           const frame = new Uint8Array(body);
           checkSignedBody(caller, digest, frame, 'transactions');

@@ -25,9 +25,13 @@ export const MAX_PUBLISHER_SIGNATURES = 256;
 const FX_RATE_BYTES = 2 + 16 + 16;
 const PUBLISHER_SIGNATURE_BYTES = 2 + BLS_SIGNATURE_WIRE_BYTES;
 const U128 = 1n << 128n;
-/** A proposal names at most this many involved operators (the committed netting's bound); an approval as many signers of each kind. */
-export const MAX_PROPOSAL_OPERATORS = 2047;
-export const MAX_APPROVAL_SIGNERS = 2047;
+/**
+ * A proposal names at most this many involved operators, so its frame (68 bytes an operator) stays
+ * within the 129 KiB transaction frame every ingest path takes (the committed netting itself takes
+ * 2,047); an approval at most as many signers of each kind.
+ */
+export const MAX_PROPOSAL_OPERATORS = 1900;
+export const MAX_APPROVAL_SIGNERS = 1900;
 const POINT_BYTES = 64;
 /** Largest frame: a proposal with every bound at its maximum (a rate set is smaller), and the table overhead. */
 export const MAX_SETTLEMENT_TX_BYTES = MAX_PROPOSAL_OPERATORS * (POINT_BYTES + 4) + 1024;
