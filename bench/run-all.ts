@@ -4,7 +4,7 @@
 //   npx tsc -p tsconfig.build.json && node dist/bench/run-all.js [--quick] [--only a,b] [--devnet N] [--cdrs N] [--profile] [--regen]
 //     (npm run bench = the full run; npm run bench -- --devnet 4 = the devnet benchmark alone, 4 validators)
 //
-//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, groth16, netting, pipeline, sealed, devnet
+//   --only    any of: poseidon, nullifier, merkle-workers, flatbuffers, vm, lmdb-durability, bls, groth16, netting, settle, pipeline, sealed, devnet
 //   --cdrs    CDRs per ingest phase of the sealed-payload benchmark (default 180,000; bench/privacy/sealed.ts)
 //   --devnet  N validators (1..6, default 4) for the devnet benchmark; without --only it runs the devnet benchmark alone
 //   --quick   shorter micro-benchmarks and short pipeline and devnet replays (results: pipeline-quick.json, devnet-quick.json)
@@ -31,9 +31,10 @@ import { DEVNET_TARGETS, runAndWriteDevnetBench } from './devnet/run.js';
 import { runGroth16Bench } from './proofs/groth16.js';
 import { BENCH_PLOTS, describeOutcome, writeBenchPlots } from './plot/write-plots.js';
 import { runNettingBench, writeNettingResult } from './settlement/netting.js';
+import { runSettleBench, writeSettleResult } from './settlement/close-to-final.js';
 import { runSealedBench, SEALED_TARGETS } from './privacy/sealed.js';
 
-export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'groth16', 'netting', 'pipeline', 'sealed', 'devnet'] as const;
+export const BENCHES = ['poseidon', 'nullifier', 'merkle-workers', 'flatbuffers', 'vm', 'lmdb-durability', 'bls', 'groth16', 'netting', 'settle', 'pipeline', 'sealed', 'devnet'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -77,7 +78,7 @@ function parseArgs(argv: readonly string[]): Args {
       if (!Number.isInteger(n) || n < 1) throw new Error(`--cdrs needs a positive CDR count, got '${raw}'`);
       args.cdrs = n;
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,groth16,netting,pipeline,sealed,devnet] [--devnet N] [--cdrs N] [--profile] [--regen] [--summary]\n');
+      process.stdout.write('node dist/bench/run-all.js [--quick] [--only poseidon,nullifier,merkle-workers,flatbuffers,vm,lmdb-durability,bls,groth16,netting,settle,pipeline,sealed,devnet] [--devnet N] [--cdrs N] [--profile] [--regen] [--summary]\n');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}'`);
   }
@@ -140,6 +141,11 @@ async function main(): Promise<void> {
   await step('netting', () => {
     const r = runNettingBench({ sizes: args.quick ? [20, 100] : [20, 600], log: (l) => log(`[netting] ${l}`) });
     log(`wrote ${writeNettingResult(r, command)}`);
+  });
+  await step('settle', async () => {
+    const r = await runSettleBench(args.quick ? 60_000 : 1_000_000);
+    log(`[settle] periodCloseToFinalMs ${r.periodCloseToFinalMs} (statements ${r.statementsCriticalPathMs} on the busiest operator, chain ${r.chainMs}), load ${r.loadAverage.join(' ')}`);
+    log(`wrote ${writeSettleResult(r, command)}`);
   });
   await step('pipeline', async () => {
     await runPipelineBench({ quick: args.quick, profile: args.profile, regenerate: args.regen, command });
@@ -307,6 +313,7 @@ export function writeSummary(preferQuick: boolean): string {
   const bls = readResult('bls');
   const groth16 = readResult('groth16');
   const netting = readResult('netting');
+  const settle = readResult('settle');
   const sealed = readResult('sealed');
   const gate = readResult('gate');
   const devnetFull = readResult('devnet');
@@ -382,6 +389,11 @@ export function writeSummary(preferQuick: boolean): string {
   if (netting) {
     lines.push(
       `| settlement netting in the VM, committed mode, ms: 20 operators (target < 5) / 600 operators, 179,700 commitments (target < 2,000) | ${num(netting, 'netting20Ms', 2)} / ${num(netting, 'netting600Ms', 0)} | ${provenance(netting)} |`,
+    );
+  }
+  if (settle) {
+    lines.push(
+      `| settlement from period close to final, ${num(settle, 'cdrs')} matched CDRs across 6 operators (target < 10,000 ms): statements on the busiest operator + on chain, ms | ${num(settle, 'periodCloseToFinalMs', 0)} (${num(settle, 'statementsCriticalPathMs', 0)} + ${num(settle, 'chainMs', 0)}) | ${provenance(settle)} |`,
     );
   }
   if (flat) {
