@@ -12,7 +12,7 @@ export function devnetFinalitySpec(r: ResultReader): PlotSpec {
   const macro = r.distribution('latency.latency.macroFinality');
   const series: LatencyDistribution[] = [
     { label: 'micro-block confirmation: send → Committed', points: micro.points },
-    { label: 'Committed → Final per CDR batch (waits for the rest of the 32-block batch)', points: macro.points },
+    { label: 'Committed → Final per CDR batch', points: macro.points },
   ];
   if (r.has('latency.latency.sendToFinal')) series.push({ label: 'send → Final (both)', points: r.distribution('latency.latency.sendToFinal').points });
   const target = r.has('targets.macroFinalityP99Ms.target') ? r.num('targets.macroFinalityP99Ms.target') : undefined;
@@ -25,7 +25,7 @@ export function devnetFinalitySpec(r: ResultReader): PlotSpec {
     ],
     series,
     ...(target !== undefined
-      ? { reference: { ms: target, label: `macro finality p99 target ${target.toLocaleString('en-US')} ms${r.has('macroFinalityP99Ms') ? ` (per macro block after the batch's last micro block: p99 ${Math.round(r.num('macroFinalityP99Ms')).toLocaleString('en-US')} ms)` : ''}` } }
+      ? { reference: { ms: target, label: `macro p99 target ${target.toLocaleString('en-US')} ms${r.has('macroFinalityP99Ms') ? ` (per macro block: ${Math.round(r.num('macroFinalityP99Ms')).toLocaleString('en-US')})` : ''}` } }
       : {}),
   });
 }

@@ -88,7 +88,7 @@ describe('benchmark plots', () => {
     await expectPng(rate);
     const fin = devnetFinalitySpec(reader(devnet));
     const series = new Set(dataOf(fin).map((d) => d['series']));
-    expect([...series]).toEqual(['micro-block confirmation: send → Committed', 'Committed → Final per CDR batch (waits for the rest of the 32-block batch)', 'send → Final (both)']);
+    expect([...series]).toEqual(['micro-block confirmation: send → Committed', 'Committed → Final per CDR batch', 'send → Final (both)']);
     const macro = dataOf(fin).filter((d) => String(d['series']).startsWith('Committed → Final')).map((d) => [d['percent'], d['ms']]);
     expect(macro).toEqual(devnet.latency.latency.macroFinality.cdf);
     await expectPng(fin);
