@@ -368,11 +368,16 @@ export type DevnetResult = ResultEnvelope & {
   readonly devnetEfficiency: number;
   readonly microConfirmP50Ms: number;
   readonly microConfirmP99Ms: number;
+  /**
+   * Issue 12's "macro-block finality after the batch's last micro block" (a batch in the Albatross
+   * sense: the micro blocks a macro block closes): per macro block, from the last Committed reply it
+   * finalized to its first Final reply; the simulator's measure.
+   */
   readonly macroFinalityP50Ms: number;
   readonly macroFinalityP99Ms: number;
-  /** Per macro block, from the last Committed reply it finalized to its first Final reply (the simulator's measure). */
-  readonly macroAfterLastMicroP50Ms: number;
-  readonly macroAfterLastMicroP99Ms: number;
+  /** Per CDR batch, Committed → Final: the macro finality above plus the wait for the rest of the Albatross batch (up to 31 micro blocks). */
+  readonly batchCommittedToFinalP50Ms: number;
+  readonly batchCommittedToFinalP99Ms: number;
   readonly pacedRateCdrPerSec: number;
   readonly pacedRateBasis: string;
   readonly perValidator: readonly { readonly plmn: number; readonly peakRssMiB: number; readonly cpuCores: number; readonly cpuUsPerFinalCdr: number; readonly pacedPeakRssMiB: number | undefined; readonly pacedCpuCores: number | undefined }[];
@@ -434,7 +439,8 @@ export async function runDevnetBench(opts: DevnetOptions = {}): Promise<DevnetRe
     const single = singleNode.rates.committedCdrPerSec;
     const efficiency = single > 0 ? round(finalized / (single / n), 3) : 0;
     const micro = latency.latency.microConfirm;
-    const macro = latency.latency.macroFinality;
+    const macro = latency.latency.macroAfterLastMicro;
+    const committedToFinal = latency.latency.macroFinality;
     const target = (t: number, measured: number | undefined, met: (m: number) => boolean, note: string): Target => ({
       target: t, measured, met: measured === undefined || !Number.isFinite(measured) ? undefined : met(measured), note,
     });
@@ -450,8 +456,8 @@ export async function runDevnetBench(opts: DevnetOptions = {}): Promise<DevnetRe
       microConfirmP99Ms: micro.p99Ms,
       macroFinalityP50Ms: macro.p50Ms,
       macroFinalityP99Ms: macro.p99Ms,
-      macroAfterLastMicroP50Ms: latency.latency.macroAfterLastMicro.p50Ms,
-      macroAfterLastMicroP99Ms: latency.latency.macroAfterLastMicro.p99Ms,
+      batchCommittedToFinalP50Ms: committedToFinal.p50Ms,
+      batchCommittedToFinalP99Ms: committedToFinal.p99Ms,
       pacedRateCdrPerSec: rate,
       pacedRateBasis: rate > half ? `the floor (${DEVNET_TARGETS.gateFinalizedCdrPerSec} CDR/s): half the finalized rate was ${half}` : 'half the finalized rate',
       perValidator: throughput.perValidator.map((v, i) => ({
@@ -463,7 +469,7 @@ export async function runDevnetBench(opts: DevnetOptions = {}): Promise<DevnetRe
         finalizedCdrPerSec: target(DEVNET_TARGETS.finalizedCdrPerSec, finalized, (m) => m >= DEVNET_TARGETS.finalizedCdrPerSec, `≥, ${n} validators co-hosted, flat out, waiting for Final, between macro blocks of the steady window`),
         devnetEfficiency: target(DEVNET_TARGETS.devnetEfficiency, efficiency, (m) => m >= DEVNET_TARGETS.devnetEfficiency, `≥, finalized ÷ (single-node committed ÷ ${n}), same run, same frames`),
         microConfirmP99Ms: target(DEVNET_TARGETS.microConfirmP99Ms, micro.p99Ms, (m) => m < DEVNET_TARGETS.microConfirmP99Ms, `<, send→Committed at ${rate.toLocaleString('en-US')} CDR/s (${rate > half ? 'the floor: half the finalized rate was lower' : 'half the finalized rate'}), batches of ${sizes.pacedBatch}`),
-        macroFinalityP99Ms: target(DEVNET_TARGETS.macroFinalityP99Ms, macro.p99Ms, (m) => m < DEVNET_TARGETS.macroFinalityP99Ms, '<, Committed→Final per batch (after the batch\'s micro block), same paced phase'),
+        macroFinalityP99Ms: target(DEVNET_TARGETS.macroFinalityP99Ms, macro.p99Ms, (m) => m < DEVNET_TARGETS.macroFinalityP99Ms, '<, per macro block: the last Committed reply it finalized → its first Final reply (after the Albatross batch\'s last micro block), same paced phase'),
       },
       simFinality: simFinalityTable(),
       setup: {
@@ -521,8 +527,8 @@ export async function runDevnetPacedProbe(rates: readonly number[], opts: Devnet
       ...resultEnvelope(opts.command), name: 'devnet-paced', validators: n, load: { before: loadBefore, after: loadAverage(), nice: getPriority() },
       rows: phases.map((p) => ({
         rateCdrPerSec: p.targetRateCdrPerSec, finalizedCdrPerSec: p.rates.finalizedCdrPerSec, overallFinalizedCdrPerSec: p.rates.overallFinalizedCdrPerSec,
-        microConfirmP99Ms: p.latency.microConfirm.p99Ms, macroFinalityP50Ms: p.latency.macroFinality.p50Ms, macroFinalityP99Ms: p.latency.macroFinality.p99Ms,
-        macroAfterLastMicroP99Ms: p.latency.macroAfterLastMicro.p99Ms,
+        microConfirmP99Ms: p.latency.microConfirm.p99Ms, macroFinalityP50Ms: p.latency.macroAfterLastMicro.p50Ms, macroFinalityP99Ms: p.latency.macroAfterLastMicro.p99Ms,
+        batchCommittedToFinalP99Ms: p.latency.macroFinality.p99Ms,
         outcomes: p.outcomes, skipBlocks: p.perValidator.map((v) => v.metrics.blocks['skip'] ?? 0),
       })),
       failures,

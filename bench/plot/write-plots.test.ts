@@ -88,8 +88,8 @@ describe('benchmark plots', () => {
     await expectPng(rate);
     const fin = devnetFinalitySpec(reader(devnet));
     const series = new Set(dataOf(fin).map((d) => d['series']));
-    expect([...series]).toEqual(['micro-block confirmation: send → Committed', 'macro-block finality: Committed → Final', 'send → Final (both)']);
-    const macro = dataOf(fin).filter((d) => String(d['series']).startsWith('macro')).map((d) => [d['percent'], d['ms']]);
+    expect([...series]).toEqual(['micro-block confirmation: send → Committed', 'Committed → Final per CDR batch', 'send → Final (both)']);
+    const macro = dataOf(fin).filter((d) => String(d['series']).startsWith('Committed → Final')).map((d) => [d['percent'], d['ms']]);
     expect(macro).toEqual(devnet.latency.latency.macroFinality.cdf);
     await expectPng(fin);
   });

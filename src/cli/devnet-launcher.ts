@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_WELL_KNOWN_VALIDATORS } from '../chain/genesis.js';
+import { NodeApiClient } from '../client/node-api-client.js';
 import { devnetInit, type DevnetPlan } from './commands/devnet.js';
 import { CliError, EXIT } from './errors.js';
 
@@ -112,8 +113,8 @@ async function waitReady(r: Running): Promise<void> {
   for (;;) {
     if (exited) throw new CliError(`validator ${r.v.plmn} exited before it was ready; see ${join(r.v.dir, 'node.log')}`, EXIT.startup);
     try {
-      const res = await fetch(url);
-      if (res.ok) return;
+      await new NodeApiClient(`http://127.0.0.1:${r.v.ports.ingest}`).status();
+      return;
     } catch {
       // not listening yet
     }

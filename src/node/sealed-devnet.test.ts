@@ -69,5 +69,9 @@ describe('sealed batches on a devnet of three validator processes', () => {
     const third = await cdrchain('open', ids[0]!, '--operator', String(c.plmn(2)), '--url', c.url(2));
     expect(third.code).toBe(2);
     expect(third.stdout).toBe('');
+    // A batch the node does not have: exit 3, named.
+    const unknown = await cdrchain('open', 'ab'.repeat(32), '--operator', String(B), '--url', c.url(2));
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain(`no sealed batch ${'ab'.repeat(32)}`);
   }, 120_000);
 });

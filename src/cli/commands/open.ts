@@ -5,7 +5,7 @@ import type { CdrPayloadFields } from '../../codec/cdr-payload.js';
 import { PUBLIC_RECORD_BYTES } from '../../codec/limits.js';
 import { readKeyFile } from '../../client/key-file.js';
 import { fetchNodeChain, httpBase, NodeHttpError, parseChainIdentity, WrongChainError } from '../../client/node-http.js';
-import type { OperatorRequestSigner } from '../../client/request-signer.js';
+import { NodeAnswerError, NodeApiClient, NodeApiError, NodeUnreachableError, type Batch } from '../../client/node-api-client.js';
 import { openSealedBatch } from '../../client/sealed-batches.js';
 import { devnetEncryptionKeyPair, readEncryptionKeyFile } from '../../privacy/encryption-key-file.js';
 import { EncryptionKeyFileError, KeyWrapError, PayloadOpenError, PrivacyInputError, SealedBatchError } from '../../privacy/errors.js';
@@ -72,21 +72,23 @@ async function openBatch(batch: string, o: OpenOptions): Promise<CdrPayloadField
   const chain = node.genesisHash;
   const hex = toHex(id);
 
-  const first = await getJson(base, `/batch/${hex}?records=1&offset=0&limit=${RECORDS_PAGE}`, signer, hex);
+  const api = new NodeApiClient(base, { signer });
+  const first = await read(() => api.batch(hex, { records: { offset: 0, limit: RECORDS_PAGE } }), base, hex);
   const header = headerOf(first);
   // The id is the hash of the header on this chain: the node cannot hand another batch's header (or payload hashes) for it.
   if (!equalBytes(batchId(header, chain), id)) throw new CliError(`${base} answered another header than batch ${hex}'s`, EXIT.connection);
   const records = new Uint8Array(header.recordCount * PUBLIC_RECORD_BYTES);
   let filled = addRecords(records, 0, first);
   while (filled < header.recordCount) {
-    const page = await getJson(base, `/batch/${hex}?records=1&offset=${filled}&limit=${RECORDS_PAGE}`, signer, hex);
+    const offset = filled;
+    const page = await read(() => api.batch(hex, { records: { offset, limit: RECORDS_PAGE } }), base, hex);
     const added = addRecords(records, filled, page);
     if (added === filled) throw new CliError(`${base} answered an empty page of batch ${hex}'s records at ${filled}`, EXIT.connection);
     filled = added;
   }
   if (!equalBytes(recordsDigest(records), header.recordsDigest)) throw new CliError(`${base} answered records that are not batch ${hex}'s`, EXIT.connection);
 
-  const sectionBytes = await getBytes(base, `/batch/${hex}/sealed`, signer, hex);
+  const sectionBytes = await read(() => api.batchSealed(hex), base, hex);
   let privateKey: Uint8Array;
   try {
     privateKey = o.encryptionKey ? readEncryptionKeyFile(o.encryptionKey).privateKey : (await devnetEncryptionKeyPair(reader)).privateKey;
@@ -104,38 +106,24 @@ async function openBatch(batch: string, o: OpenOptions): Promise<CdrPayloadField
   }
 }
 
-async function fetchSigned(base: string, path: string, signer: OperatorRequestSigner): Promise<Response> {
-  const url = `${base}${path}`;
+/** A call through the typed client: 404 (unknown, not this reader's, or not sealed: the node answers all alike) exits 3; 401/403 too. */
+async function read<T>(call: () => Promise<T>, base: string, hex: string): Promise<T> {
   try {
-    return await fetch(url, { headers: signer.sign({ method: 'GET', url }) });
+    return await call();
   } catch (err) {
-    throw new CliError(`${url}: ${err instanceof Error ? err.message : String(err)}`, EXIT.connection);
+    if (err instanceof NodeApiError) {
+      if (err.status === 404) throw new CliError(`the node has no sealed batch ${hex} that this operator may read`, EXIT.rejected);
+      if (err.status === 401 || err.status === 403) throw new CliError(`refused (${err.status}): ${err.code}: ${err.message}`, EXIT.rejected);
+      throw new CliError(`the node answered ${err.status}: ${err.code}: ${err.message}`, EXIT.connection);
+    }
+    if (err instanceof NodeUnreachableError || err instanceof NodeAnswerError) throw new CliError(`${base}: ${err.message}`, EXIT.connection);
+    throw err;
   }
 }
 
-/** 404 (unknown, not this reader's, or not sealed: the node answers all alike) exits 3; 401/403 too. */
-function refused(res: Response, hex: string, body: string): CliError {
-  if (res.status === 404) return new CliError(`the node has no sealed batch ${hex} that this operator may read`, EXIT.rejected);
-  if (res.status === 401 || res.status === 403) return new CliError(`refused (${res.status}): ${body}`, EXIT.rejected);
-  return new CliError(`the node answered ${res.status}: ${body}`, EXIT.connection);
-}
-
-async function getJson(base: string, path: string, signer: OperatorRequestSigner, hex: string): Promise<Record<string, unknown>> {
-  const res = await fetchSigned(base, path, signer);
-  const text = await res.text();
-  if (res.status !== 200) throw refused(res, hex, text);
-  return JSON.parse(text) as Record<string, unknown>;
-}
-
-async function getBytes(base: string, path: string, signer: OperatorRequestSigner, hex: string): Promise<Uint8Array> {
-  const res = await fetchSigned(base, path, signer);
-  if (res.status !== 200) throw refused(res, hex, await res.text());
-  return new Uint8Array(await res.arrayBuffer());
-}
-
-function headerOf(v: Record<string, unknown>): BatchHeaderFields {
+function headerOf(v: Batch): BatchHeaderFields {
   const str = (k: string): string => {
-    const x = v[k];
+    const x = (v as Readonly<Record<string, unknown>>)[k];
     if (typeof x !== 'string' && typeof x !== 'number') throw new CliError(`the node's batch lacks ${k}`, EXIT.connection);
     return String(x);
   };
@@ -153,11 +141,11 @@ function headerOf(v: Record<string, unknown>): BatchHeaderFields {
 }
 
 /** Copies a page's records into `out` from `at`; returns the new fill. */
-function addRecords(out: Uint8Array, at: number, page: Record<string, unknown>): number {
+function addRecords(out: Uint8Array, at: number, page: Batch): number {
   const list = page.records;
   if (!Array.isArray(list)) return at;
   let i = at;
-  for (const r of list as { eventKeyHash: string; commitment: string; nullifier: string; payloadHash: string }[]) {
+  for (const r of list) {
     if (i >= out.length / PUBLIC_RECORD_BYTES) break;
     const o = i * PUBLIC_RECORD_BYTES;
     out.set(fromHex(r.eventKeyHash, 32), o);
