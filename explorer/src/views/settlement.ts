@@ -51,6 +51,14 @@ async function currentPeriodId(ctx: AppContext, signal: AbortSignal): Promise<st
   return periodIdAt(learnt, now);
 }
 
+/** The settlement's approval (GET /settlement/{period} `settlement`); absent from nodes before approval on chain. */
+function approvalText(s: SettlementPeriod['settlement'] | undefined): string {
+  if (s === undefined || s.status === 'none') return 'not proposed';
+  if (s.status === 'proposed') return `proposed (attempt ${s.attempt}): ${s.operators.signed} of ${s.operators.involved} operators and voting power ${s.votingPower.signed} of ${s.votingPower.total} signed, until height ${s.deadline}`;
+  if (s.status === 'final') return `final at height ${s.finalAt} (attempt ${s.attempt}); clearing fee ${s.fees.fee}: producers ${s.fees.toProducers}, validators ${s.fees.toValidators}`;
+  return `expired at height ${s.expiredAt} (attempt ${s.attempt}): it may be proposed again`;
+}
+
 /** Open → ended (statements taken) → closed (its records refused) → netted. */
 function stage(p: SettlementPeriod): HTMLElement {
   if (p.netted) return badge('netted', 'ok');
@@ -131,6 +139,7 @@ export const settlementRoute: ViewRoute = {
               ['Closes', h('span', null, utc(p.closesAt), ' ', p.closed ? badge('closed', 'ok') : badge('not closed', 'muted'))],
               ['Statements', p.ended ? 'taken from the period\'s end until it is netted' : 'taken once the period has ended'],
               ['Records', p.closed ? 'refused: the grace for late records is over' : 'taken until it closes (end + grace)'],
+              ['Settlement', approvalText(p.settlement)],
             ]),
           ),
           h('section', { class: 'card', 'aria-labelledby': 'statements-h', id: 'statements' },
