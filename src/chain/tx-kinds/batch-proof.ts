@@ -1,7 +1,10 @@
 import { BATCH_PROOF_TX_FILE_IDENTIFIER, decodeBatchProofTx } from '../../codec/batch-proof-tx.js';
 import { toHex } from '../../codec/bytes.js';
 import type { TxLocation } from '../../storage/index.js';
-import type { BlockApplication, BlockTx } from '../block-application.js';
+import { batchProofTotalsCommitments } from '../../proofs/batch-proof.js';
+import { ProofEncodingError } from '../../proofs/errors.js';
+import { InvalidBlockError, type BlockApplication, type BlockTx } from '../block-application.js';
+import { circuitKey } from '../genesis-circuits.js';
 import type { AdmissionSource } from '../admission-budget.js';
 import type { AcceptedBatchProof } from '../proof-admission.js';
 import { TxKind, type AcceptedTx, type StoredTx, type TxAdmitter, type TxCodec, type TxSummary } from './tx-kind.js';
@@ -10,7 +13,7 @@ import { TxKind, type AcceptedTx, type StoredTx, type TxAdmitter, type TxCodec, 
 export interface BatchProofTxView {
   type: 'batch_proof';
   hash: string;
-  status: 'pending' | 'committed';
+  status: 'pending' | 'committed' | 'evicted';
   height?: number;
   index?: number;
   signer: number;
@@ -28,9 +31,10 @@ export interface BatchProofTxView {
 
 /**
  * Batch proofs (schemas/batch-proof-tx.fbs, identifier "CDRZ"; issue 13, P6). Admission:
- * src/chain/proof-admission.ts, which verifies the proof on the worker pool and marks the batch
- * proven. In a block a proof moves its signer's batch-proof sequence, in any order like batches:
- * proofs are independent of each other (one per batch, refused at admission after the first).
+ * src/chain/proof-admission.ts, which verifies the proof on the worker pool and holds it pending.
+ * In a block a proof moves its signer's batch-proof sequence, in any order like batches, and makes
+ * its batch proven: the first proof of a batch in chain order is its record (ProofStore, written
+ * when the block commits, in the state root); a later one is inapplicable (left out, then evicted).
  */
 export const batchProofCodec: TxCodec = {
   kind: TxKind.BatchProof,
@@ -47,6 +51,24 @@ export const batchProofCodec: TxCodec = {
   },
 
   apply(block: BlockApplication, tx: BlockTx): void {
+    const decoded = decodeBatchProofTx(tx.bytes());
+    const chunkRecords = decoded.proof.length >= 9 ? new DataView(decoded.proof.buffer, decoded.proof.byteOffset, decoded.proof.byteLength).getUint32(1) : 0;
+    const circuit = block.circuits.get(circuitKey(decoded.circuitId, decoded.circuitVersion, chunkRecords));
+    if (!circuit) throw new InvalidBlockError('proof', `transaction ${tx.index}: no registered circuit ${decoded.circuitId} v${decoded.circuitVersion} with ${chunkRecords} records per chunk`);
+    let totalsCommitments: string[];
+    try {
+      totalsCommitments = batchProofTotalsCommitments(decoded.proof);
+    } catch (err) {
+      if (err instanceof ProofEncodingError) throw new InvalidBlockError('proof', `transaction ${tx.index}: ${err.message}`);
+      throw err;
+    }
+    block.recordProof({
+      batchId: decoded.batchId,
+      proven: {
+        circuitId: circuit.id, circuitVersion: circuit.version, chunkRecords: circuit.chunkRecords, vkeyId: circuit.vkeyId,
+        totalsCommitments, txHash: toHex(tx.entry.id), signer: decoded.signer, height: block.block.height,
+      },
+    }, tx.index);
     block.noteSequence(TxKind.BatchProof, tx.entry.submitter, tx.entry.sequence);
   },
 
