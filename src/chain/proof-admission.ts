@@ -175,6 +175,9 @@ export class ProofAdmission {
         throw err;
       }
       if (outcome.code !== RejectCode.None) throw new BatchRejectedError(outcome.code, outcome.detail, tx.sequence);
+      // A block may have committed another proof of the batch while this one was verified.
+      const proven = this.deps.stores.proofs.get(tx.batchId);
+      if (proven !== undefined) throw new BatchRejectedError(RejectCode.Replay, `batch ${batchHex} was proven meanwhile (batch proof ${proven.txHash}, height ${proven.height})`, tx.sequence);
       const id = batchProofTxHash(tx, this.deps.chain);
       const entry: MempoolEntry = {
         order: this.deps.allocateOrder(), id, submitter: tx.signer, sequence: tx.sequence, cdrCount: 0,
