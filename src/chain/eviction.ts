@@ -7,6 +7,8 @@ export interface PendingEviction {
   readonly entry: MempoolEntry;
   readonly reason: EvictionReason;
   readonly detail: string;
+  /** The committed height that caused it, when known better than the head's (a macro commit writes several blocks, then announces each). */
+  readonly height?: number;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function evictPending(
     await stores.env.transaction(() => {
       for (const e of evicted) {
         stores.pending.remove(e.entry.order);
-        stores.evictions.put(e.entry.id, { reason: e.reason, detail: e.detail, height });
+        stores.evictions.put(e.entry.id, { reason: e.reason, detail: e.detail, height: e.height ?? height });
       }
     });
   } catch (err) {

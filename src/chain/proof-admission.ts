@@ -104,7 +104,7 @@ export class ProofAdmission {
       }
       const proven = this.deps.stores.proofs.get(batchId);
       if (proven === undefined) continue;
-      evicted.push({ entry, reason: 'already_proven', detail: `batch ${toHex(batchId)} is proven by batch proof ${proven.txHash}, committed at height ${proven.height}: the earliest committed proof is the record` });
+      evicted.push({ entry, reason: 'already_proven', height: proven.height, detail: `batch ${toHex(batchId)} is proven by batch proof ${proven.txHash}, committed at height ${proven.height}: the earliest committed proof is the record` });
       this.release(hex, batchId);
     }
     if (evicted.length === 0) return;

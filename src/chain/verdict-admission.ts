@@ -135,7 +135,7 @@ export class VerdictAdmission {
         why = `${p.pairA}-${p.pairB}'s committed revision ${below.revision} is ${below.txHash}, not the ${p.verdict.supersedes ?? 'none'} this revision supersedes`;
       }
       if (why === undefined) continue;
-      evicted.push({ entry: p.entry, reason: 'verdict_overtaken', detail: why });
+      evicted.push({ entry: p.entry, reason: 'verdict_overtaken', detail: why, ...(latest.height === undefined ? {} : { height: latest.height }) });
       this.pending.delete(hex);
     }
     if (evicted.length === 0) return;
