@@ -7,7 +7,7 @@
 // check read this file (types only).
 
 import { AUTH_401_CODES, ENDPOINT_AUDIENCES, type EndpointKey } from './endpoint-audiences.js';
-import { EVICTION_REASONS } from '../storage/eviction-store.js';
+import { EVICTION_REASONS } from '../storage/eviction-reason.js';
 
 /** The package version; openapi.test.ts checks it against package.json. */
 export const NODE_API_VERSION = '0.1.0';

@@ -108,23 +108,6 @@ export function encodeBatchProof(p: BatchProof): Uint8Array {
   return out;
 }
 
-/**
- * The chunks' totals commitments (hex, 32 bytes each) of encodeBatchProof's bytes, read in place
- * without decoding the proofs: what a verified proof's proven record keeps (the state transition reads
- * them from the committed transaction). ProofEncodingError when the layout does not hold.
- */
-export function batchProofTotalsCommitments(bytes: Uint8Array): string[] {
-  if (bytes.length < HEADER_BYTES) throw new ProofEncodingError('length', 'batch proof too short');
-  const count = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(5);
-  if (bytes.length !== HEADER_BYTES + count * CHUNK_BYTES) throw new ProofEncodingError('length', 'batch proof length does not match its chunk count');
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = HEADER_BYTES + i * CHUNK_BYTES + 32;
-    out.push(Buffer.from(bytes.buffer, bytes.byteOffset + at, 32).toString('hex'));
-  }
-  return out;
-}
-
 /** Decodes encodeBatchProof's bytes; sizes and counts are checked before anything is allocated. */
 export function decodeBatchProof(bytes: Uint8Array): BatchProof {
   if (bytes.length < HEADER_BYTES) throw new ProofEncodingError('length', 'batch proof too short');

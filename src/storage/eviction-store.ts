@@ -1,16 +1,8 @@
 import type { Database } from 'lmdb';
 import type { StorageEnv } from './env.js';
+import type { EvictionReason } from './eviction-reason.js';
 
-/**
- * Why a pending transaction left the mempool without a block: its settlement period closed
- * (`period_closed`), the settlement rules refuse it against committed state (`settlement_refused`),
- * a committed verdict revision overtook it (`verdict_overtaken`), its batch was proven by another
- * committed proof (`already_proven`), or a committed transaction of its submitter with a higher
- * sequence superseded it (`superseded`).
- */
-export type EvictionReason = 'period_closed' | 'settlement_refused' | 'verdict_overtaken' | 'already_proven' | 'superseded';
-
-export const EVICTION_REASONS: readonly EvictionReason[] = ['period_closed', 'settlement_refused', 'verdict_overtaken', 'already_proven', 'superseded'];
+export { EVICTION_REASONS, type EvictionReason } from './eviction-reason.js';
 
 /** One eviction as recorded: why, in words, and the committed height that caused it. */
 export interface Eviction {
