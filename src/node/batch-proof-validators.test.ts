@@ -200,6 +200,12 @@ describe('a batch proof with two validators', { timeout: 300_000 }, () => {
       if (st.status === 'unknown') continue;
       expect(st).toMatchObject({ status: 'evicted', eviction: { reason: 'verdict_overtaken', height } });
     }
+    // Verdicts travel as gossip (MessageKind.Verdict, 12): each validator relayed its client's verdict.
+    for (const n of nodes) {
+      const metrics = await (await fetch(`${n.url}/metrics`)).text();
+      expect(metrics).toMatch(/cdrchain_relay_txs_total\{kind="verdict"\} 1\b/);
+      expect(metrics).toMatch(/cdrchain_relay_received_total\{kind="verdict",outcome="[a-z_]+"\} [1-9]/);
+    }
     kept.verdictPath = path;
     kept.verdict = views[0]!;
     kept.verdictLoser = { hash: loser, on: loserOn };
