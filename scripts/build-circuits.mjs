@@ -64,9 +64,10 @@ function parseRecords(text) {
 
 const records = parseRecords(option('--records'));
 const verbose = flag('--verbose');
+// snarkjs' logger interface: debug/info/warn/error, and `log` (powersoftau new calls it every 100,000 powers: 2^17 and up).
 const logger = verbose
-  ? { debug: () => {}, info: (m) => console.log(m), warn: (m) => console.warn(m), error: (m) => console.error(m) }
-  : { debug: () => {}, info: () => {}, warn: (m) => console.warn(m), error: (m) => console.error(m) };
+  ? { debug: () => {}, log: (m) => console.log(m), info: (m) => console.log(m), warn: (m) => console.warn(m), error: (m) => console.error(m) }
+  : { debug: () => {}, log: () => {}, info: () => {}, warn: (m) => console.warn(m), error: (m) => console.error(m) };
 
 const circuitName = (n) => `batch_chunk_${n}`;
 const levelsOf = (n) => Math.log2(n);

@@ -11,9 +11,7 @@ import { fetchNodeChain, httpBase } from '../client/node-http.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { blsKeyPairFromSeed } from '../crypto/bls/bls.js';
 import { readBlsKeyFile } from '../crypto/bls/key-file.js';
-import { parseChargeTolerance, parseDurationTolerance, parseVolumeTolerance } from '../reconciliation/explain.js';
 import type { VerdictTolerances } from '../reconciliation/verdict.js';
-import { ToleranceFormatError } from '../reconciliation/errors.js';
 import type { PeriodWindow } from '../settlement/bilateral/settled-traffic.js';
 import { fxRateSet, type FxRateSet } from '../settlement/fx/fx-rate-book.js';
 import { rational, type Rational } from '../settlement/fx/rational.js';
@@ -66,15 +64,6 @@ export function operatorBlsKey(file: string | undefined, me: number): Uint8Array
   }
   if (k.plmn !== me) throw new CliError(`${file} is operator ${k.plmn}'s BLS key, not ${me}'s`, EXIT.usage);
   return k.secretKey;
-}
-
-export function tolerancesFrom(o: { toleranceDuration: string; toleranceCharge: string; toleranceVolume: string }): VerdictTolerances {
-  try {
-    return { durationSec: parseDurationTolerance(o.toleranceDuration), ...parseChargeTolerance(o.toleranceCharge), volumeBytes: parseVolumeTolerance(o.toleranceVolume) };
-  } catch (err) {
-    if (err instanceof ToleranceFormatError) throw new CliError(err.message, EXIT.usage);
-    throw err;
-  }
 }
 
 export interface PeriodInputs {

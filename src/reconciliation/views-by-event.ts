@@ -12,13 +12,11 @@ export interface CallViews {
 const CHUNK = 2048;
 
 /**
- * My records and the counterparty's, paired by call (IMSI and call reference: the event key's
- * inputs) and keyed by the event key hash the ledger shows (hex), so the ledger's disputed events
- * can be looked up in the operator's own files. The hash is derived by `publicRecords` (the one
- * derivation, src/cdr/derive.ts) from one representative per call, oriented as if `me` submitted
- * it: the event key hash depends on the pair's secret and the call, not on who submits.
+ * My records and my counterparty's paired by call (IMSI and call reference: what both record), in a
+ * deterministic order (first appearance in `mine`, then in `theirs`); the first record of a call on
+ * each side counts.
  */
-export function viewsByEventHash(me: number, mine: Iterable<Cdr>, theirs: Iterable<Cdr>, publicRecords: PublicRecordsOf): Map<string, CallViews> {
+export function callViews(mine: Iterable<Cdr>, theirs: Iterable<Cdr>): CallViews[] {
   const calls = new Map<string, { mine?: Cdr; theirs?: Cdr }>();
   const callOf = (c: Cdr): { mine?: Cdr; theirs?: Cdr } => {
     const k = `${c.imsi}\u0000${c.callRef}`;
@@ -28,7 +26,18 @@ export function viewsByEventHash(me: number, mine: Iterable<Cdr>, theirs: Iterab
   };
   for (const c of mine) callOf(c).mine ??= c;
   for (const c of theirs) callOf(c).theirs ??= c;
-  const entries = [...calls.values()];
+  return [...calls.values()].map((v) => ({ mine: v.mine, theirs: v.theirs }));
+}
+
+/**
+ * My records and the counterparty's, paired by call (IMSI and call reference: the event key's
+ * inputs) and keyed by the event key hash the ledger shows (hex), so the ledger's disputed events
+ * can be looked up in the operator's own files. The hash is derived by `publicRecords` (the one
+ * derivation, src/cdr/derive.ts) from one representative per call, oriented as if `me` submitted
+ * it: the event key hash depends on the pair's secret and the call, not on who submits.
+ */
+export function viewsByEventHash(me: number, mine: Iterable<Cdr>, theirs: Iterable<Cdr>, publicRecords: PublicRecordsOf): Map<string, CallViews> {
+  const entries = callViews(mine, theirs);
   const out = new Map<string, CallViews>();
   for (let from = 0; from < entries.length; from += CHUNK) {
     const part = entries.slice(from, from + CHUNK);

@@ -7,11 +7,13 @@ import { fromHex, toHex } from '../../codec/bytes.js';
 import { formatOperatorPair, parseOperatorPair, type OperatorPair } from '../../reconciliation/pair.js';
 import { ReconciliationInputError } from '../../reconciliation/errors.js';
 import type { VerdictTolerances } from '../../reconciliation/verdict.js';
-import { callViews, pairStatement, settledTraffic, type PairStatement } from '../../settlement/bilateral/index.js';
+import { callViews } from '../../reconciliation/views-by-event.js';
+import { pairStatement, settledTraffic, type PairStatement } from '../../settlement/bilateral/index.js';
 import { signBilateralStatement } from '../../settlement/commitment/bilateral-statement.js';
 import { readCdrFiles } from '../cdr-files.js';
 import { CliError, EXIT, parsePlmnOption } from '../errors.js';
-import { operatorBlsKey, operatorIdentity, periodInputs, tolerancesFrom } from '../settlement-inputs.js';
+import { operatorBlsKey, operatorIdentity, periodInputs } from '../settlement-inputs.js';
+import { tolerancesFrom, withToleranceOptions } from '../tolerance-options.js';
 
 interface BilateralOptions {
   pair: string;
@@ -55,7 +57,7 @@ export interface BilateralHalfJson {
  */
 export function registerBilateral(program: Command): void {
   const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
-  program
+  const command = program
     .command('bilateral')
     .description("a pair's bilateral settlement statement from your records: compute and sign your half (--out), or check and co-sign the counterparty's (--cosign) and submit it")
     .argument('<period>', "a settlement period id of the consortium's rule, e.g. 2026-11")
@@ -65,10 +67,8 @@ export function registerBilateral(program: Command): void {
     .option('--url <url>', 'node HTTP address', 'http://127.0.0.1:7400')
     .option('--operator <plmn>', 'you, with the devnet keys and secrets (INSECURE)', parsePlmnOption)
     .option('--key <file>', 'your key file (batch key, agreement secrets)')
-    .option('--bls-key <file>', 'your BLS key file (bls.key.json); default: the devnet key of --operator')
-    .option('--tolerance-duration <s>', 'tolerated duration difference, whole seconds (e.g. 1s)', '0s')
-    .option('--tolerance-charge <t>', 'tolerated charge difference, percent of the larger charge (0.5%) or minor units (3)', '0')
-    .option('--tolerance-volume <bytes>', 'tolerated volume difference, whole bytes (e.g. 1024B)', '0')
+    .option('--bls-key <file>', 'your BLS key file (bls.key.json); default: the devnet key of --operator');
+  withToleranceOptions(command)
     .option('--out <file>', 'write your signed half here for the counterparty')
     .option('--cosign <file>', "the counterparty's half: recompute it under its tolerances, sign it if your records give the same, and submit it")
     .option('--json', 'print a JSON summary')

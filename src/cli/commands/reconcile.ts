@@ -9,8 +9,8 @@ import { NodeApiClient, NodeApiError } from '../../client/node-api-client.js';
 import { fetchNodeChain } from '../../client/node-http.js';
 import { fromHex, toHex } from '../../codec/bytes.js';
 import { privateKeyObject } from '../../crypto/ed25519.js';
-import { ReconciliationInputError, ToleranceFormatError, VerdictInputError } from '../../reconciliation/errors.js';
-import { explainViews, parseChargeTolerance, parseDurationTolerance, parseVolumeTolerance, type Explanation } from '../../reconciliation/explain.js';
+import { ReconciliationInputError, VerdictInputError } from '../../reconciliation/errors.js';
+import { explainViews, type Explanation } from '../../reconciliation/explain.js';
 import { formatOperatorPair, parseOperatorPair, type OperatorPair } from '../../reconciliation/pair.js';
 import { formatCalendarMonth, monthIndex, parseCalendarMonth } from '../../reconciliation/period.js';
 import {
@@ -23,6 +23,7 @@ import {
 import { viewsByEventHash, type CallViews } from '../../reconciliation/views-by-event.js';
 import { readCdrFile } from '../cdr-files.js';
 import { CliError, EXIT, parseIntOption, parsePlmnOption } from '../errors.js';
+import { tolerancesFrom, withToleranceOptions } from '../tolerance-options.js';
 import { requestSigner } from '../request-signing.js';
 import { SignedReconciliationClient } from '../signed-reconciliation-client.js';
 
@@ -51,7 +52,7 @@ interface ReconcileOptions {
  * say which fields differ for each disputed event, and whether within the agreed tolerances.
  */
 export function registerReconcile(program: Command): void {
-  program
+  const command = program
     .command('reconcile')
     .description("a pair's reconciliation for a month: counts, match rate, disputed events (and, with --explain, why)")
     .requiredOption('--pair <a-b>', 'the two operators, PLMN ids joined by "-" (e.g. 20801-23415; either order)')
@@ -63,10 +64,8 @@ export function registerReconcile(program: Command): void {
     .option('--mine <file>', '--explain: your CDRs of the pair (CSV as `cdrchain generate` writes it, or JSON/NDJSON)')
     .option('--theirs <file>', "--explain: the counterparty's CDRs of the pair, as it shared them with you")
     .option('--operator <plmn>', 'you, with the devnet keys (INSECURE): signs the requests; --explain: your secrets (default: the submitter of the first record of --mine)', parsePlmnOption)
-    .option('--key <file>', 'your key file: signs the requests (a node with api.auth signatures shows disputes to the pair only); --explain: its pair secret links your files to the ledger\'s event hashes')
-    .option('--tolerance-duration <s>', '--explain: tolerated duration difference, whole seconds (e.g. 1s)', '0s')
-    .option('--tolerance-charge <t>', '--explain: tolerated charge difference, percent of the larger charge (0.5%) or minor units (3)', '0')
-    .option('--tolerance-volume <bytes>', '--explain: tolerated volume difference, whole bytes (e.g. 1024B)', '0')
+    .option('--key <file>', 'your key file: signs the requests (a node with api.auth signatures shows disputes to the pair only); --explain: its pair secret links your files to the ledger\'s event hashes');
+  withToleranceOptions(command, '--explain: ')
     .option('--verdict <file>', '--explain: sign the verdict (counts under the tolerances) as your half and write it to FILE for the counterparty; with --cosign, the fully signed one')
     .option('--cosign <file>', "--explain: the counterparty's half-signed verdict: recompute it from your files under its tolerances, sign it if it is yours too, and submit it")
     .option('--supersede', "--verdict: replace the pair's latest recorded verdict of the period (the next revision)")
@@ -106,14 +105,8 @@ async function reconcile(o: ReconcileOptions): Promise<void> {
   const halfSigned = o.cosign ? readVerdictFile(o.cosign) : undefined;
   if (o.explain) {
     if (!o.mine || !o.theirs) throw new CliError('--explain needs --mine FILE and --theirs FILE', EXIT.usage);
-    try {
-      // Co-signing: the tolerances are the ones the counterparty signed, not this command's.
-      tolerances = halfSigned ? verdictTolerances(halfSigned.fields)
-        : { durationSec: parseDurationTolerance(o.toleranceDuration), ...parseChargeTolerance(o.toleranceCharge), volumeBytes: parseVolumeTolerance(o.toleranceVolume) };
-    } catch (err) {
-      if (err instanceof ToleranceFormatError) throw new CliError(err.message, EXIT.usage);
-      throw err;
-    }
+    // Co-signing: the tolerances are the ones the counterparty signed, not this command's.
+    tolerances = halfSigned ? verdictTolerances(halfSigned.fields) : tolerancesFrom(o);
   }
   if (halfSigned && (halfSigned.pair.a !== pair.a || halfSigned.pair.b !== pair.b || monthIndex(halfSigned.period) !== monthIndex(parseCalendarMonth(period)))) {
     throw new CliError(`${o.cosign} is the verdict of ${formatOperatorPair(halfSigned.pair)} ${formatCalendarMonth(halfSigned.period)}, not of ${formatOperatorPair(pair)} ${period}`, EXIT.usage);

@@ -1,13 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { callViews, pairStatement, settledTraffic, transferOpening } from '../../settlement/bilateral/index.js';
+import { callViews } from '../../reconciliation/views-by-event.js';
+import { pairStatement, settledTraffic, transferOpening } from '../../settlement/bilateral/index.js';
 import { buildOperatorStatement, type OperatorStatement } from '../../settlement/statement/operator-statement.js';
 import { statementToCsv } from '../../settlement/statement/statement-csv.js';
 import { statementToHtml } from '../../settlement/statement/statement-html.js';
 import { statementToJson } from '../../settlement/statement/statement-json.js';
 import { readCdrFiles } from '../cdr-files.js';
 import { CliError, EXIT, parsePlmnOption } from '../errors.js';
-import { operatorIdentity, periodInputs, tolerancesFrom } from '../settlement-inputs.js';
+import { operatorIdentity, periodInputs } from '../settlement-inputs.js';
+import { tolerancesFrom, withToleranceOptions } from '../tolerance-options.js';
 
 const FORMATS = ['json', 'csv', 'html'] as const;
 type Format = (typeof FORMATS)[number];
@@ -34,7 +36,7 @@ interface StatementOptions {
  */
 export function registerStatement(program: Command): void {
   const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
-  program
+  const command = program
     .command('statement')
     .description('your settlement statement for a period (JSON, CSV or an HTML invoice), built from your records and the public rates on chain')
     .argument('<period>', "a settlement period id of the consortium's rule, e.g. 2026-11")
@@ -42,10 +44,8 @@ export function registerStatement(program: Command): void {
     .requiredOption('--theirs <file>', "your partners' CDRs of the same calls; repeatable", collect)
     .option('--url <url>', 'node HTTP address', 'http://127.0.0.1:7400')
     .option('--operator <plmn>', 'you, with the devnet keys and secrets (INSECURE)', parsePlmnOption)
-    .option('--key <file>', 'your key file (batch key, agreement secrets with every partner)')
-    .option('--tolerance-duration <s>', 'tolerated duration difference, whole seconds (as agreed in the pair statements)', '0s')
-    .option('--tolerance-charge <t>', 'tolerated charge difference, percent (0.5%) or minor units (3)', '0')
-    .option('--tolerance-volume <bytes>', 'tolerated volume difference, whole bytes', '0')
+    .option('--key <file>', 'your key file (batch key, agreement secrets with every partner)');
+  withToleranceOptions(command)
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`, 'json')
     .option('--out <file>', 'write the statement here instead of stdout')
     .addHelpText('after', `

@@ -10,7 +10,8 @@ import { NettingInputError } from '../errors.js';
 import { fxRateSet } from '../fx/fx-rate-book.js';
 import { parseDecimal, rational } from '../fx/rational.js';
 import { buildOperatorStatement } from '../statement/operator-statement.js';
-import { callViews, pairStatement, settledTraffic, statementBlinding, transferOpening, type PairStatement } from './index.js';
+import { callViews } from '../../reconciliation/views-by-event.js';
+import { pairStatement, settledTraffic, statementBlinding, transferOpening, type PairStatement } from './index.js';
 
 const [A, B, C] = [20801, 23415, 26201] as const;
 const OPS = [A, B, C];

@@ -92,21 +92,3 @@ function billingView(a: Cdr, b: Cdr): Cdr {
   if (aBills !== bBills) return aBills ? a : b;
   return a.submitter <= b.submitter ? a : b;
 }
-
-/**
- * My records and my counterparties' paired by call (IMSI and call reference: what both record), in
- * a deterministic order (first appearance in `mine`, then in `theirs`). Settlement needs no event
- * hashes: both sides pair the same two record sets.
- */
-export function callViews(mine: Iterable<Cdr>, theirs: Iterable<Cdr>): CallViews[] {
-  const calls = new Map<string, { mine?: Cdr; theirs?: Cdr }>();
-  const callOf = (c: Cdr): { mine?: Cdr; theirs?: Cdr } => {
-    const k = `${c.imsi}\u0000${c.callRef}`;
-    let v = calls.get(k);
-    if (!v) calls.set(k, (v = {}));
-    return v;
-  };
-  for (const c of mine) callOf(c).mine ??= c;
-  for (const c of theirs) callOf(c).theirs ??= c;
-  return [...calls.values()].map((v) => ({ mine: v.mine, theirs: v.theirs }));
-}
