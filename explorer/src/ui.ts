@@ -51,9 +51,39 @@ export function badge(text: string, tone: BadgeTone): HTMLElement {
   return h('span', { class: `badge ${tone}` }, text);
 }
 
-export function txStatusBadge(status: 'pending' | 'committed', pruned?: boolean): HTMLElement {
+export function txStatusBadge(status: 'pending' | 'committed' | 'evicted', pruned?: boolean): HTMLElement {
+  if (status === 'evicted') return badge('evicted', 'bad');
   if (pruned) return badge('committed · records pruned', 'muted');
   return status === 'committed' ? badge('committed', 'ok') : badge('pending', 'wait');
+}
+
+/** Why a transaction left the pending set without a block (GET /txns, GET /batch `eviction`). */
+export interface EvictionInfo {
+  readonly reason: 'period_closed' | 'settlement_refused' | 'verdict_overtaken' | 'already_proven' | 'superseded';
+  readonly detail: string;
+  readonly height: number;
+}
+
+const EVICTION_TEXT: Readonly<Record<EvictionInfo['reason'], string>> = {
+  period_closed: 'its settlement period closed before a block took it',
+  settlement_refused: 'the settlement rules refuse it against the committed state',
+  verdict_overtaken: 'another revision of the verdict was committed first',
+  already_proven: 'another proof of the batch was committed first',
+  superseded: 'a committed transaction of its submitter has a higher sequence',
+};
+
+/** "Evicted: why", with the block that caused it; nothing for a transaction that was not evicted. */
+export function evictionNotice(e: EvictionInfo | undefined): HTMLElement | null {
+  if (!e) return null;
+  return h('p', { class: 'notice error', role: 'status' },
+    h('strong', null, 'Evicted'), `: ${EVICTION_TEXT[e.reason]} (block `, link(`/block/${e.height}`, `#${e.height}`), `). No block will include it. `,
+    h('span', { class: 'small' }, e.detail));
+}
+
+/** Where a transaction stands: its block and index, pending, or evicted. */
+export function blockCell(tx: { readonly status: 'pending' | 'committed' | 'evicted'; readonly height?: number | undefined; readonly index?: number | undefined }): Child {
+  if (tx.height !== undefined) return h('span', null, link(`/block/${tx.height}`, `#${tx.height.toLocaleString('en-US')}`), ` at index ${(tx.index ?? 0).toLocaleString('en-US')}`);
+  return tx.status === 'evicted' ? 'evicted: in no block' : 'pending';
 }
 
 export function notice(text: Child, tone: 'info' | 'error' = 'info'): HTMLElement {

@@ -27,7 +27,7 @@ import { decodeBatch } from '../codec/batch.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { privateKeyObject } from '../crypto/ed25519.js';
 import { operatorPair } from '../reconciliation/pair.js';
-import { computeVerdict, signVerdict, verdictFrame } from '../reconciliation/verdict.js';
+import { computeVerdict, signVerdict, verdictFrame, verdictTxHash } from '../reconciliation/verdict.js';
 import { decodeIngestReply, RejectCode, ReplyKind, type IngestReplyFields } from '../codec/ingest-reply.js';
 import { silentLogger } from '../log.js';
 import { CdrNode } from '../node/node.js';
@@ -68,6 +68,13 @@ const NOT_EXERCISED: Readonly<Record<string, string>> = {
   'get /explorer/{asset} 503': 'dist/explorer missing: src/api/explorer-assets.test.ts',
   'get /settlement/{period}/draft 404': 'a node API without drafts (every chain node drafts): src/api/server.ts',
 };
+/*
+ * Documented values answered here only in part: status `evicted` is exercised on GET /txns/{hash}
+ * (verdict_overtaken, two validators below); GET /batch/{id} with status and stage `evicted`
+ * (period_closed) in src/chain/period-close.test.ts (the view; its type is checked against the
+ * document by openapi.test.ts), already_proven in src/node/batch-proof-validators.test.ts,
+ * settlement_refused in src/chain/settlement-tx.test.ts.
+ */
 /** 500 `internal` is documented wherever a handler can fail unexpectedly; no request makes it fail. */
 const isInternal = (key: string): boolean => key.endsWith(' 500');
 
@@ -623,6 +630,33 @@ describe('the OpenAPI document against two validators', () => {
     await expectApiError(api.reconciliationCounts(`${submitter}-${counterparty}`, period), 404, 'not_available');
     await expectApiError(api.reconciliationDisputes(`${submitter}-${counterparty}`, period), 404, 'not_available');
     await expectApiError(new NodeApiClient(a.url, { fetch: checkedFetch }).reconciliationDisputes(`${submitter}-${counterparty}`, period), 401, 'authentication_required');
+  }, 60_000);
+
+  it('GET /txns/{hash} of an evicted transaction: status evicted and why (two revision-1 verdicts of one pair, one per validator; the other reasons: period-close, settlement-tx, batch-proof-validators tests)', async () => {
+    const [a, b] = nodes as [CdrNode, CdrNode];
+    const operators = a.chain.genesis.operators.map((o) => o.plmn);
+    const pair = operatorPair(operators[0]!, operators[1]!);
+    // A past month without traffic: the first validator's index counts nothing there, as the verdicts say.
+    const period = { year: 2025, month: 12 };
+    const verdict = (durationSec: number, submitter: number) => {
+      const v = computeVerdict({ pair, period, counts: { indexedHeight: 1, matched: 0, mismatched: 0, onlyA: 0, onlyB: 0 }, events: [], tolerances: { durationSec, volumeBytes: 0n, chargePpm: 5000, chargeMinor: 0n } });
+      const signed = [pair.a, pair.b].reduce((w, plmn) => signVerdict(w, plmn, privateKeyObject(devnetBatchSeed(plmn)), a.chain.identity), v);
+      return { frame: verdictFrame(signed, submitter), hash: hex(verdictTxHash(signed.fields, a.chain.identity)), submitter };
+    };
+    // The first validator authenticates operators: the submitter signs its request.
+    const onA = verdict(1, pair.a);
+    const onB = verdict(2, pair.b);
+    await Promise.all([
+      new NodeApiClient(a.url, { fetch: checkedFetch, signer: OperatorRequestSigner.devnet(onA.submitter) }).submitContractTx(onA.frame),
+      new NodeApiClient(b.url, { fetch: checkedFetch }).submitContractTx(onB.frame),
+    ]);
+    // Polled on the chains (signed polling would spend the replay set); the answer itself goes through the API once.
+    const stateOn = (n: CdrNode, h: string) => n.chain.queries.tx(fromHex(h, 32))?.view.status;
+    await until(() => [onA, onB].some((v) => stateOn(a, v.hash) === 'committed' && stateOn(b, v.hash) === 'committed'), 'one verdict committed on both');
+    const [loser, on] = stateOn(a, onA.hash) === 'committed' ? [onB, b] : [onA, a];
+    await until(() => stateOn(on, loser.hash) === 'evicted', 'the other verdict evicted');
+    const api = on === a ? new NodeApiClient(a.url, { fetch: checkedFetch, signer: OperatorRequestSigner.devnet(loser.submitter) }) : new NodeApiClient(b.url, { fetch: checkedFetch });
+    expect(await api.tx(loser.hash)).toMatchObject({ type: 'verdict', status: 'evicted', eviction: { reason: 'verdict_overtaken' } });
   }, 60_000);
 
   it('operator authentication (api.auth signatures): 401 unsigned, 403 to another operator, 503 once an operator spends its replay set', async () => {

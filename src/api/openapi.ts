@@ -7,6 +7,7 @@
 // check read this file (types only).
 
 import { AUTH_401_CODES, ENDPOINT_AUDIENCES, type EndpointKey } from './endpoint-audiences.js';
+import { EVICTION_REASONS } from '../storage/eviction-reason.js';
 
 /** The package version; openapi.test.ts checks it against package.json. */
 export const NODE_API_VERSION = '0.1.0';
@@ -20,7 +21,12 @@ const U64 = { type: 'string', pattern: '^[0-9]{1,20}$', description: 'a 64-bit u
 const U32 = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
 const COUNT = { type: 'integer', minimum: 0 } as const;
 const PLMN = { ...U32, description: 'an operator, by its PLMN id (MCC and MNC, e.g. 26201)' } as const;
-const TX_STATUS = { type: 'string', enum: ['pending', 'committed'], description: 'pending: durable here, in no block yet; committed: in a block (height, index)' } as const;
+const TX_STATUS = {
+  type: 'string', enum: ['pending', 'committed', 'evicted'],
+  description: 'pending: durable here, in no block yet; committed: in a block (height, index); evicted: left the pending set without a block, for good (`eviction` says why)',
+} as const;
+/** A verdict revision as GET /reconciliation lists it: committed, or pending here above the committed ones (never evicted: an evicted one is not listed). */
+const RECORD_STATUS = { type: 'string', enum: ['pending', 'committed'], description: 'pending: durable here, in no block yet; committed: in a block (height)' } as const;
 const BLOCK_KIND = { type: 'string', enum: ['micro', 'macro', 'skip'] } as const;
 
 /** Any JSON error of the node: a stable `error` code to branch on and a message for people. */
@@ -113,6 +119,7 @@ const BATCH_HEADER_REQUIRED = ['version', 'submitter', 'counterparty', 'periodSt
 const BATCH_PROPERTIES = {
   id: { ...HASH, description: 'the batch id: SHA-256 of the canonical header bound to this chain' },
   status: TX_STATUS,
+  eviction: ref('Eviction'),
   height: { ...U32, description: 'committed: the block that holds it' },
   index: { ...COUNT, description: 'committed: its place in that block' },
   ...BATCH_HEADER_PROPERTIES,
@@ -277,8 +284,8 @@ const SCHEMAS = {
     properties: {
       ...BATCH_PROPERTIES,
       stage: {
-        type: 'string', enum: ['accepted', 'committed', 'final'],
-        description: "where it stands in the ingest replies' terms: accepted (durable here), committed (with consensus: in a block on the head's branch, confirmedHeight), final (in a final block, height; a solo node's blocks are final at once)",
+        type: 'string', enum: ['accepted', 'committed', 'final', 'evicted'],
+        description: "where it stands in the ingest replies' terms: accepted (durable here), committed (with consensus: in a block on the head's branch, confirmedHeight), final (in a final block, height; a solo node's blocks are final at once), evicted (no block will hold it: `eviction`)",
       },
       confirmedHeight: { ...U32, description: 'stage committed: the block on the head\'s branch that holds it' },
     },
@@ -299,6 +306,7 @@ const SCHEMAS = {
       type: { type: 'string', enum: ['contract_deploy', 'contract_call'] },
       hash: HASH,
       status: TX_STATUS,
+      eviction: ref('Eviction'),
       height: U32,
       index: COUNT,
       sender: PLMN,
@@ -314,7 +322,7 @@ const SCHEMAS = {
   ProvenBatch: {
     type: 'object',
     description: 'a batch proof (Groth16, docs/proofs.md) verified for this batch: under which registered circuit, what it committed to, and its transaction',
-    required: ['circuitId', 'circuitVersion', 'chunkRecords', 'vkeyId', 'totalsCommitments', 'txHash', 'signer'],
+    required: ['circuitId', 'circuitVersion', 'chunkRecords', 'vkeyId', 'totalsCommitments', 'txHash', 'signer', 'height'],
     additionalProperties: false,
     properties: {
       circuitId: { type: 'string', description: 'the registered circuit (genesis `circuits`), e.g. cdrchain/batch-chunk' },
@@ -324,6 +332,21 @@ const SCHEMAS = {
       totalsCommitments: { type: 'array', items: HASH, description: "per chunk, the proven Poseidon commitment of its currency, charge, duration and volume totals: only the pair can open it" },
       txHash: { ...HASH, description: 'the batch proof transaction (GET /txns/{hash})' },
       signer: { ...PLMN, description: "the operator that signed it: the batch's submitter or counterparty" },
+      height: { ...U32, description: 'the block that committed the proof: the earliest committed proof of a batch is its record, the same on every validator' },
+    },
+  },
+  Eviction: {
+    type: 'object',
+    description: 'why a transaction left the pending set without a block (recorded with the eviction; the frame stays stored)',
+    required: ['reason', 'detail', 'height'],
+    additionalProperties: false,
+    properties: {
+      reason: {
+        type: 'string', enum: [...EVICTION_REASONS],
+        description: "period_closed: its batch's settlement period closed; settlement_refused: the settlement rules refuse it against committed state; verdict_overtaken: a committed verdict revision overtook it; already_proven: another proof of its batch was committed first; superseded: a committed transaction of its submitter has a higher sequence",
+      },
+      detail: { type: 'string' },
+      height: { ...U32, description: 'the committed height whose block caused it' },
     },
   },
   BatchProofTx: {
@@ -335,6 +358,7 @@ const SCHEMAS = {
       type: { const: 'batch_proof' },
       hash: HASH,
       status: TX_STATUS,
+      eviction: ref('Eviction'),
       height: U32,
       index: COUNT,
       signer: PLMN,
@@ -357,6 +381,7 @@ const SCHEMAS = {
       type: { const: 'verdict' },
       hash: HASH,
       status: TX_STATUS,
+      eviction: ref('Eviction'),
       height: U32,
       index: COUNT,
       submitter: { ...PLMN, description: 'the operator of the pair that submitted it (both signed it)' },
@@ -391,7 +416,7 @@ const SCHEMAS = {
     description: "what anyone learns of the pair's latest verdict: that both operators signed one, and its counts",
     required: ['hash', 'revision', 'status', 'counts'],
     additionalProperties: false,
-    properties: { hash: HASH, revision: U32, status: TX_STATUS, height: U32, counts: ref('VerdictCounts') },
+    properties: { hash: HASH, revision: U32, status: RECORD_STATUS, height: U32, counts: ref('VerdictCounts') },
   },
   PairVerdict: {
     type: 'object',
@@ -399,7 +424,7 @@ const SCHEMAS = {
     required: ['txHash', 'revision', 'status', 'submitter', 'indexedHeight', 'matched', 'accepted', 'disputed', 'onlyA', 'onlyB', 'tolerances', 'resolutionsDigest', 'supersedes'],
     additionalProperties: false,
     properties: {
-      txHash: HASH, revision: U32, status: TX_STATUS, height: U32, submitter: PLMN, indexedHeight: COUNT,
+      txHash: HASH, revision: U32, status: RECORD_STATUS, height: U32, submitter: PLMN, indexedHeight: COUNT,
       matched: COUNT, accepted: COUNT, disputed: COUNT, onlyA: COUNT, onlyB: COUNT,
       tolerances: ref('VerdictTolerances'),
       resolutionsDigest: HASH,
@@ -429,6 +454,7 @@ const SCHEMAS = {
       type: { const: 'settlement' },
       hash: HASH,
       status: TX_STATUS,
+      eviction: ref('Eviction'),
       height: U32,
       index: COUNT,
       submitter: PLMN,

@@ -78,38 +78,35 @@ describe('batch proof transactions', PROOF_TEST, () => {
     expect(view.body['proven']).toBeUndefined();
   });
 
-  it('a valid proof marks the batch proven, commits, and a client\'s second proof of it is refused (a peer\'s is kept, not re-marked)', async () => {
+  it('a valid proof becomes the batch\'s proven record when its block commits (with its height); then any other proof of it is refused, relayed too; a restart keeps the record', async () => {
     const tx = proofBy(TELEKOM_DE, 1n);
     const { status, body } = await postTx(tx.frame);
     expect(status).toBe(202);
     expect(body['hash']).toBe(toHex(tx.hash));
-    const view = await getJson(`/batch/${toHex(batch.id)}`);
-    const proven = view.body['proven'] as Record<string, unknown>;
-    expect(proven).toMatchObject({ circuitId: CHUNK_CIRCUIT.id, circuitVersion: CHUNK_CIRCUIT.version, chunkRecords: 4, txHash: toHex(tx.hash), signer: TELEKOM_DE });
-    expect(proven['totalsCommitments']).toHaveLength(2);
-    expect(proven['totalsCommitments']).toEqual([toHex(proofBytes.subarray(9 + 32, 9 + 64)), toHex(proofBytes.subarray(9 + 320 + 32, 9 + 320 + 64))]);
 
     await node.chain.flush();
     const committed = await getJson(`/txns/${toHex(tx.hash)}`);
     expect(committed.body).toMatchObject({ type: 'batch_proof', status: 'committed', signer: TELEKOM_DE, batch: toHex(batch.id), chunks: 2, chunkRecords: 4 });
+    const height = committed.body['height'];
+    const proven = (await getJson(`/batch/${toHex(batch.id)}`)).body['proven'] as Record<string, unknown>;
+    expect(proven).toMatchObject({ circuitId: CHUNK_CIRCUIT.id, circuitVersion: CHUNK_CIRCUIT.version, chunkRecords: 4, txHash: toHex(tx.hash), signer: TELEKOM_DE, height });
+    expect(proven['totalsCommitments']).toHaveLength(2);
+    expect(proven['totalsCommitments']).toEqual([toHex(proofBytes.subarray(9 + 32, 9 + 64)), toHex(proofBytes.subarray(9 + 320 + 32, 9 + 320 + 64))]);
 
-    // The counterparty may prove too, but a batch is proven once.
+    // The counterparty may prove too, but a batch is proven once: no block may include a second
+    // proof, so neither a client's nor a peer's is admitted (two validators racing: batch-proof-validators.test.ts).
     const again = await postTx(proofBy(VODAFONE_UK, 1n).frame);
     expect({ status: again.status, error: again.body['error'] }).toEqual({ status: 409, error: rejectCodeName(RejectCode.Replay) });
-    const replay = await postTx(tx.frame);
-    expect(replay.status).toBe(409);
-    // Relayed by a peer (the counterparty proved on another validator at the same time), the same
-    // proof is admitted, so a block carrying it applies here; the first proof stays the proven record.
+    expect(String(again.body['message'])).toContain(toHex(tx.hash));
+    expect((await postTx(tx.frame)).status).toBe(409);
     const relayed = proofBy(VODAFONE_UK, 1n);
-    const fromPeer = await node.chain.submitTx(relayed.frame.slice(), node.chain.connectionSource('peer test', { relayed: true }));
-    expect(toHex(fromPeer.id)).toBe(toHex(relayed.hash));
-    expect((await getJson(`/txns/${toHex(relayed.hash)}`)).body).toMatchObject({ type: 'batch_proof', signer: VODAFONE_UK, batch: toHex(batch.id) });
-    expect(((await getJson(`/batch/${toHex(batch.id)}`)).body['proven'] as Record<string, unknown>)['txHash']).toBe(toHex(tx.hash));
+    await expect(node.chain.submitTx(relayed.frame.slice(), node.chain.connectionSource('peer test', { relayed: true }))).rejects.toMatchObject({ code: RejectCode.Replay });
+    expect((await getJson(`/txns/${toHex(relayed.hash)}`)).status).toBe(404);
 
-    // After a restart: still proven, the signer's proof sequence restored (from committed state).
+    // After a restart: the same record, the signer's proof sequence restored (from committed state).
     await node.stop();
     node = await startTestNode(data.dir);
-    expect(((await getJson(`/batch/${toHex(batch.id)}`)).body['proven'] as Record<string, unknown>)['txHash']).toBe(toHex(tx.hash));
+    expect((await getJson(`/batch/${toHex(batch.id)}`)).body['proven']).toEqual(proven);
     expect((await getJson(`/operators/${TELEKOM_DE}`)).body['lastProofSequence']).toBe('1');
     expect((await postTx(proofBy(TELEKOM_DE, 2n).frame)).status).toBe(409);
   });

@@ -1,3 +1,5 @@
+import { toHex } from '../codec/bytes.js';
+import type { ProvenBatch, StoredVerdict } from '../storage/index.js';
 import type { HostFunctions, Interpreter } from '../vm/execution.js';
 import { BlockExecution, readSlotsIn, type BlockContext } from './contract-executor.js';
 import type { SettlementApprovalRules } from './settlement-approval-rules.js';
@@ -5,6 +7,7 @@ import type { CommittedStateView } from './committed-state.js';
 import type { MempoolEntry } from './mempool.js';
 import type { TxKind } from './tx-kinds/tx-kind.js';
 import type { GenesisSettlement } from './genesis-settlement.js';
+import type { GenesisCircuit } from './genesis-circuits.js';
 import { PeriodClosedError, PeriodFormatError } from '../settlement/errors.js';
 import { isPeriodClosed, periodContaining } from '../settlement/settlement-period.js';
 
@@ -12,7 +15,7 @@ import { isPeriodClosed, periodContaining } from '../settlement/settlement-perio
 export type InvalidBlockReason =
   | 'height' | 'parent' | 'timestamp' | 'tx_count' | 'tx_root' | 'cdr_count' | 'duplicate_tx'
   | 'not_admitted' | 'not_durable' | 'already_committed' | 'sequence' | 'limits' | 'state_root'
-  | 'period_closed' | 'settlement';
+  | 'period_closed' | 'settlement' | 'proof' | 'verdict';
 
 /**
  * A block that cannot be applied here. `retryable`: it may become valid later without any change to
@@ -54,6 +57,20 @@ export interface BlockTx {
   bytes(): Uint8Array;
 }
 
+/** A batch's proven record, as the block that carries its first proof in chain order commits it. */
+export interface ProofWrite {
+  readonly batchId: Uint8Array;
+  readonly proven: ProvenBatch;
+}
+
+/** A (pair, period)'s next verdict revision, as the block that carries it commits it. */
+export interface VerdictWrite {
+  readonly pairA: number;
+  readonly pairB: number;
+  readonly period: number;
+  readonly verdict: StoredVerdict;
+}
+
 /** A submitter's highest sequence of one kind after a block. */
 export interface SequenceWrite {
   readonly space: TxKind;
@@ -70,6 +87,9 @@ export class BlockApplication {
   private readonly sequences = new Map<TxKind, Map<number, bigint>>();
   private cdrs = 0;
   private execution: BlockExecution | undefined;
+  /** Proven records and verdicts the block commits, in block order (arrays: the state root hashes them in this order). */
+  private readonly proofs: ProofWrite[] = [];
+  private readonly verdicts: VerdictWrite[] = [];
 
   constructor(
     private readonly committed: CommittedStateView,
@@ -81,6 +101,8 @@ export class BlockApplication {
     readonly operators: readonly number[],
     /** Settlement proposals and approvals: the chain, the approval policy, the netting contract, producers (absent: refused). */
     readonly approvals?: SettlementApprovalRules,
+    /** The genesis' registered circuits by circuitKey (id, version, records per chunk): a proven record names its key. */
+    readonly circuits: ReadonlyMap<string, GenesisCircuit> = new Map(),
   ) {}
 
   /**
@@ -127,6 +149,49 @@ export class BlockApplication {
     if (!bySubmitter) this.sequences.set(space, (bySubmitter = new Map()));
     const last = bySubmitter.get(submitter) ?? this.committed.committedSequence(space, submitter);
     bySubmitter.set(submitter, last !== undefined && last > sequence ? last : sequence);
+  }
+
+  /**
+   * Records a batch's proof: the first in chain order is the batch's record. A batch proven by a
+   * committed block or earlier in this one refuses it (InapplicableTxError, before anything changes):
+   * a producer leaves it out, and the commit evicts it (already_proven).
+   */
+  recordProof(w: ProofWrite, index: number): void {
+    const hex = toHex(w.batchId);
+    if (this.proofs.some((p) => toHex(p.batchId) === hex) || this.committed.isProven(w.batchId)) {
+      throw new InapplicableTxError('proof', `transaction ${index}: batch ${hex} is already proven by an earlier proof in chain order`);
+    }
+    this.proofs.push(w);
+  }
+
+  /**
+   * Records a verdict revision: revision 1 when the (pair, period) has none, else the next revision
+   * naming the latest (committed, or earlier in this block). Anything else refuses it
+   * (InapplicableTxError, before anything changes): a competing revision that lost is evicted.
+   */
+  recordVerdict(w: VerdictWrite, index: number): void {
+    const { pairA, pairB, period, verdict } = w;
+    let latest: { readonly revision: number; readonly txHash: string } | undefined;
+    for (const v of this.verdicts) if (v.pairA === pairA && v.pairB === pairB && v.period === period) latest = v.verdict;
+    latest ??= this.committed.latestVerdict(pairA, pairB, period);
+    const follows = latest === undefined
+      ? verdict.revision === 1 && verdict.supersedes === null
+      : verdict.revision === latest.revision + 1 && verdict.supersedes === latest.txHash;
+    if (!follows) {
+      const have = latest === undefined ? 'no verdict' : `revision ${latest.revision} (${latest.txHash})`;
+      throw new InapplicableTxError('verdict', `transaction ${index}: verdict revision ${verdict.revision} of ${pairA}-${pairB} period ${period} does not follow ${have}`);
+    }
+    this.verdicts.push(w);
+  }
+
+  /** The proven records the block commits, in block order. */
+  proofWrites(): readonly ProofWrite[] {
+    return this.proofs;
+  }
+
+  /** The verdicts the block commits, in block order. */
+  verdictWrites(): readonly VerdictWrite[] {
+    return this.verdicts;
   }
 
   addCdrs(n: number): void {

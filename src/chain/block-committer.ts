@@ -80,6 +80,7 @@ export class ChainCommitter implements BlockCommitter {
     const first = blocks[0]!.writes.head.height;
     const last = parent.height;
     const expired = this.expiredBatches(blocks);
+    const closedAt = blocks.at(-1)!.writes.header.timestampMs;
     this.committing = true;
     try {
       await stores.env.transaction(() => {
@@ -87,9 +88,15 @@ export class ChainCommitter implements BlockCommitter {
           stores.chain.writeBlock(writes.head, bytes, writes.txIds);
           for (const s of writes.sequences) writeCommittedSequence(stores.state, s);
           writes.contracts?.commitState(stores.contracts);
+          // The first proof of a batch and each next verdict revision in chain order: committed state, the same on every validator.
+          for (const p of writes.proofs) stores.proofs.put(p.batchId, p.proven);
+          for (const v of writes.verdicts) stores.verdicts.put(v.pairA, v.pairB, v.period, v.verdict);
           for (const e of writes.entries) stores.pending.remove(e.order);
         }
-        for (const e of expired) stores.pending.remove(e.order);
+        for (const { entry, period } of expired) {
+          stores.pending.remove(entry.order);
+          stores.evictions.put(entry.id, { reason: 'period_closed', detail: `settlement period ${period} closed at block ${last} (timestamp ${closedAt} ms): no later block may include the batch`, height: last });
+        }
       });
     } catch (err) {
       storage.reportFailure(err, 'block commit');
@@ -104,7 +111,7 @@ export class ChainCommitter implements BlockCommitter {
     storage.reportSuccess();
     for (const block of blocks) this.announce(block);
     if (expired.length > 0) {
-      this.deps.mempool.remove(expired);
+      this.deps.mempool.remove(expired.map((e) => e.entry));
       log.warn({ count: expired.length, height: last }, 'evicted pending batches of settlement periods this block closed: no later block may include them');
     }
   }
@@ -114,7 +121,7 @@ export class ChainCommitter implements BlockCommitter {
    * every later block has a later timestamp, so none may include them (docs/settlement.md). The
    * mempool is scanned only when the blocks move the latest closed period.
    */
-  private expiredBatches(blocks: readonly CommittableBlock[]): MempoolEntry[] {
+  private expiredBatches(blocks: readonly CommittableBlock[]): { entry: MempoolEntry; period: string }[] {
     const { periods } = this.deps;
     const to = blocks.at(-1)!.writes.header.timestampMs;
     const latestClosed = (ms: bigint): string | undefined => {
@@ -127,16 +134,19 @@ export class ChainCommitter implements BlockCommitter {
     const before = latestClosed(this.deps.committed.headTimestampMs);
     if (before !== undefined && before === latestClosed(to)) return [];
     const inBlocks = new Set(blocks.flatMap((b) => b.writes.entries));
-    const out: MempoolEntry[] = [];
+    const out: { entry: MempoolEntry; period: string }[] = [];
     for (const e of this.deps.mempool.durablePrefix()) {
       if (e.periodStart === undefined || inBlocks.has(e)) continue;
       let closed: boolean;
+      let period = `of period_start ${e.periodStart}`;
       try {
-        closed = isPeriodClosed(periodContaining(periods, Number(e.periodStart)), to);
+        const p = periodContaining(periods, Number(e.periodStart));
+        period = p.id;
+        closed = isPeriodClosed(p, to);
       } catch {
         closed = true; // names no period: no block may include it
       }
-      if (closed) out.push(e);
+      if (closed) out.push({ entry: e, period });
     }
     return out;
   }

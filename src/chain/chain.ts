@@ -63,6 +63,7 @@ import { txCodec, TxKindRegistry, UnknownTxKindError } from './tx-kinds/registry
 import { TxKind, type AcceptedTx } from './tx-kinds/tx-kind.js';
 import { verdictAdmitter } from './tx-kinds/verdict.js';
 import { VerdictAdmission, type AcceptedVerdict, type VerdictCountsSource } from './verdict-admission.js';
+import { evictPending } from './eviction.js';
 import { recordsStillReadFrom } from './retention/records-still-read.js';
 import { resolveRetentionConfig, RetentionService, type RetentionOptions } from './retention/retention-service.js';
 
@@ -196,8 +197,9 @@ export class Chain {
       operators, stores, storage, mempool, verifier, log,
       allocateOrder: () => admission.allocateOrder(),
       budget,
+      headHeight: () => committed.head.height,
     });
-    proofAdmission.restore(restored.proofSequences);
+    proofAdmission.restore(restored.proofSequences, restored.pending);
     const blsKeys = new Map((genesis.consensus?.validators ?? []).map((v) => [v.plmn, v.blsKey] as const));
     const approvals = settlementApprovalRules(genesis, toHex(identity), system, new PeriodProducers(stores.chain));
     const settlementAdmission = new SettlementAdmission({
@@ -212,7 +214,7 @@ export class Chain {
     });
     settlementAdmission.restore(restored.settlementSequences, restored.pending);
 
-    const rules = { limits: blockLimits, vm: deps.vm, codec: txCodec, settlement, operators: genesis.operators.map((o) => o.plmn).sort((a, b) => a - b), approvals };
+    const rules = { limits: blockLimits, vm: deps.vm, codec: txCodec, settlement, operators: genesis.operators.map((o) => o.plmn).sort((a, b) => a - b), approvals, circuits: genesis.circuits ?? [] };
     const transition = new StateTransition(
       committed,
       { get: (id) => mempool.get(id), body: (id) => stores.chain.tx(id) },
@@ -225,10 +227,11 @@ export class Chain {
       pending: { get: (id) => mempool.get(id), body: (id) => stores.chain.tx(id) },
       rules,
       discard: async (entries) => {
-        await stores.env.transaction(() => {
-          for (const e of entries) stores.pending.remove(e.order);
-        });
-        mempool.remove(entries);
+        const height = committed.head.height;
+        await evictPending({ stores, mempool, log }, entries.map((entry) => ({
+          entry, reason: 'superseded' as const,
+          detail: `${txCodec(entry.kind).name} sequence ${entry.sequence} of ${entry.submitter}: a committed one of the same submitter has sequence ${committed.committedSequence(entry.kind, entry.submitter) ?? '?'}`,
+        })), height);
         log.info({ count: entries.length }, 'discarded pending transactions a final block superseded (same submitter, higher sequence)');
       },
     });
@@ -237,15 +240,20 @@ export class Chain {
       committed, transition, builder, committer, clock, metrics, limits, blockLimits, budget, storage, log,
     );
     chain.branchStates = branches;
-    chain.verdictAdmission = new VerdictAdmission({
+    const verdictAdmission = new VerdictAdmission({
       chain: identity, operators, stores, storage, mempool, budget, log,
       allocateOrder: () => admission.allocateOrder(),
       headHeight: () => committed.head.height,
     });
+    verdictAdmission.restore(restored.pending);
+    chain.verdictAdmission = verdictAdmission;
     chain.settlementAdmission = settlementAdmission;
     chain.approvals = approvals;
-    // Settlement state moved: pending settlement transactions it now refuses for good leave.
+    // Settlement state moved: pending settlement transactions it now refuses for good leave; so do
+    // proofs of batches a committed proof made proven, and verdict revisions a committed one overtook.
     events.on('blockCommitted', () => settlementAdmission.afterCommit());
+    events.on('blockCommitted', () => proofAdmission.afterCommit());
+    events.on('blockCommitted', () => verdictAdmission.afterCommit());
     chain.kindRegistry = new TxKindRegistry(new Map([
       [TxKind.CdrBatch, batchAdmitter(admission)],
       [TxKind.ContractTx, contractTxAdmitter({ submit: (frame, source, onWellFormed) => chain.submitContractTx(frame, source, onWellFormed) })],
@@ -407,9 +415,9 @@ export class Chain {
     this.verdictAdmission!.countsSource = source;
   }
 
-  /** The latest verdict recorded for a (pair, period) (pending or committed), and its revisions. */
+  /** A (pair, period)'s committed verdict revisions, oldest first, then those pending here that follow them. */
   verdicts(pairA: number, pairB: number, period: number): readonly StoredVerdict[] {
-    return this.stores.verdicts.history(pairA, pairB, period);
+    return [...this.stores.verdicts.history(pairA, pairB, period), ...this.verdictAdmission!.pendingChain(pairA, pairB, period)];
   }
 
   /**

@@ -18,6 +18,16 @@ export interface CommittedStateView {
   /** Whether a committed block names `id`. */
   isCommitted(id: Uint8Array): boolean;
   readonly contracts: ContractStateReader;
+  /** Whether a committed batch proof made `batchId` proven. */
+  isProven(batchId: Uint8Array): boolean;
+  /** The latest committed verdict revision of a (pair, period), or undefined when none is committed. */
+  latestVerdict(pairA: number, pairB: number, period: number): VerdictHead | undefined;
+}
+
+/** What the revision chain needs of a committed verdict. */
+export interface VerdictHead {
+  readonly revision: number;
+  readonly txHash: string;
 }
 
 /** Sequences per kind and submitter. */
@@ -50,7 +60,7 @@ export class CommittedChainState implements CommittedStateView {
   private readonly sequences: Map<TxKind, Map<number, bigint>>;
 
   constructor(
-    private readonly stores: Pick<Stores, 'chain' | 'contracts'>,
+    private readonly stores: Pick<Stores, 'chain' | 'contracts' | 'proofs' | 'verdicts'>,
     init: { readonly head: ChainHead; readonly headTimestampMs: bigint; readonly sequences: SequenceMaps },
   ) {
     this.currentHead = init.head;
@@ -76,6 +86,14 @@ export class CommittedChainState implements CommittedStateView {
 
   isCommitted(id: Uint8Array): boolean {
     return this.stores.chain.txLocation(id) !== undefined;
+  }
+
+  isProven(batchId: Uint8Array): boolean {
+    return this.stores.proofs.has(batchId);
+  }
+
+  latestVerdict(pairA: number, pairB: number, period: number): VerdictHead | undefined {
+    return this.stores.verdicts.latest(pairA, pairB, period);
   }
 
   /** After the block's writes are durable (the committer calls it): the block becomes the head. */

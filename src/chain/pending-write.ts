@@ -14,15 +14,13 @@ export interface PendingWriteOptions {
   readonly what: string;
   /** The sequence the refusal names. */
   readonly sequence: bigint;
-  /** The kind's own records, written in the same LMDB transaction as the frame. */
-  readonly also?: () => void;
   /** The admitter's own undo (claims, sequences) when the write fails, before the refusal. */
   readonly onFailure?: () => void;
 }
 
 /**
- * Makes an admitted transaction pending, durably: it joins the mempool, and its frame, pending marker
- * and `also` are written in one LMDB transaction. A failed write takes it out of the mempool, runs
+ * Makes an admitted transaction pending, durably: it joins the mempool, and its frame and pending
+ * marker are written in one LMDB transaction (a kind's own records are state: its block writes them). A failed write takes it out of the mempool, runs
  * `onFailure`, reports the storage failure and refuses with `storage_full`: nothing was recorded, so
  * the sender may retry at once. On success the entry is marked durable.
  */
@@ -33,7 +31,6 @@ export async function writePending(deps: PendingWriteDeps, entry: MempoolEntry, 
     await stores.env.transaction(() => {
       stores.chain.putTx(entry.id, frame);
       stores.pending.add(entry.order, entry.id);
-      opts.also?.();
     });
   } catch (err) {
     deps.mempool.discard(entry);

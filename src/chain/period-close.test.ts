@@ -1,6 +1,7 @@
 // Closed settlement periods on real chains (LMDB, verification workers): a block at or after a
 // period's close time refuses the period's batches (every validator alike), a producer leaves them
-// out, the commit evicts what can no longer be included, and admission refuses them with
+// out, the commit evicts what can no longer be included (and the batch then reads `evicted`,
+// reason period_closed), and admission refuses them with
 // period_closed once the committed head has closed the period.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Operator } from '../client/operator.js';
@@ -92,6 +93,11 @@ describe('closed settlement periods', () => {
     expect(a.mempool.size).toBe(0);
     expect(a.mempool.get(late.id)).toBeUndefined();
     expect(a.builder.hasReady()).toBe(false);
+    // It says so: GET /batch/{id} and /txns/{hash} answer evicted, with why and at which height.
+    const evicted = { status: 'evicted', eviction: { reason: 'period_closed', height: a.committed.head.height } };
+    expect(a.queries.batch(late.id)?.view).toMatchObject(evicted);
+    expect(a.queries.tx(late.id)?.view).toMatchObject(evicted);
+    expect(String(a.queries.batch(late.id)?.view.eviction?.detail)).toContain(`settlement period ${period.id} closed`);
 
     // Admission: the committed head has closed the period; nothing is recorded.
     const again = telekom.batch(traffic(TELEKOM_DE, VODAFONE_UK, 5, 'pc-3'), 2n);
@@ -112,6 +118,7 @@ describe('closed settlement periods', () => {
     const { chain: reopened } = await open(opened.dir);
     expect(reopened.mempool.size).toBe(0);
     expect(reopened.committed.headTimestampMs).toBe(period.closesAtMs);
+    expect(reopened.queries.batch(late.id)?.view).toMatchObject({ status: 'evicted', eviction: { reason: 'period_closed' } });
     await expect(reopened.submitTx(again.frame.slice(), reopened.httpSource)).rejects.toMatchObject({ code: RejectCode.PeriodClosed });
   });
 });

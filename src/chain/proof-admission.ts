@@ -17,6 +17,7 @@ import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } fr
 import { txCodecOf } from './tx-kinds/registry.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
 import { writePending } from './pending-write.js';
+import { evictPending, type PendingEviction } from './eviction.js';
 
 export interface AcceptedBatchProof {
   readonly id: Uint8Array;
@@ -34,14 +35,19 @@ function chunkRecordsOf(proof: Uint8Array): number | undefined {
  * Admits batch proof transactions (issue 13, P6). On the main thread, cheapest first: structure,
  * signer, signature, sequence, the registered circuit, the batch (stored here, and the signer's
  * pair's), one proof per batch; then the Groth16 verification on the worker pool (a `proof` job,
- * queued behind batch and BLS work so proofs never slow ingest); then the transaction, its pending
- * marker and the batch's proven record in one LMDB transaction before it is acknowledged.
+ * queued behind batch and BLS work so proofs never slow ingest); then the transaction and its
+ * pending marker in one LMDB transaction before it is acknowledged. The batch's proven record is
+ * written by the block that commits its first proof in chain order (tx-kinds/batch-proof.ts); a
+ * proof still pending when another one of its batch commits is evicted (`afterCommit`).
  */
 export class ProofAdmission {
   /** Highest batch proof sequence accepted per signer (committed, pending, or claimed by one in progress). */
   private readonly lastSequence = new Map<number, bigint>();
   /** Batches whose proof is being verified or written (hex id): a second proof waits for none, it is refused. */
   private readonly claimed = new Set<string>();
+  /** Pending proofs here: tx hex → its entry and batch; and batch hex → its pending proofs' tx hex (a client's second proof is refused). */
+  private readonly pending = new Map<string, { readonly entry: MempoolEntry; readonly batchId: Uint8Array }>();
+  private readonly pendingByBatch = new Map<string, Set<string>>();
   private readonly keys = new PublicKeyCache();
   private readonly circuits: ReadonlyMap<string, GenesisCircuit>;
   /** Largest frame: a proof of a batch of maxBatchRecords in the smallest registered chunks. */
@@ -60,6 +66,8 @@ export class ProofAdmission {
       readonly verifier: BatchVerifier;
       readonly allocateOrder: () => number;
       readonly budget: AdmissionBudget;
+      /** The committed head's height: an eviction names it. */
+      readonly headHeight: () => number;
       readonly log: Logger;
     },
   ) {
@@ -68,16 +76,63 @@ export class ProofAdmission {
     this.maxFrameBytes = batchProofTxFrameBytes(deps.maxBatchRecords, Number.isFinite(smallest) ? smallest : deps.maxBatchRecords);
   }
 
-  /** Called once on start with committed sequences raised by pending transactions. */
-  restore(sequences: ReadonlyMap<number, bigint>): void {
+  /** Called once on start with committed sequences raised by pending transactions, and the pending entries. */
+  restore(sequences: ReadonlyMap<number, bigint>, pending: readonly MempoolEntry[] = []): void {
     for (const [signer, seq] of sequences) this.noteSequence(signer, seq);
+    for (const entry of pending) {
+      if (entry.kind !== TxKind.BatchProof) continue;
+      const bytes = this.deps.stores.chain.tx(entry.id);
+      if (bytes === undefined) continue;
+      try {
+        this.hold(entry, decodeBatchProofTx(bytes).batchId);
+      } catch (err) {
+        this.deps.log.warn({ err, tx: toHex(entry.id) }, 'a pending batch proof does not decode; it stays pending');
+      }
+    }
+  }
+
+  /**
+   * After a commit: forgets proofs that left the mempool (committed), and evicts pending proofs of
+   * batches a committed proof made proven (`already_proven`): no later block may include them.
+   */
+  afterCommit(): void {
+    const evicted: PendingEviction[] = [];
+    for (const [hex, { entry, batchId }] of this.pending) {
+      if (this.deps.mempool.get(entry.id) !== entry) {
+        this.release(hex, batchId);
+        continue;
+      }
+      const proven = this.deps.stores.proofs.get(batchId);
+      if (proven === undefined) continue;
+      evicted.push({ entry, reason: 'already_proven', height: proven.height, detail: `batch ${toHex(batchId)} is proven by batch proof ${proven.txHash}, committed at height ${proven.height}: the earliest committed proof is the record` });
+      this.release(hex, batchId);
+    }
+    if (evicted.length === 0) return;
+    this.deps.log.warn({ count: evicted.length }, 'evicted pending batch proofs of batches another committed proof made proven');
+    void evictPending(this.deps, evicted, this.deps.headHeight());
+  }
+
+  private hold(entry: MempoolEntry, batchId: Uint8Array): void {
+    const batchHex = toHex(batchId);
+    this.pending.set(toHex(entry.id), { entry, batchId });
+    let set = this.pendingByBatch.get(batchHex);
+    if (!set) this.pendingByBatch.set(batchHex, (set = new Set()));
+    set.add(toHex(entry.id));
+  }
+
+  private release(hex: string, batchId: Uint8Array): void {
+    this.pending.delete(hex);
+    const batchHex = toHex(batchId);
+    const set = this.pendingByBatch.get(batchHex);
+    set?.delete(hex);
+    if (set?.size === 0) this.pendingByBatch.delete(batchHex);
   }
 
   lastAcceptedSequence(signer: number): bigint | undefined {
     return this.lastSequence.get(signer);
   }
 
-  /** Resolves once the transaction and the proven mark are durable; rejects with BatchRejectedError, recording nothing. */
+  /** Resolves once the transaction is durable (pending); rejects with BatchRejectedError, recording nothing. */
   async submit(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedBatchProof> {
     const receivedAt = performance.now();
     if (frame.length > this.maxFrameBytes) {
@@ -93,9 +148,9 @@ export class ProofAdmission {
     const ticket: BudgetTicket = this.deps.budget.acquire(source, tx.signer, frame.length, tx.sequence);
     // Claimed synchronously, before any await: a concurrent proof of the same signer or batch is judged against these.
     const batchHex = toHex(tx.batchId);
-    // Only a relayed proof gets here for a batch already proven or being proven (provenBatch): it is
-    // admitted as a transaction, and the first proof stays the batch's proven record.
-    const first = !this.claimed.has(batchHex) && !this.deps.stores.proofs.has(tx.batchId);
+    // Only a relayed proof gets here for a batch with a proof pending or being verified (provenBatch):
+    // it is admitted too, and the first of them a block commits becomes the batch's proven record.
+    const first = !this.claimed.has(batchHex);
     const previousSequence = this.lastSequence.get(tx.signer);
     this.noteSequence(tx.signer, tx.sequence);
     if (first) this.claimed.add(batchHex);
@@ -120,22 +175,16 @@ export class ProofAdmission {
         throw err;
       }
       if (outcome.code !== RejectCode.None) throw new BatchRejectedError(outcome.code, outcome.detail, tx.sequence);
+      // A block may have committed another proof of the batch while this one was verified.
+      const proven = this.deps.stores.proofs.get(tx.batchId);
+      if (proven !== undefined) throw new BatchRejectedError(RejectCode.Replay, `batch ${batchHex} was proven meanwhile (batch proof ${proven.txHash}, height ${proven.height})`, tx.sequence);
       const id = batchProofTxHash(tx, this.deps.chain);
       const entry: MempoolEntry = {
         order: this.deps.allocateOrder(), id, submitter: tx.signer, sequence: tx.sequence, cdrCount: 0,
         kind: TxKind.BatchProof, receivedAt, durable: false,
       };
-      const { stores } = this.deps;
-      await writePending(this.deps, entry, frame, {
-        what: 'batch proof write',
-        sequence: tx.sequence,
-        also: () => {
-          if (!stores.proofs.has(tx.batchId)) stores.proofs.put(tx.batchId, {
-            circuitId: circuit.id, circuitVersion: circuit.version, chunkRecords: circuit.chunkRecords, vkeyId: circuit.vkeyId,
-            totalsCommitments: outcome.totalsCommitments, txHash: toHex(id), signer: tx.signer,
-          });
-        },
-      });
+      await writePending(this.deps, entry, frame, { what: 'batch proof write', sequence: tx.sequence });
+      this.hold(entry, tx.batchId);
       if (first) this.claimed.delete(batchHex);
       return { id, signer: tx.signer, sequence: tx.sequence, batchId: tx.batchId };
     } catch (err) {
@@ -174,11 +223,17 @@ export class ProofAdmission {
     if (bytes === undefined || txCodecOf(bytes)?.kind !== TxKind.CdrBatch) throw unknown();
     const header = isPrunedBatch(bytes) ? decodePrunedBatch(bytes).header : decodeBatch(bytes).header;
     if (header.submitter !== tx.signer && header.counterparty !== tx.signer) throw unknown();
-    // A client's second proof of a batch is refused. A relayed one is not: the submitter and the
-    // counterparty may each prove the batch on a different validator, and a block carrying the other
-    // proof must still apply everywhere (refusing its body would stall the block).
-    if (!relayed && (this.claimed.has(toHex(tx.batchId)) || this.deps.stores.proofs.has(tx.batchId))) {
-      throw new BatchRejectedError(RejectCode.Replay, `batch ${toHex(tx.batchId)} is already proven (or a proof of it is being admitted)`, tx.sequence);
+    // A batch a committed proof made proven takes no other: no block may include one.
+    const proven = this.deps.stores.proofs.get(tx.batchId);
+    if (proven !== undefined) {
+      throw new BatchRejectedError(RejectCode.Replay, `batch ${toHex(tx.batchId)} is already proven (batch proof ${proven.txHash}, height ${proven.height})`, tx.sequence);
+    }
+    // A client's second proof of a batch pending here is refused. A relayed one is not: the submitter
+    // and the counterparty may each prove the batch on a different validator, and a block carrying
+    // the other proof must still apply everywhere (refusing its body would stall the block).
+    const batchHex = toHex(tx.batchId);
+    if (!relayed && (this.claimed.has(batchHex) || this.pendingByBatch.has(batchHex))) {
+      throw new BatchRejectedError(RejectCode.Replay, `a proof of batch ${batchHex} is already pending here (or being admitted)`, tx.sequence);
     }
     return header;
   }

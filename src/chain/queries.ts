@@ -80,9 +80,16 @@ export class ChainQueries {
   batch(id: Uint8Array): StoredBatch | undefined {
     const bytes = this.stores.chain.tx(id);
     if (!bytes || txCodecOf(bytes)?.kind !== TxKind.CdrBatch) return undefined;
-    const stored = storedBatch(id, bytes, this.stores.chain.txLocation(id));
+    const location = this.stores.chain.txLocation(id);
+    const stored = storedBatch(id, bytes, location);
     const proven = this.stores.proofs.get(id);
-    return proven === undefined ? stored : { ...stored, view: { ...stored.view, proven }, recordsJson: (from, to) => stored.recordsJson(from, to) };
+    const eviction = location === undefined ? this.stores.evictions.get(id) : undefined;
+    if (proven === undefined && eviction === undefined) return stored;
+    return {
+      ...stored,
+      view: { ...stored.view, ...(proven === undefined ? {} : { proven }), ...(eviction === undefined ? {} : { status: 'evicted' as const, eviction }) },
+      recordsJson: (from, to) => stored.recordsJson(from, to),
+    };
   }
 
   /** A stored contract transaction: undefined when `hash` names none. */
@@ -92,11 +99,14 @@ export class ChainQueries {
     return contractTxView(hash, bytes, this.stores.chain.txLocation(hash));
   }
 
-  /** Any stored transaction, as its kind shows it. */
+  /** Any stored transaction, as its kind shows it; `evicted` with why when it left the pending set without a block. */
   tx(id: Uint8Array): StoredTx | undefined {
     const bytes = this.stores.chain.tx(id);
     if (!bytes) return undefined;
-    return txCodecOf(bytes)?.view(id, bytes, this.stores.chain.txLocation(id));
+    const location = this.stores.chain.txLocation(id);
+    const stored = txCodecOf(bytes)?.view(id, bytes, location);
+    const eviction = stored !== undefined && location === undefined ? this.stores.evictions.get(id) : undefined;
+    return eviction === undefined ? stored : { ...stored!, view: { ...stored!.view, status: 'evicted', eviction } };
   }
 
   receipt(hash: Uint8Array): StoredReceipt | undefined {

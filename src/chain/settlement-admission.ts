@@ -17,6 +17,7 @@ import type { SettlementApprovalRules, SlotRangeReader } from './settlement-appr
 import type { BlockAt } from '../settlement/approval/index.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
 import { writePending } from './pending-write.js';
+import { evictPending, type PendingEviction } from './eviction.js';
 
 export interface AcceptedSettlementTx {
   readonly id: Uint8Array;
@@ -179,11 +180,10 @@ export class SettlementAdmission {
   /**
    * After a commit: forgets what was committed, and evicts pending transactions the committed
    * state now refuses for good (a pair's statement recorded by another, a netted period, a rate set
-   * overtaken): no later block may include them. The mempool lets go at once; the pending markers go
-   * in one write (a crash before it: the next commit evicts them again).
+   * overtaken): no later block may include them (evictPending: recorded as `settlement_refused`).
    */
   afterCommit(): void {
-    const evicted: MempoolEntry[] = [];
+    const evicted: PendingEviction[] = [];
     for (const [hex, { entry, tx }] of this.pending) {
       if (this.deps.mempool.get(entry.id) !== entry) {
         this.release(hex, tx);
@@ -194,16 +194,11 @@ export class SettlementAdmission {
       } catch (err) {
         if (!(err instanceof SettlementTxRefusedError)) throw err;
         this.deps.log.warn({ tx: hex, refusal: err.refusal, reason: err.message }, 'evicted a pending settlement transaction the committed state refuses');
-        evicted.push(entry);
+        evicted.push({ entry, reason: 'settlement_refused', detail: `${err.refusal}: ${err.message}` });
         this.release(hex, tx);
       }
     }
-    if (evicted.length === 0) return;
-    this.deps.mempool.remove(evicted);
-    const { stores } = this.deps;
-    stores.env.transaction(() => {
-      for (const e of evicted) stores.pending.remove(e.order);
-    }).catch((err: unknown) => this.deps.log.warn({ err }, 'could not remove evicted settlement transactions from the pending set; the next commit tries again'));
+    void evictPending(this.deps, evicted, this.deps.committed.head.height);
   }
 
   private hold(entry: MempoolEntry, tx: InterpretedSettlementTx): void {

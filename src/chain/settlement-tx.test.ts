@@ -243,8 +243,10 @@ describe('settlement transactions', () => {
     const txIds = await commitBlock(a);
     expect(txIds.map(toHex)).toEqual([toHex(ids[0]!)]);
     expect(a.mempool.size).toBe(0);
-    // The eviction is durable.
-    expect((await restart(a)).mempool.size).toBe(0);
+    // The eviction is durable, and the evicted statement says why.
+    const reopened = await restart(a);
+    expect(reopened.mempool.size).toBe(0);
+    expect(reopened.queries.tx(ids[1]!)?.view).toMatchObject({ status: 'evicted', eviction: { reason: 'settlement_refused' } });
   });
 
   it('rate sets: publishers sign, the move limit holds unless an override has the override threshold, periods move forward', async () => {

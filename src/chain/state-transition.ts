@@ -4,7 +4,8 @@ import { toHex } from '../codec/bytes.js';
 import { BLOCK_VERSION } from '../codec/limits.js';
 import { sha256MerkleRoot } from '../crypto/hash.js';
 import type { ChainHead, StoredReceipt } from '../storage/index.js';
-import { BlockApplication, InapplicableTxError, InvalidBlockError, type BlockVm, type SequenceWrite } from './block-application.js';
+import { BlockApplication, InapplicableTxError, InvalidBlockError, type BlockVm, type ProofWrite, type SequenceWrite, type VerdictWrite } from './block-application.js';
+import { circuitKey, type GenesisCircuit } from './genesis-circuits.js';
 import type { GenesisSettlement } from './genesis-settlement.js';
 import type { SettlementApprovalRules } from './settlement-approval-rules.js';
 import { BlockFill, type BlockLimits } from './block-limits.js';
@@ -36,6 +37,8 @@ export interface TransitionRules {
   readonly operators: readonly number[];
   /** Settlement approval (chain, policy, netting contract, producers); absent, proposals and approvals are refused. */
   readonly approvals?: SettlementApprovalRules;
+  /** The genesis' registered circuits (a batch proof's proven record names its key); none when absent. */
+  readonly circuits?: readonly GenesisCircuit[];
 }
 
 /** A block to check: its header and the transaction ids it names, in order. */
@@ -72,9 +75,13 @@ export interface BlockWrites {
   readonly contracts: BlockExecution | undefined;
   /** Contract receipts in block order. */
   readonly receipts: readonly { readonly hash: Uint8Array; readonly receipt: StoredReceipt }[];
+  /** Batches the block's proofs make proven (the first proof of each in chain order), in block order. */
+  readonly proofs: readonly ProofWrite[];
+  /** Verdict revisions the block commits, in block order. */
+  readonly verdicts: readonly VerdictWrite[];
   /**
    * SHA-256 over a canonical encoding of the state changes (sequences, contract code, slots,
-   * receipts): two nodes that apply one block differently get different roots.
+   * receipts, proven batches, verdicts): two nodes that apply one block differently get different roots.
    */
   readonly stateRoot: Uint8Array;
 }
@@ -86,11 +93,15 @@ export interface BlockWrites {
  * node's own blocks (`propose`) and peers' blocks (`apply`) run the same transaction checks.
  */
 export class StateTransition {
+  private readonly circuits: ReadonlyMap<string, GenesisCircuit>;
+
   constructor(
     private readonly committed: CommittedStateView,
     private readonly pending: PendingTxs,
     private readonly rules: TransitionRules,
-  ) {}
+  ) {
+    this.circuits = new Map((rules.circuits ?? []).map((c) => [circuitKey(c.id, c.version, c.chunkRecords), c]));
+  }
 
   /**
    * A peer's block (or any block from outside): every header field that follows from the parent
@@ -112,7 +123,7 @@ export class StateTransition {
     const entries = txIds.map((id) => this.admitted(id));
     const { block: applied } = this.applyTransactions(entries, Number(header.height), header.timestampMs, false);
     if (applied.cdrCount !== header.cdrCount) throw new InvalidBlockError('cdr_count', `header says ${header.cdrCount} CDRs, the transactions hold ${applied.cdrCount}`);
-    const writes = this.writes(header, txIds, entries, applied, stateChangesRoot(Number(header.height), applied.sequenceWrites(), applied.contractExecution));
+    const writes = this.writes(header, txIds, entries, applied, stateChangesRoot(Number(header.height), applied.sequenceWrites(), applied.contractExecution, applied));
     if (expectedStateRoot && !equal(expectedStateRoot, writes.stateRoot)) {
       throw new InvalidBlockError('state_root', `state root ${toHex(expectedStateRoot)} does not match ${toHex(writes.stateRoot)} computed here`);
     }
@@ -134,7 +145,7 @@ export class StateTransition {
     for (const e of candidates) this.admitted(e.id);
     const { block: applied, included: entries } = this.applyTransactions(candidates, height, proposal.timestampMs, true);
     const txIds = entries.map((e) => e.id);
-    const stateRoot = stateChangesRoot(height, applied.sequenceWrites(), applied.contractExecution);
+    const stateRoot = stateChangesRoot(height, applied.sequenceWrites(), applied.contractExecution, applied);
     const header: BlockHeaderFields = {
       version: proposal.consensus ? BLOCK_VERSION_CONSENSUS : BLOCK_VERSION,
       kind: proposal.kind ?? BlockKind.Micro,
@@ -168,7 +179,7 @@ export class StateTransition {
    * (a block from outside) the refusal is the block's.
    */
   private applyTransactions(entries: readonly MempoolEntry[], height: number, timestampMs: bigint, leaveOut: boolean): { block: BlockApplication; included: MempoolEntry[] } {
-    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm, this.rules.settlement, this.rules.operators, this.rules.approvals);
+    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm, this.rules.settlement, this.rules.operators, this.rules.approvals, this.circuits);
     const fill = new BlockFill(this.rules.limits);
     const seen = new Set<string>();
     const included: MempoolEntry[] = [];
@@ -205,6 +216,7 @@ export class StateTransition {
     const height = Number(header.height);
     return {
       header, hash, txIds, entries, sequences, contracts, receipts,
+      proofs: applied.proofWrites(), verdicts: applied.verdictWrites(),
       head: { height, hash, cdrCount: this.committed.head.cdrCount + applied.cdrCount },
       stateRoot,
     };
@@ -212,13 +224,33 @@ export class StateTransition {
 }
 
 const STATE_ROOT_TAG = 'cdrchain:state-changes:1';
+const RECORDS_TAG = 'cdrchain:proofs-verdicts:1';
 
-/** The canonical digest of a block's state changes (see BlockWrites.stateRoot). */
-export function stateChangesRoot(height: number, sequences: readonly SequenceWrite[], contracts: BlockExecution | undefined): Uint8Array {
+/** The proven batches and verdicts a block commits (BlockApplication's, in block order). */
+export interface RecordWrites {
+  proofWrites(): readonly ProofWrite[];
+  verdictWrites(): readonly VerdictWrite[];
+}
+
+/**
+ * The canonical digest of a block's state changes (see BlockWrites.stateRoot). Proven batches and
+ * verdicts are hashed only when the block commits any (batch id ‖ proof transaction; pair ‖ period ‖
+ * revision ‖ verdict transaction; the rest of each record follows from the transaction's bytes), so
+ * a block without them keeps the root it had before they were state.
+ */
+export function stateChangesRoot(height: number, sequences: readonly SequenceWrite[], contracts: BlockExecution | undefined, records?: RecordWrites): Uint8Array {
   const h = createHash('sha256').update(STATE_ROOT_TAG).update(u64(BigInt(height)));
   h.update(u32(sequences.length));
   for (const s of sequences) h.update(u32(s.space)).update(u32(s.submitter)).update(u64(s.sequence));
   contracts?.digestChanges((part) => h.update(part));
+  const proofs = records?.proofWrites() ?? [];
+  const verdicts = records?.verdictWrites() ?? [];
+  if (proofs.length > 0 || verdicts.length > 0) {
+    h.update(RECORDS_TAG).update(u32(proofs.length));
+    for (const p of proofs) h.update(p.batchId).update(Buffer.from(p.proven.txHash, 'hex'));
+    h.update(u32(verdicts.length));
+    for (const v of verdicts) h.update(u32(v.pairA)).update(u32(v.pairB)).update(u32(v.period)).update(u32(v.verdict.revision)).update(Buffer.from(v.verdict.txHash, 'hex'));
+  }
   return new Uint8Array(h.digest());
 }
 

@@ -14,6 +14,8 @@ import type { OperatorDirectory } from './operators.js';
 import { BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
 import { writePending } from './pending-write.js';
+import { evictPending, type PendingEviction } from './eviction.js';
+import { storedVerdict } from './tx-kinds/verdict.js';
 
 export interface AcceptedVerdict {
   readonly id: Uint8Array;
@@ -37,8 +39,10 @@ const MAX_MONTH = MAX_PERIOD_YEAR * 12 + 11;
  * operators, lower id first) and the submitter (one of them), both signatures (each operator's batch
  * key over the canonical encoding), the revision chain (revision 1 names nothing; revision n + 1
  * names the (pair, period)'s latest verdict, revision n), the counts against the node's own
- * reconciliation index; then the transaction, its pending marker and the verdict record in one
- * LMDB transaction before it is acknowledged.
+ * reconciliation index; then the transaction and its pending marker in one LMDB transaction before
+ * it is acknowledged. The (pair, period)'s verdict record is written by the block that commits it
+ * (tx-kinds/verdict.ts: the next revision in chain order); a revision still pending when a committed
+ * one overtook it is evicted (`afterCommit`).
  *
  * The counts rule: when this node's index is complete through the verdict's `indexedHeight`, its
  * counts of the (pair, period) must be the verdict's (matched, accepted + disputed = mismatched,
@@ -49,6 +53,8 @@ const MAX_MONTH = MAX_PERIOD_YEAR * 12 + 11;
 export class VerdictAdmission {
   /** (pair, period) keys with a verdict being written: a concurrent one is judged against it. */
   private readonly claimed = new Set<string>();
+  /** Pending verdicts here, tx hex → entry and record, in admission order (the revision chain above the committed one). */
+  private readonly pending = new Map<string, { readonly entry: MempoolEntry; readonly key: string; readonly pairA: number; readonly pairB: number; readonly period: number; readonly verdict: StoredVerdict }>();
   private readonly keys = new PublicKeyCache();
   /** Set by the node once the reconciliation index runs. */
   countsSource: VerdictCountsSource | undefined;
@@ -62,12 +68,86 @@ export class VerdictAdmission {
       readonly mempool: Mempool;
       readonly allocateOrder: () => number;
       readonly budget: AdmissionBudget;
+      /** The committed head's height: the counts rule, and an eviction names it. */
       readonly headHeight: () => number;
       readonly log: Logger;
     },
   ) {}
 
-  /** Resolves once the verdict is durable; rejects with BatchRejectedError, recording nothing. */
+  /** On start: the pending verdict entries (the revision chain above the committed one). */
+  restore(pending: readonly MempoolEntry[]): void {
+    for (const entry of pending) {
+      if (entry.kind !== TxKind.Verdict) continue;
+      const bytes = this.deps.stores.chain.tx(entry.id);
+      if (bytes === undefined) continue;
+      try {
+        this.hold(entry, decodeVerdictTx(bytes));
+      } catch (err) {
+        this.deps.log.warn({ err, tx: toHex(entry.id) }, 'a pending verdict does not decode; it stays pending');
+      }
+    }
+  }
+
+  /**
+   * The (pair, period)'s revisions pending here that follow its committed latest, in chain order:
+   * what GET /reconciliation shows above the committed ones.
+   */
+  pendingChain(pairA: number, pairB: number, period: number): StoredVerdict[] {
+    const key = `${pairA}-${pairB}-${period}`;
+    const out: StoredVerdict[] = [];
+    let tip: { revision: number; txHash: string } | undefined = this.deps.stores.verdicts.latest(pairA, pairB, period);
+    for (;;) {
+      let next: StoredVerdict | undefined;
+      for (const p of this.pending.values()) {
+        if (p.key !== key) continue;
+        const v = p.verdict;
+        if (tip === undefined ? v.revision === 1 : v.revision === tip.revision + 1 && v.supersedes === tip.txHash) {
+          next = v;
+          break;
+        }
+      }
+      if (next === undefined) return out;
+      out.push(next);
+      tip = next;
+    }
+  }
+
+  /**
+   * After a commit: forgets verdicts that left the mempool (committed), and evicts pending ones a
+   * committed revision overtook (`verdict_overtaken`: the (pair, period) has this revision or a later
+   * one committed, or the revision below it is another verdict than the one this names).
+   */
+  afterCommit(): void {
+    const evicted: PendingEviction[] = [];
+    const { verdicts } = this.deps.stores;
+    for (const [hex, p] of this.pending) {
+      if (this.deps.mempool.get(p.entry.id) !== p.entry) {
+        this.pending.delete(hex);
+        continue;
+      }
+      const latest = verdicts.latest(p.pairA, p.pairB, p.period);
+      if (latest === undefined) continue;
+      const below = p.verdict.revision >= 2 ? verdicts.get(p.pairA, p.pairB, p.period, p.verdict.revision - 1) : undefined;
+      let why: string | undefined;
+      if (latest.revision >= p.verdict.revision) {
+        why = `${p.pairA}-${p.pairB} has revision ${latest.revision} (${latest.txHash}) committed at height ${latest.height ?? '?'}: this revision ${p.verdict.revision} can no longer follow it`;
+      } else if (below !== undefined && below.txHash !== p.verdict.supersedes) {
+        why = `${p.pairA}-${p.pairB}'s committed revision ${below.revision} is ${below.txHash}, not the ${p.verdict.supersedes ?? 'none'} this revision supersedes`;
+      }
+      if (why === undefined) continue;
+      evicted.push({ entry: p.entry, reason: 'verdict_overtaken', detail: why, ...(latest.height === undefined ? {} : { height: latest.height }) });
+      this.pending.delete(hex);
+    }
+    if (evicted.length === 0) return;
+    this.deps.log.warn({ count: evicted.length }, 'evicted pending verdicts a committed revision overtook');
+    void evictPending(this.deps, evicted, this.deps.headHeight());
+  }
+
+  private hold(entry: MempoolEntry, tx: DecodedVerdictTx): void {
+    this.pending.set(toHex(entry.id), { entry, key: `${tx.pairA}-${tx.pairB}-${tx.period}`, pairA: tx.pairA, pairB: tx.pairB, period: tx.period, verdict: storedVerdict(tx, entry.id) });
+  }
+
+  /** Resolves once the verdict is durable (pending); rejects with BatchRejectedError, recording nothing. */
   async submit(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedVerdict> {
     const receivedAt = performance.now();
     if (frame.length > MAX_VERDICT_TX_FRAME_BYTES) {
@@ -81,7 +161,7 @@ export class VerdictAdmission {
     const key = `${tx.pairA}-${tx.pairB}-${tx.period}`;
     if (this.deps.stores.chain.tx(id) !== undefined) throw new BatchRejectedError(RejectCode.Replay, `verdict ${toHex(id)} is already recorded`, seq);
     if (this.claimed.has(key)) throw new BatchRejectedError(RejectCode.VerdictConflict, `another verdict of ${tx.pairA}-${tx.pairB} for this period is being admitted; read the latest and retry`, seq);
-    this.checkRevision(tx, seq);
+    this.checkRevision(tx, seq, source.relayed === true);
     if (source.relayed !== true) this.checkCounts(tx, seq);
     if (!this.deps.storage.writable) {
       throw new BatchRejectedError(RejectCode.StorageFull, `node storage is not writable (${this.deps.storage.status().reason ?? 'unknown'}); nothing was recorded, retry later`, seq);
@@ -94,12 +174,8 @@ export class VerdictAdmission {
         order: this.deps.allocateOrder(), id, submitter: tx.submitter, sequence: seq, cdrCount: 0,
         kind: TxKind.Verdict, receivedAt, durable: false,
       };
-      const { stores } = this.deps;
-      await writePending(this.deps, entry, frame, {
-        what: 'verdict write',
-        sequence: seq,
-        also: () => stores.verdicts.put(tx.pairA, tx.pairB, tx.period, storedVerdict(tx, id)),
-      });
+      await writePending(this.deps, entry, frame, { what: 'verdict write', sequence: seq });
+      this.hold(entry, tx);
       return { id, submitter: tx.submitter, pairA: tx.pairA, pairB: tx.pairB, period: tx.period, revision: tx.revision };
     } finally {
       this.claimed.delete(key);
@@ -134,9 +210,21 @@ export class VerdictAdmission {
     }
   }
 
-  /** Revision 1 when the (pair, period) has no verdict; else the next revision, naming the latest. */
-  private checkRevision(tx: DecodedVerdictTx, seq: bigint): void {
-    const latest = this.deps.stores.verdicts.latest(tx.pairA, tx.pairB, tx.period);
+  /**
+   * Revision 1 when the (pair, period) has no verdict; else the next revision, naming the latest
+   * (committed, or pending here above it). A relayed one need only be above the committed latest:
+   * another validator may hold a competing revision, and a block carrying it must apply here (the
+   * first committed wins; the other is evicted).
+   */
+  private checkRevision(tx: DecodedVerdictTx, seq: bigint, relayed: boolean): void {
+    const committed = this.deps.stores.verdicts.latest(tx.pairA, tx.pairB, tx.period);
+    if (relayed) {
+      if (committed !== undefined && tx.revision <= committed.revision) {
+        throw new BatchRejectedError(RejectCode.VerdictConflict, `${tx.pairA}-${tx.pairB} has revision ${committed.revision} committed for this period: revision ${tx.revision} can no longer follow it`, seq);
+      }
+      return;
+    }
+    const latest = this.pendingChain(tx.pairA, tx.pairB, tx.period).at(-1) ?? committed;
     if (!latest) {
       if (tx.revision !== 1) throw new BatchRejectedError(RejectCode.VerdictConflict, `${tx.pairA}-${tx.pairB} has no verdict for this period to supersede: the first is revision 1`, seq);
       return;
@@ -163,13 +251,4 @@ export class VerdictAdmission {
         `the verdict counts ${verdict.join('/')} (matched/mismatched/only ${tx.pairA}/only ${tx.pairB}) are not this node's ${node.join('/')} through height ${indexedHeight}: reconcile again`, seq);
     }
   }
-}
-
-function storedVerdict(tx: DecodedVerdictTx, id: Uint8Array): StoredVerdict {
-  return {
-    txHash: toHex(id), revision: tx.revision, submitter: tx.submitter, indexedHeight: Number(tx.indexedHeight),
-    matched: Number(tx.matched), accepted: Number(tx.accepted), disputed: Number(tx.disputed), onlyA: Number(tx.onlyA), onlyB: Number(tx.onlyB),
-    tolerances: { durationSec: tx.toleranceDurationSec, volumeBytes: tx.toleranceVolumeBytes.toString(), chargePpm: tx.toleranceChargePpm, chargeMinor: tx.toleranceChargeMinor.toString() },
-    resolutionsDigest: toHex(tx.resolutionsDigest), supersedes: tx.supersedes ? toHex(tx.supersedes) : null,
-  };
 }

@@ -83,6 +83,7 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
         if (!stored) return undefined;
         const { view } = stored;
         if (view.status === 'committed') return { ...stored, view: { ...view, stage: 'final' } };
+        if (view.status === 'evicted') return { ...stored, view: { ...view, stage: 'evicted' } };
         const confirmedHeight = validator?.confirmedHeight(id);
         return { ...stored, view: { ...view, ...(confirmedHeight !== undefined ? { stage: 'committed', confirmedHeight } : { stage: 'accepted' }) } };
       },

@@ -74,8 +74,6 @@ export class TxRelay {
   /** A copy of `frame` goes to every peer (call before admission transfers the frame's buffer to a worker). */
   relay(kind: TxKind, frame: Uint8Array): void {
     if (this.network.connectedPeers().length === 0) return;
-    // Verdicts have no gossip message yet: a peer fetches one's body (TxRequest) when a block names it.
-    if (kind === TxKind.Verdict) return;
     this.network.broadcast(messageKindOf(kind), frame);
     this.metrics?.relayed(labelOf(messageKindOf(kind)), frame.length);
   }
@@ -117,6 +115,7 @@ export class TxRelay {
       case MessageKind.ContractTx:
       case MessageKind.BatchProof:
       case MessageKind.Settlement:
+      case MessageKind.Verdict:
       case MessageKind.TxResponse:
         this.queueOf(m.from).push({ kind: m.kind, frame: Uint8Array.from(m.payload) }, m.payload.length);
         return;
@@ -145,7 +144,7 @@ export class TxRelay {
 
   /** Admits one relayed frame (a copy: admission hands its buffer to a worker, and a Busy one is retried). */
   private admit(from: PeerId, kind: MessageKind, frame: Uint8Array): Promise<AdmissionOutcome> {
-    const expected = kind === MessageKind.Batch ? TxKind.CdrBatch : kind === MessageKind.ContractTx ? TxKind.ContractTx : kind === MessageKind.BatchProof ? TxKind.BatchProof : kind === MessageKind.Settlement ? TxKind.Settlement : undefined;
+    const expected = TX_KIND_OF.get(kind);
     const label = labelOf(kind);
     return this.chain.submitTx(frame.slice(), this.sourceOf(from), expected === undefined ? {} : { kind: expected }).then(
       (): AdmissionOutcome => {
@@ -208,6 +207,8 @@ function verdictFor(code: RejectCode): MessageVerdict {
     case RejectCode.DuplicateStatement:
     case RejectCode.RateMoveTooLarge:
     case RejectCode.BadRate:
+    // A verdict revision judged against the committed one (or one being admitted here): the relayer may be behind or ahead.
+    case RejectCode.VerdictConflict:
       return 'ignore';
     // A validator relays only what it admitted with the same checks: a forged or broken frame is on the relayer.
     case RejectCode.BadSignature:
@@ -227,13 +228,25 @@ function verdictFor(code: RejectCode): MessageVerdict {
   }
 }
 
-type RelayLabel = 'batch' | 'contract_tx' | 'batch_proof' | 'settlement';
+type RelayLabel = 'batch' | 'contract_tx' | 'batch_proof' | 'settlement' | 'verdict';
+
+/** Each transaction kind's gossip message and metrics label. */
+const GOSSIP: readonly { readonly tx: TxKind; readonly message: MessageKind; readonly label: RelayLabel }[] = [
+  { tx: TxKind.CdrBatch, message: MessageKind.Batch, label: 'batch' },
+  { tx: TxKind.ContractTx, message: MessageKind.ContractTx, label: 'contract_tx' },
+  { tx: TxKind.BatchProof, message: MessageKind.BatchProof, label: 'batch_proof' },
+  { tx: TxKind.Settlement, message: MessageKind.Settlement, label: 'settlement' },
+  { tx: TxKind.Verdict, message: MessageKind.Verdict, label: 'verdict' },
+];
+const MESSAGE_OF = new Map(GOSSIP.map((g) => [g.tx, g.message]));
+const TX_KIND_OF = new Map(GOSSIP.map((g) => [g.message, g.tx]));
+const LABEL_OF = new Map(GOSSIP.map((g) => [g.message, g.label]));
 
 /** The gossip message a transaction kind travels in. */
 function messageKindOf(kind: TxKind): MessageKind {
-  return kind === TxKind.ContractTx ? MessageKind.ContractTx : kind === TxKind.BatchProof ? MessageKind.BatchProof : kind === TxKind.Settlement ? MessageKind.Settlement : MessageKind.Batch;
+  return MESSAGE_OF.get(kind) ?? MessageKind.Batch;
 }
 
 function labelOf(kind: MessageKind): RelayLabel {
-  return kind === MessageKind.ContractTx ? 'contract_tx' : kind === MessageKind.BatchProof ? 'batch_proof' : kind === MessageKind.Settlement ? 'settlement' : 'batch';
+  return LABEL_OF.get(kind) ?? 'batch';
 }

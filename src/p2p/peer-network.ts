@@ -32,6 +32,8 @@ export enum MessageKind {
   BatchProof = 10,
   /** Gossip: an admitted settlement transaction frame (schemas/settlement-tx.fbs). */
   Settlement = 11,
+  /** Gossip: an admitted reconciliation verdict frame (schemas/verdict-tx.fbs). */
+  Verdict = 12,
 }
 
 /** Largest payload accepted per kind; a bigger frame is dropped unread and the sender penalised. */
@@ -47,6 +49,7 @@ export const MAX_PAYLOAD_BYTES: Readonly<Record<MessageKind, number>> = Object.f
   [MessageKind.TxResponse]: 32 * 2 ** 20,
   [MessageKind.BatchProof]: 16 * 2 ** 20,
   [MessageKind.Settlement]: 64 * 2 ** 10,
+  [MessageKind.Verdict]: 1 * 2 ** 10,
 });
 
 /**

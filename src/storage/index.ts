@@ -3,6 +3,7 @@ import { ChainStore } from './chain-store.js';
 import { ConfigStore } from './config-store.js';
 import { ContractStore } from './contract-store.js';
 import { StorageEnv } from './env.js';
+import { EvictionStore } from './eviction-store.js';
 import { PendingStore } from './pending-store.js';
 import { ProofStore } from './proof-store.js';
 import { SealedStore } from './sealed-store.js';
@@ -10,9 +11,11 @@ import { StateStore } from './state-store.js';
 import type { TxBodyStoreOptions } from './tx-body-store.js';
 import { VerdictStore } from './verdict-store.js';
 
-export { AdmissionLog, ChainStore, ConfigStore, ContractStore, PendingStore, ProofStore, SealedStore, StateStore, StorageEnv, VerdictStore };
+export { AdmissionLog, ChainStore, ConfigStore, ContractStore, EvictionStore, PendingStore, ProofStore, SealedStore, StateStore, StorageEnv, VerdictStore };
 export type { ProvenBatch } from './proof-store.js';
 export type { StoredVerdict } from './verdict-store.js';
+export type { Eviction, EvictionReason } from './eviction-store.js';
+export { EVICTION_REASONS } from './eviction-store.js';
 export type { BodySweep, ChainHead, TxLocation } from './chain-store.js';
 export type { TxBodyStoreOptions } from './tx-body-store.js';
 export type { StoredReceipt } from './contract-store.js';
@@ -32,6 +35,8 @@ export interface Stores {
   readonly proofs: ProofStore;
   /** (pair, period, revision) → a reconciliation verdict both operators of the pair signed. */
   readonly verdicts: VerdictStore;
+  /** Transaction id → why it left the pending set without a block (period closed, overtaken, ...). */
+  readonly evictions: EvictionStore;
 }
 
 export interface StoresOptions {
@@ -48,5 +53,5 @@ export function openStores(path: string, opts: StoresOptions = {}): Stores {
     void env.close();
     throw err;
   }
-  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env), sealed: new SealedStore(env), proofs: new ProofStore(env), verdicts: new VerdictStore(env) };
+  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env), sealed: new SealedStore(env), proofs: new ProofStore(env), verdicts: new VerdictStore(env), evictions: new EvictionStore(env) };
 }

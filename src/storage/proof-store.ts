@@ -15,12 +15,14 @@ export interface ProvenBatch {
   readonly txHash: string;
   /** The operator that signed it (the batch's submitter or counterparty). */
   readonly signer: number;
+  /** The height of the block that committed the proof: the earliest committed proof is the record. */
+  readonly height: number;
 }
 
 /**
- * Proven batches: batch id → ProvenBatch. Written in the same LMDB transaction as the batch proof
- * transaction's bytes and pending marker, so the node's acknowledgement covers it; at most one per
- * batch (admission refuses a second proof).
+ * Proven batches: batch id → ProvenBatch, committed state. Written in the LMDB transaction of the
+ * block that commits the batch's first proof in chain order (the state transition refuses a second
+ * one), so every validator, and a restarted node, holds the same record.
  */
 export class ProofStore {
   private readonly proven: Database<ProvenBatch, Uint8Array>;
@@ -29,7 +31,7 @@ export class ProofStore {
     this.proven = env.root.openDB<ProvenBatch, Uint8Array>({ name: 'batch-proofs', encoding: 'msgpack', keyEncoding: 'binary' });
   }
 
-  /** Inside the batch proof transaction's admission transaction. */
+  /** Inside the committing block's transaction. */
   put(batchId: Uint8Array, proven: ProvenBatch): void {
     void this.proven.put(batchId, proven);
   }

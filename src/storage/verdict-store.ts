@@ -17,13 +17,15 @@ export interface StoredVerdict {
   readonly tolerances: { readonly durationSec: number; readonly volumeBytes: string; readonly chargePpm: number; readonly chargeMinor: string };
   readonly resolutionsDigest: string;
   readonly supersedes: string | null;
+  /** The height of the block that committed it (absent while it is pending). */
+  readonly height?: number;
 }
 
 /**
  * Verdicts by (pair, period, revision): key pair a u32 ‖ pair b u32 ‖ month u32 ‖ revision u32, so
- * one (pair, period) is one key range and its latest revision is the last key. Written in the same
- * LMDB transaction as the verdict transaction's bytes and pending marker (admission refuses a
- * revision that does not follow the latest), so the node's acknowledgement covers it.
+ * one (pair, period) is one key range and its latest revision is the last key. Committed state:
+ * written in the LMDB transaction of the block that commits the verdict (the state transition takes
+ * a revision only when it follows the committed latest), so every validator holds the same chain.
  */
 export class VerdictStore {
   private readonly verdicts: Database<StoredVerdict, Buffer>;
@@ -32,12 +34,12 @@ export class VerdictStore {
     this.verdicts = env.root.openDB<StoredVerdict, Buffer>({ name: 'verdicts', encoding: 'msgpack', keyEncoding: 'binary' });
   }
 
-  /** Inside the verdict transaction's admission transaction. */
+  /** Inside the committing block's transaction. */
   put(pairA: number, pairB: number, period: number, v: StoredVerdict): void {
     void this.verdicts.put(verdictKey(pairA, pairB, period, v.revision), v);
   }
 
-  /** The highest revision recorded for a (pair, period), pending or committed. */
+  /** The highest committed revision of a (pair, period). */
   latest(pairA: number, pairB: number, period: number): StoredVerdict | undefined {
     const start = verdictKey(pairA, pairB, period, 0);
     const end = verdictKey(pairA, pairB, period, 0xffff_ffff);
@@ -46,7 +48,12 @@ export class VerdictStore {
     return undefined;
   }
 
-  /** Every revision of a (pair, period), oldest first. */
+  /** One committed revision of a (pair, period). */
+  get(pairA: number, pairB: number, period: number, revision: number): StoredVerdict | undefined {
+    return this.verdicts.get(verdictKey(pairA, pairB, period, revision));
+  }
+
+  /** Every committed revision of a (pair, period), oldest first. */
   history(pairA: number, pairB: number, period: number): StoredVerdict[] {
     return [...this.verdicts.getRange({ start: verdictKey(pairA, pairB, period, 0), end: verdictKey(pairA, pairB, period, 0xffff_ffff) })].map((e) => e.value);
   }

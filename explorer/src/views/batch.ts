@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { fields, h, link, replace, table, type Child } from '../dom.js';
 import { bytes, isoTime, num, periodTime, shortHash } from '../format.js';
 import type { ViewRoute } from '../router.js';
-import { fullHash, loading, notice, operatorLabel, pageHeading, txStatusBadge } from '../ui.js';
+import { evictionNotice, fullHash, loading, notice, operatorLabel, pageHeading, txStatusBadge } from '../ui.js';
 import type { Check, InclusionProof } from '../verify/batch-checks.js';
 
 /** The checks' code (poseidon-lite, @noble) loads with the first batch page, not with the overview. */
@@ -42,6 +42,7 @@ export const batchRoute: ViewRoute = {
     };
     replace(root,
       pageHeading(h('span', { class: 'mono', title: id }, shortHash(id)), 'CDR batch', statusBox),
+      evictionNotice(batch.eviction),
       stagesBox,
       h('div', { class: 'two-col wide-left' }, headerBox, verifyPanel(verify, batch, ctx, signal)),
       recordsPreview(batch, ctx, signal),
@@ -70,9 +71,17 @@ function stages(b: Batch, ctx: AppContext): HTMLElement {
         h('span', { class: 'stage-title' }, title, h('span', { class: 'visually-hidden' }, state === 'done' ? ' (done)' : state === 'current' ? ' (in progress)' : ' (not yet)')),
         h('span', { class: 'stage-detail' }, detail)));
   const committed = b.status === 'committed';
-  return h('ol', { class: 'stages' },
+  const signedAccepted = [
     step('done', 'Signed', h('span', null, 'by ', operatorLabel(ctx.status, b.submitter), ` · sequence ${num(b.sequence)}`)),
     step('done', 'Accepted', 'verified and durable on this node (Ack sent)'),
+  ];
+  // Evicted: no block will take it (its settlement period closed, ...): the stages end there.
+  if (b.status === 'evicted') {
+    return h('ol', { class: 'stages' }, ...signedAccepted,
+      step('current', 'Evicted', b.eviction ? h('span', null, `${b.eviction.reason.replaceAll('_', ' ')} at block `, link(`/block/${b.eviction.height}`, `#${num(b.eviction.height)}`)) : 'no block will include it'));
+  }
+  return h('ol', { class: 'stages' },
+    ...signedAccepted,
     step(committed ? 'done' : 'current', committed ? 'Committed' : 'Waiting for a block',
       committed && b.height !== undefined ? h('span', null, 'in block ', link(`/block/${b.height}`, `#${num(b.height)}`), ` at index ${num(b.index ?? 0)}`) : 'in the mempool; the next block takes it'),
     // GET /batch says committed once the batch is durable in this node's chain, and that is final

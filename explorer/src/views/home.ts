@@ -14,7 +14,7 @@ interface TxRow {
   readonly to?: number;
   readonly sequence: string;
   readonly cdrs: number;
-  status: 'pending' | 'committed';
+  status: 'pending' | 'committed' | 'evicted';
   height?: number;
   fresh: boolean;
 }
@@ -109,7 +109,7 @@ export const homeRoute: ViewRoute = {
           : h('span', { class: 'tx-cell' }, hashLink(`/tx/${r.id}`, r.id, 'Transaction'), badge(r.kind === 'proof' ? 'batch proof' : r.kind === 'verdict' ? 'verdict' : r.kind === 'settlement' ? 'settlement' : 'contract', 'info')),
         r.to === undefined ? operatorLabel(status, r.from, true) : h('span', null, operatorLabel(status, r.from, true), ' → ', operatorLabel(status, r.to, true)),
         num(r.sequence), r.kind === 'batch' ? num(r.cdrs) : '–',
-        r.status === 'committed' ? h('span', null, badge('committed', 'ok'), ' ', r.height !== undefined ? link(`/block/${r.height}`, `#${num(r.height)}`) : null) : badge('pending', 'wait'),
+        r.status === 'committed' ? h('span', null, badge('committed', 'ok'), ' ', r.height !== undefined ? link(`/block/${r.height}`, `#${num(r.height)}`) : null) : r.status === 'evicted' ? badge('evicted', 'bad') : badge('pending', 'wait'),
       ]), { captionHidden: true, id: 'recent-txs' });
       for (const [i, r] of txs.entries()) if (r.fresh) t.querySelectorAll('tbody tr')[i]?.classList.add('fresh');
       for (const r of txs) r.fresh = false;

@@ -2,7 +2,7 @@ import { ApiError, normaliseHash } from '../api.js';
 import { fields, h, link, replace } from '../dom.js';
 import { bytes, num, shortHash } from '../format.js';
 import type { ViewRoute } from '../router.js';
-import { badge, fullHash, loading, notice, operatorLabel, pageHeading, txStatusBadge } from '../ui.js';
+import { badge, blockCell, evictionNotice, fullHash, loading, notice, operatorLabel, pageHeading, txStatusBadge } from '../ui.js';
 
 /** A transaction by hash: CDR batches go to their batch page; contract transactions show here with their receipt, batch proofs with the batch they prove. */
 export const txRoute: ViewRoute = {
@@ -30,6 +30,7 @@ export const txRoute: ViewRoute = {
     if (tx.type === 'batch_proof') {
       replace(root,
         pageHeading(h('span', { class: 'mono', title: hash }, shortHash(hash)), 'Batch proof', txStatusBadge(tx.status)),
+        evictionNotice(tx.eviction),
         h('section', { class: 'card', 'aria-labelledby': 'tx-h' }, h('h2', { id: 'tx-h' }, 'Transaction'), fields([
           ['Hash', fullHash(hash)],
           ['Signer', operatorLabel(ctx.status, tx.signer)],
@@ -37,7 +38,7 @@ export const txRoute: ViewRoute = {
           ['Proves batch', link(`/batch/${tx.batch}`, shortHash(tx.batch))],
           ['Circuit', h('code', { class: 'mono small' }, `${tx.circuitId} v${tx.circuitVersion}`)],
           ['Chunk proofs', `${num(tx.chunks)} of ${num(tx.chunkRecords)} records`],
-          ['Block', tx.height !== undefined ? h('span', null, link(`/block/${tx.height}`, `#${num(tx.height)}`), ` at index ${num(tx.index ?? 0)}`) : 'pending'],
+          ['Block', blockCell(tx)],
           ['Size', bytes(tx.sizeBytes)],
         ])),
       );
@@ -47,6 +48,7 @@ export const txRoute: ViewRoute = {
       // Counts only: the tolerances and digests are in GET /txns as well, but the explorer shows what the public counts say.
       replace(root,
         pageHeading(h('span', { class: 'mono', title: hash }, shortHash(hash)), 'Reconciliation verdict', txStatusBadge(tx.status)),
+        evictionNotice(tx.eviction),
         h('section', { class: 'card', 'aria-labelledby': 'tx-h' }, h('h2', { id: 'tx-h' }, 'Transaction'), fields([
           ['Hash', fullHash(hash)],
           ['Pair', tx.pair],
@@ -57,7 +59,7 @@ export const txRoute: ViewRoute = {
           ['Accepted within tolerance', num(tx.counts.accepted)],
           ['Disputed', num(tx.counts.disputed)],
           ['Only one side', `${num(tx.counts.onlyA)} / ${num(tx.counts.onlyB)}`],
-          ['Block', tx.height !== undefined ? h('span', null, link(`/block/${tx.height}`, `#${num(tx.height)}`), ` at index ${num(tx.index ?? 0)}`) : 'pending'],
+          ['Block', blockCell(tx)],
           ['Size', bytes(tx.sizeBytes)],
         ])),
       );
@@ -67,6 +69,7 @@ export const txRoute: ViewRoute = {
       const statement = tx.action === 'statement';
       replace(root,
         pageHeading(h('span', { class: 'mono', title: hash }, shortHash(hash)), statement ? 'Settlement statement' : 'FX rate set', txStatusBadge(tx.status)),
+        evictionNotice(tx.eviction),
         h('section', { class: 'card', 'aria-labelledby': 'tx-h' }, h('h2', { id: 'tx-h' }, 'Transaction'), fields([
           ['Hash', fullHash(hash)],
           ['Submitter', operatorLabel(ctx.status, tx.submitter)],
@@ -81,22 +84,23 @@ export const txRoute: ViewRoute = {
                 ['Rates', h('code', { class: 'mono small' }, Object.entries(tx.rates ?? {}).map(([c, r]) => `${c} ${r} ${tx.base ?? ''}`).join(', '))],
                 ['Publishers', `${(tx.publishers ?? []).join(', ')}${tx.override ? ' (override)' : ''}`],
               ] as const),
-          ['Block', tx.height !== undefined ? h('span', null, link(`/block/${tx.height}`, `#${num(tx.height)}`), ` at index ${num(tx.index ?? 0)}`) : 'pending'],
+          ['Block', blockCell(tx)],
           ['Size', bytes(tx.sizeBytes)],
         ])),
       );
       return;
     }
-    const receiptBox = h('div', null, tx.status === 'committed' ? loading('the receipt') : notice('Pending: the receipt comes with its block.'));
+    const receiptBox = h('div', null, tx.status === 'committed' ? loading('the receipt') : tx.status === 'evicted' ? null : notice('Pending: the receipt comes with its block.'));
     replace(root,
       pageHeading(h('span', { class: 'mono', title: hash }, shortHash(hash)), tx.type === 'contract_deploy' ? 'Contract deploy' : 'Contract call', txStatusBadge(tx.status)),
+      evictionNotice(tx.eviction),
       h('section', { class: 'card', 'aria-labelledby': 'tx-h' }, h('h2', { id: 'tx-h' }, 'Transaction'), fields([
         ['Hash', fullHash(hash)],
         ['Sender', operatorLabel(ctx.status, tx.sender)],
         ['Sequence', num(tx.sequence)],
         ['Contract', h('code', { class: 'mono small' }, tx.contract)],
         ['Gas limit', num(tx.gasLimit)],
-        ['Block', tx.height !== undefined ? h('span', null, link(`/block/${tx.height}`, `#${num(tx.height)}`), ` at index ${num(tx.index ?? 0)}`) : 'pending'],
+        ['Block', blockCell(tx)],
         ['Size', bytes(tx.sizeBytes)],
       ])),
       h('section', { class: 'card', 'aria-labelledby': 'receipt-h' }, h('h2', { id: 'receipt-h' }, 'Receipt'), receiptBox),

@@ -1,6 +1,6 @@
 import { toHex } from '../../codec/bytes.js';
 import type { ChainHead } from '../../storage/index.js';
-import type { CommittedStateView } from '../committed-state.js';
+import type { CommittedStateView, VerdictHead } from '../committed-state.js';
 import { overlaySlots, readSlotsIn, type ContractStateReader } from '../contract-executor.js';
 import type { BlockWrites } from '../state-transition.js';
 import type { TxKind } from '../tx-kinds/tx-kind.js';
@@ -71,6 +71,23 @@ export class BranchView implements CommittedStateView {
 
   isCommitted(id: Uint8Array): boolean {
     return this.onBranch(toHex(id)) || this.committed.isCommitted(id);
+  }
+
+  isProven(batchId: Uint8Array): boolean {
+    const hex = toHex(batchId);
+    for (const b of this.path) if (b.writes.proofs.some((p) => toHex(p.batchId) === hex)) return true;
+    return this.committed.isProven(batchId);
+  }
+
+  latestVerdict(pairA: number, pairB: number, period: number): VerdictHead | undefined {
+    for (let i = this.path.length - 1; i >= 0; i--) {
+      const vs = this.path[i]!.writes.verdicts;
+      for (let j = vs.length - 1; j >= 0; j--) {
+        const v = vs[j]!;
+        if (v.pairA === pairA && v.pairB === pairB && v.period === period) return v.verdict;
+      }
+    }
+    return this.committed.latestVerdict(pairA, pairB, period);
   }
 
   /** Whether a block of the branch (not committed state) names the transaction. */

@@ -4,7 +4,7 @@ import { toHex } from '../../codec/bytes.js';
 import { PUBLIC_RECORD_BYTES } from '../../codec/limits.js';
 import { decodePrunedBatch, isPrunedBatch, PRUNED_BATCH_IDENTIFIER } from '../../codec/pruned-batch.js';
 import { BATCH_FILE_IDENTIFIER } from '../../codec/batch.js';
-import type { ProvenBatch, TxLocation } from '../../storage/index.js';
+import type { Eviction, ProvenBatch, TxLocation } from '../../storage/index.js';
 import type { AdmissionSource } from '../admission-budget.js';
 import type { AcceptedBatch } from '../admission.js';
 import type { BlockApplication, BlockTx } from '../block-application.js';
@@ -13,13 +13,13 @@ import { TxKind, type AcceptedTx, type NullifierSource, type StoredTx, type TxAd
 /** A stored batch: its JSON form (as POST /cdr takes it) plus where it stands on the chain. */
 export type BatchView = {
   id: string;
-  status: 'pending' | 'committed';
+  status: 'pending' | 'committed' | 'evicted';
   /**
    * Where the batch stands in the client's terms (the ingest replies): `accepted` (durable here),
    * `committed` (with consensus: in a block on the head's branch, `confirmedHeight`), `final`
    * (in a final block, `height`). Set by the node's API view; a solo node's committed blocks are final.
    */
-  stage?: 'accepted' | 'committed' | 'final';
+  stage?: 'accepted' | 'committed' | 'final' | 'evicted';
   confirmedHeight?: number;
   height?: number;
   index?: number;
@@ -32,6 +32,8 @@ export type BatchView = {
   txPath?: { sibling: string; left: boolean }[];
   /** A batch proof verified for it (issue 13, P6): the circuit, its chunks' totals commitments, the proof's transaction. */
   proven?: ProvenBatch;
+  /** status `evicted`: why it left the pending set without a block (its settlement period closed, ...). */
+  eviction?: Eviction;
   /** Only when asked (?records=1): one page of the records, and where it lies. */
   records?: BatchJson['records'];
   recordsPage?: RecordsPage;

@@ -10,7 +10,7 @@ import { TxKind, type AcceptedTx, type StoredTx, type TxAdmitter, type TxCodec, 
 export interface ContractTxView {
   type: 'contract_deploy' | 'contract_call';
   hash: string;
-  status: 'pending' | 'committed';
+  status: 'pending' | 'committed' | 'evicted';
   height?: number;
   index?: number;
   sender: number;

@@ -12,7 +12,7 @@ import { TxKind, type AcceptedTx, type StoredTx, type TxAdmitter, type TxCodec, 
 export interface SettlementTxView {
   type: 'settlement';
   hash: string;
-  status: 'pending' | 'committed';
+  status: 'pending' | 'committed' | 'evicted';
   height?: number;
   index?: number;
   submitter: number;

@@ -48,8 +48,8 @@ export interface AcceptedTx {
 /** A stored transaction as the API shows it. */
 export interface StoredTx {
   readonly kind: TxKind;
-  /** JSON of GET /txns/:hash: `type`, `hash`, `status` ('pending' | 'committed') and the kind's fields. */
-  readonly view: Readonly<Record<string, unknown>> & { readonly type: string; readonly hash: string; readonly status: 'pending' | 'committed' };
+  /** JSON of GET /txns/:hash: `type`, `hash`, `status` ('pending' | 'committed' | 'evicted') and the kind's fields. */
+  readonly view: Readonly<Record<string, unknown>> & { readonly type: string; readonly hash: string; readonly status: 'pending' | 'committed' | 'evicted' };
   /** Kinds that carry CDR records page through them (GET ...?records=1); absent for the others. */
   readonly records?: RecordPager;
 }

@@ -1,7 +1,8 @@
 import { toHex } from '../../codec/bytes.js';
-import { decodeVerdictTx, VERDICT_TX_FILE_IDENTIFIER } from '../../codec/verdict-tx.js';
+import { decodeVerdictTx, VERDICT_TX_FILE_IDENTIFIER, type DecodedVerdictTx } from '../../codec/verdict-tx.js';
 import { formatCalendarMonth, monthFromIndex } from '../../reconciliation/period.js';
-import type { TxLocation } from '../../storage/index.js';
+import type { StoredVerdict, TxLocation } from '../../storage/index.js';
+import type { BlockApplication, BlockTx } from '../block-application.js';
 import type { AdmissionSource } from '../admission-budget.js';
 import type { AcceptedVerdict } from '../verdict-admission.js';
 import { TxKind, type AcceptedTx, type StoredTx, type TxAdmitter, type TxCodec, type TxSummary } from './tx-kind.js';
@@ -10,7 +11,7 @@ import { TxKind, type AcceptedTx, type StoredTx, type TxAdmitter, type TxCodec, 
 export interface VerdictTxView {
   type: 'verdict';
   hash: string;
-  status: 'pending' | 'committed';
+  status: 'pending' | 'committed' | 'evicted';
   height?: number;
   index?: number;
   submitter: number;
@@ -29,8 +30,11 @@ export interface VerdictTxView {
 /**
  * Reconciliation verdicts (schemas/verdict-tx.fbs, identifier "CDRR"; issue 13, P5). Admission:
  * src/chain/verdict-admission.ts, which checks both signatures, the revision chain of the (pair,
- * period) and the counts, and records the verdict. Its sequence is its revision; it moves no
- * submitter sequence (either operator may submit, and replays are refused by id and revision).
+ * period) and the counts, and holds the verdict pending. In a block it is the (pair, period)'s next
+ * revision only when it follows the latest committed (or earlier in the block) one, and the block's
+ * commit records it (VerdictStore, in the state root); a competing revision is inapplicable (left
+ * out, then evicted). Its sequence is its revision; it moves no submitter sequence (either operator
+ * may submit, and replays are refused by id and revision).
  */
 export const verdictCodec: TxCodec = {
   kind: TxKind.Verdict,
@@ -46,9 +50,9 @@ export const verdictCodec: TxCodec = {
     return undefined;
   },
 
-  apply(): void {
-    // Nothing of the block's sequences or contracts: admission recorded the verdict, and the
-    // committed block makes it the (pair, period)'s committed verdict (its txLocation).
+  apply(block: BlockApplication, tx: BlockTx): void {
+    const decoded = decodeVerdictTx(tx.bytes());
+    block.recordVerdict({ pairA: decoded.pairA, pairB: decoded.pairB, period: decoded.period, verdict: storedVerdict(decoded, tx.entry.id, block.block.height) }, tx.index);
   },
 
   view(id: Uint8Array, bytes: Uint8Array, location: TxLocation | undefined): StoredTx {
@@ -74,6 +78,17 @@ export function verdictTxView(id: Uint8Array, bytes: Uint8Array, location: TxLoc
     supersedes: tx.supersedes ? toHex(tx.supersedes) : null,
     signatures: { a: toHex(tx.signatureA), b: toHex(tx.signatureB) },
     sizeBytes: bytes.length,
+  };
+}
+
+/** The record of a verdict (committed at `height`, or pending without one): counts, tolerances, digests. */
+export function storedVerdict(tx: DecodedVerdictTx, id: Uint8Array, height?: number): StoredVerdict {
+  return {
+    txHash: toHex(id), revision: tx.revision, submitter: tx.submitter, indexedHeight: Number(tx.indexedHeight),
+    matched: Number(tx.matched), accepted: Number(tx.accepted), disputed: Number(tx.disputed), onlyA: Number(tx.onlyA), onlyB: Number(tx.onlyB),
+    tolerances: { durationSec: tx.toleranceDurationSec, volumeBytes: tx.toleranceVolumeBytes.toString(), chargePpm: tx.toleranceChargePpm, chargeMinor: tx.toleranceChargeMinor.toString() },
+    resolutionsDigest: toHex(tx.resolutionsDigest), supersedes: tx.supersedes ? toHex(tx.supersedes) : null,
+    ...(height === undefined ? {} : { height }),
   };
 }
 
