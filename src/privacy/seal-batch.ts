@@ -4,7 +4,7 @@ import { type BatchContext, batchContext } from './context.js';
 import { PrivacyInputError } from './errors.js';
 import { BATCH_KEY_BYTES, keyTableKey, sealTableEntry } from './key-table.js';
 import { wrapKey } from './key-wrap.js';
-import { BATCH_NONCE_BYTES, GROUP_KEY_BYTES, deriveRecordKey, payloadHash, sealPayload } from './payload-cipher.js';
+import { BATCH_NONCE_BYTES, GROUP_KEY_BYTES, payloadHash, recordKeyDeriver, sealPayload } from './payload-cipher.js';
 import type { SealedBatch, SealedGroup, SealedRecord } from './sealed-batch.js';
 import type { LawfulAccessSetup } from './threshold/lawful-access-setup.js';
 import { LAWFUL_TAG_BYTES, LAWFUL_WRAP_BYTES, lawfulWrapLabel, sealLawfulWrap } from './threshold/lawful-wrap.js';
@@ -90,8 +90,10 @@ export async function sealBatch(o: SealBatchOptions): Promise<SealBatchResult> {
   );
 
   const payloadHashes: Uint8Array[] = [];
+  // One HKDF-Extract per group, one Expand block per record (the keys deriveRecordKey gives).
+  const derivers = groupKeys.map((g) => recordKeyDeriver(g.groupKey, batchNonce, ctx));
   const records: SealedRecord[] = o.records.map((r, i) => {
-    const key = deriveRecordKey(groupKeys[r.group]!.groupKey, batchNonce, ctx, i);
+    const key = derivers[r.group]!(i);
     const ciphertext = sealPayload(key, ctx, i, r.payload);
     key.fill(0);
     payloadHashes.push(payloadHash(ciphertext));
