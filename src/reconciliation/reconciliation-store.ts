@@ -65,26 +65,29 @@ export interface PrepareResult {
   readonly reset: string | undefined;
 }
 
-// Layout 2. Keys are big-endian, so one (pair, period) is one contiguous key range.
-//   one      pair a u32 ‖ pair b u32 ‖ month u32 ‖ side u8 ‖ event hash 32   → commitment ‖ locator (one side known)
-//   events   pair ‖ month ‖ event hash 32                                    → matched (1 byte) or mismatched with both locators
-//   disputes pair ‖ month ‖ 0x01 ‖ event hash 32                             → empty (mismatched events only)
+// Layout 3. Keys are big-endian, so one (pair, period) is one contiguous key range.
+//   periods  pair a u32 ‖ pair b u32 ‖ month u32                              → its number u32 (in order of first use)
+//   one      number u32 ‖ side u8 ‖ event hash 32                             → commitment ‖ locator (one side known)
+//   events   number ‖ event hash 32                                           → matched (1 byte) or mismatched with both locators
+//   disputes number ‖ 0x01 ‖ event hash 32                                    → empty (mismatched events only)
 //   counts   pair ‖ month                                                     → 8 × u64: the fields of PairPeriodCounts in order
 //   batches  batch number (u32 key)                                           → batch id 32 ‖ height u32
-//   meta     'next-height' u32, 'next-batch' u32, 'chain' 32 bytes, 'skips' 2 × u64, 'layout' u32
+//   meta     'next-height' u32, 'next-batch' u32, 'next-period' u32, 'chain' 32 bytes, 'skips' 2 × u64, 'layout' u32
 // An event lives in exactly one of `one` and `events`. Layout 1 kept every one-sided event twice
-// (its entry, and a copy in `disputes` for the only-A/only-B lists) and the locators of matched
-// events: ~310 B/CDR on traffic seen from one side; the `one` keys make those lists a key range.
-const PREFIX_BYTES = 12;
+// (its entry, and a copy in `disputes` for the only-A/only-B lists), the locators of matched events
+// and the 12-byte (pair, month) in every key: 367 B/CDR of data file on traffic seen from one side
+// (180,000 events; 210 with layout 2, 197 with this one: /tmp-style experiment in docs/privacy.md §5).
+const PREFIX_BYTES = 4;
 const EVENT_KEY_BYTES = PREFIX_BYTES + 32;
 const ONE_KEY_BYTES = PREFIX_BYTES + 1 + 32;
-const LAYOUT = 2;
+const LAYOUT = 3;
 const COUNT_FIELDS = ['matched', 'mismatched', 'onlyA', 'onlyB', 'recordsA', 'recordsB', 'duplicatesA', 'duplicatesB'] as const;
 const MISMATCHED_CODE = 1;
 const CLASS_ORDER: readonly DisputeClass[] = ['mismatched', 'only_a', 'only_b'];
 const META = {
   nextHeight: Buffer.from('next-height'),
   nextBatch: Buffer.from('next-batch'),
+  nextPeriod: Buffer.from('next-period'),
   chain: Buffer.from('chain'),
   skips: Buffer.from('skips'),
   layout: Buffer.from('layout'),
@@ -107,6 +110,7 @@ export class ReconciliationStore {
   private readonly oneSided: Database<Buffer, Uint8Array>;
   private readonly disputesDb: Database<Buffer, Uint8Array>;
   private readonly countsDb: Database<Buffer, Uint8Array>;
+  private readonly periods: Database<Buffer, Uint8Array>;
   private readonly batches: Database<Buffer, number>;
   private readonly meta: Database<Buffer, Uint8Array>;
 
@@ -115,6 +119,7 @@ export class ReconciliationStore {
     this.oneSided = env.hashDb('recon-one');
     this.disputesDb = env.hashDb('recon-disputes');
     this.countsDb = env.hashDb('recon-counts');
+    this.periods = env.hashDb('recon-periods');
     this.batches = env.uint32Db('recon-batches');
     this.meta = env.hashDb('recon-meta');
   }
@@ -152,7 +157,7 @@ export class ReconciliationStore {
       else if (known && layout !== LAYOUT) reset = `the index has layout ${layout ?? 1}, this node writes layout ${LAYOUT}`;
       else if (next > chainHeight + 1) reset = `the index is at height ${next - 1}, ahead of the chain's head ${chainHeight}`;
       if (reset) {
-        for (const db of [this.events, this.oneSided, this.disputesDb, this.countsDb, this.meta]) for (const k of [...db.getKeys()]) db.removeSync(k);
+        for (const db of [this.events, this.oneSided, this.disputesDb, this.countsDb, this.periods, this.meta]) for (const k of [...db.getKeys()]) db.removeSync(k);
         for (const k of [...this.batches.getKeys()]) this.batches.removeSync(k);
       }
       if (!known || reset) {
@@ -218,8 +223,9 @@ export class ReconciliationStore {
         next = block.height + 1;
         applied++;
       }
+      // Sorted, so (pair, period) numbers are handed out in an order that does not depend on the Map's.
       const ordered = [...groups.values()].sort((x, y) => Buffer.compare(x.prefix, y.prefix));
-      for (const group of ordered) this.addCounts(group.prefix, this.classifyGroup(group, records));
+      for (const group of ordered) this.addCounts(group.prefix, this.classifyGroup(this.periodNumber(group.prefix, true)!, group, records));
       this.meta.putSync(META.nextHeight, u32(next));
       this.meta.putSync(META.nextBatch, u32(batchNo));
       const s = Buffer.alloc(16);
@@ -231,13 +237,13 @@ export class ReconciliationStore {
   }
 
   /** The records of one (pair, period) in this chunk, by event key: each event read once, written once; returns the count deltas. */
-  private classifyGroup(g: PairPeriodGroup, records: Uint8Array): number[] {
+  private classifyGroup(id: Buffer, g: PairPeriodGroup, records: Uint8Array): number[] {
     const d = new Array<number>(COUNT_FIELDS.length).fill(0);
     const order = sortedByEventHash(records, g.offsets);
     const hashAt = (k: number): Uint8Array => records.subarray(g.offsets[k]! + RECORD_OFFSET.eventKeyHash, g.offsets[k]! + RECORD_OFFSET.eventKeyHash + 32);
     const key = Buffer.allocUnsafe(EVENT_KEY_BYTES);
-    g.prefix.copy(key, 0);
-    const oneKeys = [oneKey(g.prefix, 0), oneKey(g.prefix, 1)] as const;
+    id.copy(key, 0);
+    const oneKeys = [oneKey(id, 0), oneKey(id, 1)] as const;
     for (let i = 0; i < order.length; ) {
       const first = order[i]!;
       const eventHash = hashAt(first);
@@ -267,7 +273,7 @@ export class ReconciliationStore {
       else {
         if (before?.kind === 'one') this.oneSided.removeSync(oneKeys[before.side]);
         this.events.putSync(key, encodeBoth(entry));
-        if (entry.kind === 'mismatched') this.disputesDb.putSync(disputeKey(g.prefix, eventHash), EMPTY);
+        if (entry.kind === 'mismatched') this.disputesDb.putSync(disputeKey(id, eventHash), EMPTY);
       }
       if (before) d[CLASS_FIELD[classOfEntry(before)]]!--;
       d[CLASS_FIELD[classOfEntry(entry)]]!++;
@@ -284,6 +290,18 @@ export class ReconciliationStore {
       if (v) return decodeOneSide(side, v);
     }
     return undefined;
+  }
+
+  /** The 4-byte number that stands for a (pair, month) in event keys; assigned on first use when `create`. */
+  private periodNumber(prefix: Buffer, create: boolean): Buffer | undefined {
+    const known = this.periods.getBinary(prefix);
+    if (known) return Buffer.from(known);
+    if (!create) return undefined;
+    const next = this.meta.getBinary(META.nextPeriod)?.readUInt32BE(0) ?? 0;
+    const id = u32(next);
+    this.periods.putSync(prefix, id);
+    this.meta.putSync(META.nextPeriod, u32(next + 1));
+    return id;
   }
 
   private addCounts(prefix: Buffer, d: readonly number[]): void {
@@ -306,8 +324,9 @@ export class ReconciliationStore {
 
   /** Disputed events of a (pair, period): mismatched first, then only A, then only B; by event hash within a class. */
   disputes(pair: OperatorPair, period: CalendarMonth, offset: number, limit: number): DisputePage {
-    const prefix = pairPeriodKey(pair, monthIndex(period));
     const counts = this.counts(pair, period);
+    const prefix = this.periodNumber(pairPeriodKey(pair, monthIndex(period)), false);
+    if (!prefix) return { total: 0, disputes: [] };
     const perClass: Readonly<Record<DisputeClass, number>> = { mismatched: counts.mismatched, only_a: counts.onlyA, only_b: counts.onlyB };
     const total = counts.mismatched + counts.onlyA + counts.onlyB;
     const out: Dispute[] = [];
@@ -401,7 +420,7 @@ function sortedByEventHash(records: Uint8Array, offsets: readonly number[]): Uin
 }
 
 function pairPeriodKey(pair: OperatorPair, month: number): Buffer {
-  const k = Buffer.allocUnsafe(PREFIX_BYTES);
+  const k = Buffer.allocUnsafe(12);
   k.writeUInt32BE(pair.a, 0);
   k.writeUInt32BE(pair.b, 4);
   k.writeUInt32BE(month, 8);
