@@ -230,33 +230,3 @@ export function decodeSealedSection(bytes: Uint8Array, recordCount: number): Sea
     signature: vectorBytes(bb, pos, vt(13), 1),
   };
 }
-
-/** Where a section's per-group columns are, as byte offsets into the section. */
-export interface SealedGroupColumns {
-  readonly groups: number;
-  /** Offset of the first group's tag (32 bytes each, consecutive). */
-  readonly tagsAt: number;
-  /** Offset of the first group's lawful-access wrap (LAWFUL_WRAP_BYTES each, consecutive). */
-  readonly wrapsAt: number;
-}
-
-/**
- * The positions of the tags and lawful-access wraps in a section admission has already decoded and
- * checked (the private store keeps wraps shared by batches once: src/storage/sealed-store.ts).
- * Re-checks only the structure and that the two columns agree in length.
- */
-export function sealedGroupColumns(bytes: Uint8Array): SealedGroupColumns {
-  try {
-    verifyRoot(bytes, SPEC, SEALED_SECTION_FILE_IDENTIFIER);
-  } catch (err) {
-    if (err instanceof MalformedFrameError) throw new SealedBatchError('encoding', `sealed section: ${err.reason}`);
-    throw err;
-  }
-  const bb = new ByteBuffer(bytes);
-  const pos = SealedSection.getRootAsSealedSection(bb).bb_pos;
-  const tags = vectorBytes(bb, pos, 4 + 2 * 7, LAWFUL_TAG_BYTES);
-  const wraps = vectorBytes(bb, pos, 4 + 2 * 9, 1);
-  const groups = tags.length / LAWFUL_TAG_BYTES;
-  if (wraps.length !== groups * LAWFUL_WRAP_BYTES) throw new SealedBatchError('group_shape', `${groups} groups need ${groups * LAWFUL_WRAP_BYTES} bytes of lawful-access wraps`);
-  return { groups, tagsAt: tags.byteOffset - bytes.byteOffset, wrapsAt: wraps.byteOffset - bytes.byteOffset };
-}
