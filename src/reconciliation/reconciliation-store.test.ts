@@ -178,10 +178,10 @@ describe('ReconciliationStore', () => {
     expect(s.prepare(ID, 10).reset).toBeUndefined();
     // Layout 1 wrote no 'layout' entry.
     s.env.hashDb('recon-meta').removeSync(Buffer.from('layout'));
-    expect(s.prepare(ID, 10).reset).toMatch(/layout 1, this node writes layout 3/);
+    expect(s.prepare(ID, 10).reset).toMatch(/layout 1, this node writes layout 4/);
     s.applyChunk(chunk(0, [[{ submitter: A, counterparty: B, records: recs(range(0, 5)) }]]));
-    s.env.hashDb('recon-meta').putSync(Buffer.from('layout'), Buffer.from([0, 0, 0, 2]));
-    expect(s.prepare(ID, 10).reset).toMatch(/layout 2, this node writes layout 3/);
+    s.env.hashDb('recon-meta').putSync(Buffer.from('layout'), Buffer.from([0, 0, 0, 3]));
+    expect(s.prepare(ID, 10).reset).toMatch(/layout 3, this node writes layout 4/);
     expect(s.nextHeight()).toBe(0);
     expect(s.counts(operatorPair(A, B), NOV)).toEqual(ZERO_COUNTS);
     expect(s.prepare(ID, 10).reset).toBeUndefined();

@@ -65,9 +65,9 @@ export interface PrepareResult {
   readonly reset: string | undefined;
 }
 
-// Layout 3. Keys are big-endian, so one (pair, period) is one contiguous key range.
+// Layout 4. Keys are big-endian, so one (pair, period) is one contiguous key range.
 //   periods  pair a u32 ‖ pair b u32 ‖ month u32                              → its number u32 (in order of first use)
-//   one      number u32 ‖ side u8 ‖ event hash 32                             → commitment ‖ locator (one side known)
+//   one      number u32 ‖ side u8 ‖ event hash 32                             → commitment's low 16 bytes ‖ locator (one side known)
 //   events   number ‖ event hash 32                                           → matched (1 byte) or mismatched with both locators
 //   disputes number ‖ 0x01 ‖ event hash 32                                    → empty (mismatched events only)
 //   counts   pair ‖ month                                                     → 8 × u64: the fields of PairPeriodCounts in order
@@ -76,11 +76,12 @@ export interface PrepareResult {
 // An event lives in exactly one of `one` and `events`. Layout 1 kept every one-sided event twice
 // (its entry, and a copy in `disputes` for the only-A/only-B lists), the locators of matched events
 // and the 12-byte (pair, month) in every key: 367 B/CDR of data file on traffic seen from one side
-// (180,000 events; 210 with layout 2, 192 with this one: bench/micro/reconciliation-index-size.ts).
+// (180,000 events; 210 with layout 2 (each event once), 192 with layout 3 (4-byte period numbers), 156 with
+// this one (16 bytes of each commitment compared, event-entry.ts): bench/micro/reconciliation-index-size.bench.ts).
 const PREFIX_BYTES = 4;
 const EVENT_KEY_BYTES = PREFIX_BYTES + 32;
 const ONE_KEY_BYTES = PREFIX_BYTES + 1 + 32;
-const LAYOUT = 3;
+const LAYOUT = 4;
 const COUNT_FIELDS = ['matched', 'mismatched', 'onlyA', 'onlyB', 'recordsA', 'recordsB', 'duplicatesA', 'duplicatesB'] as const;
 const MISMATCHED_CODE = 1;
 const CLASS_ORDER: readonly DisputeClass[] = ['mismatched', 'only_a', 'only_b'];
@@ -269,7 +270,7 @@ export class ReconciliationStore {
       i = j;
       if (entry === before || !entry) continue;
       // A new entry is either a first side (before: nothing) or both sides (before: the other side).
-      if (entry.kind === 'one') this.oneSided.putSync(oneKeys[entry.side], encodeOneSide(entry.commitment, entry.record));
+      if (entry.kind === 'one') this.oneSided.putSync(oneKeys[entry.side], encodeOneSide(entry.commitmentLow, entry.record));
       else {
         if (before?.kind === 'one') this.oneSided.removeSync(oneKeys[before.side]);
         this.events.putSync(key, encodeBoth(entry));
