@@ -24,7 +24,7 @@ export const SEALED_SECTION_VERSION = 1;
 
 /**
  * What a batch may carry in its sealed section beyond its public records, per record (a ciphertext
- * of today's 192-byte payload is 208 bytes, plus 8 of columns and a share of a 224-byte group), and
+ * of a 128-byte version-2 payload is 144 bytes, plus 8 of columns and a share of a 224-byte group), and
  * per batch (nonce, keys, wraps, signature, table overhead). Bounds the frame (the ingest socket's
  * and the P2P relay's limits) before anything is decoded.
  */

@@ -12,6 +12,7 @@ import {
   openPayload,
   payloadHash,
   payloadHashMatches,
+  recordKeyDeriver,
   sealPayload,
 } from './payload-cipher.js';
 
@@ -65,6 +66,17 @@ describe('payload cipher', () => {
     add(deriveRecordKey(g, randomBytes(32), ctx(), 0));
     add(deriveRecordKey(randomBytes(32), n, ctx(), 0));
     expect(keys.size).toBe(55);
+  });
+
+  it("derives the sealing client's record keys (one extract per group) exactly as HKDF does", () => {
+    fc.assert(
+      fc.property(ctxArb, fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.array(fc.integer({ min: 0, max: 65_535 }), { minLength: 1, maxLength: 8 }), (c, g, n, indexes) => {
+        const derive = recordKeyDeriver(g, n, c);
+        for (const i of indexes) expect(toHex(derive(i))).toBe(toHex(deriveRecordKey(g, n, c, i)));
+      }),
+      { numRuns: 100 },
+    );
+    expect(() => recordKeyDeriver(new Uint8Array(31), randomBytes(32), ctx())).toThrow(PrivacyInputError);
   });
 
   it('fails to open after any single bit of the ciphertext or tag flips', () => {

@@ -1,4 +1,4 @@
-import { hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { sha256 } from '../crypto/hash.js';
 import { aesGcmOpen, aesGcmSeal } from './aead.js';
 import { type BatchContext, ascii, concatBytes, encodeRecordContext } from './context.js';
@@ -22,7 +22,7 @@ export const PAYLOAD_KEY_BYTES = 32;
 export const GROUP_KEY_BYTES = 32;
 export const BATCH_NONCE_BYTES = 32;
 export const PAYLOAD_TAG_BYTES = 16;
-/** A CDR payload (src/codec/cdr-payload.ts) is ~190 bytes; anything near this bound is not a CDR. */
+/** A CDR payload (src/codec/cdr-payload.ts) is 110 bytes plus its record id (~128); anything near this bound is not a CDR. */
 export const MAX_PAYLOAD_PLAINTEXT_BYTES = 1024;
 export const MAX_PAYLOAD_CIPHERTEXT_BYTES = MAX_PAYLOAD_PLAINTEXT_BYTES + PAYLOAD_TAG_BYTES;
 export const PAYLOAD_HASH_BYTES = 32;
@@ -42,6 +42,25 @@ export function deriveRecordKey(groupKey: Uint8Array, batchNonce: Uint8Array, ct
   const info = concatBytes(RECORD_KEY_INFO, encodeRecordContext(ctx, index));
   return new Uint8Array(hkdfSync('sha256', groupKey, batchNonce, info, PAYLOAD_KEY_BYTES));
 }
+
+/**
+ * The same keys as `deriveRecordKey` for many records of one group and batch, for the sealing
+ * client: HKDF-Extract (PRK = HMAC(batch nonce, group key)) once, then per record the one
+ * HKDF-Expand block a 32-byte key needs, HMAC(PRK, info ‖ 0x01) (RFC 5869 §2.3 with L = HashLen).
+ * node:crypto's `hkdfSync` redoes the extract and a KeyObject per call: ~3× the cost per record.
+ */
+export function recordKeyDeriver(groupKey: Uint8Array, batchNonce: Uint8Array, ctx: BatchContext): (index: number) => Uint8Array {
+  checkKey('group key', groupKey, GROUP_KEY_BYTES);
+  checkKey('batch nonce', batchNonce, BATCH_NONCE_BYTES);
+  const prk = createHmac('sha256', batchNonce).update(groupKey).digest();
+  return (index) => {
+    const info = concatBytes(RECORD_KEY_INFO, encodeRecordContext(ctx, index), EXPAND_COUNTER);
+    const t = createHmac('sha256', prk).update(info).digest();
+    return new Uint8Array(t.buffer, t.byteOffset, PAYLOAD_KEY_BYTES);
+  };
+}
+
+const EXPAND_COUNTER = Uint8Array.of(1);
 
 function payloadAad(ctx: BatchContext, index: number): Uint8Array {
   return concatBytes(PAYLOAD_AAD, encodeRecordContext(ctx, index));

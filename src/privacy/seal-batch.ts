@@ -4,10 +4,10 @@ import { type BatchContext, batchContext } from './context.js';
 import { PrivacyInputError } from './errors.js';
 import { BATCH_KEY_BYTES, keyTableKey, sealTableEntry } from './key-table.js';
 import { wrapKey } from './key-wrap.js';
-import { BATCH_NONCE_BYTES, GROUP_KEY_BYTES, deriveRecordKey, payloadHash, sealPayload } from './payload-cipher.js';
+import { BATCH_NONCE_BYTES, GROUP_KEY_BYTES, payloadHash, recordKeyDeriver, sealPayload } from './payload-cipher.js';
 import type { SealedBatch, SealedGroup, SealedRecord } from './sealed-batch.js';
 import type { LawfulAccessSetup } from './threshold/lawful-access-setup.js';
-import { LAWFUL_TAG_BYTES, LAWFUL_WRAP_BYTES, lawfulWrapLabel, sealLawfulWrap } from './threshold/lawful-wrap.js';
+import { LAWFUL_TAG_BYTES, LAWFUL_WRAP_BYTES, lawfulWrapLabel, sealLawfulWraps } from './threshold/lawful-wrap.js';
 
 /**
  * The operator's side: seals a batch's private payloads. Key hierarchy (docs/privacy.md):
@@ -80,18 +80,23 @@ export async function sealBatch(o: SealBatchOptions): Promise<SealBatchResult> {
   const batchKey = new Uint8Array(randomBytes(BATCH_KEY_BYTES));
   const tableKey = keyTableKey(batchKey, batchNonce, ctx);
 
-  const groupKeys = o.groups.map((g) => {
+  // New groups get a fresh key, wrapped to the lawful-access key all together (sealLawfulWraps).
+  const fresh = o.groups.flatMap((g, j) => (g.reuse ? [] : [{ j, label: lawfulWrapLabel(ctx, g.tag), groupKey: new Uint8Array(randomBytes(GROUP_KEY_BYTES)) }]));
+  const wraps = sealLawfulWraps(o.lawfulAccess, fresh);
+  const freshOf = new Map(fresh.map((f, i) => [f.j, { groupKey: f.groupKey, lawfulWrap: wraps[i]! }]));
+  const groupKeys = o.groups.map((g, j) => {
     if (g.reuse) return { tag: Uint8Array.from(g.tag), groupKey: Uint8Array.from(g.reuse.groupKey), lawfulWrap: Uint8Array.from(g.reuse.lawfulWrap) };
-    const groupKey = new Uint8Array(randomBytes(GROUP_KEY_BYTES));
-    return { tag: Uint8Array.from(g.tag), groupKey, lawfulWrap: sealLawfulWrap(o.lawfulAccess, lawfulWrapLabel(ctx, g.tag), groupKey) };
+    return { tag: Uint8Array.from(g.tag), ...freshOf.get(j)! };
   });
   const groups: SealedGroup[] = groupKeys.map((g, j) =>
     Object.freeze({ tag: g.tag, tableEntry: sealTableEntry(tableKey, ctx, j, g.tag, g.groupKey), lawfulWrap: g.lawfulWrap }),
   );
 
   const payloadHashes: Uint8Array[] = [];
+  // One HKDF-Extract per group, one Expand block per record (the keys deriveRecordKey gives).
+  const derivers = groupKeys.map((g) => recordKeyDeriver(g.groupKey, batchNonce, ctx));
   const records: SealedRecord[] = o.records.map((r, i) => {
-    const key = deriveRecordKey(groupKeys[r.group]!.groupKey, batchNonce, ctx, i);
+    const key = derivers[r.group]!(i);
     const ciphertext = sealPayload(key, ctx, i, r.payload);
     key.fill(0);
     payloadHashes.push(payloadHash(ciphertext));

@@ -172,6 +172,37 @@ describe('ReconciliationStore', () => {
     expect(s.nextHeight()).toBe(1);
   });
 
+  it('starts over on an index of an older layout (one-sided events kept twice; (pair, month) in every key)', () => {
+    const s = store();
+    s.applyChunk(chunk(0, [[{ submitter: A, counterparty: B, records: recs(range(0, 5)) }]]));
+    expect(s.prepare(ID, 10).reset).toBeUndefined();
+    // Layout 1 wrote no 'layout' entry.
+    s.env.hashDb('recon-meta').removeSync(Buffer.from('layout'));
+    expect(s.prepare(ID, 10).reset).toMatch(/layout 1, this node writes layout 4/);
+    s.applyChunk(chunk(0, [[{ submitter: A, counterparty: B, records: recs(range(0, 5)) }]]));
+    s.env.hashDb('recon-meta').putSync(Buffer.from('layout'), Buffer.from([0, 0, 0, 3]));
+    expect(s.prepare(ID, 10).reset).toMatch(/layout 3, this node writes layout 4/);
+    expect(s.nextHeight()).toBe(0);
+    expect(s.counts(operatorPair(A, B), NOV)).toEqual(ZERO_COUNTS);
+    expect(s.prepare(ID, 10).reset).toBeUndefined();
+  });
+
+  it('keeps each event once: one-sided under its side, both sides as a class (locators only when mismatched)', () => {
+    const s = store();
+    s.applyChunk(chunk(0, [[
+      { submitter: A, counterparty: B, records: recs(range(0, 30)) },
+      { submitter: B, counterparty: A, records: recs(range(20, 40), new Set(['e25'])) },
+    ]]));
+    const count = (name: string): number => [...s.env.hashDb(name).getKeys()].length;
+    // 20 only A, 10 only B, 10 both (9 matched, 1 mismatched).
+    expect(count('recon-one')).toBe(30);
+    expect(count('recon-events')).toBe(10);
+    expect(count('recon-disputes')).toBe(1);
+    const sizes = [...s.env.hashDb('recon-events').getRange()].map(({ value }) => value.length).sort((x, y) => x - y);
+    expect(sizes).toEqual([...Array(9).fill(1), 13]);
+    expect(s.disputes(operatorPair(A, B), NOV, 0, 100).disputes.map((d) => d.class)).toEqual(['mismatched', ...Array(20).fill('only_a'), ...Array(10).fill('only_b')]);
+  });
+
   it("starts over for another chain's identity, or when it is ahead of the chain (restored backup)", () => {
     const s = store();
     s.applyChunk(chunk(0, [[{ submitter: A, counterparty: B, records: recs(range(0, 5)) }], []]));

@@ -2,7 +2,7 @@ import type { Database } from 'lmdb';
 import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import { StorageEnv } from '../storage/env.js';
 import { IndexGapError, PeriodOutOfRangeError, ReconciliationInputError } from './errors.js';
-import { classOfEntry, decodeEntry, encodeEntry, withRecord, type EventClass, type EventEntry, type SideRecord } from './event-entry.js';
+import { classOfEntry, decodeBoth, decodeOneSide, encodeBoth, encodeOneSide, withRecord, type EventClass, type EventEntry, type SideRecord } from './event-entry.js';
 import type { IndexChunk } from './index-chunk.js';
 import { operatorPair, type OperatorPair } from './pair.js';
 import { batchPeriod, monthIndex, type CalendarMonth } from './period.js';
@@ -65,24 +65,35 @@ export interface PrepareResult {
   readonly reset: string | undefined;
 }
 
-// Layout. Keys are big-endian, so one (pair, period) is one contiguous key range.
-//   events   pair a u32 ‖ pair b u32 ‖ month u32 ‖ event hash 32     → an EventEntry (event-entry.ts)
-//   disputes pair ‖ month ‖ class u8 ‖ event hash 32                   → 0x00 (class: 1 mismatched, 2 only A, 3 only B)
-//   counts   pair ‖ month                                               → 8 × u64: the fields of PairPeriodCounts in order
-//   batches  batch number (u32 key)                                     → batch id 32 ‖ height u32
-//   meta     'next-height' u32, 'next-batch' u32, 'chain' 32 bytes, 'skips' 2 × u64
-const PREFIX_BYTES = 12;
+// Layout 4. Keys are big-endian, so one (pair, period) is one contiguous key range.
+//   periods  pair a u32 ‖ pair b u32 ‖ month u32                              → its number u32 (in order of first use)
+//   one      number u32 ‖ side u8 ‖ event hash 32                             → commitment's low 16 bytes ‖ locator (one side known)
+//   events   number ‖ event hash 32                                           → matched (1 byte) or mismatched with both locators
+//   disputes number ‖ 0x01 ‖ event hash 32                                    → empty (mismatched events only)
+//   counts   pair ‖ month                                                     → 8 × u64: the fields of PairPeriodCounts in order
+//   batches  batch number (u32 key)                                           → batch id 32 ‖ height u32
+//   meta     'next-height' u32, 'next-batch' u32, 'next-period' u32, 'chain' 32 bytes, 'skips' 2 × u64, 'layout' u32
+// An event lives in exactly one of `one` and `events`. Layout 1 kept every one-sided event twice
+// (its entry, and a copy in `disputes` for the only-A/only-B lists), the locators of matched events
+// and the 12-byte (pair, month) in every key: 367 B/CDR of data file on traffic seen from one side
+// (180,000 events; 210 with layout 2 (each event once), 192 with layout 3 (4-byte period numbers), 156 with
+// this one (16 bytes of each commitment compared, event-entry.ts): bench/micro/reconciliation-index-size.bench.ts).
+const PREFIX_BYTES = 4;
 const EVENT_KEY_BYTES = PREFIX_BYTES + 32;
+const ONE_KEY_BYTES = PREFIX_BYTES + 1 + 32;
+const LAYOUT = 4;
 const COUNT_FIELDS = ['matched', 'mismatched', 'onlyA', 'onlyB', 'recordsA', 'recordsB', 'duplicatesA', 'duplicatesB'] as const;
-const CLASS_CODES: Readonly<Record<DisputeClass, number>> = { mismatched: 1, only_a: 2, only_b: 3 };
+const MISMATCHED_CODE = 1;
 const CLASS_ORDER: readonly DisputeClass[] = ['mismatched', 'only_a', 'only_b'];
 const META = {
   nextHeight: Buffer.from('next-height'),
   nextBatch: Buffer.from('next-batch'),
+  nextPeriod: Buffer.from('next-period'),
   chain: Buffer.from('chain'),
   skips: Buffer.from('skips'),
+  layout: Buffer.from('layout'),
 };
-const ONE_BYTE = Buffer.alloc(1);
+const EMPTY = Buffer.alloc(0);
 const enum F { Matched, Mismatched, OnlyA, OnlyB, RecordsA, RecordsB, DuplicatesA, DuplicatesB }
 
 /**
@@ -97,15 +108,19 @@ const enum F { Matched, Mismatched, OnlyA, OnlyB, RecordsA, RecordsB, Duplicates
  */
 export class ReconciliationStore {
   private readonly events: Database<Buffer, Uint8Array>;
+  private readonly oneSided: Database<Buffer, Uint8Array>;
   private readonly disputesDb: Database<Buffer, Uint8Array>;
   private readonly countsDb: Database<Buffer, Uint8Array>;
+  private readonly periods: Database<Buffer, Uint8Array>;
   private readonly batches: Database<Buffer, number>;
   private readonly meta: Database<Buffer, Uint8Array>;
 
   private constructor(readonly env: StorageEnv) {
     this.events = env.hashDb('recon-events');
+    this.oneSided = env.hashDb('recon-one');
     this.disputesDb = env.hashDb('recon-disputes');
     this.countsDb = env.hashDb('recon-counts');
+    this.periods = env.hashDb('recon-periods');
     this.batches = env.uint32Db('recon-batches');
     this.meta = env.hashDb('recon-meta');
   }
@@ -138,13 +153,18 @@ export class ReconciliationStore {
       const known = this.meta.getBinary(META.chain);
       const next = this.nextHeight();
       let reset: string | undefined;
+      const layout = this.meta.getBinary(META.layout)?.readUInt32BE(0);
       if (known && !Buffer.from(identity).equals(known)) reset = 'the index belongs to another chain';
+      else if (known && layout !== LAYOUT) reset = `the index has layout ${layout ?? 1}, this node writes layout ${LAYOUT}`;
       else if (next > chainHeight + 1) reset = `the index is at height ${next - 1}, ahead of the chain's head ${chainHeight}`;
       if (reset) {
-        for (const db of [this.events, this.disputesDb, this.countsDb, this.meta]) for (const k of [...db.getKeys()]) db.removeSync(k);
+        for (const db of [this.events, this.oneSided, this.disputesDb, this.countsDb, this.periods, this.meta]) for (const k of [...db.getKeys()]) db.removeSync(k);
         for (const k of [...this.batches.getKeys()]) this.batches.removeSync(k);
       }
-      if (!known || reset) this.meta.putSync(META.chain, Buffer.from(identity));
+      if (!known || reset) {
+        this.meta.putSync(META.chain, Buffer.from(identity));
+        this.meta.putSync(META.layout, u32(LAYOUT));
+      }
       return { nextHeight: this.nextHeight(), reset };
     });
   }
@@ -204,8 +224,9 @@ export class ReconciliationStore {
         next = block.height + 1;
         applied++;
       }
+      // Sorted, so (pair, period) numbers are handed out in an order that does not depend on the Map's.
       const ordered = [...groups.values()].sort((x, y) => Buffer.compare(x.prefix, y.prefix));
-      for (const group of ordered) this.addCounts(group.prefix, this.classifyGroup(group, records));
+      for (const group of ordered) this.addCounts(group.prefix, this.classifyGroup(this.periodNumber(group.prefix, true)!, group, records));
       this.meta.putSync(META.nextHeight, u32(next));
       this.meta.putSync(META.nextBatch, u32(batchNo));
       const s = Buffer.alloc(16);
@@ -217,20 +238,22 @@ export class ReconciliationStore {
   }
 
   /** The records of one (pair, period) in this chunk, by event key: each event read once, written once; returns the count deltas. */
-  private classifyGroup(g: PairPeriodGroup, records: Uint8Array): number[] {
+  private classifyGroup(id: Buffer, g: PairPeriodGroup, records: Uint8Array): number[] {
     const d = new Array<number>(COUNT_FIELDS.length).fill(0);
     const order = sortedByEventHash(records, g.offsets);
     const hashAt = (k: number): Uint8Array => records.subarray(g.offsets[k]! + RECORD_OFFSET.eventKeyHash, g.offsets[k]! + RECORD_OFFSET.eventKeyHash + 32);
     const key = Buffer.allocUnsafe(EVENT_KEY_BYTES);
-    g.prefix.copy(key, 0);
+    id.copy(key, 0);
+    const oneKeys = [oneKey(id, 0), oneKey(id, 1)] as const;
     for (let i = 0; i < order.length; ) {
       const first = order[i]!;
       const eventHash = hashAt(first);
       let j = i + 1;
       while (j < order.length && Buffer.compare(hashAt(order[j]!), eventHash) === 0) j++;
       key.set(eventHash, PREFIX_BYTES);
-      const stored = this.events.getBinary(key);
-      const before = stored ? decodeEntry(stored) : undefined;
+      oneKeys[0].set(eventHash, PREFIX_BYTES + 1);
+      oneKeys[1].set(eventHash, PREFIX_BYTES + 1);
+      const before = this.entryAt(key, oneKeys);
       let entry = before;
       for (let k = i; k < j; k++) {
         const r = order[k]!;
@@ -246,18 +269,40 @@ export class ReconciliationStore {
       }
       i = j;
       if (entry === before || !entry) continue;
-      this.events.putSync(key, encodeEntry(entry));
-      const was = before ? classOfEntry(before) : undefined;
-      const now = classOfEntry(entry);
-      if (was === now) continue;
-      if (was !== undefined) {
-        d[CLASS_FIELD[was]]!--;
-        if (was !== 'matched') this.disputesDb.removeSync(disputeKey(g.prefix, was, eventHash));
+      // A new entry is either a first side (before: nothing) or both sides (before: the other side).
+      if (entry.kind === 'one') this.oneSided.putSync(oneKeys[entry.side], encodeOneSide(entry.commitmentLow, entry.record));
+      else {
+        if (before?.kind === 'one') this.oneSided.removeSync(oneKeys[before.side]);
+        this.events.putSync(key, encodeBoth(entry));
+        if (entry.kind === 'mismatched') this.disputesDb.putSync(disputeKey(id, eventHash), EMPTY);
       }
-      d[CLASS_FIELD[now]]!++;
-      if (now !== 'matched') this.disputesDb.putSync(disputeKey(g.prefix, now, eventHash), ONE_BYTE);
+      if (before) d[CLASS_FIELD[classOfEntry(before)]]!--;
+      d[CLASS_FIELD[classOfEntry(entry)]]!++;
     }
     return d;
+  }
+
+  /** The stored state of one event: both sides known (events), or one side (one, under either side's key). */
+  private entryAt(key: Buffer, oneKeys: readonly [Buffer, Buffer]): EventEntry | undefined {
+    const both = this.events.getBinary(key);
+    if (both) return decodeBoth(both);
+    for (const side of [0, 1] as const) {
+      const v = this.oneSided.getBinary(oneKeys[side]);
+      if (v) return decodeOneSide(side, v);
+    }
+    return undefined;
+  }
+
+  /** The 4-byte number that stands for a (pair, month) in event keys; assigned on first use when `create`. */
+  private periodNumber(prefix: Buffer, create: boolean): Buffer | undefined {
+    const known = this.periods.getBinary(prefix);
+    if (known) return Buffer.from(known);
+    if (!create) return undefined;
+    const next = this.meta.getBinary(META.nextPeriod)?.readUInt32BE(0) ?? 0;
+    const id = u32(next);
+    this.periods.putSync(prefix, id);
+    this.meta.putSync(META.nextPeriod, u32(next + 1));
+    return id;
   }
 
   private addCounts(prefix: Buffer, d: readonly number[]): void {
@@ -280,8 +325,9 @@ export class ReconciliationStore {
 
   /** Disputed events of a (pair, period): mismatched first, then only A, then only B; by event hash within a class. */
   disputes(pair: OperatorPair, period: CalendarMonth, offset: number, limit: number): DisputePage {
-    const prefix = pairPeriodKey(pair, monthIndex(period));
     const counts = this.counts(pair, period);
+    const prefix = this.periodNumber(pairPeriodKey(pair, monthIndex(period)), false);
+    if (!prefix) return { total: 0, disputes: [] };
     const perClass: Readonly<Record<DisputeClass, number>> = { mismatched: counts.mismatched, only_a: counts.onlyA, only_b: counts.onlyB };
     const total = counts.mismatched + counts.onlyA + counts.onlyB;
     const out: Dispute[] = [];
@@ -293,12 +339,16 @@ export class ReconciliationStore {
         skip -= n;
         continue;
       }
-      const start = disputeKey(prefix, cls, new Uint8Array(32));
+      // Mismatched events are listed by their dispute keys, one-sided ones by their own keys: both
+      // are prefix ‖ one byte ‖ event hash, so each class is one key range in event-hash order.
+      const db = cls === 'mismatched' ? this.disputesDb : this.oneSided;
+      const start = cls === 'mismatched' ? disputeKey(prefix, new Uint8Array(32)) : oneKey(prefix, cls === 'only_a' ? 0 : 1);
       const end = Buffer.from(start);
-      end[PREFIX_BYTES] = CLASS_CODES[cls] + 1;
-      for (const key of this.disputesDb.getKeys({ start, end, offset: skip, limit: limit - out.length })) {
+      end[PREFIX_BYTES]! += 1;
+      for (const { key, value } of db.getRange({ start, end, offset: skip, limit: limit - out.length })) {
         const eventHash = Uint8Array.from(key.subarray(PREFIX_BYTES + 1));
-        out.push({ eventHash, class: cls, ...this.locators(prefix, eventHash) });
+        const locators = cls === 'mismatched' ? this.locators(prefix, eventHash) : this.oneSidedLocators(cls === 'only_a' ? 0 : 1, value);
+        out.push({ eventHash, class: cls, ...locators });
       }
       skip = 0;
     }
@@ -307,14 +357,20 @@ export class ReconciliationStore {
 
   private locators(prefix: Buffer, eventHash: Uint8Array): { a: RecordLocator | undefined; b: RecordLocator | undefined } {
     const v = this.events.getBinary(Buffer.concat([prefix, eventHash]));
-    if (!v) return { a: undefined, b: undefined };
-    const e: EventEntry = decodeEntry(v);
-    const locate = (r: SideRecord | undefined): RecordLocator | undefined => {
-      const batch = r ? this.batches.getBinary(r.batchNo) : undefined;
-      return r && batch ? { batchId: Uint8Array.from(batch.subarray(0, 32)), height: batch.readUInt32BE(32), recordIndex: r.index } : undefined;
-    };
-    if (e.kind === 'both') return { a: locate(e.a), b: locate(e.b) };
-    return e.side === 0 ? { a: locate(e.record), b: undefined } : { a: undefined, b: locate(e.record) };
+    const e = v ? decodeBoth(v) : undefined;
+    if (e?.kind !== 'mismatched') return { a: undefined, b: undefined };
+    return { a: this.locate(e.a), b: this.locate(e.b) };
+  }
+
+  private oneSidedLocators(side: 0 | 1, value: Uint8Array): { a: RecordLocator | undefined; b: RecordLocator | undefined } {
+    const e = decodeOneSide(side, value);
+    const at = e.kind === 'one' ? this.locate(e.record) : undefined;
+    return side === 0 ? { a: at, b: undefined } : { a: undefined, b: at };
+  }
+
+  private locate(r: SideRecord): RecordLocator | undefined {
+    const batch = this.batches.getBinary(r.batchNo);
+    return batch ? { batchId: Uint8Array.from(batch.subarray(0, 32)), height: batch.readUInt32BE(32), recordIndex: r.index } : undefined;
   }
 
   close(): Promise<void> {
@@ -365,18 +421,27 @@ function sortedByEventHash(records: Uint8Array, offsets: readonly number[]): Uin
 }
 
 function pairPeriodKey(pair: OperatorPair, month: number): Buffer {
-  const k = Buffer.allocUnsafe(PREFIX_BYTES);
+  const k = Buffer.allocUnsafe(12);
   k.writeUInt32BE(pair.a, 0);
   k.writeUInt32BE(pair.b, 4);
   k.writeUInt32BE(month, 8);
   return k;
 }
 
-function disputeKey(prefix: Buffer, cls: DisputeClass, eventHash: Uint8Array): Buffer {
+/** The key of a mismatched event in `disputes` (the class byte is 1, as in layout 1). */
+function disputeKey(prefix: Buffer, eventHash: Uint8Array): Buffer {
   const k = Buffer.allocUnsafe(PREFIX_BYTES + 1 + 32);
   prefix.copy(k, 0);
-  k[PREFIX_BYTES] = CLASS_CODES[cls];
+  k[PREFIX_BYTES] = MISMATCHED_CODE;
   k.set(eventHash, PREFIX_BYTES + 1);
+  return k;
+}
+
+/** prefix ‖ side: the key of a one-sided event once its hash is set after it (a range start with zeros). */
+function oneKey(prefix: Buffer, side: 0 | 1): Buffer {
+  const k = Buffer.alloc(ONE_KEY_BYTES);
+  prefix.copy(k, 0);
+  k[PREFIX_BYTES] = side;
   return k;
 }
 

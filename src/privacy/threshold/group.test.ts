@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../codec/bytes.js';
-import { GROUP_ORDER, GroupEncodingError, base, decodeElement, decodeScalar, encodeElement, encodeScalar, hashToScalar, mulPublic } from './group.js';
+import { EdwardsPoint, GROUP_ORDER, GroupEncodingError, base, decodeElement, decodeScalar, edwardsOf, encodeDoubled, encodeElement, encodeScalar, hashToScalar, mul, mulPublic, randomScalar } from './group.js';
 import { lagrangeAtZero } from './lagrange.js';
 
 // RFC 9496 Appendix A.1: encodings of 0·B … 15·B.
@@ -72,6 +72,21 @@ describe('ristretto255 group (RFC 9496 vectors)', () => {
     expect(() => decodeElement(new Uint8Array(32))).toThrow(GroupEncodingError);
     expect(decodeElement(new Uint8Array(32), true).is0()).toBe(true);
     expect(() => decodeElement(new Uint8Array(31))).toThrow(GroupEncodingError);
+  });
+
+  it('batched double-and-encode gives the encoding of 2·P for any representative, as one-at-a-time encoding does', () => {
+    const y = mul(base(), randomScalar());
+    const yE = edwardsOf(y);
+    // A.1's multiples: 2·(k·G) for k = 1..7 is the vector of 2k.
+    expect(encodeDoubled([1n, 2n, 3n, 4n, 5n, 6n, 7n].map((k) => EdwardsPoint.BASE.multiply(k))).map(toHex)).toEqual([2, 4, 6, 8, 10, 12, 14].map((k) => MULTIPLES[k]));
+    const scalars = Array.from({ length: 40 }, () => randomScalar());
+    const points = scalars.flatMap((r) => [EdwardsPoint.BASE.multiply(r), yE.multiply(r)]);
+    // A representative off the prime-order subgroup (plus a 2-torsion point) names the same element.
+    const torsion = EdwardsPoint.fromAffine({ x: 0n, y: EdwardsPoint.Fp.neg(1n) });
+    points.push(points[0]!.add(torsion));
+    const expected = [...scalars.flatMap((r) => [mul(base(), (2n * r) % GROUP_ORDER), mul(y, (2n * r) % GROUP_ORDER)]), mul(base(), (2n * scalars[0]!) % GROUP_ORDER)].map((p) => toHex(encodeElement(p)));
+    expect(encodeDoubled(points).map(toHex)).toEqual(expected);
+    expect(encodeDoubled([])).toEqual([]);
   });
 
   it('scalars: canonical little-endian round trip; ℓ and above refused', () => {

@@ -1,6 +1,6 @@
 import { PrivacyInputError } from '../errors.js';
 import { type ThresholdParams, shareCommitment, thresholdParams, verifyShare } from './feldman.js';
-import { type Point, encodeElement } from './group.js';
+import { type EdwardsPoint, type Point, WINDOW_BITS, edwardsOf, encodeElement } from './group.js';
 import { checkHolderIndex } from './lagrange.js';
 
 /**
@@ -15,6 +15,7 @@ export class LawfulAccessSetup {
   private readonly verificationKeys = new Map<number, Point>();
   private readonly verificationKeyEncodings = new Map<number, Uint8Array>();
   private publicKeyPrecomputed = false;
+  private publicKeyEdwards: EdwardsPoint | undefined;
   private publicKeyEncoding: Uint8Array | undefined;
 
   private constructor(params: ThresholdParams, commitments: readonly Point[]) {
@@ -35,10 +36,20 @@ export class LawfulAccessSetup {
   /** The public key with a window table, for the many encryptions an operator's client makes. */
   encryptionKey(): Point {
     if (!this.publicKeyPrecomputed) {
-      this.publicKey.precompute(8, false);
+      this.publicKey.precompute(WINDOW_BITS, false);
       this.publicKeyPrecomputed = true;
     }
     return this.publicKey;
+  }
+
+  /** An Edwards representative of the public key with its own window table (batched wraps, lawful-wrap.ts). */
+  encryptionKeyEdwards(): EdwardsPoint {
+    if (!this.publicKeyEdwards) {
+      const y = edwardsOf(this.publicKey);
+      y.precompute(WINDOW_BITS, false);
+      this.publicKeyEdwards = y;
+    }
+    return this.publicKeyEdwards;
   }
 
   publicKeyBytes(): Uint8Array {

@@ -9,8 +9,10 @@ import {
   type Point,
   SCALAR_BYTES,
   base,
+  baseEdwards,
   decodeElement,
   decodeScalar,
+  encodeDoubled,
   encodeElement,
   encodeScalar,
   hashToScalar,
@@ -57,7 +59,11 @@ export function lawfulWrapLabel(pair: Pick<BatchContext, 'chainId' | 'submitter'
 }
 
 function kek(w: Point, uBytes: Uint8Array, label: Uint8Array): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', encodeElement(w), uBytes, concatBytes(KEK_INFO, label), 32));
+  return kekOf(encodeElement(w), uBytes, label);
+}
+
+function kekOf(wBytes: Uint8Array, uBytes: Uint8Array, label: Uint8Array): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', wBytes, uBytes, concatBytes(KEK_INFO, label), 32));
 }
 
 /** Wraps `groupKey` to the setup's public key under `label`. */
@@ -72,6 +78,32 @@ export function sealLawfulWrap(setup: LawfulAccessSetup, label: Uint8Array, grou
   const e = hashToScalar(POK_DST, setup.publicKeyBytes(), u, a, sealed, label);
   const z = mod(k + e * r);
   return concatBytes(u, encodeScalar(e), encodeScalar(z), sealed);
+}
+
+/**
+ * Many wraps at once, as a client sealing a batch of new groups makes them: the same construction
+ * and distribution as `sealLawfulWrap`, with the three group elements of every wrap (U, W, A)
+ * encoded together (encodeDoubled: one field inversion for all instead of an inverse square root
+ * each, a third of a wrap's cost). Each element is 2·P for a random half-scalar: r = 2r', k = 2k'
+ * are as uniform as r' and k'.
+ */
+export function sealLawfulWraps(setup: LawfulAccessSetup, items: readonly { readonly label: Uint8Array; readonly groupKey: Uint8Array }[]): Uint8Array[] {
+  for (const it of items) if (it.groupKey.length !== GROUP_KEY_BYTES) throw new PrivacyInputError(`a group key is ${GROUP_KEY_BYTES} bytes`);
+  if (items.length === 0) return [];
+  const g = baseEdwards();
+  const y = setup.encryptionKeyEdwards();
+  const n = items.length;
+  const halves = items.map(() => ({ r: randomScalar(), k: randomScalar() }));
+  const encoded = encodeDoubled([...halves.map((h) => g.multiply(h.r)), ...halves.map((h) => y.multiply(h.r)), ...halves.map((h) => g.multiply(h.k))]);
+  const yBytes = setup.publicKeyBytes();
+  return items.map((it, i) => {
+    const r = mod(2n * halves[i]!.r);
+    const k = mod(2n * halves[i]!.k);
+    const u = encoded[i]!;
+    const sealed = aesGcmSeal(kekOf(encoded[n + i]!, u, it.label), ZERO_IV, it.label, it.groupKey);
+    const e = hashToScalar(POK_DST, yBytes, u, encoded[2 * n + i]!, sealed, it.label);
+    return concatBytes(u, encodeScalar(e), encodeScalar(mod(k + e * r)), sealed);
+  });
 }
 
 /** The parts of a wrap, decoded strictly. */

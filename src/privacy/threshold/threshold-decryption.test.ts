@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchContext } from '../context.js';
-import { InsufficientPartialsError, InvalidPartialError, LawfulWrapError, ShareVerificationError } from '../errors.js';
+import { InsufficientPartialsError, InvalidPartialError, LawfulWrapError, PrivacyInputError, ShareVerificationError } from '../errors.js';
 import { combinePartials, interpolateInExponent } from './combine.js';
 import { combineCommitments, combineShares, deal, verifyShare } from './feldman.js';
 import { GROUP_ORDER, base, decodeElement, encodeElement, encodeScalar, mul, randomScalar } from './group.js';
 import { type HolderShare, LawfulAccessSetup, checkHolderShare } from './lawful-access-setup.js';
-import { LAWFUL_WRAP_BYTES, decodeLawfulWrap, lawfulWrapLabel, openLawfulWrap, sealLawfulWrap, verifyLawfulWrap } from './lawful-wrap.js';
+import { LAWFUL_WRAP_BYTES, decodeLawfulWrap, lawfulWrapLabel, openLawfulWrap, sealLawfulWrap, sealLawfulWraps, verifyLawfulWrap } from './lawful-wrap.js';
 import { type DecryptionTarget, PARTIAL_BYTES, type PartialDecryption, partialDecrypt } from './partial-decryption.js';
 
 const T = 3;
@@ -163,6 +163,24 @@ describe('threshold decryption of a lawful-access wrap', () => {
       { numRuns: 30 },
     );
     expect(() => verifyLawfulWrap(setup, label, wrap.subarray(1))).toThrow(expect.objectContaining({ reason: 'length' }));
+  });
+
+  it('wraps sealed together (the client path) verify under their own labels only and open with s·U, like single ones', () => {
+    const items = Array.from({ length: 12 }, (_, i) => ({ label: lawfulWrapLabel(pair, new Uint8Array(32).fill(i)), groupKey: new Uint8Array(randomBytes(32)) }));
+    const wraps = sealLawfulWraps(setup, items);
+    expect(new Set(wraps.map((w) => Buffer.from(w.subarray(0, 32)).toString('hex'))).size).toBe(items.length);
+    wraps.forEach((w, i) => {
+      expect(w.length).toBe(LAWFUL_WRAP_BYTES);
+      const parts = verifyLawfulWrap(setup, items[i]!.label, w);
+      expect(() => verifyLawfulWrap(setup, items[(i + 1) % items.length]!.label, w)).toThrow(expect.objectContaining({ reason: 'proof' }));
+      expect(openLawfulWrap(mul(parts.u, secret), items[i]!.label, w)).toEqual(items[i]!.groupKey);
+    });
+    // Through the holders too: a quorum's combination opens a batched wrap.
+    const t = target(wraps[3]!, items[3]!.label);
+    const c = combinePartials(setup, t, shares.slice(0, T).map((s) => partialDecrypt(setup, s, t)));
+    expect(openLawfulWrap(c.w, items[3]!.label, wraps[3]!)).toEqual(items[3]!.groupKey);
+    expect(sealLawfulWraps(setup, [])).toEqual([]);
+    expect(() => sealLawfulWraps(setup, [{ label: items[0]!.label, groupKey: new Uint8Array(31) }])).toThrow(PrivacyInputError);
   });
 
   it('a wrap opened with the right point but the wrong label does not open', () => {
