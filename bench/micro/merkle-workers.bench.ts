@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { FIELD_MODULUS, PoseidonWasm, packFields } from '../../src/wasm/poseidon.js';
+import { workerExecArgv } from '../../src/workers/worker-path.js';
 import { currentCommand, repoRoot, resultEnvelope, writeResult, type ResultEnvelope } from '../machine.js';
 import type { MerkleOutcome, MerkleTask } from './merkle.worker.js';
 
@@ -76,7 +77,7 @@ export async function runMerkleWorkersBench(opts: MerkleWorkersOptions = {}): Pr
   const poseidon = PoseidonWasm.load();
   const leaves = randomLeaves(n);
   const expected = poseidon.merkleRoot(leaves, n);
-  const pool = new Piscina<MerkleTask, MerkleOutcome>({ filename: workerFile(), minThreads: 2, maxThreads: 2, idleTimeout: Number.POSITIVE_INFINITY });
+  const pool = new Piscina<MerkleTask, MerkleOutcome>({ filename: workerFile(), execArgv: workerExecArgv(), minThreads: 2, maxThreads: 2, idleTimeout: Number.POSITIVE_INFINITY });
   const taskMs = { one: 0, oneN: 0, half: 0, halfN: 0 };
 
   const oneWorker = async (): Promise<Uint8Array> => {

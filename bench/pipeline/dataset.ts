@@ -30,6 +30,7 @@ import { publicKeyObject } from '../../src/crypto/ed25519.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
 import { checkBatchCryptography } from '../../src/workers/batch-checks.js';
 import { checkSealedSection } from '../../src/workers/sealed-checks.js';
+import { workerExecArgv } from '../../src/workers/worker-path.js';
 import { genesisPrivacyToJson } from '../../src/chain/genesis-privacy.js';
 import type { SealedRecipients } from '../../src/codec/sealed-section.js';
 import { repoRoot } from '../machine.js';
@@ -384,7 +385,7 @@ async function generate(params: ResolvedDatasetParams, key: string, root: string
   }
 
   const files = params.submitters.map((plmn) => ({ plmn, file: `${plmn}.frames`, fd: openSync(join(tmpDir, `${plmn}.frames`), 'w'), bytes: 0, batches: 0, cdrs: 0, next: 0, pending: new Map<number, BuildChunkResult>() }));
-  const pool = new Piscina<BuildChunkTask, BuildChunkResult>({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  const pool = new Piscina<BuildChunkTask, BuildChunkResult>({ filename: workerFile(), execArgv: workerExecArgv(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
   let doneCdrs = 0;
   try {
     const inflightLimit = threads * 2;

@@ -4,7 +4,7 @@ import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { Fifo } from './fifo.js';
 import { JobPoolClosedError, JobQueueFullError } from './job-errors.js';
 import { JOB_PRIORITY, type JobKind, type JobResult, type JobTask, type JobWorkerData } from './job-kinds.js';
-import { workerScript } from './worker-path.js';
+import { workerExecArgv, workerScript } from './worker-path.js';
 
 export class JobPoolOptionsError extends Error {
   override readonly name = 'JobPoolOptionsError';
@@ -71,6 +71,7 @@ export class JobPool {
     this.metrics = opts.metrics;
     this.pool = new Piscina({
       filename: workerScript('job.worker'),
+      execArgv: workerExecArgv(),
       workerData: { chain: opts.workerData.chain.slice() } satisfies JobWorkerData,
       minThreads: opts.threads,
       maxThreads: opts.threads,
