@@ -41,6 +41,8 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.PeriodOpen:
     case RejectCode.ProposalExpired:
     case RejectCode.BadNettingInput:
+    case RejectCode.WrongMode:
+    case RejectCode.BadAmount:
       return 422;
     case RejectCode.UnknownBatch:
       return 404;

@@ -1,5 +1,5 @@
 import { approvalPolicy, type ApprovalPolicy } from '../settlement/approval/index.js';
-import { CommittedNettingContract } from '../settlement/netting-contract.js';
+import { CommittedNettingContract, PlainNettingContract } from '../settlement/netting-contract.js';
 import type { SystemContracts } from '../vm/system/index.js';
 import type { Genesis } from './genesis.js';
 import type { PeriodProducers } from './period-producers.js';
@@ -27,5 +27,6 @@ export function approvalPolicyOf(genesis: Genesis): ApprovalPolicy | undefined {
 
 export function settlementApprovalRules(genesis: Genesis, chain: string, system: SystemContracts, producers: PeriodProducers): SettlementApprovalRules {
   const netting = CommittedNettingContract.from(system);
-  return { chain, policy: approvalPolicyOf(genesis), netting, producersOf: (period) => producers.of(period) };
+  const plainNetting = PlainNettingContract.from(system);
+  return { chain, policy: approvalPolicyOf(genesis), netting, plainNetting, producersOf: (period) => producers.of(period) };
 }

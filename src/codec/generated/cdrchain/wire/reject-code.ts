@@ -45,5 +45,7 @@ export enum RejectCode {
   ProposalExpired = 34,
   NotAParty = 35,
   DuplicateApproval = 36,
-  BadNettingInput = 37
+  BadNettingInput = 37,
+  WrongMode = 38,
+  BadAmount = 39
 }
