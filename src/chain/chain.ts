@@ -51,7 +51,7 @@ import { CommittedChainState, type CommittedStateView } from './committed-state.
 import { ContractAdmission, DEFAULT_CONTRACT_LIMITS, type AcceptedContractTx, type ContractLimits } from './contract-admission.js';
 import { ChainEvents } from './events.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
-import { chainIdentity, settlementRules, type Genesis } from './genesis.js';
+import { chainIdentity, settlementKeys, settlementRules, type Genesis } from './genesis.js';
 import { ProofAdmission, type AcceptedBatchProof } from './proof-admission.js';
 import { Mempool } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
@@ -205,7 +205,8 @@ export class Chain {
       headHeight: () => committed.head.height,
     });
     proofAdmission.restore(restored.proofSequences, restored.pending);
-    const blsKeys = new Map((genesis.consensus?.validators ?? []).map((v) => [v.plmn, v.blsKey] as const));
+    // Statement keys: a validator's key, or the genesis settlementKey of an operator that does not validate.
+    const blsKeys = settlementKeys(genesis);
     const approvals = settlementApprovalRules(genesis, toHex(identity), system, new PeriodProducers(stores.chain));
     const settlementAdmission = new SettlementAdmission({
       approvals,

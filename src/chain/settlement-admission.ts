@@ -89,7 +89,7 @@ export class SettlementAdmission {
   constructor(
     private readonly deps: {
       readonly rules: SettlementTxRules;
-      /** The registered BLS key of an operator (its validator key), for statements. */
+      /** The registered BLS key of an operator (its validator key, or its genesis settlementKey), for statements. */
       readonly blsKeyOf: (plmn: number) => Uint8Array | undefined;
       readonly chain: Uint8Array;
       readonly maxSequenceJump: number;
