@@ -19,7 +19,7 @@ import { idleSchedule, openTestChain } from '../test-helpers/chain.js';
 import { ORANGE_FR, TELEKOM_DE, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { plainModeGenesis, T_MOBILE_US, testSettlementSecret } from '../test-helpers/plain-genesis.js';
 import type { Chain, SettlementDraft } from './chain.js';
-import { devnetBatchSeed, devnetBlsSeed, type Genesis } from './genesis.js';
+import { devnetBatchSeed, devnetBlsSeed, devnetGenesis, type Genesis } from './genesis.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
 import { PLAIN_STATEMENTS_ID } from './settlement-state.js';
 
@@ -171,5 +171,58 @@ describe('plain-mode settlement on chain', () => {
     const again = { ...p, attempt: 2 };
     await refused(a, frame(a, T_MOBILE_US, proposalAction(again, signAsOperator(again, T_MOBILE_US, blsSecret(T_MOBILE_US)).signature)), RejectCode.AlreadySettled);
     await refused(a, statementFrame(a, ORANGE_FR, TELEKOM_DE, 1n, 0n), RejectCode.AlreadyNetted);
+  });
+
+  it('bad input changes nothing: an unbalanced statement, an amount out of range, a wrong key, a non-party, a duplicate; transfers that differ; the wrong mode in each direction', async () => {
+    const chain = await open();
+    const s = plainStatement(chain, ORANGE_FR, VODAFONE_UK, 1_250_000n, 400_000n);
+    // Unbalanced: the two operators signed different amounts (Vodafone signed 1,250,001): the second signature does not verify.
+    await refused(chain, statementFrame(chain, ORANGE_FR, VODAFONE_UK, 1_250_000n, 400_000n, { ...s, firstOwesSecond: 1_250_001n }), RejectCode.BadSignature, /23415's signature/);
+    // An amount of 2^96 or more.
+    const big = { ...s, firstOwesSecond: 1n << 96n };
+    const bigFrame = frame(chain, ORANGE_FR, { kind: 'plain_statement', first: ORANGE_FR, second: VODAFONE_UK, currency: 960, firstOwesSecond: big.firstOwesSecond, secondOwesFirst: 0n, firstSignature: new Uint8Array(96), secondSignature: new Uint8Array(96) });
+    await refused(chain, bigFrame, RejectCode.BadAmount, /below 2\^96/);
+    // T-Mobile US signing with a key that is not its registered settlementKey (its devnet validator-style key).
+    const m = plainStatement(chain, VODAFONE_UK, T_MOBILE_US, 1n, 2n);
+    const wrongKey = frame(chain, T_MOBILE_US, plainStatementAction({ statement: m, firstSignature: signPlainStatement(m, blsSecret(VODAFONE_UK)), secondSignature: signPlainStatement(m, blsKeyPairFromSeed(devnetBlsSeed(T_MOBILE_US)).secretKey) }));
+    await refused(chain, wrongKey, RejectCode.BadSignature, /310260/);
+    // Submitted by an operator outside the pair.
+    await refused(chain, frame(chain, TELEKOM_DE, plainStatementAction({ statement: s, firstSignature: signPlainStatement(s, blsSecret(ORANGE_FR)), secondSignature: signPlainStatement(s, blsSecret(VODAFONE_UK)) })), RejectCode.NotParty);
+    // A committed-mode statement on this plain-mode chain.
+    const committed = makeBilateralStatement({ chain: toHex(chain.identity), periodId: DEC_2025, currency: 'XDR', first: ORANGE_FR, second: VODAFONE_UK }, { firstOwesSecond: 1n, secondOwesFirst: 0n, blinding: randomBlinding() });
+    await refused(chain, frame(chain, ORANGE_FR, statementAction({ statement: committed, firstSignature: signBilateralStatement(committed, blsSecret(ORANGE_FR)), secondSignature: signBilateralStatement(committed, blsSecret(VODAFONE_UK)) })), RejectCode.WrongMode, /plain mode/);
+
+    await block([chain], PAIRS.map(([f, sec, x, y]) => statementFrame(chain, f, sec, x, y)));
+    await refused(chain, statementFrame(chain, ORANGE_FR, VODAFONE_UK, 1n, 1n), RejectCode.DuplicateStatement);
+    await block([chain], [], CLOSES_AT_MS);
+    const draft = chain.settlementDraft(DEC_2025);
+    const t = draft.plainTransfers!;
+    const propose = (p: SettlementProposal): Uint8Array => frame(chain, p.proposer, proposalAction(p, signAsOperator(p, p.proposer, blsSecret(p.proposer)).signature));
+    // Transfers that differ from the contract's: an amount off by one (the volume follows, so only the netting refuses it), two swapped, one left out, one reversed.
+    const offByOne = [{ ...t[0]!, amount: t[0]!.amount + 1n }, t[1]!, t[2]!];
+    for (const transfers of [offByOne, [t[1]!, t[0]!, t[2]!], [t[0]!, t[1]!], [{ from: t[0]!.to, to: t[0]!.from, amount: t[0]!.amount }, t[1]!, t[2]!]]) {
+      await refused(chain, propose(proposalOf(draft, ORANGE_FR, transfers)), RejectCode.BadNettingInput, /not the netting's|transfers/);
+    }
+    // A settled volume that is not the transfers' sum.
+    const good = proposalOf(draft, ORANGE_FR);
+    await refused(chain, propose({ ...good, settledVolume: good.settledVolume + 1n, clearingFee: clearingFee(good.settledVolume + 1n, draft.clearingFeeRate) }), RejectCode.BadNettingInput, /sum/);
+    // Involved operators that are not those with statements.
+    await refused(chain, propose({ ...good, operators: [ORANGE_FR, VODAFONE_UK, TELEKOM_DE] }), RejectCode.BadNettingInput);
+    // A committed-mode proposal on this plain-mode chain.
+    const committedProposal: SettlementProposal = { ...good, outcome: { mode: 'committed', transfers: draft.operators.map(() => ({ x: 0n, y: 1n })) }, settledVolume: 0n, clearingFee: 0n };
+    await refused(chain, propose(committedProposal), RejectCode.WrongMode, /committed-mode proposal/);
+    expect(chain.settlementPeriod(DEC_2025).settlement).toEqual({ status: 'none' });
+  });
+
+  it('a committed-mode chain refuses plain statements and plain proposals (wrong_mode), nothing recorded', async () => {
+    const chain = await open(devnetGenesis());
+    const s = plainStatement(chain, ORANGE_FR, VODAFONE_UK, 10n, 0n);
+    await refused(chain, frame(chain, ORANGE_FR, plainStatementAction({ statement: s, firstSignature: signPlainStatement(s, blsSecret(ORANGE_FR)), secondSignature: signPlainStatement(s, blsSecret(VODAFONE_UK)) })), RejectCode.WrongMode, /committed mode/);
+    const p: SettlementProposal = {
+      chain: toHex(chain.identity), periodId: DEC_2025, currency: 'XDR', operators: [ORANGE_FR, VODAFONE_UK], outcome: { mode: 'plain', transfers: [{ from: VODAFONE_UK, to: ORANGE_FR, amount: 10n }] },
+      settledVolume: 10n, clearingFee: 0n, deadlineHeight: 5, attempt: 1, proposer: ORANGE_FR,
+    };
+    await refused(chain, frame(chain, ORANGE_FR, proposalAction(p, signAsOperator(p, ORANGE_FR, blsSecret(ORANGE_FR)).signature)), RejectCode.WrongMode, /plain-mode proposal/);
+    expect(chain.committed.contracts.slot(PLAIN_STATEMENTS_ID, (DEC_2025_KEY << 32n) + 0x8000_0000n)).toBe(0n);
   });
 });
