@@ -758,7 +758,7 @@ const explorerIndex = (operationId: string, summary: string, key: 'GET /' | 'GET
     },
   }) as const;
 
-const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input'] as const;
+const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input', 'wrong_mode'] as const;
 const SETTLE_409 = ['already_settled', 'proposal_pending', 'no_proposal', 'duplicate_approval'] as const;
 
 const submitErrors = <const C401 extends readonly string[], const C422 extends readonly string[]>(what: string, c401: C401, c422: C422, c409: readonly string[], c403: readonly string[] = []) =>
@@ -928,7 +928,7 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
-        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'counts_mismatch', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate', ...SETTLE_422], ['replay', 'verdict_conflict', 'already_netted', 'duplicate_statement', ...SETTLE_409], ['not_party', 'not_a_party']),
+        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'counts_mismatch', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate', 'bad_amount', ...SETTLE_422], ['replay', 'verdict_conflict', 'already_netted', 'duplicate_statement', ...SETTLE_409], ['not_party', 'not_a_party']),
         '404': errorResponse("a batch proof names no batch stored here, or one of another pair than the signer's (the same answer: it does not tell which)", ['unknown_batch']),
       },
     },
