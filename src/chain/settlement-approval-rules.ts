@@ -102,21 +102,29 @@ export interface PeriodPlainStatements {
   readonly words: readonly (readonly [bigint, bigint])[];
 }
 
-/** Two range reads over the period's plain statement slots and marks (settlement-state.ts' layout). */
+/**
+ * Two range reads over the period's plain statement words and the marks of zero statements (settlement-state.ts' layout).
+ * Walks what the reads return, not every pair's keys: a bigint key per pair costs more than the
+ * netting at 600 operators (179,700 pairs).
+ */
 export function loadPlainStatements(state: SlotRangeReader, key: bigint, operators: readonly number[]): PeriodPlainStatements {
   const n = operators.length;
   const count = n >= 2 ? pairCount(n) : 0;
   const base = pairKey(key, 0, 0);
-  const slots = state.slotsIn(PLAIN_STATEMENTS_ID, base, base + 2n * BigInt(count));
+  const flat = new Array<bigint>(2 * count).fill(0n);
+  for (const [k, v] of state.slotsIn(PLAIN_STATEMENTS_ID, base, base + 2n * BigInt(count))) flat[Number(k - base)] = v;
   const markBase = (key << 32n) + PLAIN_MARKS;
-  const marks = state.slotsIn(PLAIN_STATEMENTS_ID, markBase, markBase + BigInt(count));
+  const marked = new Uint8Array(count);
+  for (const [k, v] of state.slotsIn(PLAIN_STATEMENTS_ID, markBase, markBase + BigInt(count))) if (v !== 0n) marked[Number(k - markBase)] = 1;
   const words = new Array<readonly [bigint, bigint]>(count);
   const party = new Array<boolean>(n).fill(false);
   let p = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++, p++) {
-      words[p] = [slots.get(base + BigInt(2 * p)) ?? 0n, slots.get(base + BigInt(2 * p + 1)) ?? 0n];
-      if ((marks.get(markBase + BigInt(p)) ?? 0n) !== 0n) {
+      const owes = flat[2 * p]!;
+      const owed = flat[2 * p + 1]!;
+      words[p] = [owes, owed];
+      if (owes !== 0n || owed !== 0n || marked[p] === 1) {
         party[i] = true;
         party[j] = true;
       }

@@ -192,10 +192,14 @@ describe('plain-mode settlement on chain', () => {
     const committed = makeBilateralStatement({ chain: toHex(chain.identity), periodId: DEC_2025, currency: 'XDR', first: ORANGE_FR, second: VODAFONE_UK }, { firstOwesSecond: 1n, secondOwesFirst: 0n, blinding: randomBlinding() });
     await refused(chain, frame(chain, ORANGE_FR, statementAction({ statement: committed, firstSignature: signBilateralStatement(committed, blsSecret(ORANGE_FR)), secondSignature: signBilateralStatement(committed, blsSecret(VODAFONE_UK)) })), RejectCode.WrongMode, /plain mode/);
 
-    await block([chain], PAIRS.map(([f, sec, x, y]) => statementFrame(chain, f, sec, x, y)));
+    // With the three pairs, a statement of two zero amounts (stored as its mark alone): recorded, its pair involved, and a second one a duplicate.
+    await block([chain], [...PAIRS.map(([f, sec, x, y]) => statementFrame(chain, f, sec, x, y)), statementFrame(chain, 40445, 52501, 0n, 0n)]);
+    expect(chain.settlementPeriod(DEC_2025)).toMatchObject({ statements: 4 });
     await refused(chain, statementFrame(chain, ORANGE_FR, VODAFONE_UK, 1n, 1n), RejectCode.DuplicateStatement);
+    await refused(chain, statementFrame(chain, 40445, 52501, 0n, 0n), RejectCode.DuplicateStatement);
     await block([chain], [], CLOSES_AT_MS);
     const draft = chain.settlementDraft(DEC_2025);
+    expect(draft.operators).toEqual([ORANGE_FR, VODAFONE_UK, TELEKOM_DE, 40445, 52501, T_MOBILE_US]);
     const t = draft.plainTransfers!;
     const propose = (p: SettlementProposal): Uint8Array => frame(chain, p.proposer, proposalAction(p, signAsOperator(p, p.proposer, blsSecret(p.proposer)).signature));
     // Transfers that differ from the contract's: an amount off by one (the volume follows, so only the netting refuses it), two swapped, one left out, one reversed.
@@ -207,7 +211,7 @@ describe('plain-mode settlement on chain', () => {
     const good = proposalOf(draft, ORANGE_FR);
     await refused(chain, propose({ ...good, settledVolume: good.settledVolume + 1n, clearingFee: clearingFee(good.settledVolume + 1n, draft.clearingFeeRate) }), RejectCode.BadNettingInput, /sum/);
     // Involved operators that are not those with statements.
-    await refused(chain, propose({ ...good, operators: [ORANGE_FR, VODAFONE_UK, TELEKOM_DE] }), RejectCode.BadNettingInput);
+    await refused(chain, propose({ ...good, operators: [ORANGE_FR, VODAFONE_UK, TELEKOM_DE, T_MOBILE_US] }), RejectCode.BadNettingInput);
     // A committed-mode proposal on this plain-mode chain.
     const committedProposal: SettlementProposal = { ...good, outcome: { mode: 'committed', transfers: draft.operators.map(() => ({ x: 0n, y: 1n })) }, settledVolume: 0n, clearingFee: 0n };
     await refused(chain, propose(committedProposal), RejectCode.WrongMode, /committed-mode proposal/);

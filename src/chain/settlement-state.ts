@@ -24,10 +24,12 @@ import { systemContractId } from '../vm/system/index.js';
 export const STATEMENTS_ID = systemContractId(NETTING_COMMITTED_CONTRACT);
 /**
  * Plain mode: the plain netting contract's storage, pair p of period k at pairKey(k, p, 0) (what first
- * owes second) and + 1 (the reverse), exactly where netting-plain.casm reads; and, because two zero
- * amounts store nothing, a mark at (k << 32) + PLAIN_MARKS + p (1) that says the pair has a statement.
- * PLAIN_MARKS is above every pair key (2p < 2^24 for the contract's 4,095 operators) and below the
- * netted mark (k << 32) + 0xffffffff.
+ * owes second) and + 1 (the reverse), exactly where netting-plain.casm reads. A statement of two zero
+ * amounts stores nothing there (storing 0 deletes a slot), so it alone sets a mark at
+ * (k << 32) + PLAIN_MARKS + p (1): a pair has a statement when either word or its mark is set. Marks
+ * only for zero statements keep the netting's load to the words (one range read of 2 slots a pair,
+ * not 3). PLAIN_MARKS is above every pair key (2p < 2^24 for the contract's 4,095 operators) and
+ * below the netted mark (k << 32) + 0xffffffff.
  */
 export const PLAIN_STATEMENTS_ID = systemContractId(NETTING_PLAIN_CONTRACT);
 export const PLAIN_MARKS = 0x8000_0000n;
@@ -73,8 +75,10 @@ export function isNetted(state: SlotReader, key: bigint, mode: SettlementMode = 
 
 /** A recorded plain statement of pair `p`: both gross directions, or undefined. */
 export function recordedPlainStatement(state: SlotReader, key: bigint, p: number): { firstOwesSecond: bigint; secondOwesFirst: bigint } | undefined {
-  if (state.slot(PLAIN_STATEMENTS_ID, plainMarkKey(key, p)) === 0n) return undefined;
-  return { firstOwesSecond: state.slot(PLAIN_STATEMENTS_ID, pairKey(key, p, 0)), secondOwesFirst: state.slot(PLAIN_STATEMENTS_ID, pairKey(key, p, 1)) };
+  const firstOwesSecond = state.slot(PLAIN_STATEMENTS_ID, pairKey(key, p, 0));
+  const secondOwesFirst = state.slot(PLAIN_STATEMENTS_ID, pairKey(key, p, 1));
+  if (firstOwesSecond === 0n && secondOwesFirst === 0n && state.slot(PLAIN_STATEMENTS_ID, plainMarkKey(key, p)) === 0n) return undefined;
+  return { firstOwesSecond, secondOwesFirst };
 }
 
 export function plainMarkKey(key: bigint, p: number): bigint {
@@ -82,7 +86,8 @@ export function plainMarkKey(key: bigint, p: number): bigint {
 }
 
 export function plainStatementWrites(key: bigint, p: number, firstOwesSecond: bigint, secondOwesFirst: bigint): [bigint, bigint][] {
-  return [[pairKey(key, p, 0), firstOwesSecond], [pairKey(key, p, 1), secondOwesFirst], [plainMarkKey(key, p), 1n]];
+  const words: [bigint, bigint][] = [[pairKey(key, p, 0), firstOwesSecond], [pairKey(key, p, 1), secondOwesFirst]];
+  return firstOwesSecond === 0n && secondOwesFirst === 0n ? [...words, [plainMarkKey(key, p), 1n]] : words;
 }
 
 export interface RecordedRateSet {

@@ -124,13 +124,13 @@ export function settlementPeriodView(
   const key = periodKey(p);
   const pairs = operators >= 2 ? pairCount(operators) : 0;
   const contract = statementsId(rules.mode);
-  // A committed statement sets x, y or both (storing 0 deletes a slot): count distinct pairs; a plain one sets its mark.
+  // A statement sets one word of its pair or both (storing 0 deletes a slot): count distinct pairs.
   const withStatement = new Set<bigint>();
+  for (const k of state.slotKeysIn(contract, pairKey(key, 0, 0), pairKey(key, 0, 0) + 2n * BigInt(pairs))) withStatement.add((k - pairKey(key, 0, 0)) >> 1n);
   if (rules.mode === 'plain') {
+    // A plain statement of two zero amounts sets only its mark (settlement-state.ts).
     const marks = (key << 32n) + PLAIN_MARKS;
-    for (const k of state.slotKeysIn(contract, marks, marks + BigInt(pairs))) withStatement.add(k);
-  } else {
-    for (const k of state.slotKeysIn(contract, pairKey(key, 0, 0), pairKey(key, 0, 0) + 2n * BigInt(pairs))) withStatement.add((k - pairKey(key, 0, 0)) >> 1n);
+    for (const k of state.slotKeysIn(contract, marks, marks + BigInt(pairs))) withStatement.add(k - marks);
   }
   const mark = state.slot(FX_RATES_ID, (key << 32n) | 0xffff_ffffn);
   let fx: SettlementPeriodView['fx'];
