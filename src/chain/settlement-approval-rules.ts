@@ -217,7 +217,10 @@ export function approvalWrites(
         throw new ApprovalRefusedError('period_open', `period ${t.period.id} is open until ${new Date(Number(t.period.closesAtMs)).toISOString()}; it cannot be settled before it closes`);
       }
       const plain = ctx.mode === 'plain';
-      const statements = plain ? loadPlainStatements(state, key, ctx.operators) : loadPeriodStatements(state, key, ctx.operators);
+      const loaded = plain
+        ? { mode: 'plain' as const, statements: loadPlainStatements(state, key, ctx.operators) }
+        : { mode: 'committed' as const, statements: loadPeriodStatements(state, key, ctx.operators) };
+      const { statements } = loaded;
       if (!statements.involved.includes(t.submitter)) {
         throw new ApprovalRefusedError('not_a_party', `operator ${t.submitter} is party to no statement of ${t.period.id}: only an involved operator proposes`);
       }
@@ -232,13 +235,13 @@ export function approvalWrites(
       const operatorsDiffer = (): ApprovalRefusedError => new ApprovalRefusedError('bad_netting_input', `the involved operators of ${t.period.id} are ${statements.involved.join(', ')} (those party to a statement), not ${a.operators.join(', ')}`);
       // The book checks period, state, attempt, deadline, fee and keys first; the netting runs (once) only then, before the signature.
       let netted: NettedOutcome;
-      if (plain) {
+      if (loaded.mode === 'plain') {
         let transfers: readonly Transfer[] | undefined;
         netted = {
           mode: 'plain',
           get transfers(): readonly Transfer[] {
             if (!sameOperators) throw operatorsDiffer();
-            transfers ??= runPlainNetting(rules.plainNetting, key, ctx.operators, statements as PeriodPlainStatements);
+            transfers ??= runPlainNetting(rules.plainNetting, key, ctx.operators, loaded.statements);
             return transfers;
           },
         };
@@ -248,7 +251,7 @@ export function approvalWrites(
           mode: 'committed',
           get nets(): readonly AffinePoint[] {
             if (!sameOperators) throw operatorsDiffer();
-            nets ??= runNetting(rules.netting, key, ctx.operators, statements as PeriodStatements, a.transfers);
+            nets ??= runNetting(rules.netting, key, ctx.operators, loaded.statements, a.transfers);
             return nets;
           },
         };
