@@ -116,6 +116,10 @@ describe('plain-mode settlement through a node process, with an operator that do
     const ov = await bilateral(VODAFONE_UK, ORANGE_FR, VODAFONE_UK, 'b', 'a', '--cosign', file('ov.half.json'));
     expect(ov.code, ov.stderr).toBe(0);
     await until('both statements recorded', async () => (await view()).statements === 2);
+    // T-Mobile's own statement balances to its one pair's amount (plain mode: no agreement secret used).
+    const own = await cdrchain('statement', PERIOD, '--operator', String(T_MOBILE_US), '--mine', file(`${ORANGE_FR}-${T_MOBILE_US}.b.ndjson`), '--theirs', file(`${ORANGE_FR}-${T_MOBILE_US}.a.ndjson`), '--url', node.url, '--tolerance-charge', '1');
+    expect(own.code, own.stderr).toBe(0);
+    expect(BigInt((JSON.parse(own.stdout) as { netPosition: { minor: string } }).netPosition.minor)).toBe(-BigInt(h.amount));
     const statements = (await cdrchain('settlement', PERIOD, '--url', node.url)).stdout;
     expect(statements).toMatch(/2 of 15 pairs \(6 operators, plain mode\)/);
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { callViews } from '../../reconciliation/views-by-event.js';
-import { pairStatement, settledTraffic, transferOpening } from '../../settlement/bilateral/index.js';
+import { pairGrossAmounts, pairStatement, settledTraffic, transferOpening } from '../../settlement/bilateral/index.js';
 import { buildOperatorStatement, type OperatorStatement } from '../../settlement/statement/operator-statement.js';
 import { statementToCsv } from '../../settlement/statement/statement-csv.js';
 import { statementToHtml } from '../../settlement/statement/statement-html.js';
@@ -62,16 +62,28 @@ Exit codes: 0 done; 2 bad arguments or files; 3 the period is not ready (not end
       const partners = inputs.consortium.filter((p) => p !== id.me);
       const unknown = traffic.lines.find((l) => !partners.includes(l.partner));
       if (unknown) throw new CliError(`your records bill operator ${unknown.partner}, which is not in the consortium`, EXIT.usage);
-      const pairs = partners.map((partner) => pairStatement({
-        chain: inputs.chain, periodId: inputs.view.period, operator: id.me, partner, lines: traffic.lines,
-        rates: inputs.rates, conversionFeeRate: inputs.conversionFeeRate, pairSecret: id.pairSecret(partner),
-      }));
-      const transfer = transferOpening(id.me, pairs);
+      // Per partner, what this operator receives (> 0) or pays on the pair; plain mode needs no blinding, so no agreement secret.
+      let bilateral: { partner: number; amount: bigint }[];
+      let net: bigint;
+      if (inputs.view.mode === 'plain') {
+        bilateral = partners.map((partner) => {
+          const g = pairGrossAmounts(traffic.lines, partner, inputs.rates, inputs.conversionFeeRate);
+          return { partner, amount: g.secondOwesFirst - g.firstOwesSecond };
+        });
+        net = bilateral.reduce((acc, b) => acc + b.amount, 0n);
+      } else {
+        const pairs = partners.map((partner) => pairStatement({
+          chain: inputs.chain, periodId: inputs.view.period, operator: id.me, partner, lines: traffic.lines,
+          rates: inputs.rates, conversionFeeRate: inputs.conversionFeeRate, pairSecret: id.pairSecret(partner),
+        }));
+        bilateral = pairs.map((p, i) => ({ partner: partners[i]!, amount: p.amount }));
+        net = transferOpening(id.me, pairs).net;
+      }
       const statement = buildOperatorStatement({
         chain: inputs.rates.chain, periodId: inputs.view.period, operator: id.me, rates: inputs.rates, conversionFeeRate: inputs.conversionFeeRate,
         lines: traffic.lines,
-        bilateral: pairs.map((p, i) => ({ partner: partners[i]!, amount: p.amount })),
-        transfer: transfer.net,
+        bilateral,
+        transfer: net,
         clearingFee: 0n,
         settlement: { status: 'not_proposed' },
       });
