@@ -44,11 +44,18 @@ describe('plain-mode settlement on chain', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function open(genesis: Genesis = plainModeGenesis()): Promise<Chain> {
-    const data = tempDataDir();
-    cleanups.push(data.cleanup);
-    const chain = await openTestChain(data.dir, { genesis, deps: { schedule: idleSchedule } });
-    cleanups.push(() => chain.close());
+  const dirs = new Map<Chain, string>();
+  const closed = new Set<Chain>();
+  async function open(genesis: Genesis = plainModeGenesis(), dir?: string): Promise<Chain> {
+    let d = dir;
+    if (d === undefined) {
+      const data = tempDataDir();
+      cleanups.push(data.cleanup);
+      d = data.dir;
+    }
+    const chain = await openTestChain(d, { genesis, deps: { schedule: idleSchedule } });
+    dirs.set(chain, d);
+    cleanups.push(() => (closed.has(chain) ? undefined : chain.close()));
     return chain;
   }
 
@@ -171,6 +178,12 @@ describe('plain-mode settlement on chain', () => {
     const again = { ...p, attempt: 2 };
     await refused(a, frame(a, T_MOBILE_US, proposalAction(again, signAsOperator(again, T_MOBILE_US, blsSecret(T_MOBILE_US)).signature)), RejectCode.AlreadySettled);
     await refused(a, statementFrame(a, ORANGE_FR, TELEKOM_DE, 1n, 0n), RejectCode.AlreadyNetted);
+    // Restarted: the plain settlement (mode slot, transfers) is read back from LMDB.
+    const view = JSON.stringify(a.settlementPeriod(DEC_2025));
+    closed.add(a);
+    await a.close();
+    const restarted = await open(plainModeGenesis(), dirs.get(a));
+    expect(JSON.stringify(restarted.settlementPeriod(DEC_2025))).toBe(view);
   });
 
   it('bad input changes nothing: an unbalanced statement, an amount out of range, a wrong key, a non-party, a duplicate; transfers that differ; the wrong mode in each direction', async () => {
