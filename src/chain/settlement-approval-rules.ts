@@ -10,7 +10,7 @@ import type { Transfer } from '../settlement/netting-reference.js';
 import type { SettlementMode } from './genesis-settlement.js';
 import type { StorageReader } from '../vm/execution.js';
 import { isPeriodClosed, type SettlementPeriod, type SettlementPeriodOptions } from '../settlement/settlement-period.js';
-import { APPROVALS_ID, periodSettlementWrites, readPeriodSettlement, readStoredSettlement, type ApprovalContext } from './settlement-approval-state.js';
+import { APPROVALS_ID, MAX_APPROVAL_OPERATORS, periodSettlementWrites, readPeriodSettlement, readStoredSettlement, type ApprovalContext } from './settlement-approval-state.js';
 import { periodKey, PLAIN_MARKS, PLAIN_STATEMENTS_ID, STATEMENTS_ID, statementsId, type SlotReader } from './settlement-state.js';
 
 /** A missing statement reads as the identity commitment commit(0, 0) (docs/settlement.md, "Netting in the node"). */
@@ -215,6 +215,9 @@ export function approvalWrites(
     if (a.kind === 'proposal') {
       if (!isPeriodClosed(t.period, at.timestampMs)) {
         throw new ApprovalRefusedError('period_open', `period ${t.period.id} is open until ${new Date(Number(t.period.closesAtMs)).toISOString()}; it cannot be settled before it closes`);
+      }
+      if (ctx.operators.length > MAX_APPROVAL_OPERATORS) {
+        throw new ApprovalRefusedError('bad_netting_input', `the consortium has ${ctx.operators.length} operators; settlements of at most ${MAX_APPROVAL_OPERATORS} are approved on chain`);
       }
       const plain = ctx.mode === 'plain';
       const loaded = plain

@@ -51,6 +51,8 @@ const SIGNED_VALIDATORS = 0x300n;
 const TRANSFERS = 0x1_0000n;
 const SHARES = 0x2_0000n;
 const BITMAP_WORDS = 8; // 2,048 bits: every committed-mode consortium (MAX_COMMITTED_OPERATORS = 2047)
+/** Most consortium operators whose settlement the approval state can record (its bitmaps); plain netting itself takes 4,095. */
+export const MAX_APPROVAL_OPERATORS = BITMAP_WORDS * 256;
 
 const STATUS_PROPOSED = 1n;
 const STATUS_FINAL = 2n;
