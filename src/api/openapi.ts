@@ -460,7 +460,7 @@ const SCHEMAS = {
       submitter: PLMN,
       sequence: { ...U64, description: "the submitter's settlement sequence (a space of its own)" },
       period: { type: 'string', description: 'the settlement period id, e.g. 2026-11' },
-      action: { enum: ['fx_rate_set', 'statement', 'proposal', 'approval'] },
+      action: { enum: ['fx_rate_set', 'statement', 'proposal', 'approval', 'disclosure'] },
       attempt: { ...COUNT, description: 'proposal: 1, then one more after each expiry' },
       deadline: { ...COUNT, description: 'proposal: the last block height at which approvals count' },
       settledVolume: { ...U64, description: 'proposal: minor units of the settlement currency (decimal), the clearing fee\'s base' },
@@ -512,6 +512,11 @@ const SCHEMAS = {
         },
       },
       netted: { type: 'boolean' },
+      bank: {
+        type: 'object', required: ['id', 'encryptionKey'], additionalProperties: false,
+        description: 'the consortium settlement bank (genesis settlement.bank), when it names one: every involved operator seals its transfer opening to encryptionKey (X25519, HPKE)',
+        properties: { id: U32, encryptionKey: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      },
       settlement: {
         description: 'the approval at the committed head (docs/settlement.md, "Approval on chain"): none, proposed (signers so far), final (the fee split) or expired',
         oneOf: [
@@ -549,6 +554,22 @@ const SCHEMAS = {
           { type: 'object', required: ['status', 'attempt', 'id', 'deadline', 'expiredAt'], additionalProperties: false, properties: { status: { const: 'expired' }, attempt: COUNT, id: HASH, deadline: COUNT, expiredAt: COUNT } },
         ],
       },
+    },
+  },
+  SettlementDisclosure: {
+    type: 'object',
+    description: "an involved operator's transfer opening (net_k, rho_k) of the period's current proposal, HPKE-sealed to the operator and to the settlement bank (src/chain/settlement-disclosure-state.ts; docs/settlement.md, \"Disclosure of transfer openings\"): the node holds ciphertexts only",
+    required: ['period', 'operator', 'proposalId', 'attempt', 'transfer', 'settlement', 'toOperator', 'toBank'],
+    additionalProperties: false,
+    properties: {
+      period: { type: 'string' },
+      operator: PLMN,
+      proposalId: HASH,
+      attempt: COUNT,
+      transfer: { type: 'object', required: ['x', 'y'], additionalProperties: false, description: 'T_k, the commitment the opening opens', properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+      settlement: { enum: ['proposed', 'final', 'expired'] },
+      toOperator: { type: 'string', pattern: '^[0-9a-f]{192}$', description: 'enc (32) ‖ AES-256-GCM ciphertext and tag (64), to the operator\'s genesis privacy key' },
+      toBank: { type: 'string', pattern: '^[0-9a-f]{192}$', description: 'the same opening sealed to the settlement bank' },
     },
   },
   SettlementDraft: {
@@ -747,8 +768,8 @@ const explorerIndex = (operationId: string, summary: string, key: 'GET /' | 'GET
     },
   }) as const;
 
-const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input'] as const;
-const SETTLE_409 = ['already_settled', 'proposal_pending', 'no_proposal', 'duplicate_approval'] as const;
+const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input', 'bad_opening', 'no_settlement_bank'] as const;
+const SETTLE_409 = ['already_settled', 'proposal_pending', 'no_proposal', 'duplicate_approval', 'duplicate_disclosure'] as const;
 
 const submitErrors = <const C401 extends readonly string[], const C422 extends readonly string[]>(what: string, c401: C401, c422: C422, c409: readonly string[], c403: readonly string[] = []) =>
   ({
@@ -924,7 +945,7 @@ const PATHS = {
   },
   '/settle': {
     post: {
-      operationId: 'submitSettlement', ...access('POST /settle'), summary: 'propose or approve a period\'s settlement: a signed settlement transaction frame (schemas/settlement-tx.fbs) carrying a proposal or an approval', tags: ['settlement'],
+      operationId: 'submitSettlement', ...access('POST /settle'), summary: 'propose or approve a period\'s settlement, or disclose a transfer opening: a signed settlement transaction frame (schemas/settlement-tx.fbs) carrying a proposal, an approval or a disclosure', tags: ['settlement'],
       description:
         'The proposal is GET /settlement/{period}/draft signed with the proposer\'s BLS key (the settled volume and fee added), as `cdrchain settle PERIOD` does; ' +
         'approvals name the proposal\'s id and carry the signers\' aggregate BLS signature. Admission applies the rules of the next block (docs/settlement.md, "Approval on chain"); ' +
@@ -932,7 +953,7 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
-        ...submitErrors('the frame (a settlement transaction with a proposal or an approval: malformed otherwise)', ['bad_signature'], ['out_of_range', ...SETTLE_422], ['replay', ...SETTLE_409], ['not_a_party']),
+        ...submitErrors('the frame (a settlement transaction with a proposal, an approval or a disclosure: malformed otherwise)', ['bad_signature'], ['out_of_range', ...SETTLE_422], ['replay', ...SETTLE_409], ['not_a_party']),
       },
     },
   },
@@ -992,6 +1013,27 @@ const PATHS = {
         '422': errorResponse('the period is open, has no statement, or its statements do not net', ['period_open', 'bad_netting_input', 'not_a_party']),
         '404': errorResponse('this node drafts no settlements', ['not_found']),
         '500': INTERNAL,
+      },
+    },
+  },
+  '/settlement/{period}/disclosures/{plmn}': {
+    get: {
+      operationId: 'getSettlementDisclosure', ...access('GET /settlement/{period}/disclosures/{plmn}'), summary: "an involved operator's sealed transfer opening (the operator and the settlement bank only)", tags: ['settlement'],
+      description:
+        'Posted by the operator with a disclosure settlement transaction (POST /settle) for the live or final proposal; the chain checked its proof of an opening of T_k. ' +
+        'The bank signs its requests as plmn:<bank id> with its genesis request key. 404 when the operator has disclosed nothing for the current proposal.',
+      parameters: [
+        { name: 'period', in: 'path', required: true, description: 'a period id of the consortium\'s rule', schema: { type: 'string' } },
+        { name: 'plmn', in: 'path', required: true, description: 'the involved operator', schema: U32 },
+      ],
+      responses: {
+        '200': json('the sealed opening', ref('SettlementDisclosure')),
+        '400': BAD_PARAMETER,
+        '401': UNAUTHENTICATED,
+        '403': errorResponse('an operator other than the one named (or anyone but the settlement bank)', ['forbidden']),
+        '404': errorResponse('no disclosure of the current proposal by this operator', ['not_found']),
+        '500': INTERNAL,
+        '503': SIGNED_BUSY,
       },
     },
   },

@@ -3,6 +3,7 @@ import { nettedKey, pairKey } from '../settlement/netting-contract.js';
 import { isPeriodClosed, parsePeriodId } from '../settlement/settlement-period.js';
 import type { GenesisSettlement } from './genesis-settlement.js';
 import { CURRENCIES } from '../cdr/currency.js';
+import { toHex } from '../codec/bytes.js';
 import type { ApprovalPolicy } from '../settlement/approval/index.js';
 import { readStoredSettlement } from './settlement-approval-state.js';
 import { FX_RATES_ID, periodKey, STATEMENTS_ID, type SlotReader } from './settlement-state.js';
@@ -28,6 +29,8 @@ export interface SettlementPeriodView {
   /** The recorded rate set (present when `rateSet`): rates are public, exact fractions "num/den". */
   fx?: { base: string; override: boolean; rates: Record<string, string> };
   netted: boolean;
+  /** The consortium's settlement bank (genesis), when it names one: transfer openings are sealed to `encryptionKey` (X25519, hex). */
+  bank?: { id: number; encryptionKey: string };
   /** The settlement's approval at the committed head (docs/settlement.md, "Approval on chain"): public, no amount but the fee. */
   settlement: SettlementStatusView;
 }
@@ -131,6 +134,7 @@ export function settlementPeriodView(
     rateSet: mark !== 0n,
     ...(fx ? { fx } : {}),
     netted: state.slot(STATEMENTS_ID, nettedKey(key)) !== 0n,
+    ...(rules.bank ? { bank: { id: rules.bank.id, encryptionKey: toHex(rules.bank.encryptionKey) } } : {}),
     settlement: settlementStatusView(state, key, approval.operators, approval.policy, approval.headHeight),
   };
 }

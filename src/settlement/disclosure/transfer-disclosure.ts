@@ -65,6 +65,16 @@ export function openingContextBytes(c: OpeningContext): Uint8Array {
   return out;
 }
 
+/** What a disclosure's opening proof is bound to: the context and both ciphertexts. */
+export function disclosureProofContext(c: OpeningContext, toOperator: Uint8Array, toBank: Uint8Array): Uint8Array {
+  const ctx = openingContextBytes(c);
+  const out = new Uint8Array(ctx.length + 64);
+  out.set(ctx, 0);
+  out.set(sha256(toOperator), ctx.length);
+  out.set(sha256(toBank), ctx.length + 32);
+  return out;
+}
+
 function info(c: OpeningContext, reader: OpeningReader): Uint8Array {
   const ctx = openingContextBytes(c);
   const out = new Uint8Array(INFO_TAG.length + ctx.length + 1);
