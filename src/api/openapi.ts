@@ -21,6 +21,11 @@ const U64 = { type: 'string', pattern: '^[0-9]{1,20}$', description: 'a 64-bit u
 const U32 = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
 const COUNT = { type: 'integer', minimum: 0 } as const;
 const PLMN = { ...U32, description: 'an operator, by its PLMN id (MCC and MNC, e.g. 26201)' } as const;
+const PROPOSAL_VIEW = {
+  type: 'object', required: ['operators', 'transfers', 'settledVolume', 'clearingFee'], additionalProperties: false,
+  description: 'what approvers sign besides the status fields (src/settlement/approval/settlement-proposal.ts): T_k commitments and the consortium aggregate, no amount per operator',
+  properties: { operators: { type: 'array', items: PLMN }, transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } }, settledVolume: U64, clearingFee: U64 },
+} as const;
 const TX_STATUS = {
   type: 'string', enum: ['pending', 'committed', 'evicted'],
   description: 'pending: durable here, in no block yet; committed: in a block (height, index); evicted: left the pending set without a block, for good (`eviction` says why)',
@@ -530,17 +535,13 @@ const SCHEMAS = {
                 type: 'object', required: ['signed', 'total', 'threshold'], additionalProperties: false, description: 'final needs more than threshold · total',
                 properties: { signed: U64, total: U64, threshold: { type: 'string', pattern: '^[0-9]+/[0-9]+$' } },
               },
-              proposal: {
-                type: 'object', required: ['operators', 'transfers', 'settledVolume', 'clearingFee'], additionalProperties: false,
-                description: 'what approvers sign besides the fields above (src/settlement/approval/settlement-proposal.ts): T_k commitments and the consortium aggregate, no amount per operator',
-                properties: { operators: { type: 'array', items: PLMN }, transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } }, settledVolume: U64, clearingFee: U64 },
-              },
+              proposal: PROPOSAL_VIEW,
             },
           },
           {
-            type: 'object', required: ['status', 'attempt', 'id', 'finalAt', 'fees'], additionalProperties: false,
+            type: 'object', required: ['status', 'attempt', 'id', 'finalAt', 'fees', 'proposal'], additionalProperties: false,
             properties: {
-              status: { const: 'final' }, attempt: COUNT, id: HASH, finalAt: COUNT,
+              status: { const: 'final' }, attempt: COUNT, id: HASH, finalAt: COUNT, proposal: PROPOSAL_VIEW,
               fees: {
                 type: 'object', required: ['fee', 'toProducers', 'toValidators', 'shares'], additionalProperties: false,
                 description: 'the clearing fee (minor units, decimal): producers by blocks produced in the period, validators by voting power',
@@ -551,7 +552,7 @@ const SCHEMAS = {
               },
             },
           },
-          { type: 'object', required: ['status', 'attempt', 'id', 'deadline', 'expiredAt'], additionalProperties: false, properties: { status: { const: 'expired' }, attempt: COUNT, id: HASH, deadline: COUNT, expiredAt: COUNT } },
+          { type: 'object', required: ['status', 'attempt', 'id', 'deadline', 'expiredAt', 'proposal'], additionalProperties: false, properties: { status: { const: 'expired' }, attempt: COUNT, id: HASH, deadline: COUNT, expiredAt: COUNT, proposal: PROPOSAL_VIEW } },
         ],
       },
     },
