@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { randomBytes } from 'node:crypto';
-import { commit, randomBlinding, toAffine } from '../commitment/pedersen.js';
+import { commit, JubjubPoint, JUBJUB_P, randomBlinding, toAffine } from '../commitment/pedersen.js';
 import { OPENING_PROOF_BYTES, proveOpening, verifyOpeningProof } from './opening-proof.js';
 import { DisclosureError, disclosureProofContext, openSealedOpening, SEALED_OPENING_BYTES, sealOpening, type OpeningContext } from './transfer-disclosure.js';
 
@@ -32,6 +32,21 @@ describe('opening proofs', () => {
     expect(verifyOpeningProof(t, flipped, context)).toBe(false);
     expect(verifyOpeningProof(t, proof.subarray(0, 127), context)).toBe(false);
     expect(verifyOpeningProof(t, new Uint8Array(128).fill(0xff), context)).toBe(false);
+    // An A off the curve, and one with a small-order part (A + (0, −1)): refused.
+    const offCurve = Uint8Array.from(proof);
+    offCurve[31]! ^= 1;
+    expect(verifyOpeningProof(t, offCurve, context)).toBe(false);
+    const a = JubjubPoint.fromAffine({ x: BigInt(`0x${Buffer.from(proof.subarray(0, 32)).toString('hex')}`), y: BigInt(`0x${Buffer.from(proof.subarray(32, 64)).toString('hex')}`) });
+    const twisted = toAffine(a.add(JubjubPoint.fromAffine({ x: 0n, y: JUBJUB_P - 1n })));
+    const smallOrder = Uint8Array.from(proof);
+    smallOrder.set(Buffer.from(twisted.x.toString(16).padStart(64, '0') + twisted.y.toString(16).padStart(64, '0'), 'hex'), 0);
+    expect(verifyOpeningProof(t, smallOrder, context)).toBe(false);
+  });
+
+  it('open the identity too (an operator whose pairs net to the identity commitment)', () => {
+    const zero = toAffine(commit(0n, 0n));
+    expect(verifyOpeningProof(zero, proveOpening(zero, 0n, 0n, context), context)).toBe(true);
+    expect(verifyOpeningProof(zero, proveOpening(zero, 1n, 0n, context), context)).toBe(false);
   });
 });
 

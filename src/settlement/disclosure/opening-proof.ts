@@ -14,8 +14,7 @@
 // other ciphertexts or for another operator).
 
 import { sha256 } from '../../crypto/hash.js';
-import { CommitmentError } from '../errors.js';
-import { commitmentFromAffine, JubjubPoint, JUBJUB_ORDER, PEDERSEN_G, PEDERSEN_H, randomBlinding, scalar, toAffine, type AffinePoint } from '../commitment/pedersen.js';
+import { JubjubPoint, JUBJUB_ORDER, JUBJUB_P, PEDERSEN_G, PEDERSEN_H, randomBlinding, scalar, toAffine, type AffinePoint } from '../commitment/pedersen.js';
 
 export const OPENING_PROOF_BYTES = 128;
 const TAG = new TextEncoder().encode('cdrchain:transfer-opening-proof:1');
@@ -39,6 +38,17 @@ function readWord(b: Uint8Array, at: number): bigint {
 function times(p: JubjubPoint, k: bigint): JubjubPoint {
   const s = scalar(k);
   return s === 0n ? JubjubPoint.ZERO : p.multiply(s);
+}
+
+function onCurve(a: AffinePoint): JubjubPoint | undefined {
+  if (a.x < 0n || a.y < 0n || a.x >= JUBJUB_P || a.y >= JUBJUB_P) return undefined;
+  const p = JubjubPoint.fromAffine({ x: a.x, y: a.y });
+  try {
+    if (!p.is0()) p.assertValidity();
+  } catch {
+    return undefined;
+  }
+  return p;
 }
 
 function challenge(context: Uint8Array, t: AffinePoint, a: AffinePoint): bigint {
@@ -67,15 +77,12 @@ export function verifyOpeningProof(t: AffinePoint, proof: Uint8Array, context: U
   const s = readWord(proof, 64);
   const r = readWord(proof, 96);
   if (s >= JUBJUB_ORDER || r >= JUBJUB_ORDER) return false;
-  let pa: JubjubPoint;
-  let pt: JubjubPoint;
-  try {
-    pa = commitmentFromAffine(a);
-    pt = commitmentFromAffine(t);
-  } catch (err) {
-    if (err instanceof CommitmentError) return false;
-    throw err;
-  }
+  // On the curve is enough: s·G + t·H lies in the prime-order subgroup, so the equation holds only if
+  // A + c·T does, and T (a proposal's transfer, N_k of subgroup commitments) is in it; the two
+  // subgroup checks (a scalar multiplication by ℓ each) would double the verification's cost.
+  const pa = onCurve(a);
+  const pt = onCurve(t);
+  if (pa === undefined || pt === undefined) return false;
   const c = challenge(context, t, a);
   return times(PEDERSEN_G, s).add(times(PEDERSEN_H, r)).equals(pa.add(times(pt, c)));
 }
