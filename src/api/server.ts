@@ -301,7 +301,8 @@ export class ApiServer {
       const plmn = Number(raw);
       const readers = queries.settlementBankId === undefined ? [plmn] : [plmn, queries.settlementBankId];
       if (!mayRead(caller, readers)) {
-        throw new HttpError(403, 'forbidden', `a request signed by ${caller.open ? 'anyone' : caller.plmn} may not read operator ${plmn}'s transfer opening: only that operator and the settlement bank may`);
+        // Names only the caller (endpoint-audiences.ts): an operator reads its own opening, the settlement bank every one.
+        throw new HttpError(403, 'forbidden', `a request signed by ${caller.open ? 'anyone' : caller.plmn} may read its own transfer opening only (the settlement bank reads every one)`);
       }
       if (!queries.settlementDisclosure) throw new HttpError(404, 'not_found', 'this node keeps no settlement disclosures');
       let view;

@@ -242,7 +242,7 @@ describe('cdrchain bilateral and statement (a real node process)', () => {
     // The audience: Vodafone cannot read Orange's opening (403 with a JSON reason), anonymous needs a signature (401); Orange reads and opens its own.
     const other = await signedFetch(VODAFONE_UK, `/settlement/${PERIOD}/disclosures/${ORANGE_FR}`);
     expect(other.status).toBe(403);
-    expect(await other.json()).toMatchObject({ error: 'forbidden', message: expect.stringMatching(/only that operator and the settlement bank/) });
+    expect(await other.json()).toMatchObject({ error: 'forbidden', message: expect.stringMatching(/may read its own transfer opening only/) });
     expect((await fetch(`${node.url}/settlement/${PERIOD}/disclosures/${ORANGE_FR}`)).status).toBe(401);
     const own = (await (await signedFetch(ORANGE_FR, `/settlement/${PERIOD}/disclosures/${ORANGE_FR}`)).json()) as { toOperator: string; proposalId: string; settlement: string };
     expect(own).toMatchObject({ proposalId: view.id, settlement: 'final' });

@@ -102,6 +102,7 @@ the proposal's T_k (the statement is written, marked transfer_mismatch: it is NO
       }
       if (standing.settlement.status === 'transfer_mismatch') throw new CliError(`transfer mismatch: ${standing.settlement.detail ?? ''}`, EXIT.transferMismatch);
       if (o.disclose) {
+        if (inputs.view.settlement.status === 'expired') throw new CliError(`nothing to disclose: the ${inputs.view.period} proposal expired; disclose for the next attempt`, EXIT.rejected);
         if (standing.opening === undefined || standing.proposal === undefined) {
           throw new CliError(`nothing to disclose: period ${inputs.view.period} has ${inputs.view.settlement.status === 'none' ? 'no proposal' : `a ${inputs.view.settlement.status} proposal`}${standing.proposal === undefined ? '' : ' in which you are not involved'}`, EXIT.rejected);
         }
