@@ -10,10 +10,11 @@ import type { SettlementAction } from '../codec/settlement-tx.js';
 import { blsAggregateSignatures, blsKeyPairFromSeed } from '../crypto/bls/bls.js';
 import { clearingFee, proposalId, signAsOperator, signAsValidator, type SettlementApproval, type SettlementProposal } from '../settlement/approval/index.js';
 import { makeBilateralStatement, signBilateralStatement } from '../settlement/commitment/bilateral-statement.js';
-import { randomBlinding, toAffine, commit, scalar } from '../settlement/commitment/pedersen.js';
+import { randomBlinding, toAffine, commit, commitmentFromAffine, scalar } from '../settlement/commitment/pedersen.js';
 import { disclosureAction } from '../client/settlement-tx.js';
 import { fromHex } from '../codec/bytes.js';
-import { openSealedOpening } from '../settlement/disclosure/transfer-disclosure.js';
+import { disclosureProofContext, openSealedOpening, sealOpening } from '../settlement/disclosure/transfer-disclosure.js';
+import { proveOpening } from '../settlement/disclosure/opening-proof.js';
 import { devnetPrivacy } from './genesis-privacy.js';
 import { DISCLOSURES_ID } from './settlement-disclosure-state.js';
 import { readSlotsIn } from './contract-executor.js';
@@ -177,7 +178,7 @@ describe('settlement approval on chain', () => {
     expect(again.committed.contracts.slot(APPROVALS_ID, DEC_2025_KEY << 32n)).toBe(2n);
   });
 
-  it('disclosures: each involved operator posts its sealed transfer opening, recorded alike on two nodes; wrong, repeated, outside and unnamed ones change nothing', async () => {
+  it('disclosures: each involved operator posts its sealed transfer opening, recorded alike on two nodes; wrong, repeated, outside and unnamed ones change nothing; a lying sealed copy is the bank\'s to find', async () => {
     const [a, b] = [await open(), await open()];
     // Pairs (O, V) and (V, T) with known blindings: N_O = −C_OV, N_V = C_OV − C_VT, N_T = C_VT.
     const [r1, r2] = [randomBlinding(), randomBlinding()];
@@ -206,8 +207,17 @@ describe('settlement approval on chain', () => {
     await refused(a, frame(VODAFONE_UK, await disclose(VODAFONE_UK, openings.get(VODAFONE_UK)!, 'ab'.repeat(32))), RejectCode.NoProposal);
     expect(slots(a)).toBe(before);
     expect(a.settlementDisclosure(DEC_2025, VODAFONE_UK)).toBeUndefined();
-    await block([a, b], [frame(VODAFONE_UK, await disclose(VODAFONE_UK, openings.get(VODAFONE_UK)!))]);
-    // The bank opens every T_k from either node; they sum to zero.
+    // What the chain cannot see: a proof of the right opening beside a sealed copy of another. Recorded; the bank finds it when it opens it.
+    const ctxV = { chain: a.identity, periodId: DEC_2025, proposalId: fromHex(id, 32), operator: VODAFONE_UK };
+    const lying = await sealOpening(ctxV, 'bank', bank.bank.encryptionKey, { net: 1n, blinding: 1n });
+    const own = await sealOpening(ctxV, 'operator', devnetPrivacy().encryptionKeys.get(VODAFONE_UK)!, openings.get(VODAFONE_UK)!);
+    const tV = draft.transfers[draft.operators.indexOf(VODAFONE_UK)]!;
+    const proof = proveOpening(tV, openings.get(VODAFONE_UK)!.net, openings.get(VODAFONE_UK)!.blinding, disclosureProofContext(ctxV, own, lying));
+    await block([a, b], [frame(VODAFONE_UK, { kind: 'disclosure', proposalId: fromHex(id, 32), toOperator: own, toBank: lying, proof })]);
+    const told = await openSealedOpening(ctxV, 'bank', bank.encryptionPrivateKey, fromHex(a.settlementDisclosure(DEC_2025, VODAFONE_UK)!.toBank));
+    expect(commit(told.net, told.blinding).equals(commitmentFromAffine(tV))).toBe(false);
+    openings.set(VODAFONE_UK, { net: 1n, blinding: 1n });
+    // The bank opens every sealed copy from either node: Orange's and Telekom's open their T_k, Vodafone's says what it was made to say.
     let sum = 0n;
     for (const [op, opening] of openings) {
       const view = b.settlementDisclosure(DEC_2025, op)!;
@@ -216,7 +226,7 @@ describe('settlement approval on chain', () => {
       expect(opened).toEqual(opening);
       sum += opened.net;
     }
-    expect(sum).toBe(0n);
+    expect(sum).not.toBe(0n); // Vodafone's sealed copy lies: the bank's check (bank-open) reports it, exit 10
   });
 
   it('refusals change nothing: an open period, T_k that differ from the netting, a non-party signature, a bad signature, a pending proposal, no proposal', async () => {

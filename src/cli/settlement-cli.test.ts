@@ -228,6 +228,11 @@ describe('cdrchain bilateral and statement (a real node process)', () => {
     const outsiderTx = signSettlementTx({ submitter: TELEKOM_DE, sequence: (await seq(TELEKOM_DE)) + 1n, period: PERIOD, seed: devnetBatchSeed(TELEKOM_DE), action: bad });
     expect((await signedFetch(TELEKOM_DE, '/settle', { method: 'POST', body: outsiderTx.frame })).status).toBe(403);
 
+    // Before anyone discloses, the bank has nothing to open: exit 3, each operator listed as missing.
+    const early = await cdrchain('bank-open', PERIOD, '--url', node.url, '--json');
+    expect([early.code, early.stderr]).toEqual([3, expect.stringMatching(/2 involved operator\(s\) have not disclosed/)]);
+    expect((JSON.parse(early.stdout) as { transfers: { status: string }[] }).transfers.map((x) => x.status)).toEqual(['missing', 'missing']);
+
     // Both operators disclose with the CLI; a second disclosure is refused (duplicate_disclosure, exit 3).
     const discloseOrange = await stmt(ORANGE_FR, 'orange.ndjson', 'vodafone.ndjson', '--disclose');
     expect(discloseOrange.code, discloseOrange.stderr).toBe(0);
