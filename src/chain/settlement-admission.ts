@@ -144,10 +144,12 @@ export class SettlementAdmission {
     // A relayed one is admitted even so: two validators may each hold one of a pair's statements, and
     // a block naming the other must still apply here (the first in a block stands; the other is left out, then evicted).
     if (!source.relayed && this.claims.has(claim)) {
-      const refusal: SettlementRefusal = interpreted.kind === 'statement' ? 'duplicate_statement' : interpreted.kind === 'proposal' ? 'proposal_pending' : interpreted.kind === 'approval' ? 'duplicate_approval' : 'bad_rate';
+      const refusal: SettlementRefusal = interpreted.kind === 'statement' ? 'duplicate_statement' : interpreted.kind === 'proposal' ? 'proposal_pending'
+        : interpreted.kind === 'approval' ? 'duplicate_approval' : interpreted.kind === 'disclosure' ? 'duplicate_disclosure' : 'bad_rate';
       const what = interpreted.kind === 'statement' ? `a statement of this pair for period ${interpreted.period.id}`
         : interpreted.kind === 'proposal' ? `a settlement proposal for period ${interpreted.period.id}`
-          : interpreted.kind === 'approval' ? `an approval by the same signers of period ${interpreted.period.id}` : `a rate set for period ${interpreted.period.id}`;
+          : interpreted.kind === 'approval' ? `an approval by the same signers of period ${interpreted.period.id}`
+            : interpreted.kind === 'disclosure' ? `a disclosure of this operator's opening for period ${interpreted.period.id}` : `a rate set for period ${interpreted.period.id}`;
       throw new BatchRejectedError(REJECT_CODES[refusal], `${what} is already pending here (transaction ${this.claims.get(claim)})`, tx.sequence);
     }
     if (!this.deps.storage.writable) {

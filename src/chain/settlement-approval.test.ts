@@ -83,7 +83,7 @@ describe('settlement approval on chain', () => {
   }
 
   /** Submits to every chain; a block built on the first, applied on the others (state roots compared), committed on all. */
-  async function block(chains: readonly Chain[], frames: readonly Uint8Array[], timestampMs?: bigint): Promise<Uint8Array> {
+  async function block(chains: readonly Chain[], frames: readonly Uint8Array[], timestampMs?: bigint, alreadyPending = 0): Promise<Uint8Array> {
     for (const c of chains) for (const f of frames) await c.submitTx(f.slice(), c.httpSource);
     const [a, ...rest] = chains as [Chain, ...Chain[]];
     const proposal = { producer: TELEKOM_DE, timestampMs: timestampMs ?? a.committed.headTimestampMs + 1n };
@@ -92,7 +92,7 @@ describe('settlement approval on chain', () => {
       const writes = a.transition.propose(proposal, []);
       return { bytes: encodeBlock(writes.header, new Uint8Array(0)), writes, startedAt: 0 };
     })();
-    expect(built.writes.txIds).toHaveLength(frames.length);
+    expect(built.writes.txIds).toHaveLength(frames.length + alreadyPending);
     for (const c of rest) {
       const checked = c.transition.apply({ header: built.writes.header, txIds: built.writes.txIds }, built.writes.stateRoot);
       expect(toHex(checked.stateRoot)).toBe(toHex(built.writes.stateRoot));
@@ -196,7 +196,13 @@ describe('settlement approval on chain', () => {
     });
     const slots = (c: Chain): string => JSON.stringify([...readSlotsIn(c.committed.contracts, DISCLOSURES_ID, DEC_2025_KEY << 32n, (DEC_2025_KEY + 1n) << 32n)].map(([k, v]) => [k.toString(), v.toString()]));
 
-    await block([a, b], [frame(ORANGE_FR, await disclose(ORANGE_FR, openings.get(ORANGE_FR)!)), frame(TELEKOM_DE, await disclose(TELEKOM_DE, openings.get(TELEKOM_DE)!))]);
+    // A second disclosure while the first is pending here is refused too (duplicate_disclosure).
+    const orangeFirst = frame(ORANGE_FR, await disclose(ORANGE_FR, openings.get(ORANGE_FR)!));
+    await a.submitTx(orangeFirst.slice(), a.httpSource);
+    await refused(a, frame(ORANGE_FR, await disclose(ORANGE_FR, openings.get(ORANGE_FR)!)), RejectCode.DuplicateDisclosure);
+    sequences.set(ORANGE_FR, sequences.get(ORANGE_FR)! - 1n);
+    await b.submitTx(orangeFirst.slice(), b.httpSource);
+    await block([a, b], [frame(TELEKOM_DE, await disclose(TELEKOM_DE, openings.get(TELEKOM_DE)!))], undefined, 1);
     expect(slots(b)).toBe(slots(a));
     const before = slots(a);
     // Refused, nothing recorded: an opening that does not open Vodafone's T_k, a second one of Orange's, an operator not involved, another proposal.
