@@ -104,7 +104,7 @@ the proposal's T_k (the statement is written, marked transfer_mismatch: it is NO
       if (o.disclose) {
         if (inputs.view.settlement.status === 'expired') throw new CliError(`nothing to disclose: the ${inputs.view.period} proposal expired; disclose for the next attempt`, EXIT.rejected);
         if (standing.opening === undefined || standing.proposal === undefined) {
-          throw new CliError(`nothing to disclose: period ${inputs.view.period} has ${inputs.view.settlement.status === 'none' ? 'no proposal' : `a ${inputs.view.settlement.status} proposal`}${standing.proposal === undefined ? '' : ' in which you are not involved'}`, EXIT.rejected);
+          throw new CliError(`nothing to disclose: ${inputs.view.settlement.status === 'none' ? `period ${inputs.view.period} has no proposal yet` : `you are not involved in the ${inputs.view.period} proposal`}`, EXIT.rejected);
         }
         const bank = inputs.view.bank;
         if (bank === undefined) throw new CliError('the chain names no settlement bank (genesis settlement.bank): there is nobody to disclose to', EXIT.rejected);
