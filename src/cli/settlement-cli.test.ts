@@ -122,6 +122,9 @@ describe('cdrchain bilateral and statement (a real node process)', () => {
     const html = await cdrchain(...args, '--format', 'html', '--out', file('statement.html'));
     expect(html.code, html.stderr).toBe(0);
     expect(readFileSync(file('statement.html'), 'utf8')).toMatch(/not proposed yet/);
+    // Nothing to disclose before a proposal: the statement is written, then exit 3.
+    const early = await cdrchain(...args, '--disclose');
+    expect([early.code, early.stderr]).toEqual([3, expect.stringMatching(/nothing to disclose: period 2025-12 has no proposal yet/)]);
   }, 120_000);
 
   it('bad input: an open period, no identity, an unknown format, a co-sign file that is not a half', async () => {
