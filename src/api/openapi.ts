@@ -21,6 +21,11 @@ const U64 = { type: 'string', pattern: '^[0-9]{1,20}$', description: 'a 64-bit u
 const U32 = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
 const COUNT = { type: 'integer', minimum: 0 } as const;
 const PLMN = { ...U32, description: 'an operator, by its PLMN id (MCC and MNC, e.g. 26201)' } as const;
+const PROPOSAL_VIEW = {
+  type: 'object', required: ['operators', 'transfers', 'settledVolume', 'clearingFee'], additionalProperties: false,
+  description: 'what approvers sign besides the status fields (src/settlement/approval/settlement-proposal.ts): T_k commitments and the consortium aggregate, no amount per operator',
+  properties: { operators: { type: 'array', items: PLMN }, transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } }, settledVolume: U64, clearingFee: U64 },
+} as const;
 const TX_STATUS = {
   type: 'string', enum: ['pending', 'committed', 'evicted'],
   description: 'pending: durable here, in no block yet; committed: in a block (height, index); evicted: left the pending set without a block, for good (`eviction` says why)',
@@ -460,7 +465,7 @@ const SCHEMAS = {
       submitter: PLMN,
       sequence: { ...U64, description: "the submitter's settlement sequence (a space of its own)" },
       period: { type: 'string', description: 'the settlement period id, e.g. 2026-11' },
-      action: { enum: ['fx_rate_set', 'statement', 'proposal', 'approval'] },
+      action: { enum: ['fx_rate_set', 'statement', 'proposal', 'approval', 'disclosure'] },
       attempt: { ...COUNT, description: 'proposal: 1, then one more after each expiry' },
       deadline: { ...COUNT, description: 'proposal: the last block height at which approvals count' },
       settledVolume: { ...U64, description: 'proposal: minor units of the settlement currency (decimal), the clearing fee\'s base' },
@@ -512,6 +517,11 @@ const SCHEMAS = {
         },
       },
       netted: { type: 'boolean' },
+      bank: {
+        type: 'object', required: ['id', 'encryptionKey'], additionalProperties: false,
+        description: 'the consortium settlement bank (genesis settlement.bank), when it names one: every involved operator seals its transfer opening to encryptionKey (X25519, HPKE)',
+        properties: { id: U32, encryptionKey: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      },
       settlement: {
         description: 'the approval at the committed head (docs/settlement.md, "Approval on chain"): none, proposed (signers so far), final (the fee split) or expired',
         oneOf: [
@@ -525,17 +535,13 @@ const SCHEMAS = {
                 type: 'object', required: ['signed', 'total', 'threshold'], additionalProperties: false, description: 'final needs more than threshold · total',
                 properties: { signed: U64, total: U64, threshold: { type: 'string', pattern: '^[0-9]+/[0-9]+$' } },
               },
-              proposal: {
-                type: 'object', required: ['operators', 'transfers', 'settledVolume', 'clearingFee'], additionalProperties: false,
-                description: 'what approvers sign besides the fields above (src/settlement/approval/settlement-proposal.ts): T_k commitments and the consortium aggregate, no amount per operator',
-                properties: { operators: { type: 'array', items: PLMN }, transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } }, settledVolume: U64, clearingFee: U64 },
-              },
+              proposal: PROPOSAL_VIEW,
             },
           },
           {
-            type: 'object', required: ['status', 'attempt', 'id', 'finalAt', 'fees'], additionalProperties: false,
+            type: 'object', required: ['status', 'attempt', 'id', 'finalAt', 'fees', 'proposal'], additionalProperties: false,
             properties: {
-              status: { const: 'final' }, attempt: COUNT, id: HASH, finalAt: COUNT,
+              status: { const: 'final' }, attempt: COUNT, id: HASH, finalAt: COUNT, proposal: PROPOSAL_VIEW,
               fees: {
                 type: 'object', required: ['fee', 'toProducers', 'toValidators', 'shares'], additionalProperties: false,
                 description: 'the clearing fee (minor units, decimal): producers by blocks produced in the period, validators by voting power',
@@ -546,9 +552,25 @@ const SCHEMAS = {
               },
             },
           },
-          { type: 'object', required: ['status', 'attempt', 'id', 'deadline', 'expiredAt'], additionalProperties: false, properties: { status: { const: 'expired' }, attempt: COUNT, id: HASH, deadline: COUNT, expiredAt: COUNT } },
+          { type: 'object', required: ['status', 'attempt', 'id', 'deadline', 'expiredAt', 'proposal'], additionalProperties: false, properties: { status: { const: 'expired' }, attempt: COUNT, id: HASH, deadline: COUNT, expiredAt: COUNT, proposal: PROPOSAL_VIEW } },
         ],
       },
+    },
+  },
+  SettlementDisclosure: {
+    type: 'object',
+    description: "an involved operator's transfer opening (net_k, rho_k) of the period's current proposal, HPKE-sealed to the operator and to the settlement bank (src/chain/settlement-disclosure-state.ts; docs/settlement.md, \"Disclosure of transfer openings\"): the node holds ciphertexts only",
+    required: ['period', 'operator', 'proposalId', 'attempt', 'transfer', 'settlement', 'toOperator', 'toBank'],
+    additionalProperties: false,
+    properties: {
+      period: { type: 'string' },
+      operator: PLMN,
+      proposalId: HASH,
+      attempt: COUNT,
+      transfer: { type: 'object', required: ['x', 'y'], additionalProperties: false, description: 'T_k, the commitment the opening opens', properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+      settlement: { enum: ['proposed', 'final', 'expired'] },
+      toOperator: { type: 'string', pattern: '^[0-9a-f]{192}$', description: 'enc (32) ‖ AES-256-GCM ciphertext and tag (64), to the operator\'s genesis privacy key' },
+      toBank: { type: 'string', pattern: '^[0-9a-f]{192}$', description: 'the same opening sealed to the settlement bank' },
     },
   },
   SettlementDraft: {
@@ -747,8 +769,8 @@ const explorerIndex = (operationId: string, summary: string, key: 'GET /' | 'GET
     },
   }) as const;
 
-const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input'] as const;
-const SETTLE_409 = ['already_settled', 'proposal_pending', 'no_proposal', 'duplicate_approval'] as const;
+const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input', 'bad_opening', 'no_settlement_bank'] as const;
+const SETTLE_409 = ['already_settled', 'proposal_pending', 'no_proposal', 'duplicate_approval', 'duplicate_disclosure'] as const;
 
 const submitErrors = <const C401 extends readonly string[], const C422 extends readonly string[]>(what: string, c401: C401, c422: C422, c409: readonly string[], c403: readonly string[] = []) =>
   ({
@@ -924,7 +946,7 @@ const PATHS = {
   },
   '/settle': {
     post: {
-      operationId: 'submitSettlement', ...access('POST /settle'), summary: 'propose or approve a period\'s settlement: a signed settlement transaction frame (schemas/settlement-tx.fbs) carrying a proposal or an approval', tags: ['settlement'],
+      operationId: 'submitSettlement', ...access('POST /settle'), summary: 'propose or approve a period\'s settlement, or disclose a transfer opening: a signed settlement transaction frame (schemas/settlement-tx.fbs) carrying a proposal, an approval or a disclosure', tags: ['settlement'],
       description:
         'The proposal is GET /settlement/{period}/draft signed with the proposer\'s BLS key (the settled volume and fee added), as `cdrchain settle PERIOD` does; ' +
         'approvals name the proposal\'s id and carry the signers\' aggregate BLS signature. Admission applies the rules of the next block (docs/settlement.md, "Approval on chain"); ' +
@@ -932,7 +954,7 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
-        ...submitErrors('the frame (a settlement transaction with a proposal or an approval: malformed otherwise)', ['bad_signature'], ['out_of_range', ...SETTLE_422], ['replay', ...SETTLE_409], ['not_a_party']),
+        ...submitErrors('the frame (a settlement transaction with a proposal, an approval or a disclosure: malformed otherwise)', ['bad_signature'], ['out_of_range', ...SETTLE_422], ['replay', ...SETTLE_409], ['not_a_party']),
       },
     },
   },
@@ -992,6 +1014,27 @@ const PATHS = {
         '422': errorResponse('the period is open, has no statement, or its statements do not net', ['period_open', 'bad_netting_input', 'not_a_party']),
         '404': errorResponse('this node drafts no settlements', ['not_found']),
         '500': INTERNAL,
+      },
+    },
+  },
+  '/settlement/{period}/disclosures/{plmn}': {
+    get: {
+      operationId: 'getSettlementDisclosure', ...access('GET /settlement/{period}/disclosures/{plmn}'), summary: "an involved operator's sealed transfer opening (the operator and the settlement bank only)", tags: ['settlement'],
+      description:
+        'Posted by the operator with a disclosure settlement transaction (POST /settle) for the live or final proposal; the chain checked its proof of an opening of T_k. ' +
+        'The bank signs its requests as plmn:<bank id> with its genesis request key. 404 when the operator has disclosed nothing for the current proposal.',
+      parameters: [
+        { name: 'period', in: 'path', required: true, description: 'a period id of the consortium\'s rule', schema: { type: 'string' } },
+        { name: 'plmn', in: 'path', required: true, description: 'the involved operator', schema: U32 },
+      ],
+      responses: {
+        '200': json('the sealed opening', ref('SettlementDisclosure')),
+        '400': BAD_PARAMETER,
+        '401': UNAUTHENTICATED,
+        '403': errorResponse('an operator other than the one named (or anyone but the settlement bank)', ['forbidden']),
+        '404': errorResponse('no disclosure of the current proposal by this operator', ['not_found']),
+        '500': INTERNAL,
+        '503': SIGNED_BUSY,
       },
     },
   },

@@ -21,6 +21,7 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.ProposalPending:
     case RejectCode.NoProposal:
     case RejectCode.DuplicateApproval:
+    case RejectCode.DuplicateDisclosure:
       return 409;
     case RejectCode.TooLarge:
       return 413;
@@ -41,6 +42,8 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.PeriodOpen:
     case RejectCode.ProposalExpired:
     case RejectCode.BadNettingInput:
+    case RejectCode.BadOpening:
+    case RejectCode.NoSettlementBank:
       return 422;
     case RejectCode.UnknownBatch:
       return 404;

@@ -3,6 +3,7 @@ import { nettedKey, pairKey } from '../settlement/netting-contract.js';
 import { isPeriodClosed, parsePeriodId } from '../settlement/settlement-period.js';
 import type { GenesisSettlement } from './genesis-settlement.js';
 import { CURRENCIES } from '../cdr/currency.js';
+import { toHex } from '../codec/bytes.js';
 import type { ApprovalPolicy } from '../settlement/approval/index.js';
 import { readStoredSettlement } from './settlement-approval-state.js';
 import { FX_RATES_ID, periodKey, STATEMENTS_ID, type SlotReader } from './settlement-state.js';
@@ -28,6 +29,8 @@ export interface SettlementPeriodView {
   /** The recorded rate set (present when `rateSet`): rates are public, exact fractions "num/den". */
   fx?: { base: string; override: boolean; rates: Record<string, string> };
   netted: boolean;
+  /** The consortium's settlement bank (genesis), when it names one: transfer openings are sealed to `encryptionKey` (X25519, hex). */
+  bank?: { id: number; encryptionKey: string };
   /** The settlement's approval at the committed head (docs/settlement.md, "Approval on chain"): public, no amount but the fee. */
   settlement: SettlementStatusView;
 }
@@ -47,7 +50,7 @@ export type SettlementStatusView =
       /** Voting power of the validators that signed; final needs more than `threshold` of `total`. */
       votingPower: { signed: string; total: string; threshold: string };
       /** What approvers sign (with the chain, the period and the fields above): commitments and the consortium aggregate only. */
-      proposal: { operators: number[]; transfers: { x: string; y: string }[]; settledVolume: string; clearingFee: string };
+      proposal: ProposalView;
     }
   | {
       status: 'final';
@@ -56,33 +59,40 @@ export type SettlementStatusView =
       finalAt: number;
       /** The clearing fee (minor units of the settlement currency, decimal strings) and its split. */
       fees: { fee: string; toProducers: string; toValidators: string; shares: { validator: number; amount: string }[] };
+      /** What was approved: each involved operator's T_k, which its statement (and the settlement bank) opens. */
+      proposal: ProposalView;
     }
-  | { status: 'expired'; attempt: number; id: string; deadline: number; expiredAt: number };
+  | { status: 'expired'; attempt: number; id: string; deadline: number; expiredAt: number; proposal: ProposalView };
+
+/** A stored proposal's public part: commitments and the consortium aggregate only. */
+export interface ProposalView { operators: number[]; transfers: { x: string; y: string }[]; settledVolume: string; clearingFee: string }
 
 /** Reads the period's settlement status at the committed head (expired: its deadline is below the next block). */
 export function settlementStatusView(state: SlotReader, key: bigint, operators: readonly number[], policy: ApprovalPolicy | undefined, headHeight: number): SettlementStatusView {
   const s = readStoredSettlement(state, key, operators);
   if (s === undefined) return { status: 'none' };
+  const proposal: ProposalView = {
+    operators: [...s.involved],
+    transfers: s.transfers.map((t) => ({ x: t.x.toString(16).padStart(64, '0'), y: t.y.toString(16).padStart(64, '0') })),
+    settledVolume: s.settledVolume.toString(),
+    clearingFee: s.clearingFee.toString(),
+  };
   if (s.status === 'final') {
     const f = s.fees!;
     return {
       status: 'final', attempt: s.attempt, id: s.id, finalAt: s.finalAt,
       fees: { fee: f.fee.toString(), toProducers: f.toProducers.toString(), toValidators: f.toValidators.toString(), shares: f.shares.map((x) => ({ validator: x.validator, amount: x.amount.toString() })) },
+      proposal,
     };
   }
-  if (headHeight + 1 > s.deadline) return { status: 'expired', attempt: s.attempt, id: s.id, deadline: s.deadline, expiredAt: s.deadline + 1 };
+  if (headHeight + 1 > s.deadline) return { status: 'expired', attempt: s.attempt, id: s.id, deadline: s.deadline, expiredAt: s.deadline + 1, proposal };
   let power = 0n;
   for (const i of s.signedValidatorIndices) power += BigInt(policy?.validators[i]?.votingPower ?? 0);
   return {
     status: 'proposed', attempt: s.attempt, id: s.id, proposer: s.proposer, proposedAt: s.proposedAt, deadline: s.deadline,
     operators: { signed: s.signedOperators.length, involved: s.involved.length, missing: s.involved.filter((op) => !s.signedOperators.includes(op)) },
     votingPower: { signed: power.toString(), total: (policy?.totalVotingPower ?? 0n).toString(), threshold: policy ? `${policy.threshold.num}/${policy.threshold.den}` : '2/3' },
-    proposal: {
-      operators: [...s.involved],
-      transfers: s.transfers.map((t) => ({ x: t.x.toString(16).padStart(64, '0'), y: t.y.toString(16).padStart(64, '0') })),
-      settledVolume: s.settledVolume.toString(),
-      clearingFee: s.clearingFee.toString(),
-    },
+    proposal,
   };
 }
 
@@ -131,6 +141,7 @@ export function settlementPeriodView(
     rateSet: mark !== 0n,
     ...(fx ? { fx } : {}),
     netted: state.slot(STATEMENTS_ID, nettedKey(key)) !== 0n,
+    ...(rules.bank ? { bank: { id: rules.bank.id, encryptionKey: toHex(rules.bank.encryptionKey) } } : {}),
     settlement: settlementStatusView(state, key, approval.operators, approval.policy, approval.headHeight),
   };
 }

@@ -2,6 +2,7 @@ import type { NodeApi } from '../api/node-api.js';
 import { ApprovalRefusedError } from '../chain/settlement-approval-rules.js';
 import { SettlementDraftRefusedError } from '../api/settlement-draft.js';
 import type { Chain } from '../chain/chain.js';
+import { settlementRules } from '../chain/genesis.js';
 import type { TxKind } from '../chain/tx-kinds/tx-kind.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { monthIndex } from '../reconciliation/period.js';
@@ -90,6 +91,8 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
       tx: (id) => queries.tx(id),
       receipt: (hash) => queries.receipt(hash),
       settlement: (period) => chain.settlementPeriod(period),
+      settlementDisclosure: (period, plmn) => chain.settlementDisclosure(period, plmn),
+      ...(settlementRules(chain.genesis).bank ? { settlementBankId: settlementRules(chain.genesis).bank!.id } : {}),
       settlementDraft: (period) => {
         let d;
         try {

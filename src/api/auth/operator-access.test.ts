@@ -167,6 +167,8 @@ describe('operator-scoped API access: three operators, api.auth signatures', () 
       ['/consensus', { anonymous: u.auth, A: '404 not_a_validator', C: '404 not_a_validator', forged: u.bad }],
       [`/reconciliation/${pair}/${period}/disputes?limit=3`, { anonymous: u.auth, A: 200, B: 200, C: '403 forbidden', forged: u.bad, expired: u.old, replayed: u.again }],
       [`/reconciliation/${pair}/${period}/verdict`, { anonymous: u.auth, A: 200, B: 200, C: '403 forbidden', forged: u.bad, expired: u.old, replayed: u.again }],
+      // A transfer opening: its operator (nothing disclosed here: 404) and the settlement bank; any other operator 403.
+      [`/settlement/${period}/disclosures/${A}`, { anonymous: u.auth, A: '404 not_found', B: '403 forbidden', C: '403 forbidden', forged: u.bad, expired: u.old }],
     ];
     const got: string[] = [];
     const want: string[] = [];

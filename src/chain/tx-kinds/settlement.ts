@@ -18,7 +18,7 @@ export interface SettlementTxView {
   submitter: number;
   sequence: string;
   period: string;
-  action: 'fx_rate_set' | 'statement' | 'proposal' | 'approval';
+  action: 'fx_rate_set' | 'statement' | 'proposal' | 'approval' | 'disclosure';
   /** fx_rate_set: the base, the rates as "num/den" per currency, override, the signing publishers. */
   base?: string;
   rates?: Record<string, string>;
@@ -36,7 +36,7 @@ export interface SettlementTxView {
   clearingFee?: string;
   operators?: number[];
   transfers?: { x: string; y: string }[];
-  /** approval: the proposal's id (hex), the signing operators and validators. */
+  /** disclosure (and approval): the proposal's id (hex); the sealed openings are read on GET /settlement/{period}/disclosures/{plmn}. */
   proposalId?: string;
   validators?: number[];
   signature: string;
@@ -120,6 +120,7 @@ export function settlementTxView(id: Uint8Array, bytes: Uint8Array, location: Tx
       operators: [...a.operators], transfers: a.transfers.map((t) => ({ x: hex64(t.x), y: hex64(t.y) })), ...tail,
     };
   }
+  if (a.kind === 'disclosure') return { ...common, proposalId: toHex(a.proposalId), ...tail };
   if (a.kind === 'approval') {
     return { ...common, proposalId: toHex(a.proposalId), operators: [...a.operators], validators: [...a.validators], ...tail };
   }

@@ -45,5 +45,8 @@ export enum RejectCode {
   ProposalExpired = 34,
   NotAParty = 35,
   DuplicateApproval = 36,
-  BadNettingInput = 37
+  BadNettingInput = 37,
+  BadOpening = 42,
+  DuplicateDisclosure = 43,
+  NoSettlementBank = 44
 }

@@ -9,6 +9,7 @@ import * as flatbuffers from 'flatbuffers';
 import { BilateralStatementAction } from './bilateral-statement-action.js';
 import { FxRateSetAction } from './fx-rate-set-action.js';
 import { SettlementApprovalAction } from './settlement-approval-action.js';
+import { SettlementDisclosureAction } from './settlement-disclosure-action.js';
 import { SettlementProposalAction } from './settlement-proposal-action.js';
 
 
@@ -91,8 +92,13 @@ approval(obj?:SettlementApprovalAction):SettlementApprovalAction|null {
   return offset ? (obj || new SettlementApprovalAction()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
 }
 
+disclosure(obj?:SettlementDisclosureAction):SettlementDisclosureAction|null {
+  const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? (obj || new SettlementDisclosureAction()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
 static startSettlementTx(builder:flatbuffers.Builder) {
-  builder.startObject(9);
+  builder.startObject(10);
 }
 
 static addVersion(builder:flatbuffers.Builder, version:number) {
@@ -141,6 +147,10 @@ static addProposal(builder:flatbuffers.Builder, proposalOffset:flatbuffers.Offse
 
 static addApproval(builder:flatbuffers.Builder, approvalOffset:flatbuffers.Offset) {
   builder.addFieldOffset(8, approvalOffset, 0);
+}
+
+static addDisclosure(builder:flatbuffers.Builder, disclosureOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(9, disclosureOffset, 0);
 }
 
 static endSettlementTx(builder:flatbuffers.Builder):flatbuffers.Offset {
