@@ -21,7 +21,7 @@ import { loadChunkArtifacts } from '../../src/proofs/artifacts.js';
 import { releaseProofCurve, useSingleThreadProofCurve } from '../../src/proofs/curve.js';
 import { chunkWitness, proveChunk } from '../../src/proofs/prove.js';
 import { openingOfCdr } from '../../src/proofs/record-opening.js';
-import { totalsSalt } from '../../src/proofs/totals.js';
+import { chargeSalt, totalsSalt } from '../../src/proofs/totals.js';
 import { verifyChunkProof } from '../../src/proofs/verify.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
 import { currentCommand, repoRoot, resultEnvelope, resultsDir, writeResult } from '../machine.js';
@@ -84,7 +84,7 @@ export async function runGroth16Bench(o: Groth16BenchOptions = {}): Promise<stri
     const artifacts = loadChunkArtifacts(records);
     const cdrs = [...generateTraffic({ seed: `groth16-bench-${records}`, submitter: A, counterparty: B, count: records, startTime: 1_764_000_000, periodSeconds: 3_600 })];
     const period = periodOf(cdrs.map((c) => c.startTime), 1_764_000_000 + 86_400);
-    const witness = chunkWitness(cdrs.map((c) => openingOfCdr(c, secrets, poseidon)), records, { ...period, totalsSalt: totalsSalt(secrets.pairSecret(B), context, 0) }, poseidon);
+    const witness = chunkWitness(cdrs.map((c) => openingOfCdr(c, secrets, poseidon)), records, { ...period, totalsSalt: totalsSalt(secrets.pairSecret(B), context, 0), chargeSalt: chargeSalt(secrets.pairSecret(B), context, 0) }, poseidon);
     log(`N = ${records} (${artifacts.constraints} constraints): proving ${proofs}x, verifying ${verifies}x on one core...`);
     const proveMs: number[] = [];
     let proof;
