@@ -173,7 +173,8 @@ export class BlockApplication {
   /**
    * Records a batch's proof: the first in chain order is the batch's record. A batch proven by a
    * committed block or earlier in this one refuses it (InapplicableTxError, before anything changes):
-   * a producer leaves it out, and the commit evicts it (already_proven).
+   * a producer leaves it out, and the commit evicts it (already_proven). Its chunks' charge
+   * commitments join the aggregate of the batch's (submitter → counterparty, period): aggregateWrites.
    */
   recordProof(w: ProofWrite, index: number, charge: ChargeAddition): void {
     const hex = toHex(w.batchId);
@@ -215,7 +216,7 @@ export class BlockApplication {
     const word = (v: bigint): string => v.toString(16).padStart(64, '0');
     return ordered.map((s, i) => Object.freeze({
       submitter: s.submitter, counterparty: s.counterparty, period: s.period,
-      x: word(affine[i]!.x), y: word(affine[i]!.y), batches: s.batches, chunks: s.chunks, height: Number(this.block.height),
+      x: word(affine[i]!.x), y: word(affine[i]!.y), batches: s.batches, chunks: s.chunks, height: this.block.height,
     }));
   }
 

@@ -12,7 +12,7 @@ import type { RecordOpening } from './record-opening.js';
 import type { ChunkStatement } from './statement.js';
 import type { ChunkTotals } from './totals.js';
 import { verifyChunkProof } from './verify.js';
-import { BATCH_PROOF_CHUNK_BYTES, BATCH_PROOF_HEADER_BYTES, BATCH_PROOF_VERSION } from './batch-proof-layout.js';
+import { BATCH_PROOF_CHUNK_BYTES, BATCH_PROOF_HEADER_BYTES, BATCH_PROOF_VERSION, CHUNK_FIELD_OFFSET } from './batch-proof-layout.js';
 
 /** One chunk's part of a batch proof: what the header does not already fix, and the proof. */
 export interface BatchProofChunk {
@@ -96,6 +96,7 @@ export async function proveBatch(
 export { BATCH_PROOF_VERSION } from './batch-proof-layout.js';
 const HEADER_BYTES = BATCH_PROOF_HEADER_BYTES;
 const CHUNK_BYTES = BATCH_PROOF_CHUNK_BYTES;
+const AT = CHUNK_FIELD_OFFSET;
 
 /**
  * version u8 ‖ records per chunk u32 ‖ chunks u32 ‖ per chunk: root (32) ‖ totals commitment (32) ‖
@@ -110,11 +111,11 @@ export function encodeBatchProof(p: BatchProof): Uint8Array {
   view.setUint32(5, p.chunks.length);
   p.chunks.forEach((c, i) => {
     const at = HEADER_BYTES + i * CHUNK_BYTES;
-    out.set(fieldToBytes(c.root), at);
-    out.set(fieldToBytes(c.totalsCommitment), at + 32);
-    out.set(fieldToBytes(c.chargeCommitment.x), at + 64);
-    out.set(fieldToBytes(c.chargeCommitment.y), at + 96);
-    out.set(encodeProof(c.proof), at + 128);
+    out.set(fieldToBytes(c.root), at + AT.root);
+    out.set(fieldToBytes(c.totalsCommitment), at + AT.totalsCommitment);
+    out.set(fieldToBytes(c.chargeCommitment.x), at + AT.chargeX);
+    out.set(fieldToBytes(c.chargeCommitment.y), at + AT.chargeY);
+    out.set(encodeProof(c.proof), at + AT.proof);
   });
   return out;
 }
@@ -138,10 +139,10 @@ export function decodeBatchProof(bytes: Uint8Array): BatchProof {
       return v;
     };
     chunks.push(Object.freeze({
-      root: field(at),
-      totalsCommitment: field(at + 32),
-      chargeCommitment: Object.freeze({ x: field(at + 64), y: field(at + 96) }),
-      proof: decodeProof(bytes.subarray(at + 128, at + CHUNK_BYTES)),
+      root: field(at + AT.root),
+      totalsCommitment: field(at + AT.totalsCommitment),
+      chargeCommitment: Object.freeze({ x: field(at + AT.chargeX), y: field(at + AT.chargeY) }),
+      proof: decodeProof(bytes.subarray(at + AT.proof, at + CHUNK_BYTES)),
     }));
   }
   return Object.freeze({ chunkRecords, chunks: Object.freeze(chunks) });
