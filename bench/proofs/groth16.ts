@@ -22,6 +22,7 @@ import { releaseProofCurve, useSingleThreadProofCurve } from '../../src/proofs/c
 import { chunkWitness, proveChunk } from '../../src/proofs/prove.js';
 import { openingOfCdr } from '../../src/proofs/record-opening.js';
 import { chargeSalt, totalsSalt } from '../../src/proofs/totals.js';
+import { BATCH_PROOF_CHUNK_BYTES } from '../../src/proofs/batch-proof-layout.js';
 import { verifyChunkProof } from '../../src/proofs/verify.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
 import { currentCommand, repoRoot, resultEnvelope, resultsDir, writeResult } from '../machine.js';
@@ -111,7 +112,8 @@ export async function runGroth16Bench(o: Groth16BenchOptions = {}): Promise<stri
       verifyMsMedian: round(verify, 2),
       verifyMsMin: round(Math.min(...verifyMs), 2),
       verifiedCdrPerSecPerCore: round((records * 1000) / verify),
-      proofBytesPerCdr: round(256 / records, 2),
+      // A chunk on the wire: root, totals and charge commitments, and the Groth16 proof (384 bytes).
+      proofBytesPerCdr: round(BATCH_PROOF_CHUNK_BYTES / records, 2),
     });
     log(`  prove ${round(prove)} ms, verify ${round(verify, 2)} ms: ${round((records * 1000) / prove)} CDR/s proven, ${round((records * 1000) / verify)} CDR/s verified per core`);
   }
