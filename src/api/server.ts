@@ -300,7 +300,8 @@ export class ApiServer {
       const period = req.getParameter(2) ?? '';
       if (!/^[0-9A-Za-z+-]{1,32}$/.test(period)) throw new HttpError(400, 'bad_parameter', 'period: a period id of the consortium\'s rule, e.g. 2026-11');
       const a = submitter === undefined || counterparty === undefined ? undefined : queries.chargeAggregate?.(submitter, counterparty, period);
-      if (!a) throw new HttpError(404, 'not_found', `no proven batch of ${req.getParameter(0)} → ${req.getParameter(1)} in period ${period}`);
+      // The message names no operator (P4: errors name nobody but the caller).
+      if (!a) throw new HttpError(404, 'not_found', `no charge aggregate for this pair and period: no batch of it is proven yet`);
       sendJson(r, 200, { submitter: a.submitter, counterparty: a.counterparty, period: a.period, commitment: { x: a.x, y: a.y }, batches: a.batches, chunks: a.chunks, height: a.height });
     });
 
