@@ -68,6 +68,10 @@ export const ENDPOINT_AUDIENCES = {
     readers: "anyone for block frames; batch_accepted only to the batch's submitter and counterparty, contract frames only to the sender (a signed upgrade says who)",
   },
   'GET /reconciliation/{pair}/{period}': { audience: 'public', readers: "anyone: counts only (the index's, and the latest verdict's)" },
+  'GET /proofs/aggregate/{submitter}/{counterparty}/{period}': {
+    audience: 'public',
+    readers: "anyone: a Pedersen commitment (hiding: no amount) and counts of proven batches and chunks, which the batches' proven status already tells the pair's readers; counts are public (P4)",
+  },
   'GET /settlement/{period}': { audience: 'public', readers: 'anyone: counts only (pairs with a statement, a rate set, netted) and the approval status (attempt, signers counted, voting power, the clearing fee split); never which pair or an amount' },
   'GET /settlement/{period}/draft': { audience: 'public', readers: 'anyone: the involved operators and each one\'s transfer commitment T_k (hiding: no amount), the next attempt and a deadline' },
   'POST /settle': { audience: 'operator', outsider: '403 forbidden', readers: "the proposal's, approval's or disclosure's submitter" },

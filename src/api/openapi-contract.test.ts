@@ -68,6 +68,7 @@ const NOT_EXERCISED: Readonly<Record<string, string>> = {
   'get /explorer 503': 'dist/explorer missing: src/api/explorer-assets.test.ts',
   'get /explorer/{asset} 503': 'dist/explorer missing: src/api/explorer-assets.test.ts',
   'get /settlement/{period}/draft 404': 'a node API without drafts (every chain node drafts): src/api/server.ts',
+  'get /proofs/aggregate/{submitter}/{counterparty}/{period} 200': 'needs a proven batch (the circuits): src/chain/batch-proof-admission.test.ts',
 };
 /*
  * Documented values answered here only in part: status `evicted` is exercised on GET /txns/{hash}
@@ -441,6 +442,9 @@ describe('the OpenAPI document against a running solo node', () => {
     const draft = (await (await checkedFetch(`${node.url}/settlement/2025-12/draft`)).json()) as SettlementDraftView;
     expect(draft).toMatchObject({ period: '2025-12', operators: [ORANGE_FR, VODAFONE_UK], attempt: 1, mode: 'committed' });
     expect(await statusOf(await checkedFetch(`${node.url}/settlement/2025-13/draft`))).toEqual({ status: 400, error: 'bad_parameter' });
+    // GET /proofs/aggregate: none before a batch of the pair is proven; a malformed period id.
+    expect(await statusOf(await checkedFetch(`${node.url}/proofs/aggregate/${ORANGE_FR}/${VODAFONE_UK}/2025-12`))).toEqual({ status: 404, error: 'not_found' });
+    expect(await statusOf(await checkedFetch(`${node.url}/proofs/aggregate/${ORANGE_FR}/${VODAFONE_UK}/2025_12`))).toEqual({ status: 400, error: 'bad_parameter' });
     expect(await statusOf(await checkedFetch(`${node.url}/settlement/${open}/draft`))).toEqual({ status: 422, error: 'period_open' });
     const proposalOf = (periodId: string, proposer: number): SettlementProposal => ({
       chain: draft.chain, periodId, currency: 'XDR', operators: draft.operators,

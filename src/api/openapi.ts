@@ -327,7 +327,7 @@ const SCHEMAS = {
   ProvenBatch: {
     type: 'object',
     description: 'a batch proof (Groth16, docs/proofs.md) verified for this batch: under which registered circuit, what it committed to, and its transaction',
-    required: ['circuitId', 'circuitVersion', 'chunkRecords', 'vkeyId', 'totalsCommitments', 'txHash', 'signer', 'height'],
+    required: ['circuitId', 'circuitVersion', 'chunkRecords', 'vkeyId', 'totalsCommitments', 'chargeCommitments', 'period', 'txHash', 'signer', 'height'],
     additionalProperties: false,
     properties: {
       circuitId: { type: 'string', description: 'the registered circuit (genesis `circuits`), e.g. cdrchain/batch-chunk' },
@@ -335,9 +335,29 @@ const SCHEMAS = {
       chunkRecords: { ...COUNT, description: 'records per chunk proof' },
       vkeyId: { ...HASH, description: 'SHA-256 of the registered verification key (canonical JSON)' },
       totalsCommitments: { type: 'array', items: HASH, description: "per chunk, the proven Poseidon commitment of its currency, charge, duration and volume totals: only the pair can open it" },
+      chargeCommitments: {
+        type: 'array', items: { type: 'string', pattern: '^[0-9a-f]{128}$' },
+        description: "per chunk, the proven Pedersen commitment (Σ charge)·G_currency + s·H on Baby Jubjub, affine x ‖ y (64 bytes hex): added to the aggregate of the batch's (submitter → counterparty, period), GET /proofs/aggregate/{submitter}/{counterparty}/{period}",
+      },
+      period: { type: 'string', description: "the settlement period (the genesis rule's id) containing the batch's period_start: the aggregate the chunks were added to" },
       txHash: { ...HASH, description: 'the batch proof transaction (GET /txns/{hash})' },
       signer: { ...PLMN, description: "the operator that signed it: the batch's submitter or counterparty" },
       height: { ...U32, description: 'the block that committed the proof: the earliest committed proof of a batch is its record, the same on every validator' },
+    },
+  },
+  ChargeAggregate: {
+    type: 'object',
+    description: "the sum of the Pedersen charge commitments of every chunk proven for (submitter → counterparty, settlement period): Σ_currency T·G_currency + S·H on Baby Jubjub (docs/proofs.md §7). Hiding: it reveals no amount; the pair opens it from its salts",
+    required: ['submitter', 'counterparty', 'period', 'commitment', 'batches', 'chunks', 'height'],
+    additionalProperties: false,
+    properties: {
+      submitter: PLMN,
+      counterparty: PLMN,
+      period: { type: 'string' },
+      commitment: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: HASH, y: HASH }, description: 'affine coordinates, 32-byte big-endian hex each' },
+      batches: { ...COUNT, description: 'proven batches added' },
+      chunks: { ...COUNT, description: 'proven chunks added' },
+      height: { ...U32, description: 'the last block that added to it' },
     },
   },
   Eviction: {
@@ -998,6 +1018,20 @@ const PATHS = {
         'whether it has its FX rate set and whether it is netted (docs/settlement.md). Never which pair, nor an amount.',
       parameters: [{ name: 'period', in: 'path', required: true, description: 'a period id of the consortium\'s rule, e.g. 2026-11 (monthly) or 2026-11-30+7d', schema: { type: 'string' } }],
       responses: { '200': json('the period', ref('SettlementPeriod')), '400': BAD_PARAMETER, '500': INTERNAL },
+    },
+  },
+  '/proofs/aggregate/{submitter}/{counterparty}/{period}': {
+    get: {
+      operationId: 'getChargeAggregate', ...access('GET /proofs/aggregate/{submitter}/{counterparty}/{period}'), summary: "the committed charge aggregate of a pair's proven batches in a settlement period (public: a commitment)", tags: ['proofs'],
+      description:
+        "Every batch proof a block commits adds its chunks' Pedersen charge commitments to the aggregate of its batch's (submitter → counterparty, settlement period), in the state root. " +
+        'The submitter (and its counterparty) opens it from the chunks\' totals and salts (src/proofs/charge-aggregate.ts); a later link proof ties a bilateral statement to it (docs/proofs.md §7).',
+      parameters: [
+        { name: 'submitter', in: 'path', required: true, schema: PLMN },
+        { name: 'counterparty', in: 'path', required: true, schema: PLMN },
+        { name: 'period', in: 'path', required: true, description: "a period id of the consortium's rule, e.g. 2026-11", schema: { type: 'string' } },
+      ],
+      responses: { '200': json('the aggregate', ref('ChargeAggregate')), '400': BAD_PARAMETER, '404': errorResponse('no batch of this pair and period is proven (yet)', ['not_found']), '500': INTERNAL },
     },
   },
   '/settlement/{period}/draft': {

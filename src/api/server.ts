@@ -316,6 +316,18 @@ export class ApiServer {
       sendJson(r, 200, view);
     });
 
+    get('/proofs/aggregate/:submitter/:counterparty/:period', (r, req) => {
+      this.caller('GET /proofs/aggregate/{submitter}/{counterparty}/{period}', req);
+      const submitter = optionalUint(req.getParameter(0), 'submitter');
+      const counterparty = optionalUint(req.getParameter(1), 'counterparty');
+      const period = req.getParameter(2) ?? '';
+      if (!/^[0-9A-Za-z+-]{1,32}$/.test(period)) throw new HttpError(400, 'bad_parameter', 'period: a period id of the consortium\'s rule, e.g. 2026-11');
+      const a = submitter === undefined || counterparty === undefined ? undefined : queries.chargeAggregate?.(submitter, counterparty, period);
+      // The message names no operator (P4: errors name nobody but the caller).
+      if (!a) throw new HttpError(404, 'not_found', `no charge aggregate for this pair and period: no batch of it is proven yet`);
+      sendJson(r, 200, { submitter: a.submitter, counterparty: a.counterparty, period: a.period, commitment: { x: a.x, y: a.y }, batches: a.batches, chunks: a.chunks, height: a.height });
+    });
+
     get('/receipts/:hash', (r, req) => {
       const caller = this.caller('GET /receipts/{hash}', req);
       const hash = hashParam(req.getParameter(0));

@@ -89,6 +89,7 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
         return { ...stored, view: { ...view, ...(confirmedHeight !== undefined ? { stage: 'committed', confirmedHeight } : { stage: 'accepted' }) } };
       },
       tx: (id) => queries.tx(id),
+      chargeAggregate: (submitter, counterparty, period) => queries.chargeAggregate(submitter, counterparty, period),
       receipt: (hash) => queries.receipt(hash),
       settlement: (period) => chain.settlementPeriod(period),
       settlementDisclosure: (period, plmn) => chain.settlementDisclosure(period, plmn),
