@@ -2,9 +2,9 @@ pragma circom 2.1.0;
 
 // A Groth16 statement about one fixed-size chunk of a CDR batch (docs/proofs.md):
 //
-//   public   root, count, periodStart, periodEnd, totalsCommitment
+//   public   root, count, periodStart, periodEnd, totalsCommitment, chargeCommitment[2]
 //   private  per record: pseudonym, service, startTime, durationSec, volumeBytes, charge, tariffId, salt
-//            per chunk:  currency, totalsSalt
+//            per chunk:  currency, totalsSalt, chargeSalt
 //
 //   - records 0..count-1 are real, the rest padding (1 <= count <= N);
 //   - leaf i = Poseidon(pseudonym, usage, charge, meta, salt) for a real record, 0 for padding, where
@@ -15,11 +15,15 @@ pragma circom 2.1.0;
 //   - root is the Poseidon(2) Merkle root of the N leaves (assembly/poseidon/merkle.ts: zero leaves pad,
 //     so a chunk's root is the batch tree's node above those N leaves);
 //   - totalsCommitment = Poseidon(currency, Σ charge, Σ durationSec, Σ volumeBytes, totalsSalt) over the
-//     real records: every record of the chunk is in `currency`.
+//     real records: every record of the chunk is in `currency`;
+//   - chargeCommitment = (Σ charge)·G_currency + chargeSalt·H on Baby Jubjub (charge-commitment.circom),
+//     G_currency selected from the table by the private currency: a Pedersen commitment the ledger can
+//     add up (the aggregate of a pair's proven chunks, docs/proofs.md §7).
 
 include "poseidon.circom";
 include "bitify.circom";
 include "comparators.circom";
+include "charge-commitment.circom";
 
 // x fits in n bits and x <= max (a constant below 2^n). Sound because 2^n is far below the field
 // order: max - x for x > max wraps to a field element of ~254 bits, which has no n-bit decomposition.
@@ -100,6 +104,7 @@ template BatchChunk(levels) {
     signal input periodStart;
     signal input periodEnd;
     signal input totalsCommitment;
+    signal input chargeCommitment[2];
 
     signal input pseudonym[n];
     signal input service[n];
@@ -111,6 +116,7 @@ template BatchChunk(levels) {
     signal input salt[n];
     signal input currency;
     signal input totalsSalt;
+    signal input chargeSalt;
 
     // 1 <= count <= n.
     component countRange = BoundedBy(levels + 1, n - 1);
@@ -182,4 +188,12 @@ template BatchChunk(levels) {
     totals.inputs[3] <== volumeTotal;
     totals.inputs[4] <== totalsSalt;
     totalsCommitment === totals.out;
+
+    // Each charge <= 10^12 < 2^40, so the sum of 2^levels charges is below 2^(40 + levels).
+    component pedersen = ChargeCommitment(40 + levels);
+    pedersen.total <== chargeTotal;
+    pedersen.currency <== currency;
+    pedersen.salt <== chargeSalt;
+    chargeCommitment[0] === pedersen.out[0];
+    chargeCommitment[1] === pedersen.out[1];
 }

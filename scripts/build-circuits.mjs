@@ -32,8 +32,9 @@ const TEST_RECORDS = [4];
 const MANIFEST_VERSION = 1;
 /** Circuit identity registered with its verification key: bump CIRCUIT_VERSION when the statement changes. */
 const CIRCUIT_ID = 'cdrchain/batch-chunk';
-const CIRCUIT_VERSION = 1;
-const PUBLIC_INPUTS = ['root', 'count', 'periodStart', 'periodEnd', 'totalsCommitment'];
+const CIRCUIT_VERSION = 2;
+// chargeCommitment is a Baby Jubjub point: two public signals, x then y.
+const PUBLIC_INPUTS = ['root', 'count', 'periodStart', 'periodEnd', 'totalsCommitment', 'chargeCommitment'];
 // Fixed, public beacons: this is what makes the setup deterministic, and what makes it insecure.
 const PHASE1_BEACON = createHash('sha256').update('cdrchain dev setup INSECURE phase 1').digest('hex');
 const PHASE2_BEACON = createHash('sha256').update('cdrchain dev setup INSECURE phase 2').digest('hex');

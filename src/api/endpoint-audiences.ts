@@ -68,9 +68,17 @@ export const ENDPOINT_AUDIENCES = {
     readers: "anyone for block frames; batch_accepted only to the batch's submitter and counterparty, contract frames only to the sender (a signed upgrade says who)",
   },
   'GET /reconciliation/{pair}/{period}': { audience: 'public', readers: "anyone: counts only (the index's, and the latest verdict's)" },
+  'GET /proofs/aggregate/{submitter}/{counterparty}/{period}': {
+    audience: 'public',
+    readers: "anyone: a Pedersen commitment (hiding: no amount) and counts of proven batches and chunks, which the batches' proven status already tells the pair's readers; counts are public (P4)",
+  },
   'GET /settlement/{period}': { audience: 'public', readers: 'anyone: counts only (pairs with a statement, a rate set, netted) and the approval status (attempt, signers counted, voting power, the clearing fee split); never which pair or an amount' },
   'GET /settlement/{period}/draft': { audience: 'public', readers: 'anyone: the involved operators and each one\'s transfer commitment T_k (hiding: no amount), the next attempt and a deadline' },
-  'POST /settle': { audience: 'operator', outsider: '403 forbidden', readers: "the proposal's or approval's submitter" },
+  'POST /settle': { audience: 'operator', outsider: '403 forbidden', readers: "the proposal's, approval's or disclosure's submitter" },
+  'GET /settlement/{period}/disclosures/{plmn}': {
+    audience: 'operator', outsider: '403 forbidden',
+    readers: "the operator and the consortium's settlement bank (genesis settlement.bank, signing as plmn:<bank id>): the operator's transfer opening, sealed to each of them",
+  },
   'GET /reconciliation/{pair}/{period}/disputes': {
     audience: 'pair', outsider: '403 forbidden',
     readers: "the pair's two operators: which events are disputed, and where each side's record is",

@@ -3,10 +3,11 @@ import type { SubmitTxOptions } from '../chain/chain.js';
 import type { ChainEvents } from '../chain/events.js';
 import type { BlockView, StoredBatch, StoredTx } from '../chain/queries.js';
 import type { AcceptedTx } from '../chain/tx-kinds/tx-kind.js';
-import type { StoredReceipt, StoredVerdict } from '../storage/index.js';
+import type { ChargeAggregate, StoredReceipt, StoredVerdict } from '../storage/index.js';
 import type { StorageStatus } from '../storage/storage-health.js';
 import type { OperatorPair } from '../reconciliation/pair.js';
 import type { SettlementPeriodView } from '../chain/settlement-view.js';
+import type { SettlementDisclosureView } from '../chain/settlement-disclosure-state.js';
 import type { SettlementDraftView } from './settlement-draft.js';
 import type { CalendarMonth } from '../reconciliation/period.js';
 import type { DisputePage, PairPeriodCounts } from '../reconciliation/reconciliation-store.js';
@@ -62,6 +63,12 @@ export interface NodeQueries {
   settlement(period: string): SettlementPeriodView;
   /** The period's draft proposal (GET /settlement/{period}/draft): PeriodFormatError, SettlementDraftRefusedError. */
   settlementDraft?(period: string): SettlementDraftView;
+  /** An involved operator's sealed transfer opening (GET /settlement/{period}/disclosures/{plmn}), undefined when none; PeriodFormatError. */
+  settlementDisclosure?(period: string, plmn: number): SettlementDisclosureView | undefined;
+  /** The consortium's settlement bank id (genesis), if it names one: it reads every disclosure. */
+  readonly settlementBankId?: number;
+  /** The charge aggregate of (submitter → counterparty, settlement period) (GET /proofs/aggregate/...); undefined before its first proof. */
+  chargeAggregate?(submitter: number, counterparty: number, period: string): ChargeAggregate | undefined;
   /** A batch's sealed section from the private store (schemas/sealed.fbs bytes); absent on nodes without one. */
   sealedSection?(id: Uint8Array): Uint8Array | undefined;
 }

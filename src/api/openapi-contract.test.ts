@@ -5,11 +5,12 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { devnetBatchSeed } from '../chain/genesis.js';
-import { devnetPrivacy } from '../chain/genesis-privacy.js';
 import { readGenesisFile } from '../chain/genesis.js';
 import { devnetInit } from '../cli/commands/devnet.js';
 import { signBatchProof } from '../client/batch-proof-tx.js';
-import { approvalAction, proposalAction, signSettlementTx, statementAction } from '../client/settlement-tx.js';
+import { approvalAction, disclosureAction, proposalAction, signSettlementTx, statementAction } from '../client/settlement-tx.js';
+import { DEVNET_SETTLEMENT_BANK_ID, devnetSettlementBank } from '../chain/genesis.js';
+import { devnetPrivacy } from '../chain/genesis-privacy.js';
 import type { SettlementAction } from '../codec/settlement-tx.js';
 import type { SettlementDraftView } from './settlement-draft.js';
 import { proposalId, signAsOperator, type SettlementProposal } from '../settlement/approval/index.js';
@@ -17,7 +18,7 @@ import { devnetChainIdentity } from '../chain/devnet-chain.js';
 import { devnetBlsSeed } from '../chain/genesis.js';
 import { blsKeyPairFromSeed } from '../crypto/bls/bls.js';
 import { makeBilateralStatement, signBilateralStatement } from '../settlement/commitment/bilateral-statement.js';
-import { randomBlinding } from '../settlement/commitment/pedersen.js';
+import { randomBlinding, scalar } from '../settlement/commitment/pedersen.js';
 import { signCall, signDeploy } from '../client/contract-tx.js';
 import { IngestClient } from '../client/ingest-client.js';
 import { NodeApiClient, NodeApiError } from '../client/node-api-client.js';
@@ -67,6 +68,7 @@ const NOT_EXERCISED: Readonly<Record<string, string>> = {
   'get /explorer 503': 'dist/explorer missing: src/api/explorer-assets.test.ts',
   'get /explorer/{asset} 503': 'dist/explorer missing: src/api/explorer-assets.test.ts',
   'get /settlement/{period}/draft 404': 'a node API without drafts (every chain node drafts): src/api/server.ts',
+  'get /proofs/aggregate/{submitter}/{counterparty}/{period} 200': 'needs a proven batch (the circuits): src/chain/batch-proof-admission.test.ts',
 };
 /*
  * Documented values answered here only in part: status `evicted` is exercised on GET /txns/{hash}
@@ -408,13 +410,14 @@ describe('the OpenAPI document against a running solo node', () => {
     }
 
     // Settlement statements (docs/settlement.md): one accepted and shown, then the pair's second, a non-party's and an open period's refused.
-    const signed = (first: number, second: number, periodId: string) => {
-      const s = makeBilateralStatement({ chain: hex(devnetChainIdentity()), periodId, currency: 'XDR', first, second }, { firstOwesSecond: 10n, secondOwesFirst: 3n, blinding: randomBlinding() });
+    const recordedBlinding = randomBlinding();
+    const signed = (first: number, second: number, periodId: string, blinding = randomBlinding()) => {
+      const s = makeBilateralStatement({ chain: hex(devnetChainIdentity()), periodId, currency: 'XDR', first, second }, { firstOwesSecond: 10n, secondOwesFirst: 3n, blinding });
       const sign = (plmn: number): Uint8Array => signBilateralStatement(s, blsKeyPairFromSeed(devnetBlsSeed(plmn)).secretKey);
       return statementAction({ statement: s, firstSignature: sign(first), secondSignature: sign(second) });
     };
     const statementTx = (submitter: number, sequence: bigint, action: ReturnType<typeof signed>, period: string) => signSettlementTx({ submitter, sequence, period, action, seed: devnetBatchSeed(submitter) });
-    const recorded = statementTx(ORANGE_FR, 1n, signed(ORANGE_FR, VODAFONE_UK, '2025-12'), '2025-12');
+    const recorded = statementTx(ORANGE_FR, 1n, signed(ORANGE_FR, VODAFONE_UK, '2025-12', recordedBlinding), '2025-12');
     expect(await statusOf(await postTx(node.url, recorded.frame))).toMatchObject({ status: 202 });
     expect(await api.tx(hex(recorded.hash))).toMatchObject({ type: 'settlement', action: 'statement', period: '2025-12', first: ORANGE_FR, second: VODAFONE_UK });
     const now = new Date();
@@ -432,12 +435,16 @@ describe('the OpenAPI document against a running solo node', () => {
     expect(await (await checkedFetch(`${node.url}/settlement/2025-12`)).json()).toEqual({
       period: '2025-12', start: '2025-12-01T00:00:00.000Z', end: '2026-01-01T00:00:00.000Z', closesAt: '2026-01-04T00:00:00.000Z', currency: 'XDR', conversionFee: '3/2000', mode: 'committed',
       ended: true, closed: true, operators: 6, pairs: 15, statements: 1, rateSet: false, netted: false, settlement: { status: 'none' },
+      bank: { id: DEVNET_SETTLEMENT_BANK_ID, encryptionKey: hex(devnetSettlementBank().bank.encryptionKey) },
     });
 
     // The draft of the node's netting (public), a proposal on POST /settle, and POST /settle's refusals (docs/settlement.md, "Approval on chain").
     const draft = (await (await checkedFetch(`${node.url}/settlement/2025-12/draft`)).json()) as SettlementDraftView;
     expect(draft).toMatchObject({ period: '2025-12', operators: [ORANGE_FR, VODAFONE_UK], attempt: 1, mode: 'committed' });
     expect(await statusOf(await checkedFetch(`${node.url}/settlement/2025-13/draft`))).toEqual({ status: 400, error: 'bad_parameter' });
+    // GET /proofs/aggregate: none before a batch of the pair is proven; a malformed period id.
+    expect(await statusOf(await checkedFetch(`${node.url}/proofs/aggregate/${ORANGE_FR}/${VODAFONE_UK}/2025-12`))).toEqual({ status: 404, error: 'not_found' });
+    expect(await statusOf(await checkedFetch(`${node.url}/proofs/aggregate/${ORANGE_FR}/${VODAFONE_UK}/2025_12`))).toEqual({ status: 400, error: 'bad_parameter' });
     expect(await statusOf(await checkedFetch(`${node.url}/settlement/${open}/draft`))).toEqual({ status: 422, error: 'period_open' });
     const proposalOf = (periodId: string, proposer: number): SettlementProposal => ({
       chain: draft.chain, periodId, currency: 'XDR', operators: draft.operators,
@@ -465,6 +472,19 @@ describe('the OpenAPI document against a running solo node', () => {
     // Once it is committed: an approval by an operator not involved (403), one whose aggregate does not verify (401).
     expect(await statusOf(await postSettle(settleTx(TELEKOM_DE, 1n, '2025-12', approvalAction(proposalId(proposal), signAsOperator(proposal, TELEKOM_DE, blsOf(TELEKOM_DE)))).frame))).toEqual({ status: 403, error: 'not_a_party' });
     expect(await statusOf(await postSettle(settleTx(VODAFONE_UK, 1n, '2025-12', approvalAction(proposalId(proposal), signAsOperator(proposal, VODAFONE_UK, blsOf(TELEKOM_DE)))).frame))).toEqual({ status: 401, error: 'bad_signature' });
+    // Disclosures of the transfer openings (docs/settlement.md, "Disclosure of transfer openings"): Orange, first of the pair, opens
+    // its T_k = −C as (−7, −r); an opening that does not open Vodafone's is refused; nothing disclosed reads 404.
+    expect(await statusOf(await checkedFetch(`${node.url}/settlement/2025-12/disclosures/${ORANGE_FR}`))).toEqual({ status: 404, error: 'not_found' });
+    expect(await statusOf(await checkedFetch(`${node.url}/settlement/2025-13/disclosures/${ORANGE_FR}`))).toEqual({ status: 400, error: 'bad_parameter' });
+    const disclose = (operator: number, net: bigint, blinding: bigint) => disclosureAction({
+      chain: devnetChainIdentity(), periodId: '2025-12', proposalId: proposalId(proposal), operator, transfer: proposal.outcome.mode === 'committed' ? proposal.outcome.transfers[draft.operators.indexOf(operator)]! : { x: 0n, y: 1n },
+      opening: { net, blinding: scalar(blinding) }, operatorKey: devnetPrivacy().encryptionKeys.get(operator)!, bankKey: devnetSettlementBank().bank.encryptionKey,
+    });
+    expect(await statusOf(await postSettle(settleTx(VODAFONE_UK, 1n, '2025-12', await disclose(VODAFONE_UK, 8n, recordedBlinding)).frame))).toEqual({ status: 422, error: 'bad_opening' });
+    expect(await statusOf(await postSettle(settleTx(ORANGE_FR, 3n, '2025-12', await disclose(ORANGE_FR, -7n, -recordedBlinding)).frame))).toMatchObject({ status: 202 });
+    await until(async () => (await checkedFetch(`${node.url}/settlement/2025-12/disclosures/${ORANGE_FR}`)).status === 200, 'the disclosure recorded');
+    expect(await (await checkedFetch(`${node.url}/settlement/2025-12/disclosures/${ORANGE_FR}`)).json()).toMatchObject({ period: '2025-12', operator: ORANGE_FR, proposalId: proposalId(proposal), attempt: 1, settlement: 'proposed' });
+    expect(await statusOf(await postSettle(settleTx(ORANGE_FR, 4n, '2025-12', await disclose(ORANGE_FR, -7n, -recordedBlinding)).frame))).toEqual({ status: 409, error: 'duplicate_disclosure' });
     expect(await statusOf(await checkedFetch(`${node.url}/settle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))).toEqual({ status: 415, error: 'unsupported_media_type' });
     expect(await rawChecked(node.port, 'POST', '/settle', 'POST /settle HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n\r\n')).toMatchObject({ status: 411 });
     expect(await rawChecked(node.port, 'POST', '/settle', 'POST /settle HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 999999999\r\n\r\n')).toMatchObject({ status: 413 });
@@ -678,12 +698,14 @@ describe('the OpenAPI document against two validators', () => {
       ['disputes', () => api.reconciliationDisputes(pair, period)],
       ['verdict', () => api.reconciliationVerdict(pair, period)],
       ['sealed', () => api.batchSealed(ZERO)],
+      ['disclosure', () => api.settlementDisclosure(period, spender)],
     ];
     for (const [what, f] of calls(anonymous)) await expectApiError(f(), 401, 'authentication_required').catch((e: unknown) => { throw new Error(`${what}: ${String(e)}`); });
     await expectApiError(as(p).operator(q), 403, 'forbidden');
     const outsider = [52501, 310260, 40445].find((x) => !operators.includes(x))!;
     await expectApiError(as(p).reconciliationDisputes(`${q}-${outsider}`, period), 403, 'forbidden');
     await expectApiError(as(p).reconciliationVerdict(`${q}-${outsider}`, period), 403, 'forbidden');
+    await expectApiError(as(p).settlementDisclosure(period, q), 403, 'forbidden');
     expect((await as(p).operator(p)).plmn).toBe(p);
     // Submissions: unsigned 401; signed by another operator than the frame's, 403 forbidden.
     const built = Operator.devnet(p, a.chain.identity).batch(traffic(p, q, 3, 'openapi-auth'), 99n);

@@ -25,6 +25,11 @@ const PLMN = { ...U32, description: 'an operator, by its PLMN id (MCC and MNC, e
 const MINOR = { type: 'string', pattern: '^[0-9]{1,29}$', description: 'minor units of the settlement currency (below 2^96), decimal' } as const;
 /** Plain mode: the transfers of a settlement (the plain netting contract's, at most n − 1). */
 const PLAIN_TRANSFERS = { type: 'array', items: { type: 'object', required: ['from', 'to', 'amount'], additionalProperties: false, properties: { from: PLMN, to: PLMN, amount: MINOR } } } as const;
+const PROPOSAL_VIEW = {
+  type: 'object', required: ['mode', 'operators', 'transfers', 'settledVolume', 'clearingFee'], additionalProperties: false,
+  description: 'what approvers sign besides the status fields (src/settlement/approval/settlement-proposal.ts): committed mode, T_k commitments and the consortium aggregate, no amount per operator; plain mode, the transfers (plainTransfers, transfers empty)',
+  properties: { mode: { enum: ['committed', 'plain'] }, plainTransfers: PLAIN_TRANSFERS, operators: { type: 'array', items: PLMN }, transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } }, settledVolume: U64, clearingFee: U64 },
+} as const;
 const TX_STATUS = {
   type: 'string', enum: ['pending', 'committed', 'evicted'],
   description: 'pending: durable here, in no block yet; committed: in a block (height, index); evicted: left the pending set without a block, for good (`eviction` says why)',
@@ -326,7 +331,7 @@ const SCHEMAS = {
   ProvenBatch: {
     type: 'object',
     description: 'a batch proof (Groth16, docs/proofs.md) verified for this batch: under which registered circuit, what it committed to, and its transaction',
-    required: ['circuitId', 'circuitVersion', 'chunkRecords', 'vkeyId', 'totalsCommitments', 'txHash', 'signer', 'height'],
+    required: ['circuitId', 'circuitVersion', 'chunkRecords', 'vkeyId', 'totalsCommitments', 'chargeCommitments', 'period', 'txHash', 'signer', 'height'],
     additionalProperties: false,
     properties: {
       circuitId: { type: 'string', description: 'the registered circuit (genesis `circuits`), e.g. cdrchain/batch-chunk' },
@@ -334,9 +339,29 @@ const SCHEMAS = {
       chunkRecords: { ...COUNT, description: 'records per chunk proof' },
       vkeyId: { ...HASH, description: 'SHA-256 of the registered verification key (canonical JSON)' },
       totalsCommitments: { type: 'array', items: HASH, description: "per chunk, the proven Poseidon commitment of its currency, charge, duration and volume totals: only the pair can open it" },
+      chargeCommitments: {
+        type: 'array', items: { type: 'string', pattern: '^[0-9a-f]{128}$' },
+        description: "per chunk, the proven Pedersen commitment (Σ charge)·G_currency + s·H on Baby Jubjub, affine x ‖ y (64 bytes hex): added to the aggregate of the batch's (submitter → counterparty, period), GET /proofs/aggregate/{submitter}/{counterparty}/{period}",
+      },
+      period: { type: 'string', description: "the settlement period (the genesis rule's id) containing the batch's period_start: the aggregate the chunks were added to" },
       txHash: { ...HASH, description: 'the batch proof transaction (GET /txns/{hash})' },
       signer: { ...PLMN, description: "the operator that signed it: the batch's submitter or counterparty" },
       height: { ...U32, description: 'the block that committed the proof: the earliest committed proof of a batch is its record, the same on every validator' },
+    },
+  },
+  ChargeAggregate: {
+    type: 'object',
+    description: "the sum of the Pedersen charge commitments of every chunk proven for (submitter → counterparty, settlement period): Σ_currency T·G_currency + S·H on Baby Jubjub (docs/proofs.md §7). Hiding: it reveals no amount; the pair opens it from its salts",
+    required: ['submitter', 'counterparty', 'period', 'commitment', 'batches', 'chunks', 'height'],
+    additionalProperties: false,
+    properties: {
+      submitter: PLMN,
+      counterparty: PLMN,
+      period: { type: 'string' },
+      commitment: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: HASH, y: HASH }, description: 'affine coordinates, 32-byte big-endian hex each' },
+      batches: { ...COUNT, description: 'proven batches added' },
+      chunks: { ...COUNT, description: 'proven chunks added' },
+      height: { ...U32, description: 'the last block that added to it' },
     },
   },
   Eviction: {
@@ -465,7 +490,7 @@ const SCHEMAS = {
       submitter: PLMN,
       sequence: { ...U64, description: "the submitter's settlement sequence (a space of its own)" },
       period: { type: 'string', description: 'the settlement period id, e.g. 2026-11' },
-      action: { enum: ['fx_rate_set', 'statement', 'plain_statement', 'proposal', 'approval'] },
+      action: { enum: ['fx_rate_set', 'statement', 'plain_statement', 'proposal', 'approval', 'disclosure'] },
       attempt: { ...COUNT, description: 'proposal: 1, then one more after each expiry' },
       deadline: { ...COUNT, description: 'proposal: the last block height at which approvals count' },
       settledVolume: { ...U64, description: 'proposal: minor units of the settlement currency (decimal), the clearing fee\'s base' },
@@ -521,6 +546,11 @@ const SCHEMAS = {
         },
       },
       netted: { type: 'boolean' },
+      bank: {
+        type: 'object', required: ['id', 'encryptionKey'], additionalProperties: false,
+        description: 'the consortium settlement bank (genesis settlement.bank), when it names one: every involved operator seals its transfer opening to encryptionKey (X25519, HPKE)',
+        properties: { id: U32, encryptionKey: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      },
       settlement: {
         description: 'the approval at the committed head (docs/settlement.md, "Approval on chain"): none, proposed (signers so far), final (the fee split) or expired',
         oneOf: [
@@ -534,18 +564,14 @@ const SCHEMAS = {
                 type: 'object', required: ['signed', 'total', 'threshold'], additionalProperties: false, description: 'final needs more than threshold · total',
                 properties: { signed: U64, total: U64, threshold: { type: 'string', pattern: '^[0-9]+/[0-9]+$' } },
               },
-              proposal: {
-                type: 'object', required: ['mode', 'operators', 'transfers', 'settledVolume', 'clearingFee'], additionalProperties: false,
-                description: 'what approvers sign besides the fields above (src/settlement/approval/settlement-proposal.ts): committed mode, T_k commitments and the consortium aggregate, no amount per operator; plain mode, the transfers (plainTransfers, transfers empty)',
-                properties: { mode: { enum: ['committed', 'plain'] }, plainTransfers: PLAIN_TRANSFERS, operators: { type: 'array', items: PLMN }, transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } }, settledVolume: U64, clearingFee: U64 },
-              },
+              proposal: PROPOSAL_VIEW,
             },
           },
           {
-            type: 'object', required: ['status', 'attempt', 'id', 'finalAt', 'fees'], additionalProperties: false,
+            type: 'object', required: ['status', 'attempt', 'id', 'finalAt', 'fees', 'proposal'], additionalProperties: false,
             properties: {
-              status: { const: 'final' }, attempt: COUNT, id: HASH, finalAt: COUNT,
-              plainTransfers: { ...PLAIN_TRANSFERS, description: 'plain mode: the final transfers (from pays to, minor units)' },
+              status: { const: 'final' }, attempt: COUNT, id: HASH, finalAt: COUNT, proposal: PROPOSAL_VIEW,
+              plainTransfers: { ...PLAIN_TRANSFERS, description: 'plain mode: the final transfers (from pays to, minor units; as in proposal.plainTransfers)' },
               fees: {
                 type: 'object', required: ['fee', 'toProducers', 'toValidators', 'shares'], additionalProperties: false,
                 description: 'the clearing fee (minor units, decimal): producers by blocks produced in the period, validators by voting power',
@@ -556,9 +582,25 @@ const SCHEMAS = {
               },
             },
           },
-          { type: 'object', required: ['status', 'attempt', 'id', 'deadline', 'expiredAt'], additionalProperties: false, properties: { status: { const: 'expired' }, attempt: COUNT, id: HASH, deadline: COUNT, expiredAt: COUNT } },
+          { type: 'object', required: ['status', 'attempt', 'id', 'deadline', 'expiredAt', 'proposal'], additionalProperties: false, properties: { status: { const: 'expired' }, attempt: COUNT, id: HASH, deadline: COUNT, expiredAt: COUNT, proposal: PROPOSAL_VIEW } },
         ],
       },
+    },
+  },
+  SettlementDisclosure: {
+    type: 'object',
+    description: "an involved operator's transfer opening (net_k, rho_k) of the period's current proposal, HPKE-sealed to the operator and to the settlement bank (src/chain/settlement-disclosure-state.ts; docs/settlement.md, \"Disclosure of transfer openings\"): the node holds ciphertexts only",
+    required: ['period', 'operator', 'proposalId', 'attempt', 'transfer', 'settlement', 'toOperator', 'toBank'],
+    additionalProperties: false,
+    properties: {
+      period: { type: 'string' },
+      operator: PLMN,
+      proposalId: HASH,
+      attempt: COUNT,
+      transfer: { type: 'object', required: ['x', 'y'], additionalProperties: false, description: 'T_k, the commitment the opening opens', properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+      settlement: { enum: ['proposed', 'final', 'expired'] },
+      toOperator: { type: 'string', pattern: '^[0-9a-f]{192}$', description: 'enc (32) ‖ AES-256-GCM ciphertext and tag (64), to the operator\'s genesis privacy key' },
+      toBank: { type: 'string', pattern: '^[0-9a-f]{192}$', description: 'the same opening sealed to the settlement bank' },
     },
   },
   SettlementDraft: {
@@ -758,8 +800,8 @@ const explorerIndex = (operationId: string, summary: string, key: 'GET /' | 'GET
     },
   }) as const;
 
-const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input', 'wrong_mode'] as const;
-const SETTLE_409 = ['already_settled', 'proposal_pending', 'no_proposal', 'duplicate_approval'] as const;
+const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input', 'wrong_mode', 'bad_opening', 'no_settlement_bank'] as const;
+const SETTLE_409 = ['already_settled', 'proposal_pending', 'no_proposal', 'duplicate_approval', 'duplicate_disclosure'] as const;
 
 const submitErrors = <const C401 extends readonly string[], const C422 extends readonly string[]>(what: string, c401: C401, c422: C422, c409: readonly string[], c403: readonly string[] = []) =>
   ({
@@ -935,7 +977,7 @@ const PATHS = {
   },
   '/settle': {
     post: {
-      operationId: 'submitSettlement', ...access('POST /settle'), summary: 'propose or approve a period\'s settlement: a signed settlement transaction frame (schemas/settlement-tx.fbs) carrying a proposal or an approval', tags: ['settlement'],
+      operationId: 'submitSettlement', ...access('POST /settle'), summary: 'propose or approve a period\'s settlement, or disclose a transfer opening: a signed settlement transaction frame (schemas/settlement-tx.fbs) carrying a proposal, an approval or a disclosure', tags: ['settlement'],
       description:
         'The proposal is GET /settlement/{period}/draft signed with the proposer\'s BLS key (the settled volume and fee added), as `cdrchain settle PERIOD` does; ' +
         'approvals name the proposal\'s id and carry the signers\' aggregate BLS signature. Admission applies the rules of the next block (docs/settlement.md, "Approval on chain"); ' +
@@ -943,7 +985,7 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
-        ...submitErrors('the frame (a settlement transaction with a proposal or an approval: malformed otherwise)', ['bad_signature'], ['out_of_range', ...SETTLE_422], ['replay', ...SETTLE_409], ['not_a_party']),
+        ...submitErrors('the frame (a settlement transaction with a proposal, an approval or a disclosure: malformed otherwise)', ['bad_signature'], ['out_of_range', ...SETTLE_422], ['replay', ...SETTLE_409], ['not_a_party']),
       },
     },
   },
@@ -989,6 +1031,20 @@ const PATHS = {
       responses: { '200': json('the period', ref('SettlementPeriod')), '400': BAD_PARAMETER, '500': INTERNAL },
     },
   },
+  '/proofs/aggregate/{submitter}/{counterparty}/{period}': {
+    get: {
+      operationId: 'getChargeAggregate', ...access('GET /proofs/aggregate/{submitter}/{counterparty}/{period}'), summary: "the committed charge aggregate of a pair's proven batches in a settlement period (public: a commitment)", tags: ['proofs'],
+      description:
+        "Every batch proof a block commits adds its chunks' Pedersen charge commitments to the aggregate of its batch's (submitter → counterparty, settlement period), in the state root. " +
+        'The submitter (and its counterparty) opens it from the chunks\' totals and salts (src/proofs/charge-aggregate.ts); a later link proof ties a bilateral statement to it (docs/proofs.md §7).',
+      parameters: [
+        { name: 'submitter', in: 'path', required: true, schema: PLMN },
+        { name: 'counterparty', in: 'path', required: true, schema: PLMN },
+        { name: 'period', in: 'path', required: true, description: "a period id of the consortium's rule, e.g. 2026-11", schema: { type: 'string' } },
+      ],
+      responses: { '200': json('the aggregate', ref('ChargeAggregate')), '400': BAD_PARAMETER, '404': errorResponse('no batch of this pair and period is proven (yet)', ['not_found']), '500': INTERNAL },
+    },
+  },
   '/settlement/{period}/draft': {
     get: {
       operationId: 'getSettlementDraft', ...access('GET /settlement/{period}/draft'), summary: 'the unsigned settlement proposal of a closed period, from the node\'s own netting (public: commitments only)', tags: ['settlement'],
@@ -1003,6 +1059,27 @@ const PATHS = {
         '422': errorResponse('the period is open, has no statement, or its statements do not net', ['period_open', 'bad_netting_input', 'not_a_party']),
         '404': errorResponse('this node drafts no settlements', ['not_found']),
         '500': INTERNAL,
+      },
+    },
+  },
+  '/settlement/{period}/disclosures/{plmn}': {
+    get: {
+      operationId: 'getSettlementDisclosure', ...access('GET /settlement/{period}/disclosures/{plmn}'), summary: "an involved operator's sealed transfer opening (the operator and the settlement bank only)", tags: ['settlement'],
+      description:
+        'Posted by the operator with a disclosure settlement transaction (POST /settle) for the live or final proposal; the chain checked its proof of an opening of T_k. ' +
+        'The bank signs its requests as plmn:<bank id> with its genesis request key. 404 when the operator has disclosed nothing for the current proposal.',
+      parameters: [
+        { name: 'period', in: 'path', required: true, description: 'a period id of the consortium\'s rule', schema: { type: 'string' } },
+        { name: 'plmn', in: 'path', required: true, description: 'the involved operator', schema: U32 },
+      ],
+      responses: {
+        '200': json('the sealed opening', ref('SettlementDisclosure')),
+        '400': BAD_PARAMETER,
+        '401': UNAUTHENTICATED,
+        '403': errorResponse('an operator other than the one named (or anyone but the settlement bank)', ['forbidden']),
+        '404': errorResponse('no disclosure of the current proposal by this operator', ['not_found']),
+        '500': INTERNAL,
+        '503': SIGNED_BUSY,
       },
     },
   },

@@ -21,6 +21,7 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.ProposalPending:
     case RejectCode.NoProposal:
     case RejectCode.DuplicateApproval:
+    case RejectCode.DuplicateDisclosure:
       return 409;
     case RejectCode.TooLarge:
       return 413;
@@ -43,6 +44,8 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.BadNettingInput:
     case RejectCode.WrongMode:
     case RejectCode.BadAmount:
+    case RejectCode.BadOpening:
+    case RejectCode.NoSettlementBank:
       return 422;
     case RejectCode.UnknownBatch:
       return 404;

@@ -293,6 +293,41 @@ export class ApiServer {
       sendJson(r, 200, view);
     });
 
+    // An involved operator's sealed transfer opening: the operator and the settlement bank read it; another operator gets 403.
+    get('/settlement/:period/disclosures/:plmn', (r, req) => {
+      const caller = this.caller('GET /settlement/{period}/disclosures/{plmn}', req);
+      const raw = req.getParameter(1) ?? '';
+      if (!/^[0-9]{1,10}$/.test(raw)) throw new HttpError(400, 'bad_parameter', `"${raw}" is not a PLMN id`);
+      const plmn = Number(raw);
+      const readers = queries.settlementBankId === undefined ? [plmn] : [plmn, queries.settlementBankId];
+      if (!mayRead(caller, readers)) {
+        // Names only the caller (endpoint-audiences.ts): an operator reads its own opening, the settlement bank every one.
+        throw new HttpError(403, 'forbidden', `a request signed by ${caller.open ? 'anyone' : caller.plmn} may read its own transfer opening only (the settlement bank reads every one)`);
+      }
+      if (!queries.settlementDisclosure) throw new HttpError(404, 'not_found', 'this node keeps no settlement disclosures');
+      let view;
+      try {
+        view = queries.settlementDisclosure(req.getParameter(0) ?? '', plmn);
+      } catch (err) {
+        if (err instanceof PeriodFormatError) throw new HttpError(400, 'bad_parameter', err.message);
+        throw err;
+      }
+      if (!view) throw new HttpError(404, 'not_found', `operator ${plmn} has disclosed no transfer opening of the period's current proposal`);
+      sendJson(r, 200, view);
+    });
+
+    get('/proofs/aggregate/:submitter/:counterparty/:period', (r, req) => {
+      this.caller('GET /proofs/aggregate/{submitter}/{counterparty}/{period}', req);
+      const submitter = optionalUint(req.getParameter(0), 'submitter');
+      const counterparty = optionalUint(req.getParameter(1), 'counterparty');
+      const period = req.getParameter(2) ?? '';
+      if (!/^[0-9A-Za-z+-]{1,32}$/.test(period)) throw new HttpError(400, 'bad_parameter', 'period: a period id of the consortium\'s rule, e.g. 2026-11');
+      const a = submitter === undefined || counterparty === undefined ? undefined : queries.chargeAggregate?.(submitter, counterparty, period);
+      // The message names no operator (P4: errors name nobody but the caller).
+      if (!a) throw new HttpError(404, 'not_found', `no charge aggregate for this pair and period: no batch of it is proven yet`);
+      sendJson(r, 200, { submitter: a.submitter, counterparty: a.counterparty, period: a.period, commitment: { x: a.x, y: a.y }, batches: a.batches, chunks: a.chunks, height: a.height });
+    });
+
     get('/receipts/:hash', (r, req) => {
       const caller = this.caller('GET /receipts/{hash}', req);
       const hash = hashParam(req.getParameter(0));
@@ -315,16 +350,16 @@ export class ApiServer {
       sendJson(r, 200, view);
     });
 
-    // POST /settle: a signed settlement proposal or approval (a settlement transaction frame), as POST /tx takes it.
+    // POST /settle: a signed settlement proposal, approval or disclosure (a settlement transaction frame), as POST /tx takes it.
     app.post('/settle', this.frameHandler('/settle', 'POST /settle', (frame) => {
-      if (!isSettlementTxFrame(frame)) throw new HttpError(400, 'malformed', 'POST /settle takes a settlement transaction frame ("CDRX") carrying a proposal or an approval');
+      if (!isSettlementTxFrame(frame)) throw new HttpError(400, 'malformed', 'POST /settle takes a settlement transaction frame ("CDRX") carrying a proposal, an approval or a disclosure');
       let kind: string | undefined;
       try {
         kind = decodeSettlementTx(frame).action.kind;
       } catch {
         kind = undefined; // admission answers a malformed frame with its reject code
       }
-      if (kind !== undefined && kind !== 'proposal' && kind !== 'approval') throw new HttpError(400, 'malformed', `POST /settle takes a proposal or an approval, not a ${kind} (POST /tx takes any settlement transaction)`);
+      if (kind !== undefined && kind !== 'proposal' && kind !== 'approval' && kind !== 'disclosure') throw new HttpError(400, 'malformed', `POST /settle takes a proposal, an approval or a disclosure, not a ${kind} (POST /tx takes any settlement transaction)`);
       return TxKind.Settlement;
     }));
     app.post('/tx', this.frameHandler('/tx', 'POST /tx', (frame) => (isBatchProofTxFrame(frame) ? TxKind.BatchProof : isVerdictTxFrame(frame) ? TxKind.Verdict : isSettlementTxFrame(frame) ? TxKind.Settlement : TxKind.ContractTx)));

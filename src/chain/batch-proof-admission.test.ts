@@ -15,6 +15,11 @@ import { devnetBatchSeed } from './genesis.js';
 import { ORANGE_FR, startTestNode, tempDataDir, TELEKOM_DE, traffic, VODAFONE_UK } from '../test-helpers/devnet.js';
 import type { CdrNode } from '../node/node.js';
 import { PoseidonWasm } from '../wasm/poseidon.js';
+import type { BatchContext } from '../privacy/context.js';
+import { BATCH_PROOF_CHUNK_BYTES, batchProofPublicValues } from '../proofs/batch-proof-layout.js';
+import { chargeAggregateOpens, openChargeAggregate } from '../proofs/charge-aggregate.js';
+import type { ChunkTotals } from '../proofs/totals.js';
+import { JubjubPoint, toAffine } from '../settlement/commitment/pedersen.js';
 
 const PROOF_TEST = { timeout: 300_000 };
 const data = tempDataDir();
@@ -24,6 +29,7 @@ let artifacts: ChunkArtifacts;
 const cdrs = traffic(TELEKOM_DE, VODAFONE_UK, 6, 'proof-admission');
 const batch = Operator.devnet(TELEKOM_DE).batch(cdrs, 1n);
 let proofBytes: Uint8Array;
+let firstTotals: readonly ChunkTotals[];
 
 beforeAll(async () => {
   artifacts = await builtTestCircuits();
@@ -31,7 +37,9 @@ beforeAll(async () => {
   const accepted = await node.chain.submitTx(batch.frame.slice(), node.chain.httpSource);
   expect(toHex(accepted.id)).toBe(toHex(batch.id));
   // The submitter proves from its own CDRs (two chunks of 4): seconds on the test circuit.
-  proofBytes = (await proveOwnBatch({ artifacts, cdrs, header: batch.header, secrets: devnetSecrets(TELEKOM_DE), chain, poseidon: PoseidonWasm.load() })).bytes;
+  const made = await proveOwnBatch({ artifacts, cdrs, header: batch.header, secrets: devnetSecrets(TELEKOM_DE), chain, poseidon: PoseidonWasm.load() });
+  proofBytes = made.bytes;
+  firstTotals = made.totals;
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -57,12 +65,16 @@ describe('batch proof transactions', PROOF_TEST, () => {
   it('each bad one gets its code and leaves nothing behind', async () => {
     const tampered = proofBytes.slice();
     tampered[9 + 32 + 31] = tampered[9 + 32 + 31]! ^ 1; // chunk 0's totals commitment: a public input of a valid proof
+    // Chunk 1's charge commitment replaced by chunk 0's: a valid point, another chunk's total.
+    const swappedCharge = proofBytes.slice();
+    swappedCharge.set(proofBytes.subarray(9 + 64, 9 + 128), 9 + BATCH_PROOF_CHUNK_BYTES + 64);
     const cases: { what: string; tx: ReturnType<typeof signBatchProof>; code: RejectCode; status: number }[] = [
       { what: 'unknown circuit', tx: proofBy(TELEKOM_DE, 1n, { circuitId: 'cdrchain/other' }), code: RejectCode.UnknownCircuit, status: 422 },
       { what: 'unregistered version', tx: proofBy(TELEKOM_DE, 1n, { circuitVersion: CHUNK_CIRCUIT.version + 1 }), code: RejectCode.UnknownCircuit, status: 422 },
       { what: 'unknown batch', tx: proofBy(TELEKOM_DE, 1n, { batchId: new Uint8Array(32).fill(7) }), code: RejectCode.UnknownBatch, status: 404 },
       { what: 'a signer outside the pair', tx: proofBy(ORANGE_FR, 1n), code: RejectCode.UnknownBatch, status: 404 },
       { what: 'a tampered proof', tx: proofBy(TELEKOM_DE, 1n, { proof: tampered }), code: RejectCode.BadProof, status: 422 },
+      { what: "another chunk's charge commitment", tx: proofBy(TELEKOM_DE, 1n, { proof: swappedCharge }), code: RejectCode.BadProof, status: 422 },
       { what: 'a truncated proof', tx: proofBy(TELEKOM_DE, 1n, { proof: proofBytes.subarray(0, proofBytes.length - 1) }), code: RejectCode.BadProof, status: 422 },
     ];
     for (const c of cases) {
@@ -91,7 +103,9 @@ describe('batch proof transactions', PROOF_TEST, () => {
     const proven = (await getJson(`/batch/${toHex(batch.id)}`)).body['proven'] as Record<string, unknown>;
     expect(proven).toMatchObject({ circuitId: CHUNK_CIRCUIT.id, circuitVersion: CHUNK_CIRCUIT.version, chunkRecords: 4, txHash: toHex(tx.hash), signer: TELEKOM_DE, height });
     expect(proven['totalsCommitments']).toHaveLength(2);
-    expect(proven['totalsCommitments']).toEqual([toHex(proofBytes.subarray(9 + 32, 9 + 64)), toHex(proofBytes.subarray(9 + 320 + 32, 9 + 320 + 64))]);
+    const chunk = BATCH_PROOF_CHUNK_BYTES;
+    expect(proven['totalsCommitments']).toEqual([toHex(proofBytes.subarray(9 + 32, 9 + 64)), toHex(proofBytes.subarray(9 + chunk + 32, 9 + chunk + 64))]);
+    expect(proven['chargeCommitments']).toEqual([toHex(proofBytes.subarray(9 + 64, 9 + 128)), toHex(proofBytes.subarray(9 + chunk + 64, 9 + chunk + 128))]);
 
     // The counterparty may prove too, but a batch is proven once: no block may include a second
     // proof, so neither a client's nor a peer's is admitted (two validators racing: batch-proof-validators.test.ts).
@@ -109,5 +123,54 @@ describe('batch proof transactions', PROOF_TEST, () => {
     expect((await getJson(`/batch/${toHex(batch.id)}`)).body['proven']).toEqual(proven);
     expect((await getJson(`/operators/${TELEKOM_DE}`)).body['lastProofSequence']).toBe('1');
     expect((await postTx(proofBy(TELEKOM_DE, 2n).frame)).status).toBe(409);
+  });
+
+  it("each committed proof adds its chunks' charge commitments to the aggregate of (submitter → counterparty, period): after two proofs their sum, which the pair opens from its salts; a restart keeps it", async () => {
+    const proven = (await getJson(`/batch/${toHex(batch.id)}`)).body['proven'] as Record<string, unknown>;
+    const period = new Date(Number(batch.header.periodStart) * 1000).toISOString().slice(0, 7); // the devnet's monthly periods
+    expect(proven['period']).toBe(period);
+    const path = `/proofs/aggregate/${TELEKOM_DE}/${VODAFONE_UK}/${period}`;
+    const pointOf = (c: { x: bigint; y: bigint }): JubjubPoint => JubjubPoint.fromAffine(c);
+    const sumOf = (bytes: Uint8Array[]): { x: string; y: string } => {
+      const p = bytes.flatMap((b) => batchProofPublicValues(b)!.chargeCommitments).reduce<JubjubPoint>((acc, c) => acc.add(pointOf(c)), JubjubPoint.ZERO);
+      const a = toAffine(p);
+      return { x: a.x.toString(16).padStart(64, '0'), y: a.y.toString(16).padStart(64, '0') };
+    };
+    const one = await getJson(path);
+    expect(one.status).toBe(200);
+    expect(one.body).toEqual({ submitter: TELEKOM_DE, counterparty: VODAFONE_UK, period, commitment: sumOf([proofBytes]), batches: 1, chunks: 2, height: proven['height'] });
+
+    // A second batch of the pair in the period, proven by its submitter.
+    const cdrs2 = traffic(TELEKOM_DE, VODAFONE_UK, 5, 'proof-admission-2');
+    const batch2 = Operator.devnet(TELEKOM_DE).batch(cdrs2, 2n);
+    await node.chain.submitTx(batch2.frame.slice(), node.chain.httpSource);
+    const made2 = await proveOwnBatch({ artifacts, cdrs: cdrs2, header: batch2.header, secrets: devnetSecrets(TELEKOM_DE), chain, poseidon: PoseidonWasm.load() });
+    expect((await postTx(proofBy(TELEKOM_DE, 2n, { batchId: batch2.id, proof: made2.bytes }).frame)).status).toBe(202);
+    await node.chain.flush();
+    const two = await getJson(path);
+    expect(two.body).toMatchObject({ commitment: sumOf([proofBytes, made2.bytes]), batches: 2, chunks: 4 });
+    expect(two.body['height']).toBeGreaterThan(proven['height'] as number);
+
+    // The submitter opens it from its totals and salts; so does the counterparty (the same pair secret); a wrong total does not.
+    const commitment = two.body['commitment'] as { x: string; y: string };
+    const affine = { x: BigInt(`0x${commitment.x}`), y: BigInt(`0x${commitment.y}`) };
+    const context = (h: typeof batch.header): BatchContext => ({ chainId: chain, submitter: h.submitter, counterparty: h.counterparty, sequence: h.sequence });
+    const batches = [{ context: context(batch.header), totals: firstTotals }, { context: context(batch2.header), totals: made2.totals }];
+    const opening = openChargeAggregate(devnetSecrets(TELEKOM_DE).pairSecret(VODAFONE_UK), batches);
+    expect(chargeAggregateOpens(affine, opening)).toBe(true);
+    expect([...opening.totals.values()].reduce((a, b) => a + b, 0n)).toBe([...cdrs, ...cdrs2].reduce((a, c) => a + c.charge, 0n));
+    expect(chargeAggregateOpens(affine, openChargeAggregate(devnetSecrets(VODAFONE_UK).pairSecret(TELEKOM_DE), batches))).toBe(true);
+    const [currency, total] = [...opening.totals][0]!;
+    expect(chargeAggregateOpens(affine, { ...opening, totals: new Map([[currency, total + 1n]]) })).toBe(false);
+    expect(chargeAggregateOpens(affine, openChargeAggregate(devnetSecrets(TELEKOM_DE).pairSecret(ORANGE_FR), batches))).toBe(false);
+
+    // The other direction and another period have none; a malformed period is a bad parameter.
+    expect((await getJson(`/proofs/aggregate/${VODAFONE_UK}/${TELEKOM_DE}/${period}`)).status).toBe(404);
+    expect((await getJson(`/proofs/aggregate/${TELEKOM_DE}/${VODAFONE_UK}/1999-01`)).status).toBe(404);
+    expect((await getJson(`/proofs/aggregate/${TELEKOM_DE}/${VODAFONE_UK}/${encodeURIComponent('x y')}`)).status).toBe(400);
+
+    await node.stop();
+    node = await startTestNode(data.dir);
+    expect((await getJson(path)).body).toEqual(two.body);
   });
 });

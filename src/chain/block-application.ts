@@ -1,5 +1,7 @@
+import type { BatchHeaderFields } from '../codec/batch.js';
 import { toHex } from '../codec/bytes.js';
-import type { ProvenBatch, StoredVerdict } from '../storage/index.js';
+import type { ChargeAggregate, ProvenBatch, StoredVerdict } from '../storage/index.js';
+import { JubjubPoint, toAffineBatch, type AffinePoint } from '../settlement/commitment/pedersen.js';
 import type { HostFunctions, Interpreter } from '../vm/execution.js';
 import { BlockExecution, readSlotsIn, type BlockContext } from './contract-executor.js';
 import type { SettlementApprovalRules } from './settlement-approval-rules.js';
@@ -63,6 +65,16 @@ export interface ProofWrite {
   readonly proven: ProvenBatch;
 }
 
+/** A proven batch's chunk charge commitments, added to (submitter → counterparty, period)'s aggregate. */
+export interface ChargeAddition {
+  readonly submitter: number;
+  readonly counterparty: number;
+  /** Settlement period id (genesis rule) of the batch's period_start. */
+  readonly period: string;
+  /** The chunks' Pedersen charge commitments (affine), verified by the proof's admission. */
+  readonly chunks: readonly AffinePoint[];
+}
+
 /** A (pair, period)'s next verdict revision, as the block that carries it commits it. */
 export interface VerdictWrite {
   readonly pairA: number;
@@ -90,6 +102,8 @@ export class BlockApplication {
   /** Proven records and verdicts the block commits, in block order (arrays: the state root hashes them in this order). */
   private readonly proofs: ProofWrite[] = [];
   private readonly verdicts: VerdictWrite[] = [];
+  /** Charge additions of the block's proofs, in block order. */
+  private readonly additions: ChargeAddition[] = [];
 
   constructor(
     private readonly committed: CommittedStateView,
@@ -104,6 +118,11 @@ export class BlockApplication {
     /** The genesis' registered circuits by circuitKey (id, version, records per chunk): a proven record names its key. */
     readonly circuits: ReadonlyMap<string, GenesisCircuit> = new Map(),
   ) {}
+
+  /** The header of a batch stored here (committed state's; see CommittedStateView.batchHeader). */
+  batchHeader(batchId: Uint8Array): BatchHeaderFields | undefined {
+    return this.committed.batchHeader(batchId);
+  }
 
   /**
    * Refuses (InapplicableTxError, period_closed) a record whose period_start lies in a settlement
@@ -154,14 +173,51 @@ export class BlockApplication {
   /**
    * Records a batch's proof: the first in chain order is the batch's record. A batch proven by a
    * committed block or earlier in this one refuses it (InapplicableTxError, before anything changes):
-   * a producer leaves it out, and the commit evicts it (already_proven).
+   * a producer leaves it out, and the commit evicts it (already_proven). Its chunks' charge
+   * commitments join the aggregate of the batch's (submitter → counterparty, period): aggregateWrites.
    */
-  recordProof(w: ProofWrite, index: number): void {
+  recordProof(w: ProofWrite, index: number, charge: ChargeAddition): void {
     const hex = toHex(w.batchId);
     if (this.proofs.some((p) => toHex(p.batchId) === hex) || this.committed.isProven(w.batchId)) {
       throw new InapplicableTxError('proof', `transaction ${index}: batch ${hex} is already proven by an earlier proof in chain order`);
     }
     this.proofs.push(w);
+    this.additions.push(charge);
+  }
+
+  /**
+   * The charge aggregates the block's proofs change, after the block: each committed aggregate (or
+   * the identity) plus its proven chunks' commitments. Ordered by (submitter, counterparty, period)
+   * so the state root does not depend on anything but the block's content.
+   */
+  aggregateWrites(): readonly ChargeAggregate[] {
+    const keys: string[] = [];
+    const sums = new Map<string, { submitter: number; counterparty: number; period: string; point: JubjubPoint; batches: number; chunks: number }>();
+    for (const a of this.additions) {
+      const key = `${a.submitter.toString().padStart(10, '0')}:${a.counterparty.toString().padStart(10, '0')}:${a.period}`;
+      let sum = sums.get(key);
+      if (sum === undefined) {
+        const base = this.committed.chargeAggregate(a.submitter, a.counterparty, a.period);
+        sum = {
+          submitter: a.submitter, counterparty: a.counterparty, period: a.period,
+          point: base === undefined ? JubjubPoint.ZERO : JubjubPoint.fromAffine({ x: BigInt(`0x${base.x}`), y: BigInt(`0x${base.y}`) }),
+          batches: base?.batches ?? 0, chunks: base?.chunks ?? 0,
+        };
+        sums.set(key, sum);
+        keys.push(key);
+      }
+      for (const c of a.chunks) sum.point = sum.point.add(JubjubPoint.fromAffine(c));
+      sum.batches += 1;
+      sum.chunks += a.chunks.length;
+    }
+    keys.sort();
+    const ordered = keys.map((k) => sums.get(k)!);
+    const affine = toAffineBatch(ordered.map((s) => s.point));
+    const word = (v: bigint): string => v.toString(16).padStart(64, '0');
+    return ordered.map((s, i) => Object.freeze({
+      submitter: s.submitter, counterparty: s.counterparty, period: s.period,
+      x: word(affine[i]!.x), y: word(affine[i]!.y), batches: s.batches, chunks: s.chunks, height: this.block.height,
+    }));
   }
 
   /**

@@ -90,6 +90,7 @@ export class ChainCommitter implements BlockCommitter {
           writes.contracts?.commitState(stores.contracts);
           // The first proof of a batch and each next verdict revision in chain order: committed state, the same on every validator.
           for (const p of writes.proofs) stores.proofs.put(p.batchId, p.proven);
+          for (const a of writes.aggregates) stores.chargeAggregates.put(a);
           for (const v of writes.verdicts) stores.verdicts.put(v.pairA, v.pairB, v.period, v.verdict);
           for (const e of writes.entries) stores.pending.remove(e.order);
         }

@@ -4,6 +4,7 @@ import type { Transfer } from '../settlement/netting-reference.js';
 import type { SettlementMode } from './genesis-settlement.js';
 import { readPeriodSettlement, readStoredSettlement } from './settlement-approval-state.js';
 import type { SettlementApproval, SettlementProposal } from '../settlement/approval/index.js';
+import { readDisclosure, type SettlementDisclosureView } from './settlement-disclosure-state.js';
 import { periodKey } from './settlement-state.js';
 import { isPeriodClosed, parsePeriodId } from '../settlement/settlement-period.js';
 import type { Currency } from '../cdr/currency.js';
@@ -441,6 +442,28 @@ export class Chain {
     return settlementPeriodView(this.stores.contracts, settlementRules(this.genesis), this.genesis.operators.length, this.committed.headTimestampMs, id, {
       operators: this.consortiumOrder, policy: this.approvals?.policy, headHeight: this.committed.head.height,
     });
+  }
+
+  /**
+   * An involved operator's disclosed transfer opening for the period's current proposal (sealed:
+   * the node holds only ciphertexts), or undefined when it has none for this proposal or the period
+   * has no proposal. PeriodFormatError for a bad id.
+   */
+  settlementDisclosure(id: string, plmn: number): SettlementDisclosureView | undefined {
+    const period = parsePeriodId(settlementRules(this.genesis).periods, id);
+    const key = periodKey(period);
+    const stored = readStoredSettlement(this.stores.contracts, key, this.consortiumOrder);
+    const k = stored?.involved.indexOf(plmn) ?? -1;
+    if (stored === undefined || k < 0) return undefined;
+    const d = readDisclosure(this.stores.contracts, key, this.consortiumOrder.indexOf(plmn));
+    if (d === undefined || d.attempt !== stored.attempt) return undefined;
+    const hex = (v: bigint): string => v.toString(16).padStart(64, '0');
+    const expired = stored.status === 'proposed' && this.committed.head.height + 1 > stored.deadline;
+    return {
+      period: period.id, operator: plmn, proposalId: stored.id, attempt: stored.attempt,
+      transfer: { x: hex(stored.transfers[k]!.x), y: hex(stored.transfers[k]!.y) },
+      settlement: expired ? 'expired' : stored.status, toOperator: toHex(d.toOperator), toBank: toHex(d.toBank),
+    };
   }
 
   /**

@@ -1,4 +1,6 @@
-import type { ChainHead, Stores } from '../storage/index.js';
+import { decodeBatch, type BatchHeaderFields } from '../codec/batch.js';
+import { decodePrunedBatch, isPrunedBatch } from '../codec/pruned-batch.js';
+import type { ChainHead, ChargeAggregate, Stores } from '../storage/index.js';
 import type { StateStore } from '../storage/state-store.js';
 import type { SequenceWrite } from './block-application.js';
 import type { ContractStateReader } from './contract-executor.js';
@@ -22,6 +24,13 @@ export interface CommittedStateView {
   isProven(batchId: Uint8Array): boolean;
   /** The latest committed verdict revision of a (pair, period), or undefined when none is committed. */
   latestVerdict(pairA: number, pairB: number, period: number): VerdictHead | undefined;
+  /** The committed charge aggregate of (submitter → counterparty, settlement period), if any proof added to it. */
+  chargeAggregate(submitter: number, counterparty: number, period: string): ChargeAggregate | undefined;
+  /**
+   * The header of a batch stored here (pending or committed, records pruned or not); a batch proof
+   * is admitted only for such a batch, so every validator applying the proof has it.
+   */
+  batchHeader(batchId: Uint8Array): BatchHeaderFields | undefined;
 }
 
 /** What the revision chain needs of a committed verdict. */
@@ -60,7 +69,7 @@ export class CommittedChainState implements CommittedStateView {
   private readonly sequences: Map<TxKind, Map<number, bigint>>;
 
   constructor(
-    private readonly stores: Pick<Stores, 'chain' | 'contracts' | 'proofs' | 'verdicts'>,
+    private readonly stores: Pick<Stores, 'chain' | 'contracts' | 'proofs' | 'verdicts' | 'chargeAggregates'>,
     init: { readonly head: ChainHead; readonly headTimestampMs: bigint; readonly sequences: SequenceMaps },
   ) {
     this.currentHead = init.head;
@@ -94,6 +103,20 @@ export class CommittedChainState implements CommittedStateView {
 
   latestVerdict(pairA: number, pairB: number, period: number): VerdictHead | undefined {
     return this.stores.verdicts.latest(pairA, pairB, period);
+  }
+
+  chargeAggregate(submitter: number, counterparty: number, period: string): ChargeAggregate | undefined {
+    return this.stores.chargeAggregates.get(submitter, counterparty, period);
+  }
+
+  batchHeader(batchId: Uint8Array): BatchHeaderFields | undefined {
+    const bytes = this.stores.chain.tx(batchId);
+    if (bytes === undefined) return undefined;
+    try {
+      return isPrunedBatch(bytes) ? decodePrunedBatch(bytes).header : decodeBatch(bytes).header;
+    } catch {
+      return undefined; // not a batch
+    }
   }
 
   /** After the block's writes are durable (the committer calls it): the block becomes the head. */

@@ -22,7 +22,7 @@ describe('genesis circuits', () => {
   it('refuses a malformed section', () => {
     const base = genesisToJson(devnetGenesis());
     const bad = (circuits: unknown): (() => unknown) => () => genesisFromJson({ ...base, circuits } as never);
-    const one = { id: CHUNK_CIRCUIT.id, version: 1, chunkRecords: 4, vkey };
+    const one = { id: CHUNK_CIRCUIT.id, version: CHUNK_CIRCUIT.version, chunkRecords: 4, vkey };
     expect(bad([one, one])).toThrow(/listed twice/);
     expect(bad([{ ...one, chunkRecords: 3 }])).toThrow(/power of two/);
     expect(bad([{ ...one, id: 'has space' }])).toThrow(/printable ASCII/);

@@ -3,7 +3,7 @@ import { toHex } from '../codec/bytes.js';
 import { blsKeyPairFromSeed } from '../crypto/bls/bls.js';
 import { sha256 } from '../crypto/hash.js';
 import { rational } from '../settlement/fx/rational.js';
-import { devnetBlsSeed, devnetGenesis, genesisFromJson, genesisId, genesisToJson, GenesisError, settlementRules, type GenesisJson } from './genesis.js';
+import { DEVNET_SETTLEMENT_BANK_ID, devnetBlsSeed, devnetGenesis, devnetSettlementBank, genesisFromJson, genesisId, genesisToJson, GenesisError, settlementRules, type GenesisJson } from './genesis.js';
 import { DEFAULT_GENESIS_SETTLEMENT, genesisSettlement, genesisSettlementToJson } from './genesis-settlement.js';
 
 describe('genesis settlement', () => {
@@ -67,5 +67,25 @@ describe('genesis settlement', () => {
     const { mode: _m, ...missing } = ok;
     expect(() => genesisFromJson({ ...base, settlement: missing } as never)).toThrow(/settlement.mode is missing/);
     expect(bad({ mode: 'hidden' })).toThrow(GenesisError);
+    // The settlement bank: its id is no operator's, its keys 32 bytes of hex, no other field.
+    const bank = ok.bank!;
+    expect(bad({ bank: { ...bank, id: 20801 } })).toThrow(/bank.id 20801 is an operator's/);
+    expect(bad({ bank: { ...bank, encryptionKey: '00' } })).toThrow(/bank.encryptionKey/);
+    expect(bad({ bank: { ...bank, requestKey: 'zz'.repeat(32) } })).toThrow(/bank.requestKey/);
+    expect(bad({ bank: { ...bank, extra: 1 } })).toThrow(/bank: unknown field extra/);
+    expect(bad({ bank: { ...bank, id: 0 } })).toThrow(/bank.id/);
+  });
+
+  it('the devnet names a settlement bank (well-known INSECURE keys); a section without one keeps its identity', () => {
+    const g = devnetGenesis();
+    const bank = devnetSettlementBank();
+    expect(g.settlement?.bank).toEqual(bank.bank);
+    const j = JSON.parse(JSON.stringify(genesisToJson(g))) as GenesisJson;
+    expect(j.settlement?.bank).toEqual({ id: DEVNET_SETTLEMENT_BANK_ID, encryptionKey: toHex(bank.bank.encryptionKey), requestKey: toHex(bank.bank.requestKey) });
+    const { bank: _b, ...without } = j.settlement!;
+    const plain = genesisFromJson({ ...j, settlement: without });
+    expect(plain.settlement?.bank).toBeUndefined();
+    expect(genesisToJson(plain).settlement).not.toHaveProperty('bank');
+    expect(genesisId(plain)).not.toBe(genesisId(g));
   });
 });

@@ -22,6 +22,18 @@ import { MONDAY_ANCHOR_SECONDS, settlementPeriodOptions, type SettlementPeriodOp
 export type SettlementMode = 'committed' | 'plain';
 export const SETTLEMENT_MODES: readonly SettlementMode[] = ['committed', 'plain'];
 
+/**
+ * The consortium's settlement bank (docs/settlement.md, "Disclosure of transfer openings"): every
+ * involved operator's transfer opening is sealed to `encryptionKey` (X25519, HPKE like the privacy
+ * code's key wraps), and the bank reads them through the API with requests signed by `requestKey`
+ * (Ed25519, RFC 9421 like an operator's, keyid `plmn:<id>`). `id` is no operator's PLMN id.
+ */
+export interface SettlementBank {
+  readonly id: number;
+  readonly encryptionKey: Uint8Array;
+  readonly requestKey: Uint8Array;
+}
+
 export interface GenesisSettlement {
   readonly periods: SettlementPeriodOptions;
   readonly currency: Currency;
@@ -29,6 +41,8 @@ export interface GenesisSettlement {
   readonly maxMove: Rational;
   readonly mode: SettlementMode;
   readonly fx: FxPolicy | undefined;
+  /** Absent: nobody can receive transfer openings (disclosures are refused, no_settlement_bank). */
+  readonly bank: SettlementBank | undefined;
 }
 
 export interface GenesisSettlementJson {
@@ -44,6 +58,8 @@ export interface GenesisSettlementJson {
   ratePublishers: string[];
   publishThreshold: number;
   overrideThreshold: number;
+  /** Written only when the genesis names a bank, so a genesis without one keeps its identity. */
+  bank?: { id: number; encryptionKey: string; requestKey: string };
 }
 
 export class GenesisSettlementError extends Error {
@@ -63,6 +79,7 @@ export function genesisSettlement(input: {
   readonly ratePublishers?: readonly Uint8Array[];
   readonly publishThreshold?: number;
   readonly overrideThreshold?: number;
+  readonly bank?: SettlementBank;
 } = {}): GenesisSettlement {
   try {
     const periods = settlementPeriodOptions({
@@ -87,7 +104,12 @@ export function genesisSettlement(input: {
       ...(input.publishThreshold !== undefined ? { publishThreshold: input.publishThreshold } : {}),
       ...(input.overrideThreshold !== undefined ? { overrideThreshold: input.overrideThreshold } : {}),
     });
-    return Object.freeze({ periods, currency, feeRate, maxMove, mode, fx });
+    const bank = input.bank;
+    if (bank !== undefined) {
+      if (!Number.isInteger(bank.id) || bank.id < 1 || bank.id > 0xffff_ffff) throw new GenesisSettlementError('settlement.bank.id must be a u32 id above 0');
+      if (bank.encryptionKey.length !== 32 || bank.requestKey.length !== 32) throw new GenesisSettlementError('settlement.bank keys are 32 bytes each');
+    }
+    return Object.freeze({ periods, currency, feeRate, maxMove, mode, fx, bank: bank && Object.freeze({ ...bank }) });
   } catch (err) {
     if (err instanceof SettlementError) throw new GenesisSettlementError(`settlement: ${err.message}`);
     throw err;
@@ -130,14 +152,28 @@ export function genesisSettlementToJson(s: GenesisSettlement): GenesisSettlement
     ratePublishers: (s.fx?.publishers ?? []).map((k) => toHex(k)),
     publishThreshold: s.fx?.publishThreshold ?? 0,
     overrideThreshold: s.fx?.overrideThreshold ?? 0,
+    ...(s.bank ? { bank: { id: s.bank.id, encryptionKey: toHex(s.bank.encryptionKey), requestKey: toHex(s.bank.requestKey) } } : {}),
   };
+}
+
+function parseBank(v: unknown): SettlementBank {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new GenesisSettlementError('settlement.bank must be an object { id, encryptionKey, requestKey }');
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!['id', 'encryptionKey', 'requestKey'].includes(k)) throw new GenesisSettlementError(`settlement.bank: unknown field ${k}`);
+  if (typeof o.id !== 'number') throw new GenesisSettlementError('settlement.bank.id must be a number');
+  const key = (k: 'encryptionKey' | 'requestKey'): Uint8Array => {
+    const hex = o[k];
+    if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) throw new GenesisSettlementError(`settlement.bank.${k} must be 32 bytes of lower-case hex`);
+    return fromHex(hex, 32);
+  };
+  return { id: o.id, encryptionKey: key('encryptionKey'), requestKey: key('requestKey') };
 }
 
 /** Checks the section (every field present: the written form is complete, so the identity is too). */
 export function genesisSettlementFromJson(j: unknown): GenesisSettlement {
   if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new GenesisSettlementError('settlement must be an object');
   const o = j as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!(FIELDS as readonly string[]).includes(k)) throw new GenesisSettlementError(`settlement: unknown field ${k}`);
+  for (const k of Object.keys(o)) if (!(FIELDS as readonly string[]).includes(k) && k !== 'bank') throw new GenesisSettlementError(`settlement: unknown field ${k}`);
   for (const k of FIELDS) if (o[k] === undefined) throw new GenesisSettlementError(`settlement.${k} is missing`);
   const period = o.period;
   if (!(period === 'monthly' || period === 'weekly' || period === 'daily' || (typeof period === 'object' && period !== null && !Array.isArray(period)))) {
@@ -164,5 +200,6 @@ export function genesisSettlementFromJson(j: unknown): GenesisSettlement {
     mode: o.mode as SettlementMode,
     ratePublishers: publishers,
     ...(none ? {} : { publishThreshold: o.publishThreshold as number, overrideThreshold: o.overrideThreshold as number }),
+    ...(o.bank !== undefined ? { bank: parseBank(o.bank) } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import { devnetPrivacy, genesisPrivacyFromJson, genesisPrivacyToJson, GenesisPrivacyError, type GenesisPrivacy, type GenesisPrivacyJson } from './genesis-privacy.js';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_GENESIS_SETTLEMENT, genesisSettlement, genesisSettlementFromJson, genesisSettlementToJson, GenesisSettlementError, type GenesisSettlement, type GenesisSettlementJson } from './genesis-settlement.js';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { DEFAULT_GENESIS_SETTLEMENT, genesisSettlement, genesisSettlementFromJson, genesisSettlementToJson, GenesisSettlementError, type GenesisSettlement, type GenesisSettlementJson, type SettlementBank } from './genesis-settlement.js';
 import { devnetCircuits, genesisCircuitsFromJson, genesisCircuitsToJson, GenesisCircuitError, type GenesisCircuit, type GenesisCircuitJson } from './genesis-circuits.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { MAX_BLOCK_VALIDATORS } from '../codec/block.js';
@@ -145,7 +146,10 @@ export function genesisFromJson(j: GenesisJson): Genesis {
   }
   if (j.settlement === undefined) return withCircuits;
   try {
-    return { ...withCircuits, settlement: genesisSettlementFromJson(j.settlement) };
+    const settlement = genesisSettlementFromJson(j.settlement);
+    // The bank signs API requests under its id: it must not pose as an operator.
+    if (settlement.bank && seen.has(settlement.bank.id)) throw new GenesisError(`settlement.bank.id ${settlement.bank.id} is an operator's PLMN id`);
+    return { ...withCircuits, settlement };
   } catch (err) {
     if (err instanceof GenesisSettlementError) throw new GenesisError(err.message);
     throw err;
@@ -303,6 +307,22 @@ export function devnetBatchSeed(plmn: number): Uint8Array {
 }
 
 /** Input keying material of a devnet validator's BLS key: public, INSECURE. */
+/** The devnet's settlement bank id (not a PLMN id of any operator). */
+export const DEVNET_SETTLEMENT_BANK_ID = 99_990;
+
+/**
+ * The devnet settlement bank's keys, derived from public strings: INSECURE, for the devnet only
+ * (`cdrchain devnet init` writes them to settlement-bank.key.json).
+ */
+export function devnetSettlementBank(): { bank: SettlementBank; encryptionPrivateKey: Uint8Array; requestSeed: Uint8Array } {
+  const encryptionPrivateKey = sha256(Buffer.from('cdrchain devnet INSECURE settlement bank encryption key'));
+  const requestSeed = sha256(Buffer.from('cdrchain devnet INSECURE settlement bank request key'));
+  return {
+    bank: { id: DEVNET_SETTLEMENT_BANK_ID, encryptionKey: x25519.getPublicKey(encryptionPrivateKey), requestKey: ed25519FromSeed(requestSeed).publicKey },
+    encryptionPrivateKey, requestSeed,
+  };
+}
+
 export function devnetBlsSeed(plmn: number): Uint8Array {
   return sha256(Buffer.from(`cdrchain devnet INSECURE bls key ${plmn}`));
 }
@@ -379,7 +399,7 @@ const devnetSettlements = new Map<number, GenesisSettlement>();
 function devnetSettlement(validators: number): GenesisSettlement {
   let s = devnetSettlements.get(validators);
   if (!s) {
-    s = genesisSettlement({ ratePublishers: devnetConsensusSection(validators).validators.map((v) => v.blsKey) });
+    s = genesisSettlement({ ratePublishers: devnetConsensusSection(validators).validators.map((v) => v.blsKey), bank: devnetSettlementBank().bank });
     devnetSettlements.set(validators, s);
   }
   return s;

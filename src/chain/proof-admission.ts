@@ -7,6 +7,7 @@ import { ed25519Verify, PublicKeyCache } from '../crypto/ed25519.js';
 import type { Logger } from '../log.js';
 import type { Stores } from '../storage/index.js';
 import type { StorageHealth } from '../storage/storage-health.js';
+import { batchProofChunkCount } from '../proofs/batch-proof-layout.js';
 import { JobQueueFullError } from '../workers/job-errors.js';
 import type { AdmissionBudget, AdmissionSource, BudgetTicket } from './admission-budget.js';
 import type { BatchVerifier } from './chain-deps.js';
@@ -162,7 +163,7 @@ export class ProofAdmission {
       }
     };
     try {
-      const chunks = Math.max(1, Math.floor((tx.proof.length - 9) / 320));
+      const chunks = batchProofChunkCount(tx.proof);
       let outcome;
       try {
         outcome = await this.deps.verifier.verifyProof({

@@ -1,7 +1,7 @@
 import { blockHash, decodeBlock } from '../codec/block.js';
 import { toHex } from '../codec/bytes.js';
 import type { StoredReceipt } from '../storage/index.js';
-import type { ChainHead, Stores } from '../storage/index.js';
+import type { ChainHead, ChargeAggregate, Stores } from '../storage/index.js';
 import type { Mempool } from './mempool.js';
 import { storedBatch, type StoredBatch } from './tx-kinds/cdr-batch.js';
 import { contractTxView, type ContractTxView } from './tx-kinds/contract-tx.js';
@@ -90,6 +90,11 @@ export class ChainQueries {
       view: { ...stored.view, ...(proven === undefined ? {} : { proven }), ...(eviction === undefined ? {} : { status: 'evicted' as const, eviction }) },
       recordsJson: (from, to) => stored.recordsJson(from, to),
     };
+  }
+
+  /** The charge aggregate of (submitter → counterparty, settlement period): undefined before its first proof. */
+  chargeAggregate(submitter: number, counterparty: number, period: string): ChargeAggregate | undefined {
+    return this.stores.chargeAggregates.get(submitter, counterparty, period);
   }
 
   /** A stored contract transaction: undefined when `hash` names none. */

@@ -23,7 +23,7 @@ export interface AcceptedSettlementTx {
   readonly id: Uint8Array;
   readonly submitter: number;
   readonly sequence: bigint;
-  readonly action: 'fx_rate_set' | 'statement' | 'plain_statement' | 'proposal' | 'approval';
+  readonly action: 'fx_rate_set' | 'statement' | 'plain_statement' | 'proposal' | 'approval' | 'disclosure';
 }
 
 /** The reject code a client sees for each refusal (docs/websocket.md). */
@@ -48,6 +48,9 @@ const REJECT_CODES: Readonly<Record<SettlementRefusal, RejectCode>> = {
   not_a_party: RejectCode.NotAParty,
   duplicate_approval: RejectCode.DuplicateApproval,
   bad_netting_input: RejectCode.BadNettingInput,
+  bad_opening: RejectCode.BadOpening,
+  duplicate_disclosure: RejectCode.DuplicateDisclosure,
+  no_settlement_bank: RejectCode.NoSettlementBank,
 };
 
 /** What a pending settlement transaction claims: a statement's pair and period, or a period's rate set. */
@@ -56,6 +59,8 @@ function claimOf(t: InterpretedSettlementTx): string {
   if (t.kind === 'statement' || t.kind === 'plain_statement') return `statement:${key}:${t.pair}`;
   if (t.kind === 'fx_rate_set') return `fx:${key}`;
   if (t.kind === 'proposal') return `proposal:${key}`;
+  // One disclosure per operator and proposal.
+  if (t.kind === 'disclosure') return `disclosure:${key}:${t.submitter}:${toHex(t.action.proposalId)}`;
   // Approvals by other signers may be pending side by side; the same signers twice may not.
   return `approval:${key}:${toHex(t.action.proposalId)}:${t.action.operators.join(',')}:${t.action.validators.join(',')}`;
 }
@@ -140,10 +145,13 @@ export class SettlementAdmission {
     // A relayed one is admitted even so: two validators may each hold one of a pair's statements, and
     // a block naming the other must still apply here (the first in a block stands; the other is left out, then evicted).
     if (!source.relayed && this.claims.has(claim)) {
-      const refusal: SettlementRefusal = interpreted.kind === 'statement' || interpreted.kind === 'plain_statement' ? 'duplicate_statement' : interpreted.kind === 'proposal' ? 'proposal_pending' : interpreted.kind === 'approval' ? 'duplicate_approval' : 'bad_rate';
-      const what = interpreted.kind === 'statement' || interpreted.kind === 'plain_statement' ? `a statement of this pair for period ${interpreted.period.id}`
+      const statement = interpreted.kind === 'statement' || interpreted.kind === 'plain_statement';
+      const refusal: SettlementRefusal = statement ? 'duplicate_statement' : interpreted.kind === 'proposal' ? 'proposal_pending'
+        : interpreted.kind === 'approval' ? 'duplicate_approval' : interpreted.kind === 'disclosure' ? 'duplicate_disclosure' : 'bad_rate';
+      const what = statement ? `a statement of this pair for period ${interpreted.period.id}`
         : interpreted.kind === 'proposal' ? `a settlement proposal for period ${interpreted.period.id}`
-          : interpreted.kind === 'approval' ? `an approval by the same signers of period ${interpreted.period.id}` : `a rate set for period ${interpreted.period.id}`;
+          : interpreted.kind === 'approval' ? `an approval by the same signers of period ${interpreted.period.id}`
+            : interpreted.kind === 'disclosure' ? `a disclosure of this operator's opening for period ${interpreted.period.id}` : `a rate set for period ${interpreted.period.id}`;
       throw new BatchRejectedError(REJECT_CODES[refusal], `${what} is already pending here (transaction ${this.claims.get(claim)})`, tx.sequence);
     }
     if (!this.deps.storage.writable) {

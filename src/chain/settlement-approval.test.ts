@@ -10,12 +10,19 @@ import type { SettlementAction } from '../codec/settlement-tx.js';
 import { blsAggregateSignatures, blsKeyPairFromSeed } from '../crypto/bls/bls.js';
 import { clearingFee, proposalId, signAsOperator, signAsValidator, type SettlementApproval, type SettlementProposal } from '../settlement/approval/index.js';
 import { makeBilateralStatement, signBilateralStatement } from '../settlement/commitment/bilateral-statement.js';
-import { randomBlinding, toAffine, commit } from '../settlement/commitment/pedersen.js';
+import { randomBlinding, toAffine, commit, commitmentFromAffine, scalar } from '../settlement/commitment/pedersen.js';
+import { disclosureAction } from '../client/settlement-tx.js';
+import { fromHex } from '../codec/bytes.js';
+import { disclosureProofContext, openSealedOpening, sealOpening } from '../settlement/disclosure/transfer-disclosure.js';
+import { proveOpening } from '../settlement/disclosure/opening-proof.js';
+import { devnetPrivacy } from './genesis-privacy.js';
+import { DISCLOSURES_ID } from './settlement-disclosure-state.js';
+import { readSlotsIn } from './contract-executor.js';
 import { nettedKey } from '../settlement/netting-contract.js';
 import { idleSchedule, openTestChain } from '../test-helpers/chain.js';
 import { ORANGE_FR, TELEKOM_DE, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
 import type { Chain, SettlementDraft } from './chain.js';
-import { DEVNET_OPERATORS, devnetBatchSeed, devnetBlsSeed } from './genesis.js';
+import { DEVNET_OPERATORS, devnetBatchSeed, devnetBlsSeed, devnetSettlementBank } from './genesis.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
 import { APPROVALS_ID } from './settlement-approval-state.js';
 import { STATEMENTS_ID } from './settlement-state.js';
@@ -55,8 +62,8 @@ describe('settlement approval on chain', () => {
     return signSettlementTx({ submitter, sequence, period, action, seed: devnetBatchSeed(submitter) }).frame;
   }
 
-  function statementFrame(chain: Chain, first: number, second: number, owes: bigint, owed: bigint): Uint8Array {
-    const s = makeBilateralStatement({ chain: toHex(chain.identity), periodId: DEC_2025, currency: 'XDR', first, second }, { firstOwesSecond: owes, secondOwesFirst: owed, blinding: randomBlinding() });
+  function statementFrame(chain: Chain, first: number, second: number, owes: bigint, owed: bigint, blinding = randomBlinding()): Uint8Array {
+    const s = makeBilateralStatement({ chain: toHex(chain.identity), periodId: DEC_2025, currency: 'XDR', first, second }, { firstOwesSecond: owes, secondOwesFirst: owed, blinding });
     return frame(first, statementAction({ statement: s, firstSignature: signBilateralStatement(s, blsSecret(first)), secondSignature: signBilateralStatement(s, blsSecret(second)) }));
   }
 
@@ -76,7 +83,7 @@ describe('settlement approval on chain', () => {
   }
 
   /** Submits to every chain; a block built on the first, applied on the others (state roots compared), committed on all. */
-  async function block(chains: readonly Chain[], frames: readonly Uint8Array[], timestampMs?: bigint): Promise<Uint8Array> {
+  async function block(chains: readonly Chain[], frames: readonly Uint8Array[], timestampMs?: bigint, alreadyPending = 0): Promise<Uint8Array> {
     for (const c of chains) for (const f of frames) await c.submitTx(f.slice(), c.httpSource);
     const [a, ...rest] = chains as [Chain, ...Chain[]];
     const proposal = { producer: TELEKOM_DE, timestampMs: timestampMs ?? a.committed.headTimestampMs + 1n };
@@ -85,7 +92,7 @@ describe('settlement approval on chain', () => {
       const writes = a.transition.propose(proposal, []);
       return { bytes: encodeBlock(writes.header, new Uint8Array(0)), writes, startedAt: 0 };
     })();
-    expect(built.writes.txIds).toHaveLength(frames.length);
+    expect(built.writes.txIds).toHaveLength(frames.length + alreadyPending);
     for (const c of rest) {
       const checked = c.transition.apply({ header: built.writes.header, txIds: built.writes.txIds }, built.writes.stateRoot);
       expect(toHex(checked.stateRoot)).toBe(toHex(built.writes.stateRoot));
@@ -169,6 +176,63 @@ describe('settlement approval on chain', () => {
     const again = await open(dirs.get(a));
     expect(JSON.stringify(again.settlementPeriod(DEC_2025))).toBe(view);
     expect(again.committed.contracts.slot(APPROVALS_ID, DEC_2025_KEY << 32n)).toBe(2n);
+  });
+
+  it('disclosures: each involved operator posts its sealed transfer opening, recorded alike on two nodes; wrong, repeated, outside and unnamed ones change nothing; a lying sealed copy is the bank\'s to find', async () => {
+    const [a, b] = [await open(), await open()];
+    // Pairs (O, V) and (V, T) with known blindings: N_O = −C_OV, N_V = C_OV − C_VT, N_T = C_VT.
+    const [r1, r2] = [randomBlinding(), randomBlinding()];
+    await block([a, b], [statementFrame(a, ORANGE_FR, VODAFONE_UK, 1_250_000n, 400_000n, r1), statementFrame(a, VODAFONE_UK, TELEKOM_DE, 300_000n, 900_000n, r2)]);
+    await block([a, b], [], CLOSES_AT_MS);
+    const draft = a.settlementDraft(DEC_2025);
+    const p = proposalOf(draft, ORANGE_FR);
+    const id = proposalId(p);
+    await block([a, b], [frame(ORANGE_FR, proposalAction(p, signAsOperator(p, ORANGE_FR, blsSecret(ORANGE_FR)).signature))]);
+    const openings = new Map([[ORANGE_FR, { net: -850_000n, blinding: scalar(-r1) }], [VODAFONE_UK, { net: 1_450_000n, blinding: scalar(r1 - r2) }], [TELEKOM_DE, { net: -600_000n, blinding: r2 }]]);
+    const bank = devnetSettlementBank();
+    const disclose = (operator: number, opening: { net: bigint; blinding: bigint }, proposal = id) => disclosureAction({
+      chain: a.identity, periodId: DEC_2025, proposalId: proposal, operator, transfer: draft.transfers[draft.operators.indexOf(operator)] ?? draft.transfers[0]!,
+      opening, operatorKey: devnetPrivacy().encryptionKeys.get(operator)!, bankKey: bank.bank.encryptionKey,
+    });
+    const slots = (c: Chain): string => JSON.stringify([...readSlotsIn(c.committed.contracts, DISCLOSURES_ID, DEC_2025_KEY << 32n, (DEC_2025_KEY + 1n) << 32n)].map(([k, v]) => [k.toString(), v.toString()]));
+
+    // A second disclosure while the first is pending here is refused too (duplicate_disclosure).
+    const orangeFirst = frame(ORANGE_FR, await disclose(ORANGE_FR, openings.get(ORANGE_FR)!));
+    await a.submitTx(orangeFirst.slice(), a.httpSource);
+    await refused(a, frame(ORANGE_FR, await disclose(ORANGE_FR, openings.get(ORANGE_FR)!)), RejectCode.DuplicateDisclosure);
+    sequences.set(ORANGE_FR, sequences.get(ORANGE_FR)! - 1n);
+    await b.submitTx(orangeFirst.slice(), b.httpSource);
+    await block([a, b], [frame(TELEKOM_DE, await disclose(TELEKOM_DE, openings.get(TELEKOM_DE)!))], undefined, 1);
+    expect(slots(b)).toBe(slots(a));
+    const before = slots(a);
+    // Refused, nothing recorded: an opening that does not open Vodafone's T_k, a second one of Orange's, an operator not involved, another proposal.
+    const others = OPERATORS.filter((op) => ![ORANGE_FR, VODAFONE_UK, TELEKOM_DE].includes(op));
+    await refused(a, frame(VODAFONE_UK, await disclose(VODAFONE_UK, { ...openings.get(VODAFONE_UK)!, net: 1_450_001n })), RejectCode.BadOpening);
+    await refused(a, frame(ORANGE_FR, await disclose(ORANGE_FR, openings.get(ORANGE_FR)!)), RejectCode.DuplicateDisclosure);
+    await refused(a, frame(others[0]!, await disclose(others[0]!, openings.get(ORANGE_FR)!)), RejectCode.NotAParty);
+    await refused(a, frame(VODAFONE_UK, await disclose(VODAFONE_UK, openings.get(VODAFONE_UK)!, 'ab'.repeat(32))), RejectCode.NoProposal);
+    expect(slots(a)).toBe(before);
+    expect(a.settlementDisclosure(DEC_2025, VODAFONE_UK)).toBeUndefined();
+    // What the chain cannot see: a proof of the right opening beside a sealed copy of another. Recorded; the bank finds it when it opens it.
+    const ctxV = { chain: a.identity, periodId: DEC_2025, proposalId: fromHex(id, 32), operator: VODAFONE_UK };
+    const lying = await sealOpening(ctxV, 'bank', bank.bank.encryptionKey, { net: 1n, blinding: 1n });
+    const own = await sealOpening(ctxV, 'operator', devnetPrivacy().encryptionKeys.get(VODAFONE_UK)!, openings.get(VODAFONE_UK)!);
+    const tV = draft.transfers[draft.operators.indexOf(VODAFONE_UK)]!;
+    const proof = proveOpening(tV, openings.get(VODAFONE_UK)!.net, openings.get(VODAFONE_UK)!.blinding, disclosureProofContext(ctxV, own, lying));
+    await block([a, b], [frame(VODAFONE_UK, { kind: 'disclosure', proposalId: fromHex(id, 32), toOperator: own, toBank: lying, proof })]);
+    const told = await openSealedOpening(ctxV, 'bank', bank.encryptionPrivateKey, fromHex(a.settlementDisclosure(DEC_2025, VODAFONE_UK)!.toBank));
+    expect(commit(told.net, told.blinding).equals(commitmentFromAffine(tV))).toBe(false);
+    openings.set(VODAFONE_UK, { net: 1n, blinding: 1n });
+    // The bank opens every sealed copy from either node: Orange's and Telekom's open their T_k, Vodafone's says what it was made to say.
+    let sum = 0n;
+    for (const [op, opening] of openings) {
+      const view = b.settlementDisclosure(DEC_2025, op)!;
+      expect(view).toMatchObject({ operator: op, proposalId: id, attempt: 1, settlement: 'proposed' });
+      const opened = await openSealedOpening({ chain: a.identity, periodId: DEC_2025, proposalId: fromHex(id, 32), operator: op }, 'bank', bank.encryptionPrivateKey, fromHex(view.toBank));
+      expect(opened).toEqual(opening);
+      sum += opened.net;
+    }
+    expect(sum).not.toBe(0n); // Vodafone's sealed copy lies: the bank's check (bank-open) reports it, exit 10
   });
 
   it('refusals change nothing: an open period, T_k that differ from the netting, a non-party signature, a bad signature, a pending proposal, no proposal', async () => {

@@ -10,13 +10,18 @@ import { parsePeriodId, type SettlementPeriod } from '../settlement/settlement-p
 import type { GenesisSettlement } from './genesis-settlement.js';
 import type { BlockAt } from '../settlement/approval/index.js';
 import { ApprovalRefusedError, approvalWrites, proposalLive, type ApprovalJudgement, type ApprovalRefusal, type SettlementApprovalRules, type SlotRangeReader, type SlotWrites } from './settlement-approval-rules.js';
+import { toHex, fromHex } from '../codec/bytes.js';
+import { disclosureProofContext } from '../settlement/disclosure/transfer-disclosure.js';
+import { verifyOpeningProof } from '../settlement/disclosure/opening-proof.js';
+import { readStoredSettlement } from './settlement-approval-state.js';
+import { DISCLOSURES_ID, disclosureWrites, readDisclosure } from './settlement-disclosure-state.js';
 import { FX_RATES_ID, isNetted, latestRateSet, pairOf, periodKey, PLAIN_STATEMENTS_ID, plainStatementWrites, rateSetWrites, recordedPlainStatement, recordedStatement, STATEMENTS_ID, statementWrites, type SlotReader } from './settlement-state.js';
 
 /** Why a settlement transaction is refused (mapped to a RejectCode at admission, to InvalidBlockError in a block). */
 export type SettlementRefusal =
   | 'not_party' // a statement submitted by an operator outside its pair
   | 'unknown_pair' // a statement's pair is not two operators in consortium order
-  | 'wrong_mode' // a statement or proposal of the other mode than the genesis' (committed / plain)
+  | 'wrong_mode' // a statement or proposal of the other mode than the genesis' (committed / plain); a disclosure in plain mode
   | 'bad_amount' // a plain statement's amount is 2^96 or more
   | 'bad_period' // the period id does not parse under the consortium's rule
   | 'bad_rate' // wrong base or currency, unknown currency, a bad rate, a period not after the last set's
@@ -26,6 +31,9 @@ export type SettlementRefusal =
   | 'period_not_ended' // a statement before its period's end
   | 'already_netted'
   | 'duplicate_statement' // the pair already has a statement for the period: the first stands
+  | 'bad_opening' // a disclosure whose proof does not open the proposal's T_k of its submitter
+  | 'duplicate_disclosure' // the operator has disclosed its opening of this proposal already
+  | 'no_settlement_bank' // a disclosure on a chain whose genesis names no settlement bank
   | ApprovalRefusal; // a proposal or an approval (settlement-approval-rules.ts); proposal_pending also for a statement while a proposal is live
 
 export class SettlementTxRefusedError extends Error {
@@ -52,6 +60,7 @@ export type InterpretedSettlementTx =
   | { readonly kind: 'statement'; readonly period: SettlementPeriod; readonly pair: number; readonly signed: SignedBilateralStatement }
   | { readonly kind: 'plain_statement'; readonly period: SettlementPeriod; readonly pair: number; readonly signed: SignedPlainStatement }
   | { readonly kind: 'fx_rate_set'; readonly period: SettlementPeriod; readonly signed: SignedFxRateSet }
+  | { readonly kind: 'disclosure'; readonly period: SettlementPeriod; readonly submitter: number; readonly action: Extract<DecodedSettlementTx['action'], { kind: 'disclosure' }> }
   | ApprovalJudgement;
 
 const refused = (refusal: SettlementRefusal, message: string): SettlementTxRefusedError => new SettlementTxRefusedError(refusal, message);
@@ -95,6 +104,11 @@ export function interpretSettlementTx(tx: DecodedSettlementTx, rules: Settlement
     asRefusal(err);
   }
   const a = tx.action;
+  if (a.kind === 'disclosure') {
+    if (settlement.mode !== 'committed') throw refused('wrong_mode', `this consortium settles in ${settlement.mode} mode: its transfers are plain, there is no opening to disclose`);
+    if (settlement.bank === undefined) throw refused('no_settlement_bank', 'the genesis names no settlement bank: transfer openings have nobody to be disclosed to');
+    return { kind: 'disclosure', period, submitter: tx.submitter, action: a };
+  }
   if (a.kind === 'proposal' || a.kind === 'approval') {
     if (a.kind === 'proposal') {
       const mode = a.plainTransfers === undefined ? 'committed' : 'plain';
@@ -159,8 +173,9 @@ export function interpretSettlementTx(tx: DecodedSettlementTx, rules: Settlement
  * membership (verifyBilateralStatement), or the publishers' signatures and thresholds (verifyFxRateSet).
  */
 export function verifySettlementSignatures(t: InterpretedSettlementTx, rules: SettlementTxRules, blsKeyOf: (plmn: number) => Uint8Array | undefined): void {
-  // A proposal's and an approval's signatures are verified by the book against the stored proposal (settlementWrites).
-  if (isApprovalTx(t)) return;
+  // A proposal's and an approval's signatures are verified by the book against the stored proposal
+  // (settlementWrites); a disclosure's proof against the stored T_k there too.
+  if (isApprovalTx(t) || t.kind === 'disclosure') return;
   try {
     if (t.kind === 'statement') {
       verifyBilateralStatement(t.signed, blsKeyOf);
@@ -196,6 +211,7 @@ export function settlementWrites(t: InterpretedSettlementTx, state: SlotRangeRea
       throw err;
     }
   }
+  if (t.kind === 'disclosure') return [{ id: DISCLOSURES_ID, writes: disclosureWritesFor(t, state, at, rules) }];
   if (t.kind === 'statement' || t.kind === 'plain_statement') {
     const mode = t.kind === 'plain_statement' ? 'plain' : 'committed';
     const endMs = BigInt(t.period.endSeconds) * 1000n;
@@ -230,4 +246,29 @@ export function settlementWrites(t: InterpretedSettlementTx, state: SlotRangeRea
     asRefusal(err);
   }
   return [{ id: FX_RATES_ID, writes: rateSetWrites(t.period, t.signed.set.rates, t.signed.set.override) }];
+}
+
+/**
+ * A disclosure (docs/settlement.md, "Disclosure of transfer openings"): the period's stored proposal
+ * must be the one it names, live or final (an expired one's T_k settle nothing); the submitter must be
+ * involved, not have disclosed for this attempt, and its proof must show an opening of its T_k bound
+ * to the two ciphertexts. The node checks the proof, never an opening: it sees none.
+ */
+function disclosureWritesFor(t: Extract<InterpretedSettlementTx, { kind: 'disclosure' }>, state: SlotReader, at: BlockAt, rules: SettlementTxRules): [bigint, bigint][] {
+  const key = periodKey(t.period);
+  const stored = readStoredSettlement(state, key, rules.operators);
+  const named = toHex(t.action.proposalId);
+  if (stored === undefined || stored.id !== named) throw refused('no_proposal', `period ${t.period.id} has no proposal ${named}: an opening is disclosed for the proposal whose T_k it opens`);
+  if (stored.status === 'proposed' && at.height > stored.deadline) throw refused('proposal_expired', `the proposal ${named} expired at height ${stored.deadline + 1}: its transfers settle nothing`);
+  const i = stored.involved.indexOf(t.submitter);
+  if (i < 0) throw refused('not_a_party', `operator ${t.submitter} is not involved in the ${t.period.id} settlement: it has no transfer to disclose`);
+  const index = rules.operators.indexOf(t.submitter);
+  if (readDisclosure(state, key, index)?.attempt === stored.attempt) {
+    throw refused('duplicate_disclosure', `operator ${t.submitter} has disclosed its opening of proposal ${named} already: the first stands`);
+  }
+  const context = disclosureProofContext({ chain: fromHex(rules.chain, 32), periodId: t.period.id, proposalId: t.action.proposalId, operator: t.submitter }, t.action.toOperator, t.action.toBank);
+  if (!verifyOpeningProof(stored.transfers[i]!, t.action.proof, context)) {
+    throw refused('bad_opening', `the disclosure's proof does not open operator ${t.submitter}'s transfer commitment T_k of proposal ${named}`);
+  }
+  return disclosureWrites(key, index, { attempt: stored.attempt, toOperator: t.action.toOperator, toBank: t.action.toBank });
 }

@@ -3,6 +3,7 @@ import { nettedKey, pairKey } from '../settlement/netting-contract.js';
 import { isPeriodClosed, parsePeriodId } from '../settlement/settlement-period.js';
 import type { GenesisSettlement } from './genesis-settlement.js';
 import { CURRENCIES } from '../cdr/currency.js';
+import { toHex } from '../codec/bytes.js';
 import type { ApprovalPolicy } from '../settlement/approval/index.js';
 import { readStoredSettlement } from './settlement-approval-state.js';
 import { FX_RATES_ID, periodKey, PLAIN_MARKS, statementsId, type SlotReader } from './settlement-state.js';
@@ -32,6 +33,8 @@ export interface SettlementPeriodView {
   /** The recorded rate set (present when `rateSet`): rates are public, exact fractions "num/den". */
   fx?: { base: string; override: boolean; rates: Record<string, string> };
   netted: boolean;
+  /** The consortium's settlement bank (genesis), when it names one: transfer openings are sealed to `encryptionKey` (X25519, hex). */
+  bank?: { id: number; encryptionKey: string };
   /** The settlement's approval at the committed head (docs/settlement.md, "Approval on chain"): public, no amount but the fee. */
   settlement: SettlementStatusView;
 }
@@ -54,7 +57,7 @@ export type SettlementStatusView =
        * What approvers sign (with the chain, the period and the fields above): committed mode, T_k and the
        * consortium aggregate only; plain mode, the transfers in the clear (`transfers` then empty).
        */
-      proposal: { mode: SettlementMode; operators: number[]; transfers: { x: string; y: string }[]; plainTransfers?: PlainTransferView[]; settledVolume: string; clearingFee: string };
+      proposal: ProposalView;
     }
   | {
       status: 'final';
@@ -65,8 +68,13 @@ export type SettlementStatusView =
       fees: { fee: string; toProducers: string; toValidators: string; shares: { validator: number; amount: string }[] };
       /** Plain mode: the final transfers (minor units of the settlement currency, decimal strings). */
       plainTransfers?: PlainTransferView[];
+      /** What was approved: each involved operator's T_k, which its statement (and the settlement bank) opens. */
+      proposal: ProposalView;
     }
-  | { status: 'expired'; attempt: number; id: string; deadline: number; expiredAt: number };
+  | { status: 'expired'; attempt: number; id: string; deadline: number; expiredAt: number; proposal: ProposalView };
+
+/** A stored proposal's public part: committed mode, commitments and the consortium aggregate only; plain mode, the transfers. */
+export interface ProposalView { mode: SettlementMode; operators: number[]; transfers: { x: string; y: string }[]; plainTransfers?: PlainTransferView[]; settledVolume: string; clearingFee: string }
 
 /** A plain-mode transfer as the API shows it: `from` pays `to` `amount` minor units (decimal string). */
 export interface PlainTransferView {
@@ -83,29 +91,32 @@ export function plainTransferViews(transfers: readonly Transfer[]): PlainTransfe
 export function settlementStatusView(state: SlotReader, key: bigint, operators: readonly number[], policy: ApprovalPolicy | undefined, headHeight: number): SettlementStatusView {
   const s = readStoredSettlement(state, key, operators);
   if (s === undefined) return { status: 'none' };
+  const proposal: ProposalView = {
+    mode: s.plainTransfers ? 'plain' : 'committed',
+    operators: [...s.involved],
+    transfers: s.transfers.map((t) => ({ x: t.x.toString(16).padStart(64, '0'), y: t.y.toString(16).padStart(64, '0') })),
+    ...(s.plainTransfers ? { plainTransfers: plainTransferViews(s.plainTransfers) } : {}),
+    settledVolume: s.settledVolume.toString(),
+    clearingFee: s.clearingFee.toString(),
+  };
   if (s.status === 'final') {
     const f = s.fees!;
     return {
       status: 'final', attempt: s.attempt, id: s.id, finalAt: s.finalAt,
       fees: { fee: f.fee.toString(), toProducers: f.toProducers.toString(), toValidators: f.toValidators.toString(), shares: f.shares.map((x) => ({ validator: x.validator, amount: x.amount.toString() })) },
+      // Plain mode: the final transfers at the top too (as before the proposal was shown here).
       ...(s.plainTransfers ? { plainTransfers: plainTransferViews(s.plainTransfers) } : {}),
+      proposal,
     };
   }
-  if (headHeight + 1 > s.deadline) return { status: 'expired', attempt: s.attempt, id: s.id, deadline: s.deadline, expiredAt: s.deadline + 1 };
+  if (headHeight + 1 > s.deadline) return { status: 'expired', attempt: s.attempt, id: s.id, deadline: s.deadline, expiredAt: s.deadline + 1, proposal };
   let power = 0n;
   for (const i of s.signedValidatorIndices) power += BigInt(policy?.validators[i]?.votingPower ?? 0);
   return {
     status: 'proposed', attempt: s.attempt, id: s.id, proposer: s.proposer, proposedAt: s.proposedAt, deadline: s.deadline,
     operators: { signed: s.signedOperators.length, involved: s.involved.length, missing: s.involved.filter((op) => !s.signedOperators.includes(op)) },
     votingPower: { signed: power.toString(), total: (policy?.totalVotingPower ?? 0n).toString(), threshold: policy ? `${policy.threshold.num}/${policy.threshold.den}` : '2/3' },
-    proposal: {
-      mode: s.plainTransfers ? 'plain' : 'committed',
-      operators: [...s.involved],
-      transfers: s.transfers.map((t) => ({ x: t.x.toString(16).padStart(64, '0'), y: t.y.toString(16).padStart(64, '0') })),
-      ...(s.plainTransfers ? { plainTransfers: plainTransferViews(s.plainTransfers) } : {}),
-      settledVolume: s.settledVolume.toString(),
-      clearingFee: s.clearingFee.toString(),
-    },
+    proposal,
   };
 }
 
@@ -161,6 +172,7 @@ export function settlementPeriodView(
     rateSet: mark !== 0n,
     ...(fx ? { fx } : {}),
     netted: state.slot(contract, nettedKey(key)) !== 0n,
+    ...(rules.bank ? { bank: { id: rules.bank.id, encryptionKey: toHex(rules.bank.encryptionKey) } } : {}),
     settlement: settlementStatusView(state, key, approval.operators, approval.policy, approval.headHeight),
   };
 }

@@ -3,7 +3,7 @@ import { BLOCK_VERSION_CONSENSUS, BlockKind, blockHash, MAX_BLOCK_TXS, type Bloc
 import { toHex } from '../codec/bytes.js';
 import { BLOCK_VERSION } from '../codec/limits.js';
 import { sha256MerkleRoot } from '../crypto/hash.js';
-import type { ChainHead, StoredReceipt } from '../storage/index.js';
+import type { ChainHead, ChargeAggregate, StoredReceipt } from '../storage/index.js';
 import { BlockApplication, InapplicableTxError, InvalidBlockError, type BlockVm, type ProofWrite, type SequenceWrite, type VerdictWrite } from './block-application.js';
 import { circuitKey, type GenesisCircuit } from './genesis-circuits.js';
 import type { GenesisSettlement } from './genesis-settlement.js';
@@ -79,6 +79,8 @@ export interface BlockWrites {
   readonly proofs: readonly ProofWrite[];
   /** Verdict revisions the block commits, in block order. */
   readonly verdicts: readonly VerdictWrite[];
+  /** Charge aggregates the block's proofs change, as they stand after it, ordered by (submitter, counterparty, period). */
+  readonly aggregates: readonly ChargeAggregate[];
   /**
    * SHA-256 over a canonical encoding of the state changes (sequences, contract code, slots,
    * receipts, proven batches, verdicts): two nodes that apply one block differently get different roots.
@@ -216,7 +218,7 @@ export class StateTransition {
     const height = Number(header.height);
     return {
       header, hash, txIds, entries, sequences, contracts, receipts,
-      proofs: applied.proofWrites(), verdicts: applied.verdictWrites(),
+      proofs: applied.proofWrites(), verdicts: applied.verdictWrites(), aggregates: applied.aggregateWrites(),
       head: { height, hash, cdrCount: this.committed.head.cdrCount + applied.cdrCount },
       stateRoot,
     };
@@ -225,11 +227,13 @@ export class StateTransition {
 
 const STATE_ROOT_TAG = 'cdrchain:state-changes:1';
 const RECORDS_TAG = 'cdrchain:proofs-verdicts:1';
+const AGGREGATES_TAG = 'cdrchain:charge-aggregates:1';
 
-/** The proven batches and verdicts a block commits (BlockApplication's, in block order). */
+/** The proven batches and verdicts a block commits (BlockApplication's, in block order), and the charge aggregates they change. */
 export interface RecordWrites {
   proofWrites(): readonly ProofWrite[];
   verdictWrites(): readonly VerdictWrite[];
+  aggregateWrites?(): readonly ChargeAggregate[];
 }
 
 /**
@@ -250,6 +254,16 @@ export function stateChangesRoot(height: number, sequences: readonly SequenceWri
     for (const p of proofs) h.update(p.batchId).update(Buffer.from(p.proven.txHash, 'hex'));
     h.update(u32(verdicts.length));
     for (const v of verdicts) h.update(u32(v.pairA)).update(u32(v.pairB)).update(u32(v.period)).update(u32(v.verdict.revision)).update(Buffer.from(v.verdict.txHash, 'hex'));
+  }
+  // Charge aggregates after the block (only blocks that prove a batch change any): each one's whole value.
+  const aggregates = records?.aggregateWrites?.() ?? [];
+  if (aggregates.length > 0) {
+    h.update(AGGREGATES_TAG).update(u32(aggregates.length));
+    for (const a of aggregates) {
+      const period = Buffer.from(a.period, 'utf8');
+      h.update(u32(a.submitter)).update(u32(a.counterparty)).update(u32(period.length)).update(period)
+        .update(Buffer.from(a.x, 'hex')).update(Buffer.from(a.y, 'hex')).update(u32(a.batches)).update(u32(a.chunks));
+    }
   }
   return new Uint8Array(h.digest());
 }

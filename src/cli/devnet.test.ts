@@ -1,3 +1,4 @@
+import { readBankKeyFile } from '../client/bank-key-file.js';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,14 @@ describe('cdrchain devnet init', () => {
       ports.add(p.ingest).add(p.p2p);
     }
     expect([...ports].sort()).toEqual([9100, 9101, 9102, 9103, 9104, 9105, 9106, 9107]);
+
+    // The settlement bank: fresh keys in settlement-bank.key.json (0600), their public halves in the genesis.
+    expect(statSync(join(out, 'settlement-bank.key.json')).mode & 0o777).toBe(0o600);
+    const bank = readBankKeyFile(join(out, 'settlement-bank.key.json'));
+    expect(genesis.settlement?.bank).toMatchObject({ id: bank.id });
+    expect(toHex(genesis.settlement!.bank!.encryptionKey)).toBe(toHex(bank.encryptionPublicKey));
+    expect(toHex(genesis.settlement!.bank!.requestKey)).toBe(toHex(bank.requestPublicKey));
+    expect(genesis.operators.some((o) => o.plmn === bank.id)).toBe(false);
 
     // Not over an existing devnet without --force; with it, a fresh one (new keys, new chain identity).
     const again = await cdrchain('devnet', 'init', '--validators', '2', '--out', out);

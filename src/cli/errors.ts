@@ -17,6 +17,8 @@ export const EXIT = {
   verdictDisagrees: 8,
   /** settle --wait final: --timeout ran out before the settlement was final. */
   timedOut: 9,
+  /** statement, bank-open: a transfer opening does not open the proposal's T_k (or the openings do not sum to zero). */
+  transferMismatch: 10,
 } as const;
 
 /** An error the CLI reports as one line on stderr with its exit code, without a stack trace. */

@@ -18,6 +18,12 @@ import { signFxRateSet, type FxRateSet } from '../settlement/fx/fx-rate-book.js'
 import { parseDecimal } from '../settlement/fx/rational.js';
 import { ORANGE_FR, TELEKOM_DE, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { cdrchain, startNodeProcess, type NodeProcess } from '../test-helpers/processes.js';
+import { OperatorRequestSigner } from '../client/request-signer.js';
+import { disclosureAction } from '../client/settlement-tx.js';
+import { devnetEncryptionKeyPair } from '../privacy/encryption-key-file.js';
+import { devnetSettlementBank } from '../chain/genesis.js';
+import { fromHex } from '../codec/bytes.js';
+import { openSealedOpening } from '../settlement/disclosure/transfer-disclosure.js';
 
 /** Ended at the devnet genesis (2026-01-01): statements are taken, and the files need not be ingested. */
 const PERIOD = '2025-12';
@@ -29,6 +35,13 @@ describe('cdrchain bilateral and statement (a real node process)', () => {
   let node: NodeProcess;
   const file = (name: string): string => join(data.dir, name);
   const settlementView = async (): Promise<Record<string, unknown>> => (await (await fetch(`${node.url}/settlement/${PERIOD}`)).json()) as Record<string, unknown>;
+  /** fetch, signed by `plmn`'s devnet batch key (RFC 9421), as the node's operator authentication needs. */
+  const signedFetch = (plmn: number, path: string, init: { method?: string; body?: Uint8Array } = {}): Promise<Response> => {
+    const url = `${node.url}${path}`;
+    const method = init.method ?? 'GET';
+    const headers: Record<string, string> = { ...(init.body ? { 'content-type': 'application/octet-stream' } : {}), ...OperatorRequestSigner.devnet(plmn).sign({ method, url, ...(init.body ? { body: init.body } : {}) }) };
+    return fetch(url, { method, headers, ...(init.body ? { body: init.body } : {}) });
+  };
   async function until(what: string, ok: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + 30_000;
     while (!(await ok())) {
@@ -38,7 +51,8 @@ describe('cdrchain bilateral and statement (a real node process)', () => {
   }
 
   beforeAll(async () => {
-    node = await startNodeProcess(join(data.dir, 'node'));
+    // Operator-scoped reads (a transfer opening: its operator and the settlement bank only) need signed requests.
+    node = await startNodeProcess(join(data.dir, 'node'), ['--api-auth', 'signatures']);
     // The pair's calls in December 2025 as each side recorded them: a few charges off by one minor unit, a few calls one side lacks.
     const orange = [...generateTraffic({ seed: 'cli-settle', submitter: ORANGE_FR, counterparty: VODAFONE_UK, count: 300, startTime: START, periodSeconds: 20 * 86_400, direction: 'both' })];
     const vodafone = orange.map((c) => counterpartyView(c, { mismatchRate: 0.1, mismatchKinds: ['charge'], seed: 'cli' }).cdr);
@@ -50,7 +64,7 @@ describe('cdrchain bilateral and statement (a real node process)', () => {
     const set: FxRateSet = { chain: toHex(devnetChainIdentity()), periodId: PERIOD, base: 'XDR', rates: new Map([['EUR', parseDecimal('0.8731')], ['GBP', parseDecimal('1.0214')], ['USD', parseDecimal('0.7532')]]), override: false };
     const action = fxRateSetAction({ set, signatures: [signFxRateSet(set, 0, blsKeyPairFromSeed(devnetBlsSeed(OPERATORS[0]!)).secretKey)] });
     const tx = signSettlementTx({ submitter: TELEKOM_DE, sequence: 1n, period: PERIOD, action, seed: devnetBatchSeed(TELEKOM_DE) });
-    const res = await fetch(`${node.url}/tx`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: tx.frame });
+    const res = await signedFetch(TELEKOM_DE, '/tx', { method: 'POST', body: tx.frame });
     expect(res.status).toBe(202);
     await until('the rate set', async () => (await settlementView())['rateSet'] === true);
   }, 60_000);
@@ -108,6 +122,9 @@ describe('cdrchain bilateral and statement (a real node process)', () => {
     const html = await cdrchain(...args, '--format', 'html', '--out', file('statement.html'));
     expect(html.code, html.stderr).toBe(0);
     expect(readFileSync(file('statement.html'), 'utf8')).toMatch(/not proposed yet/);
+    // Nothing to disclose before a proposal: the statement is written, then exit 3.
+    const early = await cdrchain(...args, '--disclose');
+    expect([early.code, early.stderr]).toEqual([3, expect.stringMatching(/nothing to disclose: period 2025-12 has no proposal yet/)]);
   }, 120_000);
 
   it('bad input: an open period, no identity, an unknown format, a co-sign file that is not a half', async () => {
@@ -154,9 +171,9 @@ describe('cdrchain bilateral and statement (a real node process)', () => {
     expect(proposalId(proposal)).toBe(p.proposal);
     const validators = OPERATORS.slice(0, 5);
     const signatures = validators.map((v) => signAsValidator(proposal, v, blsKeyPairFromSeed(devnetBlsSeed(v)).secretKey).signature);
-    const last = BigInt(((await (await fetch(`${node.url}/operators/${TELEKOM_DE}`)).json()) as { lastSettlementSequence: string }).lastSettlementSequence);
+    const last = BigInt(((await (await signedFetch(TELEKOM_DE, `/operators/${TELEKOM_DE}`)).json()) as { lastSettlementSequence: string }).lastSettlementSequence);
     const tx = signSettlementTx({ submitter: TELEKOM_DE, sequence: last + 1n, period: PERIOD, seed: devnetBatchSeed(TELEKOM_DE), action: approvalAction(p.proposal, { operators: [], validators, signature: blsAggregateSignatures(signatures) }) });
-    expect((await fetch(`${node.url}/settle`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: tx.frame })).status).toBe(202);
+    expect((await signedFetch(TELEKOM_DE, '/settle', { method: 'POST', body: tx.frame })).status).toBe(202);
     await until('the validators\' approval', async () => ((await settlementView())['settlement'] as { votingPower?: { signed: string } }).votingPower?.signed === '5');
 
     const approved = await cdrchain('settle', PERIOD, '--operator', String(VODAFONE_UK), '--approve', '--wait', 'final', '--timeout', '60', '--url', node.url, '--json');
@@ -168,4 +185,84 @@ describe('cdrchain bilateral and statement (a real node process)', () => {
     const text = await cdrchain('settlement', PERIOD, '--url', node.url);
     expect(text.stdout).toMatch(/settlement: final/);
   }, 120_000);
+
+  it('after final: statements carry the status, fee share and a checked transfer; openings are disclosed to the operator and the bank only; the bank opens them and they sum to zero', async () => {
+    const view = (await settlementView())['settlement'] as { status: string; id: string; finalAt: number; fees: { shares: { validator: number; amount: string }[] }; proposal: { operators: number[]; transfers: { x: string; y: string }[] } };
+    expect(view.status).toBe('final');
+    const stmt = (me: number, mine: string, theirs: string, ...extra: string[]) =>
+      cdrchain('statement', PERIOD, '--operator', String(me), '--mine', file(mine), '--theirs', file(theirs), '--url', node.url, '--tolerance-charge', '1', ...extra);
+
+    // Orange's statement: final at its height, its transfer opens the proposal's T_k, its fee share is the chain's.
+    const orange = await stmt(ORANGE_FR, 'orange.ndjson', 'vodafone.ndjson');
+    expect(orange.code, orange.stderr).toBe(0);
+    const s = JSON.parse(orange.stdout) as { settlement: Record<string, unknown>; feeShare: { minor: string }; transfer: { minor: string } };
+    expect(s.settlement).toMatchObject({ status: 'final', height: view.finalAt, proposalId: view.id, transferOpens: true });
+    expect(s.feeShare.minor).toBe(view.fees.shares.find((x) => x.validator === ORANGE_FR)?.amount ?? '0');
+    const html = await stmt(ORANGE_FR, 'orange.ndjson', 'vodafone.ndjson', '--format', 'html');
+    expect(html.stdout).toMatch(/final at height/);
+    expect(html.stdout).toMatch(/opens the proposal/);
+
+    // Records of fewer calls give another transfer: reported, exit 10, never shown as settled.
+    const wrong = await stmt(ORANGE_FR, 'orange.ndjson', 'vodafone-partial.ndjson');
+    expect(wrong.code, wrong.stderr).toBe(10);
+    expect(wrong.stderr).toMatch(/transfer mismatch/);
+    expect(JSON.parse(wrong.stdout)).toMatchObject({ settlement: { status: 'transfer_mismatch', transferOpens: false } });
+    const wrongHtml = await stmt(ORANGE_FR, 'orange.ndjson', 'vodafone-partial.ndjson', '--format', 'html');
+    expect(wrongHtml.code).toBe(10);
+    expect(wrongHtml.stdout).toMatch(/NOT SETTLED/);
+    expect(wrongHtml.stdout).not.toMatch(/final at height/);
+
+    // Bad input: a disclosure whose opening does not open Vodafone's T_k is refused (422 bad_opening), nothing recorded.
+    const k = view.proposal.operators.indexOf(VODAFONE_UK);
+    const t = view.proposal.transfers[k]!;
+    const bank = devnetSettlementBank();
+    const vodafoneKey = await devnetEncryptionKeyPair(VODAFONE_UK);
+    const bad = await disclosureAction({
+      chain: devnetChainIdentity(), periodId: PERIOD, proposalId: view.id, operator: VODAFONE_UK, transfer: { x: BigInt(`0x${t.x}`), y: BigInt(`0x${t.y}`) },
+      opening: { net: 1n, blinding: 1n }, operatorKey: vodafoneKey.publicKey, bankKey: bank.bank.encryptionKey,
+    });
+    const seq = async (plmn: number): Promise<bigint> => BigInt(((await (await signedFetch(plmn, `/operators/${plmn}`)).json()) as { lastSettlementSequence: string }).lastSettlementSequence);
+    const badTx = signSettlementTx({ submitter: VODAFONE_UK, sequence: (await seq(VODAFONE_UK)) + 1n, period: PERIOD, seed: devnetBatchSeed(VODAFONE_UK), action: bad });
+    const refused = await signedFetch(VODAFONE_UK, '/settle', { method: 'POST', body: badTx.frame });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toMatchObject({ error: 'bad_opening' });
+    expect((await signedFetch(VODAFONE_UK, `/settlement/${PERIOD}/disclosures/${VODAFONE_UK}`)).status).toBe(404);
+    // An operator not involved has nothing to disclose (not_a_party).
+    const outsiderTx = signSettlementTx({ submitter: TELEKOM_DE, sequence: (await seq(TELEKOM_DE)) + 1n, period: PERIOD, seed: devnetBatchSeed(TELEKOM_DE), action: bad });
+    expect((await signedFetch(TELEKOM_DE, '/settle', { method: 'POST', body: outsiderTx.frame })).status).toBe(403);
+
+    // Before anyone discloses, the bank has nothing to open: exit 3, each operator listed as missing.
+    const early = await cdrchain('bank-open', PERIOD, '--url', node.url, '--json');
+    expect([early.code, early.stderr]).toEqual([3, expect.stringMatching(/2 involved operator\(s\) have not disclosed/)]);
+    expect((JSON.parse(early.stdout) as { transfers: { status: string }[] }).transfers.map((x) => x.status)).toEqual(['missing', 'missing']);
+
+    // Both operators disclose with the CLI; a second disclosure is refused (duplicate_disclosure, exit 3).
+    const discloseOrange = await stmt(ORANGE_FR, 'orange.ndjson', 'vodafone.ndjson', '--disclose');
+    expect(discloseOrange.code, discloseOrange.stderr).toBe(0);
+    expect(discloseOrange.stderr).toMatch(/disclosed your transfer opening/);
+    const discloseVodafone = await stmt(VODAFONE_UK, 'vodafone.ndjson', 'orange.ndjson', '--disclose');
+    expect(discloseVodafone.code, discloseVodafone.stderr).toBe(0);
+    await until('both disclosures', async () => (await signedFetch(VODAFONE_UK, `/settlement/${PERIOD}/disclosures/${VODAFONE_UK}`)).status === 200
+      && (await signedFetch(ORANGE_FR, `/settlement/${PERIOD}/disclosures/${ORANGE_FR}`)).status === 200);
+    const twice = await stmt(ORANGE_FR, 'orange.ndjson', 'vodafone.ndjson', '--disclose');
+    expect([twice.code, twice.stderr]).toEqual([3, expect.stringMatching(/duplicate_disclosure/)]);
+
+    // The audience: Vodafone cannot read Orange's opening (403 with a JSON reason), anonymous needs a signature (401); Orange reads and opens its own.
+    const other = await signedFetch(VODAFONE_UK, `/settlement/${PERIOD}/disclosures/${ORANGE_FR}`);
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject({ error: 'forbidden', message: expect.stringMatching(/may read its own transfer opening only/) });
+    expect((await fetch(`${node.url}/settlement/${PERIOD}/disclosures/${ORANGE_FR}`)).status).toBe(401);
+    const own = (await (await signedFetch(ORANGE_FR, `/settlement/${PERIOD}/disclosures/${ORANGE_FR}`)).json()) as { toOperator: string; proposalId: string; settlement: string };
+    expect(own).toMatchObject({ proposalId: view.id, settlement: 'final' });
+    const mine = await openSealedOpening({ chain: devnetChainIdentity(), periodId: PERIOD, proposalId: fromHex(view.id, 32), operator: ORANGE_FR }, 'operator', (await devnetEncryptionKeyPair(ORANGE_FR)).privateKey, fromHex(own.toOperator));
+    expect(mine.net.toString()).toBe(s.transfer.minor);
+
+    // The settlement bank opens every T_k of the period and checks they sum to zero.
+    const opened = await cdrchain('bank-open', PERIOD, '--url', node.url, '--json');
+    expect(opened.code, opened.stderr).toBe(0);
+    const report = JSON.parse(opened.stdout) as { complete: boolean; sumsToZero: boolean; transfers: { operator: number; status: string; net: string }[] };
+    expect(report).toMatchObject({ complete: true, sumsToZero: true });
+    expect(report.transfers.map((x) => [x.operator, x.status])).toEqual([[ORANGE_FR, 'opens'], [VODAFONE_UK, 'opens']].sort((a, b) => Number(a[0]) - Number(b[0])));
+    expect(report.transfers.find((x) => x.operator === ORANGE_FR)?.net).toBe(s.transfer.minor);
+  }, 180_000);
 });

@@ -8,7 +8,7 @@ import type { ChunkArtifacts } from '../proofs/artifacts.js';
 import { encodeBatchProof, proveBatch, type BatchProof } from '../proofs/batch-proof.js';
 import { CHUNK_CIRCUIT } from '../proofs/circuit.js';
 import { openingOfCdr } from '../proofs/record-opening.js';
-import { totalsSalt } from '../proofs/totals.js';
+import { chargeSalt, totalsSalt } from '../proofs/totals.js';
 import type { ChunkTotals } from '../proofs/totals.js';
 import type { PoseidonWasm } from '../wasm/poseidon.js';
 
@@ -49,6 +49,7 @@ export async function proveOwnBatch(o: {
   const openings = o.cdrs.map((c) => openingOfCdr(c, o.secrets, o.poseidon));
   const { proof, totals } = await proveBatch(o.artifacts, openings, {
     periodStart: header.periodStart, periodEnd: header.periodEnd, totalsSalt: (k) => totalsSalt(pairSecret, context, k),
+    chargeSalt: (k) => chargeSalt(pairSecret, context, k),
   }, o.poseidon);
   return { proof, bytes: encodeBatchProof(proof), totals };
 }

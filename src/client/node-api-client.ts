@@ -41,6 +41,7 @@ export type TxAccepted = ResponseBody<'/tx', 'post', '202'>;
 export type ReconciliationCounts = ResponseBody<'/reconciliation/{pair}/{period}', 'get', '200'>;
 export type SettlementPeriod = ResponseBody<'/settlement/{period}', 'get', '200'>;
 export type SettlementDraft = ResponseBody<'/settlement/{period}/draft', 'get', '200'>;
+export type SettlementDisclosure = ResponseBody<'/settlement/{period}/disclosures/{plmn}', 'get', '200'>;
 export type ReconciliationDisputes = ResponseBody<'/reconciliation/{pair}/{period}/disputes', 'get', '200'>;
 export type ReconciliationVerdict = ResponseBody<'/reconciliation/{pair}/{period}/verdict', 'get', '200'>;
 export type ApiErrorBody = Schema<'Error'>;
@@ -218,7 +219,12 @@ export class NodeApiClient {
     return this.json('get', '/settlement/{period}/draft', { period }, { signal }) as Promise<SettlementDraft>;
   }
 
-  /** POST /settle: a signed settlement proposal or approval frame. */
+  /** GET /settlement/{period}/disclosures/{plmn}: an operator's sealed transfer opening (the operator and the settlement bank read it). */
+  settlementDisclosure(period: string, plmn: number, signal?: AbortSignal): Promise<SettlementDisclosure> {
+    return this.json('get', '/settlement/{period}/disclosures/{plmn}', { period, plmn: String(plmn) }, { signal }) as Promise<SettlementDisclosure>;
+  }
+
+  /** POST /settle: a signed settlement proposal, approval or disclosure frame. */
   settle(frame: Uint8Array, signal?: AbortSignal): Promise<TxAccepted> {
     return this.json('post', '/settle', {}, { signal, body: { contentType: 'application/octet-stream', data: frame } }) as Promise<TxAccepted>;
   }

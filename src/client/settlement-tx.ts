@@ -1,3 +1,6 @@
+import type { AffinePoint } from '../settlement/commitment/pedersen.js';
+import { proveOpening } from '../settlement/disclosure/opening-proof.js';
+import { disclosureProofContext, sealOpening, type TransferOpening } from '../settlement/disclosure/transfer-disclosure.js';
 import { devnetChainIdentity } from '../chain/devnet-chain.js';
 import { currencyNumeric } from '../cdr/currency.js';
 import { canonicalSettlementTx, encodeSettlementTx, SETTLEMENT_TX_VERSION, settlementTxHash, type SettlementAction, type SettlementTxFields } from '../codec/settlement-tx.js';
@@ -57,6 +60,23 @@ export function proposalAction(p: SettlementProposal, proposerSignature: Uint8Ar
 /** The wire action of approvals (one signer or an aggregate) of the proposal with id `proposalId` (hex). */
 export function approvalAction(proposalId: string, a: SettlementApproval): SettlementAction {
   return { kind: 'approval', proposalId: fromHex(proposalId, 32), operators: [...a.operators], validators: [...a.validators], signature: a.signature };
+}
+
+/**
+ * A disclosure of the submitter's transfer opening (net_k, ρ_k) for proposal `proposalId`
+ * (docs/settlement.md, "Disclosure of transfer openings"): sealed with HPKE to the operator's own
+ * X25519 key and to the settlement bank's, with a proof of knowledge of an opening of its T_k bound
+ * to both ciphertexts. A wrong opening gives a proof the chain refuses (bad_opening).
+ */
+export async function disclosureAction(o: {
+  chain: Uint8Array; periodId: string; proposalId: string; operator: number; transfer: AffinePoint;
+  opening: TransferOpening; operatorKey: Uint8Array; bankKey: Uint8Array;
+}): Promise<SettlementAction> {
+  const ctx = { chain: o.chain, periodId: o.periodId, proposalId: fromHex(o.proposalId, 32), operator: o.operator };
+  const toOperator = await sealOpening(ctx, 'operator', o.operatorKey, o.opening);
+  const toBank = await sealOpening(ctx, 'bank', o.bankKey, o.opening);
+  const proof = proveOpening(o.transfer, o.opening.net, o.opening.blinding, disclosureProofContext(ctx, toOperator, toBank));
+  return { kind: 'disclosure', proposalId: ctx.proposalId, toOperator, toBank, proof };
 }
 
 /**

@@ -3,6 +3,7 @@ import { BilateralStatementAction } from './generated/cdrchain/wire/bilateral-st
 import { PlainStatementAction } from './generated/cdrchain/wire/plain-statement-action.js';
 import { FxRateSetAction } from './generated/cdrchain/wire/fx-rate-set-action.js';
 import { SettlementApprovalAction } from './generated/cdrchain/wire/settlement-approval-action.js';
+import { SettlementDisclosureAction } from './generated/cdrchain/wire/settlement-disclosure-action.js';
 import { SettlementProposalAction } from './generated/cdrchain/wire/settlement-proposal-action.js';
 import { SettlementTx } from './generated/cdrchain/wire/settlement-tx.js';
 import { CHAIN_IDENTITY_BYTES } from './batch.js';
@@ -36,6 +37,9 @@ export const MAX_APPROVAL_SIGNERS = 1900;
 const POINT_BYTES = 64;
 /** A plain-mode transfer on the wire: from (u32), to (u32), amount (u128 big-endian). */
 const PLAIN_TRANSFER_BYTES = 4 + 4 + 16;
+/** A disclosure's sealed openings (HPKE enc ‖ ciphertext ‖ tag) and its opening proof. */
+export const SEALED_OPENING_WIRE_BYTES = 96;
+export const OPENING_PROOF_WIRE_BYTES = 128;
 /** Largest frame: a proposal with every bound at its maximum (a rate set is smaller), and the table overhead. */
 export const MAX_SETTLEMENT_TX_BYTES = MAX_PROPOSAL_OPERATORS * (POINT_BYTES + 4) + 1024;
 
@@ -59,7 +63,7 @@ export interface WirePlainTransfer {
   readonly amount: bigint;
 }
 
-/** The five actions of a settlement transaction (schemas/settlement-tx.fbs). */
+/** The six actions of a settlement transaction (schemas/settlement-tx.fbs). */
 export type SettlementAction =
   | {
       readonly kind: 'fx_rate_set';
@@ -111,6 +115,14 @@ export type SettlementAction =
       readonly operators: readonly number[];
       readonly validators: readonly number[];
       readonly signature: Uint8Array;
+    }
+  | {
+      readonly kind: 'disclosure';
+      readonly proposalId: Uint8Array;
+      /** The submitter's transfer opening sealed to itself, and to the settlement bank. */
+      readonly toOperator: Uint8Array;
+      readonly toBank: Uint8Array;
+      readonly proof: Uint8Array;
     };
 
 /** The signed content of a settlement transaction. */
@@ -193,6 +205,17 @@ const APPROVAL_SPEC: TableSpec = {
   required: [0, 3],
 };
 
+const DISCLOSURE_SPEC: TableSpec = {
+  name: 'SettlementDisclosureAction',
+  fields: [
+    { index: 0, kind: 'struct', size: 32 },
+    { index: 1, kind: 'vector', elementSize: 1, maxLength: SEALED_OPENING_WIRE_BYTES },
+    { index: 2, kind: 'vector', elementSize: 1, maxLength: SEALED_OPENING_WIRE_BYTES },
+    { index: 3, kind: 'vector', elementSize: 1, maxLength: OPENING_PROOF_WIRE_BYTES },
+  ],
+  required: [0, 1, 2, 3],
+};
+
 export const SETTLEMENT_TX_SPEC: TableSpec = {
   name: 'SettlementTx',
   fields: [
@@ -206,6 +229,7 @@ export const SETTLEMENT_TX_SPEC: TableSpec = {
     { index: 7, kind: 'table', table: PROPOSAL_SPEC },
     { index: 8, kind: 'table', table: APPROVAL_SPEC },
     { index: 9, kind: 'table', table: PLAIN_STATEMENT_SPEC },
+    { index: 10, kind: 'table', table: DISCLOSURE_SPEC },
   ],
   required: [3, 6],
 };
@@ -242,6 +266,11 @@ function bigEndian(b: Uint8Array): bigint {
 
 /** The action's content in a fixed layout (big-endian, counts first): what the transaction hash covers. */
 function canonicalAction(a: SettlementAction): Uint8Array {
+  if (a.kind === 'disclosure') {
+    return new CanonicalWriter(32 + 2 * SEALED_OPENING_WIRE_BYTES + OPENING_PROOF_WIRE_BYTES)
+      .raw(a.proposalId, 32).raw(a.toOperator, SEALED_OPENING_WIRE_BYTES).raw(a.toBank, SEALED_OPENING_WIRE_BYTES).raw(a.proof, OPENING_PROOF_WIRE_BYTES)
+      .finish();
+  }
   if (a.kind === 'proposal') {
     const w = new CanonicalWriter(4 + 8 + 16 + 16 + 4 + 4 * a.operators.length + 4 + POINT_BYTES * a.transfers.length + BLS_SIGNATURE_WIRE_BYTES)
       .u32(a.attempt).u64(a.deadline).raw(u128Bytes(a.settledVolume), 16).raw(u128Bytes(a.clearingFee), 16).u32(a.operators.length);
@@ -287,7 +316,8 @@ function canonicalAction(a: SettlementAction): Uint8Array {
   return w.finish();
 }
 
-const ACTION_TAGS: Readonly<Record<SettlementAction['kind'], number>> = { fx_rate_set: 0, statement: 1, proposal: 2, approval: 3, plain_statement: 4 };
+// Tags 0-3 are v1's (their hashes unchanged); the appended actions follow the schema's field order.
+const ACTION_TAGS: Readonly<Record<SettlementAction['kind'], number>> = { fx_rate_set: 0, statement: 1, proposal: 2, approval: 3, plain_statement: 4, disclosure: 5 };
 
 function u32Vector(builder: Builder, values: readonly number[]): number {
   const bytes = new Uint8Array(4 * values.length);
@@ -336,6 +366,7 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
   let proposal = 0;
   let approval = 0;
   let plainStatement = 0;
+  let disclosure = 0;
   const a = t.action;
   if (a.kind === 'plain_statement') {
     const owes = createBytes(builder, u128Bytes(a.firstOwesSecond));
@@ -351,6 +382,16 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
     PlainStatementAction.addFirstSignature(builder, s1);
     PlainStatementAction.addSecondSignature(builder, s2);
     plainStatement = PlainStatementAction.endPlainStatementAction(builder);
+  } else if (a.kind === 'disclosure') {
+    const toOperator = createBytes(builder, a.toOperator);
+    const toBank = createBytes(builder, a.toBank);
+    const proof = createBytes(builder, a.proof);
+    SettlementDisclosureAction.startSettlementDisclosureAction(builder);
+    addHash(builder, SettlementDisclosureAction.addProposalId, a.proposalId);
+    SettlementDisclosureAction.addToOperator(builder, toOperator);
+    SettlementDisclosureAction.addToBank(builder, toBank);
+    SettlementDisclosureAction.addProof(builder, proof);
+    disclosure = SettlementDisclosureAction.endSettlementDisclosureAction(builder);
   } else if (a.kind === 'proposal') {
     const volume = createBytes(builder, u128Bytes(a.settledVolume));
     const fee = createBytes(builder, u128Bytes(a.clearingFee));
@@ -440,6 +481,7 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
   if (proposal !== 0) SettlementTx.addProposal(builder, proposal);
   if (approval !== 0) SettlementTx.addApproval(builder, approval);
   if (plainStatement !== 0) SettlementTx.addPlainStatement(builder, plainStatement);
+  if (disclosure !== 0) SettlementTx.addDisclosure(builder, disclosure);
   SettlementTx.addSignature(builder, sig);
   SettlementTx.finishSettlementTxBuffer(builder, SettlementTx.endSettlementTx(builder));
   return builder.asUint8Array();
@@ -472,7 +514,10 @@ export function decodeSettlementTx(bytes: Uint8Array): DecodedSettlementTx {
   const pr = tx.proposal();
   const ap = tx.approval();
   const ps = tx.plainStatement();
-  if ([fx, st, pr, ap, ps].filter((x) => x !== null).length !== 1) throw new MalformedFrameError('a settlement transaction carries exactly one of fx_rate_set, statement, proposal, approval and plain_statement');
+  const di = tx.disclosure();
+  if ([fx, st, pr, ap, ps, di].filter((x) => x !== null).length !== 1) {
+    throw new MalformedFrameError('a settlement transaction carries exactly one of fx_rate_set, statement, proposal, approval, plain_statement and disclosure');
+  }
   let action: SettlementAction;
   if (ps !== null) {
     const owes = vectorBytes(bb, ps.bb_pos, 10, 1);
@@ -487,6 +532,13 @@ export function decodeSettlementTx(bytes: Uint8Array): DecodedSettlementTx {
       kind: 'plain_statement', first: ps.first(), second: ps.second(), currency: ps.currency(),
       firstOwesSecond: bigEndian(owes), secondOwesFirst: bigEndian(owed), firstSignature, secondSignature,
     };
+  } else if (di !== null) {
+    const toOperator = vectorBytes(bb, di.bb_pos, 6, 1);
+    const toBank = vectorBytes(bb, di.bb_pos, 8, 1);
+    const proof = vectorBytes(bb, di.bb_pos, 10, 1);
+    if (toOperator.length !== SEALED_OPENING_WIRE_BYTES || toBank.length !== SEALED_OPENING_WIRE_BYTES) throw new MalformedFrameError(`sealed openings are ${SEALED_OPENING_WIRE_BYTES} bytes each`);
+    if (proof.length !== OPENING_PROOF_WIRE_BYTES) throw new MalformedFrameError(`an opening proof is ${OPENING_PROOF_WIRE_BYTES} bytes`);
+    action = { kind: 'disclosure', proposalId: structBytes(bb, di.bb_pos, 4), toOperator, toBank, proof };
   } else if (pr !== null) {
     const volume = vectorBytes(bb, pr.bb_pos, 8, 1);
     const fee = vectorBytes(bb, pr.bb_pos, 10, 1);

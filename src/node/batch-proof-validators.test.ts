@@ -67,7 +67,7 @@ async function blockHashes(height: number): Promise<string[]> {
 }
 
 /** What the racing tests leave for the restart to check. */
-const kept: { batch?: string; proven?: Record<string, unknown>; proofLoser?: { hash: string; on: number }; verdictPath?: string; verdict?: Record<string, unknown>; verdictLoser?: { hash: string; on: number } } = {};
+const kept: { batch?: string; proven?: Record<string, unknown>; aggregate?: { path: string; value: Record<string, unknown> }; proofLoser?: { hash: string; on: number }; verdictPath?: string; verdict?: Record<string, unknown>; verdictLoser?: { hash: string; on: number } } = {};
 
 beforeAll(async () => {
   artifacts = await builtTestCircuits();
@@ -149,6 +149,13 @@ describe('a batch proof with two validators', { timeout: 300_000 }, () => {
     for (const n of nodes) expect(await txState(n, winner)).toMatchObject({ status: 'committed', height });
     const hashes = await blockHashes(height);
     expect(hashes[1]).toBe(hashes[0]);
+    // Both proven batches of the pair (this one and the first test's) added their chunks to one charge
+    // aggregate, the same on both validators (it is in the state root).
+    const aggregatePath = `/proofs/aggregate/${submitter}/${counterparty}/${String(records[0]!['period'])}`;
+    const aggregates = await Promise.all(nodes.map((n) => getJson(n, aggregatePath)));
+    expect(aggregates[1]).toEqual(aggregates[0]);
+    expect(aggregates[0]).toMatchObject({ submitter, counterparty, batches: 2, chunks: 4 });
+    kept.aggregate = { path: aggregatePath, value: aggregates[0]! };
 
     // The loser: evicted where a client submitted it; on the other validator evicted too, or never
     // admitted (relayed after the commit, it is refused: the batch is proven).
@@ -219,6 +226,7 @@ describe('a batch proof with two validators', { timeout: 300_000 }, () => {
     }
     for (const n of nodes) {
       expect((await getJson(n, `/batch/${kept.batch!}`))['proven']).toEqual(kept.proven);
+      expect(await getJson(n, kept.aggregate!.path)).toEqual(kept.aggregate!.value);
       expect(await getJson(n, kept.verdictPath!)).toEqual(kept.verdict);
     }
     expect(await txState(nodes[kept.proofLoser!.on]!, kept.proofLoser!.hash)).toMatchObject({ status: 'evicted', eviction: { reason: 'already_proven' } });

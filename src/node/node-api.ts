@@ -2,6 +2,7 @@ import type { NodeApi } from '../api/node-api.js';
 import { ApprovalRefusedError } from '../chain/settlement-approval-rules.js';
 import { SettlementDraftRefusedError } from '../api/settlement-draft.js';
 import type { Chain } from '../chain/chain.js';
+import { settlementRules } from '../chain/genesis.js';
 import type { TxKind } from '../chain/tx-kinds/tx-kind.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { monthIndex } from '../reconciliation/period.js';
@@ -88,8 +89,11 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
         return { ...stored, view: { ...view, ...(confirmedHeight !== undefined ? { stage: 'committed', confirmedHeight } : { stage: 'accepted' }) } };
       },
       tx: (id) => queries.tx(id),
+      chargeAggregate: (submitter, counterparty, period) => queries.chargeAggregate(submitter, counterparty, period),
       receipt: (hash) => queries.receipt(hash),
       settlement: (period) => chain.settlementPeriod(period),
+      settlementDisclosure: (period, plmn) => chain.settlementDisclosure(period, plmn),
+      ...(settlementRules(chain.genesis).bank ? { settlementBankId: settlementRules(chain.genesis).bank!.id } : {}),
       settlementDraft: (period) => {
         let d;
         try {

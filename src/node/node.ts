@@ -9,13 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { validateApiLimits, type ApiLimits } from '../api/api-limits.js';
 import type { RequestAuthenticator } from '../api/audience.js';
 import { signatureAuthenticator } from '../api/auth/request-authenticator.js';
-import { OperatorSignatureVerifier } from '../api/auth/signature-verifier.js';
+import { OperatorSignatureVerifier, type OperatorKeys } from '../api/auth/signature-verifier.js';
 import { ApiServer } from '../api/server.js';
 import { systemClock } from '../chain/clock.js';
 import type { AdmissionLimits } from '../chain/admission.js';
 import type { ContractLimits } from '../chain/contract-admission.js';
 import type { Chain, ChainOptions } from '../chain/chain.js';
-import { devnetGenesis, type Genesis } from '../chain/genesis.js';
+import { devnetGenesis, settlementRules, type Genesis } from '../chain/genesis.js';
 import type { RetentionOptions } from '../chain/retention/retention-service.js';
 import { createLogger, type Logger } from '../log.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
@@ -156,7 +156,7 @@ export class CdrNode {
     }
     const apiAuth = config.apiAuth ?? 'open';
     const authenticator = config.apiAuthenticator
-      ?? (apiAuth === 'signatures' ? signatureAuthenticator(new OperatorSignatureVerifier({ operators: chain.operators, clock: systemClock })) : undefined);
+      ?? (apiAuth === 'signatures' ? signatureAuthenticator(new OperatorSignatureVerifier({ operators: requestKeys(chain), clock: systemClock })) : undefined);
     const openApi = config.openApi ?? apiAuth === 'open';
     if (!authenticator && openApi && config.validator && !chain.genesis.chainId.startsWith('cdrchain-devnet')) {
       log.warn({ chainId: chain.genesis.chainId }, 'API is open (api.auth: open): anyone who reaches it reads every operator\'s batches; set api.auth to signatures');
@@ -212,4 +212,10 @@ export function packageVersion(): string {
     }
   }
   return 'unknown';
+}
+
+/** Who may sign API requests: the genesis operators (their batch keys) and the settlement bank (its request key, under its id). */
+function requestKeys(chain: Chain): OperatorKeys {
+  const bank = settlementRules(chain.genesis).bank;
+  return { get: (plmn) => chain.operators.get(plmn) ?? (bank !== undefined && plmn === bank.id ? { batchKey: bank.requestKey } : undefined) };
 }

@@ -16,9 +16,11 @@ import { PROOF_BYTES, decodeProof, encodeProof } from './proof-codec.js';
 import { chunkWitness, proveChunk } from './prove.js';
 import { openingOfCdr, type RecordOpening } from './record-opening.js';
 import { BUILD_TIMEOUT_MS, builtTestCircuits } from './test-helpers/built-circuits.js';
-import { totalsCommitment, totalsOf, totalsSalt } from './totals.js';
+import { chargeCommitment, chargeSalt, totalsCommitment, totalsOf, totalsSalt } from './totals.js';
 import { verifyChunkProof, verifyChunkProofBytes } from './verify.js';
 import { encodeVerificationKey } from './verification-key.js';
+import { commitTotals, currencyGenerator } from '../settlement/commitment/currency-generators.js';
+import { JUBJUB_P, JubjubPoint, PEDERSEN_H, toAffine } from '../settlement/commitment/pedersen.js';
 
 const poseidon = PoseidonWasm.load();
 const hash2 = (l: bigint, r: bigint): bigint => poseidon.hash([l, r]);
@@ -38,7 +40,11 @@ function batchOf(cdrs: readonly Cdr[]): { header: BatchProofHeader; openings: Re
 
 const cdrs = [...generateTraffic({ seed: 'proofs-batch', submitter: A, counterparty: B, count: 6, startTime: 1_764_000_000, periodSeconds: 3_600 })];
 const { header, openings } = batchOf(cdrs);
-const claim = { periodStart: header.periodStart, periodEnd: header.periodEnd, totalsSalt: (k: number) => totalsSalt(secrets.pairSecret(B), context, k) };
+const claim = {
+  periodStart: header.periodStart, periodEnd: header.periodEnd,
+  totalsSalt: (k: number) => totalsSalt(secrets.pairSecret(B), context, k),
+  chargeSalt: (k: number) => chargeSalt(secrets.pairSecret(B), context, k),
+};
 
 let artifacts: ChunkArtifacts;
 let proof: BatchProof;
@@ -77,7 +83,7 @@ describe('a valid batch', PROOF_TEST, () => {
   });
 
   it('proves in seconds and verifies in milliseconds once the curve is built (3 proofs, 9 verifications)', async () => {
-    const w = chunkWitness(openings.slice(0, 4), 4, { periodStart: header.periodStart, periodEnd: header.periodEnd, totalsSalt: claim.totalsSalt(0) }, poseidon);
+    const w = chunkWitness(openings.slice(0, 4), 4, { periodStart: header.periodStart, periodEnd: header.periodEnd, totalsSalt: claim.totalsSalt(0), chargeSalt: claim.chargeSalt(0) }, poseidon);
     const median = async (runs: number, f: () => Promise<unknown>): Promise<string> => {
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
@@ -96,7 +102,7 @@ describe('a valid batch', PROOF_TEST, () => {
   it('verifies on a single-threaded curve, as a pool worker would, and releases it', async () => {
     await useSingleThreadProofCurve();
     const c = proof.chunks[0]!;
-    const statement = { root: c.root, count: 4, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: c.totalsCommitment };
+    const statement = { root: c.root, count: 4, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: c.totalsCommitment, chargeCommitment: c.chargeCommitment };
     expect(await verifyChunkProof(artifacts.verificationKey, statement, c.proof)).toBe(true);
     expect(await verifyChunkProof(artifacts.verificationKey, { ...statement, count: 3 }, c.proof)).toBe(false);
     await releaseProofCurve();
@@ -105,20 +111,21 @@ describe('a valid batch', PROOF_TEST, () => {
 
   it('round-trips through its byte encoding, and verifies from bytes', async () => {
     const bytes = encodeBatchProof(proof);
-    expect(bytes.length).toBe(9 + 2 * (64 + PROOF_BYTES));
+    expect(bytes.length).toBe(9 + 2 * (128 + PROOF_BYTES));
     const back = decodeBatchProof(bytes);
     expect(back).toEqual(proof);
     expect(await verifyBatchProof(artifacts.verificationKey, header, back, hash2)).toBe(true);
     const c = back.chunks[1]!;
-    const statement = { root: c.root, count: 2, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: c.totalsCommitment };
+    const statement = { root: c.root, count: 2, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: c.totalsCommitment, chargeCommitment: c.chargeCommitment };
     expect(await verifyChunkProofBytes(encodeVerificationKey(artifacts.verificationKey), statement, encodeProof(c.proof))).toBe(true);
   });
 
   it('is a standard Groth16 proof: an independent pairing check (@noble/curves bn254) accepts it', () => {
     const c = proof.chunks[1]!;
-    const good = [c.root, 2n, header.periodStart, header.periodEnd, c.totalsCommitment];
+    const { x, y } = c.chargeCommitment;
+    const good = [c.root, 2n, header.periodStart, header.periodEnd, c.totalsCommitment, x, y];
     expect(curveCheck(artifacts.verificationKey, good, c.proof)).toBe(true);
-    expect(curveCheck(artifacts.verificationKey, [c.root, 3n, header.periodStart, header.periodEnd, c.totalsCommitment], c.proof)).toBe(false);
+    expect(curveCheck(artifacts.verificationKey, [c.root, 3n, header.periodStart, header.periodEnd, c.totalsCommitment, x, y], c.proof)).toBe(false);
   });
 });
 
@@ -127,7 +134,7 @@ describe('what fails verification (a proof exists, the statement is another)', P
 
   it('a tampered public input of one chunk', async () => {
     const c = chunk(1);
-    const base = { root: c.root, count: 2, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: c.totalsCommitment };
+    const base = { root: c.root, count: 2, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: c.totalsCommitment, chargeCommitment: c.chargeCommitment };
     expect(await verifyChunkProof(artifacts.verificationKey, base, c.proof)).toBe(true);
     for (const tampered of [
       { ...base, root: base.root + 1n },
@@ -135,6 +142,8 @@ describe('what fails verification (a proof exists, the statement is another)', P
       { ...base, periodStart: base.periodStart - 1n },
       { ...base, periodEnd: base.periodEnd + 1n },
       { ...base, totalsCommitment: base.totalsCommitment + 1n },
+      { ...base, chargeCommitment: { ...base.chargeCommitment, x: base.chargeCommitment.x + 1n } },
+      { ...base, chargeCommitment: { x: JUBJUB_P - base.chargeCommitment.x, y: base.chargeCommitment.y } }, // −P
     ]) {
       expect(await verifyChunkProof(artifacts.verificationKey, tampered, c.proof)).toBe(false);
     }
@@ -152,7 +161,7 @@ describe('what fails verification (a proof exists, the statement is another)', P
     const salt = claim.totalsSalt(0);
     expect(totalsCommitment(totals, salt, poseidon)).toBe(c.totalsCommitment);
     for (const wrong of [{ ...totals, charge: totals.charge + 1n }, { ...totals, durationSec: totals.durationSec - 1n }, { ...totals, currency: 826 }]) {
-      const statement = { root: c.root, count: 4, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: totalsCommitment(wrong, salt, poseidon) };
+      const statement = { root: c.root, count: 4, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: totalsCommitment(wrong, salt, poseidon), chargeCommitment: c.chargeCommitment };
       expect(await verifyChunkProof(artifacts.verificationKey, statement, c.proof)).toBe(false);
     }
   });
@@ -174,7 +183,7 @@ describe('what fails verification (a proof exists, the statement is another)', P
 
   it('altered proof bytes: refused by the decoder or by verification, never accepted', async () => {
     const c = chunk(0);
-    const statement = { root: c.root, count: 4, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: c.totalsCommitment };
+    const statement = { root: c.root, count: 4, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: c.totalsCommitment, chargeCommitment: c.chargeCommitment };
     const bytes = encodeProof(c.proof);
     for (const at of [0, 31, 63, 64, 100, 191, 192, 255]) {
       const bad = Uint8Array.from(bytes);
@@ -193,7 +202,7 @@ describe('what fails verification (a proof exists, the statement is another)', P
 });
 
 describe('what fails to produce a witness (no proof exists)', PROOF_TEST, () => {
-  const chunkClaim = { periodStart: header.periodStart, periodEnd: header.periodEnd, totalsSalt: claim.totalsSalt(0) };
+  const chunkClaim = { periodStart: header.periodStart, periodEnd: header.periodEnd, totalsSalt: claim.totalsSalt(0), chargeSalt: claim.chargeSalt(0) };
 
   it('a statement with a wrong total', async () => {
     const w = chunkWitness(openings.slice(0, 4), 4, chunkClaim, poseidon);
@@ -238,5 +247,56 @@ describe('what fails to produce a witness (no proof exists)', PROOF_TEST, () => 
     const totals = { ...w.totals, charge: w.totals.charge + (over[0]!.charge - openings[0]!.charge) };
     const statement = { ...w.statement, root, totalsCommitment: totalsCommitment(totals, w.totalsSalt, poseidon) };
     await expect(proveChunk(artifacts, { ...w, openings: over, totals, statement })).rejects.toThrow(WitnessError);
+  });
+});
+
+describe('the Pedersen charge commitment (Σ charge)·G_currency + s·H', PROOF_TEST, () => {
+  const chunkClaim = { periodStart: header.periodStart, periodEnd: header.periodEnd, totalsSalt: claim.totalsSalt(0), chargeSalt: claim.chargeSalt(0) };
+
+  it('each proven chunk carries it, and the pair opens it from its salt (the other side derives the same one)', () => {
+    const salt = chargeSalt(devnetSecrets(B).pairSecret(A), context, 0);
+    expect(salt).toBe(claim.chargeSalt(0));
+    const totals = totalsOf(openings.slice(0, 4));
+    const p = currencyGenerator(totals.currency).multiply(totals.charge).add(PEDERSEN_H.multiply(salt));
+    expect(proof.chunks[0]!.chargeCommitment).toEqual(toAffine(p));
+    expect(chargeCommitment(totals, salt)).toEqual(toAffine(p));
+    // Two chunks add up to the commitment of the batch's total under the sum of the salts.
+    const sum = commitTotals(new Map([[totals.currency, cdrs.reduce((a, c) => a + c.charge, 0n)]]), claim.chargeSalt(0) + claim.chargeSalt(1));
+    const [c0, c1] = proof.chunks.map((c) => c.chargeCommitment);
+    expect(JubjubPoint.fromAffine(c0!).add(JubjubPoint.fromAffine(c1!)).equals(sum)).toBe(true);
+  });
+
+  it('a wrong currency generator, a wrong total or a wrong blinding: no witness, and the real proof does not verify it', async () => {
+    const w = chunkWitness(openings.slice(0, 4), 4, chunkClaim, poseidon);
+    const other = w.totals.currency === 978 ? 826 : 978;
+    const wrongs = [
+      toAffine(currencyGenerator(other).multiply(w.totals.charge).add(PEDERSEN_H.multiply(w.chargeSalt))), // another currency's generator
+      chargeCommitment({ ...w.totals, charge: w.totals.charge + 1n }, w.chargeSalt), // another total
+      toAffine(commitTotals(new Map([[w.totals.currency, w.totals.charge]]), w.chargeSalt + 1n)), // another blinding
+    ];
+    for (const wrong of wrongs) {
+      await expect(proveChunk(artifacts, { ...w, statement: { ...w.statement, chargeCommitment: wrong } })).rejects.toThrow(WitnessError);
+      expect(await verifyChunkProof(artifacts.verificationKey, { ...w.statement, chargeCommitment: wrong }, proof.chunks[0]!.proof)).toBe(false);
+    }
+  });
+
+  it('a currency without a generator is refused before proving, and has no witness in the circuit either', async () => {
+    const jpy = openings.slice(0, 4).map((o) => ({ ...o, currency: 392 }));
+    expect(() => chunkWitness(jpy, 4, chunkClaim, poseidon)).toThrow(expect.objectContaining({ reason: 'currency' }) as ProofInputError);
+    // An honest statement for the JPY records (root and Poseidon totals), with any point: the table refuses the currency.
+    const w = chunkWitness(openings.slice(0, 4), 4, chunkClaim, poseidon);
+    const totals = totalsOf(jpy);
+    const leaves = jpy.map((o) => poseidon.hash([o.pseudonym, BigInt(o.service) | (BigInt(o.startTime) << 3n) | (BigInt(o.durationSec) << 40n) | (o.volumeBytes << 57n), o.charge, BigInt(o.currency) | (BigInt(o.tariffId) << 16n), o.salt]));
+    const root = hash2(hash2(leaves[0]!, leaves[1]!), hash2(leaves[2]!, leaves[3]!));
+    const statement = { ...w.statement, root, totalsCommitment: totalsCommitment(totals, w.totalsSalt, poseidon) };
+    await expect(proveChunk(artifacts, { ...w, openings: jpy, totals, statement })).rejects.toThrow(WitnessError);
+  });
+
+  it('a zero total (free records) proves: s·H alone', async () => {
+    const free = openings.slice(0, 3).map((o) => ({ ...o, charge: 0n }));
+    const w = chunkWitness(free, 4, chunkClaim, poseidon);
+    expect(w.statement.chargeCommitment).toEqual(toAffine(PEDERSEN_H.multiply(chunkClaim.chargeSalt)));
+    const made = await proveChunk(artifacts, w);
+    expect(await verifyChunkProof(artifacts.verificationKey, w.statement, made.proof)).toBe(true);
   });
 });

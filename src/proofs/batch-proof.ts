@@ -1,21 +1,25 @@
 import type { BatchHeaderFields } from '../codec/batch.js';
+import type { AffinePoint } from '../settlement/commitment/pedersen.js';
 import { MAX_BATCH_RECORDS } from '../codec/limits.js';
 import { FIELD_MODULUS, bytesToField, fieldToBytes, type Hash2, type PoseidonWasm } from '../wasm/poseidon.js';
 import type { ChunkArtifacts } from './artifacts.js';
 import { chunkLayout, chunkRootsMatchBatch } from './chunks.js';
 import { isChunkSize } from './circuit.js';
 import { ProofEncodingError } from './errors.js';
-import { PROOF_BYTES, decodeProof, encodeProof, type Groth16Proof } from './proof-codec.js';
+import { decodeProof, encodeProof, type Groth16Proof } from './proof-codec.js';
 import { chunkWitness, proveChunk } from './prove.js';
 import type { RecordOpening } from './record-opening.js';
 import type { ChunkStatement } from './statement.js';
 import type { ChunkTotals } from './totals.js';
 import { verifyChunkProof } from './verify.js';
+import { BATCH_PROOF_CHUNK_BYTES, BATCH_PROOF_HEADER_BYTES, BATCH_PROOF_VERSION, CHUNK_FIELD_OFFSET } from './batch-proof-layout.js';
 
 /** One chunk's part of a batch proof: what the header does not already fix, and the proof. */
 export interface BatchProofChunk {
   readonly root: bigint;
   readonly totalsCommitment: bigint;
+  /** The chunk's Pedersen charge commitment (affine Baby Jubjub): what the ledger adds up. */
+  readonly chargeCommitment: AffinePoint;
   readonly proof: Groth16Proof;
 }
 
@@ -35,7 +39,7 @@ export function chunkStatements(header: BatchProofHeader, proof: BatchProof): re
   if (spans.length !== proof.chunks.length) throw new ProofEncodingError('length', `a batch of ${header.recordCount} records needs ${spans.length} chunk proofs`);
   return spans.map((span, i) => {
     const chunk = proof.chunks[i]!;
-    return Object.freeze({ root: chunk.root, count: span.count, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: chunk.totalsCommitment });
+    return Object.freeze({ root: chunk.root, count: span.count, periodStart: header.periodStart, periodEnd: header.periodEnd, totalsCommitment: chunk.totalsCommitment, chargeCommitment: chunk.chargeCommitment });
   });
 }
 
@@ -62,6 +66,8 @@ export interface BatchClaim {
   readonly periodEnd: bigint;
   /** The totals salt of chunk k (totals.ts totalsSalt with the pair secret and the batch context). */
   totalsSalt(chunk: number): bigint;
+  /** The charge commitment's blinding of chunk k (totals.ts chargeSalt, likewise). */
+  chargeSalt(chunk: number): bigint;
 }
 
 /** Proves every chunk of a batch whose records (in batch order) are `openings`. */
@@ -78,20 +84,24 @@ export async function proveBatch(
       periodStart: claim.periodStart,
       periodEnd: claim.periodEnd,
       totalsSalt: claim.totalsSalt(span.index),
+      chargeSalt: claim.chargeSalt(span.index),
     }, poseidon);
     const { statement, proof } = await proveChunk(artifacts, witness);
-    chunks.push(Object.freeze({ root: statement.root, totalsCommitment: statement.totalsCommitment, proof }));
+    chunks.push(Object.freeze({ root: statement.root, totalsCommitment: statement.totalsCommitment, chargeCommitment: statement.chargeCommitment, proof }));
     totals.push(witness.totals);
   }
   return Object.freeze({ proof: Object.freeze({ chunkRecords: artifacts.records, chunks: Object.freeze(chunks) }), totals: Object.freeze(totals) });
 }
 
-/** Encoding version of a batch proof. */
-export const BATCH_PROOF_VERSION = 1;
-const HEADER_BYTES = 1 + 4 + 4;
-const CHUNK_BYTES = 32 + 32 + PROOF_BYTES;
+export { BATCH_PROOF_VERSION } from './batch-proof-layout.js';
+const HEADER_BYTES = BATCH_PROOF_HEADER_BYTES;
+const CHUNK_BYTES = BATCH_PROOF_CHUNK_BYTES;
+const AT = CHUNK_FIELD_OFFSET;
 
-/** version u8 ‖ records per chunk u32 ‖ chunks u32 ‖ per chunk: root (32) ‖ totals commitment (32) ‖ proof (256). */
+/**
+ * version u8 ‖ records per chunk u32 ‖ chunks u32 ‖ per chunk: root (32) ‖ totals commitment (32) ‖
+ * charge commitment x (32) ‖ y (32) ‖ proof (256); field elements big-endian.
+ */
 export function encodeBatchProof(p: BatchProof): Uint8Array {
   if (!isChunkSize(p.chunkRecords)) throw new ProofEncodingError('length', 'records per chunk must be a power of two');
   const out = new Uint8Array(HEADER_BYTES + p.chunks.length * CHUNK_BYTES);
@@ -101,9 +111,11 @@ export function encodeBatchProof(p: BatchProof): Uint8Array {
   view.setUint32(5, p.chunks.length);
   p.chunks.forEach((c, i) => {
     const at = HEADER_BYTES + i * CHUNK_BYTES;
-    out.set(fieldToBytes(c.root), at);
-    out.set(fieldToBytes(c.totalsCommitment), at + 32);
-    out.set(encodeProof(c.proof), at + 64);
+    out.set(fieldToBytes(c.root), at + AT.root);
+    out.set(fieldToBytes(c.totalsCommitment), at + AT.totalsCommitment);
+    out.set(fieldToBytes(c.chargeCommitment.x), at + AT.chargeX);
+    out.set(fieldToBytes(c.chargeCommitment.y), at + AT.chargeY);
+    out.set(encodeProof(c.proof), at + AT.proof);
   });
   return out;
 }
@@ -126,7 +138,12 @@ export function decodeBatchProof(bytes: Uint8Array): BatchProof {
       if (v >= FIELD_MODULUS) throw new ProofEncodingError('field', `chunk ${i}: not a canonical field element`);
       return v;
     };
-    chunks.push(Object.freeze({ root: field(at), totalsCommitment: field(at + 32), proof: decodeProof(bytes.subarray(at + 64, at + CHUNK_BYTES)) }));
+    chunks.push(Object.freeze({
+      root: field(at + AT.root),
+      totalsCommitment: field(at + AT.totalsCommitment),
+      chargeCommitment: Object.freeze({ x: field(at + AT.chargeX), y: field(at + AT.chargeY) }),
+      proof: decodeProof(bytes.subarray(at + AT.proof, at + CHUNK_BYTES)),
+    }));
   }
   return Object.freeze({ chunkRecords, chunks: Object.freeze(chunks) });
 }

@@ -10,6 +10,7 @@ import { PoseidonWasm, bytesToField, packFields } from '../wasm/poseidon.js';
 import type { ChunkArtifacts } from './artifacts.js';
 import { BUILD_TIMEOUT_MS, builtTestCircuits, circuitsDir } from './test-helpers/built-circuits.js';
 import { encodeVerificationKey, parseVerificationKey } from './verification-key.js';
+import { PUBLIC_INPUTS } from './circuit.js';
 
 const poseidon = PoseidonWasm.load();
 let artifacts: ChunkArtifacts;
@@ -57,6 +58,9 @@ describe('dev setup', () => {
     const committed = parseVerificationKey(JSON.parse(readFileSync(join(findPackageRoot(), 'circuits', 'keys', `${artifacts.name}.vkey.json`), 'utf8')) as unknown);
     expect(Buffer.from(encodeVerificationKey(artifacts.verificationKey)).toString()).toBe(Buffer.from(encodeVerificationKey(committed)).toString());
     expect(artifacts.insecureDevSetup).toBe(true);
-    expect(artifacts.constraints).toBeGreaterThan(3000);
+    // Version 2: the Pedersen charge commitment (two more public signals, ~1,200 more constraints than v1's 3,871).
+    expect(committed.nPublic).toBe(PUBLIC_INPUTS.length);
+    expect(PUBLIC_INPUTS.length).toBe(7);
+    expect(artifacts.constraints).toBeGreaterThan(5000);
   });
 });

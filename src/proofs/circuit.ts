@@ -2,10 +2,14 @@
 // Change them together with the circuit (and bump CHUNK_CIRCUIT.version: it names the verification key).
 
 /** Identity under which a chunk circuit's verification key is registered (with `records`). */
-export const CHUNK_CIRCUIT = Object.freeze({ id: 'cdrchain/batch-chunk', version: 1 });
+// Version 2 added the Pedersen charge commitment (chargeCommitment, docs/proofs.md §1).
+export const CHUNK_CIRCUIT = Object.freeze({ id: 'cdrchain/batch-chunk', version: 2 });
 
-/** Public inputs, in the circuit's order (`component main {public [...]}`, scripts/build-circuits.mjs). */
-export const PUBLIC_INPUTS = Object.freeze(['root', 'count', 'periodStart', 'periodEnd', 'totalsCommitment'] as const);
+/**
+ * Public signals, in the circuit's order (`component main {public [...]}`, scripts/build-circuits.mjs):
+ * the charge commitment is a Baby Jubjub point, two signals (x, y).
+ */
+export const PUBLIC_INPUTS = Object.freeze(['root', 'count', 'periodStart', 'periodEnd', 'totalsCommitment', 'chargeCommitmentX', 'chargeCommitmentY'] as const);
 export type PublicInputName = (typeof PUBLIC_INPUTS)[number];
 
 /** Chunk sizes (records per proof) the tests build; larger ones are built with --records. */
@@ -26,6 +30,8 @@ export const CIRCUIT_LIMITS = Object.freeze({
   currencyBits: 16,
   /** periodStart, periodEnd < 2^40. */
   periodBits: 40,
+  /** The charge commitment's blinding is taken mod ℓ < 2^251 (the circuit decomposes it into 251 bits). */
+  chargeSaltBits: 251,
 });
 
 /** The circuit's file name for a chunk size (build/circuits/<name>/...). */

@@ -7,7 +7,9 @@ import { ProofInputError, WitnessError } from './errors.js';
 import { decodeProof, encodeProof, type Groth16Proof } from './proof-codec.js';
 import { checkOpening, recordCommitment, type RecordOpening } from './record-opening.js';
 import { checkStatement, publicSignalsOf, type ChunkStatement } from './statement.js';
-import { totalsCommitment, totalsOf, type ChunkTotals } from './totals.js';
+import { CURRENCY_GENERATORS } from '../settlement/commitment/currency-generators.js';
+import { JUBJUB_ORDER } from '../settlement/commitment/pedersen.js';
+import { chargeCommitment, totalsCommitment, totalsOf, type ChunkTotals } from './totals.js';
 
 /** Everything the circuit takes for one chunk: the public statement and the private witness. */
 export interface ChunkWitness {
@@ -16,6 +18,8 @@ export interface ChunkWitness {
   readonly openings: readonly RecordOpening[];
   readonly totals: ChunkTotals;
   readonly totalsSalt: bigint;
+  /** The charge commitment's blinding, in [0, ℓ). */
+  readonly chargeSalt: bigint;
 }
 
 export interface ChunkClaim {
@@ -23,6 +27,8 @@ export interface ChunkClaim {
   readonly periodEnd: bigint;
   /** totals.ts totalsSalt(pair secret, batch context, chunk index). */
   readonly totalsSalt: bigint;
+  /** totals.ts chargeSalt(pair secret, batch context, chunk index): below ℓ. */
+  readonly chargeSalt: bigint;
 }
 
 /**
@@ -36,6 +42,9 @@ export function chunkWitness(openings: readonly RecordOpening[], chunkRecords: n
   if (typeof claim.totalsSalt !== 'bigint' || claim.totalsSalt < 0n || claim.totalsSalt >= FIELD_MODULUS) {
     throw new ProofInputError('field', 'totals salt is not a field element');
   }
+  if (typeof claim.chargeSalt !== 'bigint' || claim.chargeSalt < 0n || claim.chargeSalt >= JUBJUB_ORDER) {
+    throw new ProofInputError('field', 'charge salt is not below the Baby Jubjub subgroup order');
+  }
   openings.forEach((o, i) => {
     checkOpening(o, i);
     if (BigInt(o.startTime) < claim.periodStart || BigInt(o.startTime) >= claim.periodEnd) {
@@ -43,6 +52,9 @@ export function chunkWitness(openings: readonly RecordOpening[], chunkRecords: n
     }
   });
   const totals = totalsOf(openings);
+  if (!CURRENCY_GENERATORS.some((g) => g.numeric === totals.currency)) {
+    throw new ProofInputError('currency', `currency ${totals.currency} has no Pedersen generator (the circuit's table)`, 0);
+  }
   const hash2 = (l: bigint, r: bigint): bigint => poseidon.hash([l, r]);
   const statement: ChunkStatement = Object.freeze({
     root: chunkRoot(openings.map((o) => recordCommitment(o, poseidon)), chunkRecords, hash2),
@@ -50,9 +62,10 @@ export function chunkWitness(openings: readonly RecordOpening[], chunkRecords: n
     periodStart: claim.periodStart,
     periodEnd: claim.periodEnd,
     totalsCommitment: totalsCommitment(totals, claim.totalsSalt, poseidon),
+    chargeCommitment: Object.freeze(chargeCommitment(totals, claim.chargeSalt)),
   });
   checkStatement(statement);
-  return Object.freeze({ statement, openings: Object.freeze([...openings]), totals, totalsSalt: claim.totalsSalt });
+  return Object.freeze({ statement, openings: Object.freeze([...openings]), totals, totalsSalt: claim.totalsSalt, chargeSalt: claim.chargeSalt });
 }
 
 type CircuitInput = Record<string, string | string[]>;
@@ -71,6 +84,7 @@ export function circuitInput(w: ChunkWitness, chunkRecords: number): CircuitInpu
     periodStart: s.periodStart.toString(),
     periodEnd: s.periodEnd.toString(),
     totalsCommitment: s.totalsCommitment.toString(),
+    chargeCommitment: [s.chargeCommitment.x.toString(), s.chargeCommitment.y.toString()],
     pseudonym: slot((o) => o.pseudonym, '0'),
     service: slot((o) => o.service, '0'),
     startTime: slot((o) => o.startTime, '0'),
@@ -81,6 +95,7 @@ export function circuitInput(w: ChunkWitness, chunkRecords: number): CircuitInpu
     salt: slot((o) => o.salt, '0'),
     currency: String(w.totals.currency),
     totalsSalt: w.totalsSalt.toString(),
+    chargeSalt: w.chargeSalt.toString(),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AffinePoint } from '../settlement/commitment/pedersen.js';
 import { FIELD_MODULUS } from '../wasm/poseidon.js';
 import { CIRCUIT_LIMITS, PUBLIC_INPUTS } from './circuit.js';
 import { ProofEncodingError } from './errors.js';
@@ -16,6 +17,11 @@ export interface ChunkStatement {
   readonly periodEnd: bigint;
   /** Poseidon(currency, Σ charge, Σ durationSec, Σ volumeBytes, totals salt). */
   readonly totalsCommitment: bigint;
+  /**
+   * (Σ charge)·G_currency + chargeSalt·H on Baby Jubjub (affine): the Pedersen commitment of the
+   * chunk's charge total, which the ledger adds up per pair and period (docs/proofs.md §7).
+   */
+  readonly chargeCommitment: AffinePoint;
 }
 
 const PERIOD_LIMIT = 1n << BigInt(CIRCUIT_LIMITS.periodBits);
@@ -29,6 +35,8 @@ export function publicSignalsOf(s: ChunkStatement): string[] {
     periodStart: s.periodStart,
     periodEnd: s.periodEnd,
     totalsCommitment: s.totalsCommitment,
+    chargeCommitmentX: s.chargeCommitment.x,
+    chargeCommitmentY: s.chargeCommitment.y,
   };
   return PUBLIC_INPUTS.map((name) => values[name].toString(10));
 }
@@ -38,7 +46,8 @@ export function publicSignalsOf(s: ChunkStatement): string[] {
  * verify as if it were value − r): every input is a canonical field element in the circuit's ranges.
  */
 export function checkStatement(s: ChunkStatement): void {
-  for (const [name, v] of [['root', s.root], ['totalsCommitment', s.totalsCommitment]] as const) {
+  const fields = [['root', s.root], ['totalsCommitment', s.totalsCommitment], ['chargeCommitment.x', s.chargeCommitment?.x], ['chargeCommitment.y', s.chargeCommitment?.y]] as const;
+  for (const [name, v] of fields) {
     if (typeof v !== 'bigint' || v < 0n || v >= FIELD_MODULUS) throw new ProofEncodingError('field', `${name} is not a canonical field element`);
   }
   if (!Number.isInteger(s.count) || s.count < 1) throw new ProofEncodingError('field', 'count must be a positive integer');

@@ -1,5 +1,7 @@
 import { sha256 } from '../crypto/hash.js';
 import { type BatchContext, batchContext, encodeBatchContext } from '../privacy/context.js';
+import { commitTotals } from '../settlement/commitment/currency-generators.js';
+import { scalar, toAffine, type AffinePoint, type JubjubPoint } from '../settlement/commitment/pedersen.js';
 import type { PoseidonWasm } from '../wasm/poseidon.js';
 import { ProofInputError } from './errors.js';
 import type { RecordOpening } from './record-opening.js';
@@ -18,6 +20,7 @@ export interface ChunkTotals {
 }
 
 const TAG_TOTALS_SALT = Buffer.from('cdrchain:totals-salt:1');
+const TAG_CHARGE_SALT = Buffer.from('cdrchain:charge-salt:1');
 
 /** Sums the openings; all must be in one currency (ProofInputError 'currency' names the first that is not). */
 export function totalsOf(openings: readonly RecordOpening[]): ChunkTotals {
@@ -52,4 +55,30 @@ export function totalsSalt(pairSecret: Uint8Array, context: BatchContext, chunk:
 /** Poseidon(currency, Σ charge, Σ durationSec, Σ volumeBytes, salt): the public input the circuit checks. */
 export function totalsCommitment(totals: ChunkTotals, salt: bigint, poseidon: PoseidonWasm): bigint {
   return poseidon.hash([BigInt(totals.currency), totals.charge, totals.durationSec, totals.volumeBytes, salt]);
+}
+
+/**
+ * The blinding of chunk `chunk`'s Pedersen charge commitment: 512 bits, SHA-256("cdrchain:charge-salt:1"
+ * ‖ pair secret ‖ batch context ‖ chunk u32 ‖ half u8) for half 0 and 1, reduced mod ℓ (bias below
+ * 2^-250, so the commitment hides perfectly up to that). Its own domain, not the totals salt: with one
+ * blinding for both, an unbounded adversary could solve the Pedersen one for s and test the Poseidon one.
+ * Both operators of the pair can recompute it, and open an aggregate of such commitments by their sum.
+ */
+export function chargeSalt(pairSecret: Uint8Array, context: BatchContext, chunk: number): bigint {
+  if (!Number.isInteger(chunk) || chunk < 0 || chunk > 0xffff_ffff) throw new ProofInputError('layout', 'chunk index must be a u32');
+  const index = Buffer.alloc(4);
+  index.writeUInt32BE(chunk);
+  const ctx = encodeBatchContext(batchContext(context));
+  const half = (h: number): string => Buffer.from(sha256(TAG_CHARGE_SALT, pairSecret, ctx, index, Uint8Array.of(h))).toString('hex');
+  return scalar(BigInt(`0x${half(0)}${half(1)}`));
+}
+
+/** (Σ charge)·G_currency + salt·H: the chunk's Pedersen charge commitment, as a point. */
+export function chargeCommitmentPoint(totals: ChunkTotals, salt: bigint): JubjubPoint {
+  return commitTotals(new Map([[totals.currency, totals.charge]]), salt);
+}
+
+/** The chunk's Pedersen charge commitment, affine: the public input pair the circuit checks. */
+export function chargeCommitment(totals: ChunkTotals, salt: bigint): AffinePoint {
+  return toAffine(chargeCommitmentPoint(totals, salt));
 }

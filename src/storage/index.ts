@@ -1,5 +1,6 @@
 import { AdmissionLog } from './admission-log.js';
 import { ChainStore } from './chain-store.js';
+import { ChargeAggregateStore } from './charge-aggregate-store.js';
 import { ConfigStore } from './config-store.js';
 import { ContractStore } from './contract-store.js';
 import { StorageEnv } from './env.js';
@@ -11,8 +12,9 @@ import { StateStore } from './state-store.js';
 import type { TxBodyStoreOptions } from './tx-body-store.js';
 import { VerdictStore } from './verdict-store.js';
 
-export { AdmissionLog, ChainStore, ConfigStore, ContractStore, EvictionStore, PendingStore, ProofStore, SealedStore, StateStore, StorageEnv, VerdictStore };
+export { AdmissionLog, ChainStore, ChargeAggregateStore, ConfigStore, ContractStore, EvictionStore, PendingStore, ProofStore, SealedStore, StateStore, StorageEnv, VerdictStore };
 export type { ProvenBatch } from './proof-store.js';
+export type { ChargeAggregate } from './charge-aggregate-store.js';
 export type { StoredVerdict } from './verdict-store.js';
 export type { Eviction, EvictionReason } from './eviction-store.js';
 export { EVICTION_REASONS } from './eviction-store.js';
@@ -33,6 +35,8 @@ export interface Stores {
   readonly sealed: SealedStore;
   /** Batch id → what a verified batch proof established (circuit, totals commitments, its transaction). */
   readonly proofs: ProofStore;
+  /** (submitter, counterparty, settlement period) → the sum of its proven chunks' Pedersen charge commitments. */
+  readonly chargeAggregates: ChargeAggregateStore;
   /** (pair, period, revision) → a reconciliation verdict both operators of the pair signed. */
   readonly verdicts: VerdictStore;
   /** Transaction id → why it left the pending set without a block (period closed, overtaken, ...). */
@@ -53,5 +57,5 @@ export function openStores(path: string, opts: StoresOptions = {}): Stores {
     void env.close();
     throw err;
   }
-  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env), sealed: new SealedStore(env), proofs: new ProofStore(env), verdicts: new VerdictStore(env), evictions: new EvictionStore(env) };
+  return { env, chain, state: new StateStore(env), pending: new PendingStore(env), config: new ConfigStore(env), contracts: new ContractStore(env), admissionLog: new AdmissionLog(env), sealed: new SealedStore(env), proofs: new ProofStore(env), chargeAggregates: new ChargeAggregateStore(env), verdicts: new VerdictStore(env), evictions: new EvictionStore(env) };
 }

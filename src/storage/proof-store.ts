@@ -11,6 +11,10 @@ export interface ProvenBatch {
   readonly vkeyId: string;
   /** Per chunk, the proven Poseidon commitment of its totals (hex, 32 bytes): the pair can open them. */
   readonly totalsCommitments: readonly string[];
+  /** Per chunk, its proven Pedersen charge commitment (hex x ‖ y, 64 bytes): added to the pair's ChargeAggregate. */
+  readonly chargeCommitments: readonly string[];
+  /** The settlement period whose aggregate the chunks were added to. */
+  readonly period: string;
   /** The batch proof transaction (hex): GET /txns/{hash} shows it and where it was committed. */
   readonly txHash: string;
   /** The operator that signed it (the batch's submitter or counterparty). */

@@ -106,6 +106,12 @@ function headerFields(b: Batch, ctx: AppContext): HTMLElement {
     ['Proven', b.proven
       ? h('span', null, `Groth16, ${b.proven.circuitId} v${b.proven.circuitVersion}, ${num(b.proven.totalsCommitments.length)} chunk proofs of ${num(b.proven.chunkRecords)} records, by `, operatorLabel(ctx.status, b.proven.signer), ' in ', link(`/tx/${b.proven.txHash}`, shortHash(b.proven.txHash)))
       : 'no batch proof yet'],
+    ...(b.proven
+      ? [['Charge commitments', h('span', null,
+        `${num(b.proven.chargeCommitments.length)} Pedersen commitments (hiding) added to the ${b.proven.period} aggregate of `,
+        operatorLabel(ctx.status, b.submitter), ' → ', operatorLabel(ctx.status, b.counterparty), ' (',
+        h('a', { href: `/proofs/aggregate/${b.submitter}/${b.counterparty}/${encodeURIComponent(b.proven.period)}` }, 'JSON'), ')')] as [string, Child]]
+      : []),
     ['Size', bytes(b.sizeBytes)],
     ['Header version', String(b.version)],
   ]);

@@ -155,6 +155,8 @@ describe('operator-scoped API access: three operators, api.auth signatures', () 
       ['/metrics', { anonymous: 200, C: 200 }],
       ['/openapi.json', { anonymous: 200, C: 200 }],
       [`/reconciliation/${pair}/${period}`, { anonymous: 200, C: 200, forged: 200 }],
+      // Public: a hiding commitment and counts; none here before a proof (200: src/chain/batch-proof-admission.test.ts).
+      [`/proofs/aggregate/${A}/${B}/${period}`, { anonymous: '404 not_found', A: '404 not_found', C: '404 not_found', forged: '404 not_found' }],
       [`/operators/${A}`, { anonymous: u.auth, A: 200, B: '403 forbidden', C: '403 forbidden', forged: u.bad, expired: u.old, replayed: u.again }],
       [`/operators/${C}`, { C: 200, A: '403 forbidden' }],
       [`/batch/${abId}`, { anonymous: u.auth, A: 200, B: 200, C: '404 not_found', forged: u.bad, expired: u.old, replayed: u.again }],
@@ -167,6 +169,8 @@ describe('operator-scoped API access: three operators, api.auth signatures', () 
       ['/consensus', { anonymous: u.auth, A: '404 not_a_validator', C: '404 not_a_validator', forged: u.bad }],
       [`/reconciliation/${pair}/${period}/disputes?limit=3`, { anonymous: u.auth, A: 200, B: 200, C: '403 forbidden', forged: u.bad, expired: u.old, replayed: u.again }],
       [`/reconciliation/${pair}/${period}/verdict`, { anonymous: u.auth, A: 200, B: 200, C: '403 forbidden', forged: u.bad, expired: u.old, replayed: u.again }],
+      // A transfer opening: its operator (nothing disclosed here: 404) and the settlement bank; any other operator 403.
+      [`/settlement/${period}/disclosures/${A}`, { anonymous: u.auth, A: '404 not_found', B: '403 forbidden', C: '403 forbidden', forged: u.bad, expired: u.old }],
     ];
     const got: string[] = [];
     const want: string[] = [];

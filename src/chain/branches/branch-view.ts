@@ -1,5 +1,6 @@
 import { toHex } from '../../codec/bytes.js';
-import type { ChainHead } from '../../storage/index.js';
+import type { BatchHeaderFields } from '../../codec/batch.js';
+import type { ChainHead, ChargeAggregate } from '../../storage/index.js';
 import type { CommittedStateView, VerdictHead } from '../committed-state.js';
 import { overlaySlots, readSlotsIn, type ContractStateReader } from '../contract-executor.js';
 import type { BlockWrites } from '../state-transition.js';
@@ -88,6 +89,18 @@ export class BranchView implements CommittedStateView {
       }
     }
     return this.committed.latestVerdict(pairA, pairB, period);
+  }
+
+  chargeAggregate(submitter: number, counterparty: number, period: string): ChargeAggregate | undefined {
+    for (let i = this.path.length - 1; i >= 0; i--) {
+      const a = this.path[i]!.writes.aggregates.find((w) => w.submitter === submitter && w.counterparty === counterparty && w.period === period);
+      if (a !== undefined) return a;
+    }
+    return this.committed.chargeAggregate(submitter, counterparty, period);
+  }
+
+  batchHeader(batchId: Uint8Array): BatchHeaderFields | undefined {
+    return this.committed.batchHeader(batchId);
   }
 
   /** Whether a block of the branch (not committed state) names the transaction. */

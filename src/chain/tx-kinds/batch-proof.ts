@@ -1,7 +1,10 @@
 import { BATCH_PROOF_TX_FILE_IDENTIFIER, decodeBatchProofTx } from '../../codec/batch-proof-tx.js';
 import { toHex } from '../../codec/bytes.js';
 import type { TxLocation } from '../../storage/index.js';
-import { InvalidBlockError, type BlockApplication, type BlockTx } from '../block-application.js';
+import { batchProofPublicValues } from '../../proofs/batch-proof-layout.js';
+import { PeriodFormatError } from '../../settlement/errors.js';
+import { periodContaining } from '../../settlement/settlement-period.js';
+import { InapplicableTxError, InvalidBlockError, type BlockApplication, type BlockTx } from '../block-application.js';
 import { circuitKey } from '../genesis-circuits.js';
 import type { AdmissionSource } from '../admission-budget.js';
 import type { AcceptedBatchProof } from '../proof-admission.js';
@@ -33,6 +36,8 @@ export interface BatchProofTxView {
  * In a block a proof moves its signer's batch-proof sequence, in any order like batches, and makes
  * its batch proven: the first proof of a batch in chain order is its record (ProofStore, written
  * when the block commits, in the state root); a later one is inapplicable (left out, then evicted).
+ * The record's chunk charge commitments are added to the charge aggregate of the batch's
+ * (submitter → counterparty, settlement period) (ChargeAggregateStore, in the state root too).
  */
 export const batchProofCodec: TxCodec = {
   kind: TxKind.BatchProof,
@@ -50,18 +55,31 @@ export const batchProofCodec: TxCodec = {
 
   apply(block: BlockApplication, tx: BlockTx): void {
     const decoded = decodeBatchProofTx(tx.bytes());
-    const chunkRecords = decoded.proof.length >= 9 ? new DataView(decoded.proof.buffer, decoded.proof.byteOffset, decoded.proof.byteLength).getUint32(1) : 0;
-    const circuit = block.circuits.get(circuitKey(decoded.circuitId, decoded.circuitVersion, chunkRecords));
-    if (!circuit) throw new InvalidBlockError('proof', `transaction ${tx.index}: no registered circuit ${decoded.circuitId} v${decoded.circuitVersion} with ${chunkRecords} records per chunk`);
-    const totalsCommitments = totalsCommitmentsOf(decoded.proof);
-    if (!totalsCommitments) throw new InvalidBlockError('proof', `transaction ${tx.index}: the batch proof's length does not match its chunk count`);
+    const values = batchProofPublicValues(decoded.proof);
+    if (!values) throw new InvalidBlockError('proof', `transaction ${tx.index}: the batch proof's version or length does not match its chunk count`);
+    const circuit = block.circuits.get(circuitKey(decoded.circuitId, decoded.circuitVersion, values.chunkRecords));
+    if (!circuit) throw new InvalidBlockError('proof', `transaction ${tx.index}: no registered circuit ${decoded.circuitId} v${decoded.circuitVersion} with ${values.chunkRecords} records per chunk`);
+    // Admission found the batch here before it verified the proof: every validator applying it has the header.
+    const header = block.batchHeader(decoded.batchId);
+    if (!header) throw new InvalidBlockError('proof', `transaction ${tx.index}: batch ${toHex(decoded.batchId)} is not stored here`, true);
+    let period: string;
+    try {
+      period = periodContaining(block.settlement.periods, Number(header.periodStart)).id;
+    } catch (err) {
+      if (err instanceof PeriodFormatError) throw new InapplicableTxError('proof', `transaction ${tx.index}: the batch's period_start names no settlement period (${err.message})`);
+      throw err;
+    }
+    const word = (v: bigint): string => v.toString(16).padStart(64, '0');
     block.recordProof({
       batchId: decoded.batchId,
       proven: {
         circuitId: circuit.id, circuitVersion: circuit.version, chunkRecords: circuit.chunkRecords, vkeyId: circuit.vkeyId,
-        totalsCommitments, txHash: toHex(tx.entry.id), signer: decoded.signer, height: block.block.height,
+        totalsCommitments: values.totalsCommitments,
+        chargeCommitments: values.chargeCommitments.map((c) => word(c.x) + word(c.y)),
+        period,
+        txHash: toHex(tx.entry.id), signer: decoded.signer, height: block.block.height,
       },
-    }, tx.index);
+    }, tx.index, { submitter: header.submitter, counterparty: header.counterparty, period, chunks: values.chargeCommitments });
     block.noteSequence(TxKind.BatchProof, tx.entry.submitter, tx.entry.sequence);
   },
 
@@ -69,24 +87,6 @@ export const batchProofCodec: TxCodec = {
     return { kind: TxKind.BatchProof, view: { ...batchProofTxView(id, bytes, location) } };
   },
 };
-
-/** encodeBatchProof's layout (src/proofs/batch-proof.ts): version u8 ‖ records per chunk u32 ‖ chunks u32, then per chunk root ‖ totals commitment ‖ proof (32 + 32 + 256). */
-const PROOF_HEADER_BYTES = 9;
-const PROOF_CHUNK_BYTES = 320;
-
-/**
- * The chunks' totals commitments (hex) of a batch proof, read in place: what its proven record
- * keeps. Not via src/proofs (which loads snarkjs): the state transition only reads bytes that
- * admission verified. Undefined when the layout does not hold.
- */
-function totalsCommitmentsOf(proof: Uint8Array): string[] | undefined {
-  if (proof.length < PROOF_HEADER_BYTES) return undefined;
-  const count = new DataView(proof.buffer, proof.byteOffset, proof.byteLength).getUint32(5);
-  if (proof.length !== PROOF_HEADER_BYTES + count * PROOF_CHUNK_BYTES) return undefined;
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) out.push(toHex(proof.subarray(PROOF_HEADER_BYTES + i * PROOF_CHUNK_BYTES + 32, PROOF_HEADER_BYTES + i * PROOF_CHUNK_BYTES + 64)));
-  return out;
-}
 
 export function batchProofTxView(id: Uint8Array, bytes: Uint8Array, location: TxLocation | undefined): BatchProofTxView {
   const tx = decodeBatchProofTx(bytes);

@@ -18,7 +18,7 @@ export interface SettlementTxView {
   submitter: number;
   sequence: string;
   period: string;
-  action: 'fx_rate_set' | 'statement' | 'plain_statement' | 'proposal' | 'approval';
+  action: 'fx_rate_set' | 'statement' | 'plain_statement' | 'proposal' | 'approval' | 'disclosure';
   /** fx_rate_set: the base, the rates as "num/den" per currency, override, the signing publishers. */
   base?: string;
   rates?: Record<string, string>;
@@ -41,7 +41,7 @@ export interface SettlementTxView {
   transfers?: { x: string; y: string }[];
   /** plain-mode proposal: the transfers (minor units, decimal). */
   plainTransfers?: { from: number; to: number; amount: string }[];
-  /** approval: the proposal's id (hex), the signing operators and validators. */
+  /** disclosure (and approval): the proposal's id (hex); the sealed openings are read on GET /settlement/{period}/disclosures/{plmn}. */
   proposalId?: string;
   validators?: number[];
   signature: string;
@@ -126,6 +126,7 @@ export function settlementTxView(id: Uint8Array, bytes: Uint8Array, location: Tx
       ...(a.plainTransfers ? { plainTransfers: a.plainTransfers.map((t) => ({ from: t.from, to: t.to, amount: t.amount.toString() })) } : {}), ...tail,
     };
   }
+  if (a.kind === 'disclosure') return { ...common, proposalId: toHex(a.proposalId), ...tail };
   if (a.kind === 'approval') {
     return { ...common, proposalId: toHex(a.proposalId), operators: [...a.operators], validators: [...a.validators], ...tail };
   }

@@ -12,6 +12,8 @@ import {
   devnetGenesis,
   MAX_WELL_KNOWN_VALIDATORS,
   DEVNET_OPERATORS,
+  DEVNET_SETTLEMENT_BANK_ID,
+  devnetSettlementBank,
   GENESIS_POLICY_FIELDS,
   GenesisError,
   genesisFromJson,
@@ -46,10 +48,11 @@ const DEVNET_VALIDATOR_OPERATORS: readonly { plmn: number; name: string }[] = [
 ];
 
 /** File names in a validator's directory. */
-export const DEVNET_FILES = Object.freeze({ bls: 'bls.key.json', batchKey: 'batch.key.json', ports: 'ports.json', genesis: 'genesis.json', plan: 'devnet.json' });
+export const DEVNET_FILES = Object.freeze({ bls: 'bls.key.json', batchKey: 'batch.key.json', ports: 'ports.json', genesis: 'genesis.json', plan: 'devnet.json', bank: 'settlement-bank.key.json' });
 
 export { BlsKeyFileError, readBlsKeyFile, writeBlsKeyFile, type BlsKeyFile } from '../../crypto/bls/key-file.js';
 import { writeBlsKeyFile } from '../../crypto/bls/key-file.js';
+import { bankKeys, writeBankKeyFile } from '../../client/bank-key-file.js';
 import { writeValidatorFile } from '../../node/validator-dir.js';
 
 /** What `devnet init` wrote (DIR/devnet.json): what a launcher reads. */
@@ -108,6 +111,9 @@ export async function devnetInit(o: DevnetInitOptions): Promise<DevnetPlan> {
   const ca = await createConsortiumCa({ name: `cdrchain devnet ${o.chainId}`, days: 3650 });
   writeCaDir(join(o.out, 'ca'), ca, o.force);
 
+  // The settlement bank: the embedded devnet's well-known INSECURE keys, or fresh ones.
+  const wellKnownBank = devnetSettlementBank();
+  const bank = embedded ? bankKeys(wellKnownBank.bank.id, wellKnownBank.encryptionPrivateKey, wellKnownBank.requestSeed) : bankKeys(DEVNET_SETTLEMENT_BANK_ID, randomBytes(32), randomBytes(32));
   const plan: { index: number; plmn: number; name: string; dir: string; ports: DevnetPorts }[] = [];
   const operators: GenesisJson['operators'] = [];
   const validators: GenesisValidator[] = [];
@@ -142,8 +148,13 @@ export async function devnetInit(o: DevnetInitOptions): Promise<DevnetPlan> {
     // Batch proofs of the 4-record test circuit, under the committed key of the INSECURE dev setup (docs/proofs.md §4).
     circuits: genesisCircuitsToJson(devnetCircuits()),
     // Default periods, XDR, 0.15 %, committed mode; the validators publish FX rates with their BLS keys.
-    settlement: genesisSettlementToJson(genesisSettlement({ ratePublishers: validators.map((v) => v.blsKey) })),
+    // ... and a settlement bank with fresh keys (DIR/settlement-bank.key.json): transfer openings are sealed to it.
+    settlement: genesisSettlementToJson(genesisSettlement({
+      ratePublishers: validators.map((v) => v.blsKey),
+      bank: { id: bank.id, encryptionKey: bank.encryptionPublicKey, requestKey: bank.requestPublicKey },
+    })),
   };
+  writeBankKeyFile(join(o.out, DEVNET_FILES.bank), bank);
   // Load it as a node would (proofs of possession verified) and write the canonical form.
   const genesis = genesisToJson(genesisFromJson(json));
   const genesisPath = join(o.out, DEVNET_FILES.genesis);

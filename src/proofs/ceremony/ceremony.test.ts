@@ -18,7 +18,8 @@ describe('cdrchain ceremony', () => {
   let root: string;
   let dir: string;
   const r1cs = () => join(circuitsDir(), 'poseidon_vectors', 'poseidon-vectors.r1cs');
-  const ptau = () => join(circuitsDir(), 'ptau', 'pot12_final.ptau');
+  // The build's powers of tau, sized for its largest circuit (2^13 since the chunk circuit's charge commitment).
+  const ptau = () => join(circuitsDir(), (JSON.parse(readFileSync(join(circuitsDir(), 'manifest.json'), 'utf8')) as { ptau: { file: string } }).ptau.file);
   const json = <T>(s: string) => JSON.parse(s) as T;
 
   beforeAll(async () => {

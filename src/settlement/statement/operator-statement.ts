@@ -45,10 +45,28 @@ export interface OperatorStatementInput {
   /** The operator's part of the period's clearing fee (≥ 0). */
   readonly clearingFee: bigint;
   /**
+   * The operator's share of the period's clearing fee as a block producer and validator, from the
+   * final settlement's fee split (≥ 0; recorded on chain, paid outside the transfer: not in
+   * amountAfterFees). 0 until final, and for an operator that does not validate.
+   */
+  readonly feeShare?: bigint;
+  /**
    * Where the settlement stands on chain: final (with its height), awaiting approval, expired, or not
    * proposed yet (the statement is then a draft: the transfer is the operator's own netting).
+   * `transfer_mismatch`: the chain's proposal holds a T_k for this operator that its own transfer
+   * opening does not open (or none while it has a transfer): the figures are the operator's, NOT settled.
+   * `transferOpens`: whether the opening was checked against the proposal's T_k and opens it.
    */
-  readonly settlement: { readonly status: 'not_proposed' | 'proposed' | 'final' | 'expired'; readonly height?: number; readonly proposalId?: string };
+  readonly settlement: SettlementStanding;
+}
+
+export interface SettlementStanding {
+  readonly status: 'not_proposed' | 'proposed' | 'final' | 'expired' | 'transfer_mismatch';
+  readonly height?: number;
+  readonly proposalId?: string;
+  readonly transferOpens?: boolean;
+  /** transfer_mismatch: why, in words. */
+  readonly detail?: string;
 }
 
 export interface StatementLine extends StatementLineInput {
@@ -81,6 +99,8 @@ export interface OperatorStatement {
   readonly clearingFee: bigint;
   /** transfer − conversionFees − clearingFee: what the operator receives (> 0) or pays (< 0) in all. */
   readonly amountAfterFees: bigint;
+  /** Its share of the clearing fee as producer and validator (recorded on chain, paid outside the transfer). */
+  readonly feeShare: bigint;
   readonly settlement: OperatorStatementInput['settlement'];
 }
 
@@ -89,6 +109,7 @@ export function buildOperatorStatement(input: OperatorStatementInput): OperatorS
   const base = input.rates.base;
   if (!isCurrency(base)) throw new UnknownCurrencyError(String(base));
   if (input.clearingFee < 0n) throw new StatementUnbalancedError('a clearing fee is never negative');
+  if ((input.feeShare ?? 0n) < 0n) throw new StatementUnbalancedError('a fee share is never negative');
   const lines = [...input.lines]
     .map((l, i) => ({ l, i }))
     .sort((a, b) => a.l.partner - b.l.partner || a.i - b.i)
@@ -141,6 +162,7 @@ export function buildOperatorStatement(input: OperatorStatementInput): OperatorS
     conversionFees,
     clearingFee: input.clearingFee,
     amountAfterFees: input.transfer - conversionFees - input.clearingFee,
+    feeShare: input.feeShare ?? 0n,
     settlement: input.settlement,
   });
 }

@@ -37,6 +37,8 @@ export function statementToCsv(s: OperatorStatement): string {
   }
   for (const p of s.partners) rows.push(['partner_total', p.partner, '', s.currency, '', '', '', m(p.receivable), m(p.payable), '', m(p.net)]);
   const total = (name: string, v: bigint): (string | number)[] => ['total', '', name, s.currency, '', '', '', '', '', '', m(v)];
-  rows.push(total('net_position', s.netPosition), total('transfer', s.transfer), total('conversion_fees', -s.conversionFees), total('clearing_fee', -s.clearingFee), total('amount_after_fees', s.amountAfterFees));
+  rows.push(total('net_position', s.netPosition), total('transfer', s.transfer), total('conversion_fees', -s.conversionFees), total('clearing_fee', -s.clearingFee), total('amount_after_fees', s.amountAfterFees), total('fee_share_received', s.feeShare));
+  // Never a settled-looking file when the chain's transfer is not the operator's: say so in the data.
+  rows.push(['settlement', '', s.settlement.status, s.currency, '', '', '', '', '', '', s.settlement.proposalId ?? '']);
   return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

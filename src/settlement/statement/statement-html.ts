@@ -13,11 +13,20 @@ const STYLE = `body{font:14px/1.45 system-ui,sans-serif;color:#111;background:#f
 h1{font-size:1.4rem;margin:0 0 .25rem}table{border-collapse:collapse;width:100%;margin:1rem 0}
 caption{text-align:left;font-weight:600;padding:.25rem 0}th,td{border-bottom:1px solid #bbb;padding:.3rem .5rem;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tfoot th,tfoot td{border-top:2px solid #111;font-weight:600}
-.meta{color:#333}.status{display:inline-block;padding:.1rem .5rem;border:1px solid #111;border-radius:.25rem}`;
+.meta{color:#333}.status{display:inline-block;padding:.1rem .5rem;border:1px solid #111;border-radius:.25rem}
+.alert{border:2px solid #a00;color:#700;padding:.5rem .75rem;background:#fff5f5}`;
 
 export function statementToHtml(s: OperatorStatement): string {
   const m = (minor: bigint): string => esc(formatMinorUnits(minor, s.currency));
-  const status = s.settlement.status === 'final' ? `final at height ${s.settlement.height ?? '?'}` : s.settlement.status === 'not_proposed' ? 'not proposed yet (draft)' : s.settlement.status;
+  const st = s.settlement;
+  const status = st.status === 'final' ? `final at height ${st.height ?? '?'}`
+    : st.status === 'not_proposed' ? 'not proposed yet (draft)'
+      : st.status === 'transfer_mismatch' ? 'NOT SETTLED: your transfer does not open the chain\'s T_k'
+        : st.status === 'proposed' ? 'proposed, awaiting approval' : st.status;
+  const check = st.transferOpens === true ? ' · your transfer opens the proposal\'s T_k' : '';
+  const alert = st.status === 'transfer_mismatch'
+    ? `<p class="alert" role="alert"><strong>Transfer mismatch.</strong> ${esc(st.detail ?? 'the proposal on chain holds another transfer commitment for this operator')}. The figures below are this operator's own; they are not what the chain settles.</p>\n`
+    : '';
   const proposal = s.settlement.proposalId === undefined ? '' : ` · proposal ${esc(s.settlement.proposalId.slice(0, 16))}…`;
   const lineRows = s.lines
     .map(
@@ -36,7 +45,8 @@ export function statementToHtml(s: OperatorStatement): string {
 <body><main>
 <h1>Settlement statement</h1>
 <p class="meta">Operator <strong>${esc(s.operator)}</strong> · period <strong>${esc(s.periodId)}</strong> · settlement currency ${cur} · chain ${esc(s.chain.slice(0, 16))}…<br>
-Settlement <span class="status">${esc(status)}</span>${proposal}</p>
+Settlement <span class="status">${esc(status)}</span>${proposal}${esc(check)}</p>
+${alert}
 <table><caption>Traffic by partner and service</caption>
 <thead><tr><th scope="col">Partner</th><th scope="col">Service</th><th scope="col" class="n">Receivable</th><th scope="col" class="n">Payable</th><th scope="col" class="n">Receivable ${cur}</th><th scope="col" class="n">Payable ${cur}</th><th scope="col" class="n">Conversion fee ${cur}</th><th scope="col" class="n">Net ${cur}</th></tr></thead>
 <tbody>
@@ -58,6 +68,7 @@ ${rateRows}
 <tr><th scope="row">Conversion fees</th><td class="n">${m(-s.conversionFees)}</td></tr>
 <tr><th scope="row">Clearing fee</th><td class="n">${m(-s.clearingFee)}</td></tr>
 </tbody><tfoot><tr><th scope="row">Amount after fees</th><td class="n">${m(s.amountAfterFees)}</td></tr></tfoot></table>
+<p class="meta">Clearing fee share received as block producer and validator (recorded on chain, paid outside the transfer): ${m(s.feeShare)} ${cur}</p>
 </main></body></html>
 `;
 }

@@ -33,5 +33,6 @@ export function statementToJson(s: OperatorStatement): Record<string, unknown> {
     conversionFees: money(s.conversionFees),
     clearingFee: money(s.clearingFee),
     amountAfterFees: money(s.amountAfterFees),
+    feeShare: money(s.feeShare),
   };
 }

@@ -133,7 +133,9 @@ describe('operator statements', () => {
     const rows = csv.trimEnd().split('\r\n');
     expect(rows[0]).toMatch(/^record,partner,service,currency,receivable,payable,rate,receivable_XDR/);
     expect(rows.filter((r) => r.startsWith('line,'))).toHaveLength(s.lines.length);
-    expect(rows.at(-1)).toMatch(/^total,,amount_after_fees,XDR,/);
+    expect(rows.at(-3)).toMatch(/^total,,amount_after_fees,XDR,/);
+    expect(rows.at(-2)).toMatch(/^total,,fee_share_received,XDR,/);
+    expect(rows.at(-1)).toBe(`settlement,,final,XDR,,,,,,,${'ab'.repeat(32)}`);
     expect(csv).toContain(',-0.000042\r\n'); // clearing fee, as a number, not defused
     expect([csvCell('=HYPERLINK("x")'), csvCell('@sum'), csvCell('-12.5'), csvCell('a,b')]).toEqual([`"'=HYPERLINK(""x"")"`, "'@sum", '-12.5', '"a,b"']);
     const html = statementToHtml({ ...s, chain: '<script>alert(1)</script>', settlement: { status: 'proposed', proposalId: '"><img src=x>' } });
@@ -142,5 +144,19 @@ describe('operator statements', () => {
     expect(html).toContain('&lt;script&gt;');
     expect(html).toMatch(/<caption>Traffic by partner and service<\/caption>/);
     expect((html.match(/<tr><td>/g) ?? []).length).toBe(s.lines.length);
+    // A transfer the chain does not settle is never shown as settled.
+    const mismatch = statementToHtml({ ...s, settlement: { status: 'transfer_mismatch', proposalId: 'cd'.repeat(32), detail: 'does not <open>' } });
+    expect(mismatch).toContain('role="alert"');
+    expect(mismatch).toContain('NOT SETTLED');
+    expect(mismatch).toContain('does not &lt;open&gt;');
+    expect(statementToCsv({ ...s, settlement: { status: 'transfer_mismatch' } }).trimEnd().split('\r\n').at(-1)).toMatch(/^settlement,,transfer_mismatch,/);
+  });
+
+  it('carries the fee share received beside the fees borne, outside the amount after fees', () => {
+    const s = buildOperatorStatement({ ...inputFor(101), feeShare: 17n });
+    expect(s.feeShare).toBe(17n);
+    expect(s.amountAfterFees).toBe(s.transfer - s.conversionFees - 42n);
+    expect((statementToJson(s) as { feeShare: { minor: string } }).feeShare.minor).toBe('17');
+    expect(code(() => buildOperatorStatement({ ...inputFor(101), feeShare: -1n }))).toBe('statement_unbalanced');
   });
 });

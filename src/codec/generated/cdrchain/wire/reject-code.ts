@@ -47,5 +47,8 @@ export enum RejectCode {
   DuplicateApproval = 36,
   BadNettingInput = 37,
   WrongMode = 38,
-  BadAmount = 39
+  BadAmount = 39,
+  BadOpening = 42,
+  DuplicateDisclosure = 43,
+  NoSettlementBank = 44
 }

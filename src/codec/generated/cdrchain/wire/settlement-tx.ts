@@ -10,6 +10,7 @@ import { BilateralStatementAction } from './bilateral-statement-action.js';
 import { FxRateSetAction } from './fx-rate-set-action.js';
 import { PlainStatementAction } from './plain-statement-action.js';
 import { SettlementApprovalAction } from './settlement-approval-action.js';
+import { SettlementDisclosureAction } from './settlement-disclosure-action.js';
 import { SettlementProposalAction } from './settlement-proposal-action.js';
 
 
@@ -97,8 +98,13 @@ plainStatement(obj?:PlainStatementAction):PlainStatementAction|null {
   return offset ? (obj || new PlainStatementAction()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
 }
 
+disclosure(obj?:SettlementDisclosureAction):SettlementDisclosureAction|null {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
+  return offset ? (obj || new SettlementDisclosureAction()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
 static startSettlementTx(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(11);
 }
 
 static addVersion(builder:flatbuffers.Builder, version:number) {
@@ -151,6 +157,10 @@ static addApproval(builder:flatbuffers.Builder, approvalOffset:flatbuffers.Offse
 
 static addPlainStatement(builder:flatbuffers.Builder, plainStatementOffset:flatbuffers.Offset) {
   builder.addFieldOffset(9, plainStatementOffset, 0);
+}
+
+static addDisclosure(builder:flatbuffers.Builder, disclosureOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(10, disclosureOffset, 0);
 }
 
 static endSettlementTx(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -1,0 +1,2 @@
+export * from './opening-proof.js';
+export * from './transfer-disclosure.js';
