@@ -2,10 +2,10 @@
 // 5, 7): statements with both gross amounts in the clear, signed by both operators — one of them an
 // operator that does not validate, with its genesis settlementKey — then a proposal carrying the
 // contract's transfers, approvals and final on two nodes with equal state roots. Each bad input is
-// refused with its code and changes nothing; the modes do not mix in either direction.
+// refused with its code and changes nothing; the modes do not mix in either direction, and a disclosure (committed mode's) is refused.
 import { afterEach, describe, expect, it } from 'vitest';
 import { approvalAction, plainStatementAction, proposalAction, signSettlementTx, statementAction } from '../client/settlement-tx.js';
-import { toHex } from '../codec/bytes.js';
+import { fromHex, toHex } from '../codec/bytes.js';
 import { encodeBlock } from '../codec/block.js';
 import type { SettlementAction } from '../codec/settlement-tx.js';
 import { blsAggregateSignatures, blsKeyPairFromSeed } from '../crypto/bls/bls.js';
@@ -169,7 +169,7 @@ describe('plain-mode settlement on chain', () => {
     const plainTransfers = draft.plainTransfers!.map((t) => ({ from: t.from, to: t.to, amount: t.amount.toString() }));
     for (const c of [a, b]) {
       const view = c.settlementPeriod(DEC_2025);
-      expect(view).toMatchObject({ netted: true, settlement: { status: 'final', id, plainTransfers } });
+      expect(view).toMatchObject({ netted: true, settlement: { status: 'final', id, plainTransfers, proposal: { mode: 'plain', transfers: [], plainTransfers } } });
       // 0.05 % of 1,450,000 = 725.
       expect(view.settlement).toMatchObject({ fees: { fee: '725' } });
       expect(c.committed.contracts.slot(PLAIN_STATEMENTS_ID, nettedKey(DEC_2025_KEY))).toBe(6n);
@@ -178,6 +178,9 @@ describe('plain-mode settlement on chain', () => {
     const again = { ...p, attempt: 2 };
     await refused(a, frame(a, T_MOBILE_US, proposalAction(again, signAsOperator(again, T_MOBILE_US, blsSecret(T_MOBILE_US)).signature)), RejectCode.AlreadySettled);
     await refused(a, statementFrame(a, ORANGE_FR, TELEKOM_DE, 1n, 0n), RejectCode.AlreadyNetted);
+    // A disclosure of a transfer opening (committed mode's) naming this final proposal: there is no T_k to open.
+    const disclosure: SettlementAction = { kind: 'disclosure', proposalId: fromHex(id, 32), toOperator: new Uint8Array(96), toBank: new Uint8Array(96), proof: new Uint8Array(128) };
+    await refused(a, frame(a, VODAFONE_UK, disclosure), RejectCode.WrongMode, /plain mode: its transfers are plain, there is no opening to disclose/);
     // Restarted: the plain settlement (mode slot, transfers) is read back from LMDB.
     const view = JSON.stringify(a.settlementPeriod(DEC_2025));
     closed.add(a);

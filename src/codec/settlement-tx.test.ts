@@ -1,9 +1,15 @@
 // The settlement transaction codec (schemas/settlement-tx.fbs): v1 frames written before plain mode
 // (a committed proposal, a committed statement) decode to the same fields and hash to the same id;
-// plain statements and plain proposals round-trip; a proposal carrying both kinds of transfers is malformed.
+// plain statements and plain proposals round-trip; a proposal carrying both kinds of transfers is malformed;
+// the six actions have distinct canonical tags (v1's 0-3, then plain_statement 4, disclosure 5, the schema's order).
 import { describe, expect, it } from 'vitest';
-import { decodeSettlementTx, encodeSettlementTx, settlementTxHash, SETTLEMENT_TX_VERSION, type SettlementAction } from './settlement-tx.js';
+import { Builder } from 'flatbuffers';
+import { canonicalSettlementTx, decodeSettlementTx, encodeSettlementTx, settlementTxHash, SETTLEMENT_TX_VERSION, type SettlementAction } from './settlement-tx.js';
+import { addHash } from './builder.js';
 import { MalformedFrameError } from './errors.js';
+import { PlainStatementAction } from './generated/cdrchain/wire/plain-statement-action.js';
+import { SettlementDisclosureAction } from './generated/cdrchain/wire/settlement-disclosure-action.js';
+import { SettlementTx } from './generated/cdrchain/wire/settlement-tx.js';
 
 const CHAIN = new Uint8Array(32).fill(9);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -51,6 +57,57 @@ describe('settlement transaction codec', () => {
     const other = { ...proposal, plainTransfers: [{ from: 20801, to: 23415, amount: 11n }, { from: 20801, to: 310260, amount: 20n }] };
     const fields = (action: SettlementAction) => ({ version: SETTLEMENT_TX_VERSION, submitter: 20801, sequence: 1n, period: '2025-12', action });
     expect(hex(settlementTxHash(fields(other), CHAIN))).not.toBe(hex(settlementTxHash(fields(proposal), CHAIN)));
+  });
+
+  it('six actions: a disclosure round-trips beside a plain statement, each with its own canonical tag; a frame with both is malformed', () => {
+    const disclosure: SettlementAction = {
+      kind: 'disclosure', proposalId: new Uint8Array(32).fill(4), toOperator: new Uint8Array(96).fill(5), toBank: new Uint8Array(96).fill(6), proof: new Uint8Array(128).fill(7),
+    };
+    expect(roundTrip(disclosure)).toEqual(disclosure);
+    const statement: SettlementAction = {
+      kind: 'plain_statement', first: 20801, second: 23415, currency: 960, firstOwesSecond: 5n, secondOwesFirst: 6n,
+      firstSignature: new Uint8Array(96).fill(1), secondSignature: new Uint8Array(96).fill(2),
+    };
+    const fields = (action: SettlementAction) => ({ version: SETTLEMENT_TX_VERSION, submitter: 20801, sequence: 1n, period: '2025-12', action });
+    // The action tag sits before the action's 32-byte digest.
+    const tag = (action: SettlementAction): number => { const c = canonicalSettlementTx(fields(action), CHAIN); return c[c.length - 33]!; };
+    expect([tag(statement), tag(disclosure)]).toEqual([4, 5]);
+    expect(tag(decodeSettlementTx(bytes(V1_PROPOSAL)).action)).toBe(2);
+    expect(tag(decodeSettlementTx(bytes(V1_STATEMENT)).action)).toBe(1);
+
+    // Both appended actions set in one frame (fields 9 and 10): not one action.
+    const b = new Builder(1024);
+    const period = b.createString('2025-12');
+    const owes = PlainStatementAction.createFirstOwesSecondVector(b, new Uint8Array(16));
+    const owed = PlainStatementAction.createSecondOwesFirstVector(b, new Uint8Array(16));
+    const s1 = PlainStatementAction.createFirstSignatureVector(b, new Uint8Array(96));
+    const s2 = PlainStatementAction.createSecondSignatureVector(b, new Uint8Array(96));
+    PlainStatementAction.startPlainStatementAction(b);
+    PlainStatementAction.addFirstOwesSecond(b, owes);
+    PlainStatementAction.addSecondOwesFirst(b, owed);
+    PlainStatementAction.addFirstSignature(b, s1);
+    PlainStatementAction.addSecondSignature(b, s2);
+    const ps = PlainStatementAction.endPlainStatementAction(b);
+    const toOperator = SettlementDisclosureAction.createToOperatorVector(b, new Uint8Array(96));
+    const toBank = SettlementDisclosureAction.createToBankVector(b, new Uint8Array(96));
+    const proof = SettlementDisclosureAction.createProofVector(b, new Uint8Array(128));
+    SettlementDisclosureAction.startSettlementDisclosureAction(b);
+    addHash(b, SettlementDisclosureAction.addProposalId, new Uint8Array(32));
+    SettlementDisclosureAction.addToOperator(b, toOperator);
+    SettlementDisclosureAction.addToBank(b, toBank);
+    SettlementDisclosureAction.addProof(b, proof);
+    const di = SettlementDisclosureAction.endSettlementDisclosureAction(b);
+    const sig = SettlementTx.createSignatureVector(b, new Uint8Array(64));
+    SettlementTx.startSettlementTx(b);
+    SettlementTx.addVersion(b, SETTLEMENT_TX_VERSION);
+    SettlementTx.addSubmitter(b, 20801);
+    SettlementTx.addSequence(b, 1n);
+    SettlementTx.addPeriod(b, period);
+    SettlementTx.addPlainStatement(b, ps);
+    SettlementTx.addDisclosure(b, di);
+    SettlementTx.addSignature(b, sig);
+    SettlementTx.finishSettlementTxBuffer(b, SettlementTx.endSettlementTx(b));
+    expect(() => decodeSettlementTx(b.asUint8Array())).toThrow(/exactly one of fx_rate_set, statement, proposal, approval, plain_statement and disclosure/);
   });
 
   it('a proposal with both commitments and plain transfers is malformed', () => {
