@@ -2,7 +2,9 @@
 // "Plain mode on chain"): a consortium whose genesis chose transparency, one operator of which
 // (T-Mobile US) does not validate and signs with its genesis settlementKey (--bls-key). Both pairs'
 // statements are computed on each side and co-signed (`cdrchain bilateral`), T-Mobile proposes the
-// node's plain netting (`cdrchain settle`), the validators and the involved operators approve, final.
+// node's plain netting (`cdrchain settle`), the validators and the involved operators approve, final; T-Mobile's
+// statement checks its net against the final transfers (exit 10 when its records differ) and a
+// disclosure, committed mode's, is refused (CLI exit 3, node 422 wrong_mode).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,5 +167,22 @@ describe('plain-mode settlement through a node process, with an operator that do
     expect(text.stdout).toMatch(new RegExp(`transfer: ${transfers[0]!.from} pays ${transfers[0]!.to} ${transfers[0]!.amount} minor units`));
     const again = await cdrchain('settle', PERIOD, '--operator', String(T_MOBILE_US), '--bls-key', file('tmobile.bls.json'), '--url', node.url);
     expect([again.code, again.stderr]).toEqual([3, expect.stringMatching(/already_settled/)]);
+
+    // T-Mobile's statement now reads the final settlement: its net is what the plain transfers pay it (no T_k here).
+    const statementOf = (theirs: string, ...rest: string[]) => cdrchain('statement', PERIOD, '--operator', String(T_MOBILE_US), '--mine', file(`${ORANGE_FR}-${T_MOBILE_US}.${theirs}.ndjson`), '--theirs', file(`${ORANGE_FR}-${T_MOBILE_US}.a.ndjson`), '--url', node.url, '--tolerance-charge', '1', ...rest);
+    const settled = await statementOf('b');
+    expect(settled.code, settled.stderr).toBe(0);
+    expect(JSON.parse(settled.stdout)).toMatchObject({ settlement: { status: 'final', proposalId: pid } });
+    expect(JSON.parse(settled.stdout).settlement).not.toHaveProperty('transferOpens');
+    // Fewer records give another net: marked transfer_mismatch, exit 10.
+    const mismatch = await statementOf('b-partial');
+    expect([mismatch.code, mismatch.stderr]).toEqual([10, expect.stringMatching(/transfer mismatch: the proposal .* pays you/)]);
+    expect(JSON.parse(mismatch.stdout)).toMatchObject({ settlement: { status: 'transfer_mismatch', proposalId: pid } });
+    // Nothing to disclose in plain mode: the CLI says so (exit 3), and the node refuses a disclosure frame (wrong_mode).
+    const disclose = await statementOf('b', '--disclose');
+    expect([disclose.code, disclose.stderr]).toEqual([3, expect.stringMatching(/plain mode/)]);
+    const disclosure = { kind: 'disclosure' as const, proposalId: fromHex(pid, 32), toOperator: new Uint8Array(96), toBank: new Uint8Array(96), proof: new Uint8Array(128) };
+    const frame = signSettlementTx({ submitter: ORANGE_FR, sequence: await nextSequence(ORANGE_FR), period: PERIOD, action: disclosure, seed: devnetBatchSeed(ORANGE_FR), chain }).frame;
+    expect(await post('/settle', frame)).toEqual({ status: 422, error: 'wrong_mode' });
   }, 180_000);
 });
