@@ -4,7 +4,7 @@
 // statements are computed on each side and co-signed (`cdrchain bilateral`), T-Mobile proposes the
 // node's plain netting (`cdrchain settle`), the validators and the involved operators approve, final; T-Mobile's
 // statement checks its net against the final transfers (exit 10 when its records differ) and a
-// disclosure, committed mode's, is refused (CLI exit 3, node 422 wrong_mode).
+// disclosure, committed mode's, is refused (CLI exit 3, node 422 wrong_mode; bank-open exit 3).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,5 +184,7 @@ describe('plain-mode settlement through a node process, with an operator that do
     const disclosure = { kind: 'disclosure' as const, proposalId: fromHex(pid, 32), toOperator: new Uint8Array(96), toBank: new Uint8Array(96), proof: new Uint8Array(128) };
     const frame = signSettlementTx({ submitter: ORANGE_FR, sequence: await nextSequence(ORANGE_FR), period: PERIOD, action: disclosure, seed: devnetBatchSeed(ORANGE_FR), chain }).frame;
     expect(await post('/settle', frame)).toEqual({ status: 422, error: 'wrong_mode' });
+    const bank = await cdrchain('bank-open', PERIOD, '--url', node.url);
+    expect([bank.code, bank.stderr]).toEqual([3, expect.stringMatching(/plain mode/)]);
   }, 180_000);
 });
