@@ -433,7 +433,7 @@ describe('the OpenAPI document against a running solo node', () => {
     // GET /settlement/{period}: counts only, once a block has recorded the statement.
     await until(async () => ((await (await checkedFetch(`${node.url}/settlement/2025-12`)).json()) as Json)['statements'] === 1, 'the statement recorded');
     expect(await (await checkedFetch(`${node.url}/settlement/2025-12`)).json()).toEqual({
-      period: '2025-12', start: '2025-12-01T00:00:00.000Z', end: '2026-01-01T00:00:00.000Z', closesAt: '2026-01-04T00:00:00.000Z', currency: 'XDR', conversionFee: '3/2000',
+      period: '2025-12', start: '2025-12-01T00:00:00.000Z', end: '2026-01-01T00:00:00.000Z', closesAt: '2026-01-04T00:00:00.000Z', currency: 'XDR', conversionFee: '3/2000', mode: 'committed',
       ended: true, closed: true, operators: 6, pairs: 15, statements: 1, rateSet: false, netted: false, settlement: { status: 'none' },
       bank: { id: DEVNET_SETTLEMENT_BANK_ID, encryptionKey: hex(devnetSettlementBank().bank.encryptionKey) },
     });

@@ -79,7 +79,8 @@ describe('the OpenAPI document', () => {
       RejectCode.UnknownCircuit, RejectCode.UnknownBatch, RejectCode.BadProof, RejectCode.VerdictConflict, RejectCode.CountsMismatch,
       RejectCode.BadCommitment, RejectCode.PeriodNotEnded, RejectCode.AlreadyNetted, RejectCode.DuplicateStatement, RejectCode.RateMoveTooLarge, RejectCode.BadRate, RejectCode.NotParty,
       RejectCode.PeriodOpen, RejectCode.AlreadySettled, RejectCode.ProposalPending, RejectCode.NoProposal, RejectCode.ProposalExpired, RejectCode.NotAParty,
-      RejectCode.DuplicateApproval, RejectCode.BadNettingInput, RejectCode.BadOpening, RejectCode.DuplicateDisclosure, RejectCode.NoSettlementBank,
+      RejectCode.DuplicateApproval, RejectCode.BadNettingInput, RejectCode.WrongMode, RejectCode.BadAmount,
+      RejectCode.BadOpening, RejectCode.DuplicateDisclosure, RejectCode.NoSettlementBank,
     ].map(rejectCodeName));
     for (const code of Object.values(RejectCode).filter((v): v is RejectCode => typeof v === 'number' && v !== RejectCode.None)) {
       const name = rejectCodeName(code);

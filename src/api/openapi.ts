@@ -21,10 +21,14 @@ const U64 = { type: 'string', pattern: '^[0-9]{1,20}$', description: 'a 64-bit u
 const U32 = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
 const COUNT = { type: 'integer', minimum: 0 } as const;
 const PLMN = { ...U32, description: 'an operator, by its PLMN id (MCC and MNC, e.g. 26201)' } as const;
+/** A settlement amount: minor units below 2^96, decimal. */
+const MINOR = { type: 'string', pattern: '^[0-9]{1,29}$', description: 'minor units of the settlement currency (below 2^96), decimal' } as const;
+/** Plain mode: the transfers of a settlement (the plain netting contract's, at most n − 1). */
+const PLAIN_TRANSFERS = { type: 'array', items: { type: 'object', required: ['from', 'to', 'amount'], additionalProperties: false, properties: { from: PLMN, to: PLMN, amount: MINOR } } } as const;
 const PROPOSAL_VIEW = {
-  type: 'object', required: ['operators', 'transfers', 'settledVolume', 'clearingFee'], additionalProperties: false,
-  description: 'what approvers sign besides the status fields (src/settlement/approval/settlement-proposal.ts): T_k commitments and the consortium aggregate, no amount per operator',
-  properties: { operators: { type: 'array', items: PLMN }, transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } }, settledVolume: U64, clearingFee: U64 },
+  type: 'object', required: ['mode', 'operators', 'transfers', 'settledVolume', 'clearingFee'], additionalProperties: false,
+  description: 'what approvers sign besides the status fields (src/settlement/approval/settlement-proposal.ts): committed mode, T_k commitments and the consortium aggregate, no amount per operator; plain mode, the transfers (plainTransfers, transfers empty)',
+  properties: { mode: { enum: ['committed', 'plain'] }, plainTransfers: PLAIN_TRANSFERS, operators: { type: 'array', items: PLMN }, transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } }, settledVolume: U64, clearingFee: U64 },
 } as const;
 const TX_STATUS = {
   type: 'string', enum: ['pending', 'committed', 'evicted'],
@@ -472,7 +476,8 @@ const SCHEMAS = {
     description:
       'a settlement transaction (schemas/settlement-tx.fbs, docs/settlement.md): an FX rate set signed by the genesis rate publishers, ' +
       'a bilateral statement (a Pedersen commitment, never an amount) signed by both operators of a pair, ' +
-      'a settlement proposal (T_k commitments, the settled volume and fee, signed by its proposer) or approvals of one (signers and their aggregate BLS signature)',
+      'a settlement proposal (T_k commitments, the settled volume and fee, signed by its proposer) or approvals of one (signers and their aggregate BLS signature); ' +
+      'in a plain-mode consortium, plain statements (both gross amounts in the clear) and proposals with the plain transfers',
     required: ['type', 'hash', 'status', 'submitter', 'sequence', 'period', 'action', 'signature', 'sizeBytes'],
     additionalProperties: false,
     properties: {
@@ -485,13 +490,16 @@ const SCHEMAS = {
       submitter: PLMN,
       sequence: { ...U64, description: "the submitter's settlement sequence (a space of its own)" },
       period: { type: 'string', description: 'the settlement period id, e.g. 2026-11' },
-      action: { enum: ['fx_rate_set', 'statement', 'proposal', 'approval', 'disclosure'] },
+      action: { enum: ['fx_rate_set', 'statement', 'plain_statement', 'proposal', 'approval', 'disclosure'] },
       attempt: { ...COUNT, description: 'proposal: 1, then one more after each expiry' },
       deadline: { ...COUNT, description: 'proposal: the last block height at which approvals count' },
       settledVolume: { ...U64, description: 'proposal: minor units of the settlement currency (decimal), the clearing fee\'s base' },
       clearingFee: { ...U64, description: 'proposal: settledVolume · the clearing fee rate, rounded half to even' },
       operators: { type: 'array', items: PLMN, description: 'proposal: the involved operators (consortium order); approval: the signing operators' },
       transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } }, description: 'proposal: T_k of each involved operator (Baby Jubjub, affine, hex)' },
+      plainTransfers: { ...PLAIN_TRANSFERS, description: 'plain-mode proposal: the netting contract\'s transfers (from pays to, minor units, decimal); transfers is then empty' },
+      firstOwesSecond: { ...MINOR, description: 'plain_statement: what first owes second, minor units of the settlement currency (decimal)' },
+      secondOwesFirst: { ...MINOR, description: 'plain_statement: what second owes first' },
       proposalId: { ...HASH, description: 'approval: the id (SHA-256 of the encoding) of the proposal approved' },
       validators: { type: 'array', items: PLMN, description: 'approval: the signing validators' },
       base: { type: 'string', description: 'fx_rate_set: the settlement currency the rates are quoted in' },
@@ -512,8 +520,8 @@ const SCHEMAS = {
   Tx: { oneOf: [ref('CdrBatchTx'), ref('ContractTx'), ref('BatchProofTx'), ref('VerdictTx'), ref('SettlementTx')] },
   SettlementPeriod: {
     type: 'object',
-    description: 'a settlement period as anyone may see it (src/chain/settlement-view.ts): counts, never a pair or an amount',
-    required: ['period', 'start', 'end', 'closesAt', 'currency', 'conversionFee', 'ended', 'closed', 'operators', 'pairs', 'statements', 'rateSet', 'netted', 'settlement'],
+    description: 'a settlement period as anyone may see it (src/chain/settlement-view.ts): counts, never a pair or an amount (plain mode: the proposal\'s transfers)',
+    required: ['period', 'start', 'end', 'closesAt', 'currency', 'conversionFee', 'mode', 'ended', 'closed', 'operators', 'pairs', 'statements', 'rateSet', 'netted', 'settlement'],
     additionalProperties: false,
     properties: {
       period: { type: 'string' },
@@ -522,6 +530,7 @@ const SCHEMAS = {
       closesAt: { type: 'string', description: 'ISO 8601, UTC: end plus the genesis grace: the first block at or after it closes the period' },
       currency: { type: 'string', description: 'the settlement currency (ISO 4217) statements and transfers are in' },
       conversionFee: { type: 'string', pattern: '^[0-9]+/[0-9]+$', description: 'the consortium conversion fee rate as an exact fraction (genesis feeRate)' },
+      mode: { enum: ['committed', 'plain'], description: 'the genesis settlement mode: committed (hidden bilateral amounts) or plain (amounts in the clear)' },
       ended: { type: 'boolean', description: 'at the committed head: statements are taken' },
       closed: { type: 'boolean', description: 'at the committed head: its records are refused (period_closed)' },
       operators: COUNT,
@@ -562,6 +571,7 @@ const SCHEMAS = {
             type: 'object', required: ['status', 'attempt', 'id', 'finalAt', 'fees', 'proposal'], additionalProperties: false,
             properties: {
               status: { const: 'final' }, attempt: COUNT, id: HASH, finalAt: COUNT, proposal: PROPOSAL_VIEW,
+              plainTransfers: { ...PLAIN_TRANSFERS, description: 'plain mode: the final transfers (from pays to, minor units; as in proposal.plainTransfers)' },
               fees: {
                 type: 'object', required: ['fee', 'toProducers', 'toValidators', 'shares'], additionalProperties: false,
                 description: 'the clearing fee (minor units, decimal): producers by blocks produced in the period, validators by voting power',
@@ -602,9 +612,10 @@ const SCHEMAS = {
       period: { type: 'string' },
       chain: HASH,
       currency: { type: 'string' },
-      mode: { const: 'committed' },
+      mode: { enum: ['committed', 'plain'] },
       operators: { type: 'array', items: PLMN, description: 'the involved operators (party to a recorded statement), consortium order' },
-      transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } }, description: 'N_k of each involved operator: the proposal\'s T_k' },
+      transfers: { type: 'array', items: { type: 'object', required: ['x', 'y'], additionalProperties: false, properties: { x: { type: 'string', pattern: '^[0-9a-f]{64}$' }, y: { type: 'string', pattern: '^[0-9a-f]{64}$' } } }, description: 'committed mode: N_k of each involved operator, the proposal\'s T_k (empty in plain mode)' },
+      plainTransfers: { ...PLAIN_TRANSFERS, description: 'plain mode: the netting contract\'s at most n − 1 transfers (from pays to, minor units); the settled volume is their sum' },
       attempt: COUNT,
       deadline: { ...COUNT, description: 'a deadline height the chain takes' },
       clearingFeeRate: { type: 'string', pattern: '^[0-9]+/[0-9]+$' },
@@ -789,7 +800,7 @@ const explorerIndex = (operationId: string, summary: string, key: 'GET /' | 'GET
     },
   }) as const;
 
-const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input', 'bad_opening', 'no_settlement_bank'] as const;
+const SETTLE_422 = ['period_open', 'proposal_expired', 'bad_netting_input', 'wrong_mode', 'bad_opening', 'no_settlement_bank'] as const;
 const SETTLE_409 = ['already_settled', 'proposal_pending', 'no_proposal', 'duplicate_approval', 'duplicate_disclosure'] as const;
 
 const submitErrors = <const C401 extends readonly string[], const C422 extends readonly string[]>(what: string, c401: C401, c422: C422, c409: readonly string[], c403: readonly string[] = []) =>
@@ -959,7 +970,7 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
-        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'counts_mismatch', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate', ...SETTLE_422], ['replay', 'verdict_conflict', 'already_netted', 'duplicate_statement', ...SETTLE_409], ['not_party', 'not_a_party']),
+        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'counts_mismatch', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate', 'bad_amount', ...SETTLE_422], ['replay', 'verdict_conflict', 'already_netted', 'duplicate_statement', ...SETTLE_409], ['not_party', 'not_a_party']),
         '404': errorResponse("a batch proof names no batch stored here, or one of another pair than the signer's (the same answer: it does not tell which)", ['unknown_batch']),
       },
     },

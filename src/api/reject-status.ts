@@ -42,6 +42,8 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.PeriodOpen:
     case RejectCode.ProposalExpired:
     case RejectCode.BadNettingInput:
+    case RejectCode.WrongMode:
+    case RejectCode.BadAmount:
     case RejectCode.BadOpening:
     case RejectCode.NoSettlementBank:
       return 422;

@@ -4,11 +4,13 @@ export interface SettlementDraftView {
   /** The chain identity (hex) the proposal is signed for. */
   chain: string;
   currency: string;
-  mode: 'committed';
+  mode: 'committed' | 'plain';
   /** The involved operators (party to a recorded statement), consortium order. */
   operators: number[];
-  /** T_k = N_k of each involved operator: Pedersen commitments (x, y hex), hiding every amount. */
+  /** Committed mode: T_k = N_k of each involved operator, Pedersen commitments (x, y hex) hiding every amount; empty in plain mode. */
   transfers: { x: string; y: string }[];
+  /** Plain mode: the netting contract's transfers (from pays to, minor units, decimal); the settled volume is their sum. */
+  plainTransfers?: { from: number; to: number; amount: string }[];
   attempt: number;
   /** A deadline height the chain takes (the proposer may choose another within the policy's bound). */
   deadline: number;

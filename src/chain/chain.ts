@@ -1,5 +1,7 @@
 import { withSealedSection } from '../codec/batch.js';
-import { ApprovalRefusedError, draftNetting, type SettlementApprovalRules, type SlotRangeReader } from './settlement-approval-rules.js';
+import { ApprovalRefusedError, draftNetting, draftPlainNetting, type SettlementApprovalRules, type SlotRangeReader } from './settlement-approval-rules.js';
+import type { Transfer } from '../settlement/netting-reference.js';
+import type { SettlementMode } from './genesis-settlement.js';
 import { readPeriodSettlement, readStoredSettlement } from './settlement-approval-state.js';
 import type { SettlementApproval, SettlementProposal } from '../settlement/approval/index.js';
 import { readDisclosure, type SettlementDisclosureView } from './settlement-disclosure-state.js';
@@ -16,8 +18,11 @@ export interface SettlementDraft {
   readonly currency: Currency;
   /** Involved operators (party to a statement), consortium order. */
   readonly operators: readonly number[];
-  /** N_k per involved operator: the proposal's T_k. */
+  readonly mode: SettlementMode;
+  /** Committed mode: N_k per involved operator, the proposal's T_k (empty in plain mode). */
   readonly transfers: readonly AffinePoint[];
+  /** Plain mode: the netting contract's transfers, the proposal's outcome. */
+  readonly plainTransfers?: readonly Transfer[];
   readonly attempt: number;
   readonly deadlineHeight: number;
   /** The clearing fee rate: fee = settled volume · rate, rounded half to even. */
@@ -47,7 +52,7 @@ import { CommittedChainState, type CommittedStateView } from './committed-state.
 import { ContractAdmission, DEFAULT_CONTRACT_LIMITS, type AcceptedContractTx, type ContractLimits } from './contract-admission.js';
 import { ChainEvents } from './events.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
-import { chainIdentity, settlementRules, type Genesis } from './genesis.js';
+import { chainIdentity, settlementKeys, settlementRules, type Genesis } from './genesis.js';
 import { ProofAdmission, type AcceptedBatchProof } from './proof-admission.js';
 import { Mempool } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
@@ -201,7 +206,8 @@ export class Chain {
       headHeight: () => committed.head.height,
     });
     proofAdmission.restore(restored.proofSequences, restored.pending);
-    const blsKeys = new Map((genesis.consensus?.validators ?? []).map((v) => [v.plmn, v.blsKey] as const));
+    // Statement keys: a validator's key, or the genesis settlementKey of an operator that does not validate.
+    const blsKeys = settlementKeys(genesis);
     const approvals = settlementApprovalRules(genesis, toHex(identity), system, new PeriodProducers(stores.chain));
     const settlementAdmission = new SettlementAdmission({
       approvals,
@@ -476,17 +482,24 @@ export class Chain {
     if (state === undefined) return { refused: 'no proposal' };
     if (state.status !== 'proposed') return { refused: state.status };
     if (this.committed.head.height + 1 > state.proposal.deadlineHeight) return { refused: 'expired' };
-    let mine;
+    const p = state.proposal;
+    let same: boolean;
     try {
-      mine = draftNetting(this.approvals.netting, key, this.consortiumOrder, reader);
+      if (p.outcome.mode === 'plain') {
+        const mine = draftPlainNetting(this.approvals.plainNetting, key, this.consortiumOrder, reader);
+        const transfers = p.outcome.transfers;
+        same = mine.involved.length === p.operators.length && mine.involved.every((op, i) => op === p.operators[i])
+          && mine.transfers.length === transfers.length && mine.transfers.every((t, i) => t.from === transfers[i]!.from && t.to === transfers[i]!.to && t.amount === transfers[i]!.amount);
+      } else {
+        const mine = draftNetting(this.approvals.netting, key, this.consortiumOrder, reader);
+        const transfers = p.outcome.transfers;
+        same = mine.involved.length === p.operators.length && mine.involved.every((op, i) => op === p.operators[i])
+          && mine.nets.every((n, i) => n.x === transfers[i]?.x && n.y === transfers[i]?.y);
+      }
     } catch (err) {
       if (err instanceof ApprovalRefusedError) return { refused: `netting here: ${err.message}` };
       throw err;
     }
-    const p = state.proposal;
-    const transfers = p.outcome.mode === 'committed' ? p.outcome.transfers : [];
-    const same = mine.involved.length === p.operators.length && mine.involved.every((op, i) => op === p.operators[i])
-      && mine.nets.every((n, i) => n.x === transfers[i]?.x && n.y === transfers[i]?.y);
     if (!same) return { refused: 'the proposal\'s transfers are not the netting of this node\'s statements' };
     return { proposal: p, id: state.id, approval: state.approval };
   }
@@ -517,10 +530,17 @@ export class Chain {
     const stored = readStoredSettlement(reader, key, this.consortiumOrder);
     if (stored?.status === 'final') throw new ApprovalRefusedError('already_settled', `period ${id} was settled at height ${stored.finalAt}`);
     if (stored?.status === 'proposed' && head + 1 <= stored.deadline) throw new ApprovalRefusedError('proposal_pending', `period ${id} has a proposal (${stored.id}) awaiting approval until height ${stored.deadline}`);
-    const { involved, nets } = draftNetting(approvals.netting, key, this.consortiumOrder, reader);
     const maxBlocks = approvals.policy.maxApprovalBlocks;
+    let outcome: Pick<SettlementDraft, 'mode' | 'operators' | 'transfers' | 'plainTransfers'>;
+    if (rules.mode === 'plain') {
+      const { involved, transfers } = draftPlainNetting(approvals.plainNetting, key, this.consortiumOrder, reader);
+      outcome = { mode: 'plain', operators: involved, transfers: [], plainTransfers: transfers };
+    } else {
+      const { involved, nets } = draftNetting(approvals.netting, key, this.consortiumOrder, reader);
+      outcome = { mode: 'committed', operators: involved, transfers: nets };
+    }
     return {
-      chain: approvals.chain, periodId: period.id, currency: rules.currency, operators: involved, transfers: nets,
+      chain: approvals.chain, periodId: period.id, currency: rules.currency, ...outcome,
       attempt: (stored?.attempt ?? 0) + 1, deadlineHeight: head + 1 + Math.min(Math.max(1, deadlineBlocks), maxBlocks - 1),
       clearingFeeRate: approvals.policy.clearingFeeRate,
     };

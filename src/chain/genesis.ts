@@ -5,7 +5,7 @@ import { DEFAULT_GENESIS_SETTLEMENT, genesisSettlement, genesisSettlementFromJso
 import { devnetCircuits, genesisCircuitsFromJson, genesisCircuitsToJson, GenesisCircuitError, type GenesisCircuit, type GenesisCircuitJson } from './genesis-circuits.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { MAX_BLOCK_VALIDATORS } from '../codec/block.js';
-import { BLS_PUBLIC_KEY_BYTES, BLS_SIGNATURE_BYTES, blsKeyPairFromSeed, blsPublicKeyFromSecretKey } from '../crypto/bls/bls.js';
+import { BLS_PUBLIC_KEY_BYTES, BLS_SIGNATURE_BYTES, blsKeyPairFromSeed, blsPublicKeyFromSecretKey, blsPublicKeyIsValid } from '../crypto/bls/bls.js';
 import { blsPopProve, blsPopVerify } from '../crypto/bls/pop.js';
 import { ed25519FromSeed } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/hash.js';
@@ -19,6 +19,13 @@ export interface OperatorEntry {
   readonly name: string;
   /** Ed25519 key that signs the operator's CDR batches. */
   readonly batchKey: Uint8Array;
+  /**
+   * An operator that does not validate: its BLS key for settlement statements and approvals (48 bytes,
+   * compressed), registered with a proof of possession (`settlementPop`, 96 bytes). A validator has
+   * none: its validator key is its statement key (docs/settlement.md, "Statement keys").
+   */
+  readonly settlementKey?: Uint8Array;
+  readonly settlementPop?: Uint8Array;
 }
 
 /** An operator that validates: its BLS key, registered with a proof of possession, and its voting power. */
@@ -65,7 +72,8 @@ export class GenesisError extends Error {
 export interface GenesisJson {
   chainId: string;
   timestampMs: string;
-  operators: { plmn: number; name: string; batchKey: string }[];
+  /** `settlementKey` and `settlementPop` are written only when present, so a genesis without them hashes as before. */
+  operators: { plmn: number; name: string; batchKey: string; settlementKey?: string; settlementPop?: string }[];
   /** Optional: written only when present, so a genesis without it hashes as before. */
   consensus?: {
     policy: Record<string, number>;
@@ -83,7 +91,10 @@ export function genesisToJson(g: Genesis): GenesisJson {
   const j: GenesisJson = {
     chainId: g.chainId,
     timestampMs: g.timestampMs.toString(),
-    operators: g.operators.map((o) => ({ plmn: o.plmn, name: o.name, batchKey: toHex(o.batchKey) })),
+    operators: g.operators.map((o) => ({
+      plmn: o.plmn, name: o.name, batchKey: toHex(o.batchKey),
+      ...(o.settlementKey && o.settlementPop ? { settlementKey: toHex(o.settlementKey), settlementPop: toHex(o.settlementPop) } : {}),
+    })),
   };
   if (g.consensus) {
     const p = g.consensus.policy;
@@ -107,11 +118,18 @@ export function genesisFromJson(j: GenesisJson): Genesis {
     if (!Number.isInteger(o.plmn) || o.plmn < 10000 || o.plmn > 999999) throw new GenesisError(`bad PLMN id ${o.plmn}`);
     if (seen.has(o.plmn)) throw new GenesisError(`operator ${o.plmn} listed twice`);
     seen.add(o.plmn);
-    return { plmn: o.plmn, name: String(o.name), batchKey: fromHex(o.batchKey, 32) };
+    const entry = { plmn: o.plmn, name: String(o.name), batchKey: fromHex(o.batchKey, 32) };
+    if (o.settlementKey === undefined && o.settlementPop === undefined) return entry;
+    return {
+      ...entry,
+      settlementKey: hexField(o.settlementKey, BLS_PUBLIC_KEY_BYTES, `operator ${o.plmn}: settlementKey`),
+      settlementPop: hexField(o.settlementPop, BLS_SIGNATURE_BYTES, `operator ${o.plmn}: settlementPop`),
+    };
   });
   operators.sort((a, b) => a.plmn - b.plmn);
   const base = { chainId: j.chainId, timestampMs: BigInt(j.timestampMs), operators };
   const withConsensus = j.consensus === undefined ? base : { ...base, consensus: consensusFromJson(j.consensus, seen) };
+  checkSettlementKeys(withConsensus);
   let withPrivacy: Genesis = withConsensus;
   try {
     if (j.privacy !== undefined) withPrivacy = { ...withConsensus, privacy: genesisPrivacyFromJson(j.privacy, seen) };
@@ -136,6 +154,44 @@ export function genesisFromJson(j: GenesisJson): Genesis {
     if (err instanceof GenesisSettlementError) throw new GenesisError(err.message);
     throw err;
   }
+}
+
+/**
+ * Operators' settlement keys: only an operator that does not validate carries one (a validator keeps
+ * its validator key), each a valid BLS key with a proof of possession that verifies (statements and
+ * approvals are verified as one aggregate: a rogue key must never enter), distinct from every other
+ * operator's and validator's key (one holder must not sign for two parties).
+ */
+function checkSettlementKeys(g: Genesis): void {
+  const validators = new Set((g.consensus?.validators ?? []).map((v) => v.plmn));
+  const keys = new Set((g.consensus?.validators ?? []).map((v) => toHex(v.blsKey)));
+  for (const o of g.operators) {
+    if (o.settlementKey === undefined || o.settlementPop === undefined) continue;
+    if (validators.has(o.plmn)) throw new GenesisError(`operator ${o.plmn} validates: its validator key is its settlement key, it carries no settlementKey`);
+    if (!blsPublicKeyIsValid(o.settlementKey)) throw new GenesisError(`operator ${o.plmn}: settlementKey is not a valid BLS public key`);
+    if (keys.has(toHex(o.settlementKey))) throw new GenesisError(`operator ${o.plmn}: settlementKey is another operator's or validator's key`);
+    keys.add(toHex(o.settlementKey));
+    if (!blsPopVerify(o.settlementKey, o.settlementPop)) throw new GenesisError(`operator ${o.plmn}: settlementPop (proof of possession) does not verify`);
+  }
+}
+
+/**
+ * Every operator's BLS key for settlement statements and approvals: a validator's validator key, an
+ * operator's `settlementKey` otherwise; an operator with neither has none (it cannot sign).
+ */
+export function settlementKeys(g: Genesis): ReadonlyMap<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  const validatorKeys = new Map((g.consensus?.validators ?? []).map((v) => [v.plmn, v.blsKey] as const));
+  for (const o of [...g.operators].sort((a, b) => a.plmn - b.plmn)) {
+    const key = validatorKeys.get(o.plmn) ?? o.settlementKey;
+    if (key !== undefined) out.set(o.plmn, key);
+  }
+  return out;
+}
+
+/** A genesis operator entry's settlement key for `secretKey` (computes the proof of possession). */
+export function withSettlementKey(o: OperatorEntry, secretKey: Uint8Array): OperatorEntry {
+  return Object.freeze({ ...o, settlementKey: blsPublicKeyFromSecretKey(secretKey), settlementPop: blsPopProve(secretKey) });
 }
 
 /** The settlement rules a chain runs under: its genesis section, or the defaults. */

@@ -23,14 +23,15 @@ export interface AcceptedSettlementTx {
   readonly id: Uint8Array;
   readonly submitter: number;
   readonly sequence: bigint;
-  readonly action: 'fx_rate_set' | 'statement' | 'proposal' | 'approval' | 'disclosure';
+  readonly action: 'fx_rate_set' | 'statement' | 'plain_statement' | 'proposal' | 'approval' | 'disclosure';
 }
 
 /** The reject code a client sees for each refusal (docs/websocket.md). */
 const REJECT_CODES: Readonly<Record<SettlementRefusal, RejectCode>> = {
   not_party: RejectCode.NotParty,
   unknown_pair: RejectCode.UnknownOperator,
-  wrong_mode: RejectCode.OutOfRange,
+  wrong_mode: RejectCode.WrongMode,
+  bad_amount: RejectCode.BadAmount,
   bad_period: RejectCode.OutOfRange,
   bad_rate: RejectCode.BadRate,
   rate_move_too_large: RejectCode.RateMoveTooLarge,
@@ -55,7 +56,7 @@ const REJECT_CODES: Readonly<Record<SettlementRefusal, RejectCode>> = {
 /** What a pending settlement transaction claims: a statement's pair and period, or a period's rate set. */
 function claimOf(t: InterpretedSettlementTx): string {
   const key = periodKey(t.period);
-  if (t.kind === 'statement') return `statement:${key}:${t.pair}`;
+  if (t.kind === 'statement' || t.kind === 'plain_statement') return `statement:${key}:${t.pair}`;
   if (t.kind === 'fx_rate_set') return `fx:${key}`;
   if (t.kind === 'proposal') return `proposal:${key}`;
   // One disclosure per operator and proposal.
@@ -93,7 +94,7 @@ export class SettlementAdmission {
   constructor(
     private readonly deps: {
       readonly rules: SettlementTxRules;
-      /** The registered BLS key of an operator (its validator key), for statements. */
+      /** The registered BLS key of an operator (its validator key, or its genesis settlementKey), for statements. */
       readonly blsKeyOf: (plmn: number) => Uint8Array | undefined;
       readonly chain: Uint8Array;
       readonly maxSequenceJump: number;
@@ -144,9 +145,10 @@ export class SettlementAdmission {
     // A relayed one is admitted even so: two validators may each hold one of a pair's statements, and
     // a block naming the other must still apply here (the first in a block stands; the other is left out, then evicted).
     if (!source.relayed && this.claims.has(claim)) {
-      const refusal: SettlementRefusal = interpreted.kind === 'statement' ? 'duplicate_statement' : interpreted.kind === 'proposal' ? 'proposal_pending'
+      const statement = interpreted.kind === 'statement' || interpreted.kind === 'plain_statement';
+      const refusal: SettlementRefusal = statement ? 'duplicate_statement' : interpreted.kind === 'proposal' ? 'proposal_pending'
         : interpreted.kind === 'approval' ? 'duplicate_approval' : interpreted.kind === 'disclosure' ? 'duplicate_disclosure' : 'bad_rate';
-      const what = interpreted.kind === 'statement' ? `a statement of this pair for period ${interpreted.period.id}`
+      const what = statement ? `a statement of this pair for period ${interpreted.period.id}`
         : interpreted.kind === 'proposal' ? `a settlement proposal for period ${interpreted.period.id}`
           : interpreted.kind === 'approval' ? `an approval by the same signers of period ${interpreted.period.id}`
             : interpreted.kind === 'disclosure' ? `a disclosure of this operator's opening for period ${interpreted.period.id}` : `a rate set for period ${interpreted.period.id}`;

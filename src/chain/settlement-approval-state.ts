@@ -1,6 +1,7 @@
 import type { Currency } from '../cdr/currency.js';
 import { approvalProgress, type ApprovalPolicy, type FeeSplit, type PeriodSettlement, type SettlementApproval, type SettlementProposal } from '../settlement/approval/index.js';
 import type { AffinePoint } from '../settlement/commitment/pedersen.js';
+import type { Transfer } from '../settlement/netting-reference.js';
 import { systemContractId } from '../vm/system/index.js';
 import type { SlotReader } from './settlement-state.js';
 
@@ -15,10 +16,12 @@ import type { SlotReader } from './settlement-state.js';
  * - b+0 status (1 proposed, 2 final; 0 none), b+1 attempt, b+2 proposer, b+3 deadline height,
  *   b+4 settled volume, b+5 clearing fee, b+6 height proposed, b+7 height final, b+8 the proposal
  *   id (SHA-256 as a word), b+9..b+11 the aggregate signature (96 bytes, three words),
- *   b+12 producers' part of the fee, b+13 validators' part;
+ *   b+12 producers' part of the fee, b+13 validators' part, b+14 the mode (2: plain; unset: committed,
+ *   so committed-mode state roots are as before), b+15 the number of plain transfers;
  * - b+0x100+w: bitmap of the involved operators (consortium index), b+0x200+w: of the operators
  *   that signed, b+0x300+w: of the validators that signed (index in the policy's validator list);
- * - b+0x10000+2i, +1: T_i (x, y) of the i-th involved operator;
+ * - b+0x10000+2i, +1: T_i (x, y) of the i-th involved operator; plain mode: b+0x10000+t the t-th
+ *   transfer, one word from << 224 | to << 192 | amount (the plain netting contract's output);
  * - b+0x20000: number of fee shares, b+0x20001+2s, +1: share s (validator id, amount).
  *
  * Expiry is read, not written: a proposal whose deadline is below a block's height is expired for
@@ -39,12 +42,17 @@ const PROPOSAL_ID = 8n;
 const SIGNATURE = 9n;
 const TO_PRODUCERS = 12n;
 const TO_VALIDATORS = 13n;
+const MODE = 14n;
+const PLAIN_COUNT = 15n;
+const MODE_PLAIN = 2n;
 const INVOLVED = 0x100n;
 const SIGNED_OPERATORS = 0x200n;
 const SIGNED_VALIDATORS = 0x300n;
 const TRANSFERS = 0x1_0000n;
 const SHARES = 0x2_0000n;
 const BITMAP_WORDS = 8; // 2,048 bits: every committed-mode consortium (MAX_COMMITTED_OPERATORS = 2047)
+/** Most consortium operators whose settlement the approval state can record (its bitmaps); plain netting itself takes 4,095. */
+export const MAX_APPROVAL_OPERATORS = BITMAP_WORDS * 256;
 
 const STATUS_PROPOSED = 1n;
 const STATUS_FINAL = 2n;
@@ -70,7 +78,10 @@ export interface StoredSettlement {
   /** Hex. */
   readonly id: string;
   readonly involved: readonly number[];
+  /** Committed mode: T_k per involved operator (empty in plain mode). */
   readonly transfers: readonly AffinePoint[];
+  /** Plain mode: the netting's transfers (absent in committed mode). */
+  readonly plainTransfers?: readonly Transfer[];
   readonly signedOperators: readonly number[];
   /** Indices in the policy's validator list (ascending id). */
   readonly signedValidatorIndices: readonly number[];
@@ -110,7 +121,14 @@ export function readStoredSettlement(state: SlotReader, key: bigint, operators: 
   const status = at(STATUS);
   if (status !== STATUS_PROPOSED && status !== STATUS_FINAL) return undefined;
   const involved = bitmapRead(state, b + INVOLVED).map((i) => operators[i]!);
-  const transfers = involved.map((_, i) => ({ x: at(TRANSFERS + BigInt(2 * i)), y: at(TRANSFERS + BigInt(2 * i + 1)) }));
+  const plain = at(MODE) === MODE_PLAIN;
+  const transfers = plain ? [] : involved.map((_, i) => ({ x: at(TRANSFERS + BigInt(2 * i)), y: at(TRANSFERS + BigInt(2 * i + 1)) }));
+  const plainTransfers = plain
+    ? Array.from({ length: Number(at(PLAIN_COUNT)) }, (_, t) => {
+        const w = at(TRANSFERS + BigInt(t));
+        return { from: Number(w >> 224n), to: Number((w >> 192n) & 0xffff_ffffn), amount: w & ((1n << 192n) - 1n) };
+      })
+    : undefined;
   let fees: FeeSplit | undefined;
   if (status === STATUS_FINAL) {
     const count = Number(at(SHARES));
@@ -129,6 +147,7 @@ export function readStoredSettlement(state: SlotReader, key: bigint, operators: 
     id: at(PROPOSAL_ID).toString(16).padStart(64, '0'),
     involved,
     transfers,
+    ...(plainTransfers ? { plainTransfers } : {}),
     signedOperators: bitmapRead(state, b + SIGNED_OPERATORS).map((i) => operators[i]!),
     signedValidatorIndices: bitmapRead(state, b + SIGNED_VALIDATORS),
     signature: signatureFrom([at(SIGNATURE), at(SIGNATURE + 1n), at(SIGNATURE + 2n)]),
@@ -143,7 +162,7 @@ export function storedProposal(s: StoredSettlement, periodId: string, ctx: Pick<
     periodId,
     currency: ctx.currency,
     operators: s.involved,
-    outcome: { mode: 'committed', transfers: s.transfers },
+    outcome: s.plainTransfers !== undefined ? { mode: 'plain', transfers: s.plainTransfers } : { mode: 'committed', transfers: s.transfers },
     settledVolume: s.settledVolume,
     clearingFee: s.clearingFee,
     deadlineHeight: s.deadline,
@@ -185,8 +204,12 @@ export function periodSettlementWrites(key: bigint, next: PeriodSettlement, ctx:
     ...bitmapWrites(b + SIGNED_OPERATORS, next.approval.operators.map(indexOf)),
     ...bitmapWrites(b + SIGNED_VALIDATORS, next.approval.validators.map((id) => ctx.policy.validators.findIndex((v) => v.id === id))),
   ];
-  if (p.outcome.mode !== 'committed') throw new RangeError('the chain records committed-mode proposals only');
-  p.outcome.transfers.forEach((t, i) => out.push([b + TRANSFERS + BigInt(2 * i), t.x], [b + TRANSFERS + BigInt(2 * i + 1), t.y]));
+  if (p.outcome.mode === 'committed') {
+    p.outcome.transfers.forEach((t, i) => out.push([b + TRANSFERS + BigInt(2 * i), t.x], [b + TRANSFERS + BigInt(2 * i + 1), t.y]));
+  } else {
+    out.push([b + MODE, MODE_PLAIN], [b + PLAIN_COUNT, BigInt(p.outcome.transfers.length)]);
+    p.outcome.transfers.forEach((t, i) => out.push([b + TRANSFERS + BigInt(i), (BigInt(t.from) << 224n) | (BigInt(t.to) << 192n) | t.amount]));
+  }
   if (next.status === 'proposed') {
     out.push([b + PROPOSED_AT, BigInt(next.proposedAt)], [b + FINAL_AT, 0n]);
   } else {

@@ -2,6 +2,7 @@ import { CdrValueError } from '../cdr/errors.js';
 import { currencyFromNumeric, type Currency } from '../cdr/currency.js';
 import type { DecodedSettlementTx } from '../codec/settlement-tx.js';
 import { verifyBilateralStatement, type SignedBilateralStatement } from '../settlement/commitment/bilateral-statement.js';
+import { plainBilateralStatement, verifyPlainStatement, type SignedPlainStatement } from '../settlement/plain-statement.js';
 import { SettlementError } from '../settlement/errors.js';
 import { assertFxRateSetFollows, fxRateSet, verifyFxRateSet, type FxRateSet, type SignedFxRateSet } from '../settlement/fx/fx-rate-book.js';
 import { rational, type Rational } from '../settlement/fx/rational.js';
@@ -14,13 +15,14 @@ import { disclosureProofContext } from '../settlement/disclosure/transfer-disclo
 import { verifyOpeningProof } from '../settlement/disclosure/opening-proof.js';
 import { readStoredSettlement } from './settlement-approval-state.js';
 import { DISCLOSURES_ID, disclosureWrites, readDisclosure } from './settlement-disclosure-state.js';
-import { FX_RATES_ID, isNetted, latestRateSet, pairOf, periodKey, rateSetWrites, recordedStatement, STATEMENTS_ID, statementWrites, type SlotReader } from './settlement-state.js';
+import { FX_RATES_ID, isNetted, latestRateSet, pairOf, periodKey, PLAIN_STATEMENTS_ID, plainStatementWrites, rateSetWrites, recordedPlainStatement, recordedStatement, STATEMENTS_ID, statementWrites, type SlotReader } from './settlement-state.js';
 
 /** Why a settlement transaction is refused (mapped to a RejectCode at admission, to InvalidBlockError in a block). */
 export type SettlementRefusal =
   | 'not_party' // a statement submitted by an operator outside its pair
   | 'unknown_pair' // a statement's pair is not two operators in consortium order
-  | 'wrong_mode' // a committed statement in a consortium that settles in plain mode
+  | 'wrong_mode' // a statement or proposal of the other mode than the genesis' (committed / plain); a disclosure in plain mode
+  | 'bad_amount' // a plain statement's amount is 2^96 or more
   | 'bad_period' // the period id does not parse under the consortium's rule
   | 'bad_rate' // wrong base or currency, unknown currency, a bad rate, a period not after the last set's
   | 'rate_move_too_large'
@@ -56,6 +58,7 @@ export interface SettlementTxRules {
 /** A settlement transaction read against the rules, before any signature or state is looked at. */
 export type InterpretedSettlementTx =
   | { readonly kind: 'statement'; readonly period: SettlementPeriod; readonly pair: number; readonly signed: SignedBilateralStatement }
+  | { readonly kind: 'plain_statement'; readonly period: SettlementPeriod; readonly pair: number; readonly signed: SignedPlainStatement }
   | { readonly kind: 'fx_rate_set'; readonly period: SettlementPeriod; readonly signed: SignedFxRateSet }
   | { readonly kind: 'disclosure'; readonly period: SettlementPeriod; readonly submitter: number; readonly action: Extract<DecodedSettlementTx['action'], { kind: 'disclosure' }> }
   | ApprovalJudgement;
@@ -80,7 +83,8 @@ function asRefusal(err: unknown): never {
         : code === 'bad_commitment' ? 'bad_commitment'
           : code === 'rate_move_too_large' ? 'rate_move_too_large'
             : code === 'bad_period' ? 'bad_period'
-              : 'bad_rate';
+              : code === 'bad_amount' ? 'bad_amount'
+                : 'bad_rate';
     throw refused(refusal, err.message);
   }
   throw err;
@@ -106,8 +110,26 @@ export function interpretSettlementTx(tx: DecodedSettlementTx, rules: Settlement
     return { kind: 'disclosure', period, submitter: tx.submitter, action: a };
   }
   if (a.kind === 'proposal' || a.kind === 'approval') {
-    if (settlement.mode !== 'committed') throw refused('wrong_mode', `this consortium settles in ${settlement.mode} mode: the chain approves committed-mode settlements only`);
+    if (a.kind === 'proposal') {
+      const mode = a.plainTransfers === undefined ? 'committed' : 'plain';
+      if (mode !== settlement.mode) throw refused('wrong_mode', `this consortium settles in ${settlement.mode} mode: a ${mode}-mode proposal is not taken`);
+    }
     return a.kind === 'proposal' ? { kind: 'proposal', period, submitter: tx.submitter, action: a } : { kind: 'approval', period, submitter: tx.submitter, action: a };
+  }
+  if (a.kind === 'plain_statement') {
+    if (tx.submitter !== a.first && tx.submitter !== a.second) throw refused('not_party', `operator ${tx.submitter} is not party to the ${a.first}-${a.second} statement it submits`);
+    const pair = pairOf(rules.operators, a.first, a.second);
+    if (pair === undefined) throw refused('unknown_pair', `${a.first}-${a.second} is not a pair of consortium operators in consortium order (first's PLMN id below second's)`);
+    if (settlement.mode !== 'plain') throw refused('wrong_mode', `this consortium settles in ${settlement.mode} mode: it records no plain statements (amounts in the clear)`);
+    const currency = currencyOf(a.currency, 'statement currency');
+    if (currency !== settlement.currency) throw refused('bad_rate', `a statement is in the settlement currency ${settlement.currency}, not ${currency}`);
+    let statement;
+    try {
+      statement = plainBilateralStatement({ chain: rules.chain, periodId: period.id, currency, first: a.first, second: a.second, firstOwesSecond: a.firstOwesSecond, secondOwesFirst: a.secondOwesFirst });
+    } catch (err) {
+      asRefusal(err);
+    }
+    return { kind: 'plain_statement', period, pair, signed: { statement, firstSignature: a.firstSignature, secondSignature: a.secondSignature } };
   }
   if (a.kind === 'statement') {
     if (tx.submitter !== a.first && tx.submitter !== a.second) throw refused('not_party', `operator ${tx.submitter} is not party to the ${a.first}-${a.second} statement it submits`);
@@ -159,6 +181,10 @@ export function verifySettlementSignatures(t: InterpretedSettlementTx, rules: Se
       verifyBilateralStatement(t.signed, blsKeyOf);
       return;
     }
+    if (t.kind === 'plain_statement') {
+      verifyPlainStatement(t.signed, blsKeyOf);
+      return;
+    }
     const policy = rules.settlement.fx;
     if (policy === undefined) throw refused('bad_signature', 'the genesis names no rate publishers: this chain takes no rate sets');
     verifyFxRateSet(policy, rules.chain, t.signed);
@@ -179,28 +205,34 @@ export function settlementWrites(t: InterpretedSettlementTx, state: SlotRangeRea
   const blockTimestampMs = at.timestampMs;
   if (isApprovalTx(t)) {
     try {
-      return approvalWrites(t, state, at, { currency: rules.settlement.currency, operators: rules.operators, periods: rules.settlement.periods }, approvals).writes;
+      return approvalWrites(t, state, at, { currency: rules.settlement.currency, operators: rules.operators, periods: rules.settlement.periods, mode: rules.settlement.mode }, approvals).writes;
     } catch (err) {
       if (err instanceof ApprovalRefusedError) throw refused(err.refusal, err.message);
       throw err;
     }
   }
   if (t.kind === 'disclosure') return [{ id: DISCLOSURES_ID, writes: disclosureWritesFor(t, state, at, rules) }];
-  if (t.kind === 'statement') {
+  if (t.kind === 'statement' || t.kind === 'plain_statement') {
+    const mode = t.kind === 'plain_statement' ? 'plain' : 'committed';
     const endMs = BigInt(t.period.endSeconds) * 1000n;
     if (blockTimestampMs < endMs) {
       throw refused('period_not_ended', `period ${t.period.id} ends at ${new Date(Number(endMs)).toISOString()}; the chain is at ${new Date(Number(blockTimestampMs)).toISOString()}: its statements are taken from its end`);
     }
-    if (isNetted(state, key)) throw refused('already_netted', `period ${t.period.id} is already netted`);
+    if (isNetted(state, key, mode)) throw refused('already_netted', `period ${t.period.id} is already netted`);
     const live = proposalLive(state, key, rules.operators, at.height);
     if (live !== undefined) {
       throw refused('proposal_pending', `period ${t.period.id} has a settlement proposal (${live.id}) awaiting approval until height ${live.deadline}: its statements are fixed until it is final or expires`);
     }
     const s = t.signed.statement;
-    if (recordedStatement(state, key, t.pair) !== undefined) {
+    const recorded = t.kind === 'plain_statement' ? recordedPlainStatement(state, key, t.pair) : recordedStatement(state, key, t.pair);
+    if (recorded !== undefined) {
       throw refused('duplicate_statement', `the ${s.first}-${s.second} pair already has a statement for period ${t.period.id}: the first stands, a correction is a statement in a later period`);
     }
-    return [{ id: STATEMENTS_ID, writes: statementWrites(key, t.pair, s.commitment) }];
+    if (t.kind === 'plain_statement') {
+      const p = t.signed.statement;
+      return [{ id: PLAIN_STATEMENTS_ID, writes: plainStatementWrites(key, t.pair, p.firstOwesSecond, p.secondOwesFirst) }];
+    }
+    return [{ id: STATEMENTS_ID, writes: statementWrites(key, t.pair, t.signed.statement.commitment) }];
   }
   const policy = rules.settlement.fx;
   if (policy === undefined) throw refused('bad_signature', 'the genesis names no rate publishers: this chain takes no rate sets');

@@ -2,7 +2,8 @@ import { CURRENCIES, type Currency } from '../cdr/currency.js';
 import { pairIndex } from '../settlement/commitment/committed-netting.js';
 import type { AffinePoint } from '../settlement/commitment/pedersen.js';
 import { rational, type Rational } from '../settlement/fx/rational.js';
-import { NETTING_COMMITTED_CONTRACT, nettedKey, pairKey } from '../settlement/netting-contract.js';
+import { NETTING_COMMITTED_CONTRACT, NETTING_PLAIN_CONTRACT, nettedKey, pairKey } from '../settlement/netting-contract.js';
+import type { SettlementMode } from './genesis-settlement.js';
 import { periodContaining, type SettlementPeriod, type SettlementPeriodOptions } from '../settlement/settlement-period.js';
 import { systemContractId } from '../vm/system/index.js';
 
@@ -21,6 +22,17 @@ import { systemContractId } from '../vm/system/index.js';
  * A period's key k is its start in unix seconds.
  */
 export const STATEMENTS_ID = systemContractId(NETTING_COMMITTED_CONTRACT);
+/**
+ * Plain mode: the plain netting contract's storage, pair p of period k at pairKey(k, p, 0) (what first
+ * owes second) and + 1 (the reverse), exactly where netting-plain.casm reads. A statement of two zero
+ * amounts stores nothing there (storing 0 deletes a slot), so it alone sets a mark at
+ * (k << 32) + PLAIN_MARKS + p (1): a pair has a statement when either word or its mark is set. Marks
+ * only for zero statements keep the netting's load to the words (one range read of 2 slots a pair,
+ * not 3). PLAIN_MARKS is above every pair key (2p < 2^24 for the contract's 4,095 operators) and
+ * below the netted mark (k << 32) + 0xffffffff.
+ */
+export const PLAIN_STATEMENTS_ID = systemContractId(NETTING_PLAIN_CONTRACT);
+export const PLAIN_MARKS = 0x8000_0000n;
 export const FX_RATES_ID = systemContractId('settlement-fx');
 const LATEST_RATE_SET = 0n;
 const SET_MARK = 0xffff_ffffn;
@@ -52,8 +64,30 @@ export function statementWrites(key: bigint, p: number, c: AffinePoint): [bigint
   return [[pairKey(key, p, 0), c.x], [pairKey(key, p, 1), c.y]];
 }
 
-export function isNetted(state: SlotReader, key: bigint): boolean {
-  return state.slot(STATEMENTS_ID, nettedKey(key)) !== 0n;
+/** Where a mode's statements (and its netted mark) are kept. */
+export function statementsId(mode: SettlementMode): Uint8Array {
+  return mode === 'plain' ? PLAIN_STATEMENTS_ID : STATEMENTS_ID;
+}
+
+export function isNetted(state: SlotReader, key: bigint, mode: SettlementMode = 'committed'): boolean {
+  return state.slot(statementsId(mode), nettedKey(key)) !== 0n;
+}
+
+/** A recorded plain statement of pair `p`: both gross directions, or undefined. */
+export function recordedPlainStatement(state: SlotReader, key: bigint, p: number): { firstOwesSecond: bigint; secondOwesFirst: bigint } | undefined {
+  const firstOwesSecond = state.slot(PLAIN_STATEMENTS_ID, pairKey(key, p, 0));
+  const secondOwesFirst = state.slot(PLAIN_STATEMENTS_ID, pairKey(key, p, 1));
+  if (firstOwesSecond === 0n && secondOwesFirst === 0n && state.slot(PLAIN_STATEMENTS_ID, plainMarkKey(key, p)) === 0n) return undefined;
+  return { firstOwesSecond, secondOwesFirst };
+}
+
+export function plainMarkKey(key: bigint, p: number): bigint {
+  return (key << 32n) + PLAIN_MARKS + BigInt(p);
+}
+
+export function plainStatementWrites(key: bigint, p: number, firstOwesSecond: bigint, secondOwesFirst: bigint): [bigint, bigint][] {
+  const words: [bigint, bigint][] = [[pairKey(key, p, 0), firstOwesSecond], [pairKey(key, p, 1), secondOwesFirst]];
+  return firstOwesSecond === 0n && secondOwesFirst === 0n ? [...words, [plainMarkKey(key, p), 1n]] : words;
 }
 
 export interface RecordedRateSet {

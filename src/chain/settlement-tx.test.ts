@@ -156,8 +156,8 @@ describe('settlement transactions', () => {
     };
     expect(() => decodeSettlementTx(raw(true, false))).not.toThrow();
     expect(decodeSettlementTx(raw(false, true)).action.kind).toBe('statement');
-    expect(() => decodeSettlementTx(raw(true, true))).toThrow(/exactly one of fx_rate_set, statement, proposal, approval and disclosure/);
-    expect(() => decodeSettlementTx(raw(false, false))).toThrow(/exactly one of fx_rate_set, statement, proposal, approval and disclosure/);
+    expect(() => decodeSettlementTx(raw(true, true))).toThrow(/exactly one of fx_rate_set, statement, proposal, approval, plain_statement and disclosure/);
+    expect(() => decodeSettlementTx(raw(false, false))).toThrow(/exactly one of fx_rate_set, statement, proposal, approval, plain_statement and disclosure/);
     expect(() => decodeSettlementTx(raw(false, false))).toThrow(MalformedFrameError);
   });
 

@@ -6,7 +6,9 @@ import { CURRENCIES } from '../cdr/currency.js';
 import { toHex } from '../codec/bytes.js';
 import type { ApprovalPolicy } from '../settlement/approval/index.js';
 import { readStoredSettlement } from './settlement-approval-state.js';
-import { FX_RATES_ID, periodKey, STATEMENTS_ID, type SlotReader } from './settlement-state.js';
+import { FX_RATES_ID, periodKey, PLAIN_MARKS, statementsId, type SlotReader } from './settlement-state.js';
+import type { SettlementMode } from './genesis-settlement.js';
+import type { Transfer } from '../settlement/netting-reference.js';
 
 /** A settlement period as anyone may see it (GET /settlement/{period}): counts, never a pair or an amount. */
 export interface SettlementPeriodView {
@@ -18,6 +20,8 @@ export interface SettlementPeriodView {
   /** The settlement currency and the conversion fee rate ("num/den"): the genesis rules statements are computed under. */
   currency: string;
   conversionFee: string;
+  /** The consortium's settlement mode (genesis): committed (hidden amounts) or plain (amounts in the clear). */
+  mode: SettlementMode;
   /** At the committed head: statements are taken once `ended`; records are refused once `closed`. */
   ended: boolean;
   closed: boolean;
@@ -49,7 +53,10 @@ export type SettlementStatusView =
       operators: { signed: number; involved: number; missing: number[] };
       /** Voting power of the validators that signed; final needs more than `threshold` of `total`. */
       votingPower: { signed: string; total: string; threshold: string };
-      /** What approvers sign (with the chain, the period and the fields above): commitments and the consortium aggregate only. */
+      /**
+       * What approvers sign (with the chain, the period and the fields above): committed mode, T_k and the
+       * consortium aggregate only; plain mode, the transfers in the clear (`transfers` then empty).
+       */
       proposal: ProposalView;
     }
   | {
@@ -59,21 +66,36 @@ export type SettlementStatusView =
       finalAt: number;
       /** The clearing fee (minor units of the settlement currency, decimal strings) and its split. */
       fees: { fee: string; toProducers: string; toValidators: string; shares: { validator: number; amount: string }[] };
+      /** Plain mode: the final transfers (minor units of the settlement currency, decimal strings). */
+      plainTransfers?: PlainTransferView[];
       /** What was approved: each involved operator's T_k, which its statement (and the settlement bank) opens. */
       proposal: ProposalView;
     }
   | { status: 'expired'; attempt: number; id: string; deadline: number; expiredAt: number; proposal: ProposalView };
 
-/** A stored proposal's public part: commitments and the consortium aggregate only. */
-export interface ProposalView { operators: number[]; transfers: { x: string; y: string }[]; settledVolume: string; clearingFee: string }
+/** A stored proposal's public part: committed mode, commitments and the consortium aggregate only; plain mode, the transfers. */
+export interface ProposalView { mode: SettlementMode; operators: number[]; transfers: { x: string; y: string }[]; plainTransfers?: PlainTransferView[]; settledVolume: string; clearingFee: string }
+
+/** A plain-mode transfer as the API shows it: `from` pays `to` `amount` minor units (decimal string). */
+export interface PlainTransferView {
+  from: number;
+  to: number;
+  amount: string;
+}
+
+export function plainTransferViews(transfers: readonly Transfer[]): PlainTransferView[] {
+  return transfers.map((t) => ({ from: t.from, to: t.to, amount: t.amount.toString() }));
+}
 
 /** Reads the period's settlement status at the committed head (expired: its deadline is below the next block). */
 export function settlementStatusView(state: SlotReader, key: bigint, operators: readonly number[], policy: ApprovalPolicy | undefined, headHeight: number): SettlementStatusView {
   const s = readStoredSettlement(state, key, operators);
   if (s === undefined) return { status: 'none' };
   const proposal: ProposalView = {
+    mode: s.plainTransfers ? 'plain' : 'committed',
     operators: [...s.involved],
     transfers: s.transfers.map((t) => ({ x: t.x.toString(16).padStart(64, '0'), y: t.y.toString(16).padStart(64, '0') })),
+    ...(s.plainTransfers ? { plainTransfers: plainTransferViews(s.plainTransfers) } : {}),
     settledVolume: s.settledVolume.toString(),
     clearingFee: s.clearingFee.toString(),
   };
@@ -82,6 +104,8 @@ export function settlementStatusView(state: SlotReader, key: bigint, operators: 
     return {
       status: 'final', attempt: s.attempt, id: s.id, finalAt: s.finalAt,
       fees: { fee: f.fee.toString(), toProducers: f.toProducers.toString(), toValidators: f.toValidators.toString(), shares: f.shares.map((x) => ({ validator: x.validator, amount: x.amount.toString() })) },
+      // Plain mode: the final transfers at the top too (as before the proposal was shown here).
+      ...(s.plainTransfers ? { plainTransfers: plainTransferViews(s.plainTransfers) } : {}),
       proposal,
     };
   }
@@ -110,9 +134,15 @@ export function settlementPeriodView(
   const p = parsePeriodId(rules.periods, id);
   const key = periodKey(p);
   const pairs = operators >= 2 ? pairCount(operators) : 0;
-  // A statement sets x, y or both (storing 0 deletes a slot): count distinct pairs.
+  const contract = statementsId(rules.mode);
+  // A statement sets one word of its pair or both (storing 0 deletes a slot): count distinct pairs.
   const withStatement = new Set<bigint>();
-  for (const k of state.slotKeysIn(STATEMENTS_ID, pairKey(key, 0, 0), pairKey(key, 0, 0) + 2n * BigInt(pairs))) withStatement.add((k - pairKey(key, 0, 0)) >> 1n);
+  for (const k of state.slotKeysIn(contract, pairKey(key, 0, 0), pairKey(key, 0, 0) + 2n * BigInt(pairs))) withStatement.add((k - pairKey(key, 0, 0)) >> 1n);
+  if (rules.mode === 'plain') {
+    // A plain statement of two zero amounts sets only its mark (settlement-state.ts).
+    const marks = (key << 32n) + PLAIN_MARKS;
+    for (const k of state.slotKeysIn(contract, marks, marks + BigInt(pairs))) withStatement.add(k - marks);
+  }
   const mark = state.slot(FX_RATES_ID, (key << 32n) | 0xffff_ffffn);
   let fx: SettlementPeriodView['fx'];
   if (mark !== 0n) {
@@ -133,6 +163,7 @@ export function settlementPeriodView(
     closesAt: iso(p.closesAtMs),
     currency: rules.currency,
     conversionFee: `${rules.feeRate.num}/${rules.feeRate.den}`,
+    mode: rules.mode,
     ended: headTimestampMs >= BigInt(p.endSeconds) * 1000n,
     closed: isPeriodClosed(p, headTimestampMs),
     operators,
@@ -140,7 +171,7 @@ export function settlementPeriodView(
     statements: withStatement.size,
     rateSet: mark !== 0n,
     ...(fx ? { fx } : {}),
-    netted: state.slot(STATEMENTS_ID, nettedKey(key)) !== 0n,
+    netted: state.slot(contract, nettedKey(key)) !== 0n,
     ...(rules.bank ? { bank: { id: rules.bank.id, encryptionKey: toHex(rules.bank.encryptionKey) } } : {}),
     settlement: settlementStatusView(state, key, approval.operators, approval.policy, approval.headHeight),
   };

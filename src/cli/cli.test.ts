@@ -85,11 +85,13 @@ describe('cdrchain command', () => {
     const json = await cdrchain('settlement', '2025-11', '--url', http, '--json');
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({
-      period: '2025-11', start: '2025-11-01T00:00:00.000Z', end: '2025-12-01T00:00:00.000Z', closesAt: '2025-12-04T00:00:00.000Z', currency: 'XDR', conversionFee: '3/2000',
+      period: '2025-11', start: '2025-11-01T00:00:00.000Z', end: '2025-12-01T00:00:00.000Z', closesAt: '2025-12-04T00:00:00.000Z', currency: 'XDR', conversionFee: '3/2000', mode: 'committed',
       ended: true, closed: true, operators: 6, pairs: 15, statements: 0, rateSet: false, netted: false, settlement: { status: 'none' },
+      // The devnet names a settlement bank (its id and the key openings are sealed to; main's statement-status).
+      bank: { id: 99990, encryptionKey: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
     const text = await cdrchain('settlement', '2025-11', '--url', http);
-    expect(text.stdout).toContain('period 2025-11: 2025-11-01T00:00:00.000Z .. 2025-12-01T00:00:00.000Z, closes 2025-12-04T00:00:00.000Z: closed\nstatements: 0 of 15 pairs (6 operators); rate set: no\nsettlement: not proposed\n');
+    expect(text.stdout).toContain('period 2025-11: 2025-11-01T00:00:00.000Z .. 2025-12-01T00:00:00.000Z, closes 2025-12-04T00:00:00.000Z: closed\nstatements: 0 of 15 pairs (6 operators, committed mode); rate set: no\nsettlement: not proposed\n');
     const bad = await cdrchain('settlement', '2025-13', '--url', http);
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('bad_parameter: "2025-13" is not a month YYYY-MM')]);
   });

@@ -7,6 +7,7 @@ import { canonicalSettlementTx, encodeSettlementTx, SETTLEMENT_TX_VERSION, settl
 import { ed25519Sign, privateKeyObject } from '../crypto/ed25519.js';
 import type { SignedBilateralStatement } from '../settlement/commitment/bilateral-statement.js';
 import type { SignedFxRateSet } from '../settlement/fx/fx-rate-book.js';
+import type { SignedPlainStatement } from '../settlement/plain-statement.js';
 import type { SettlementApproval, SettlementProposal } from '../settlement/approval/index.js';
 import { fromHex } from '../codec/bytes.js';
 
@@ -36,16 +37,24 @@ export function statementAction(signed: SignedBilateralStatement): SettlementAct
   };
 }
 
+/** The wire action of a plain-mode statement both operators signed (src/settlement/plain-statement.ts: signPlainStatement). */
+export function plainStatementAction(signed: SignedPlainStatement): SettlementAction {
+  const s = signed.statement;
+  return {
+    kind: 'plain_statement', first: s.first, second: s.second, currency: currencyNumeric(s.currency),
+    firstOwesSecond: s.firstOwesSecond, secondOwesFirst: s.secondOwesFirst, firstSignature: signed.firstSignature, secondSignature: signed.secondSignature,
+  };
+}
+
 /**
  * The wire action of a proposal signed by its proposer (src/settlement/approval: signAsOperator).
  * The chain fills in what it knows: the proposer is the submitter, chain and currency are its own.
  */
 export function proposalAction(p: SettlementProposal, proposerSignature: Uint8Array): SettlementAction {
-  if (p.outcome.mode !== 'committed') throw new RangeError('the chain takes committed-mode proposals only');
-  return {
-    kind: 'proposal', attempt: p.attempt, deadline: BigInt(p.deadlineHeight), settledVolume: p.settledVolume, clearingFee: p.clearingFee,
-    operators: [...p.operators], transfers: p.outcome.transfers.map((t) => ({ x: t.x, y: t.y })), proposerSignature,
-  };
+  const common = { kind: 'proposal', attempt: p.attempt, deadline: BigInt(p.deadlineHeight), settledVolume: p.settledVolume, clearingFee: p.clearingFee, operators: [...p.operators], proposerSignature } as const;
+  // Plain mode: the transfers in the clear, no commitments (their presence marks the mode on the wire).
+  if (p.outcome.mode === 'plain') return { ...common, transfers: [], plainTransfers: p.outcome.transfers.map((t) => ({ from: t.from, to: t.to, amount: t.amount })) };
+  return { ...common, transfers: p.outcome.transfers.map((t) => ({ x: t.x, y: t.y })) };
 }
 
 /** The wire action of approvals (one signer or an aggregate) of the proposal with id `proposalId` (hex). */

@@ -1,5 +1,6 @@
 import { Builder, ByteBuffer } from 'flatbuffers';
 import { BilateralStatementAction } from './generated/cdrchain/wire/bilateral-statement-action.js';
+import { PlainStatementAction } from './generated/cdrchain/wire/plain-statement-action.js';
 import { FxRateSetAction } from './generated/cdrchain/wire/fx-rate-set-action.js';
 import { SettlementApprovalAction } from './generated/cdrchain/wire/settlement-approval-action.js';
 import { SettlementDisclosureAction } from './generated/cdrchain/wire/settlement-disclosure-action.js';
@@ -34,6 +35,8 @@ const U128 = 1n << 128n;
 export const MAX_PROPOSAL_OPERATORS = 1900;
 export const MAX_APPROVAL_SIGNERS = 1900;
 const POINT_BYTES = 64;
+/** A plain-mode transfer on the wire: from (u32), to (u32), amount (u128 big-endian). */
+const PLAIN_TRANSFER_BYTES = 4 + 4 + 16;
 /** A disclosure's sealed openings (HPKE enc ‖ ciphertext ‖ tag) and its opening proof. */
 export const SEALED_OPENING_WIRE_BYTES = 96;
 export const OPENING_PROOF_WIRE_BYTES = 128;
@@ -53,7 +56,14 @@ export interface WirePublisherSignature {
   readonly signature: Uint8Array;
 }
 
-/** The five actions of a settlement transaction (schemas/settlement-tx.fbs). */
+/** A plain-mode transfer: `from` pays `to` `amount` minor units of the settlement currency. */
+export interface WirePlainTransfer {
+  readonly from: number;
+  readonly to: number;
+  readonly amount: bigint;
+}
+
+/** The six actions of a settlement transaction (schemas/settlement-tx.fbs). */
 export type SettlementAction =
   | {
       readonly kind: 'fx_rate_set';
@@ -75,6 +85,17 @@ export type SettlementAction =
       readonly secondSignature: Uint8Array;
     }
   | {
+      /** Plain mode: both gross directions of the pair in the clear (each below 2^128). */
+      readonly kind: 'plain_statement';
+      readonly first: number;
+      readonly second: number;
+      readonly currency: number;
+      readonly firstOwesSecond: bigint;
+      readonly secondOwesFirst: bigint;
+      readonly firstSignature: Uint8Array;
+      readonly secondSignature: Uint8Array;
+    }
+  | {
       readonly kind: 'proposal';
       readonly attempt: number;
       readonly deadline: bigint;
@@ -85,6 +106,8 @@ export type SettlementAction =
       /** T_k per involved operator (affine x, y, each below 2^256). */
       readonly transfers: readonly { readonly x: bigint; readonly y: bigint }[];
       readonly proposerSignature: Uint8Array;
+      /** Present exactly in plain mode (then `transfers` is empty): the netting's transfers. */
+      readonly plainTransfers?: readonly WirePlainTransfer[];
     }
   | {
       readonly kind: 'approval';
@@ -152,8 +175,23 @@ const PROPOSAL_SPEC: TableSpec = {
     { index: 4, kind: 'vector', elementSize: 4, maxLength: MAX_PROPOSAL_OPERATORS },
     { index: 5, kind: 'vector', elementSize: 1, maxLength: MAX_PROPOSAL_OPERATORS * POINT_BYTES },
     { index: 6, kind: 'vector', elementSize: 1, maxLength: BLS_SIGNATURE_WIRE_BYTES },
+    { index: 7, kind: 'vector', elementSize: PLAIN_TRANSFER_BYTES, maxLength: MAX_PROPOSAL_OPERATORS },
   ],
   required: [2, 3, 4, 5, 6],
+};
+
+const PLAIN_STATEMENT_SPEC: TableSpec = {
+  name: 'PlainStatementAction',
+  fields: [
+    { index: 0, kind: 'scalar', size: 4 },
+    { index: 1, kind: 'scalar', size: 4 },
+    { index: 2, kind: 'scalar', size: 2 },
+    { index: 3, kind: 'vector', elementSize: 1, maxLength: 16 },
+    { index: 4, kind: 'vector', elementSize: 1, maxLength: 16 },
+    { index: 5, kind: 'vector', elementSize: 1, maxLength: BLS_SIGNATURE_WIRE_BYTES },
+    { index: 6, kind: 'vector', elementSize: 1, maxLength: BLS_SIGNATURE_WIRE_BYTES },
+  ],
+  required: [3, 4, 5, 6],
 };
 
 const APPROVAL_SPEC: TableSpec = {
@@ -190,7 +228,8 @@ export const SETTLEMENT_TX_SPEC: TableSpec = {
     { index: 6, kind: 'vector', elementSize: 1, maxLength: ED25519_SIGNATURE_BYTES },
     { index: 7, kind: 'table', table: PROPOSAL_SPEC },
     { index: 8, kind: 'table', table: APPROVAL_SPEC },
-    { index: 9, kind: 'table', table: DISCLOSURE_SPEC },
+    { index: 9, kind: 'table', table: PLAIN_STATEMENT_SPEC },
+    { index: 10, kind: 'table', table: DISCLOSURE_SPEC },
   ],
   required: [3, 6],
 };
@@ -238,7 +277,23 @@ function canonicalAction(a: SettlementAction): Uint8Array {
     for (const op of a.operators) w.u32(op);
     w.u32(a.transfers.length);
     for (const t of a.transfers) w.raw(u256Bytes(t.x), 32).raw(u256Bytes(t.y), 32);
-    return w.raw(a.proposerSignature, BLS_SIGNATURE_WIRE_BYTES).finish();
+    w.raw(a.proposerSignature, BLS_SIGNATURE_WIRE_BYTES);
+    const committed = w.finish();
+    // Plain mode appends its transfers after a marker; a committed proposal's bytes are as before (v1 hashes unchanged).
+    if (a.plainTransfers === undefined) return committed;
+    const p = new CanonicalWriter(4 + 4 + PLAIN_TRANSFER_BYTES * a.plainTransfers.length).u32(0x706c_6e00).u32(a.plainTransfers.length);
+    for (const t of a.plainTransfers) p.u32(t.from).u32(t.to).raw(u128Bytes(t.amount), 16);
+    const tail = p.finish();
+    const out = new Uint8Array(committed.length + tail.length);
+    out.set(committed);
+    out.set(tail, committed.length);
+    return out;
+  }
+  if (a.kind === 'plain_statement') {
+    return new CanonicalWriter(4 + 4 + 2 + 16 + 16 + 2 * BLS_SIGNATURE_WIRE_BYTES)
+      .u32(a.first).u32(a.second).u16(a.currency).raw(u128Bytes(a.firstOwesSecond), 16).raw(u128Bytes(a.secondOwesFirst), 16)
+      .raw(a.firstSignature, BLS_SIGNATURE_WIRE_BYTES).raw(a.secondSignature, BLS_SIGNATURE_WIRE_BYTES)
+      .finish();
   }
   if (a.kind === 'approval') {
     const w = new CanonicalWriter(32 + 4 + 4 * a.operators.length + 4 + 4 * a.validators.length + BLS_SIGNATURE_WIRE_BYTES).raw(a.proposalId, 32).u32(a.operators.length);
@@ -261,13 +316,19 @@ function canonicalAction(a: SettlementAction): Uint8Array {
   return w.finish();
 }
 
-const ACTION_TAGS: Readonly<Record<SettlementAction['kind'], number>> = { fx_rate_set: 0, statement: 1, proposal: 2, approval: 3, disclosure: 4 };
+// Tags 0-3 are v1's (their hashes unchanged); the appended actions follow the schema's field order.
+const ACTION_TAGS: Readonly<Record<SettlementAction['kind'], number>> = { fx_rate_set: 0, statement: 1, proposal: 2, approval: 3, plain_statement: 4, disclosure: 5 };
 
 function u32Vector(builder: Builder, values: readonly number[]): number {
   const bytes = new Uint8Array(4 * values.length);
   const view = new DataView(bytes.buffer);
   values.forEach((v, i) => view.setUint32(4 * i, v, true));
   return createStructVector(builder, bytes, 4);
+}
+
+/** Whether the table at `tablePos` sets the field at vtable offset `vt` (an empty vector is present). */
+function hasField(bb: ByteBuffer, tablePos: number, vt: number): boolean {
+  return bb.__offset(tablePos, vt) !== 0;
 }
 
 function readU32s(bytes: Uint8Array): number[] {
@@ -304,9 +365,24 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
   let statement = 0;
   let proposal = 0;
   let approval = 0;
+  let plainStatement = 0;
   let disclosure = 0;
   const a = t.action;
-  if (a.kind === 'disclosure') {
+  if (a.kind === 'plain_statement') {
+    const owes = createBytes(builder, u128Bytes(a.firstOwesSecond));
+    const owed = createBytes(builder, u128Bytes(a.secondOwesFirst));
+    const s1 = createBytes(builder, a.firstSignature);
+    const s2 = createBytes(builder, a.secondSignature);
+    PlainStatementAction.startPlainStatementAction(builder);
+    PlainStatementAction.addFirst(builder, a.first);
+    PlainStatementAction.addSecond(builder, a.second);
+    PlainStatementAction.addCurrency(builder, a.currency);
+    PlainStatementAction.addFirstOwesSecond(builder, owes);
+    PlainStatementAction.addSecondOwesFirst(builder, owed);
+    PlainStatementAction.addFirstSignature(builder, s1);
+    PlainStatementAction.addSecondSignature(builder, s2);
+    plainStatement = PlainStatementAction.endPlainStatementAction(builder);
+  } else if (a.kind === 'disclosure') {
     const toOperator = createBytes(builder, a.toOperator);
     const toBank = createBytes(builder, a.toBank);
     const proof = createBytes(builder, a.proof);
@@ -327,6 +403,17 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
     });
     const transfers = createBytes(builder, points);
     const sig = createBytes(builder, a.proposerSignature);
+    let plain = 0;
+    if (a.plainTransfers !== undefined) {
+      const bytes = new Uint8Array(PLAIN_TRANSFER_BYTES * a.plainTransfers.length);
+      const view = new DataView(bytes.buffer);
+      a.plainTransfers.forEach((p, i) => {
+        view.setUint32(PLAIN_TRANSFER_BYTES * i, p.from, true);
+        view.setUint32(PLAIN_TRANSFER_BYTES * i + 4, p.to, true);
+        bytes.set(u128Bytes(p.amount), PLAIN_TRANSFER_BYTES * i + 8);
+      });
+      plain = createStructVector(builder, bytes, PLAIN_TRANSFER_BYTES);
+    }
     SettlementProposalAction.startSettlementProposalAction(builder);
     SettlementProposalAction.addAttempt(builder, a.attempt);
     SettlementProposalAction.addDeadline(builder, a.deadline);
@@ -335,6 +422,7 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
     SettlementProposalAction.addOperators(builder, ops);
     SettlementProposalAction.addTransfers(builder, transfers);
     SettlementProposalAction.addProposerSignature(builder, sig);
+    if (a.plainTransfers !== undefined) SettlementProposalAction.addPlainTransfers(builder, plain);
     proposal = SettlementProposalAction.endSettlementProposalAction(builder);
   } else if (a.kind === 'approval') {
     const ops = u32Vector(builder, a.operators);
@@ -392,6 +480,7 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
   if (statement !== 0) SettlementTx.addStatement(builder, statement);
   if (proposal !== 0) SettlementTx.addProposal(builder, proposal);
   if (approval !== 0) SettlementTx.addApproval(builder, approval);
+  if (plainStatement !== 0) SettlementTx.addPlainStatement(builder, plainStatement);
   if (disclosure !== 0) SettlementTx.addDisclosure(builder, disclosure);
   SettlementTx.addSignature(builder, sig);
   SettlementTx.finishSettlementTxBuffer(builder, SettlementTx.endSettlementTx(builder));
@@ -424,10 +513,26 @@ export function decodeSettlementTx(bytes: Uint8Array): DecodedSettlementTx {
   const st = tx.statement();
   const pr = tx.proposal();
   const ap = tx.approval();
+  const ps = tx.plainStatement();
   const di = tx.disclosure();
-  if ([fx, st, pr, ap, di].filter((x) => x !== null).length !== 1) throw new MalformedFrameError('a settlement transaction carries exactly one of fx_rate_set, statement, proposal, approval and disclosure');
+  if ([fx, st, pr, ap, ps, di].filter((x) => x !== null).length !== 1) {
+    throw new MalformedFrameError('a settlement transaction carries exactly one of fx_rate_set, statement, proposal, approval, plain_statement and disclosure');
+  }
   let action: SettlementAction;
-  if (di !== null) {
+  if (ps !== null) {
+    const owes = vectorBytes(bb, ps.bb_pos, 10, 1);
+    const owed = vectorBytes(bb, ps.bb_pos, 12, 1);
+    const firstSignature = vectorBytes(bb, ps.bb_pos, 14, 1);
+    const secondSignature = vectorBytes(bb, ps.bb_pos, 16, 1);
+    if (owes.length !== 16 || owed.length !== 16) throw new MalformedFrameError('first_owes_second and second_owes_first are 16 bytes each');
+    if (firstSignature.length !== BLS_SIGNATURE_WIRE_BYTES || secondSignature.length !== BLS_SIGNATURE_WIRE_BYTES) {
+      throw new MalformedFrameError(`statement signatures must be ${BLS_SIGNATURE_WIRE_BYTES} bytes`);
+    }
+    action = {
+      kind: 'plain_statement', first: ps.first(), second: ps.second(), currency: ps.currency(),
+      firstOwesSecond: bigEndian(owes), secondOwesFirst: bigEndian(owed), firstSignature, secondSignature,
+    };
+  } else if (di !== null) {
     const toOperator = vectorBytes(bb, di.bb_pos, 6, 1);
     const toBank = vectorBytes(bb, di.bb_pos, 8, 1);
     const proof = vectorBytes(bb, di.bb_pos, 10, 1);
@@ -442,6 +547,17 @@ export function decodeSettlementTx(bytes: Uint8Array): DecodedSettlementTx {
     if (volume.length !== 16 || fee.length !== 16) throw new MalformedFrameError('settled_volume and clearing_fee are 16 bytes each');
     if (points.length % POINT_BYTES !== 0) throw new MalformedFrameError(`transfers are ${POINT_BYTES} bytes each`);
     if (proposerSignature.length !== BLS_SIGNATURE_WIRE_BYTES) throw new MalformedFrameError(`the proposer signature is ${BLS_SIGNATURE_WIRE_BYTES} bytes`);
+    const plainPresent = hasField(bb, pr.bb_pos, 18);
+    let plainTransfers: WirePlainTransfer[] | undefined;
+    if (plainPresent) {
+      if (points.length !== 0) throw new MalformedFrameError('a plain-mode proposal carries no transfer commitments');
+      const raw = vectorBytes(bb, pr.bb_pos, 18, PLAIN_TRANSFER_BYTES);
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      plainTransfers = Array.from({ length: raw.length / PLAIN_TRANSFER_BYTES }, (_, i) => {
+        const at = PLAIN_TRANSFER_BYTES * i;
+        return { from: view.getUint32(at, true), to: view.getUint32(at + 4, true), amount: bigEndian(raw.subarray(at + 8, at + PLAIN_TRANSFER_BYTES)) };
+      });
+    }
     action = {
       kind: 'proposal',
       attempt: pr.attempt(),
@@ -454,6 +570,7 @@ export function decodeSettlementTx(bytes: Uint8Array): DecodedSettlementTx {
         y: bigEndian(points.subarray(POINT_BYTES * i + 32, POINT_BYTES * (i + 1))),
       })),
       proposerSignature,
+      ...(plainTransfers ? { plainTransfers } : {}),
     };
   } else if (ap !== null) {
     const signature = vectorBytes(bb, ap.bb_pos, 10, 1);

@@ -104,8 +104,10 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
         }
         const hex = (v: bigint): string => v.toString(16).padStart(64, '0');
         return {
-          period: d.periodId, chain: d.chain, currency: d.currency, mode: 'committed', operators: [...d.operators],
-          transfers: d.transfers.map((t) => ({ x: hex(t.x), y: hex(t.y) })), attempt: d.attempt, deadline: d.deadlineHeight,
+          period: d.periodId, chain: d.chain, currency: d.currency, mode: d.mode, operators: [...d.operators],
+          transfers: d.transfers.map((t) => ({ x: hex(t.x), y: hex(t.y) })),
+          ...(d.plainTransfers ? { plainTransfers: d.plainTransfers.map((t) => ({ from: t.from, to: t.to, amount: t.amount.toString() })) } : {}),
+          attempt: d.attempt, deadline: d.deadlineHeight,
           clearingFeeRate: `${d.clearingFeeRate.num}/${d.clearingFeeRate.den}`,
         };
       },

@@ -51,11 +51,17 @@ async function currentPeriodId(ctx: AppContext, signal: AbortSignal): Promise<st
   return periodIdAt(learnt, now);
 }
 
+/** Plain mode: the settlement's transfers are public (minor units of the settlement currency). */
+function transfersText(transfers: readonly { from: number; to: number; amount: string }[] | undefined): string {
+  if (transfers === undefined) return '';
+  return transfers.length === 0 ? '; no transfer' : `; transfers: ${transfers.map((t) => `${t.from} pays ${t.to} ${t.amount}`).join(', ')}`;
+}
+
 /** The settlement's approval (GET /settlement/{period} `settlement`); absent from nodes before approval on chain. */
 function approvalText(s: SettlementPeriod['settlement'] | undefined): string {
   if (s === undefined || s.status === 'none') return 'not proposed';
-  if (s.status === 'proposed') return `proposed (attempt ${s.attempt}): ${s.operators.signed} of ${s.operators.involved} operators and voting power ${s.votingPower.signed} of ${s.votingPower.total} signed, until height ${s.deadline}`;
-  if (s.status === 'final') return `final at height ${s.finalAt} (attempt ${s.attempt}); clearing fee ${s.fees.fee}: producers ${s.fees.toProducers}, validators ${s.fees.toValidators}`;
+  if (s.status === 'proposed') return `proposed (attempt ${s.attempt}): ${s.operators.signed} of ${s.operators.involved} operators and voting power ${s.votingPower.signed} of ${s.votingPower.total} signed, until height ${s.deadline}${transfersText(s.proposal.plainTransfers)}`;
+  if (s.status === 'final') return `final at height ${s.finalAt} (attempt ${s.attempt}); clearing fee ${s.fees.fee}: producers ${s.fees.toProducers}, validators ${s.fees.toValidators}${transfersText(s.plainTransfers)}`;
   return `expired at height ${s.expiredAt} (attempt ${s.attempt}): it may be proposed again`;
 }
 

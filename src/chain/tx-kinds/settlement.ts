@@ -18,7 +18,7 @@ export interface SettlementTxView {
   submitter: number;
   sequence: string;
   period: string;
-  action: 'fx_rate_set' | 'statement' | 'proposal' | 'approval' | 'disclosure';
+  action: 'fx_rate_set' | 'statement' | 'plain_statement' | 'proposal' | 'approval' | 'disclosure';
   /** fx_rate_set: the base, the rates as "num/den" per currency, override, the signing publishers. */
   base?: string;
   rates?: Record<string, string>;
@@ -29,6 +29,9 @@ export interface SettlementTxView {
   second?: number;
   currency?: string;
   commitment?: { x: string; y: string };
+  /** plain_statement: the pair and both gross directions (minor units, decimal; public in plain mode). */
+  firstOwesSecond?: string;
+  secondOwesFirst?: string;
   /** proposal: attempt, deadline height, settled volume and fee (minor units, decimal), involved operators, T_k (x, y hex). */
   attempt?: number;
   deadline?: number;
@@ -36,6 +39,8 @@ export interface SettlementTxView {
   clearingFee?: string;
   operators?: number[];
   transfers?: { x: string; y: string }[];
+  /** plain-mode proposal: the transfers (minor units, decimal). */
+  plainTransfers?: { from: number; to: number; amount: string }[];
   /** disclosure (and approval): the proposal's id (hex); the sealed openings are read on GET /settlement/{period}/disclosures/{plmn}. */
   proposalId?: string;
   validators?: number[];
@@ -117,7 +122,8 @@ export function settlementTxView(id: Uint8Array, bytes: Uint8Array, location: Tx
   if (a.kind === 'proposal') {
     return {
       ...common, attempt: a.attempt, deadline: Number(a.deadline), settledVolume: a.settledVolume.toString(), clearingFee: a.clearingFee.toString(),
-      operators: [...a.operators], transfers: a.transfers.map((t) => ({ x: hex64(t.x), y: hex64(t.y) })), ...tail,
+      operators: [...a.operators], transfers: a.transfers.map((t) => ({ x: hex64(t.x), y: hex64(t.y) })),
+      ...(a.plainTransfers ? { plainTransfers: a.plainTransfers.map((t) => ({ from: t.from, to: t.to, amount: t.amount.toString() })) } : {}), ...tail,
     };
   }
   if (a.kind === 'disclosure') return { ...common, proposalId: toHex(a.proposalId), ...tail };
@@ -132,6 +138,12 @@ export function settlementTxView(id: Uint8Array, bytes: Uint8Array, location: Tx
       override: a.override,
       publishers: a.signatures.map((s) => s.publisher),
       ...tail,
+    };
+  }
+  if (a.kind === 'plain_statement') {
+    return {
+      ...common, first: a.first, second: a.second, currency: currencyName(a.currency),
+      firstOwesSecond: a.firstOwesSecond.toString(), secondOwesFirst: a.secondOwesFirst.toString(), ...tail,
     };
   }
   return {

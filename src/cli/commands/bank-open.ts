@@ -40,7 +40,7 @@ export function registerBankOpen(program: Command): void {
     .option('--url <url>', 'node HTTP address', 'http://127.0.0.1:7400')
     .option('--bank-key <file>', "the bank's key file (settlement-bank.key.json); default: the devnet's INSECURE bank keys")
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExit codes: 0 every transfer opens and they sum to zero; 2 bad arguments; 3 no proposal, or an operator has not disclosed yet; 4 the node could not be reached or refused; 10 an opening does not open its T_k, or the openings do not sum to zero.')
+    .addHelpText('after', '\nExit codes: 0 every transfer opens and they sum to zero; 2 bad arguments; 3 no proposal, an operator has not disclosed yet, or a plain-mode consortium (nothing to open); 4 the node could not be reached or refused; 10 an opening does not open its T_k, or the openings do not sum to zero.')
     .action(async (period: string, o: BankOpenOptions) => {
       const keys = bankKeysOf(o.bankKey);
       const base = httpBase(o.url);
@@ -53,6 +53,8 @@ export function registerBankOpen(program: Command): void {
       const node = await fetchNodeChain(base).catch(fail);
       const api = new NodeApiClient(base, { signer: OperatorRequestSigner.fromSeed(keys.id, keys.requestSeed) });
       const view = await api.settlementPeriod(period).catch(fail);
+      // Plain mode: the transfers are public (no T_k, no disclosures), so there is nothing to open.
+      if (view.mode === 'plain') throw new CliError(`this consortium settles in plain mode: the ${view.period} transfers are in the clear (cdrchain settlement ${view.period}), there are no openings`, EXIT.rejected);
       if (view.bank === undefined) throw new CliError('the chain names no settlement bank (genesis settlement.bank)', EXIT.rejected);
       if (view.bank.id !== keys.id || view.bank.encryptionKey !== Buffer.from(keys.encryptionPublicKey).toString('hex')) {
         throw new CliError(`these are not the keys of the chain's settlement bank ${view.bank.id}`, EXIT.usage);

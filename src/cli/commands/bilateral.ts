@@ -2,14 +2,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatMinorUnits } from '../../cdr/currency.js';
 import { NodeApiError } from '../../client/node-api-client.js';
-import { signSettlementTx, statementAction } from '../../client/settlement-tx.js';
+import { plainStatementAction, signSettlementTx, statementAction } from '../../client/settlement-tx.js';
 import { fromHex, toHex } from '../../codec/bytes.js';
 import { formatOperatorPair, parseOperatorPair, type OperatorPair } from '../../reconciliation/pair.js';
 import { ReconciliationInputError } from '../../reconciliation/errors.js';
 import type { VerdictTolerances } from '../../reconciliation/verdict.js';
 import { callViews } from '../../reconciliation/views-by-event.js';
-import { pairStatement, settledTraffic, type PairStatement } from '../../settlement/bilateral/index.js';
+import { pairGrossAmounts, pairStatement, settledTraffic, type PairStatement } from '../../settlement/bilateral/index.js';
 import { signBilateralStatement } from '../../settlement/commitment/bilateral-statement.js';
+import { signPlainStatement, type PlainBilateralStatement } from '../../settlement/plain-statement.js';
 import { readCdrFiles } from '../cdr-files.js';
 import { CliError, EXIT, parsePlmnOption } from '../errors.js';
 import { operatorBlsKey, operatorIdentity, periodInputs } from '../settlement-inputs.js';
@@ -40,7 +41,10 @@ export interface BilateralHalfJson {
   currency: string;
   first: number;
   second: number;
-  commitment: { x: string; y: string };
+  /** Committed mode: the commitment (hex), no amount. */
+  commitment?: { x: string; y: string };
+  /** Plain mode (the consortium chose transparency): both gross directions, minor units (decimal). */
+  amounts?: { firstOwesSecond: string; secondOwesFirst: string };
   tolerances: { durationSec: number; chargePpm: number; chargeMinor: string; volumeBytes: string };
   /** By PLMN id: BLS signatures (hex) over the statement's encoding. */
   signatures: Record<string, string>;
@@ -73,7 +77,8 @@ export function registerBilateral(program: Command): void {
     .option('--cosign <file>', "the counterparty's half: recompute it under its tolerances, sign it if your records give the same, and submit it")
     .option('--json', 'print a JSON summary')
     .addHelpText('after', `
-The amounts never leave the pair: the half carries the commitment, the tolerances and a signature.
+The amounts never leave the pair: the half carries the commitment, the tolerances and a signature
+(in a plain-mode consortium, which chose transparency, the half and the chain carry both amounts).
 Both operators compute the same statement from the same two record sets; a mismatch means the records
 or the tolerances differ.
 Exit codes: 0 done; 2 bad arguments or files; 3 the node refused, or the period is not ready (not
@@ -100,17 +105,21 @@ ended, no rate set); 4 the node could not be reached; 8 --cosign: your records g
       const theirs = await readCdrFiles(o.theirs, 'bilateral');
       const pairOnly = (c: { submitter: number; counterparty: number }): boolean => (c.submitter === id.me && c.counterparty === partner) || (c.submitter === partner && c.counterparty === id.me);
       const traffic = settledTraffic(id.me, callViews(mine.filter(pairOnly), theirs.filter(pairOnly)), tolerances, inputs.window);
-      const computed = pairStatement({
-        chain: inputs.chain, periodId: inputs.view.period, operator: id.me, partner, lines: traffic.lines,
-        rates: inputs.rates, conversionFeeRate: inputs.conversionFeeRate, pairSecret: id.pairSecret(partner),
-      });
+      const plain = inputs.view.mode === 'plain';
+      // Plain mode: the amounts in the clear, no blinding (so no agreement secret is needed).
+      const computed: ComputedStatement = plain
+        ? plainPairStatement(inputs.chain, inputs.view.period, id.me, partner, pairGrossAmounts(traffic.lines, partner, inputs.rates, inputs.conversionFeeRate), inputs.rates.base)
+        : committedStatement(pairStatement({
+            chain: inputs.chain, periodId: inputs.view.period, operator: id.me, partner, lines: traffic.lines,
+            rates: inputs.rates, conversionFeeRate: inputs.conversionFeeRate, pairSecret: id.pairSecret(partner),
+          }));
       if (half) checkHalf(half, computed, partner, o.cosign!);
       const blsKey = operatorBlsKey(o.blsKey, id.me);
-      const signature = signBilateralStatement(computed.statement, blsKey);
+      const signature = computed.sign(blsKey);
       const out: BilateralHalfJson = {
         type: 'bilateral_statement', version: 1, chain: computed.statement.chain, period: computed.statement.periodId,
         currency: computed.statement.currency, first: computed.statement.first, second: computed.statement.second,
-        commitment: { x: computed.statement.commitment.x.toString(16), y: computed.statement.commitment.y.toString(16) },
+        ...computed.public,
         tolerances: { durationSec: tolerances.durationSec, chargePpm: tolerances.chargePpm, chargeMinor: tolerances.chargeMinor.toString(), volumeBytes: tolerances.volumeBytes.toString() },
         signatures: { ...(half?.signatures ?? {}), [String(id.me)]: toHex(signature) },
         settledCalls: traffic.settled,
@@ -123,7 +132,7 @@ ended, no rate set); 4 the node could not be reached; 8 --cosign: your records g
         const last = BigInt((await inputs.api.operator(id.me).catch((err: unknown) => { throw refused(err); })).lastSettlementSequence);
         const tx = signSettlementTx({
           submitter: id.me, sequence: last + 1n, period: s.periodId, chain: inputs.chain, seed: id.batchSeed,
-          action: statementAction({ statement: s, firstSignature: sig(s.first), secondSignature: sig(s.second) }),
+          action: computed.action(sig(s.first), sig(s.second)),
         });
         const accepted = await inputs.api.submitContractTx(tx.frame).catch((err: unknown) => { throw refused(err); });
         submitted = { hash: accepted.hash, status: accepted.status };
@@ -143,6 +152,41 @@ ended, no rate set); 4 the node could not be reached; 8 --cosign: your records g
     });
 }
 
+/** The pair's statement as this operator computed it, in either mode: what the half shows, how it is signed and submitted. */
+interface ComputedStatement {
+  readonly statement: { chain: string; periodId: string; currency: string; first: number; second: number };
+  /** The operator's side: receives (> 0) or pays (< 0). */
+  readonly amount: bigint;
+  readonly public: Pick<BilateralHalfJson, 'commitment' | 'amounts'>;
+  sign(secretKey: Uint8Array): Uint8Array;
+  action(firstSignature: Uint8Array, secondSignature: Uint8Array): ReturnType<typeof statementAction>;
+}
+
+function committedStatement(p: PairStatement): ComputedStatement {
+  const s = p.statement;
+  return {
+    statement: s, amount: p.amount,
+    public: { commitment: { x: s.commitment.x.toString(16), y: s.commitment.y.toString(16) } },
+    sign: (k) => signBilateralStatement(s, k),
+    action: (firstSignature, secondSignature) => statementAction({ statement: s, firstSignature, secondSignature }),
+  };
+}
+
+function plainPairStatement(chain: Uint8Array, periodId: string, me: number, partner: number, mine: { firstOwesSecond: bigint; secondOwesFirst: bigint }, currency: PlainBilateralStatement['currency']): ComputedStatement {
+  const [first, second] = me < partner ? [me, partner] : [partner, me];
+  // pairGrossAmounts is from `me`'s side: what it owes its partner, and what its partner owes it.
+  const owes = me === first ? mine.firstOwesSecond : mine.secondOwesFirst;
+  const owed = me === first ? mine.secondOwesFirst : mine.firstOwesSecond;
+  const s: PlainBilateralStatement = { chain: Buffer.from(chain).toString('hex'), periodId, currency, first, second, firstOwesSecond: owes, secondOwesFirst: owed };
+  const d = owes - owed;
+  return {
+    statement: s, amount: me === first ? -d : d,
+    public: { amounts: { firstOwesSecond: owes.toString(), secondOwesFirst: owed.toString() } },
+    sign: (k) => signPlainStatement(s, k),
+    action: (firstSignature, secondSignature) => plainStatementAction({ statement: s, firstSignature, secondSignature }),
+  };
+}
+
 function refused(err: unknown): CliError {
   if (err instanceof NodeApiError && err.code !== 'not_json') return new CliError(`the node refused: ${err.status} ${err.code}: ${err.message}`, EXIT.rejected);
   return new CliError(err instanceof Error ? err.message : String(err), EXIT.connection);
@@ -157,7 +201,8 @@ function readHalf(file: string): BilateralHalfJson {
   }
   const t = j.tolerances;
   const ok = j.type === 'bilateral_statement' && j.version === 1 && typeof j.chain === 'string' && typeof j.period === 'string' && typeof j.currency === 'string' &&
-    Number.isInteger(j.first) && Number.isInteger(j.second) && typeof j.commitment?.x === 'string' && typeof j.commitment?.y === 'string' &&
+    Number.isInteger(j.first) && Number.isInteger(j.second) &&
+    ((typeof j.commitment?.x === 'string' && typeof j.commitment?.y === 'string') || (/^[0-9]{1,29}$/.test(String(j.amounts?.firstOwesSecond)) && /^[0-9]{1,29}$/.test(String(j.amounts?.secondOwesFirst)))) &&
     t !== undefined && Number.isInteger(t.durationSec) && Number.isInteger(t.chargePpm) && /^[0-9]+$/.test(String(t.chargeMinor)) && /^[0-9]+$/.test(String(t.volumeBytes)) &&
     typeof j.signatures === 'object' && j.signatures !== null && Object.values(j.signatures).every((s) => typeof s === 'string' && /^[0-9a-f]{192}$/.test(s));
   if (!ok) throw new CliError(`${file} is not a half-signed bilateral statement (cdrchain bilateral --out)`, EXIT.usage);
@@ -165,7 +210,7 @@ function readHalf(file: string): BilateralHalfJson {
 }
 
 /** The counterparty's half must be, field for field, the statement this operator's records give. */
-function checkHalf(half: BilateralHalfJson, mine: PairStatement, partner: number, file: string): void {
+function checkHalf(half: BilateralHalfJson, mine: ComputedStatement, partner: number, file: string): void {
   const s = mine.statement;
   const expected: [string, string, string][] = [
     ['chain', half.chain, s.chain], ['period', half.period, s.periodId], ['currency', half.currency, s.currency],
@@ -173,7 +218,12 @@ function checkHalf(half: BilateralHalfJson, mine: PairStatement, partner: number
   ];
   for (const [what, theirs, ours] of expected) if (theirs !== ours) throw new CliError(`${file} is for ${what} ${theirs}, not ${ours}`, EXIT.usage);
   if (half.signatures[String(partner)] === undefined) throw new CliError(`${file} carries no signature of ${partner}`, EXIT.usage);
-  if (half.commitment.x !== s.commitment.x.toString(16) || half.commitment.y !== s.commitment.y.toString(16)) {
+  const ours = mine.public;
+  if (ours.commitment !== undefined && (half.commitment?.x !== ours.commitment.x || half.commitment.y !== ours.commitment.y)) {
     throw new CliError(`your records give another statement than ${file} (the commitments differ: the settled calls or their amounts differ); not signed`, EXIT.verdictDisagrees);
+  }
+  if (ours.amounts !== undefined && (half.amounts?.firstOwesSecond !== ours.amounts.firstOwesSecond || half.amounts.secondOwesFirst !== ours.amounts.secondOwesFirst)) {
+    const theirs = half.amounts ? `${half.amounts.firstOwesSecond} / ${half.amounts.secondOwesFirst}` : 'a commitment';
+    throw new CliError(`your records give another statement than ${file} (the amounts differ: yours ${ours.amounts.firstOwesSecond} / ${ours.amounts.secondOwesFirst}, theirs ${theirs}); not signed`, EXIT.verdictDisagrees);
   }
 }

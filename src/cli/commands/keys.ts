@@ -1,4 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { toHex } from '../../codec/bytes.js';
+import { blsKeyPairFromSeed } from '../../crypto/bls/bls.js';
+import { blsPopProve } from '../../crypto/bls/pop.js';
+import { writeBlsKeyFile } from '../../crypto/bls/key-file.js';
 import type { Command } from 'commander';
 import { DEVNET_OPERATORS } from '../../chain/genesis.js';
 import { createKeyFile, devnetKeyFile, writeKeyFile } from '../../client/key-file.js';
@@ -17,6 +22,18 @@ export function registerKeys(program: Command): void {
       const key = createKeyFile(o.plmn);
       writeKeyFile(o.out, key);
       process.stdout.write(`${JSON.stringify({ plmn: key.plmn, batchKey: key.batchKey, file: o.out })}\n`);
+    });
+  keys
+    .command('bls')
+    .description("create a BLS settlement key for an operator that does not validate (bls.key.json); prints the genesis operator entry's settlementKey and settlementPop")
+    .requiredOption('--plmn <id>', 'the operator PLMN id', parsePlmnOption)
+    .requiredOption('--out <file>', 'key file to write (mode 0600)')
+    .option('--force', 'overwrite an existing file')
+    .action((o: { plmn: number; out: string; force?: boolean }) => {
+      if (existsSync(o.out) && !o.force) throw new CliError(`${o.out} exists; pass --force to overwrite`, EXIT.usage);
+      const { secretKey, publicKey } = blsKeyPairFromSeed(randomBytes(32));
+      writeBlsKeyFile(o.out, { plmn: o.plmn, blsSecretKey: toHex(secretKey), blsPublicKey: toHex(publicKey) });
+      process.stdout.write(`${JSON.stringify({ plmn: o.plmn, settlementKey: toHex(publicKey), settlementPop: toHex(blsPopProve(secretKey)), file: o.out })}\n`);
     });
   keys
     .command('devnet')

@@ -41,7 +41,7 @@ export function registerSettle(program: Command): void {
     .option('--key <file>', 'your key file (batch key)')
     .option('--bls-key <file>', 'your BLS key file (bls.key.json); default: the devnet key of --operator')
     .option('--approve', 'sign the live proposal as an involved operator instead of proposing')
-    .option('--volume <minor>', 'proposing: the settled volume in minor units of the settlement currency (the clearing fee\'s base, as the settlement bank computes it)', '0')
+    .option('--volume <minor>', 'proposing in committed mode: the settled volume in minor units of the settlement currency (the clearing fee\'s base, as the settlement bank computes it); in plain mode it is the transfers\' sum', '0')
     .option('--wait <stage>', 'wait until the settlement is "final"')
     .option('--timeout <seconds>', 'with --wait: give up after this many seconds', '120')
     .option('--json', 'print a JSON summary')
@@ -67,7 +67,9 @@ export function registerSettle(program: Command): void {
         if (s.status !== 'proposed') throw new CliError(`period ${view.period} has no live proposal to approve (${s.status})`, EXIT.rejected);
         proposal = {
           chain, periodId: view.period, currency: view.currency as Currency, operators: s.proposal.operators,
-          outcome: { mode: 'committed', transfers: s.proposal.transfers.map((t) => ({ x: BigInt(`0x${t.x}`), y: BigInt(`0x${t.y}`) })) },
+          outcome: s.proposal.mode === 'plain'
+            ? { mode: 'plain', transfers: (s.proposal.plainTransfers ?? []).map((t) => ({ from: t.from, to: t.to, amount: BigInt(t.amount) })) }
+            : { mode: 'committed', transfers: s.proposal.transfers.map((t) => ({ x: BigInt(`0x${t.x}`), y: BigInt(`0x${t.y}`) })) },
           settledVolume: BigInt(s.proposal.settledVolume), clearingFee: BigInt(s.proposal.clearingFee), deadlineHeight: s.deadline, attempt: s.attempt, proposer: s.proposer,
         };
         // Sign exactly what is on chain: the rebuilt bytes must hash to the proposal's id.
@@ -78,10 +80,14 @@ export function registerSettle(program: Command): void {
       } else {
         const draft = await api.settlementDraft(period).catch(fail(o.url));
         const [num, den] = draft.clearingFeeRate.split('/').map(BigInt) as [bigint, bigint];
-        const volume = BigInt(o.volume);
+        // Plain mode: the transfers are public and the settled volume is their sum (the chain checks it).
+        const plain = draft.mode === 'plain' ? (draft.plainTransfers ?? []).map((t) => ({ from: t.from, to: t.to, amount: BigInt(t.amount) })) : undefined;
+        const sum = plain?.reduce((acc, t) => acc + t.amount, 0n);
+        if (sum !== undefined && o.volume !== '0' && BigInt(o.volume) !== sum) throw new CliError(`in plain mode the settled volume is the transfers' sum, ${sum}, not ${o.volume}: leave --volume out`, EXIT.usage);
+        const volume = sum ?? BigInt(o.volume);
         proposal = {
           chain, periodId: draft.period, currency: view.currency as Currency, operators: draft.operators,
-          outcome: { mode: 'committed', transfers: draft.transfers.map((t) => ({ x: BigInt(`0x${t.x}`), y: BigInt(`0x${t.y}`) })) },
+          outcome: plain !== undefined ? { mode: 'plain', transfers: plain } : { mode: 'committed', transfers: draft.transfers.map((t) => ({ x: BigInt(`0x${t.x}`), y: BigInt(`0x${t.y}`) })) },
           settledVolume: volume, clearingFee: clearingFee(volume, rational(num, den)), deadlineHeight: draft.deadline, attempt: draft.attempt, proposer: id.me,
         };
         if (!proposal.operators.includes(id.me)) throw new CliError(`operator ${id.me} is party to no statement of ${draft.period}: only an involved operator (${draft.operators.join(', ')}) proposes`, EXIT.usage);

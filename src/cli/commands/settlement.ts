@@ -30,10 +30,17 @@ export function registerSettlement(program: Command): void {
       const state = view.netted ? 'netted' : view.closed ? 'closed' : view.ended ? 'ended (in grace)' : 'open';
       process.stdout.write(
         `period ${view.period}: ${view.start} .. ${view.end}, closes ${view.closesAt}: ${state}\n` +
-          `statements: ${view.statements} of ${view.pairs} pairs (${view.operators} operators); rate set: ${view.rateSet ? 'yes' : 'no'}\n` +
-          `settlement: ${settlementLine(view.settlement)}\n`,
+          `statements: ${view.statements} of ${view.pairs} pairs (${view.operators} operators, ${view.mode} mode); rate set: ${view.rateSet ? 'yes' : 'no'}\n` +
+          `settlement: ${settlementLine(view.settlement)}\n` +
+          transferLines(view.settlement),
       );
     });
+}
+
+/** Plain mode: the transfers in the clear, one a line (committed mode shows none: they are commitments). */
+function transferLines(s: SettlementPeriod['settlement']): string {
+  const transfers = s.status === 'proposed' ? s.proposal.plainTransfers : s.status === 'final' ? s.plainTransfers : undefined;
+  return (transfers ?? []).map((t) => `  transfer: ${t.from} pays ${t.to} ${t.amount} minor units\n`).join('');
 }
 
 function settlementLine(s: SettlementPeriod['settlement']): string {

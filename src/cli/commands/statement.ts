@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { callViews } from '../../reconciliation/views-by-event.js';
-import { pairStatement, settledTraffic, transferOpening } from '../../settlement/bilateral/index.js';
+import { pairGrossAmounts, pairStatement, settledTraffic, transferOpening } from '../../settlement/bilateral/index.js';
 import { buildOperatorStatement, type OperatorStatement, type SettlementStanding } from '../../settlement/statement/operator-statement.js';
 import type { PairStatement } from '../../settlement/bilateral/pair-statement.js';
 import type { AffinePoint } from '../../settlement/commitment/pedersen.js';
@@ -65,7 +65,8 @@ Every partner of the consortium counts: a partner without settled traffic contri
 so the transfer is exactly what the netting computes from the recorded pair statements.
 The settlement's status comes from the node (GET /settlement/{period}): not proposed, proposed,
 final (with your clearing fee share) or expired; once proposed, your transfer opening is checked
-against the T_k the proposal holds for you.
+against the T_k the proposal holds for you (plain mode: your net against the proposal's transfers;
+no agreement secret is needed and there is nothing to --disclose).
 Exit codes: 0 done; 2 bad arguments or files; 3 the period is not ready (not ended, no rate set),
 or the node refused the disclosure; 4 the node could not be reached; 10 your transfer does not open
 the proposal's T_k (the statement is written, marked transfer_mismatch: it is NOT settled).`)
@@ -78,17 +79,31 @@ the proposal's T_k (the statement is written, marked transfer_mismatch: it is NO
       const partners = inputs.consortium.filter((p) => p !== id.me);
       const unknown = traffic.lines.find((l) => !partners.includes(l.partner));
       if (unknown) throw new CliError(`your records bill operator ${unknown.partner}, which is not in the consortium`, EXIT.usage);
-      const pairs = partners.map((partner) => pairStatement({
-        chain: inputs.chain, periodId: inputs.view.period, operator: id.me, partner, lines: traffic.lines,
-        rates: inputs.rates, conversionFeeRate: inputs.conversionFeeRate, pairSecret: id.pairSecret(partner),
-      }));
-      const transfer = transferOpening(id.me, pairs);
-      const standing = settlementStanding(id.me, inputs.view.settlement, pairs, transfer.net);
+      // Per partner, what this operator receives (> 0) or pays on the pair; plain mode needs no blinding, so no agreement secret.
+      let bilateral: { partner: number; amount: bigint }[];
+      let standing: Standing;
+      let net: bigint;
+      if (inputs.view.mode === 'plain') {
+        bilateral = partners.map((partner) => {
+          const g = pairGrossAmounts(traffic.lines, partner, inputs.rates, inputs.conversionFeeRate);
+          return { partner, amount: g.secondOwesFirst - g.firstOwesSecond };
+        });
+        net = bilateral.reduce((acc, b) => acc + b.amount, 0n);
+        standing = plainSettlementStanding(id.me, inputs.view.settlement, net);
+      } else {
+        const pairs = partners.map((partner) => pairStatement({
+          chain: inputs.chain, periodId: inputs.view.period, operator: id.me, partner, lines: traffic.lines,
+          rates: inputs.rates, conversionFeeRate: inputs.conversionFeeRate, pairSecret: id.pairSecret(partner),
+        }));
+        bilateral = pairs.map((p, i) => ({ partner: partners[i]!, amount: p.amount }));
+        net = transferOpening(id.me, pairs).net;
+        standing = settlementStanding(id.me, inputs.view.settlement, pairs, net);
+      }
       const statement = buildOperatorStatement({
         chain: inputs.rates.chain, periodId: inputs.view.period, operator: id.me, rates: inputs.rates, conversionFeeRate: inputs.conversionFeeRate,
         lines: traffic.lines,
-        bilateral: pairs.map((p, i) => ({ partner: partners[i]!, amount: p.amount })),
-        transfer: transfer.net,
+        bilateral,
+        transfer: net,
         clearingFee: 0n,
         feeShare: standing.feeShare,
         settlement: standing.settlement,
@@ -102,6 +117,7 @@ the proposal's T_k (the statement is written, marked transfer_mismatch: it is NO
       }
       if (standing.settlement.status === 'transfer_mismatch') throw new CliError(`transfer mismatch: ${standing.settlement.detail ?? ''}`, EXIT.transferMismatch);
       if (o.disclose) {
+        if (inputs.view.mode === 'plain') throw new CliError(`nothing to disclose: this consortium settles in plain mode, its transfers are on chain in the clear (no T_k to open)`, EXIT.rejected);
         if (inputs.view.settlement.status === 'expired') throw new CliError(`nothing to disclose: the ${inputs.view.period} proposal expired; disclose for the next attempt`, EXIT.rejected);
         if (standing.opening === undefined || standing.proposal === undefined) {
           throw new CliError(`nothing to disclose: ${inputs.view.settlement.status === 'none' ? `period ${inputs.view.period} has no proposal yet` : `you are not involved in the ${inputs.view.period} proposal`}`, EXIT.rejected);
@@ -160,6 +176,27 @@ function settlementStanding(me: number, s: SettlementPeriod['settlement'], pairs
   const check = checkTransferOpening(me, pairs, transfer);
   if (!check.opens) return { settlement: { status: 'transfer_mismatch', ...base, transferOpens: false, detail: check.detail }, feeShare };
   return { settlement: { status, ...base, transferOpens: true }, feeShare, opening: { net: check.net, blinding: check.blinding }, proposal: { id: s.id, transfer } };
+}
+
+/**
+ * Plain mode: the proposal's transfers are in the clear, so `me`'s standing is whether what they pay
+ * it (received minus paid) is its own net; a proposal that leaves it out while it has one is a mismatch.
+ */
+function plainSettlementStanding(me: number, s: SettlementPeriod['settlement'], net: bigint): Standing {
+  if (s.status === 'none') return { settlement: { status: 'not_proposed' }, feeShare: 0n };
+  const status = s.status;
+  const base = { proposalId: s.id, ...(s.status === 'final' ? { height: s.finalAt } : {}) };
+  const feeShare = s.status === 'final' ? BigInt(s.fees.shares.find((x) => x.validator === me)?.amount ?? '0') : 0n;
+  let received = 0n;
+  for (const t of s.proposal.plainTransfers ?? []) {
+    if (t.to === me) received += BigInt(t.amount);
+    if (t.from === me) received -= BigInt(t.amount);
+  }
+  if (received !== net) {
+    return { settlement: { status: 'transfer_mismatch', ...base, detail: `the proposal ${s.id} pays you ${received} minor units net, your records give ${net}` }, feeShare };
+  }
+  // No transferOpens: there is no T_k in plain mode (the flag reads "opens the proposal's T_k").
+  return { settlement: { status, ...base }, feeShare };
 }
 
 function render(s: OperatorStatement, format: Format): string {

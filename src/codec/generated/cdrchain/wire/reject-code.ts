@@ -46,6 +46,8 @@ export enum RejectCode {
   NotAParty = 35,
   DuplicateApproval = 36,
   BadNettingInput = 37,
+  WrongMode = 38,
+  BadAmount = 39,
   BadOpening = 42,
   DuplicateDisclosure = 43,
   NoSettlementBank = 44

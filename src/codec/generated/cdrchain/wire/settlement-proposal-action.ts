@@ -6,6 +6,9 @@
 
 import * as flatbuffers from 'flatbuffers';
 
+import { PlainTransfer } from './plain-transfer.js';
+
+
 /**
  * A settlement proposal (docs/settlement.md, "Approval on chain"): committed mode, the involved
  * operators are those party to a statement of the period (consortium order), the proposer is the
@@ -114,8 +117,18 @@ proposerSignatureArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+plainTransfers(index: number, obj?:PlainTransfer):PlainTransfer|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? (obj || new PlainTransfer()).__init(this.bb!.__vector(this.bb_pos + offset) + index * 24, this.bb!) : null;
+}
+
+plainTransfersLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startSettlementProposalAction(builder:flatbuffers.Builder) {
-  builder.startObject(7);
+  builder.startObject(8);
 }
 
 static addAttempt(builder:flatbuffers.Builder, attempt:number) {
@@ -211,12 +224,20 @@ static startProposerSignatureVector(builder:flatbuffers.Builder, numElems:number
   builder.startVector(1, numElems, 1);
 }
 
+static addPlainTransfers(builder:flatbuffers.Builder, plainTransfersOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(7, plainTransfersOffset, 0);
+}
+
+static startPlainTransfersVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(24, numElems, 4);
+}
+
 static endSettlementProposalAction(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createSettlementProposalAction(builder:flatbuffers.Builder, attempt:number, deadline:bigint, settledVolumeOffset:flatbuffers.Offset, clearingFeeOffset:flatbuffers.Offset, operatorsOffset:flatbuffers.Offset, transfersOffset:flatbuffers.Offset, proposerSignatureOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createSettlementProposalAction(builder:flatbuffers.Builder, attempt:number, deadline:bigint, settledVolumeOffset:flatbuffers.Offset, clearingFeeOffset:flatbuffers.Offset, operatorsOffset:flatbuffers.Offset, transfersOffset:flatbuffers.Offset, proposerSignatureOffset:flatbuffers.Offset, plainTransfersOffset:flatbuffers.Offset):flatbuffers.Offset {
   SettlementProposalAction.startSettlementProposalAction(builder);
   SettlementProposalAction.addAttempt(builder, attempt);
   SettlementProposalAction.addDeadline(builder, deadline);
@@ -225,6 +246,7 @@ static createSettlementProposalAction(builder:flatbuffers.Builder, attempt:numbe
   SettlementProposalAction.addOperators(builder, operatorsOffset);
   SettlementProposalAction.addTransfers(builder, transfersOffset);
   SettlementProposalAction.addProposerSignature(builder, proposerSignatureOffset);
+  SettlementProposalAction.addPlainTransfers(builder, plainTransfersOffset);
   return SettlementProposalAction.endSettlementProposalAction(builder);
 }
 }

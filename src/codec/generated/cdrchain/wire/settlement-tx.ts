@@ -8,6 +8,7 @@ import * as flatbuffers from 'flatbuffers';
 
 import { BilateralStatementAction } from './bilateral-statement-action.js';
 import { FxRateSetAction } from './fx-rate-set-action.js';
+import { PlainStatementAction } from './plain-statement-action.js';
 import { SettlementApprovalAction } from './settlement-approval-action.js';
 import { SettlementDisclosureAction } from './settlement-disclosure-action.js';
 import { SettlementProposalAction } from './settlement-proposal-action.js';
@@ -92,13 +93,18 @@ approval(obj?:SettlementApprovalAction):SettlementApprovalAction|null {
   return offset ? (obj || new SettlementApprovalAction()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
 }
 
-disclosure(obj?:SettlementDisclosureAction):SettlementDisclosureAction|null {
+plainStatement(obj?:PlainStatementAction):PlainStatementAction|null {
   const offset = this.bb!.__offset(this.bb_pos, 22);
+  return offset ? (obj || new PlainStatementAction()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
+}
+
+disclosure(obj?:SettlementDisclosureAction):SettlementDisclosureAction|null {
+  const offset = this.bb!.__offset(this.bb_pos, 24);
   return offset ? (obj || new SettlementDisclosureAction()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
 }
 
 static startSettlementTx(builder:flatbuffers.Builder) {
-  builder.startObject(10);
+  builder.startObject(11);
 }
 
 static addVersion(builder:flatbuffers.Builder, version:number) {
@@ -149,8 +155,12 @@ static addApproval(builder:flatbuffers.Builder, approvalOffset:flatbuffers.Offse
   builder.addFieldOffset(8, approvalOffset, 0);
 }
 
+static addPlainStatement(builder:flatbuffers.Builder, plainStatementOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(9, plainStatementOffset, 0);
+}
+
 static addDisclosure(builder:flatbuffers.Builder, disclosureOffset:flatbuffers.Offset) {
-  builder.addFieldOffset(9, disclosureOffset, 0);
+  builder.addFieldOffset(10, disclosureOffset, 0);
 }
 
 static endSettlementTx(builder:flatbuffers.Builder):flatbuffers.Offset {
