@@ -2,7 +2,7 @@
 // its approvals and its finality go through blocks; the state lives in system-contract slots, so a
 // second node applying the same blocks gets the same state roots, and a restarted node reads it
 // back. Expiry then attempt 2; every refusal changes nothing (issue 14 item 5).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approvalAction, proposalAction, signSettlementTx, statementAction } from '../client/settlement-tx.js';
 import { toHex } from '../codec/bytes.js';
 import { encodeBlock } from '../codec/block.js';
@@ -19,8 +19,8 @@ import { devnetPrivacy } from './genesis-privacy.js';
 import { DISCLOSURES_ID } from './settlement-disclosure-state.js';
 import { readSlotsIn } from './contract-executor.js';
 import { nettedKey } from '../settlement/netting-contract.js';
-import { idleSchedule, openTestChain } from '../test-helpers/chain.js';
-import { ORANGE_FR, TELEKOM_DE, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
+import { idleTestChains } from '../test-helpers/idle-test-chains.js';
+import { ORANGE_FR, TELEKOM_DE, VODAFONE_UK } from '../test-helpers/devnet.js';
 import type { Chain, SettlementDraft } from './chain.js';
 import { DEVNET_OPERATORS, devnetBatchSeed, devnetBlsSeed, devnetSettlementBank } from './genesis.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
@@ -35,25 +35,7 @@ const VOLUME = 10_000_000n;
 const CLOSES_AT_MS = BigInt(Date.UTC(2026, 0, 4));
 
 describe('settlement approval on chain', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
-  const dirs = new Map<Chain, string>();
-  const closed = new Set<Chain>();
-  async function open(dir?: string): Promise<Chain> {
-    let d = dir;
-    if (d === undefined) {
-      const data = tempDataDir();
-      cleanups.push(data.cleanup);
-      d = data.dir;
-    }
-    const chain = await openTestChain(d, { deps: { schedule: idleSchedule } });
-    dirs.set(chain, d);
-    cleanups.push(() => (closed.has(chain) ? undefined : chain.close()));
-    return chain;
-  }
+  const { open, restart } = idleTestChains();
 
   const sequences = new Map<number, bigint>();
   function frame(submitter: number, action: SettlementAction, period = DEC_2025): Uint8Array {
@@ -171,9 +153,7 @@ describe('settlement approval on chain', () => {
     await refused(a, frame(others[2]!, approvalAction(id, approvalBy(p, others[2]!, { operator: false, validator: true }))), RejectCode.AlreadySettled);
     // Restarted: the state is read back from LMDB.
     const view = JSON.stringify(a.settlementPeriod(DEC_2025));
-    closed.add(a);
-    await a.close();
-    const again = await open(dirs.get(a));
+    const again = await restart(a);
     expect(JSON.stringify(again.settlementPeriod(DEC_2025))).toBe(view);
     expect(again.committed.contracts.slot(APPROVALS_ID, DEC_2025_KEY << 32n)).toBe(2n);
   });

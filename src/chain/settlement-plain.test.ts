@@ -3,7 +3,7 @@
 // operator that does not validate, with its genesis settlementKey — then a proposal carrying the
 // contract's transfers, approvals and final on two nodes with equal state roots. Each bad input is
 // refused with its code and changes nothing; the modes do not mix in either direction, and a disclosure (committed mode's) is refused.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approvalAction, plainStatementAction, proposalAction, signSettlementTx, statementAction } from '../client/settlement-tx.js';
 import { fromHex, toHex } from '../codec/bytes.js';
 import { encodeBlock } from '../codec/block.js';
@@ -15,8 +15,8 @@ import { randomBlinding } from '../settlement/commitment/pedersen.js';
 import { nettedKey } from '../settlement/netting-contract.js';
 import { netBilateralAmounts, type Transfer } from '../settlement/netting-reference.js';
 import { signPlainStatement, type PlainBilateralStatement } from '../settlement/plain-statement.js';
-import { idleSchedule, openTestChain } from '../test-helpers/chain.js';
-import { ORANGE_FR, TELEKOM_DE, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
+import { idleTestChains } from '../test-helpers/idle-test-chains.js';
+import { ORANGE_FR, TELEKOM_DE, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { plainModeGenesis, T_MOBILE_US, testSettlementSecret } from '../test-helpers/plain-genesis.js';
 import type { Chain, SettlementDraft } from './chain.js';
 import { devnetBatchSeed, devnetBlsSeed, devnetGenesis, type Genesis } from './genesis.js';
@@ -39,25 +39,8 @@ const PAIRS: readonly [number, number, bigint, bigint][] = [
 ];
 
 describe('plain-mode settlement on chain', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
-  const dirs = new Map<Chain, string>();
-  const closed = new Set<Chain>();
-  async function open(genesis: Genesis = plainModeGenesis(), dir?: string): Promise<Chain> {
-    let d = dir;
-    if (d === undefined) {
-      const data = tempDataDir();
-      cleanups.push(data.cleanup);
-      d = data.dir;
-    }
-    const chain = await openTestChain(d, { genesis, deps: { schedule: idleSchedule } });
-    dirs.set(chain, d);
-    cleanups.push(() => (closed.has(chain) ? undefined : chain.close()));
-    return chain;
-  }
+  const chains = idleTestChains();
+  const open = (genesis: Genesis = plainModeGenesis()): Promise<Chain> => chains.open({ genesis });
 
   const sequences = new Map<number, bigint>();
   function frame(chain: Chain, submitter: number, action: SettlementAction, period = DEC_2025): Uint8Array {
@@ -183,9 +166,7 @@ describe('plain-mode settlement on chain', () => {
     await refused(a, frame(a, VODAFONE_UK, disclosure), RejectCode.WrongMode, /plain mode: its transfers are plain, there is no opening to disclose/);
     // Restarted: the plain settlement (mode slot, transfers) is read back from LMDB.
     const view = JSON.stringify(a.settlementPeriod(DEC_2025));
-    closed.add(a);
-    await a.close();
-    const restarted = await open(plainModeGenesis(), dirs.get(a));
+    const restarted = await chains.restart(a);
     expect(JSON.stringify(restarted.settlementPeriod(DEC_2025))).toBe(view);
   });
 

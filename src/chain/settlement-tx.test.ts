@@ -2,7 +2,7 @@
 // by the genesis' rate publishers and bilateral statements signed by both operators of a pair are
 // admitted, recorded by blocks where docs/settlement.md says (the netting contract's storage), and
 // every refusal leaves nothing behind.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fxRateSetAction, signSettlementTx, statementAction } from '../client/settlement-tx.js';
 import { toHex } from '../codec/bytes.js';
 import { sha256MerkleRoot } from '../crypto/hash.js';
@@ -20,8 +20,8 @@ import { signFxRateSet, type FxRateSet } from '../settlement/fx/fx-rate-book.js'
 import { rational } from '../settlement/fx/rational.js';
 import { nettedKey, pairKey } from '../settlement/netting-contract.js';
 import type { Stores } from '../storage/index.js';
-import { idleSchedule, openTestChain } from '../test-helpers/chain.js';
-import { ORANGE_FR, TELEKOM_DE, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
+import { idleTestChains } from '../test-helpers/idle-test-chains.js';
+import { ORANGE_FR, TELEKOM_DE, VODAFONE_UK } from '../test-helpers/devnet.js';
 import type { Chain } from './chain.js';
 import { DEVNET_OPERATORS, devnetBatchSeed, devnetBlsSeed } from './genesis.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
@@ -39,32 +39,8 @@ const DEC_2025_KEY = BigInt(Date.UTC(2025, 11, 1) / 1000);
 const PAIR_OV = 0;
 
 describe('settlement transactions', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const { open, restart } = idleTestChains();
 
-  const dirs = new Map<Chain, string>();
-  const closed = new Set<Chain>();
-  async function open(dir?: string): Promise<Chain> {
-    let d = dir;
-    if (d === undefined) {
-      const data = tempDataDir();
-      cleanups.push(data.cleanup);
-      d = data.dir;
-    }
-    const chain = await openTestChain(d, { deps: { schedule: idleSchedule } });
-    dirs.set(chain, d);
-    cleanups.push(() => (closed.has(chain) ? undefined : chain.close()));
-    return chain;
-  }
-
-  /** Closes `chain` and opens its data directory again. */
-  async function restart(chain: Chain): Promise<Chain> {
-    closed.add(chain);
-    await chain.close();
-    return open(dirs.get(chain));
-  }
 
   const sequences = new Map<number, bigint>();
   function frame(submitter: number, period: string, action: SettlementAction): Uint8Array {
