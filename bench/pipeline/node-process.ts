@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readGenesisFile } from '../../src/chain/genesis.js';
-import { silentLogger } from '../../src/log.js';
+import { pino } from 'pino';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { CdrNode } from '../../src/node/node.js';
 import { readValidatorDir } from '../../src/node/validator-dir.js';
 import type { NodeProcessOptions, NodeStats } from './protocol.js';
@@ -89,6 +90,14 @@ function lmdbFile(dir: string): { size: number; allocated: number } {
   }
 }
 
+/** Silent, unless CDRCHAIN_BENCH_LOG_DIR names a directory: then JSON logs to `<dir>/node-<pid>.log` (level CDRCHAIN_LOG_LEVEL, default info). */
+function benchLogger(): Logger {
+  const dir = process.env['CDRCHAIN_BENCH_LOG_DIR'];
+  if (dir === undefined || dir === '') return silentLogger();
+  const level = process.env['CDRCHAIN_LOG_LEVEL'] ?? 'info';
+  return pino({ level, base: { pid: process.pid } }, pino.destination({ dest: join(dir, `node-${process.pid}.log`), mkdir: true, sync: false }));
+}
+
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as NodeProcessOptions;
   const lifetime = setTimeout(() => {
@@ -105,7 +114,7 @@ async function main(): Promise<void> {
       host: '127.0.0.1',
       port: 0,
       workers: opts.workers ?? 2,
-      log: silentLogger(),
+      log: benchLogger(),
       defaultMetrics: true,
       ...(opts.genesisFile ? { genesis: readGenesisFile(opts.genesisFile) } : {}),
       ...(opts.validatorDir ? { validator: readValidatorDir(opts.validatorDir) } : {}),

@@ -47,6 +47,8 @@ export interface ValidatorOptions {
 
 const RETRY_MS = 200;
 const MAX_RETRIES = 25;
+/** A slot whose block is here but waits for bodies is skipped only after this many producer timeouts. */
+const MAX_SKIP_HOLD_FACTOR = 3;
 const REQUEST_AGAIN_MS = 500;
 
 /**
@@ -60,6 +62,13 @@ export class ConsensusValidator {
   private readonly finality: FinalityTracker;
   private tree: BlockTree;
   private readonly orphans: OrphanPool;
+  /** The durable commit of the last final blocks: runs while consensus goes on, one at a time. */
+  private committing: Promise<void> = Promise.resolve();
+  private durableFinal: ConsensusBlock;
+  /** Our proposal for a round that found the head below the macro block's parent (see `propose`). */
+  private deferredProposal: { readonly height: number; readonly round: number; readonly validValue: string | undefined; readonly validRound: number } | undefined;
+  /** When this height's Tendermint started here (for the decision's log line). */
+  private tmStartedAt = 0;
   private readonly detector = new ForkProofDetector();
   private readonly seen = new SeenVotes();
   private skipVotes: SkipVoteCollector;
@@ -102,11 +111,17 @@ export class ConsensusValidator {
     this.orphans = new OrphanPool(o.policy.maxOrphanBlocks);
     this.skipVotes = new SkipVoteCollector(this.finality.validators, (s) => o.deps.verifier.aggregate(s));
     for (const l of o.start.recordedForkProofs) this.pendingForkProofs.delete(l);
+    this.durableFinal = o.start.block;
   }
 
   // ---- public ----
 
+  /** The last final block committed durably here (consensus may already be building on a later one). */
   get lastFinal(): ConsensusBlock {
+    return this.durableFinal;
+  }
+  /** The last block consensus decided is final, durable here or still being committed. */
+  get lastDecided(): ConsensusBlock {
     return this.finality.lastFinal;
   }
   get head(): ConsensusBlock {
@@ -142,6 +157,7 @@ export class ConsensusValidator {
     for (const t of [this.productionTimer, this.skipTimer, this.rebroadcastTimer, this.retryTimer, ...this.tmTimers]) t?.cancel();
     this.tmTimers = [];
     await this.queue;
+    await this.committing;
   }
 
   /** Resolves when every queued task ran (tests). */
@@ -358,6 +374,7 @@ export class ConsensusValidator {
     }
     this.retryAttempts.set(block.hashHex, attempts);
     this.retries.set(block.hashHex, { block, from });
+    this.o.log?.debug({ height: block.height, from, missing, attempts }, 'block waits for transactions not admitted here yet');
     this.retryTimer ??= this.o.deps.clock.after(RETRY_MS, () => {
       this.retryTimer = undefined;
       this.enqueue(() => this.runRetries());
@@ -476,6 +493,11 @@ export class ConsensusValidator {
     });
     if (plan.kind === 'await_finality') return;
     if (plan.kind === 'macro') {
+      const deferred = this.deferredProposal;
+      if (deferred && deferred.height === plan.height && this.tm.height === plan.height && this.tm.currentRound === deferred.round && this.tm.decision === undefined) {
+        this.deferredProposal = undefined;
+        this.enqueue(() => (this.tm.currentRound === deferred.round ? this.propose(deferred.round, deferred.validValue, deferred.validRound) : undefined));
+      }
       this.startTendermint();
       return;
     }
@@ -541,6 +563,7 @@ export class ConsensusValidator {
     const block = withJustification(unsigned, { round: 0, signature, signers: new Uint8Array(0) });
     await this.o.deps.votes.put({ kind: 'micro', height, round: 0, context, payload: block.frame });
     await this.acceptOwn(block);
+    this.o.log?.debug({ height, txs: header.txCount, cdrs: body.cdrCount, sinceHeadMs: this.now() - this.headAt }, 'produced a micro block');
   }
 
   /** Our own block (or skip block): applied and added without re-checking signatures we made. */
@@ -587,6 +610,17 @@ export class ConsensusValidator {
     if (!signer || index === undefined || this.tree.head !== parent) return;
     const height = parent.height + 1;
     const entropy = seedEntropy(parent.header.consensus.seed);
+    const waitedMs = this.now() - this.headAt;
+    if (this.holdsBlockFor(parent) && waitedMs < MAX_SKIP_HOLD_FACTOR * this.o.policy.producerTimeoutMs) {
+      // The producer's block for this slot is here, signature checked, waiting only for transaction
+      // bodies still being admitted: skipping it would throw away a valid block under load. Wait on,
+      // up to a bound (a producer that withholds bodies is skipped after it; retries give up earlier).
+      this.skipTimer = this.o.deps.clock.after(this.o.policy.producerTimeoutMs / 2, () => this.enqueue(() => this.onSkipTimeout(parent)));
+      this.o.log?.debug({ height, waitedMs }, 'skip vote held back: the slot\'s block waits for transaction bodies');
+      return;
+    }
+    const producer = drawProducer(this.finality.validators, this.o.deps.chain, this.finality.batchSeedEntropy, height, 0).id;
+    this.o.log?.info({ height, producer, waitedMs, pendingBlocks: this.retries.size, orphans: this.orphans.size }, 'no block for the slot in time: voting to skip it');
     let payload = this.o.deps.votes.get('skip', height, 0, entropy)?.payload;
     if (payload === undefined) {
       const vote: VoteMessage = { kind: VoteKind.Skip, height: BigInt(height), round: 0, value: entropy, validator: signer.id, signature: new Uint8Array(96) };
@@ -599,6 +633,12 @@ export class ConsensusValidator {
     const vote = decodeVote(payload);
     this.seen.remember(vote);
     if (this.skipVotes.add(height, entropy, index, vote.signature)) await this.buildSkipBlock(height, entropy);
+  }
+
+  /** Whether a block on `parent` waits here for transaction bodies (it passed every check before the state transition). */
+  private holdsBlockFor(parent: ConsensusBlock): boolean {
+    for (const { block } of this.retries.values()) if (equalBytes(block.header.prevHash, parent.hash)) return true;
+    return false;
   }
 
   /** A quorum signed the skip vote for (height, entropy): make the skip block on a parent with that seed. */
@@ -688,6 +728,7 @@ export class ConsensusValidator {
 
   private startTendermint(): void {
     if (this.tm.started || this.tm.decision !== undefined) return;
+    this.tmStartedAt = this.now();
     this.enqueue(() => this.run(this.tm.start(0)));
   }
 
@@ -734,7 +775,12 @@ export class ConsensusValidator {
       vr = msg.validRound ?? -1;
     } else {
       block = validValue !== undefined ? this.macroValues.get(validValue) : await this.buildMacro(round);
-      if (block === undefined) return; // not at the parent height yet: others time out and move on
+      if (block === undefined) {
+        // Not at the parent height yet (its last micro block waits for bodies here): propose when the
+        // head gets there, if the round is still on; otherwise the others time out and move on.
+        this.deferredProposal = { height, round, validValue, validRound };
+        return;
+      }
       const signature = signer.sign(proposalSigningBytes(this.o.deps.chain, BigInt(height), round, vr < 0 ? undefined : vr, block.hash));
       payload = encodeProposal({ height: BigInt(height), round, validRound: vr < 0 ? undefined : vr, proposer: signer.id, block: block.frame, signature });
       if (this.tm.height !== height) return;
@@ -810,6 +856,7 @@ export class ConsensusValidator {
     const justification = { round, signature: this.o.deps.verifier.aggregate(signatures), signers: bitmapFromIndices(this.finality.validators.size, signers) };
     const final = withJustification(block, justification);
     this.o.deps.network.broadcast(MessageKind.Block, final.frame);
+    this.o.log?.debug({ height: block.height, round, sinceStartMs: this.now() - this.tmStartedAt }, 'macro block decided');
     await this.finalize(final);
   }
 
@@ -880,10 +927,24 @@ export class ConsensusValidator {
 
   // ---- finality ----
 
+  /**
+   * `macro` is final: the tree, the validator sets and the next height move on at once, and the
+   * next slot's block builds on it while the sink commits the batch's blocks durably (`Final` for
+   * clients waits for that commit, in the sink). Only one batch commits at a time: a slow or full
+   * disk holds consensus at the next macro block instead of letting final blocks pile up in memory.
+   */
   private async finalize(macro: ConsensusBlock): Promise<void> {
     if (macro.height <= this.tree.root.height) return;
+    await this.committing;
     const newly = this.tree.finalize(macro);
-    await this.o.deps.sink.finalize(macro);
+    const commitStart = this.now();
+    this.committing = this.o.deps.sink.finalize(macro).then(
+      () => {
+        this.durableFinal = macro;
+        this.o.log?.debug({ height: macro.height, blocks: newly.length, commitMs: this.now() - commitStart }, 'final blocks committed');
+      },
+      (err: unknown) => this.o.log?.error({ err, height: macro.height }, 'final blocks not committed'),
+    );
     this.finality.advance(macro, newly);
     for (const b of newly) {
       this.recentFinal.set(b.hashHex, b);

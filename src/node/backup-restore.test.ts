@@ -8,12 +8,13 @@ import { IngestClient } from '../client/ingest-client.js';
 import { Operator } from '../client/operator.js';
 import { RejectCode } from '../codec/ingest-reply.js';
 import { silentLogger } from '../log.js';
-import { StorageEnv } from '../storage/env.js';
+import { LmdbVoteStore } from '../storage/vote-store.js';
 import { forge } from '../test-helpers/forge.js';
 import { startTestNode, tempDataDir, traffic, TELEKOM_DE, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { submitBatches, type SubmittedBatch } from '../test-helpers/retention.js';
 import { CdrNode } from './node.js';
 import { readValidatorDir } from './validator-dir.js';
+import { VOTE_STORE_DIR } from './validator-role.js';
 
 /**
  * docs/operating.md, "Backups and restore": stop the node, archive its whole data directory with
@@ -136,11 +137,11 @@ describe('backup and restore of a data directory (docs/operating.md)', () => {
     // its last final block (older records are pruned at each macro block): stop it while it holds some,
     // early in a batch so no macro block prunes them in between.
     const v3 = plan.validators[3]!;
-    const held = nodes[3]!.chain.storageEnv.hashDb('consensus-votes');
+    const held = nodes[3]!.validator!.votes;
     await until(() => {
       const v = nodes[3]!.validator!.validator;
       const above = v.head.height - v.lastFinal.height;
-      return held.getKeysCount() > 0 && above >= 1 && above <= 16;
+      return held.size > 0 && above >= 1 && above <= 16;
     }, 30_000);
     await nodes[3]!.stop();
     nodes[3] = undefined;
@@ -179,13 +180,13 @@ describe('backup and restore of a data directory (docs/operating.md)', () => {
   }, 180_000);
 });
 
-/** Signed-message records in a stopped validator's LMDB (the `consensus-votes` database of LmdbVoteStore). */
+/** Signed-message records in a stopped validator's vote store (its own LMDB environment in the data directory). */
 async function countVotes(dataDir: string): Promise<number> {
-  const env = StorageEnv.open(dataDir);
+  const store = await LmdbVoteStore.open(join(dataDir, VOTE_STORE_DIR));
   try {
-    return env.hashDb('consensus-votes').getKeysCount();
+    return store.size;
   } finally {
-    await env.close();
+    await store.close();
   }
 }
 

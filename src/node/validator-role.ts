@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Chain } from '../chain/chain.js';
 import { systemClock } from '../chain/clock.js';
@@ -54,18 +55,24 @@ export interface ConsensusStatus {
 
 const KIND_NAMES: Readonly<Record<number, string>> = { [BlockKind.Micro]: 'micro', [BlockKind.Macro]: 'macro', [BlockKind.Skip]: 'skip' };
 
+/** The vote store's directory inside the node's data directory. */
+export const VOTE_STORE_DIR = 'consensus';
+
 /**
  * The validator role of a node (issue 12): the TLS peer network, the consensus validator driving the
- * chain through `ChainLedger`, BLS on the worker pool, the vote store in the node's LMDB, and the
- * transaction relay. Built by `CdrNode` when the configuration names a validator; the chain's
- * schedule then only wakes the validator (`wake`), and consensus decides every block.
+ * chain through `ChainLedger`, BLS on the worker pool, the vote store (an LMDB environment of its own
+ * in the data directory), and the transaction relay. Built by `CdrNode` when the configuration names
+ * a validator; the chain's schedule then only wakes the validator (`wake`), and consensus decides
+ * every block.
  */
+
 export class ValidatorRole {
   private constructor(
     readonly validator: ConsensusValidator,
     readonly network: TlsPeerNetwork,
     readonly relay: TxRelay,
     readonly ledger: ChainLedger,
+    readonly votes: LmdbVoteStore,
     private readonly heights: Heights,
     readonly policy: ConsensusPolicy,
   ) {}
@@ -83,6 +90,8 @@ export class ValidatorRole {
       throw new ConsensusConfigError(`${config.blsKeyFile}: its public key is not the one the genesis lists for validator ${key.plmn}`);
     }
     const cm = new ConsensusMetrics(deps.metrics.registry);
+    // What this validator signed, in an LMDB environment of its own (LmdbVoteStore.open says why).
+    const votes = await LmdbVoteStore.open(join(chain.storageEnv.path, VOTE_STORE_DIR), chain.storageEnv);
     const members = Array.from({ length: validators.size }, (_, i) => ({ id: validators.byIndex(i).id, role: 'validator' as const }));
     const network = await TlsPeerNetwork.start({
       self: key.plmn,
@@ -105,6 +114,9 @@ export class ValidatorRole {
         peerScore: (peer, score) => cm.peerScore.set({ peer: String(peer) }, score),
         connectionRefused: (reason) => cm.connectionsRefused.inc({ reason }),
       },
+    }).catch(async (err: unknown) => {
+      await votes.close();
+      throw err;
     });
     const relay = new TxRelay(network, chain, log, {
       relayed: (kind, bytes) => {
@@ -144,7 +156,7 @@ export class ValidatorRole {
         verifier: new SignatureSetsVerifier(deps.bls),
         source: ledger,
         sink: ledger,
-        votes: new LmdbVoteStore(chain.storageEnv),
+        votes,
         history: ledger,
       },
       policy,
@@ -171,7 +183,7 @@ export class ValidatorRole {
         onVerdict: (_from, kind, verdict) => cm.messages.inc({ kind: MessageKind[kind] ?? String(kind), verdict }),
       },
     });
-    const role = new ValidatorRole(validator, network, relay, ledger, heights, policy);
+    const role = new ValidatorRole(validator, network, relay, ledger, votes, heights, policy);
     deps.metrics.onScrape(() => {
       const head = validator.head.height;
       cm.batch.set(Math.floor(head / policy.blocksPerBatch));
@@ -222,5 +234,6 @@ export class ValidatorRole {
     await this.validator.stop();
     this.relay.close();
     await this.network.close();
+    await this.votes.close();
   }
 }

@@ -105,6 +105,30 @@ describe('LmdbVoteStore', () => {
     expect(store.size).toBe(2);
   });
 
+  it('moves what an older node signed in the chain\'s environment into its own, and refuses to sign it again there', async () => {
+    const chainDir = dataDir();
+    const old = open(chainDir);
+    await old.store.put(prevote);
+    await old.store.put(micro);
+    await old.store.putLock({ height: 32, lockedRound: 1, lockedBlock: Uint8Array.of(5), validRound: 1, validBlock: Uint8Array.of(5) });
+    await old.close();
+
+    const legacy = StorageEnv.open(chainDir);
+    cleanups.push(() => legacy.close());
+    const own = await LmdbVoteStore.open(join(chainDir, 'consensus'), legacy);
+    cleanups.push(() => own.close());
+    expect(own.size).toBe(2);
+    expect(own.get('prevote', 32, 1, empty)).toEqual(prevote);
+    expect(own.lock(32)?.lockedBlock).toEqual(Uint8Array.of(5));
+    await expect(own.put({ ...micro, payload: Uint8Array.of(1) })).rejects.toThrow(VoteAlreadyStoredError);
+    // Gone from the chain's environment, so a second open adopts nothing and keeps what it has.
+    expect(new LmdbVoteStore(legacy).size).toBe(0);
+    await own.close();
+    const again = await LmdbVoteStore.open(join(chainDir, 'consensus'), legacy);
+    cleanups.push(() => again.close());
+    expect(again.size).toBe(2);
+  });
+
   it('refuses records it cannot key, before writing anything', async () => {
     const { store } = open(dataDir());
     await expect(store.put({ ...micro, context: new Uint8Array(65) })).rejects.toThrow(VoteStoreKeyError);

@@ -1,6 +1,6 @@
 import type { Database } from 'lmdb';
 import type { SignedKind, SignedRecord, TendermintLock, VoteStore } from '../consensus/outside-deps.js';
-import type { StorageEnv } from './env.js';
+import { StorageEnv } from './env.js';
 
 /** A second, different record for one kind, height, round and slot context: the caller must re-send the first. */
 export class VoteAlreadyStoredError extends Error {
@@ -18,10 +18,18 @@ export const MAX_VOTE_CONTEXT_BYTES = 64;
 /** Stable on disk: never reorder, only append. */
 const KINDS: readonly SignedKind[] = ['micro', 'skip', 'proposal', 'prevote', 'precommit'];
 
+/** The databases a vote store keeps; before store layout 2 they lived in the chain's own environment. */
+const RECORDS_DB = 'consensus-votes';
+const LOCKS_DB = 'consensus-locks';
+
 /**
  * The consensus core's VoteStore on LMDB (docs/consensus.md §9: persist the vote, then send it).
  * `put` and `putLock` resolve only after LMDB's commit and fsync (`StorageEnv.transaction`), so a
  * validator that crashes after sending still finds what it signed when it restarts.
+ *
+ * A validator opens it in an LMDB environment of its own (`open`): LMDB has one writer per
+ * environment, and in the chain's environment a vote (or the producer's own micro block, persisted
+ * before it is sent) would queue behind a macro block's commit of a whole batch of final blocks.
  *
  * Keys start with the height (u64 big-endian), so `prune` is one range scan from the start:
  * records `height ‖ kind u8 ‖ round u32 ‖ context`, locks `height`.
@@ -31,8 +39,43 @@ export class LmdbVoteStore implements VoteStore {
   private readonly locks: Database<Buffer, Uint8Array>;
 
   constructor(private readonly env: StorageEnv) {
-    this.records = env.hashDb('consensus-votes');
-    this.locks = env.hashDb('consensus-locks');
+    this.records = env.hashDb(RECORDS_DB);
+    this.locks = env.hashDb(LOCKS_DB);
+  }
+
+  /**
+   * The store in its own environment at `path`. Records an older node kept in `legacy` (the chain's
+   * environment) move here first, in one durable write, and only then leave it: a restart between
+   * the two finds them here, and a validator never forgets what it signed.
+   */
+  static async open(path: string, legacy?: StorageEnv): Promise<LmdbVoteStore> {
+    const env = StorageEnv.open(path);
+    const store = new LmdbVoteStore(env);
+    try {
+      if (legacy) await store.adopt(legacy);
+    } catch (err) {
+      await env.close();
+      throw err;
+    }
+    return store;
+  }
+
+  /** Closes the environment it owns (one opened by `open`). */
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+
+  private async adopt(legacy: StorageEnv): Promise<void> {
+    const from = [legacy.hashDb(RECORDS_DB), legacy.hashDb(LOCKS_DB)] as const;
+    if (from[0].getKeysCount() === 0 && from[1].getKeysCount() === 0) return;
+    const copy = from.map((db) => [...db.getRange()].map(({ key, value }) => [Buffer.from(key), Buffer.from(value)] as const));
+    await this.env.transaction(() => {
+      for (const [key, value] of copy[0]!) if (!this.records.doesExist(key)) void this.records.put(key, value);
+      for (const [key, value] of copy[1]!) if (!this.locks.doesExist(key)) void this.locks.put(key, value);
+    });
+    await legacy.transaction(() => {
+      for (const db of from) for (const k of [...db.getKeys()]) void db.remove(k);
+    });
   }
 
   get(kind: SignedKind, height: number, round: number, context: Uint8Array): SignedRecord | undefined {
