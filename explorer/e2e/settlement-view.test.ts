@@ -59,6 +59,8 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `settlement v
   let browser: Browser;
   let page: Page;
   const errors: string[] = [];
+  /** Paths the node answered 401 (a signature needed): the home page's look-ups of transactions only their parties read. */
+  const unauthorized: string[] = [];
   // The month before this one has ended at the head (statements are taken); this one has not.
   const current = periodIdAt({ kind: 'month' }, Date.now());
   const ended = periodBefore(current)!;
@@ -87,6 +89,9 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `settlement v
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);
     });
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    page.on('response', (r) => {
+      if (r.status() === 401) unauthorized.push(new URL(r.url()).pathname);
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -151,7 +156,10 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `settlement v
     expect(text).not.toContain(toHex(bigintBytes(s.commitment.x)).slice(0, 16));
     expect(await page.locator('#settlement-netted').textContent()).toContain('not yet');
     await shot('settlement');
-    expect(takeErrors()).toEqual([]);
+    // Signed out on a node that takes signed requests, the home page's recent transactions (readable by their
+    // parties) answer 401, which the browser logs; the page skips them. Nothing else.
+    expect(takeErrors().filter((e) => !e.includes('status of 401 (Unauthorized)'))).toEqual([]);
+    expect(unauthorized.filter((u) => !u.startsWith('/txns/'))).toEqual([]);
   });
 
   it(TESTS[1]!, async () => {
@@ -325,10 +333,10 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `plain-mode s
       { first: ORANGE_FR, second: VODAFONE_UK, firstOwesSecond: 1_250_000n, secondOwesFirst: 400_000n },
       { first: ORANGE_FR, second: TELEKOM_DE, firstOwesSecond: 0n, secondOwesFirst: 2_000_001n },
     ];
-    for (const [i, p] of pairs.entries()) {
+    for (const p of pairs) {
       const st = plainBilateralStatement({ chain: toHex(chain), periodId: period, currency: 'XDR', ...p });
       const action = plainStatementAction({ statement: st, firstSignature: signPlainStatement(st, blsSecret(p.first)), secondSignature: signPlainStatement(st, blsSecret(p.second)) });
-      await api.submitContractTx(signSettlementTx({ submitter: p.second, sequence: BigInt(i + 1), period, action, seed: devnetBatchSeed(p.second), chain }).frame);
+      await api.submitContractTx(signSettlementTx({ submitter: p.second, sequence: 1n, period, action, seed: devnetBatchSeed(p.second), chain }).frame);
     }
     await waitFor(async () => (await api.settlementPeriod(period)).statements === 2, 'both plain statements recorded');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
@@ -383,8 +391,8 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `plain-mode s
       ...operators.map((o) => signAsOperator(proposal, o, blsSecret(o)).signature),
       ...validators.map((v) => signAsValidator(proposal, v, blsSecret(v)).signature),
     ]);
-    await api.settle(signSettlementTx({ submitter: TELEKOM_DE, sequence: 2n, period, seed: devnetBatchSeed(TELEKOM_DE), chain, action: approvalAction(s.id, { operators, validators, signature }) }).frame);
-    await expect.poll(() => page.locator('#settlement-proposal .badge').first().textContent(), { timeout: 15_000 }).toContain('final');
+    await api.settle(signSettlementTx({ submitter: TELEKOM_DE, sequence: await nextSequence(node, TELEKOM_DE), period, seed: devnetBatchSeed(TELEKOM_DE), chain, action: approvalAction(s.id, { operators, validators, signature }) }).frame);
+    await expect.poll(() => page.locator('#settlement-proposal dl .badge').textContent(), { timeout: 15_000 }).toBe('final · attempt 1');
     expect(await page.locator('#settlement-proposal h3').textContent()).toBe('Transfers (final)');
     expect((await page.locator('#plain-transfers tbody tr').allTextContents()).sort()).toEqual(expected);
     expect(await page.locator('#settlement-netted').textContent()).toContain('netted');
