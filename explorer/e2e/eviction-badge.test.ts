@@ -110,15 +110,16 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `an evicted t
 
     // The batch: committed, proven by the winner.
     await page.goto(`${node.url}/#/batch/${id}`);
-    await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('committed');
-    await expect.poll(() => page.locator('main').textContent()).toContain(`by `);
-    const header = (await page.locator('main').textContent()) ?? '';
-    expect(header).toContain(proven.txHash.slice(0, 8));
+    await expect.poll(() => page.locator('.page-head .badge').textContent()).toBe('committed');
+    await expect.poll(() => page.locator('main').textContent()).toContain('chunk proofs of 4 records, by ');
+    expect(await page.getByRole('link', { name: `${proven.txHash.slice(0, 8)}…${proven.txHash.slice(-8)}` }).count()).toBe(1);
+    expect(await page.locator('.notice.error').count()).toBe(0);
 
     // The evicted proof: the badge, the reason in words, the block that caused it (a link), the node's detail.
     await page.goto(`${node.url}/#/tx/${loser}`);
     await expect.poll(() => page.locator('h1').textContent()).toContain(loser.slice(0, 8));
-    await expect.poll(() => page.locator('.badge', { hasText: 'evicted' }).count()).toBe(1);
+    await expect.poll(() => page.locator('.page-head .badge').textContent()).toBe('evicted');
+    expect(await page.locator('.page-head .kicker').textContent()).toBe('Batch proof');
     const notice = page.locator('.notice.error');
     expect(await notice.textContent()).toContain(`Evicted: another proof of the batch was committed first (block #${proven.height}). No block will include it.`);
     expect(await notice.textContent()).toContain(proven.txHash);
