@@ -5,7 +5,8 @@
 import {
   NodeAnswerError, NodeApiClient, NodeApiError,
   type Batch as BatchBody, type Block as BlockBody, type ConsensusStatus, type NodeStatus, type OperatorInfo, type PublicRecord as PublicRecordBody,
-  type Receipt as ReceiptBody, type ReconciliationCounts, type ReconciliationDisputes, type SettlementPeriod as SettlementPeriodBody, type Tx as TxBody,
+  type Receipt as ReceiptBody, type ReconciliationCounts, type ReconciliationDisputes, type SettlementDisclosure as SettlementDisclosureBody,
+  type SettlementPeriod as SettlementPeriodBody, type Tx as TxBody,
 } from '../../src/client/node-api-client.js';
 
 export type Status = NodeStatus;
@@ -27,6 +28,10 @@ export type DisputesPage = ReconciliationDisputes;
 export type Dispute = DisputesPage['disputes'][number];
 /** GET /settlement/{period}: a settlement period at the committed head (public: counts and the rate set, never a pair or an amount). */
 export type SettlementPeriod = SettlementPeriodBody;
+/** A plain-mode transfer: `from` pays `to` `amount` (minor units of the settlement currency, decimal). */
+export type PlainTransfer = NonNullable<Extract<SettlementPeriod['settlement'], { status: 'proposed' }>['proposal']['plainTransfers']>[number];
+/** GET /settlement/{period}/disclosures/{plmn}: an operator's sealed transfer opening (the operator and the settlement bank). */
+export type SettlementDisclosure = SettlementDisclosureBody;
 
 /** The node answered with an error status: `status`, its stable `code` and message (the client's NodeApiError). */
 export { NodeApiError as ApiError };
@@ -74,6 +79,12 @@ function checkBatch(v: unknown): Batch {
     }
   }
   return v as unknown as Batch;
+}
+
+/** Plain-mode transfers, when present: PLMN ids and decimal minor units (below 2^96: 29 digits). */
+function checkPlainTransfers(v: unknown, what: string): void {
+  if (v === undefined) return;
+  need(Array.isArray(v) && v.every((t) => isObject(t) && Number.isSafeInteger(t['from']) && Number.isSafeInteger(t['to']) && /^[0-9]{1,29}$/.test(String(t['amount']))), what);
 }
 
 /**
@@ -185,7 +196,36 @@ export class NodeClient {
       need(typeof fx['base'] === 'string' && typeof fx['override'] === 'boolean', 'settlement rate set');
       need(Object.values(asObject(fx['rates'], 'settlement rates')).every((v) => /^[0-9]+\/[1-9][0-9]*$/.test(String(v))), 'settlement rates');
     }
+    need(r['mode'] === 'committed' || r['mode'] === 'plain', 'settlement mode');
+    need(typeof r['currency'] === 'string', 'settlement currency');
+    if (r['bank'] !== undefined) need(Number.isSafeInteger(asObject(r['bank'], 'settlement bank')['id']), 'settlement bank');
+    // Absent from nodes before approval on chain; when there, what the view reads of it.
+    if (r['settlement'] !== undefined) {
+      const s = asObject(r['settlement'], 'settlement');
+      need(['none', 'proposed', 'final', 'expired'].includes(String(s['status'])), 'settlement status');
+      if (s['status'] !== 'none') {
+        need(Number.isSafeInteger(s['attempt']) && HASH.test(String(s['id'])), 'settlement attempt and id');
+        const p = asObject(s['proposal'], 'settlement proposal');
+        need(Array.isArray(p['operators']) && (p['operators'] as unknown[]).every((o) => Number.isSafeInteger(o)), 'settlement proposal operators');
+        need(Array.isArray(p['transfers']) && (p['transfers'] as unknown[]).every((t) => isObject(t) && HASH.test(String(t['x'])) && HASH.test(String(t['y']))), 'settlement proposal commitments');
+        need(/^[0-9]{1,20}$/.test(String(p['settledVolume'])) && /^[0-9]{1,20}$/.test(String(p['clearingFee'])), 'settlement proposal volume and fee');
+        checkPlainTransfers(p['plainTransfers'], 'settlement proposal transfers');
+        checkPlainTransfers(s['plainTransfers'], 'settlement final transfers');
+      }
+    }
     return r as unknown as SettlementPeriod;
+  }
+
+  /**
+   * Operator `plmn`'s sealed transfer opening of the period's current proposal: readable by that
+   * operator and the settlement bank (signed requests); ApiError 404 when it has disclosed none,
+   * 403 to anyone else, 401 unsigned.
+   */
+  async settlementDisclosure(period: string, plmn: number, signal?: AbortSignal): Promise<SettlementDisclosure> {
+    const r = asObject(await this.get((api) => api.settlementDisclosure(period, plmn, signal)), 'settlement disclosure');
+    need(r['period'] === period && r['operator'] === plmn && HASH.test(String(r['proposalId'])) && Number.isSafeInteger(r['attempt']), 'settlement disclosure');
+    need(['proposed', 'final', 'expired'].includes(String(r['settlement'])), 'settlement disclosure status');
+    return r as unknown as SettlementDisclosure;
   }
 
   metricsText(signal?: AbortSignal): Promise<string> {

@@ -3,8 +3,10 @@ import type { AppContext } from '../context.js';
 import { fields, h, link, replace, replaceKeepingFocus, table, type Child } from '../dom.js';
 import { dec, isoTime, num } from '../format.js';
 import type { ViewRoute } from '../router.js';
+import { amountText } from '../settlement-amounts.js';
 import { gridFromRefusal, looksLikePeriodId, periodBefore, periodIdAt, rateDecimal, type PeriodGrid } from '../settlement-periods.js';
 import { badge, loading, notice, pageHeading, throttle } from '../ui.js';
+import { disclosureState, proposalSection, type DisclosureState } from './settlement-proposal.js';
 
 /** Periods in the picker and in the recent-periods table: the current one and those before it. */
 const PICKER_PERIODS = 12;
@@ -51,17 +53,12 @@ async function currentPeriodId(ctx: AppContext, signal: AbortSignal): Promise<st
   return periodIdAt(learnt, now);
 }
 
-/** Plain mode: the settlement's transfers are public (minor units of the settlement currency). */
-function transfersText(transfers: readonly { from: number; to: number; amount: string }[] | undefined): string {
-  if (transfers === undefined) return '';
-  return transfers.length === 0 ? '; no transfer' : `; transfers: ${transfers.map((t) => `${t.from} pays ${t.to} ${t.amount}`).join(', ')}`;
-}
-
-/** The settlement's approval (GET /settlement/{period} `settlement`); absent from nodes before approval on chain. */
-function approvalText(s: SettlementPeriod['settlement'] | undefined): string {
+/** The settlement's approval (GET /settlement/{period} `settlement`), amounts in the settlement currency; the proposal card has the rest. */
+function approvalText(p: SettlementPeriod): string {
+  const s = p.settlement;
   if (s === undefined || s.status === 'none') return 'not proposed';
-  if (s.status === 'proposed') return `proposed (attempt ${s.attempt}): ${s.operators.signed} of ${s.operators.involved} operators and voting power ${s.votingPower.signed} of ${s.votingPower.total} signed, until height ${s.deadline}${transfersText(s.proposal.plainTransfers)}`;
-  if (s.status === 'final') return `final at height ${s.finalAt} (attempt ${s.attempt}); clearing fee ${s.fees.fee}: producers ${s.fees.toProducers}, validators ${s.fees.toValidators}${transfersText(s.plainTransfers)}`;
+  if (s.status === 'proposed') return `proposed (attempt ${s.attempt}): ${s.operators.signed} of ${s.operators.involved} operators and voting power ${s.votingPower.signed} of ${s.votingPower.total} signed, until height ${s.deadline}`;
+  if (s.status === 'final') return `final at height ${s.finalAt} (attempt ${s.attempt}); clearing fee ${amountText(s.fees.fee, p.currency)}: producers ${amountText(s.fees.toProducers, p.currency)}, validators ${amountText(s.fees.toValidators, p.currency)}`;
   return `expired at height ${s.expiredAt} (attempt ${s.attempt}): it may be proposed again`;
 }
 
@@ -95,7 +92,7 @@ export const settlementRoute: ViewRoute = {
   nav: { label: 'Settlement', href: '/settlement' },
   title: (m) => (m.params[0] ? `Settlement ${m.params[0]}` : 'Settlement'),
   async render(root, match, ctx, signal) {
-    const { api, events } = ctx;
+    const { api, events, session, status } = ctx;
     replace(root, pageHeading('Settlement'), loading('the settlement periods'));
     const current = await currentPeriodId(ctx, signal);
     // The router gives '' for the absent optional group.
@@ -117,13 +114,13 @@ export const settlementRoute: ViewRoute = {
     const recentBox = h('section', { class: 'card', 'aria-labelledby': 'recent-periods-h', id: 'recent-periods' });
     replace(root,
       pageHeading(h('span', null, 'Period ', h('span', { class: 'mono' }, chosen), chosen === current ? h('span', { class: 'muted' }, ' · current') : null), 'Settlement',
-        h('p', { class: 'lede' }, 'At a period\'s end each pair of operators records one bilateral statement (a commitment, never an amount); the rate publishers record the period\'s FX rates; once the period has closed, the ledger nets the statements. Public: counts and rates.')),
+        h('p', { class: 'lede' }, 'At a period\'s end each pair of operators records one bilateral statement (a commitment in committed mode, both amounts in plain mode); the rate publishers record the period\'s FX rates; once the period has closed, the ledger nets the statements and the operators approve the settlement. Public: counts and rates, and the transfers in plain mode.')),
       periodForm(current, chosen),
       detail,
       current !== undefined ? recentBox : null,
     );
 
-    const drawDetail = (p: SettlementPeriod) => {
+    const drawDetail = (p: SettlementPeriod, disclosure: DisclosureState | undefined) => {
       const share = p.pairs > 0 ? `${dec((100 * p.statements) / p.pairs, 1)} % of pairs` : 'no pair';
       const tile = (label: string, value: Child, sub: Child, id: string) =>
         h('div', { class: 'tile', id }, h('p', { class: 'tile-label' }, label), h('p', { class: 'tile-value' }, value), h('p', { class: 'tile-sub' }, sub));
@@ -145,15 +142,18 @@ export const settlementRoute: ViewRoute = {
               ['Closes', h('span', null, utc(p.closesAt), ' ', p.closed ? badge('closed', 'ok') : badge('not closed', 'muted'))],
               ['Statements', p.ended ? 'taken from the period\'s end until it is netted' : 'taken once the period has ended'],
               ['Records', p.closed ? 'refused: the grace for late records is over' : 'taken until it closes (end + grace)'],
-              ['Settlement', approvalText(p.settlement)],
+              ['Settlement', approvalText(p)],
             ]),
           ),
           h('section', { class: 'card', 'aria-labelledby': 'statements-h', id: 'statements' },
             h('h2', { id: 'statements-h' }, 'Bilateral statements'),
             h('p', null, h('strong', null, `${num(p.statements)} of the consortium's ${num(p.pairs)} pairs`), ` hold a statement for ${p.period} (${share}).`),
-            h('p', { class: 'muted small' }, 'Which pairs, and what a statement commits to, are the pair\'s: this page shows counts only. A statement itself is readable on its transaction page by its two operators.'),
+            p.mode === 'plain'
+              ? h('p', { class: 'muted small' }, 'Plain mode: a statement\'s two amounts are public on its transaction page; this page shows counts, and the settlement\'s transfers below.')
+              : h('p', { class: 'muted small' }, 'Which pairs, and what a statement commits to, are the pair\'s: this page shows counts only. A statement itself is readable on its transaction page by its two operators.'),
           ),
         ),
+        proposalSection(p, status, disclosure),
         h('section', { class: 'card', 'aria-labelledby': 'rates-h', id: 'rates' },
           h('div', { class: 'card-head' }, h('h2', { id: 'rates-h' }, 'FX rate set'),
             p.fx ? h('span', null, p.fx.override ? badge('override of the move limit', 'wait') : badge('within the move limit', 'ok')) : null),
@@ -200,11 +200,16 @@ export const settlementRoute: ViewRoute = {
         }
         throw err;
       }
-      if (!signal.aborted) drawDetail(p);
+      // The signed-in operator's own disclosure (its signed request); the operator may change while it is asked.
+      const operator = session.operator;
+      const disclosure = await disclosureState(api, p, operator, signal);
+      if (!signal.aborted && operator === session.operator) drawDetail(p, disclosure);
     };
     await refresh();
     await drawRecent();
     // A committed block may end or close a period, record a statement or a rate set.
+    // Signing in or out changes what the proposal card may say of a disclosure.
+    session.onChange(() => void refresh().catch(() => undefined), signal);
     events.on('block_committed', throttle(() => {
       void refresh().catch(() => undefined);
       void drawRecent().catch(() => undefined);
