@@ -34,7 +34,11 @@ export interface ValidatorMetrics {
   readonly jobsRefused: Record<string, number>;
   readonly batchJob: HistogramSummary | undefined;
   readonly blsJob: HistogramSummary | undefined;
+  /** How long a batch waited for a worker (admission = this + the job + the durable write + the main thread's turns). */
+  readonly batchJobWait: HistogramSummary | undefined;
   readonly admission: HistogramSummary | undefined;
+  /** The durable write of an admitted batch (LMDB commit and fsync, shared by the batches queued meanwhile). */
+  readonly admissionPersist: HistogramSummary | undefined;
   readonly blockCommit: HistogramSummary | undefined;
   readonly rejects: Record<string, number>;
 }
@@ -56,7 +60,9 @@ export function validatorMetrics(samples: readonly Sample[]): ValidatorMetrics {
     jobsRefused: refused,
     batchJob: labelled(samples, 'cdrchain_job_seconds', 'kind', 'batch'),
     blsJob: labelled(samples, 'cdrchain_job_seconds', 'kind', 'bls'),
+    batchJobWait: labelled(samples, 'cdrchain_job_wait_seconds', 'kind', 'batch'),
     admission: histogram(samples, 'cdrchain_admission_seconds'),
+    admissionPersist: histogram(samples, 'cdrchain_admission_persist_seconds'),
     blockCommit: histogram(samples, 'cdrchain_block_commit_seconds'),
     rejects: byLabel(samples, 'cdrchain_ingest_rejects_total', 'reason'),
   };

@@ -221,7 +221,7 @@ export class ValidatorRole {
       final: { height: final.height, hash: final.hashHex },
       batch: Math.floor(head.height / this.policy.blocksPerBatch),
       epoch: this.heights.epochOf(head.height),
-      nextMacroHeight: this.heights.macroAtOrAfter(final.height + 1),
+      nextMacroHeight: this.heights.macroAtOrAfter(v.lastDecided.height + 1),
       macroRound: v.round,
       policy: this.policy,
       peers: this.network.connections().filter((c) => c.active).map((c) => ({ plmn: c.peer, outbound: c.outbound, remote: c.remote, pendingOutboundBytes: c.pendingOutboundBytes })),
