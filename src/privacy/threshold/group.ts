@@ -42,7 +42,7 @@ export class GroupEncodingError extends Error {
   override readonly name = 'GroupEncodingError';
 }
 
-/** Window of the precomputed tables of the generator and the lawful-access key (the library's wNAF). */
+/** Window of noble's precomputed table of the generator (its wNAF: public-scalar multiplications by G). */
 export const WINDOW_BITS = 8;
 
 let baseReady = false;
