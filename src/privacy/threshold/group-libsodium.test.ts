@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../codec/bytes.js';
 import { batchContext } from '../context.js';
 import { deal } from './feldman.js';
-import { GROUP_ORDER, GroupEncodingError, Point, decodeElement, encodeElement, mul, mulBaseToBytes, mulToBytes, randomScalar } from './group.js';
+import { GROUP_ORDER, GroupEncodingError, Point, decodeElement, encodeElement, hashToScalar, mul, mulBaseToBytes, mulToBytes, randomScalar } from './group.js';
 import { LawfulAccessSetup } from './lawful-access-setup.js';
 import { decodeLawfulWrap, lawfulWrapLabel, openLawfulWrap, sealLawfulWraps, verifyLawfulWrap } from './lawful-wrap.js';
 
@@ -112,6 +112,23 @@ describe('ristretto255 on libsodium, against noble and RFC 9496', () => {
       expect(() => mulToBytes(fromHex(MULTIPLES[0]!), s)).toThrow(RangeError);
       expect(() => mul(Point.BASE, s)).toThrow(RangeError);
     }
+  });
+
+  it('hashToScalar on node:crypto is noble’s ristretto255 hashToScalar of the length-prefixed parts', () => {
+    const framed = (parts: readonly Uint8Array[]): Uint8Array => {
+      const out: number[] = [];
+      for (const p of parts) out.push(p.length >>> 24, (p.length >>> 16) & 0xff, (p.length >>> 8) & 0xff, p.length & 0xff, ...p);
+      return Uint8Array.from(out);
+    };
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 80 }), fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 6 }), (dst, parts) => {
+        fc.pre(new TextEncoder().encode(dst).length <= 255);
+        expect(hashToScalar(dst, ...parts)).toBe(ristretto255_hasher.hashToScalar(framed(parts), { DST: dst }));
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => hashToScalar('', new Uint8Array(1))).toThrow(RangeError);
+    expect(() => hashToScalar('x'.repeat(256))).toThrow(RangeError);
   });
 
   it('wraps sealed on libsodium verify and open with noble’s arithmetic (W = s·U on noble)', () => {

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { ed25519, ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { ed25519, ristretto255 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
 import sodium from 'libsodium-wrappers-sumo';
 
@@ -239,17 +239,34 @@ export function decodeElement(bytes: Uint8Array, allowIdentity = false): Point {
 /**
  * A Fiat–Shamir challenge: RFC 9380 hash_to_field (expand_message_xmd, SHA-512) into the scalar
  * field under a domain-separation tag, over length-prefixed parts so no two transcripts collide.
+ * The value of @noble/curves' `ristretto255_hasher.hashToScalar` (64 uniform bytes, little-endian,
+ * mod ℓ: RFC 9497's HashToScalar), with node:crypto's SHA-512 (a third of the time; tested equal).
  */
 export function hashToScalar(dst: string, ...parts: Uint8Array[]): bigint {
-  let n = 0;
-  for (const p of parts) n += 4 + p.length;
-  const msg = new Uint8Array(n);
-  const view = new DataView(msg.buffer);
-  let at = 0;
-  for (const p of parts) {
-    view.setUint32(at, p.length);
-    msg.set(p, at + 4);
-    at += 4 + p.length;
+  const lengths = new Uint8Array(4 * parts.length);
+  const view = new DataView(lengths.buffer);
+  parts.forEach((p, i) => view.setUint32(4 * i, p.length));
+  // RFC 9380 §5.3.1 with SHA-512 (b_in_bytes 64, s_in_bytes 128) and len_in_bytes 64: ell = 1, so
+  // uniform_bytes = b_1 = H(b_0 ‖ 1 ‖ DST'), b_0 = H(Z_pad ‖ msg ‖ I2OSP(64, 2) ‖ 0 ‖ DST').
+  const dstPrime = dstPrimeOf(dst);
+  const h0 = createHash('sha512').update(Z_PAD);
+  parts.forEach((p, i) => h0.update(lengths.subarray(4 * i, 4 * i + 4)).update(p));
+  const b0 = h0.update(XMD_TAIL).update(dstPrime).digest();
+  const b1 = createHash('sha512').update(b0).update(ONE).update(dstPrime).digest();
+  return mod(bytesToNumberLE(b1));
+}
+const Z_PAD = new Uint8Array(128);
+const XMD_TAIL = Uint8Array.of(0, 64, 0);
+const ONE = Uint8Array.of(1);
+const dstPrimes = new Map<string, Uint8Array>();
+function dstPrimeOf(dst: string): Uint8Array {
+  let d = dstPrimes.get(dst);
+  if (!d) {
+    const bytes = new TextEncoder().encode(dst);
+    // Longer tags are hashed first (§5.3.3): none of ours is, so they are refused instead.
+    if (bytes.length === 0 || bytes.length > 255) throw new RangeError('a domain-separation tag is 1..255 bytes');
+    d = Uint8Array.from([...bytes, bytes.length]);
+    dstPrimes.set(dst, d);
   }
-  return ristretto255_hasher.hashToScalar(msg, { DST: dst });
+  return d;
 }
