@@ -1,5 +1,5 @@
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
-import { Aes128Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
+import { Aes128Gcm, Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
 import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { fromHex, toHex } from '../codec/bytes.js';
 import { batchContext } from './context.js';
 import { generateEncryptionKeyPair } from './encryption-key-file.js';
 import { KeyWrapError, PrivacyInputError } from './errors.js';
-import { HPKE_SUITE, WRAPPED_KEY_BYTES, unwrapKey, wrapKey } from './key-wrap.js';
+import { HPKE_SUITE, WRAPPED_KEY_BYTES, keyWrapInfo, unwrapKey, wrapKey } from './key-wrap.js';
 
 // RFC 9180 Appendix A.1.1: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, base mode.
 const A1 = {
@@ -132,6 +132,19 @@ describe('key wraps to operators', () => {
     await openFails(unwrapKey({ ctx, batchNonce: nonce, recipient: 23415, recipientPrivateKey: third.privateKey, wrapped: toCp }), 'open');
     // The submitter's wrap presented as the counterparty's (info names the recipient).
     await openFails(unwrapKey({ ctx, batchNonce: nonce, recipient: 23415, recipientPrivateKey: sub.privateKey, wrapped: toSub }), 'open');
+  });
+
+  it('the native X25519 KEM and the pure-JavaScript one read each other’s wraps', async () => {
+    const { sub } = await parties();
+    const jsSuite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+    const key = randomBytes(32);
+    const wrapped = await wrapKey({ ctx, batchNonce: nonce, recipient: 26201, recipientPublicKey: sub.publicKey, key });
+    const info = keyWrapInfo(ctx, nonce, 26201);
+    const recipientKey = await jsSuite.kem.deserializePrivateKey(sub.privateKey);
+    expect(new Uint8Array(await jsSuite.open({ recipientKey, enc: wrapped.subarray(0, 32), info }, wrapped.subarray(32)))).toEqual(new Uint8Array(key));
+    const { ct, enc } = await jsSuite.seal({ recipientPublicKey: await jsSuite.kem.deserializePublicKey(sub.publicKey), info }, key);
+    const fromJs = new Uint8Array([...new Uint8Array(enc), ...new Uint8Array(ct)]);
+    expect(await unwrapKey({ ctx, batchNonce: nonce, recipient: 26201, recipientPrivateKey: sub.privateKey, wrapped: fromJs })).toEqual(new Uint8Array(key));
   });
 
   it('binds the batch: another sequence, chain or sealing nonce does not open', async () => {

@@ -1,6 +1,5 @@
 import type { webcrypto } from 'node:crypto';
-import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
-import { DhkemX25519HkdfSha256 } from '@hpke/dhkem-x25519';
+import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { type BatchContext, ascii, concatBytes, encodeBatchContext } from './context.js';
 import { KeyWrapError, PrivacyInputError } from './errors.js';
 import { BATCH_NONCE_BYTES } from './payload-cipher.js';
@@ -8,7 +7,9 @@ import { BATCH_NONCE_BYTES } from './payload-cipher.js';
 /**
  * A batch key wrapped to one operator with HPKE (RFC 9180), base mode, suite
  * DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / AES-256-GCM (KEM 0x0020, KDF 0x0001, AEAD 0x0002),
- * `@hpke/core` with `@hpke/dhkem-x25519`. One wrap per recipient: the submitter (so it can read its
+ * `@hpke/core`, whose X25519 KEM runs on the runtime's WebCrypto X25519 (Node's native OpenSSL; the
+ * pure-JavaScript one of `@hpke/dhkem-x25519` is for runtimes without it, and the tests' RFC 9180
+ * reference). One wrap per recipient: the submitter (so it can read its
  * own batches back from any validator) and the counterparty.
  *
  *   info = "cdrchain:key-wrap:1" ‖ batch context ‖ batch nonce ‖ recipient PLMN

@@ -1,6 +1,6 @@
 import { PrivacyInputError } from '../errors.js';
 import { type ThresholdParams, shareCommitment, thresholdParams, verifyShare } from './feldman.js';
-import { type EdwardsPoint, type Point, WINDOW_BITS, edwardsOf, encodeElement } from './group.js';
+import { type Point, encodeElement } from './group.js';
 import { checkHolderIndex } from './lagrange.js';
 
 /**
@@ -14,8 +14,6 @@ export class LawfulAccessSetup {
   readonly publicKey: Point;
   private readonly verificationKeys = new Map<number, Point>();
   private readonly verificationKeyEncodings = new Map<number, Uint8Array>();
-  private publicKeyPrecomputed = false;
-  private publicKeyEdwards: EdwardsPoint | undefined;
   private publicKeyEncoding: Uint8Array | undefined;
 
   private constructor(params: ThresholdParams, commitments: readonly Point[]) {
@@ -33,25 +31,7 @@ export class LawfulAccessSetup {
     return new LawfulAccessSetup(p, commitments);
   }
 
-  /** The public key with a window table, for the many encryptions an operator's client makes. */
-  encryptionKey(): Point {
-    if (!this.publicKeyPrecomputed) {
-      this.publicKey.precompute(WINDOW_BITS, false);
-      this.publicKeyPrecomputed = true;
-    }
-    return this.publicKey;
-  }
-
-  /** An Edwards representative of the public key with its own window table (batched wraps, lawful-wrap.ts). */
-  encryptionKeyEdwards(): EdwardsPoint {
-    if (!this.publicKeyEdwards) {
-      const y = edwardsOf(this.publicKey);
-      y.precompute(WINDOW_BITS, false);
-      this.publicKeyEdwards = y;
-    }
-    return this.publicKeyEdwards;
-  }
-
+  /** A_0's encoding: what the operators' clients multiply by (lawful-wrap.ts, on libsodium). */
   publicKeyBytes(): Uint8Array {
     this.publicKeyEncoding ??= encodeElement(this.publicKey);
     return Uint8Array.from(this.publicKeyEncoding);

@@ -9,16 +9,15 @@ import {
   type Point,
   SCALAR_BYTES,
   base,
-  baseEdwards,
   decodeElement,
   decodeScalar,
-  encodeDoubled,
   encodeElement,
   encodeScalar,
   hashToScalar,
   mod,
-  mul,
+  mulBaseToBytes,
   mulPublic,
+  mulToBytes,
   randomScalar,
 } from './group.js';
 import type { LawfulAccessSetup } from './lawful-access-setup.js';
@@ -69,41 +68,34 @@ function kekOf(wBytes: Uint8Array, uBytes: Uint8Array, label: Uint8Array): Uint8
 /** Wraps `groupKey` to the setup's public key under `label`. */
 export function sealLawfulWrap(setup: LawfulAccessSetup, label: Uint8Array, groupKey: Uint8Array): Uint8Array {
   if (groupKey.length !== GROUP_KEY_BYTES) throw new PrivacyInputError(`a group key is ${GROUP_KEY_BYTES} bytes`);
-  const y = setup.encryptionKey();
-  const r = randomScalar();
-  const k = randomScalar();
-  const u = encodeElement(mul(base(), r));
-  const sealed = aesGcmSeal(kek(mul(y, r), u, label), ZERO_IV, label, groupKey);
-  const a = encodeElement(mul(base(), k));
-  const e = hashToScalar(POK_DST, setup.publicKeyBytes(), u, a, sealed, label);
-  const z = mod(k + e * r);
-  return concatBytes(u, encodeScalar(e), encodeScalar(z), sealed);
+  return sealOne(setup.publicKeyBytes(), label, groupKey);
 }
 
 /**
- * Many wraps at once, as a client sealing a batch of new groups makes them: the same construction
- * and distribution as `sealLawfulWrap`, with the three group elements of every wrap (U, W, A)
- * encoded together (encodeDoubled: one field inversion for all instead of an inverse square root
- * each, a third of a wrap's cost). Each element is 2·P for a random half-scalar: r = 2r', k = 2k'
- * are as uniform as r' and k'.
+ * Many wraps at once, as a client sealing a batch of new groups makes them (the same construction
+ * as `sealLawfulWrap`; the key checks come first so a bad item wraps nothing).
  */
 export function sealLawfulWraps(setup: LawfulAccessSetup, items: readonly { readonly label: Uint8Array; readonly groupKey: Uint8Array }[]): Uint8Array[] {
   for (const it of items) if (it.groupKey.length !== GROUP_KEY_BYTES) throw new PrivacyInputError(`a group key is ${GROUP_KEY_BYTES} bytes`);
   if (items.length === 0) return [];
-  const g = baseEdwards();
-  const y = setup.encryptionKeyEdwards();
-  const n = items.length;
-  const halves = items.map(() => ({ r: randomScalar(), k: randomScalar() }));
-  const encoded = encodeDoubled([...halves.map((h) => g.multiply(h.r)), ...halves.map((h) => y.multiply(h.r)), ...halves.map((h) => g.multiply(h.k))]);
   const yBytes = setup.publicKeyBytes();
-  return items.map((it, i) => {
-    const r = mod(2n * halves[i]!.r);
-    const k = mod(2n * halves[i]!.k);
-    const u = encoded[i]!;
-    const sealed = aesGcmSeal(kekOf(encoded[n + i]!, u, it.label), ZERO_IV, it.label, it.groupKey);
-    const e = hashToScalar(POK_DST, yBytes, u, encoded[2 * n + i]!, sealed, it.label);
-    return concatBytes(u, encodeScalar(e), encodeScalar(mod(k + e * r)), sealed);
-  });
+  return items.map((it) => sealOne(yBytes, it.label, it.groupKey));
+}
+
+/**
+ * One wrap: the three secret multiplications (U = r·G, W = r·Y, A = k·G) on libsodium, which hands
+ * back their encodings directly (mulBaseToBytes, mulToBytes), so no point is converted or inverted
+ * in JavaScript.
+ */
+function sealOne(yBytes: Uint8Array, label: Uint8Array, groupKey: Uint8Array): Uint8Array {
+  const r = randomScalar();
+  const k = randomScalar();
+  const u = mulBaseToBytes(r);
+  const w = mulToBytes(yBytes, r);
+  const sealed = aesGcmSeal(kekOf(w, u, label), ZERO_IV, label, groupKey);
+  w.fill(0);
+  const e = hashToScalar(POK_DST, yBytes, u, mulBaseToBytes(k), sealed, label);
+  return concatBytes(u, encodeScalar(e), encodeScalar(mod(k + e * r)), sealed);
 }
 
 /** The parts of a wrap, decoded strictly. */

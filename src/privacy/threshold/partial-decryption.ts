@@ -11,8 +11,9 @@ import {
   encodeScalar,
   hashToScalar,
   mod,
-  mul,
+  mulBaseToBytes,
   mulPublic,
+  mulToBytes,
   randomScalar,
 } from './group.js';
 import { type HolderShare, type LawfulAccessSetup } from './lawful-access-setup.js';
@@ -54,10 +55,11 @@ export interface DecryptionTarget {
 
 export function partialDecrypt(setup: LawfulAccessSetup, share: HolderShare, target: DecryptionTarget): PartialDecryption {
   if (!setup.isHolder(share.holder)) throw new PrivacyInputError(`holder ${share.holder} is not one of the ${setup.params.holders} holders`);
-  const d = encodeElement(mul(target.u, share.share));
+  // The secret multiplications on libsodium, straight to encodings (U's encoding is the request's).
+  const d = mulToBytes(target.uBytes, share.share);
   const k = randomScalar();
-  const a1 = encodeElement(mul(base(), k));
-  const a2 = encodeElement(mul(target.u, k));
+  const a1 = mulBaseToBytes(k);
+  const a2 = mulToBytes(target.uBytes, k);
   const e = hashToScalar(DLEQ_DST, holderBytes(share.holder), setup.verificationKeyBytes(share.holder), target.uBytes, d, a1, a2, target.binding);
   const z = mod(k + e * share.share);
   const bytes = new Uint8Array(PARTIAL_BYTES);
