@@ -204,6 +204,8 @@ export class Chain {
       allocateOrder: () => admission.allocateOrder(),
       budget,
       headHeight: () => committed.head.height,
+      periods: settlement.periods,
+      headTimestampMs: () => committed.headTimestampMs,
     });
     proofAdmission.restore(restored.proofSequences, restored.pending);
     // Statement keys: a validator's key, or the genesis settlementKey of an operator that does not validate.

@@ -16,6 +16,8 @@ import type { Mempool, MempoolEntry } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
 import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { txCodecOf } from './tx-kinds/registry.js';
+import { PeriodFormatError } from '../settlement/errors.js';
+import { isPeriodClosed, periodContaining, type SettlementPeriodOptions } from '../settlement/settlement-period.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
 import { writePending } from './pending-write.js';
 import { evictPending, type PendingEviction } from './eviction.js';
@@ -69,6 +71,9 @@ export class ProofAdmission {
       readonly budget: AdmissionBudget;
       /** The committed head's height: an eviction names it. */
       readonly headHeight: () => number;
+      /** The settlement periods, and the committed head's timestamp: a closed period's aggregates are final. */
+      readonly periods: SettlementPeriodOptions;
+      readonly headTimestampMs: () => bigint;
       readonly log: Logger;
     },
   ) {
@@ -224,6 +229,17 @@ export class ProofAdmission {
     if (bytes === undefined || txCodecOf(bytes)?.kind !== TxKind.CdrBatch) throw unknown();
     const header = isPrunedBatch(bytes) ? decodePrunedBatch(bytes).header : decodeBatch(bytes).header;
     if (header.submitter !== tx.signer && header.counterparty !== tx.signer) throw unknown();
+    // Aggregates are final at the period's close (end + grace; docs/settlement.md, "The link"): a
+    // proof of a closed period's batch would change what statements were verified against.
+    try {
+      const period = periodContaining(this.deps.periods, Number(header.periodStart));
+      if (isPeriodClosed(period, this.deps.headTimestampMs())) {
+        throw new BatchRejectedError(RejectCode.PeriodClosed, `batch ${toHex(tx.batchId)} is of settlement period ${period.id}, closed at ${new Date(Number(period.closesAtMs)).toISOString()}: its charge aggregates are final, proofs are taken until the close`, tx.sequence);
+      }
+    } catch (err) {
+      if (err instanceof PeriodFormatError) throw new BatchRejectedError(RejectCode.OutOfRange, `the batch's period_start names no settlement period (${err.message})`, tx.sequence);
+      throw err;
+    }
     // A batch a committed proof made proven takes no other: no block may include one.
     const proven = this.deps.stores.proofs.get(tx.batchId);
     if (proven !== undefined) {

@@ -62,6 +62,8 @@ export const batchProofCodec: TxCodec = {
     // Admission found the batch here before it verified the proof: every validator applying it has the header.
     const header = block.batchHeader(decoded.batchId);
     if (!header) throw new InvalidBlockError('proof', `transaction ${tx.index}: batch ${toHex(decoded.batchId)} is not stored here`, true);
+    // Frozen at close: a proof of a closed period's batch is inapplicable (left out, like a late batch).
+    block.assertRecordPeriodOpen(header.periodStart, tx.index);
     let period: string;
     try {
       period = periodContaining(block.settlement.periods, Number(header.periodStart)).id;
