@@ -34,9 +34,9 @@ const opening = (totals: Record<number, bigint>, blinding: bigint): ChargeAggreg
 
 /** A's lines with B (A is first): receivable = A billed B (direction 0), payable = B billed A (direction 1). */
 const LINES: StatementLineInput[] = [
-  { partner: B, service: 'voice', currency: 'EUR', receivable: 1_234_567n, payable: 987_654n },
+  { partner: B, service: 'voice_mo', currency: 'EUR', receivable: 1_234_567n, payable: 987_654n },
   { partner: B, service: 'data', currency: 'GBP', receivable: 30n, payable: 77_777n },
-  { partner: B, service: 'sms', currency: 'XDR', receivable: 0n, payable: 5_000_001n },
+  { partner: B, service: 'sms_mo', currency: 'XDR', receivable: 0n, payable: 5_000_001n },
   { partner: B, service: 'data', currency: 'USD', receivable: 42_424n, payable: 0n },
 ];
 // Proven billing: at least the settled lines, the rest excluded (disputes).
@@ -125,7 +125,7 @@ describe('the bilateral link circuit (real Groth16 proofs)', () => {
     await expect(proveLinkInput(artifacts, linkCircuitInput({ ...negative, statement: flipped }), linkPublicSignals(flipped))).rejects.toThrow(WitnessError);
 
     // Both directions convert to the same amount: d = 0, C = r·H.
-    const zero = witnessFor([{ partner: B, service: 'voice', currency: 'EUR', receivable: 5000n, payable: 5000n }]);
+    const zero = witnessFor([{ partner: B, service: 'voice_mo', currency: 'EUR', receivable: 5000n, payable: 5000n }]);
     expect(zero.net).toBe(0n);
     t = performance.now();
     const pZero = await proveLink(artifacts, zero);
@@ -188,9 +188,9 @@ describe('the bilateral link circuit (real Groth16 proofs)', () => {
   });
 
   it('the prover refuses what the circuit cannot hold, naming the rule', () => {
-    expect(() => witnessFor([...LINES, { partner: B, service: 'sms', currency: 'EUR', receivable: 1n, payable: 0n }])).toThrow(/lines in one direction/);
+    expect(() => witnessFor([...LINES, { partner: B, service: 'sms_mo', currency: 'EUR', receivable: 1n, payable: 0n }])).toThrow(/lines in one direction/);
     const noInr = fxRateSet({ chain: rates.chain, periodId: '2026-11', base: 'EUR', rates: new Map([...rates.rates].filter(([c]) => c !== 'INR')), override: false });
-    expect(() => witnessFor([{ partner: B, service: 'voice', currency: 'INR', receivable: 10n, payable: 0n }], { rates: noInr })).toThrow(LinkInputError);
+    expect(() => witnessFor([{ partner: B, service: 'voice_mo', currency: 'INR', receivable: 10n, payable: 0n }], { rates: noInr })).toThrow(LinkInputError);
     const huge = fxRateSet({ chain: rates.chain, periodId: '2026-11', base: 'EUR', rates: new Map([...rates.rates, ['INR', rational((1n << 64n) + 1n, (1n << 64n) + 3n)]]), override: false });
     expect(() => linkRates(huge)).toThrow(/64-bit/);
   });
