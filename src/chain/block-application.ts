@@ -117,6 +117,8 @@ export class BlockApplication {
     readonly approvals?: SettlementApprovalRules,
     /** The genesis' registered circuits by circuitKey (id, version, records per chunk): a proven record names its key. */
     readonly circuits: ReadonlyMap<string, GenesisCircuit> = new Map(),
+    /** The genesis registers the link circuit: committed statements are link-proved, taken from their period's close. */
+    readonly linkProofs: boolean = false,
   ) {}
 
   /** The header of a batch stored here (committed state's; see CommittedStateView.batchHeader). */

@@ -77,8 +77,9 @@ export class ProofAdmission {
       readonly log: Logger;
     },
   ) {
-    this.circuits = new Map(deps.circuits.map((c) => [circuitKey(c.id, c.version, c.chunkRecords), c]));
-    const smallest = Math.min(...deps.circuits.map((c) => c.chunkRecords));
+    const chunkCircuits = deps.circuits.filter((c) => c.linesPerCurrency === undefined);
+    this.circuits = new Map(chunkCircuits.map((c) => [circuitKey(c.id, c.version, c.chunkRecords), c]));
+    const smallest = Math.min(...chunkCircuits.map((c) => c.chunkRecords));
     this.maxFrameBytes = batchProofTxFrameBytes(deps.maxBatchRecords, Number.isFinite(smallest) ? smallest : deps.maxBatchRecords);
   }
 
