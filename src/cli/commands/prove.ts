@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { appendProvenBatch, provenBatchLine } from '../proven-journal.js';
 import type { Command } from 'commander';
 import { devnetBatchSeed } from '../../chain/genesis.js';
 import { CdrDeriver } from '../../cdr/derive.js';
@@ -30,6 +31,7 @@ interface ProveOptions {
   format?: string;
   chunkRecords: number;
   sequence?: number;
+  save?: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export function registerProve(program: Command): void {
     .option('--format <fmt>', 'csv | json (default: from the file extension)')
     .option('--chunk-records <n>', 'records per chunk proof: a circuit registered in the genesis and built here', parseIntOption('chunk-records', 1, 65_536), TEST_CHUNK_RECORDS)
     .option('--sequence <n>', 'the batch proof sequence to sign (default: the node\'s last accepted one + 1)', parseIntOption('sequence', 1))
+    .option('--save <file>', 'append the proven batch (its context and chunk totals: pair-private) to this journal, for cdrchain bilateral --proven')
     .action(async (id: string, o: ProveOptions) => {
       const result = await proveCommand(id, o);
       process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -116,6 +119,7 @@ async function proveCommand(idHex: string, o: ProveOptions): Promise<Record<stri
     if (err instanceof NodeApiError) throw new CliError(`the node refused the proof: ${err.code}: ${err.message}`, EXIT.rejected);
     throw nodeError(err);
   });
+  if (o.save !== undefined) appendProvenBatch(o.save, provenBatchLine(toHex(batchId), header, proof.totals));
   return { batch: toHex(batchId), tx: toHex(tx.hash), sequence: sequence.toString(), chunks: proof.proof.chunks.length, chunkRecords: o.chunkRecords, proveMs };
 }
 
