@@ -4,7 +4,7 @@
 // aggregates do not bear out are refused. docs/settlement.md, "The link".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devnetSecrets } from '../cdr/operator-secrets.js';
-import { generateTraffic } from '../cdr/synthetic.js';
+import { counterpartyView, generateTraffic } from '../cdr/synthetic.js';
 import type { Cdr } from '../cdr/model.js';
 import { Operator } from '../client/operator.js';
 import { proveOwnBatch, signBatchProof } from '../client/batch-proof-tx.js';
@@ -64,6 +64,7 @@ describe('link-proved statements on a chain', { timeout: 600_000 }, () => {
   const sequences = new Map<number, bigint>();
   const proven = new Map<number, ProvenBatchTotals[]>();
   let late: { id: Uint8Array; proof: Uint8Array };
+  let view: { id: Uint8Array; proof: Uint8Array };
 
   function frame(submitter: number, period: string, action: SettlementAction): Uint8Array {
     const sequence = (sequences.get(submitter) ?? 0n) + 1n;
@@ -78,11 +79,14 @@ describe('link-proved statements on a chain', { timeout: 600_000 }, () => {
   }
 
   /** Submits a batch of `biller`'s and proves it; the proof commits with the next block unless `prove` is false. */
-  async function billingBatch(biller: number, other: number, sequence: bigint, cdrs: Cdr[], prove = true): Promise<{ id: Uint8Array; proof: Uint8Array }> {
+  async function billingBatch(biller: number, other: number, sequence: bigint, cdrs: Cdr[], prove: boolean | 'view' = true): Promise<{ id: Uint8Array; proof: Uint8Array }> {
     const batch = Operator.devnet(biller, CHAIN).batch(cdrs, sequence);
     await chain.submitTx(batch.frame.slice(), chain.httpSource);
     const made = await proveOwnBatch({ artifacts: chunks, cdrs, header: batch.header, secrets: devnetSecrets(biller), chain: CHAIN, poseidon: PoseidonWasm.load() });
-    if (prove) {
+    if (prove === 'view') {
+      const tx = signBatchProof({ signer: biller, sequence: 100n, batchId: batch.id, proof: made.bytes, seed: devnetBatchSeed(biller), chain: CHAIN, role: 'view' });
+      await chain.submitTx(tx.frame.slice(), chain.httpSource);
+    } else if (prove) {
       const tx = signBatchProof({ signer: biller, sequence, batchId: batch.id, proof: made.bytes, seed: devnetBatchSeed(biller), chain: CHAIN });
       await chain.submitTx(tx.frame.slice(), chain.httpSource);
       const list = proven.get(biller) ?? [];
@@ -128,6 +132,8 @@ describe('link-proved statements on a chain', { timeout: 600_000 }, () => {
     await billingBatch(SECOND, FIRST, 1n, billedBy(SECOND, FIRST, 3, 'link-de'));
     // A third batch, admitted but proven only after the close.
     late = await billingBatch(SECOND, FIRST, 2n, billedBy(SECOND, FIRST, 2, 'link-late'), false);
+    // Vodafone's records of calls Telekom bills (P5's counterparty view), declared a view: proven, in no aggregate.
+    view = await billingBatch(FIRST, SECOND, 2n, billedBy(SECOND, FIRST, 3, 'link-view').map((c) => counterpartyView(c).cdr), 'view');
     await chain.flush();
   }, BUILD_TIMEOUT_MS);
 
@@ -135,6 +141,11 @@ describe('link-proved statements on a chain', { timeout: 600_000 }, () => {
     await chain?.close();
     await releaseProofCurve();
     data.cleanup();
+  });
+
+  it('a batch declared a view is proven and joins no aggregate: the aggregates are billing aggregates', () => {
+    expect((chain.queries.batch(view.id)?.view as { proven?: unknown } | undefined)?.proven).toMatchObject({ role: 'view', signer: FIRST });
+    expect(chain.queries.chargeAggregate(FIRST, SECOND, PERIOD)).toMatchObject({ batches: 1, chunks: 2 });
   });
 
   it('before the close a link-proved statement is not taken; after it a batch proof is refused (period_closed): the aggregate is final', async () => {

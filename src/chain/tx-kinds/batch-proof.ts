@@ -80,8 +80,10 @@ export const batchProofCodec: TxCodec = {
         chargeCommitments: values.chargeCommitments.map((c) => word(c.x) + word(c.y)),
         period,
         txHash: toHex(tx.entry.id), signer: decoded.signer, height: block.block.height,
+        ...(decoded.role === 'view' ? { role: 'view' as const } : {}),
       },
-    }, tx.index, { submitter: header.submitter, counterparty: header.counterparty, period, chunks: values.chargeCommitments });
+    // Only a billing batch joins the aggregate of (biller → billed, period) the link reads.
+    }, tx.index, decoded.role === 'view' ? undefined : { submitter: header.submitter, counterparty: header.counterparty, period, chunks: values.chargeCommitments });
     block.noteSequence(TxKind.BatchProof, tx.entry.submitter, tx.entry.sequence);
   },
 
