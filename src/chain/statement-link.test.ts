@@ -152,12 +152,21 @@ describe('link-proved statements on a chain', { timeout: 600_000 }, () => {
     expect(chain.queries.chargeAggregate(FIRST, SECOND, PERIOD)).toMatchObject({ batches: 1, chunks: 2 });
     expect(chain.queries.chargeAggregate(SECOND, FIRST, PERIOD)).toMatchObject({ batches: 1, chunks: 1 });
     expect((await refused(await linkedStatement(lines(0n)))).code).toBe(RejectCode.PeriodNotEnded);
+    // A batch committed before the close whose proof is admitted (the head is before the close) but
+    // still pending when the close commits: left out of the closing block, then evicted.
+    const pendingAtClose = await billingBatch(SECOND, FIRST, 3n, billedBy(SECOND, FIRST, 2, 'link-pending'), false);
+    await chain.flush();
     // The close: the clock moves past end + grace, and a block (the period's rate set) records it.
     clock.set(AFTER_CLOSE);
+    const pendingProof = signBatchProof({ signer: SECOND, sequence: 3n, batchId: pendingAtClose.id, proof: pendingAtClose.proof, seed: devnetBatchSeed(SECOND), chain: CHAIN });
+    await chain.submitTx(pendingProof.frame.slice(), chain.httpSource);
     await chain.submitTx(frame(OPERATORS[0]!, PERIOD, fxRateSetAction({ set: rates, signatures: [signFxRateSet(rates, 0, blsSecret(OPERATORS[0]!))] })), chain.httpSource);
     await chain.flush();
     expect(chain.committed.headTimestampMs).toBeGreaterThanOrEqual(BigInt(AFTER_CLOSE));
-    const lateProof = signBatchProof({ signer: SECOND, sequence: 2n, batchId: late.id, proof: late.proof, seed: devnetBatchSeed(SECOND), chain: CHAIN });
+    // Eviction is written after the commit, asynchronously.
+    for (let i = 0; i < 100 && (chain.queries.tx(pendingProof.hash)?.view as { status?: string } | undefined)?.status !== 'evicted'; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(chain.queries.tx(pendingProof.hash)?.view).toMatchObject({ status: 'evicted', eviction: { reason: 'period_closed' } });
+    const lateProof = signBatchProof({ signer: SECOND, sequence: 4n, batchId: late.id, proof: late.proof, seed: devnetBatchSeed(SECOND), chain: CHAIN });
     expect((await refused(lateProof.frame)).code).toBe(RejectCode.PeriodClosed);
     expect(chain.queries.chargeAggregate(SECOND, FIRST, PERIOD)).toMatchObject({ batches: 1, chunks: 1 });
   });
