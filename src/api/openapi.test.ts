@@ -80,7 +80,7 @@ describe('the OpenAPI document', () => {
       RejectCode.BadCommitment, RejectCode.PeriodNotEnded, RejectCode.AlreadyNetted, RejectCode.DuplicateStatement, RejectCode.RateMoveTooLarge, RejectCode.BadRate, RejectCode.NotParty,
       RejectCode.PeriodOpen, RejectCode.AlreadySettled, RejectCode.ProposalPending, RejectCode.NoProposal, RejectCode.ProposalExpired, RejectCode.NotAParty,
       RejectCode.DuplicateApproval, RejectCode.BadNettingInput, RejectCode.WrongMode, RejectCode.BadAmount,
-      RejectCode.BadOpening, RejectCode.DuplicateDisclosure, RejectCode.NoSettlementBank,
+      RejectCode.BadOpening, RejectCode.DuplicateDisclosure, RejectCode.NoSettlementBank, RejectCode.MissingLinkProof, RejectCode.BadLinkProof,
     ].map(rejectCodeName));
     for (const code of Object.values(RejectCode).filter((v): v is RejectCode => typeof v === 'number' && v !== RejectCode.None)) {
       const name = rejectCodeName(code);

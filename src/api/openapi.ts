@@ -347,6 +347,7 @@ const SCHEMAS = {
       txHash: { ...HASH, description: 'the batch proof transaction (GET /txns/{hash})' },
       signer: { ...PLMN, description: "the operator that signed it: the batch's submitter or counterparty" },
       height: { ...U32, description: 'the block that committed the proof: the earliest committed proof of a batch is its record, the same on every validator' },
+      role: { type: 'string', enum: ['view'], description: "present when the proof declared the batch a view (not the submitter's invoice to the counterparty): proven, added to no charge aggregate (docs/settlement.md, \"The link\")" },
     },
   },
   ChargeAggregate: {
@@ -970,7 +971,7 @@ const PATHS = {
       requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
       responses: {
         '202': json('accepted: durable here', ref('TxAccepted')),
-        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'counts_mismatch', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate', 'bad_amount', ...SETTLE_422], ['replay', 'verdict_conflict', 'already_netted', 'duplicate_statement', ...SETTLE_409], ['not_party', 'not_a_party']),
+        ...submitErrors('the frame', ['bad_signature'], ['out_of_range', 'unknown_circuit', 'bad_proof', 'counts_mismatch', 'bad_commitment', 'period_not_ended', 'rate_move_too_large', 'bad_rate', 'bad_amount', 'missing_link_proof', 'bad_link_proof', ...SETTLE_422], ['replay', 'verdict_conflict', 'already_netted', 'duplicate_statement', ...SETTLE_409], ['not_party', 'not_a_party']),
         '404': errorResponse("a batch proof names no batch stored here, or one of another pair than the signer's (the same answer: it does not tell which)", ['unknown_batch']),
       },
     },

@@ -46,6 +46,8 @@ export function httpStatusFor(code: RejectCode): number {
     case RejectCode.BadAmount:
     case RejectCode.BadOpening:
     case RejectCode.NoSettlementBank:
+    case RejectCode.MissingLinkProof:
+    case RejectCode.BadLinkProof:
       return 422;
     case RejectCode.UnknownBatch:
       return 404;

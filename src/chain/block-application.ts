@@ -117,6 +117,8 @@ export class BlockApplication {
     readonly approvals?: SettlementApprovalRules,
     /** The genesis' registered circuits by circuitKey (id, version, records per chunk): a proven record names its key. */
     readonly circuits: ReadonlyMap<string, GenesisCircuit> = new Map(),
+    /** The genesis registers the link circuit: committed statements are link-proved, taken from their period's close. */
+    readonly linkProofs: boolean = false,
   ) {}
 
   /** The header of a batch stored here (committed state's; see CommittedStateView.batchHeader). */
@@ -176,13 +178,14 @@ export class BlockApplication {
    * a producer leaves it out, and the commit evicts it (already_proven). Its chunks' charge
    * commitments join the aggregate of the batch's (submitter → counterparty, period): aggregateWrites.
    */
-  recordProof(w: ProofWrite, index: number, charge: ChargeAddition): void {
+  /** `charge` is absent for a `view` batch: proven, added to no aggregate. */
+  recordProof(w: ProofWrite, index: number, charge: ChargeAddition | undefined): void {
     const hex = toHex(w.batchId);
     if (this.proofs.some((p) => toHex(p.batchId) === hex) || this.committed.isProven(w.batchId)) {
       throw new InapplicableTxError('proof', `transaction ${index}: batch ${hex} is already proven by an earlier proof in chain order`);
     }
     this.proofs.push(w);
-    this.additions.push(charge);
+    if (charge !== undefined) this.additions.push(charge);
   }
 
   /**

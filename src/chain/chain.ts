@@ -53,6 +53,7 @@ import { ContractAdmission, DEFAULT_CONTRACT_LIMITS, type AcceptedContractTx, ty
 import { ChainEvents } from './events.js';
 import { BatchRejectedError, RejectCode } from './reject.js';
 import { chainIdentity, settlementKeys, settlementRules, type Genesis } from './genesis.js';
+import { linkCircuits } from './genesis-circuits.js';
 import { ProofAdmission, type AcceptedBatchProof } from './proof-admission.js';
 import { Mempool } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
@@ -204,6 +205,8 @@ export class Chain {
       allocateOrder: () => admission.allocateOrder(),
       budget,
       headHeight: () => committed.head.height,
+      periods: settlement.periods,
+      headTimestampMs: () => committed.headTimestampMs,
     });
     proofAdmission.restore(restored.proofSequences, restored.pending);
     // Statement keys: a validator's key, or the genesis settlementKey of an operator that does not validate.
@@ -211,7 +214,8 @@ export class Chain {
     const approvals = settlementApprovalRules(genesis, toHex(identity), system, new PeriodProducers(stores.chain));
     const settlementAdmission = new SettlementAdmission({
       approvals,
-      rules: { settlement, operators: genesis.operators.map((o) => o.plmn).sort((a, b) => a - b), chain: toHex(identity) },
+      rules: { settlement, operators: genesis.operators.map((o) => o.plmn).sort((a, b) => a - b), chain: toHex(identity), linkProofs: linkCircuits(genesis.circuits ?? []).length > 0 },
+      link: { circuits: linkCircuits(genesis.circuits ?? []), verify: (task) => verifier.verifyProof(task, 1) },
       blsKeyOf: (plmn) => blsKeys.get(plmn),
       chain: identity,
       maxSequenceJump: limits.maxSequenceJump,

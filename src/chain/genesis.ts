@@ -377,7 +377,11 @@ export const MAX_WELL_KNOWN_VALIDATORS = DEVNET_OPERATORS.length;
  * six) validate, with the well-known INSECURE BLS keys of `devnetBlsSeed`. `cdrchain devnet` runs
  * this genesis, and the benchmarks sign their data sets for it.
  */
-export function devnetGenesis(opts: { validators?: number } = {}): Genesis {
+/**
+ * `linkProofs`: also register the link circuit, so committed statements carry link proofs and are
+ * taken from their period's close (docs/settlement.md, "The link"); another chain identity.
+ */
+export function devnetGenesis(opts: { validators?: number; linkProofs?: boolean } = {}): Genesis {
   const validators = opts.validators ?? MAX_WELL_KNOWN_VALIDATORS;
   if (!Number.isInteger(validators) || validators < 1 || validators > MAX_WELL_KNOWN_VALIDATORS) {
     throw new GenesisError(`the devnet genesis has 1..${MAX_WELL_KNOWN_VALIDATORS} validators, not ${validators}`);
@@ -388,7 +392,7 @@ export function devnetGenesis(opts: { validators?: number } = {}): Genesis {
     operators: DEVNET_OPERATORS.map((o) => ({ ...o, batchKey: ed25519FromSeed(devnetBatchSeed(o.plmn)).publicKey })),
     consensus: devnetConsensusSection(validators),
     privacy: devnetPrivacy(),
-    circuits: devnetCircuits(),
+    circuits: devnetCircuits({ link: opts.linkProofs === true }),
     settlement: devnetSettlement(validators),
   };
 }

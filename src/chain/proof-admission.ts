@@ -16,6 +16,8 @@ import type { Mempool, MempoolEntry } from './mempool.js';
 import type { OperatorDirectory } from './operators.js';
 import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { txCodecOf } from './tx-kinds/registry.js';
+import { PeriodFormatError } from '../settlement/errors.js';
+import { isPeriodClosed, periodContaining, type SettlementPeriodOptions } from '../settlement/settlement-period.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
 import { writePending } from './pending-write.js';
 import { evictPending, type PendingEviction } from './eviction.js';
@@ -47,7 +49,7 @@ export class ProofAdmission {
   /** Batches whose proof is being verified or written (hex id): a second proof waits for none, it is refused. */
   private readonly claimed = new Set<string>();
   /** Pending proofs here: tx hex → its entry and batch; and batch hex → its pending proofs' tx hex (a client's second proof is refused). */
-  private readonly pending = new Map<string, { readonly entry: MempoolEntry; readonly batchId: Uint8Array }>();
+  private readonly pending = new Map<string, { readonly entry: MempoolEntry; readonly batchId: Uint8Array; readonly periodStart: bigint | undefined }>();
   private readonly pendingByBatch = new Map<string, Set<string>>();
   private readonly keys = new PublicKeyCache();
   private readonly circuits: ReadonlyMap<string, GenesisCircuit>;
@@ -69,11 +71,15 @@ export class ProofAdmission {
       readonly budget: AdmissionBudget;
       /** The committed head's height: an eviction names it. */
       readonly headHeight: () => number;
+      /** The settlement periods, and the committed head's timestamp: a closed period's aggregates are final. */
+      readonly periods: SettlementPeriodOptions;
+      readonly headTimestampMs: () => bigint;
       readonly log: Logger;
     },
   ) {
-    this.circuits = new Map(deps.circuits.map((c) => [circuitKey(c.id, c.version, c.chunkRecords), c]));
-    const smallest = Math.min(...deps.circuits.map((c) => c.chunkRecords));
+    const chunkCircuits = deps.circuits.filter((c) => c.linesPerCurrency === undefined);
+    this.circuits = new Map(chunkCircuits.map((c) => [circuitKey(c.id, c.version, c.chunkRecords), c]));
+    const smallest = Math.min(...chunkCircuits.map((c) => c.chunkRecords));
     this.maxFrameBytes = batchProofTxFrameBytes(deps.maxBatchRecords, Number.isFinite(smallest) ? smallest : deps.maxBatchRecords);
   }
 
@@ -85,7 +91,8 @@ export class ProofAdmission {
       const bytes = this.deps.stores.chain.tx(entry.id);
       if (bytes === undefined) continue;
       try {
-        this.hold(entry, decodeBatchProofTx(bytes).batchId);
+        const batchId = decodeBatchProofTx(bytes).batchId;
+        this.hold(entry, batchId, this.storedHeader(batchId)?.periodStart);
       } catch (err) {
         this.deps.log.warn({ err, tx: toHex(entry.id) }, 'a pending batch proof does not decode; it stays pending');
       }
@@ -94,28 +101,36 @@ export class ProofAdmission {
 
   /**
    * After a commit: forgets proofs that left the mempool (committed), and evicts pending proofs of
-   * batches a committed proof made proven (`already_proven`): no later block may include them.
+   * batches a committed proof made proven (`already_proven`) or of periods the head closed
+   * (`period_closed`: aggregates are final at the close): no later block may include them.
    */
   afterCommit(): void {
     const evicted: PendingEviction[] = [];
-    for (const [hex, { entry, batchId }] of this.pending) {
+    for (const [hex, { entry, batchId, periodStart }] of this.pending) {
       if (this.deps.mempool.get(entry.id) !== entry) {
         this.release(hex, batchId);
         continue;
       }
       const proven = this.deps.stores.proofs.get(batchId);
-      if (proven === undefined) continue;
-      evicted.push({ entry, reason: 'already_proven', height: proven.height, detail: `batch ${toHex(batchId)} is proven by batch proof ${proven.txHash}, committed at height ${proven.height}: the earliest committed proof is the record` });
+      if (proven !== undefined) {
+        evicted.push({ entry, reason: 'already_proven', height: proven.height, detail: `batch ${toHex(batchId)} is proven by batch proof ${proven.txHash}, committed at height ${proven.height}: the earliest committed proof is the record` });
+        this.release(hex, batchId);
+        continue;
+      }
+      // Every later block is at or after the close: none may include it (the aggregate is final).
+      const closed = this.closedPeriod(periodStart);
+      if (closed === undefined) continue;
+      evicted.push({ entry, reason: 'period_closed', detail: `batch ${toHex(batchId)} is of settlement period ${closed}, which the committed head closed: its charge aggregates are final` });
       this.release(hex, batchId);
     }
     if (evicted.length === 0) return;
-    this.deps.log.warn({ count: evicted.length }, 'evicted pending batch proofs of batches another committed proof made proven');
+    this.deps.log.warn({ count: evicted.length }, 'evicted pending batch proofs of batches another committed proof made proven, or of closed periods');
     void evictPending(this.deps, evicted, this.deps.headHeight());
   }
 
-  private hold(entry: MempoolEntry, batchId: Uint8Array): void {
+  private hold(entry: MempoolEntry, batchId: Uint8Array, periodStart: bigint | undefined): void {
     const batchHex = toHex(batchId);
-    this.pending.set(toHex(entry.id), { entry, batchId });
+    this.pending.set(toHex(entry.id), { entry, batchId, periodStart });
     let set = this.pendingByBatch.get(batchHex);
     if (!set) this.pendingByBatch.set(batchHex, (set = new Set()));
     set.add(toHex(entry.id));
@@ -185,7 +200,7 @@ export class ProofAdmission {
         kind: TxKind.BatchProof, receivedAt, durable: false,
       };
       await writePending(this.deps, entry, frame, { what: 'batch proof write', sequence: tx.sequence });
-      this.hold(entry, tx.batchId);
+      this.hold(entry, tx.batchId, header.periodStart);
       if (first) this.claimed.delete(batchHex);
       return { id, signer: tx.signer, sequence: tx.sequence, batchId: tx.batchId };
     } catch (err) {
@@ -224,6 +239,17 @@ export class ProofAdmission {
     if (bytes === undefined || txCodecOf(bytes)?.kind !== TxKind.CdrBatch) throw unknown();
     const header = isPrunedBatch(bytes) ? decodePrunedBatch(bytes).header : decodeBatch(bytes).header;
     if (header.submitter !== tx.signer && header.counterparty !== tx.signer) throw unknown();
+    // Aggregates are final at the period's close (end + grace; docs/settlement.md, "The link"): a
+    // proof of a closed period's batch would change what statements were verified against.
+    try {
+      const period = periodContaining(this.deps.periods, Number(header.periodStart));
+      if (isPeriodClosed(period, this.deps.headTimestampMs())) {
+        throw new BatchRejectedError(RejectCode.PeriodClosed, `batch ${toHex(tx.batchId)} is of settlement period ${period.id}, closed at ${new Date(Number(period.closesAtMs)).toISOString()}: its charge aggregates are final, proofs are taken until the close`, tx.sequence);
+      }
+    } catch (err) {
+      if (err instanceof PeriodFormatError) throw new BatchRejectedError(RejectCode.OutOfRange, `the batch's period_start names no settlement period (${err.message})`, tx.sequence);
+      throw err;
+    }
     // A batch a committed proof made proven takes no other: no block may include one.
     const proven = this.deps.stores.proofs.get(tx.batchId);
     if (proven !== undefined) {
@@ -237,6 +263,25 @@ export class ProofAdmission {
       throw new BatchRejectedError(RejectCode.Replay, `a proof of batch ${batchHex} is already pending here (or being admitted)`, tx.sequence);
     }
     return header;
+  }
+
+  /** The id of the period containing `periodStart` if the committed head closed it. */
+  private closedPeriod(periodStart: bigint | undefined): string | undefined {
+    if (periodStart === undefined) return undefined;
+    try {
+      const period = periodContaining(this.deps.periods, Number(periodStart));
+      return isPeriodClosed(period, this.deps.headTimestampMs()) ? period.id : undefined;
+    } catch (err) {
+      if (err instanceof PeriodFormatError) return undefined;
+      throw err;
+    }
+  }
+
+  /** A stored batch's header (pending or committed, pruned or not). */
+  private storedHeader(batchId: Uint8Array): BatchHeaderFields | undefined {
+    const bytes = this.deps.stores.chain.tx(batchId);
+    if (bytes === undefined || txCodecOf(bytes)?.kind !== TxKind.CdrBatch) return undefined;
+    return isPrunedBatch(bytes) ? decodePrunedBatch(bytes).header : decodeBatch(bytes).header;
   }
 
   private noteSequence(signer: number, seq: bigint): void {

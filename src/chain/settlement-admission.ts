@@ -17,6 +17,8 @@ import type { SettlementApprovalRules, SlotRangeReader } from './settlement-appr
 import type { BlockAt } from '../settlement/approval/index.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
 import { writePending } from './pending-write.js';
+import { checkStatementLink, type StatementLinkDeps } from './statement-link.js';
+import { JobQueueFullError } from '../workers/job-errors.js';
 import { evictPending, type PendingEviction } from './eviction.js';
 
 export interface AcceptedSettlementTx {
@@ -51,6 +53,8 @@ const REJECT_CODES: Readonly<Record<SettlementRefusal, RejectCode>> = {
   bad_opening: RejectCode.BadOpening,
   duplicate_disclosure: RejectCode.DuplicateDisclosure,
   no_settlement_bank: RejectCode.NoSettlementBank,
+  missing_link_proof: RejectCode.MissingLinkProof,
+  bad_link_proof: RejectCode.BadLinkProof,
 };
 
 /** What a pending settlement transaction claims: a statement's pair and period, or a period's rate set. */
@@ -108,6 +112,8 @@ export class SettlementAdmission {
       readonly log: Logger;
       /** Proposals and approvals (absent: refused). */
       readonly approvals?: SettlementApprovalRules;
+      /** The genesis' link circuits and the pool's verification (absent or no circuits: statements carry no link proof). */
+      readonly link?: Pick<StatementLinkDeps, 'circuits' | 'verify'>;
     },
   ) {}
 
@@ -141,6 +147,13 @@ export class SettlementAdmission {
     this.judge(tx, () => verifySettlementSignatures(interpreted, this.deps.rules, this.deps.blsKeyOf));
     const { committed } = this.deps;
     this.judge(tx, () => settlementWrites(interpreted, committedReader(committed), nextBlock(committed), this.deps.rules, this.deps.approvals));
+    if (interpreted.kind === 'statement' && interpreted.linkProof !== undefined) {
+      await this.verifyLink(tx, interpreted);
+      // The pool took time: the submitter's sequence and the state are judged again (a block, or
+      // another of its transactions, may have come meanwhile).
+      this.checkSubmitter(tx);
+      this.judge(tx, () => settlementWrites(interpreted, committedReader(committed), nextBlock(committed), this.deps.rules, this.deps.approvals));
+    }
     const claim = claimOf(interpreted);
     // A relayed one is admitted even so: two validators may each hold one of a pair's statements, and
     // a block naming the other must still apply here (the first in a block stands; the other is left out, then evicted).
@@ -231,6 +244,26 @@ export class SettlementAdmission {
       throw new BatchRejectedError(RejectCode.BadSignature, 'signature does not verify with the submitter\'s batch key for this chain', tx.sequence);
     }
     assertNextSequence(tx.sequence, this.lastSequence.get(tx.submitter), this.deps.maxSequenceJump, `settlement transaction of ${tx.submitter}`);
+  }
+
+  /** The statement's link proof on the pool, against this node's committed aggregates and rates. */
+  private async verifyLink(tx: DecodedSettlementTx, t: Extract<InterpretedSettlementTx, { kind: 'statement' }>): Promise<void> {
+    const { committed, rules } = this.deps;
+    const link = this.deps.link;
+    try {
+      await checkStatementLink(t, {
+        circuits: link?.circuits ?? [],
+        verify: link?.verify ?? (() => Promise.reject(new SettlementTxRefusedError('bad_link_proof', 'this node verifies no link proofs'))),
+        settlement: rules.settlement,
+        chain: rules.chain,
+        state: committedReader(committed),
+        chargeAggregate: (s, c, p) => committed.chargeAggregate(s, c, p),
+      });
+    } catch (err) {
+      if (err instanceof JobQueueFullError) throw new BatchRejectedError(RejectCode.Busy, 'the proof verification queue is full; nothing was recorded, retry later', tx.sequence);
+      if (err instanceof SettlementTxRefusedError) throw new BatchRejectedError(REJECT_CODES[err.refusal], `${err.refusal}: ${err.message}`, tx.sequence);
+      throw err;
+    }
   }
 
   /** Runs a rule; its refusal becomes the client's reject code (the edge of the settlement rules). */

@@ -34,6 +34,8 @@ export type SettlementRefusal =
   | 'bad_opening' // a disclosure whose proof does not open the proposal's T_k of its submitter
   | 'duplicate_disclosure' // the operator has disclosed its opening of this proposal already
   | 'no_settlement_bank' // a disclosure on a chain whose genesis names no settlement bank
+  | 'missing_link_proof' // a committed statement without a link proof where the genesis registers the link circuit
+  | 'bad_link_proof' // a link proof that is malformed, of no registered circuit, or does not verify (admission only)
   | ApprovalRefusal; // a proposal or an approval (settlement-approval-rules.ts); proposal_pending also for a statement while a proposal is live
 
 export class SettlementTxRefusedError extends Error {
@@ -53,11 +55,16 @@ export interface SettlementTxRules {
   readonly operators: readonly number[];
   /** The chain's identity (hex): what statements and rate sets are signed for. */
   readonly chain: string;
+  /**
+   * Committed statements carry a link proof (the genesis registers `cdrchain/bilateral-link`): they
+   * are taken only from their period's close, when the charge aggregates are final.
+   */
+  readonly linkProofs?: boolean;
 }
 
 /** A settlement transaction read against the rules, before any signature or state is looked at. */
 export type InterpretedSettlementTx =
-  | { readonly kind: 'statement'; readonly period: SettlementPeriod; readonly pair: number; readonly signed: SignedBilateralStatement }
+  | { readonly kind: 'statement'; readonly period: SettlementPeriod; readonly pair: number; readonly signed: SignedBilateralStatement; readonly linkProof?: Uint8Array }
   | { readonly kind: 'plain_statement'; readonly period: SettlementPeriod; readonly pair: number; readonly signed: SignedPlainStatement }
   | { readonly kind: 'fx_rate_set'; readonly period: SettlementPeriod; readonly signed: SignedFxRateSet }
   | { readonly kind: 'disclosure'; readonly period: SettlementPeriod; readonly submitter: number; readonly action: Extract<DecodedSettlementTx['action'], { kind: 'disclosure' }> }
@@ -138,6 +145,9 @@ export function interpretSettlementTx(tx: DecodedSettlementTx, rules: Settlement
     if (settlement.mode !== 'committed') throw refused('wrong_mode', `this consortium settles in ${settlement.mode} mode: it records no committed statements`);
     const currency = currencyOf(a.currency, 'statement currency');
     if (currency !== settlement.currency) throw refused('bad_rate', `a statement is in the settlement currency ${settlement.currency}, not ${currency}`);
+    if (rules.linkProofs === true && a.linkProof === undefined) {
+      throw refused('missing_link_proof', 'this consortium registers the bilateral link circuit: a committed statement carries the proof linking it to the pair\'s proven traffic (cdrchain bilateral makes it)');
+    }
     return {
       kind: 'statement',
       period,
@@ -147,6 +157,7 @@ export function interpretSettlementTx(tx: DecodedSettlementTx, rules: Settlement
         firstSignature: a.firstSignature,
         secondSignature: a.secondSignature,
       },
+      ...(a.linkProof !== undefined ? { linkProof: a.linkProof } : {}),
     };
   }
   const base = currencyOf(a.base, 'rate set base');
@@ -217,6 +228,9 @@ export function settlementWrites(t: InterpretedSettlementTx, state: SlotRangeRea
     const endMs = BigInt(t.period.endSeconds) * 1000n;
     if (blockTimestampMs < endMs) {
       throw refused('period_not_ended', `period ${t.period.id} ends at ${new Date(Number(endMs)).toISOString()}; the chain is at ${new Date(Number(blockTimestampMs)).toISOString()}: its statements are taken from its end`);
+    }
+    if (t.kind === 'statement' && rules.linkProofs === true && blockTimestampMs < t.period.closesAtMs) {
+      throw refused('period_not_ended', `period ${t.period.id} closes at ${new Date(Number(t.period.closesAtMs)).toISOString()}; the chain is at ${new Date(Number(blockTimestampMs)).toISOString()}: link-proved statements are taken from the close, when the pair's charge aggregates are final`);
     }
     if (isNetted(state, key, mode)) throw refused('already_netted', `period ${t.period.id} is already netted`);
     const live = proposalLive(state, key, rules.operators, at.height);

@@ -110,6 +110,20 @@ export function latestRateSet(state: SlotReader, periods: SettlementPeriodOption
   return { period: periodContaining(periods, Number(key)), rates, override: state.slot(FX_RATES_ID, base + SET_MARK) === 2n };
 }
 
+/** The rate set recorded for `period`, or undefined. */
+export function rateSetOf(state: SlotReader, period: SettlementPeriod): RecordedRateSet | undefined {
+  const base = periodKey(period) << 32n;
+  const mark = state.slot(FX_RATES_ID, base + SET_MARK);
+  if (mark === 0n) return undefined;
+  const rates = new Map<Currency, Rational>();
+  CURRENCIES.forEach((c, i) => {
+    const num = state.slot(FX_RATES_ID, base + BigInt(2 * i));
+    const den = state.slot(FX_RATES_ID, base + BigInt(2 * i + 1));
+    if (num !== 0n && den !== 0n) rates.set(c, rational(num, den));
+  });
+  return { period, rates, override: mark === 2n };
+}
+
 export function rateSetWrites(period: SettlementPeriod, rates: ReadonlyMap<Currency, Rational>, override: boolean): [bigint, bigint][] {
   const key = periodKey(period);
   const base = key << 32n;

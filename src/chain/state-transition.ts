@@ -96,13 +96,15 @@ export interface BlockWrites {
  */
 export class StateTransition {
   private readonly circuits: ReadonlyMap<string, GenesisCircuit>;
+  private readonly linkProofs: boolean;
 
   constructor(
     private readonly committed: CommittedStateView,
     private readonly pending: PendingTxs,
     private readonly rules: TransitionRules,
   ) {
-    this.circuits = new Map((rules.circuits ?? []).map((c) => [circuitKey(c.id, c.version, c.chunkRecords), c]));
+    this.circuits = new Map((rules.circuits ?? []).filter((c) => c.linesPerCurrency === undefined).map((c) => [circuitKey(c.id, c.version, c.chunkRecords), c]));
+    this.linkProofs = (rules.circuits ?? []).some((c) => c.linesPerCurrency !== undefined);
   }
 
   /**
@@ -181,7 +183,7 @@ export class StateTransition {
    * (a block from outside) the refusal is the block's.
    */
   private applyTransactions(entries: readonly MempoolEntry[], height: number, timestampMs: bigint, leaveOut: boolean): { block: BlockApplication; included: MempoolEntry[] } {
-    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm, this.rules.settlement, this.rules.operators, this.rules.approvals, this.circuits);
+    const block = new BlockApplication(this.committed, { height, timestampMs }, this.rules.vm, this.rules.settlement, this.rules.operators, this.rules.approvals, this.circuits, this.linkProofs);
     const fill = new BlockFill(this.rules.limits);
     const seen = new Set<string>();
     const included: MempoolEntry[] = [];

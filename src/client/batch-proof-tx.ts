@@ -1,5 +1,5 @@
 import { devnetChainIdentity } from '../chain/devnet-chain.js';
-import { BATCH_PROOF_TX_VERSION, batchProofTxHash, canonicalBatchProofTx, encodeBatchProofTx, type BatchProofTxFields } from '../codec/batch-proof-tx.js';
+import { BATCH_PROOF_TX_VERSION, batchProofTxHash, canonicalBatchProofTx, encodeBatchProofTx, type BatchProofTxFields, type BatchRole } from '../codec/batch-proof-tx.js';
 import type { BatchHeaderFields } from '../codec/batch.js';
 import type { Cdr } from '../cdr/model.js';
 import type { OperatorSecrets } from '../cdr/operator-secrets.js';
@@ -24,10 +24,13 @@ export interface SignedBatchProofTx {
 export function signBatchProof(o: {
   signer: number; sequence: bigint; batchId: Uint8Array; proof: Uint8Array; seed: Uint8Array;
   circuitId?: string; circuitVersion?: number; chain?: Uint8Array;
+  /** `view`: the batch is not the submitter's invoice to the counterparty (docs/settlement.md, "The link"). */
+  role?: BatchRole;
 }): SignedBatchProofTx {
   const fields: BatchProofTxFields = {
     version: BATCH_PROOF_TX_VERSION, signer: o.signer, sequence: o.sequence, batchId: o.batchId,
     circuitId: o.circuitId ?? CHUNK_CIRCUIT.id, circuitVersion: o.circuitVersion ?? CHUNK_CIRCUIT.version, proof: o.proof,
+    ...(o.role === 'view' ? { role: 'view' as const } : {}),
   };
   const chain = o.chain ?? devnetChainIdentity();
   const signature = ed25519Sign(canonicalBatchProofTx(fields, chain), privateKeyObject(o.seed));

@@ -40,6 +40,7 @@ export type CdrAccepted = ResponseBody<'/cdr', 'post', '202'>;
 export type TxAccepted = ResponseBody<'/tx', 'post', '202'>;
 export type ReconciliationCounts = ResponseBody<'/reconciliation/{pair}/{period}', 'get', '200'>;
 export type SettlementPeriod = ResponseBody<'/settlement/{period}', 'get', '200'>;
+export type ChargeAggregateView = ResponseBody<'/proofs/aggregate/{submitter}/{counterparty}/{period}', 'get', '200'>;
 export type SettlementDraft = ResponseBody<'/settlement/{period}/draft', 'get', '200'>;
 export type SettlementDisclosure = ResponseBody<'/settlement/{period}/disclosures/{plmn}', 'get', '200'>;
 export type ReconciliationDisputes = ResponseBody<'/reconciliation/{pair}/{period}/disputes', 'get', '200'>;
@@ -184,6 +185,11 @@ export class NodeApiClient {
   /** Reconciliation counts of `pair` ("20801-23415") in `period` ("2026-11"): public. */
   reconciliationCounts(pair: string, period: string, signal?: AbortSignal): Promise<ReconciliationCounts> {
     return this.json('get', '/reconciliation/{pair}/{period}', { pair, period }, { signal }) as Promise<ReconciliationCounts>;
+  }
+
+  /** The charge aggregate of (submitter → counterparty, period): public, a commitment and counts; 404 before the first proof. */
+  chargeAggregate(submitter: number, counterparty: number, period: string, signal?: AbortSignal): Promise<ChargeAggregateView> {
+    return this.json('get', '/proofs/aggregate/{submitter}/{counterparty}/{period}', { submitter, counterparty, period }, { signal }) as Promise<ChargeAggregateView>;
   }
 
   /** A settlement period at the committed head ("2026-11"): counts only, public (docs/settlement.md). */

@@ -28,12 +28,16 @@ export function fxRateSetAction(signed: SignedFxRateSet): SettlementAction {
   };
 }
 
-/** The wire action of a statement both operators signed (src/settlement/commitment: signBilateralStatement). */
-export function statementAction(signed: SignedBilateralStatement): SettlementAction {
+/**
+ * The wire action of a statement both operators signed (src/settlement/commitment: signBilateralStatement),
+ * with its link proof when the consortium asks for one (encodeLinkProof's bytes, src/chain/statement-link.ts).
+ */
+export function statementAction(signed: SignedBilateralStatement, linkProof?: Uint8Array): SettlementAction {
   const s = signed.statement;
   return {
     kind: 'statement', first: s.first, second: s.second, currency: currencyNumeric(s.currency),
     x: s.commitment.x, y: s.commitment.y, firstSignature: signed.firstSignature, secondSignature: signed.secondSignature,
+    ...(linkProof !== undefined ? { linkProof } : {}),
   };
 }
 

@@ -38,7 +38,14 @@ export interface BatchProofTxFields {
   readonly circuitVersion: number;
   /** encodeBatchProof's bytes. */
   readonly proof: Uint8Array;
+  /**
+   * The batch's role (docs/settlement.md, "The link"): `billing` (absent: the default) adds its chunks
+   * to the charge aggregate of submitter → counterparty; `view` proves the batch and adds to none.
+   */
+  readonly role?: BatchRole;
 }
+
+export type BatchRole = 'billing' | 'view';
 
 /** A verified batch proof transaction frame; byte fields are views into `bytes`. */
 export interface DecodedBatchProofTx extends BatchProofTxFields {
@@ -57,6 +64,7 @@ export const BATCH_PROOF_TX_SPEC: TableSpec = {
     { index: 5, kind: 'scalar', size: 4 },
     { index: 6, kind: 'vector', elementSize: 1, maxLength: MAX_PROOF_BYTES },
     { index: 7, kind: 'vector', elementSize: 1, maxLength: ED25519_SIGNATURE_BYTES },
+    { index: 8, kind: 'scalar', size: 1 },
   ],
   required: [3, 4, 6, 7],
 };
@@ -70,7 +78,9 @@ export const CANONICAL_BATCH_PROOF_TX_BYTES = 16 + CHAIN_IDENTITY_BYTES + 2 + 4 
  * domain-tagged, bound to chain `chain` (its identity); the circuit id and the proof by SHA-256.
  */
 export function canonicalBatchProofTx(t: BatchProofTxFields, chain: Uint8Array): Uint8Array {
-  return new CanonicalWriter(CANONICAL_BATCH_PROOF_TX_BYTES)
+  const view = t.role === 'view';
+  // A view's role byte is appended: a billing proof keeps the bytes (and hash) it had before roles.
+  const w = new CanonicalWriter(CANONICAL_BATCH_PROOF_TX_BYTES + (view ? 1 : 0))
     .tag(TX_TAG)
     .raw(chain, CHAIN_IDENTITY_BYTES)
     .u16(t.version)
@@ -79,8 +89,9 @@ export function canonicalBatchProofTx(t: BatchProofTxFields, chain: Uint8Array):
     .raw(t.batchId, 32)
     .raw(sha256(new TextEncoder().encode(t.circuitId)), 32)
     .u32(t.circuitVersion)
-    .raw(sha256(t.proof), 32)
-    .finish();
+    .raw(sha256(t.proof), 32);
+  if (view) w.u8(1);
+  return w.finish();
 }
 
 /** The transaction's hash on chain `chain` (its id in the tx store and blocks). */
@@ -102,6 +113,7 @@ export function encodeBatchProofTx(t: BatchProofTxFields, signature: Uint8Array)
   BatchProofTx.addCircuitVersion(builder, t.circuitVersion);
   BatchProofTx.addProof(builder, proof);
   BatchProofTx.addSignature(builder, sig);
+  if (t.role === 'view') BatchProofTx.addRole(builder, 1);
   BatchProofTx.finishBatchProofTxBuffer(builder, BatchProofTx.endBatchProofTx(builder));
   return builder.asUint8Array();
 }
@@ -128,7 +140,10 @@ export function decodeBatchProofTx(bytes: Uint8Array): DecodedBatchProofTx {
   if (!CIRCUIT_ID.test(circuitId)) throw new MalformedFrameError('circuit id must be 1-64 printable ASCII characters');
   const signature = vectorBytes(bb, tx.bb_pos, 18, 1);
   if (signature.length !== ED25519_SIGNATURE_BYTES) throw new MalformedFrameError(`signature must be ${ED25519_SIGNATURE_BYTES} bytes`);
+  const role = tx.role();
+  if (role > 1) throw new MalformedFrameError(`role must be 0 (billing) or 1 (view), got ${role}`);
   return {
+    ...(role === 1 ? { role: 'view' as const } : {}),
     version,
     signer: tx.signer(),
     sequence: tx.sequence(),

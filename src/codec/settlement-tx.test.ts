@@ -4,7 +4,7 @@
 // the six actions have distinct canonical tags (v1's 0-3, then plain_statement 4, disclosure 5, the schema's order).
 import { describe, expect, it } from 'vitest';
 import { Builder } from 'flatbuffers';
-import { canonicalSettlementTx, decodeSettlementTx, encodeSettlementTx, settlementTxHash, SETTLEMENT_TX_VERSION, type SettlementAction } from './settlement-tx.js';
+import { canonicalSettlementTx, decodeSettlementTx, encodeSettlementTx, LINK_PROOF_WIRE_BYTES, settlementTxHash, SETTLEMENT_TX_VERSION, type SettlementAction } from './settlement-tx.js';
 import { addHash } from './builder.js';
 import { MalformedFrameError } from './errors.js';
 import { PlainStatementAction } from './generated/cdrchain/wire/plain-statement-action.js';
@@ -39,6 +39,19 @@ describe('settlement transaction codec', () => {
     expect(hex(settlementTxHash(s, CHAIN))).toBe(V1_STATEMENT_ID);
     // Re-encoded by this version: the same bytes.
     expect(hex(encodeSettlementTx(p, p.signature))).toBe(V1_PROPOSAL);
+  });
+
+  it('a statement carries a 264-byte link proof covered by its id; without one its bytes and id are v1\'s; another length is malformed', () => {
+    const s = decodeSettlementTx(bytes(V1_STATEMENT));
+    expect(s.action).not.toHaveProperty('linkProof');
+    const linked = { ...s.action, linkProof: new Uint8Array(LINK_PROOF_WIRE_BYTES).fill(5) } as SettlementAction;
+    expect(roundTrip(linked)).toEqual(linked);
+    const fields = (action: SettlementAction) => ({ version: SETTLEMENT_TX_VERSION, submitter: 20801, sequence: 1n, period: '2025-12', action });
+    const other = { ...linked, linkProof: new Uint8Array(LINK_PROOF_WIRE_BYTES).fill(6) } as SettlementAction;
+    expect(hex(settlementTxHash(fields(other), CHAIN))).not.toBe(hex(settlementTxHash(fields(linked), CHAIN)));
+    expect(hex(settlementTxHash(fields(s.action), CHAIN))).not.toBe(hex(settlementTxHash(fields(linked), CHAIN)));
+    const short = encodeSettlementTx(fields({ ...linked, linkProof: new Uint8Array(LINK_PROOF_WIRE_BYTES - 1) } as SettlementAction), new Uint8Array(64));
+    expect(() => decodeSettlementTx(short)).toThrow(MalformedFrameError);
   });
 
   it('round-trips plain statements and plain proposals (an empty transfer list stays plain)', () => {

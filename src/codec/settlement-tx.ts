@@ -40,6 +40,8 @@ const PLAIN_TRANSFER_BYTES = 4 + 4 + 16;
 /** A disclosure's sealed openings (HPKE enc ‖ ciphertext ‖ tag) and its opening proof. */
 export const SEALED_OPENING_WIRE_BYTES = 96;
 export const OPENING_PROOF_WIRE_BYTES = 128;
+/** A statement's link proof: circuit version u32 ‖ lines per currency u32 ‖ Groth16 proof (256), big-endian. */
+export const LINK_PROOF_WIRE_BYTES = 4 + 4 + 256;
 /** Largest frame: a proposal with every bound at its maximum (a rate set is smaller), and the table overhead. */
 export const MAX_SETTLEMENT_TX_BYTES = MAX_PROPOSAL_OPERATORS * (POINT_BYTES + 4) + 1024;
 
@@ -83,6 +85,8 @@ export type SettlementAction =
       readonly y: bigint;
       readonly firstSignature: Uint8Array;
       readonly secondSignature: Uint8Array;
+      /** The link proof (LINK_PROOF_WIRE_BYTES: circuit version, lines per currency, Groth16 proof), when carried. */
+      readonly linkProof?: Uint8Array;
     }
   | {
       /** Plain mode: both gross directions of the pair in the clear (each below 2^128). */
@@ -161,6 +165,7 @@ const STATEMENT_SPEC: TableSpec = {
     { index: 4, kind: 'struct', size: 32 },
     { index: 5, kind: 'vector', elementSize: 1, maxLength: BLS_SIGNATURE_WIRE_BYTES },
     { index: 6, kind: 'vector', elementSize: 1, maxLength: BLS_SIGNATURE_WIRE_BYTES },
+    { index: 7, kind: 'vector', elementSize: 1, maxLength: LINK_PROOF_WIRE_BYTES },
   ],
   required: [3, 4, 5, 6],
 };
@@ -303,10 +308,12 @@ function canonicalAction(a: SettlementAction): Uint8Array {
     return w.raw(a.signature, BLS_SIGNATURE_WIRE_BYTES).finish();
   }
   if (a.kind === 'statement') {
-    return new CanonicalWriter(4 + 4 + 2 + 32 + 32 + 2 * BLS_SIGNATURE_WIRE_BYTES)
+    const w = new CanonicalWriter(4 + 4 + 2 + 32 + 32 + 2 * BLS_SIGNATURE_WIRE_BYTES + (a.linkProof === undefined ? 0 : 8 + LINK_PROOF_WIRE_BYTES))
       .u32(a.first).u32(a.second).u16(a.currency).raw(u256Bytes(a.x), 32).raw(u256Bytes(a.y), 32)
-      .raw(a.firstSignature, BLS_SIGNATURE_WIRE_BYTES).raw(a.secondSignature, BLS_SIGNATURE_WIRE_BYTES)
-      .finish();
+      .raw(a.firstSignature, BLS_SIGNATURE_WIRE_BYTES).raw(a.secondSignature, BLS_SIGNATURE_WIRE_BYTES);
+    // A link proof is appended after a marker; a statement without one keeps its bytes (and hash).
+    if (a.linkProof !== undefined) w.u32(0x6c6e_6b00).u32(a.linkProof.length).raw(a.linkProof, LINK_PROOF_WIRE_BYTES);
+    return w.finish();
   }
   const w = new CanonicalWriter(2 + 1 + 2 + a.rates.length * FX_RATE_BYTES + 2 + a.signatures.length * PUBLISHER_SIGNATURE_BYTES)
     .u16(a.base).u8(a.override ? 1 : 0).u16(a.rates.length);
@@ -460,6 +467,7 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
   } else {
     const s1 = createBytes(builder, a.firstSignature);
     const s2 = createBytes(builder, a.secondSignature);
+    const link = a.linkProof === undefined ? 0 : createBytes(builder, a.linkProof);
     BilateralStatementAction.startBilateralStatementAction(builder);
     BilateralStatementAction.addFirst(builder, a.first);
     BilateralStatementAction.addSecond(builder, a.second);
@@ -468,6 +476,7 @@ export function encodeSettlementTx(t: SettlementTxFields, signature: Uint8Array)
     addHash(builder, BilateralStatementAction.addCommitmentY, u256Bytes(a.y));
     BilateralStatementAction.addFirstSignature(builder, s1);
     BilateralStatementAction.addSecondSignature(builder, s2);
+    if (link !== 0) BilateralStatementAction.addLinkProof(builder, link);
     statement = BilateralStatementAction.endBilateralStatementAction(builder);
   }
   const sig = createBytes(builder, signature);
@@ -607,6 +616,8 @@ export function decodeSettlementTx(bytes: Uint8Array): DecodedSettlementTx {
     if (firstSignature.length !== BLS_SIGNATURE_WIRE_BYTES || secondSignature.length !== BLS_SIGNATURE_WIRE_BYTES) {
       throw new MalformedFrameError(`statement signatures must be ${BLS_SIGNATURE_WIRE_BYTES} bytes`);
     }
+    const linkProof = hasField(bb, s.bb_pos, 18) ? vectorBytes(bb, s.bb_pos, 18, 1) : undefined;
+    if (linkProof !== undefined && linkProof.length !== LINK_PROOF_WIRE_BYTES) throw new MalformedFrameError(`a link proof is ${LINK_PROOF_WIRE_BYTES} bytes`);
     action = {
       kind: 'statement',
       first: s.first(),
@@ -616,6 +627,7 @@ export function decodeSettlementTx(bytes: Uint8Array): DecodedSettlementTx {
       y: bigEndian(structBytes(bb, s.bb_pos, 12)),
       firstSignature,
       secondSignature,
+      ...(linkProof !== undefined ? { linkProof } : {}),
     };
   }
   return { version, submitter: tx.submitter(), sequence: tx.sequence(), period, action, signature, bytes };

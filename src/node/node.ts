@@ -11,7 +11,7 @@ import type { RequestAuthenticator } from '../api/audience.js';
 import { signatureAuthenticator } from '../api/auth/request-authenticator.js';
 import { OperatorSignatureVerifier, type OperatorKeys } from '../api/auth/signature-verifier.js';
 import { ApiServer } from '../api/server.js';
-import { systemClock } from '../chain/clock.js';
+import { systemClock, type Clock } from '../chain/clock.js';
 import type { AdmissionLimits } from '../chain/admission.js';
 import type { ContractLimits } from '../chain/contract-admission.js';
 import type { Chain, ChainOptions } from '../chain/chain.js';
@@ -71,6 +71,8 @@ export interface NodeConfig {
   readonly apiAuthenticator?: RequestAuthenticator;
   /** The reconciliation index (src/reconciliation/, in `<dataDir>/reconciliation`); default on. */
   readonly reconciliation?: boolean;
+  /** The chain's clock (block timestamps, period closes); default the system clock. Tests move it by hand. */
+  readonly clock?: Clock;
 }
 
 export const DEFAULT_PORT = 7400;
@@ -127,9 +129,10 @@ export class CdrNode {
             deps: {
               verifier: (identity: Uint8Array) => (pool = new BatchVerifierPool({ threads: config.workers ?? availableParallelism(), chain: identity, metrics })),
               schedule: () => consensusSchedule,
+              ...(config.clock ? { clock: config.clock } : {}),
             },
           }
-        : {}),
+        : config.clock ? { deps: { clock: config.clock } } : {}),
     });
     try {
       if (config.validator) role = await ValidatorRole.start(chain, config.validator, { bls: new PoolBlsVerifier(pool!.jobPool, { metrics }), metrics, log });

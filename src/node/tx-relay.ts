@@ -207,6 +207,8 @@ function verdictFor(code: RejectCode): MessageVerdict {
     case RejectCode.DuplicateStatement:
     case RejectCode.RateMoveTooLarge:
     case RejectCode.BadRate:
+    // A link proof is verified against the aggregates and rates at this node's head.
+    case RejectCode.BadLinkProof:
     // A verdict revision judged against the committed one (or one being admitted here): the relayer may be behind or ahead.
     case RejectCode.VerdictConflict:
       return 'ignore';

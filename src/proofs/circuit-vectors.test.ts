@@ -11,6 +11,8 @@ import type { ChunkArtifacts } from './artifacts.js';
 import { BUILD_TIMEOUT_MS, builtTestCircuits, circuitsDir } from './test-helpers/built-circuits.js';
 import { encodeVerificationKey, parseVerificationKey } from './verification-key.js';
 import { PUBLIC_INPUTS } from './circuit.js';
+import { loadLinkArtifacts } from './link/link-artifacts.js';
+import { LINK_PUBLIC_INPUT_COUNT, linkCircuitName, TEST_LINK_LINES } from './link/link-circuit.js';
 
 const poseidon = PoseidonWasm.load();
 let artifacts: ChunkArtifacts;
@@ -62,5 +64,13 @@ describe('dev setup', () => {
     expect(committed.nPublic).toBe(PUBLIC_INPUTS.length);
     expect(PUBLIC_INPUTS.length).toBe(7);
     expect(artifacts.constraints).toBeGreaterThan(5000);
+  });
+
+  it('the link circuit too: its built key is the committed one the devnet registers (18 public inputs)', () => {
+    const link = loadLinkArtifacts(TEST_LINK_LINES);
+    const committed = parseVerificationKey(JSON.parse(readFileSync(join(findPackageRoot(), 'circuits', 'keys', `${linkCircuitName(TEST_LINK_LINES)}.vkey.json`), 'utf8')) as unknown, LINK_PUBLIC_INPUT_COUNT);
+    expect(Buffer.from(encodeVerificationKey(link.verificationKey)).toString()).toBe(Buffer.from(encodeVerificationKey(committed)).toString());
+    expect(link.insecureDevSetup).toBe(true);
+    expect(link.constraints).toBe(8057);
   });
 });

@@ -1,6 +1,8 @@
 // The part of snarkjs 0.7 this project calls (it ships no type declarations). Values cross as snarkjs
 // gives them: decimal strings for field elements and coordinates.
 declare module 'snarkjs' {
+  /** A signal's value: a decimal string, or (for an array signal) nested arrays of them. */
+  export type SnarkjsSignal = string | SnarkjsSignal[];
   export interface SnarkjsGroth16Proof {
     pi_a: string[];
     pi_b: string[][];
@@ -28,7 +30,7 @@ declare module 'snarkjs' {
     verify(vk: unknown, publicSignals: string[], proof: SnarkjsGroth16Proof, logger?: SnarkjsLogger): Promise<boolean>;
   };
   export const wtns: {
-    calculate(input: Record<string, string | string[]>, wasmFile: string | Uint8Array, wtnsFile: { type: 'mem'; data?: Uint8Array }): Promise<void>;
+    calculate(input: Record<string, SnarkjsSignal>, wasmFile: string | Uint8Array, wtnsFile: { type: 'mem'; data?: Uint8Array }): Promise<void>;
     exportJson(wtnsFile: { type: 'mem'; data?: Uint8Array } | string): Promise<bigint[]>;
   };
   /** Phase 2 of a Groth16 setup (a circuit's proving key), snarkjs' `zkey` commands. */

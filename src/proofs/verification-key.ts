@@ -54,17 +54,17 @@ function g2(v: unknown, what: string): G2 {
  * Validates a parsed verification key for the chunk circuit (Groth16, BN254, one IC point per public
  * input plus one) and returns a frozen copy holding only the fields verification reads.
  */
-export function parseVerificationKey(json: unknown): VerificationKey {
+export function parseVerificationKey(json: unknown, publicInputs: number = PUBLIC_INPUTS.length): VerificationKey {
   if (typeof json !== 'object' || json === null) throw new ProofEncodingError('key', 'a verification key is a JSON object');
   const k = json as Record<string, unknown>;
   if (k['protocol'] !== 'groth16' || k['curve'] !== 'bn128') throw new ProofEncodingError('key', 'not a Groth16 BN254 key');
-  if (k['nPublic'] !== PUBLIC_INPUTS.length) throw new ProofEncodingError('key', `the chunk circuit has ${PUBLIC_INPUTS.length} public inputs`);
+  if (k['nPublic'] !== publicInputs) throw new ProofEncodingError('key', `the circuit has ${publicInputs} public inputs`);
   const ic = k['IC'];
-  if (!Array.isArray(ic) || ic.length !== PUBLIC_INPUTS.length + 1) throw new ProofEncodingError('key', 'IC must hold nPublic + 1 points');
+  if (!Array.isArray(ic) || ic.length !== publicInputs + 1) throw new ProofEncodingError('key', 'IC must hold nPublic + 1 points');
   return Object.freeze({
     protocol: 'groth16',
     curve: 'bn128',
-    nPublic: PUBLIC_INPUTS.length,
+    nPublic: publicInputs,
     vk_alpha_1: g1(k['vk_alpha_1'], 'vk_alpha_1'),
     vk_beta_2: g2(k['vk_beta_2'], 'vk_beta_2'),
     vk_gamma_2: g2(k['vk_gamma_2'], 'vk_gamma_2'),
@@ -74,7 +74,7 @@ export function parseVerificationKey(json: unknown): VerificationKey {
 }
 
 /** Parses key bytes (UTF-8 JSON, bounded) into a validated key. */
-export function decodeVerificationKey(bytes: Uint8Array): VerificationKey {
+export function decodeVerificationKey(bytes: Uint8Array, publicInputs: number = PUBLIC_INPUTS.length): VerificationKey {
   if (bytes.length > MAX_VERIFICATION_KEY_BYTES) throw new ProofEncodingError('length', 'verification key too large');
   let json: unknown;
   try {
@@ -82,7 +82,7 @@ export function decodeVerificationKey(bytes: Uint8Array): VerificationKey {
   } catch {
     throw new ProofEncodingError('key', 'verification key is not JSON');
   }
-  return parseVerificationKey(json);
+  return parseVerificationKey(json, publicInputs);
 }
 
 /** Canonical bytes of a key: JSON of the fields above in a fixed order. What the ledger would register. */

@@ -21,6 +21,8 @@ export interface ProvenBatch {
   readonly signer: number;
   /** The height of the block that committed the proof: the earliest committed proof is the record. */
   readonly height: number;
+  /** Declared by the proof: a `view` batch joined no aggregate (absent: billing). */
+  readonly role?: 'view';
 }
 
 /**

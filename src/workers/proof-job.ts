@@ -5,9 +5,27 @@ import { useSingleThreadProofCurve } from '../proofs/curve.js';
 import { ProofEncodingError } from '../proofs/errors.js';
 import { decodeVerificationKey } from '../proofs/verification-key.js';
 import { PoseidonWasm } from '../wasm/poseidon.js';
-import type { VerifyProofOutcome, VerifyProofTask } from './proof-task.js';
+import { groth16 } from 'snarkjs';
+import { decodeProof } from '../proofs/proof-codec.js';
+import { LINK_PUBLIC_INPUT_COUNT } from '../proofs/link/link-circuit.js';
+import type { VerifyLinkProofTask, VerifyProofOutcome, VerifyProofTask } from './proof-task.js';
 
 export type { VerifyProofOutcome, VerifyProofTask };
+
+/** A link proof: one Groth16 verification against the signals the node built from its state. */
+async function verifyLinkTask(task: VerifyLinkProofTask, started: number): Promise<VerifyProofOutcome> {
+  try {
+    const vk = decodeVerificationKey(task.vkey, LINK_PUBLIC_INPUT_COUNT);
+    const p = decodeProof(task.proof);
+    const ok = await groth16.verify(vk, [...task.signals], { ...p, pi_a: [...p.pi_a], pi_b: p.pi_b.map((x) => [...x]), pi_c: [...p.pi_c] });
+    return ok
+      ? { code: RejectCode.None, detail: '', totalsCommitments: [], taskMs: performance.now() - started }
+      : { code: RejectCode.BadLinkProof, detail: 'the link proof does not verify against the pair\'s charge aggregates, the period\'s rates and the statement\'s commitment', totalsCommitments: [], taskMs: performance.now() - started };
+  } catch (err) {
+    if (err instanceof ProofEncodingError) return { code: RejectCode.BadLinkProof, detail: `malformed link proof (${err.reason}): ${err.message}`, totalsCommitments: [], taskMs: performance.now() - started };
+    throw err;
+  }
+}
 
 /**
  * The handler a worker runs for `proof` jobs. The first job makes this thread's snarkjs curve
@@ -20,6 +38,7 @@ export function createProofJob(): (task: VerifyProofTask) => Promise<VerifyProof
     ready ??= useSingleThreadProofCurve().then(() => PoseidonWasm.load());
     const poseidon = await ready;
     const started = performance.now();
+    if ('signals' in task) return verifyLinkTask(task, started);
     try {
       const vk = decodeVerificationKey(task.vkey);
       const proof = decodeBatchProof(task.proof);

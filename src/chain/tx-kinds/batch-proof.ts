@@ -62,6 +62,8 @@ export const batchProofCodec: TxCodec = {
     // Admission found the batch here before it verified the proof: every validator applying it has the header.
     const header = block.batchHeader(decoded.batchId);
     if (!header) throw new InvalidBlockError('proof', `transaction ${tx.index}: batch ${toHex(decoded.batchId)} is not stored here`, true);
+    // Frozen at close: a proof of a closed period's batch is inapplicable (left out, like a late batch).
+    block.assertRecordPeriodOpen(header.periodStart, tx.index);
     let period: string;
     try {
       period = periodContaining(block.settlement.periods, Number(header.periodStart)).id;
@@ -78,8 +80,10 @@ export const batchProofCodec: TxCodec = {
         chargeCommitments: values.chargeCommitments.map((c) => word(c.x) + word(c.y)),
         period,
         txHash: toHex(tx.entry.id), signer: decoded.signer, height: block.block.height,
+        ...(decoded.role === 'view' ? { role: 'view' as const } : {}),
       },
-    }, tx.index, { submitter: header.submitter, counterparty: header.counterparty, period, chunks: values.chargeCommitments });
+    // Only a billing batch joins the aggregate of (biller → billed, period) the link reads.
+    }, tx.index, decoded.role === 'view' ? undefined : { submitter: header.submitter, counterparty: header.counterparty, period, chunks: values.chargeCommitments });
     block.noteSequence(TxKind.BatchProof, tx.entry.submitter, tx.entry.sequence);
   },
 

@@ -83,7 +83,7 @@ export const settlementCodec: TxCodec = {
     const decoded = decodeSettlementTx(tx.bytes());
     // Statements' and rate sets' signatures (over the chain identity) are checked at admission; a
     // proposal's and an approval's are checked here again, against the stored proposal (the book).
-    const rules = { settlement: block.settlement, operators: block.operators, chain: block.approvals?.chain ?? '' };
+    const rules = { settlement: block.settlement, operators: block.operators, chain: block.approvals?.chain ?? '', linkProofs: block.linkProofs };
     let writes;
     try {
       writes = settlementWrites(

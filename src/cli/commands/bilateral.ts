@@ -12,7 +12,9 @@ import { pairGrossAmounts, pairStatement, settledTraffic, type PairStatement } f
 import { signBilateralStatement } from '../../settlement/commitment/bilateral-statement.js';
 import { signPlainStatement, type PlainBilateralStatement } from '../../settlement/plain-statement.js';
 import { readCdrFiles } from '../cdr-files.js';
-import { CliError, EXIT, parsePlmnOption } from '../errors.js';
+import { CliError, EXIT, parseIntOption, parsePlmnOption } from '../errors.js';
+import { statementLinkProof } from '../link-proof.js';
+import { TEST_LINK_LINES } from '../../proofs/link/link-circuit.js';
 import { operatorBlsKey, operatorIdentity, periodInputs } from '../settlement-inputs.js';
 import { tolerancesFrom, withToleranceOptions } from '../tolerance-options.js';
 
@@ -30,6 +32,8 @@ interface BilateralOptions {
   out?: string;
   cosign?: string;
   json?: boolean;
+  proven?: string[];
+  linkLines: number;
 }
 
 /** A half-signed bilateral statement as the pair exchanges it: public fields, the tolerances it was computed under, one signature. */
@@ -76,6 +80,8 @@ export function registerBilateral(program: Command): void {
     .option('--out <file>', 'write your signed half here for the counterparty')
     .option('--cosign <file>', "the counterparty's half: recompute it under its tolerances, sign it if your records give the same, and submit it")
     .option('--json', 'print a JSON summary')
+    .option('--proven <file>', "with --cosign: proven-batch journals of both operators (cdrchain prove --save): the statement's link proof to the pair's proven traffic, which a consortium registering the link circuit requires; repeatable", collect)
+    .option('--link-lines <n>', 'lines per (direction, currency) of the registered link circuit', parseIntOption('link-lines', 1, 5), TEST_LINK_LINES)
     .addHelpText('after', `
 The amounts never leave the pair: the half carries the commitment, the tolerances and a signature
 (in a plain-mode consortium, which chose transparency, the half and the chain carry both amounts).
@@ -107,12 +113,13 @@ ended, no rate set); 4 the node could not be reached; 8 --cosign: your records g
       const traffic = settledTraffic(id.me, callViews(mine.filter(pairOnly), theirs.filter(pairOnly)), tolerances, inputs.window);
       const plain = inputs.view.mode === 'plain';
       // Plain mode: the amounts in the clear, no blinding (so no agreement secret is needed).
-      const computed: ComputedStatement = plain
+      const committed = plain ? undefined : pairStatement({
+        chain: inputs.chain, periodId: inputs.view.period, operator: id.me, partner, lines: traffic.lines,
+        rates: inputs.rates, conversionFeeRate: inputs.conversionFeeRate, pairSecret: id.pairSecret(partner),
+      });
+      const computed: ComputedStatement = committed === undefined
         ? plainPairStatement(inputs.chain, inputs.view.period, id.me, partner, pairGrossAmounts(traffic.lines, partner, inputs.rates, inputs.conversionFeeRate), inputs.rates.base)
-        : committedStatement(pairStatement({
-            chain: inputs.chain, periodId: inputs.view.period, operator: id.me, partner, lines: traffic.lines,
-            rates: inputs.rates, conversionFeeRate: inputs.conversionFeeRate, pairSecret: id.pairSecret(partner),
-          }));
+        : committedStatement(committed);
       if (half) checkHalf(half, computed, partner, o.cosign!);
       const blsKey = operatorBlsKey(o.blsKey, id.me);
       const signature = computed.sign(blsKey);
@@ -129,10 +136,18 @@ ended, no rate set); 4 the node could not be reached; 8 --cosign: your records g
       if (half) {
         const s = computed.statement;
         const sig = (plmn: number): Uint8Array => fromHex(out.signatures[String(plmn)]!, 96);
+        // The link proof: the statement against the pair's proven billing (committed mode, with --proven).
+        const linkProof = committed !== undefined && o.proven !== undefined
+          ? await statementLinkProof({
+              api: inputs.api, chain: inputs.chain, periodId: inputs.view.period, window: inputs.window, me: id.me, partner,
+              lines: traffic.lines, rates: inputs.rates, statementBlinding: committed.opening.blinding, pairSecret: id.pairSecret(partner),
+              journals: o.proven, linesPerCurrency: o.linkLines,
+            })
+          : undefined;
         const last = BigInt((await inputs.api.operator(id.me).catch((err: unknown) => { throw refused(err); })).lastSettlementSequence);
         const tx = signSettlementTx({
           submitter: id.me, sequence: last + 1n, period: s.periodId, chain: inputs.chain, seed: id.batchSeed,
-          action: computed.action(sig(s.first), sig(s.second)),
+          action: computed.action(sig(s.first), sig(s.second), linkProof),
         });
         const accepted = await inputs.api.submitContractTx(tx.frame).catch((err: unknown) => { throw refused(err); });
         submitted = { hash: accepted.hash, status: accepted.status };
@@ -159,7 +174,7 @@ interface ComputedStatement {
   readonly amount: bigint;
   readonly public: Pick<BilateralHalfJson, 'commitment' | 'amounts'>;
   sign(secretKey: Uint8Array): Uint8Array;
-  action(firstSignature: Uint8Array, secondSignature: Uint8Array): ReturnType<typeof statementAction>;
+  action(firstSignature: Uint8Array, secondSignature: Uint8Array, linkProof?: Uint8Array): ReturnType<typeof statementAction>;
 }
 
 function committedStatement(p: PairStatement): ComputedStatement {
@@ -168,7 +183,7 @@ function committedStatement(p: PairStatement): ComputedStatement {
     statement: s, amount: p.amount,
     public: { commitment: { x: s.commitment.x.toString(16), y: s.commitment.y.toString(16) } },
     sign: (k) => signBilateralStatement(s, k),
-    action: (firstSignature, secondSignature) => statementAction({ statement: s, firstSignature, secondSignature }),
+    action: (firstSignature, secondSignature, linkProof) => statementAction({ statement: s, firstSignature, secondSignature }, linkProof),
   };
 }
 

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { appendProvenBatch, provenBatchLine } from '../proven-journal.js';
 import type { Command } from 'commander';
 import { devnetBatchSeed } from '../../chain/genesis.js';
 import { CdrDeriver } from '../../cdr/derive.js';
@@ -30,6 +31,8 @@ interface ProveOptions {
   format?: string;
   chunkRecords: number;
   sequence?: number;
+  save?: string;
+  view?: boolean;
 }
 
 /**
@@ -52,6 +55,8 @@ export function registerProve(program: Command): void {
     .option('--format <fmt>', 'csv | json (default: from the file extension)')
     .option('--chunk-records <n>', 'records per chunk proof: a circuit registered in the genesis and built here', parseIntOption('chunk-records', 1, 65_536), TEST_CHUNK_RECORDS)
     .option('--sequence <n>', 'the batch proof sequence to sign (default: the node\'s last accepted one + 1)', parseIntOption('sequence', 1))
+    .option('--view', "declare the batch a view (not your invoice to the counterparty, e.g. your records of calls it bills): proven, it joins no charge aggregate")
+    .option('--save <file>', 'append the proven batch (its context and chunk totals: pair-private) to this journal, for cdrchain bilateral --proven')
     .action(async (id: string, o: ProveOptions) => {
       const result = await proveCommand(id, o);
       process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -111,11 +116,12 @@ async function proveCommand(idHex: string, o: ProveOptions): Promise<Record<stri
   const last = o.sequence === undefined ? BigInt((await api.operator(plmn).catch((err: unknown) => { throw nodeError(err); })).lastProofSequence) : undefined;
   const sequence = o.sequence !== undefined ? BigInt(o.sequence) : last! + 1n;
   const seed = keyFile ? fromHex(keyFile.batchSeed, 32) : devnetBatchSeed(plmn);
-  const tx = signBatchProof({ signer: plmn, sequence, batchId, proof: proof.bytes, seed, chain: node.genesisHash, circuitId: CHUNK_CIRCUIT.id, circuitVersion: CHUNK_CIRCUIT.version });
+  const tx = signBatchProof({ signer: plmn, sequence, batchId, proof: proof.bytes, seed, chain: node.genesisHash, circuitId: CHUNK_CIRCUIT.id, circuitVersion: CHUNK_CIRCUIT.version, ...(o.view === true ? { role: 'view' as const } : {}) });
   await api.submitContractTx(tx.frame).catch((err: unknown) => {
     if (err instanceof NodeApiError) throw new CliError(`the node refused the proof: ${err.code}: ${err.message}`, EXIT.rejected);
     throw nodeError(err);
   });
+  if (o.save !== undefined && o.view !== true) appendProvenBatch(o.save, provenBatchLine(toHex(batchId), header, proof.totals));
   return { batch: toHex(batchId), tx: toHex(tx.hash), sequence: sequence.toString(), chunks: proof.proof.chunks.length, chunkRecords: o.chunkRecords, proveMs };
 }
 

@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { findPackageRoot } from '../../wasm/load.js';
 import { loadChunkArtifacts, type ChunkArtifacts } from '../artifacts.js';
 import { TEST_CHUNK_RECORDS } from '../circuit.js';
+import { loadLinkArtifacts, type LinkArtifacts } from '../link/link-artifacts.js';
+import { TEST_LINK_LINES } from '../link/link-circuit.js';
 
 const run = promisify(execFile);
 
@@ -16,6 +18,12 @@ export async function builtTestCircuits(): Promise<ChunkArtifacts> {
   const root = findPackageRoot();
   await run(process.execPath, [join(root, 'scripts', 'build-circuits.mjs')], { cwd: root, timeout: BUILD_TIMEOUT_MS, maxBuffer: 16 << 20 });
   return loadChunkArtifacts(TEST_CHUNK_RECORDS);
+}
+
+/** The test-size link circuit (the same build: every test size is built together). */
+export async function builtTestLinkCircuit(): Promise<LinkArtifacts> {
+  await builtTestCircuits();
+  return loadLinkArtifacts(TEST_LINK_LINES);
 }
 
 export function circuitsDir(): string {

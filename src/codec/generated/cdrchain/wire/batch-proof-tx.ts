@@ -93,8 +93,18 @@ signatureArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * Appended: the batch's role (docs/settlement.md, "The link"): 0 billing (the submitter's invoice to
+ * the counterparty: its chunks join the charge aggregate of submitter → counterparty), 1 view (a view
+ * of calls the other side bills, or a mix: proven, added to no aggregate). Signed when 1.
+ */
+role():number {
+  const offset = this.bb!.__offset(this.bb_pos, 20);
+  return offset ? this.bb!.readUint8(this.bb_pos + offset) : 0;
+}
+
 static startBatchProofTx(builder:flatbuffers.Builder) {
-  builder.startObject(8);
+  builder.startObject(9);
 }
 
 static addVersion(builder:flatbuffers.Builder, version:number) {
@@ -151,6 +161,10 @@ static createSignatureVector(builder:flatbuffers.Builder, data:number[]|Uint8Arr
 
 static startSignatureVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(1, numElems, 1);
+}
+
+static addRole(builder:flatbuffers.Builder, role:number) {
+  builder.addFieldInt8(8, role, 0);
 }
 
 static endBatchProofTx(builder:flatbuffers.Builder):flatbuffers.Offset {

@@ -82,8 +82,27 @@ secondSignatureArray():Uint8Array|null {
   return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
 }
 
+/**
+ * Appended: the link proof (docs/settlement.md, "The link"), 264 bytes: circuit version u32 BE ‖
+ * lines per currency u32 BE ‖ Groth16 proof (256). Required when the genesis registers `cdrchain/bilateral-link`.
+ */
+linkProof(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+linkProofLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+linkProofArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
 static startBilateralStatementAction(builder:flatbuffers.Builder) {
-  builder.startObject(7);
+  builder.startObject(8);
 }
 
 static addFirst(builder:flatbuffers.Builder, first:number) {
@@ -135,6 +154,22 @@ static createSecondSignatureVector(builder:flatbuffers.Builder, data:number[]|Ui
 }
 
 static startSecondSignatureVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
+static addLinkProof(builder:flatbuffers.Builder, linkProofOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(7, linkProofOffset, 0);
+}
+
+static createLinkProofVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startLinkProofVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(1, numElems, 1);
 }
 

@@ -50,5 +50,7 @@ export enum RejectCode {
   BadAmount = 39,
   BadOpening = 42,
   DuplicateDisclosure = 43,
-  NoSettlementBank = 44
+  NoSettlementBank = 44,
+  MissingLinkProof = 45,
+  BadLinkProof = 46
 }
