@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { findPackageRoot } from '../../src/wasm/load.js';
 
 /**
@@ -72,4 +73,18 @@ export async function ensureExplorerBuilt(): Promise<void> {
   }
   if (built >= newest(join(root, 'explorer'))) return;
   await promisify(execFile)(process.execPath, [join(root, 'scripts', 'build-explorer.mjs'), '--quiet'], { cwd: root, timeout: 60_000 });
+}
+
+/**
+ * Launches the browser on one 1366×768 page whose console errors and page errors are pushed onto
+ * `errors` (each test ends by expecting none, or exactly those it caused).
+ */
+export async function openBrowserPage(errors: string[]): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  return { browser, page };
 }

@@ -8,7 +8,7 @@
 // test-artifacts/explorer/.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devnetSecrets } from '../../src/cdr/operator-secrets.js';
 import { generateTraffic } from '../../src/cdr/synthetic.js';
@@ -26,7 +26,7 @@ import { tempDataDir } from '../../src/test-helpers/devnet.js';
 import { startNodeProcess, type NodeProcess } from '../../src/test-helpers/processes.js';
 import { PoseidonWasm } from '../../src/wasm/poseidon.js';
 import { findPackageRoot } from '../../src/wasm/load.js';
-import { CHROMIUM_MISSING, CHROMIUM_PATH, CONTRAST_AUDIT, ensureExplorerBuilt, warnSkipped } from './browser.js';
+import { CHROMIUM_MISSING, CONTRAST_AUDIT, ensureExplorerBuilt, warnSkipped, openBrowserPage } from './browser.js';
 
 const ARTIFACTS = join(findPackageRoot(), 'test-artifacts', 'explorer');
 const TESTS = ["shows a batch proof evicted by another proof of its batch (already_proven): the badge, the reason, the block, the batch proven by the winner"];
@@ -58,12 +58,7 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `an evicted t
     });
     for (const [i, v] of plan.validators.entries()) nodes.push(await startNodeProcess(join(data.dir, `node-${i}`), ['--validator', v.dir, '--genesis', plan.genesis]));
     await until('both validators connected', async () => (await new NodeApiClient(nodes[0]!.url).consensus()).validators.every((v) => v.connected));
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    ({ browser, page } = await openBrowserPage(errors));
   }, BUILD_TIMEOUT_MS);
 
   afterAll(async () => {

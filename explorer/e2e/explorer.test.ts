@@ -4,14 +4,14 @@
 // main page is written as a screenshot to test-artifacts/explorer/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestClient } from '../../src/client/ingest-client.js';
 import { Operator } from '../../src/client/operator.js';
 import { tempDataDir, traffic, ORANGE_FR, TELEKOM_DE, VODAFONE_UK } from '../../src/test-helpers/devnet.js';
 import { startNodeProcess, type NodeProcess } from '../../src/test-helpers/processes.js';
 import { findPackageRoot } from '../../src/wasm/load.js';
-import { CHROMIUM_MISSING, CHROMIUM_PATH, CONTRAST_AUDIT, ensureExplorerBuilt, warnSkipped } from './browser.js';
+import { CHROMIUM_MISSING, CONTRAST_AUDIT, ensureExplorerBuilt, warnSkipped, openBrowserPage } from './browser.js';
 
 const ROOT = findPackageRoot();
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'explorer');
@@ -56,12 +56,7 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `explorer in 
     await submit(telekom, TELEKOM_DE, 300, 1n);
     await submit(orange, ORANGE_FR, 1000, ++orangeSeq);
     await submit(orange, ORANGE_FR, 37, ++orangeSeq);
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    ({ browser, page } = await openBrowserPage(errors));
   }, 120_000);
 
   afterAll(async () => {

@@ -6,7 +6,7 @@
 // page goes to test-artifacts/explorer/.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cdr } from '../../src/cdr/model.js';
 import { generatePairTraffic } from '../../src/cdr/synthetic.js';
@@ -23,7 +23,7 @@ import { VALIDATOR_FILES } from '../../src/node/validator-dir.js';
 import { ORANGE_FR, TELEKOM_DE, tempDataDir, VODAFONE_UK } from '../../src/test-helpers/devnet.js';
 import { startNodeProcess, type NodeProcess } from '../../src/test-helpers/processes.js';
 import { findPackageRoot } from '../../src/wasm/load.js';
-import { CHROMIUM_MISSING, CHROMIUM_PATH, CONTRAST_AUDIT, ensureExplorerBuilt, warnSkipped } from './browser.js';
+import { CHROMIUM_MISSING, CONTRAST_AUDIT, ensureExplorerBuilt, warnSkipped, openBrowserPage } from './browser.js';
 
 const ARTIFACTS = join(findPackageRoot(), 'test-artifacts', 'explorer');
 const TESTS = [
@@ -101,12 +101,7 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `explorer ope
 
     orangeKeyFile = join(data.dir, 'orange.key.json');
     writeKeyFile(orangeKeyFile, devnetKeyFile(ORANGE_FR, [VODAFONE_UK, TELEKOM_DE]));
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    ({ browser, page } = await openBrowserPage(errors));
   }, 120_000);
 
   afterAll(async () => {

@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_OPENAPI_JSON } from '../../src/api/openapi.js';
 import { devnetChainIdentity } from '../../src/chain/devnet-chain.js';
@@ -37,7 +37,7 @@ import { plainModeGenesis } from '../../src/test-helpers/plain-genesis.js';
 import { cdrchain, startNodeProcess, type NodeProcess } from '../../src/test-helpers/processes.js';
 import { findPackageRoot } from '../../src/wasm/load.js';
 import { periodBefore, periodIdAt } from '../src/settlement-periods.js';
-import { CHROMIUM_MISSING, CHROMIUM_PATH, CONTRAST_AUDIT, ensureExplorerBuilt, warnSkipped } from './browser.js';
+import { CHROMIUM_MISSING, CONTRAST_AUDIT, ensureExplorerBuilt, warnSkipped, openBrowserPage } from './browser.js';
 
 const ARTIFACTS = join(findPackageRoot(), 'test-artifacts', 'explorer');
 const TESTS = [
@@ -83,12 +83,7 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `settlement v
     });
     await signedApi(node, ORANGE_FR).submitContractTx(fx.frame);
     await waitFor(async () => (await api.settlementPeriod(ended)).rateSet, 'the rate set recorded');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    ({ browser, page } = await openBrowserPage(errors));
     page.on('response', (r) => {
       if (r.status() === 401) unauthorized.push(new URL(r.url()).pathname);
     });
@@ -341,12 +336,7 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `plain-mode s
       await api.submitContractTx(signSettlementTx({ submitter: p.second, sequence: 1n, period, action, seed: devnetBatchSeed(p.second), chain }).frame);
     }
     await waitFor(async () => (await api.settlementPeriod(period)).statements === 2, 'both plain statements recorded');
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    ({ browser, page } = await openBrowserPage(errors));
   }, 120_000);
 
   afterAll(async () => {

@@ -44,13 +44,31 @@ function readManifest(dir: string): { insecureDevSetup?: unknown; circuits?: Rec
   }
 }
 
-/** The artifacts of the chunk circuit for `records` per chunk, checked against the manifest. */
-export function loadChunkArtifacts(records: number, dir: string = defaultCircuitsDir()): ChunkArtifacts {
-  if (!isChunkSize(records)) throw new CircuitArtifactsError('records per chunk must be a power of two');
-  const name = chunkCircuitName(records);
-  const entry = readManifest(dir).circuits?.[name];
-  if (entry === undefined) throw new CircuitArtifactsError(`${name} is not built: run \`npm run build:circuits -- --records ${records}\``);
-  if (entry.id !== CHUNK_CIRCUIT.id || entry.version !== CHUNK_CIRCUIT.version || entry.records !== records) {
+/** What every built circuit's manifest entry yields once checked: paths that exist and the verification key's JSON. */
+export interface ManifestEntry {
+  readonly wasmPath: string;
+  readonly zkeyPath: string;
+  readonly verificationKeyJson: unknown;
+  readonly constraints: number;
+  readonly insecureDevSetup: boolean;
+}
+
+/** What a manifest entry must say to be the circuit the caller wants: id, version and its size field. */
+export interface ExpectedCircuit {
+  readonly id: string;
+  readonly version: number;
+  /** The entry's size field and value, e.g. ['records', 16] or ['linesPerCurrency', 1]. */
+  readonly size: readonly [field: string, value: number];
+  /** The build command's flag that builds this size, e.g. '--records 16'. */
+  readonly buildFlag: string;
+}
+
+/** Reads manifest entry `name` under `dir`, checks it is `expected` and that its files exist. */
+export function loadManifestEntry(dir: string, name: string, expected: ExpectedCircuit): ManifestEntry {
+  const manifest = readManifest(dir);
+  const entry = manifest.circuits?.[name] as (ManifestCircuit & Record<string, unknown>) | undefined;
+  if (entry === undefined) throw new CircuitArtifactsError(`${name} is not built: run \`npm run build:circuits -- ${expected.buildFlag}\``);
+  if (entry.id !== expected.id || entry.version !== expected.version || entry[expected.size[0]] !== expected.size[1]) {
     throw new CircuitArtifactsError(`${name} was built for another circuit version: rebuild`);
   }
   if (typeof entry.wasm !== 'string' || typeof entry.zkey !== 'string' || typeof entry.vkey !== 'string' || typeof entry.constraints !== 'number') {
@@ -60,14 +78,33 @@ export function loadChunkArtifacts(records: number, dir: string = defaultCircuit
   const zkeyPath = join(dir, entry.zkey);
   const vkeyPath = join(dir, entry.vkey);
   for (const p of [wasmPath, zkeyPath, vkeyPath]) if (!existsSync(p)) throw new CircuitArtifactsError(`${p} is missing: rebuild`);
+  return {
+    wasmPath,
+    zkeyPath,
+    verificationKeyJson: JSON.parse(readFileSync(vkeyPath, 'utf8')) as unknown,
+    constraints: entry.constraints,
+    insecureDevSetup: manifest.insecureDevSetup === true,
+  };
+}
+
+/** The artifacts of the chunk circuit for `records` per chunk, checked against the manifest. */
+export function loadChunkArtifacts(records: number, dir: string = defaultCircuitsDir()): ChunkArtifacts {
+  if (!isChunkSize(records)) throw new CircuitArtifactsError('records per chunk must be a power of two');
+  const name = chunkCircuitName(records);
+  const e = loadManifestEntry(dir, name, {
+    id: CHUNK_CIRCUIT.id,
+    version: CHUNK_CIRCUIT.version,
+    size: ['records', records],
+    buildFlag: `--records ${records}`,
+  });
   return Object.freeze({
     name,
     records,
-    wasmPath,
-    zkeyPath,
-    verificationKey: parseVerificationKey(JSON.parse(readFileSync(vkeyPath, 'utf8')) as unknown),
-    constraints: entry.constraints,
-    insecureDevSetup: readManifest(dir).insecureDevSetup === true,
+    wasmPath: e.wasmPath,
+    zkeyPath: e.zkeyPath,
+    verificationKey: parseVerificationKey(e.verificationKeyJson),
+    constraints: e.constraints,
+    insecureDevSetup: e.insecureDevSetup,
   });
 }
 
