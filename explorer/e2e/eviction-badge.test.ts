@@ -2,7 +2,7 @@
 // produced for real: two validator processes (TLS peers) of one devnet, a CDR batch committed, then
 // two Groth16 proofs of it, one by its submitter on one validator and one by its counterparty on the
 // other, at once. The first in chain order is the record; the other is evicted (`already_proven`).
-// The batch page shows the batch proven by the winner; the loser's page shows the `evicted` badge,
+// The batch page shows the batch proven by the winner, as a billing batch; the loser's page shows the `evicted` badge,
 // the reason in words, the block that caused it and the node's detail; GET /txns answers
 // `status: evicted` with the reason. Contrast holds, no console errors. Screenshots go to
 // test-artifacts/explorer/.
@@ -107,6 +107,10 @@ describe.skipIf(CHROMIUM_MISSING !== undefined)(CHROMIUM_MISSING ? `an evicted t
     await page.goto(`${node.url}/#/batch/${id}`);
     await expect.poll(() => page.locator('.page-head .badge').textContent()).toBe('committed');
     await expect.poll(() => page.locator('main').textContent()).toContain('chunk proofs of 4 records, by ');
+    // A proof declares billing unless it says view: the batch's charges count in the pair's aggregate.
+    expect(proven.role).toBeUndefined();
+    expect(await page.locator('main').textContent()).toContain('billing: the submitter invoices the counterparty');
+    expect(await page.locator('main').textContent()).toContain('Pedersen commitments (hiding) added to the ');
     expect(await page.getByRole('link', { name: `${proven.txHash.slice(0, 8)}…${proven.txHash.slice(-8)}` }).count()).toBe(1);
     expect(await page.locator('.notice.error').count()).toBe(0);
 

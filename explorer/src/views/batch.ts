@@ -106,11 +106,17 @@ function headerFields(b: Batch, ctx: AppContext): HTMLElement {
     ['Proven', b.proven
       ? h('span', null, `Groth16, ${b.proven.circuitId} v${b.proven.circuitVersion}, ${num(b.proven.totalsCommitments.length)} chunk proofs of ${num(b.proven.chunkRecords)} records, by `, operatorLabel(ctx.status, b.proven.signer), ' in ', link(`/tx/${b.proven.txHash}`, shortHash(b.proven.txHash)))
       : 'no batch proof yet'],
+    // The proof declares the batch's role: only billing batches (the submitter's invoice to the counterparty) count in the pair's charge aggregate.
     ...(b.proven
-      ? [['Charge commitments', h('span', null,
-        `${num(b.proven.chargeCommitments.length)} Pedersen commitments (hiding) added to the ${b.proven.period} aggregate of `,
-        operatorLabel(ctx.status, b.submitter), ' → ', operatorLabel(ctx.status, b.counterparty), ' (',
-        h('a', { href: `/proofs/aggregate/${b.submitter}/${b.counterparty}/${encodeURIComponent(b.proven.period)}` }, 'JSON'), ')')] as [string, Child]]
+      ? [['Role', b.proven.role === 'view'
+        ? 'view: a record of traffic, not an invoice (its charges count in no aggregate)'
+        : 'billing: the submitter invoices the counterparty (its charges count in the pair\'s aggregate)'] as [string, Child],
+        ['Charge commitments', b.proven.role === 'view'
+          ? `${num(b.proven.chargeCommitments.length)} Pedersen commitments (hiding), added to no aggregate`
+          : h('span', null,
+            `${num(b.proven.chargeCommitments.length)} Pedersen commitments (hiding) added to the ${b.proven.period} aggregate of `,
+            operatorLabel(ctx.status, b.submitter), ' → ', operatorLabel(ctx.status, b.counterparty), ' (',
+            h('a', { href: `/proofs/aggregate/${b.submitter}/${b.counterparty}/${encodeURIComponent(b.proven.period)}` }, 'JSON'), ')')] as [string, Child]]
       : []),
     ['Size', bytes(b.sizeBytes)],
     ['Header version', String(b.version)],
