@@ -1,4 +1,4 @@
-import type { Block, Status } from '../api.js';
+import { ApiError, type Block, type Status } from '../api.js';
 import { liveChart } from '../chart.js';
 import { h, link, replace, replaceKeepingFocus, table, type Child } from '../dom.js';
 import { bytes, dec, duration, num, shortHash } from '../format.js';
@@ -155,7 +155,11 @@ export const homeRoute: ViewRoute = {
         for (const full of bodies) {
           for (const id of [...(full.txIds ?? [])].reverse()) if (ids.length < RECENT) ids.push({ id, height: full.height });
         }
-        const rows = await Promise.all(ids.map(async ({ id, height }): Promise<TxRow | undefined> => {
+        // A node that checks signatures shows a transaction to its parties only: signed out, the first
+        // 401 says the rest would be refused too, so ask no more (each refusal is a console error).
+        let refused = false;
+        const lookUp = async ({ id, height }: { id: string; height: number }): Promise<TxRow | undefined> => {
+          if (refused) return undefined;
           try {
             const t = await api.tx(id, signal);
             return t.type === 'cdr_batch'
@@ -167,10 +171,13 @@ export const homeRoute: ViewRoute = {
                 : t.type === 'settlement'
                   ? { id, kind: 'settlement', from: t.submitter, sequence: t.sequence, cdrs: 0, status: t.status, height, fresh: false }
                 : { id, kind: 'contract', from: t.sender, sequence: t.sequence, cdrs: 0, status: t.status, height, fresh: false };
-          } catch {
+          } catch (err) {
+            if (err instanceof ApiError && err.status === 401) refused = true;
             return undefined;
           }
-        }));
+        };
+        const first = ids[0] === undefined ? undefined : await lookUp(ids[0]);
+        const rows = [first, ...(await Promise.all(ids.slice(1).map(lookUp)))];
         const seeded = rows.filter((r): r is TxRow => r !== undefined);
         // Rows the events added meanwhile stay on top.
         txs = [...txs, ...seeded.filter((r) => !txs.some((x) => x.id === r.id))].slice(0, RECENT);
