@@ -38,13 +38,16 @@ export type Verdict =
   | 'only_mine' // the other side has no record of the call
   | 'only_theirs';
 
+/** The fields two views of a call are compared on: a CDR of the operator's files, or a payload read from the node. */
+export type ComparedRecord = Pick<Cdr, 'service' | 'startTime' | 'durationSec' | 'volumeBytes' | 'charge' | 'currency' | 'tariffId'>;
+
 export interface Explanation {
   readonly verdict: Verdict;
   readonly differences: readonly FieldDifference[];
 }
 
 /** Compares my record of a call with the counterparty's (either may be missing). */
-export function explainViews(mine: Cdr | undefined, theirs: Cdr | undefined, t: Tolerances = NO_TOLERANCE): Explanation {
+export function explainViews(mine: ComparedRecord | undefined, theirs: ComparedRecord | undefined, t: Tolerances = NO_TOLERANCE): Explanation {
   if (!mine && !theirs) throw new RangeError('nothing to compare');
   if (!theirs) return { verdict: 'only_mine', differences: [] };
   if (!mine) return { verdict: 'only_theirs', differences: [] };
