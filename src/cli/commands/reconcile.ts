@@ -56,8 +56,9 @@ interface ReconcileOptions {
 
 /**
  * cdrchain reconcile --pair A-B --period YYYY-MM: the node's counts for a (pair, period), its match
- * rate and the disputed events. With --explain, the operator's own CDR files (--mine, --theirs)
- * say which fields differ for each disputed event, and whether within the agreed tolerances.
+ * rate and the disputed events. With --explain, both sides' records of each disputed event, opened
+ * from the node's sealed batches (readDisputedRecords) or taken from the operator's files (--mine,
+ * --theirs), say which fields differ, and whether within the agreed tolerances.
  */
 export function registerReconcile(program: Command): void {
   const command = program
