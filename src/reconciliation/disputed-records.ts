@@ -1,9 +1,9 @@
 import { currencyFromNumeric } from '../cdr/currency.js';
 import type { Service } from '../cdr/model.js';
 import { batchId, recordsDigest, type BatchHeaderFields } from '../codec/batch.js';
-import { equalBytes, fromHex } from '../codec/bytes.js';
+import { equalBytes, fromHex, toHex } from '../codec/bytes.js';
 import type { CdrPayloadFields } from '../codec/cdr-payload.js';
-import { PUBLIC_RECORD_BYTES } from '../codec/limits.js';
+import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import { NodeApiError, type Batch, type NodeApiClient } from '../client/node-api-client.js';
 import { openSealedBatch, SealedOpenError } from '../client/sealed-batches.js';
 import { KeyWrapError, PayloadOpenError, PrivacyInputError, SealedBatchError } from '../privacy/errors.js';
@@ -73,7 +73,8 @@ export interface ReadDisputedRecordsOptions {
   readonly recordsPage?: number;
 }
 
-type BatchRead = { readonly state: 'opened'; readonly records: ReadonlyMap<number, CdrPayloadFields> } | { readonly state: 'unreadable'; readonly reason: 'not_sealed' | 'pruned' };
+/** The wanted records of an opened batch, each with its public record's event key hash (hex). */
+type BatchRead = { readonly state: 'opened'; readonly records: ReadonlyMap<number, { readonly eventHash: string; readonly payload: CdrPayloadFields }> } | { readonly state: 'unreadable'; readonly reason: 'not_sealed' | 'pruned' };
 
 /**
  * Both sides' records of each dispute (in the disputes' order). Throws BatchRefusedError,
@@ -111,9 +112,11 @@ export async function readDisputedRecords(o: ReadDisputedRecordsOptions): Promis
       if (!loc) return { state: 'none' };
       const r = reads.get(loc.batchId)!;
       if (r.state === 'unreadable') return { state: 'unreadable', batchId: loc.batchId, reason: r.reason };
-      const record = r.records.get(loc.recordIndex);
-      if (!record) throw new BatchAnswerError(loc.batchId, `batch ${loc.batchId} has no record ${loc.recordIndex}`);
-      return { state: 'read', batchId: loc.batchId, record };
+      const got = r.records.get(loc.recordIndex);
+      if (!got) throw new BatchAnswerError(loc.batchId, `batch ${loc.batchId} has no record ${loc.recordIndex}`);
+      // The locator comes from the node's index: the record it names must be the disputed event's.
+      if (got.eventHash !== d.eventHash) throw new BatchAnswerError(loc.batchId, `record ${loc.recordIndex} of batch ${loc.batchId} is not event ${d.eventHash}`);
+      return { state: 'read', batchId: loc.batchId, record: got.payload };
     };
     return { a: side('a'), b: side('b') };
   });
@@ -179,10 +182,11 @@ async function readBatch(o: ReadDisputedRecordsOptions, hex: string, indices: Re
     if (err instanceof PrivacyInputError) throw new SealedOpenError(`batch ${hex}: ${err.message}`);
     throw err;
   }
-  const out = new Map<number, CdrPayloadFields>();
+  const out = new Map<number, { eventHash: string; payload: CdrPayloadFields }>();
   for (const i of indices) {
     const p = payloads[i];
-    if (p) out.set(i, p);
+    const at = i * PUBLIC_RECORD_BYTES + RECORD_OFFSET.eventKeyHash;
+    if (p) out.set(i, { eventHash: toHex(records.subarray(at, at + 32)), payload: p });
   }
   return { state: 'opened', records: out };
 }

@@ -277,8 +277,13 @@ interface ExplainedDispute {
   readonly unexplained?: 'not_in_files' | 'not_sealed' | 'pruned';
 }
 
-/** A side's record of a call: from a file (a CDR) or from the node (a payload); `unreadable` when the node's batch cannot be opened. */
-type Side = { readonly record: ComparedRecord; readonly recordId: string; readonly callRef: string | null } | { readonly unreadable: 'not_sealed' | 'pruned' } | undefined;
+/** A side's record of a call, from a file (a CDR) or from the node (a payload); undefined when that side has none. */
+interface SideView {
+  readonly record: ComparedRecord;
+  readonly recordId: string;
+  readonly callRef: string | null;
+}
+type Unreadable = 'not_sealed' | 'pruned';
 
 async function explainDisputes(o: ReconcileOptions, pair: OperatorPair, disputes: readonly DisputeJson[], t: VerdictTolerances): Promise<{ me: number; explained: ExplainedDispute[] }> {
   const mine = o.mine ? await readCdrFile(o.mine, 'reconcile') : undefined;
@@ -295,25 +300,22 @@ async function explainDisputes(o: ReconcileOptions, pair: OperatorPair, disputes
     const op = keyFile ? operatorFromKeyFile(keyFile, devnetChainIdentity()) : Operator.devnet(me);
     views = viewsByEventHash(me, mine ?? [], theirs ?? [], (cdrs) => op.publicRecords(cdrs));
   }
-  const read = !mine || !theirs ? await nodeRecords(o, me, keyFile, disputes, { [mySide]: !mine, [theirSide]: !theirs } as { a: boolean; b: boolean }) : undefined;
-  const fromFile = (c: Cdr | undefined): Side => (c ? { record: c, recordId: c.recordId, callRef: c.callRef } : undefined);
-  const fromNode = (r: SideRecord): Side => {
+  const sides = mySide === 'a' ? { a: !mine, b: !theirs } : { a: !theirs, b: !mine };
+  const read = !mine || !theirs ? await nodeRecords(o, me, keyFile, disputes, sides) : undefined;
+  const fromFile = (c: Cdr | undefined): SideView | undefined => (c ? { record: c, recordId: c.recordId, callRef: c.callRef } : undefined);
+  const fromNode = (r: SideRecord): SideView | Unreadable | undefined => {
     if (r.state === 'read') return { record: comparedRecord(r.record), recordId: r.record.recordId, callRef: null };
-    if (r.state === 'unreadable') return { unreadable: r.reason };
-    return undefined;
+    return r.state === 'unreadable' ? r.reason : undefined;
   };
   return {
     me,
-    explained: disputes.map((d, i) => {
+    explained: disputes.map((d, i): ExplainedDispute => {
       const v = views?.get(d.eventHash);
       const m = mine ? fromFile(v?.mine) : fromNode(read![i]![mySide]);
       const th = theirs ? fromFile(v?.theirs) : fromNode(read![i]![theirSide]);
-      const unreadable = [m, th].find((x) => x && 'unreadable' in x) as { unreadable: 'not_sealed' | 'pruned' } | undefined;
-      if (unreadable) return { callRef: null, recordId: null, explanation: null, unexplained: unreadable.unreadable };
-      const mr = m as Exclude<Side, { unreadable: unknown }>;
-      const tr = th as Exclude<Side, { unreadable: unknown }>;
-      if (!mr && !tr) return { callRef: null, recordId: null, explanation: null, unexplained: 'not_in_files' };
-      return { callRef: mr?.callRef ?? tr?.callRef ?? null, recordId: (mr ?? tr)!.recordId, explanation: explainViews(mr?.record, tr?.record, t) };
+      if (typeof m === 'string' || typeof th === 'string') return { callRef: null, recordId: null, explanation: null, unexplained: typeof m === 'string' ? m : (th as Unreadable) };
+      if (!m && !th) return { callRef: null, recordId: null, explanation: null, unexplained: 'not_in_files' };
+      return { callRef: m?.callRef ?? th?.callRef ?? null, recordId: (m ?? th)!.recordId, explanation: explainViews(m?.record, th?.record, t) };
     }),
   };
 }
