@@ -6,7 +6,8 @@ import { ToleranceFormatError } from './errors.js';
 /**
  * Why two views of one call differ, field by field, and whether the differences fall within the
  * tolerances a pair agreed (e.g. ±1 s duration, ±0.5% charge). Works on plaintext the operator
- * holds (its own CDR files): the ledger never sees values. Integer arithmetic only.
+ * holds (its CDR files, or the payloads it opens from its pair's sealed batches: disputed-records.ts);
+ * the ledger's public part never shows values. Integer arithmetic only.
  */
 export interface Tolerances {
   /** Largest tolerated |duration difference|, seconds. */

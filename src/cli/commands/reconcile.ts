@@ -77,7 +77,7 @@ export function registerReconcile(program: Command): void {
     .option('--encryption-key <file>', "--explain from the node: your X25519 key file, opens the pair's sealed batches (default: the devnet's INSECURE key of --operator)");
   withToleranceOptions(command, '--explain: ')
     .option('--verdict <file>', '--explain: sign the verdict (counts under the tolerances) as your half and write it to FILE for the counterparty; with --cosign, the fully signed one')
-    .option('--cosign <file>', "--explain: the counterparty's half-signed verdict: recompute it from your files under its tolerances, sign it if it is yours too, and submit it")
+    .option('--cosign <file>', "--explain: the counterparty's half-signed verdict: recompute it from your records (the node's, or your files) under its tolerances, sign it if it is yours too, and submit it")
     .option('--supersede', "--verdict: replace the pair's latest recorded verdict of the period (the next revision)")
     .addHelpText('after', `
 Counts are public; the list of disputed events is the pair's (an open devnet/--solo node serves it to
