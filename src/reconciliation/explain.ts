@@ -6,7 +6,8 @@ import { ToleranceFormatError } from './errors.js';
 /**
  * Why two views of one call differ, field by field, and whether the differences fall within the
  * tolerances a pair agreed (e.g. ±1 s duration, ±0.5% charge). Works on plaintext the operator
- * holds (its own CDR files): the ledger never sees values. Integer arithmetic only.
+ * holds (its CDR files, or the payloads it opens from its pair's sealed batches: disputed-records.ts);
+ * the ledger's public part never shows values. Integer arithmetic only.
  */
 export interface Tolerances {
   /** Largest tolerated |duration difference|, seconds. */
@@ -38,13 +39,16 @@ export type Verdict =
   | 'only_mine' // the other side has no record of the call
   | 'only_theirs';
 
+/** The fields two views of a call are compared on: a CDR of the operator's files, or a payload read from the node. */
+export type ComparedRecord = Pick<Cdr, 'service' | 'startTime' | 'durationSec' | 'volumeBytes' | 'charge' | 'currency' | 'tariffId'>;
+
 export interface Explanation {
   readonly verdict: Verdict;
   readonly differences: readonly FieldDifference[];
 }
 
 /** Compares my record of a call with the counterparty's (either may be missing). */
-export function explainViews(mine: Cdr | undefined, theirs: Cdr | undefined, t: Tolerances = NO_TOLERANCE): Explanation {
+export function explainViews(mine: ComparedRecord | undefined, theirs: ComparedRecord | undefined, t: Tolerances = NO_TOLERANCE): Explanation {
   if (!mine && !theirs) throw new RangeError('nothing to compare');
   if (!theirs) return { verdict: 'only_mine', differences: [] };
   if (!mine) return { verdict: 'only_theirs', differences: [] };
