@@ -88,6 +88,12 @@ export interface AdmissionSource {
    * refuses a batch admitted before.
    */
   readonly relayed?: boolean;
+  /**
+   * Frames a block held here waits for (answers to this node's body requests): their checks go to
+   * the front of the worker queue, with the earlier batches of their submitter's lane. The same
+   * budget as the source it derives from.
+   */
+  readonly expedite?: boolean;
 }
 
 /** A frame's charge on the budgets; released once, when its verdict is known. */

@@ -20,6 +20,7 @@ import type { OperatorDirectory } from './operators.js';
 import { batchFrameBytes, budgetLimitsError, DEFAULT_BUDGET_LIMITS, type AdmissionBudget, type AdmissionBudgetLimits, type AdmissionSource } from './admission-budget.js';
 import { assertNextSequence, BatchRejectedError, decodeOrReject, RejectCode } from './reject.js';
 import { TxKind } from './tx-kinds/tx-kind.js';
+import { JobUrgency } from '../workers/job-urgency.js';
 
 export interface AdmissionLimits extends AdmissionBudgetLimits {
   /** Records per batch; the wire allows up to 65,536. */
@@ -89,6 +90,10 @@ export class Admission {
   private inflight = 0;
   /** Hex ids of relayed batches between the duplicate check and their verdict. */
   private readonly relayedInFlight = new Set<string>();
+  /** Batches between receipt and their lane's verdict, by hex id: what `expedite` can find. */
+  private readonly awaitingVerdict = new Map<string, AwaitingVerdict>();
+  /** The same, per submitter, in lane (arrival) order. */
+  private readonly laneQueues = new Map<number, AwaitingVerdict[]>();
 
   constructor(
     private readonly deps: {
@@ -191,18 +196,20 @@ export class Admission {
     }
     const recipients = this.sealedRecipients(batch);
     this.checkSequence(header, source);
+    const id = batchId(header, this.deps.chain);
     // A relayed frame skips the sequence check, so refuse a copy of a batch admitted (or being admitted) here before
     // it costs a worker a full verification: peers re-send and re-answer body requests.
-    const relayedId = source.relayed ? this.claimRelayed(header) : undefined;
+    // An answer to a body request may find another copy of the batch being checked: that copy is the one to hurry.
+    if (source.expedite) this.expedite([id]);
+    const relayedId = source.relayed ? this.claimRelayed(id, header) : undefined;
     try {
-      return await this.admitChecked(frame, batch, operator.batchKey, recipients, source, receivedAt);
+      return await this.admitChecked(frame, batch, id, operator.batchKey, recipients, source, receivedAt);
     } finally {
       if (relayedId !== undefined) this.relayedInFlight.delete(relayedId);
     }
   }
 
-  private claimRelayed(header: BatchHeaderFields): string {
-    const id = batchId(header, this.deps.chain);
+  private claimRelayed(id: Uint8Array, header: BatchHeaderFields): string {
     const hex = toHex(id);
     // A stored batch is pending (mempool) or committed (its location): index lookups, no body read.
     if (this.relayedInFlight.has(hex) || this.deps.mempool.get(id) || this.deps.stores.chain.txLocation(id)) {
@@ -233,15 +240,19 @@ export class Admission {
     return { submitterKey, counterpartyKey, lawfulKey: privacy.lawfulAccess.publicKeyBytes() };
   }
 
-  private async admitChecked(frame: Uint8Array, batch: DecodedBatch, batchKey: Uint8Array, recipients: SealedRecipients | undefined, source: AdmissionSource, receivedAt: number): Promise<AcceptedBatch> {
+  private async admitChecked(
+    frame: Uint8Array, batch: DecodedBatch, id: Uint8Array, batchKey: Uint8Array, recipients: SealedRecipients | undefined, source: AdmissionSource, receivedAt: number,
+  ): Promise<AcceptedBatch> {
     const { header } = batch;
     this.checkStorage(header.sequence);
     // Busy: the source's budget first, then its fair share of the node's (src/chain/admission-budget.ts).
     const ticket = this.deps.budget.acquire(source, header.submitter, frame.length, header.sequence);
     this.inflight++;
     this.deps.metrics.inflightBatches.set(this.inflight);
+    const awaiting = this.awaitVerdict(toHex(id), header.submitter);
     try {
-      const verified = this.deps.verifier.verify(frame, batchKey, recipients);
+      if (source.expedite) this.expediteLane(awaiting);
+      const verified = this.deps.verifier.verify(frame, batchKey, recipients, awaiting.urgency);
       // The lane attaches its handler only when the previous batch settles; a worker failure
       // before then must not surface as an unhandled rejection (fatal in Node 20).
       verified.catch(() => undefined);
@@ -249,11 +260,11 @@ export class Admission {
       const previous = this.lanes.get(header.submitter) ?? Promise.resolve();
       const turn = previous.then(() => verified).then((v) => {
         if (v.code !== RejectCode.None) throw new BatchRejectedError(v.code, v.detail, header.sequence);
-        return this.accept(decodeBatch(v.frame), receivedAt, source);
+        return this.accept(decodeBatch(v.frame), id, receivedAt, source);
       });
       const settled = turn.then(
-        () => undefined,
-        () => undefined,
+        () => this.verdictReached(awaiting),
+        () => this.verdictReached(awaiting),
       );
       this.lanes.set(header.submitter, settled);
       void settled.then(() => {
@@ -268,6 +279,7 @@ export class Admission {
       // `header` viewed the frame the worker took; the accepted batch views the frame it handed back.
       return { id: accepted.entry.id, header: accepted.batch.header };
     } finally {
+      this.verdictReached(awaiting); // also when the lane was never joined (a synchronous throw)
       ticket.release();
       this.inflight--;
       this.deps.metrics.inflightBatches.set(this.inflight);
@@ -322,7 +334,7 @@ export class Admission {
   }
 
   /** Runs in the submitter's lane, synchronously: sequence, nullifiers, then join the mempool. */
-  private accept(batch: DecodedBatch, receivedAt: number, source: AdmissionSource): PendingWrite {
+  private accept(batch: DecodedBatch, id: Uint8Array, receivedAt: number, source: AdmissionSource): PendingWrite {
     const { header, records } = batch;
     this.checkSequence(header, source);
     let conflict: number;
@@ -338,7 +350,6 @@ export class Admission {
     }
     this.noteSequence(header.submitter, header.sequence);
     this.claimSequence(header.submitter, header.sequence);
-    const id = batchId(header, this.deps.chain);
     const entry: MempoolEntry = {
       order: this.nextOrder++,
       id,
@@ -383,6 +394,52 @@ export class Admission {
     metrics.admissionPersistSeconds.observe((performance.now() - started) / 1000);
     w.entry.durable = true;
     events.emit('batchAccepted', { id: w.entry.id, submitter: h.submitter, counterparty: h.counterparty, sequence: h.sequence, cdrCount: h.recordCount });
+  }
+
+  /**
+   * Moves the verification of the batches `ids` names to the front of the worker queue, together
+   * with the batches their submitters sent before them (a lane applies verdicts in arrival order, so
+   * a batch waits for those anyway): a block held for these bodies waits for them, not for the whole
+   * queue. Returns the ids not between receipt and verdict here (to fetch from peers).
+   */
+  expedite(ids: readonly Uint8Array[]): Uint8Array[] {
+    const unknown: Uint8Array[] = [];
+    for (const id of ids) {
+      const awaiting = this.awaitingVerdict.get(toHex(id));
+      if (awaiting === undefined) unknown.push(id);
+      else this.expediteLane(awaiting);
+    }
+    return unknown;
+  }
+
+  private expediteLane(awaiting: AwaitingVerdict): void {
+    if (awaiting.urgency.isExpedited) return; // and so is every batch before it in its lane
+    const lane = this.laneQueues.get(awaiting.submitter) ?? [];
+    for (const earlier of lane) {
+      earlier.urgency.expedite();
+      if (earlier === awaiting) break;
+    }
+  }
+
+  private awaitVerdict(hex: string, submitter: number): AwaitingVerdict {
+    const awaiting: AwaitingVerdict = { hex, submitter, urgency: new JobUrgency(), done: false };
+    this.awaitingVerdict.set(hex, awaiting);
+    const lane = this.laneQueues.get(submitter);
+    if (lane === undefined) this.laneQueues.set(submitter, [awaiting]);
+    else lane.push(awaiting);
+    return awaiting;
+  }
+
+  private verdictReached(awaiting: AwaitingVerdict): void {
+    if (awaiting.done) return;
+    awaiting.done = true;
+    if (this.awaitingVerdict.get(awaiting.hex) === awaiting) this.awaitingVerdict.delete(awaiting.hex);
+    const lane = this.laneQueues.get(awaiting.submitter);
+    if (lane === undefined) return;
+    // Lanes settle in arrival order, so this is nearly always the first.
+    const at = lane[0] === awaiting ? 0 : lane.indexOf(awaiting);
+    if (at >= 0) lane.splice(at, 1);
+    if (lane.length === 0) this.laneQueues.delete(awaiting.submitter);
   }
 
   private noteSequence(submitter: number, seq: bigint): void {
@@ -437,6 +494,15 @@ function limitDetail(rule: Exclude<BatchLimitRule, BatchLimitRule.Ok>, h: BatchH
     case BatchLimitRule.PeriodTooLong: return `period longer than ${limits.maxPeriodSeconds} s`;
     case BatchLimitRule.PeriodInFuture: return 'period ends in the future';
   }
+}
+
+/** A batch between receipt and its lane's verdict. */
+interface AwaitingVerdict {
+  readonly hex: string;
+  readonly submitter: number;
+  /** Its verification job's place in the worker queue. */
+  readonly urgency: JobUrgency;
+  done: boolean;
 }
 
 /** A batch that passed every check and holds its place in the mempool, not yet on disk. */

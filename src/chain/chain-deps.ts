@@ -1,5 +1,6 @@
 import type { SealedRecipients } from '../codec/sealed-section.js';
 import type { VerifiedFrame } from '../workers/batch-verifier.js';
+import type { JobUrgency } from '../workers/job-urgency.js';
 import type { VerifyProofOutcome, VerifyProofTask } from '../workers/proof-task.js';
 import type { BlockVm } from './block-application.js';
 import type { BlockScheduleFactory } from './block-schedule.js';
@@ -8,8 +9,11 @@ import type { OperatorDirectory } from './operators.js';
 
 /** Checks a batch frame's signature, records digest and Merkle root off the main thread (the worker pool). */
 export interface BatchVerifier {
-  /** `frame` must own its whole ArrayBuffer: it is transferred and comes back in the result. */
-  verify(frame: Uint8Array, publicKey: Uint8Array, sealedRecipients?: SealedRecipients): Promise<VerifiedFrame>;
+  /**
+   * `frame` must own its whole ArrayBuffer: it is transferred and comes back in the result. Through
+   * `urgency` the caller may move the check to the front of the queue while it waits.
+   */
+  verify(frame: Uint8Array, publicKey: Uint8Array, sealedRecipients?: SealedRecipients, urgency?: JobUrgency): Promise<VerifiedFrame>;
   /** Verifies a batch proof of `chunks` chunk proofs against a batch header and a registered key (Groth16, on the pool). */
   verifyProof(task: VerifyProofTask, chunks: number): Promise<VerifyProofOutcome>;
   readonly threads: number;

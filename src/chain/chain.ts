@@ -372,6 +372,15 @@ export class Chain {
     return handler.admit(frame, source, opts.onWellFormed);
   }
 
+  /**
+   * A block waits for the transactions `ids`: the batches among them that are being checked here
+   * jump the worker queue (with their submitters' earlier batches). Returns the ids that are not
+   * being admitted here, which only peers can supply.
+   */
+  expediteAdmission(ids: readonly Uint8Array[]): Uint8Array[] {
+    return this.admission.expedite(ids);
+  }
+
   /** Admits a batch frame (see Admission.submit) from `source`; `frame` must own its ArrayBuffer. */
   submit(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedBatch> {
     return this.admission.submit(frame, source, onWellFormed);

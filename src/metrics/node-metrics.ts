@@ -56,6 +56,10 @@ export class NodeMetrics {
     name: 'cdrchain_job_seconds', help: 'Worker time per job, by kind',
     labelNames: ['kind'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32], registers: [this.registry],
   });
+  readonly jobsExpedited = new Counter({
+    name: 'cdrchain_jobs_expedited_total', help: 'Waiting worker jobs moved to the front of their kind\'s queue (bodies a held block needs, and the earlier batches of their submitter\'s lane), by kind',
+    labelNames: ['kind'] as const, registers: [this.registry],
+  });
   readonly jobWaitSeconds = new Histogram({
     name: 'cdrchain_job_wait_seconds', help: 'Time a job waited in its kind\'s queue before going to a worker, by kind',
     labelNames: ['kind'] as const, buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry],

@@ -176,8 +176,15 @@ export class ChainLedger implements BlockSource, BlockSink, FinalHistory {
     // Pending here or committed: known (an index lookup each; the bodies themselves are not read). Same test as missingBodies.
     for (const id of txIdList(block.txIds)) if (!this.chain.mempool.get(id) && !this.chain.committed.isCommitted(id)) missing.push(id);
     if (missing.length === 0) return;
-    this.o.fetchMissing(missing);
-    throw new InvalidBlockError('not_admitted', `${missing.length} transactions of block ${block.height} are not admitted here yet; asked peers for them`, true, missing.length);
+    // Those being checked here jump the worker queue; only the others are asked of peers.
+    const unknown = this.chain.expediteAdmission(missing);
+    if (unknown.length > 0) this.o.fetchMissing(unknown);
+    throw new InvalidBlockError(
+      'not_admitted',
+      `${missing.length} transactions of block ${block.height} are not admitted here yet (${missing.length - unknown.length} being checked, expedited; ${unknown.length} asked of peers)`,
+      true,
+      missing.length,
+    );
   }
 
   /** How many transactions `block` names that are neither pending nor committed here (nothing is fetched). */

@@ -77,4 +77,36 @@ describe('PeerAdmissionQueue', () => {
     q.close();
     expect(q.push(6, 1)).toBe(false);
   });
+
+  it('admits urgent frames (bodies a held block waits for) before the plain ones queued ahead, in their own order, Busy ones first again', async () => {
+    const started: string[] = [];
+    const release: (() => void)[] = [];
+    let busyOnce = true;
+    const q = new PeerAdmissionQueue<string>(
+      (s) => {
+        started.push(s);
+        if (s === 'u1' && busyOnce) {
+          busyOnce = false;
+          return Promise.resolve<AdmissionOutcome>('busy');
+        }
+        return new Promise<AdmissionOutcome>((resolve) => release.push(() => resolve('done')));
+      },
+      () => {
+        throw new Error('nothing is dropped');
+      },
+      { maxAdmitting: 1, maxQueued: 100, maxQueuedBytes: 1_000, busyRetryMs: 1, maxBusyRetries: 3 },
+    );
+    q.push('p1', 1);
+    q.push('p2', 1);
+    q.push('p3', 1);
+    q.push('u1', 1, true);
+    q.push('u2', 1, true);
+    expect(q.size).toBe(4); // p1 admitting
+    while (started.length < 6 || release.length > 0) {
+      release.shift()?.();
+      await tick(5);
+    }
+    expect(started).toEqual(['p1', 'u1', 'u1', 'u2', 'p2', 'p3']);
+    expect(q.size).toBe(0);
+  });
 });

@@ -24,6 +24,7 @@ export type AdmissionOutcome = 'done' | 'busy';
 interface Waiting<T> {
   readonly item: T;
   readonly bytes: number;
+  readonly urgent: boolean;
   attempts: number;
 }
 
@@ -32,10 +33,14 @@ interface Waiting<T> {
  * reach the mempool in order: a block that includes sequence n+1 makes n unincludable), a bounded
  * number at a time. A frame answered Busy is not lost: the queue pauses and retries it before the
  * frames behind it (those already admitting may finish first; the cap keeps that below the budget).
+ * Urgent frames (bodies a held block waits for) are admitted before every frame that is not; they
+ * skip no sequence check, since relayed frames have none (AdmissionSource.relayed).
  */
 export class PeerAdmissionQueue<T> {
   private readonly waiting: Waiting<T>[] = [];
   private head = 0;
+  /** Urgent frames, first in line; few (answers to this node's body requests), so a plain array. */
+  private readonly urgent: Waiting<T>[] = [];
   private bytes = 0;
   private admitting = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -49,17 +54,19 @@ export class PeerAdmissionQueue<T> {
 
   /** Frames waiting (not yet admitting). */
   get size(): number {
-    return this.waiting.length - this.head;
+    return this.waiting.length - this.head + this.urgent.length;
   }
 
-  /** Queues `item` of `bytes`; false (and `drop`) when the queue is full. */
-  push(item: T, bytes: number): boolean {
+  /** Queues `item` of `bytes`, before every frame that is not urgent when `urgent`; false (and `drop`) when the queue is full. */
+  push(item: T, bytes: number, urgent = false): boolean {
     if (this.closed) return false;
     if (this.size >= this.limits.maxQueued || this.bytes + bytes > this.limits.maxQueuedBytes) {
       this.drop(item, 'queue_full');
       return false;
     }
-    this.waiting.push({ item, bytes, attempts: 0 });
+    const w: Waiting<T> = { item, bytes, urgent, attempts: 0 };
+    if (urgent) this.urgent.push(w);
+    else this.waiting.push(w);
     this.bytes += bytes;
     this.pump();
     return true;
@@ -70,18 +77,28 @@ export class PeerAdmissionQueue<T> {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.waiting.length = 0;
+    this.urgent.length = 0;
     this.head = 0;
     this.bytes = 0;
   }
 
+  private take(): Waiting<T> | undefined {
+    const urgent = this.urgent.shift();
+    if (urgent !== undefined) return urgent;
+    if (this.head >= this.waiting.length) return undefined;
+    const w = this.waiting[this.head++]!;
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.head);
+      this.head = 0;
+    }
+    return w;
+  }
+
   private pump(): void {
-    while (!this.closed && this.timer === undefined && this.admitting < this.limits.maxAdmitting && this.head < this.waiting.length) {
-      const w = this.waiting[this.head++]!;
+    while (!this.closed && this.timer === undefined && this.admitting < this.limits.maxAdmitting) {
+      const w = this.take();
+      if (w === undefined) return;
       this.bytes -= w.bytes;
-      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
-        this.waiting.splice(0, this.head);
-        this.head = 0;
-      }
       this.admitting++;
       let admitted: Promise<AdmissionOutcome>;
       try {
@@ -104,8 +121,9 @@ export class PeerAdmissionQueue<T> {
       if (w.attempts > this.limits.maxBusyRetries) {
         this.drop(w.item, 'busy_retries');
       } else {
-        // First in line again, and nothing new starts until the pause is over.
-        if (this.head > 0) this.waiting[--this.head] = w;
+        // First in line again (of its kind), and nothing new starts until the pause is over.
+        if (w.urgent) this.urgent.unshift(w);
+        else if (this.head > 0) this.waiting[--this.head] = w;
         else this.waiting.unshift(w);
         this.bytes += w.bytes;
         if (this.timer === undefined) {

@@ -31,6 +31,8 @@ export interface TxRelayMetrics {
  */
 export class TxRelay {
   private readonly sources = new Map<PeerId, AdmissionSource>();
+  /** Per peer, the same source marked `expedite`: its answers to body requests, which a held block waits for. */
+  private readonly answerSources = new Map<PeerId, AdmissionSource>();
   /** Per peer, its relayed frames in arrival order (a burst waits there instead of being refused Busy and lost). */
   private readonly queues = new Map<PeerId, PeerAdmissionQueue<{ readonly kind: MessageKind; readonly frame: Uint8Array }>>();
   /** Per id: when it was last asked for, and how long to wait before asking again. */
@@ -116,8 +118,11 @@ export class TxRelay {
       case MessageKind.BatchProof:
       case MessageKind.Settlement:
       case MessageKind.Verdict:
-      case MessageKind.TxResponse:
         this.queueOf(m.from).push({ kind: m.kind, frame: Uint8Array.from(m.payload) }, m.payload.length);
+        return;
+      case MessageKind.TxResponse:
+        // A body this node asked for because a block waits for it: ahead of the peer's plain relays.
+        this.queueOf(m.from).push({ kind: m.kind, frame: Uint8Array.from(m.payload) }, m.payload.length, true);
         return;
       case MessageKind.TxRequest:
         this.answer(m.from, m.payload);
@@ -146,7 +151,8 @@ export class TxRelay {
   private admit(from: PeerId, kind: MessageKind, frame: Uint8Array): Promise<AdmissionOutcome> {
     const expected = TX_KIND_OF.get(kind);
     const label = labelOf(kind);
-    return this.chain.submitTx(frame.slice(), this.sourceOf(from), expected === undefined ? {} : { kind: expected }).then(
+    const source = kind === MessageKind.TxResponse ? this.answerSourceOf(from) : this.sourceOf(from);
+    return this.chain.submitTx(frame.slice(), source, expected === undefined ? {} : { kind: expected }).then(
       (): AdmissionOutcome => {
         this.metrics?.received(label, 'accepted');
         this.network.report(from, 'accept', 'transaction admitted');
@@ -185,6 +191,12 @@ export class TxRelay {
   private sourceOf(peer: PeerId): AdmissionSource {
     let s = this.sources.get(peer);
     if (!s) this.sources.set(peer, (s = this.chain.connectionSource(`peer ${peer}`, { relayed: true })));
+    return s;
+  }
+
+  private answerSourceOf(peer: PeerId): AdmissionSource {
+    let s = this.answerSources.get(peer);
+    if (!s) this.answerSources.set(peer, (s = { ...this.sourceOf(peer), expedite: true }));
     return s;
   }
 }

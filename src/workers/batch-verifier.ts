@@ -3,6 +3,7 @@ import type { SealedRecipients } from '../codec/sealed-section.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { JobKind } from './job-kinds.js';
 import { JobPool } from './job-pool.js';
+import type { JobUrgency } from './job-urgency.js';
 import type { VerifyProofOutcome, VerifyProofTask } from './proof-task.js';
 
 export interface VerifiedFrame {
@@ -52,11 +53,14 @@ export class BatchVerifierPool {
     return this.jobPool.threads;
   }
 
-  /** `frame` must own its whole ArrayBuffer: it is detached when a worker takes it and comes back in the result. */
-  async verify(frame: Uint8Array, publicKey: Uint8Array, sealedRecipients?: SealedRecipients): Promise<VerifiedFrame> {
+  /**
+   * `frame` must own its whole ArrayBuffer: it is detached when a worker takes it and comes back in
+   * the result. `urgency` lets admission expedite the job while it waits.
+   */
+  async verify(frame: Uint8Array, publicKey: Uint8Array, sealedRecipients?: SealedRecipients, urgency?: JobUrgency): Promise<VerifiedFrame> {
     const buffer = ownedBuffer(frame);
     const task = sealedRecipients === undefined ? { frame: buffer, publicKey } : { frame: buffer, publicKey, sealedRecipients };
-    const outcome = await this.jobPool.run('batch', task, { transferList: [buffer] });
+    const outcome = await this.jobPool.run('batch', task, urgency === undefined ? { transferList: [buffer] } : { transferList: [buffer], urgency });
     this.metrics?.verifyTaskSeconds.observe(outcome.taskMs / 1000);
     return { frame: new Uint8Array(outcome.frame), code: outcome.code, detail: outcome.detail };
   }

@@ -15,6 +15,7 @@ import { packBlsJob } from './bls-job.js';
 import { MainThreadBlsVerifier } from './bls-verifier.js';
 import { JobPoolClosedError, JobQueueFullError } from './job-errors.js';
 import { JobPool } from './job-pool.js';
+import { JobUrgency } from './job-urgency.js';
 import { PoolBlsVerifier } from './pool-bls-verifier.js';
 
 const validators = Array.from({ length: 8 }, (_, i) => blsKeyPairFromSeed(new TextEncoder().encode(`validator ${i} of the consortium, test seed`)));
@@ -161,5 +162,48 @@ describe('JobPool scheduling (1 thread, 1 job in flight)', () => {
     expect(await waiting).toBeInstanceOf(JobPoolClosedError);
     await inFlight; // close() lets the running job finish
     await expect(jobs.run('bls', task)).rejects.toBeInstanceOf(JobPoolClosedError);
+  });
+  it('runs an expedited batch before those queued ahead of it, once, and counts it', async () => {
+    const metrics = new NodeMetrics({ defaultMetrics: false });
+    const jobs = new JobPool({ threads: 1, inFlightPerThread: 1, workerData: { chain: devnetChain() }, metrics });
+    const order: string[] = [];
+    const batch = (seq: bigint, urgency?: JobUrgency): Promise<void> => {
+      const f = forge(freshRecords(TELEKOM_DE, VODAFONE_UK, 32, 'expedite'), { sequence: seq }).frame.slice();
+      return jobs.run('batch', { frame: f.buffer, publicKey: submitterKey }, urgency ? { transferList: [f.buffer], urgency } : { transferList: [f.buffer] }).then((r) => {
+        expect(r.code).toBe(RejectCode.None);
+        order.push(`batch ${seq}`);
+      });
+    };
+    try {
+      const early = new JobUrgency();
+      early.expedite(); // before it is queued: it is queued at the front
+      const late = new JobUrgency();
+      const done = [batch(1n), batch(2n), batch(3n), batch(4n, late), batch(5n), batch(6n, early)];
+      expect(jobs.queueDepth('batch')).toBe(5); // batch 1 went to the worker
+      late.expedite(); // while it waits: behind batch 6, expedited before it
+      late.expedite(); // twice is once
+      expect(jobs.queueDepth('batch')).toBe(5); // still five jobs, whichever queue holds them
+      await Promise.all(done);
+      expect(order).toEqual(['batch 1', 'batch 6', 'batch 4', 'batch 2', 'batch 3', 'batch 5']);
+      expect(jobs.queueDepth('batch')).toBe(0);
+      expect(await value(metrics.jobsExpedited, { kind: 'batch' })).toBe(2);
+      expect(await value(metrics.jobs, { kind: 'batch' })).toBe(6); // each ran once
+      late.expedite(); // after it ran: nothing
+      expect(await value(metrics.jobsExpedited, { kind: 'batch' })).toBe(2);
+    } finally {
+      await jobs.close();
+    }
+  });
+
+  it('closes with expedited jobs waiting: each rejected once', async () => {
+    const jobs = new JobPool({ threads: 1, inFlightPerThread: 1, workerData: { chain: devnetChain() } });
+    const f = (seq: bigint): ArrayBuffer => forge(freshRecords(TELEKOM_DE, VODAFONE_UK, 16, 'expedite-close'), { sequence: seq }).frame.slice().buffer;
+    const running = jobs.run('batch', { frame: f(1n), publicKey: submitterKey });
+    const urgency = new JobUrgency();
+    const waiting = jobs.run('batch', { frame: f(2n), publicKey: submitterKey }, { urgency }).then(() => 'ran', (err: unknown) => err);
+    urgency.expedite();
+    await jobs.close();
+    expect(await waiting).toBeInstanceOf(JobPoolClosedError);
+    await running;
   });
 });

@@ -4,6 +4,7 @@ import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { Fifo } from './fifo.js';
 import { JobPoolClosedError, JobQueueFullError } from './job-errors.js';
 import { JOB_PRIORITY, type JobKind, type JobResult, type JobTask, type JobWorkerData } from './job-kinds.js';
+import type { JobUrgency } from './job-urgency.js';
 import { workerExecArgv, workerScript } from './worker-path.js';
 
 export class JobPoolOptionsError extends Error {
@@ -34,6 +35,8 @@ export interface RunJobOptions {
   readonly transferList?: readonly ArrayBuffer[];
   /** What the job counts against its kind's capacity (default 1). */
   readonly weight?: number;
+  /** Lets the caller move the job to the front of its kind's queue while it waits (a body a held block needs). */
+  readonly urgency?: JobUrgency;
 }
 
 interface QueuedJob {
@@ -42,6 +45,9 @@ interface QueuedJob {
   readonly transferList: readonly ArrayBuffer[] | undefined;
   readonly weight: number;
   readonly queuedAt: number;
+  readonly urgency: JobUrgency | undefined;
+  /** Left the queue: dispatched, or dropped by close (its other queue entry, if expedited, is skipped). */
+  taken: boolean;
   readonly resolve: (result: { readonly taskMs: number }) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -50,12 +56,20 @@ const DEFAULT_CAPACITY: Readonly<Record<JobKind, number>> = Object.freeze({ batc
 
 /**
  * The node's one worker pool, running typed jobs (`job-kinds.ts`) on one set of threads: a
- * bounded FIFO per kind, served in `JOB_PRIORITY` order, with per-kind metrics (queue depth, jobs,
- * job and wait seconds, errors). Every worker loads every handler once (Poseidon WASM, blst).
+ * bounded FIFO per kind, served in `JOB_PRIORITY` order, where a caller may expedite a waiting job
+ * (`RunJobOptions.urgency`) to the front of its kind, with per-kind metrics (queue depth, jobs,
+ * job and wait seconds, errors, expedited). Every worker loads every handler once (Poseidon WASM, blst).
  */
 export class JobPool {
   private readonly pool: Piscina<unknown, { readonly taskMs: number }>;
   private readonly queues: Record<JobKind, Fifo<QueuedJob>> = { batch: new Fifo(), bls: new Fifo(), proof: new Fifo() };
+  /**
+   * Expedited jobs, served before their kind's queue. An expedited job stays in its kind's queue
+   * too (a FIFO has no removal) and is skipped there once taken.
+   */
+  private readonly expedited: Record<JobKind, Fifo<QueuedJob>> = { batch: new Fifo(), bls: new Fifo(), proof: new Fifo() };
+  /** Jobs waiting per kind (entries of both queues not yet taken). */
+  private readonly waiting: Record<JobKind, number> = { batch: 0, bls: 0, proof: 0 };
   private readonly queuedWeight: Record<JobKind, number> = { batch: 0, bls: 0, proof: 0 };
   private readonly capacity: Readonly<Record<JobKind, number>>;
   private readonly maxInFlight: number;
@@ -81,7 +95,7 @@ export class JobPool {
     const metrics = this.metrics;
     if (metrics) {
       metrics.onScrape(() => {
-        for (const kind of JOB_PRIORITY) metrics.jobQueueDepth.set({ kind }, this.queues[kind].length);
+        for (const kind of JOB_PRIORITY) metrics.jobQueueDepth.set({ kind }, this.waiting[kind]);
       });
     }
   }
@@ -97,9 +111,9 @@ export class JobPool {
 
   /** Jobs of `kind` (or of every kind) waiting for a worker, including those piscina holds ready. */
   queueDepth(kind?: JobKind): number {
-    if (kind !== undefined) return this.queues[kind].length;
+    if (kind !== undefined) return this.waiting[kind];
     let n = this.pool.queueSize;
-    for (const k of JOB_PRIORITY) n += this.queues[k].length;
+    for (const k of JOB_PRIORITY) n += this.waiting[k];
     return n;
   }
 
@@ -120,16 +134,21 @@ export class JobPool {
       return Promise.reject(new JobQueueFullError(kind, this.capacity[kind]));
     }
     return new Promise<JobResult<K>>((resolve, reject) => {
-      this.queues[kind].push({
+      const job: QueuedJob = {
         kind,
         task,
         transferList: options.transferList,
         weight,
         queuedAt: performance.now(),
+        urgency: options.urgency,
+        taken: false,
         resolve: resolve as (r: { readonly taskMs: number }) => void,
         reject,
-      });
+      };
+      this.queues[kind].push(job);
+      this.waiting[kind]++;
       this.queuedWeight[kind] += weight;
+      options.urgency?.bind(() => this.expedite(job));
       this.pump();
     });
   }
@@ -143,20 +162,36 @@ export class JobPool {
     if (this.closed) return;
     this.closed = true;
     for (const kind of JOB_PRIORITY) {
+      this.expedited[kind].drain();
       for (const job of this.queues[kind].drain()) {
+        if (job.taken) continue;
+        job.taken = true;
+        job.urgency?.release();
         this.metrics?.jobErrors.inc({ kind, reason: 'closed' });
         job.reject(new JobPoolClosedError(kind));
       }
       this.queuedWeight[kind] = 0;
+      this.waiting[kind] = 0;
     }
     await Promise.allSettled([...this.running]);
     await this.pool.destroy();
   }
 
+  /** A waiting job goes to the front of its kind's queue, behind the jobs expedited before it. */
+  private expedite(job: QueuedJob): void {
+    if (job.taken || this.closed) return;
+    this.expedited[job.kind].push(job);
+    this.metrics?.jobsExpedited.inc({ kind: job.kind });
+  }
+
   private next(): QueuedJob | undefined {
     for (const kind of JOB_PRIORITY) {
-      const job = this.queues[kind].shift();
-      if (job !== undefined) return job;
+      const job = takeFirst(this.expedited[kind]) ?? takeFirst(this.queues[kind]);
+      if (job === undefined) continue;
+      job.taken = true;
+      job.urgency?.release();
+      this.waiting[kind]--;
+      return job;
     }
     return undefined;
   }
@@ -188,6 +223,12 @@ export class JobPool {
       void running.then(settled, settled);
     }
   }
+}
+
+/** The first entry of `queue` not yet taken (taken ones, expedited from it, are dropped on the way). */
+function takeFirst(queue: Fifo<QueuedJob>): QueuedJob | undefined {
+  for (let job = queue.shift(); job !== undefined; job = queue.shift()) if (!job.taken) return job;
+  return undefined;
 }
 
 function validate(o: JobPoolOptions): JobPoolOptions {
