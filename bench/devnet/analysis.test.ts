@@ -120,4 +120,21 @@ describe('devnet analysis', () => {
     expect(l.macroFinality.count).toBe(l.microConfirm.count - 5);
     expect(l.macroFinality.p99Ms).toBe(560);
   });
+
+  it('a macro block final after traffic stopped (empty micro blocks at the idle cadence) is reported apart, not as finality after the last micro block', () => {
+    // Paced for 10 s; macro blocks at x.500 s while traffic flows, then the tail's at 16.5 s (traffic ended at 9.9 s).
+    const bs: B[] = [];
+    for (let i = 0; i < 100; i++) {
+      const sent = i * 100;
+      const macroAt = sent >= 9_450 ? 16_500 : Math.ceil((sent + 50 + 1 - 500) / 1000) * 1000 + 500;
+      bs.push({ si: i % 2, sent, ack: 5, com: 50, fin: macroAt - sent });
+    }
+    const r = replay('paced', bs);
+    const w = devnetSteadyWindow(r, 0);
+    const l = consensusLatencies(r, w.start, w.end);
+    expect(l.macroAfterLastMicro.count).toBe(10); // 0.5 s .. 9.5 s
+    expect(l.macroAfterLastMicro.maxMs).toBe(50);
+    expect(l.macroAfterTraffic.count).toBe(1);
+    expect(l.macroAfterTraffic.maxMs).toBe(16_500 - 9_950);
+  });
 });

@@ -141,9 +141,16 @@ export interface ConsensusLatencies {
    * Per macro block: from the last Committed reply among the batches it finalized (the client's view of
    * the consensus batch's last micro block that carried CDRs) to its first Final reply. This is the
    * simulator's "finality after the batch's last micro block"; `macroFinality` adds the wait for the
-   * rest of the 32-block batch.
+   * rest of the 32-block batch. Only macro blocks final by the window's end: their batch's micro blocks
+   * were all made while traffic flowed, so its last Committed reply is its last micro block's.
    */
   readonly macroAfterLastMicro: LatencySummary;
+  /**
+   * The same measure for the macro blocks final after the window's end (the run's tail): once traffic
+   * stops, the rest of the batch is empty micro blocks at `emptyBlockIntervalMs` (500 ms), so the last
+   * Committed reply is not the batch's last micro block and this measures the idle cadence, not finality.
+   */
+  readonly macroAfterTraffic: LatencySummary;
   readonly sendToFinal: LatencySummary;
   readonly sendToAck: LatencySummary;
   /** Paced: send − schedule. */
@@ -170,11 +177,11 @@ export function consensusLatencies(r: ReplayResult, from: number, to: number): C
     const s = rec.scheduledAt[i]!;
     if (Number.isFinite(s)) late.push(t - s);
   }
-  const afterLast = finalEvents(r)
-    .filter((e) => e.firstSentAt >= from && e.firstSentAt <= to)
-    .map((e) => Math.max(0, e.at - e.lastCommittedAt));
+  const events = finalEvents(r).filter((e) => e.firstSentAt >= from && e.firstSentAt <= to);
+  const afterLast = events.filter((e) => e.at <= to).map((e) => Math.max(0, e.at - e.lastCommittedAt));
+  const afterTraffic = events.filter((e) => e.at > to).map((e) => Math.max(0, e.at - e.lastCommittedAt));
   return {
-    microConfirm: summarise(micro), macroFinality: summarise(macro), macroAfterLastMicro: summarise(afterLast),
+    microConfirm: summarise(micro), macroFinality: summarise(macro), macroAfterLastMicro: summarise(afterLast), macroAfterTraffic: summarise(afterTraffic),
     sendToFinal: summarise(final), sendToAck: summarise(ack), sendLateness: summarise(late),
   };
 }

@@ -303,7 +303,8 @@ export function logDevnetPhase(p: DevnetPhaseResult, log: (l: string) => void): 
     `${p.name}: finalized ${p.rates.finalizedCdrPerSec.toLocaleString('en-US')} CDR/s between ${p.rates.macroBlocksInWindow} macro blocks over ${p.rates.spanSeconds} s ` +
       `(committed ${p.rates.committedCdrPerSec.toLocaleString('en-US')}, accepted ${p.rates.acceptedCdrPerSec.toLocaleString('en-US')} CDR/s in the ${p.steadyWindow.seconds} s window; overall finalized ${p.rates.overallFinalizedCdrPerSec.toLocaleString('en-US')}); ` +
       `send→Committed p50 ${l.microConfirm.p50Ms} / p99 ${l.microConfirm.p99Ms} ms, Committed→Final p50 ${l.macroFinality.p50Ms} / p99 ${l.macroFinality.p99Ms} ms, ` +
-      `last micro→macro p50 ${l.macroAfterLastMicro.p50Ms} / p99 ${l.macroAfterLastMicro.p99Ms} ms (${l.macroAfterLastMicro.count} macro blocks); outcomes ${JSON.stringify(p.outcomes)}`,
+      `last micro→macro p50 ${l.macroAfterLastMicro.p50Ms} / p99 ${l.macroAfterLastMicro.p99Ms} ms (${l.macroAfterLastMicro.count} macro blocks; ` +
+      `${l.macroAfterTraffic.count} more final after traffic stopped, max ${l.macroAfterTraffic.maxMs} ms at the idle cadence); outcomes ${JSON.stringify(p.outcomes)}`,
   );
   log(
     `${p.name}: per validator ` +
@@ -375,6 +376,11 @@ export type DevnetResult = ResultEnvelope & {
    */
   readonly macroFinalityP50Ms: number;
   readonly macroFinalityP99Ms: number;
+  /**
+   * The same measure for the macro blocks final after traffic stopped (the run's tail, left out of the
+   * two above): the rest of their batch was empty micro blocks at the idle cadence (500 ms each).
+   */
+  readonly macroAfterTrafficMaxMs: number;
   /** Per CDR batch, Committed → Final: the macro finality above plus the wait for the rest of the Albatross batch (up to 31 micro blocks). */
   readonly batchCommittedToFinalP50Ms: number;
   readonly batchCommittedToFinalP99Ms: number;
@@ -456,6 +462,7 @@ export async function runDevnetBench(opts: DevnetOptions = {}): Promise<DevnetRe
       microConfirmP99Ms: micro.p99Ms,
       macroFinalityP50Ms: macro.p50Ms,
       macroFinalityP99Ms: macro.p99Ms,
+      macroAfterTrafficMaxMs: latency.latency.macroAfterTraffic.maxMs,
       batchCommittedToFinalP50Ms: committedToFinal.p50Ms,
       batchCommittedToFinalP99Ms: committedToFinal.p99Ms,
       pacedRateCdrPerSec: rate,
@@ -528,6 +535,7 @@ export async function runDevnetPacedProbe(rates: readonly number[], opts: Devnet
       rows: phases.map((p) => ({
         rateCdrPerSec: p.targetRateCdrPerSec, finalizedCdrPerSec: p.rates.finalizedCdrPerSec, overallFinalizedCdrPerSec: p.rates.overallFinalizedCdrPerSec,
         microConfirmP99Ms: p.latency.microConfirm.p99Ms, macroFinalityP50Ms: p.latency.macroAfterLastMicro.p50Ms, macroFinalityP99Ms: p.latency.macroAfterLastMicro.p99Ms,
+        macroAfterTrafficMaxMs: p.latency.macroAfterTraffic.maxMs,
         batchCommittedToFinalP99Ms: p.latency.macroFinality.p99Ms,
         outcomes: p.outcomes, skipBlocks: p.perValidator.map((v) => v.metrics.blocks['skip'] ?? 0),
       })),
