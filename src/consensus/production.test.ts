@@ -11,19 +11,13 @@ const set = ValidatorSet.create([1, 2, 3, 4].map((id) => ({ id, power: 1, public
 const chain = sha256(Buffer.from('production test'));
 const entropy = sha256(Buffer.from('seed'));
 const policy = consensusPolicy();
-const base: SlotInputs = { headHeight: 4, nextMacroHeight: 32, heights: new Heights(policy), policy, set, chain, batchSeedEntropy: entropy, self: undefined, hasPending: false, awaitingFinality: false };
+const base: SlotInputs = { headHeight: 4, nextMacroHeight: 32, heights: new Heights(policy), policy, set, chain, batchSeedEntropy: entropy, self: undefined, hasPending: false };
 const owner = drawProducer(set, chain, entropy, 5, 0).id;
 
 describe('the slot decision', () => {
   it('the slot owner builds after the empty-block interval, or the minimum separation with transactions waiting', () => {
     expect(planSlot({ ...base, self: owner })).toEqual({ kind: 'micro', height: 5, producer: owner, produceInMs: 500, skipVoteInMs: 2000 });
     expect(planSlot({ ...base, self: owner, hasPending: true })).toMatchObject({ produceInMs: 20 });
-  });
-
-  it('an empty block comes at the minimum separation while the batch carries transactions awaiting finality', () => {
-    expect(planSlot({ ...base, self: owner, awaitingFinality: true })).toMatchObject({ produceInMs: 20 });
-    const other = set.validators.map((v) => v.id).find((id) => id !== owner)!;
-    expect(planSlot({ ...base, self: other, awaitingFinality: true })).toMatchObject({ produceInMs: undefined, skipVoteInMs: 2000 });
   });
 
   it('everyone else only arms the skip vote; an observer too', () => {

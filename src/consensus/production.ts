@@ -4,8 +4,7 @@ import type { ValidatorSet } from './validator-set.js';
 
 /**
  * What a validator does when its head changes (docs/consensus.md §4–§6): at a micro height, the slot
- * owner builds after `minBlockSeparationMs` with transactions waiting or while its batch (the blocks
- * since the last macro block) carries transactions that wait for finality, else after `emptyBlockIntervalMs`,
+ * owner builds after `minBlockSeparationMs` with transactions waiting or `emptyBlockIntervalMs` without,
  * and everyone votes to skip the slot if no block arrives within `producerTimeoutMs`; at a macro height,
  * Tendermint runs; past the next macro height nothing happens until it is final. Pure: times are
  * delays from "now", the moment the head changed.
@@ -26,12 +25,6 @@ export interface SlotInputs {
   /** This validator's id; undefined for an observer. */
   readonly self: number | undefined;
   readonly hasPending: boolean;
-  /**
-   * A block of the head's branch since the last final one carries transactions: they are final only
-   * with the batch's macro block, so empty blocks finish the batch at the minimum separation instead
-   * of the idle cadence (a lone batch in a lull would otherwise wait up to 31 × 500 ms).
-   */
-  readonly awaitingFinality: boolean;
 }
 
 export function planSlot(i: SlotInputs): SlotPlan {
@@ -44,7 +37,7 @@ export function planSlot(i: SlotInputs): SlotPlan {
     kind: 'micro',
     height,
     producer,
-    produceInMs: mine ? (i.hasPending || i.awaitingFinality ? i.policy.minBlockSeparationMs : i.policy.emptyBlockIntervalMs) : undefined,
+    produceInMs: mine ? (i.hasPending ? i.policy.minBlockSeparationMs : i.policy.emptyBlockIntervalMs) : undefined,
     skipVoteInMs: i.policy.producerTimeoutMs,
   };
 }

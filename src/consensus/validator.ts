@@ -490,7 +490,6 @@ export class ConsensusValidator {
       batchSeedEntropy: this.finality.batchSeedEntropy,
       self: this.o.deps.signer?.id,
       hasPending: this.o.deps.source.hasPending(),
-      awaitingFinality: this.branchCarriesTransactions(head),
     });
     if (plan.kind === 'await_finality') return;
     if (plan.kind === 'macro') {
@@ -507,15 +506,6 @@ export class ConsensusValidator {
     // Skip votes may have reached a quorum before this block became our head.
     const proof = this.skipVotes.proofFor(plan.height, seedEntropy(head.header.consensus.seed));
     if (proof) this.enqueue(() => this.buildSkipBlock(plan.height, proof.parentSeedEntropy));
-  }
-
-  /** Whether a block between the last final one and `head` (at most one batch of blocks) carries transactions. */
-  private branchCarriesTransactions(head: ConsensusBlock): boolean {
-    for (const b of this.tree.ancestry(head.hashHex, this.o.policy.blocksPerBatch)) {
-      if (b === this.tree.root) return false;
-      if (b.header.txCount > 0) return true;
-    }
-    return false;
   }
 
   /**
