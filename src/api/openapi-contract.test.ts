@@ -69,6 +69,7 @@ const NOT_EXERCISED: Readonly<Record<string, string>> = {
   'get /explorer/{asset} 503': 'dist/explorer missing: src/api/explorer-assets.test.ts',
   'get /settlement/{period}/draft 404': 'a node API without drafts (every chain node drafts): src/api/server.ts',
   'get /proofs/aggregate/{submitter}/{counterparty}/{period} 200': 'needs a proven batch (the circuits): src/chain/batch-proof-admission.test.ts',
+  'get /batch/{id}/sealed 410': 'a section pruned under the payloads policy: src/node/sealed-batches.test.ts, src/client/sealed-batch-reader.test.ts',
 };
 /*
  * Documented values answered here only in part: status `evicted` is exercised on GET /txns/{hash}
