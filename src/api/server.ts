@@ -16,7 +16,7 @@ import { PeriodFormatError } from '../settlement/errors.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
-import { CLOSED_API, authRequestOf, type ApiAccess } from './audience.js';
+import { CLOSED_API, authModeOf, authRequestOf, type ApiAccess } from './audience.js';
 import { callerOf, mayRead, type Caller } from './auth/caller.js';
 import { checkContentDigest, ContentDigestError } from './auth/content-digest.js';
 import { frameClaim } from './auth/frame-signer.js';
@@ -182,6 +182,8 @@ export class ApiServer {
       const { chainId, ...status } = queries.status();
       sendJson(r, 200, {
         node: 'cdrchain', version: this.opts.version, chainId, ...status,
+        // So a client (the explorer) knows whether to sign, or not to ask, before a 401 tells it.
+        auth: { mode: authModeOf(this.access) },
         uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
       });
     });
