@@ -7,6 +7,7 @@ import type { EventStream } from './event-stream.js';
  */
 export class StatusStore {
   private value: Status | undefined;
+  private first: Promise<Status> | undefined;
   private readonly listeners = new Set<(s: Status) => void>();
   private names = new Map<number, string>();
 
@@ -22,7 +23,12 @@ export class StatusStore {
     }, forever);
     this.events.on('resync', () => void this.refresh().catch(() => undefined), forever);
     setInterval(() => void this.refresh().catch(() => undefined), 10_000);
-    return this.refresh();
+    return (this.first = this.refresh());
+  }
+
+  /** The status once the first answer is in (undefined if that failed): for what depends on the node's settings. */
+  async loaded(): Promise<Status | undefined> {
+    return this.value ?? (await this.first?.catch(() => undefined));
   }
 
   get current(): Status | undefined {

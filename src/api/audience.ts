@@ -40,6 +40,14 @@ export interface ApiAccess {
 
 export const CLOSED_API: ApiAccess = Object.freeze({ openApi: false });
 
+/** How the non-public endpoints authenticate, as GET /status tells clients (the names of `api.auth`; `closed`: none can). */
+export type AuthMode = 'open' | 'signatures' | 'closed';
+
+export function authModeOf(access: ApiAccess): AuthMode {
+  if (access.authenticator) return 'signatures';
+  return access.openApi ? 'open' : 'closed';
+}
+
 export function authRequestOf(req: HttpRequest): AuthRequest {
   return { method: req.getCaseSensitiveMethod(), path: req.getUrl(), query: req.getQuery() ?? '', header: (name) => req.getHeader(name) };
 }

@@ -71,6 +71,8 @@ export interface NodeQueries {
   chargeAggregate?(submitter: number, counterparty: number, period: string): ChargeAggregate | undefined;
   /** A batch's sealed section from the private store (schemas/sealed.fbs bytes); absent on nodes without one. */
   sealedSection?(id: Uint8Array): Uint8Array | undefined;
+  /** When retention pruned a batch's sealed section (ms since the epoch), undefined when it did not (or before markers were kept). */
+  sealedSectionPrunedAtMs?(id: Uint8Array): bigint | undefined;
 }
 
 /** How the API hands transactions to the node. */

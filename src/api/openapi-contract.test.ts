@@ -69,6 +69,7 @@ const NOT_EXERCISED: Readonly<Record<string, string>> = {
   'get /explorer/{asset} 503': 'dist/explorer missing: src/api/explorer-assets.test.ts',
   'get /settlement/{period}/draft 404': 'a node API without drafts (every chain node drafts): src/api/server.ts',
   'get /proofs/aggregate/{submitter}/{counterparty}/{period} 200': 'needs a proven batch (the circuits): src/chain/batch-proof-admission.test.ts',
+  'get /batch/{id}/sealed 410': 'a section pruned under the payloads policy: src/node/sealed-batches.test.ts, src/client/sealed-batch-reader.test.ts',
 };
 /*
  * Documented values answered here only in part: status `evicted` is exercised on GET /txns/{hash}
@@ -265,6 +266,7 @@ describe('the OpenAPI document against a running solo node', () => {
   it('GET /status, /health/*, /metrics, /openapi.json through the typed client', async () => {
     const status = await api.status();
     expect(status.node).toBe('cdrchain');
+    expect(status.auth).toEqual({ mode: 'open' });
     expect((await api.ready()).httpStatus).toBe(200);
     expect(await (await checkedFetch(`${node.url}/health/live`)).json()).toEqual({ status: 'live' });
     expect(await api.metricsText()).toContain('cdrchain_chain_height');
@@ -682,7 +684,10 @@ describe('the OpenAPI document against two validators', () => {
   it('operator authentication (api.auth signatures): 401 unsigned, 403 to another operator, 503 once an operator spends its replay set', async () => {
     const [a] = nodes as [CdrNode, CdrNode];
     const anonymous = new NodeApiClient(a.url, { fetch: checkedFetch });
-    const operators = (await anonymous.status()).operators.map((o) => o.plmn);
+    const anonymousStatus = await anonymous.status();
+    // /status is public and says how the node authenticates, so a client need not learn it from a 401.
+    expect(anonymousStatus.auth).toEqual({ mode: 'signatures' });
+    const operators = anonymousStatus.operators.map((o) => o.plmn);
     // This consortium has two operators: p and q; q also spends its replay set at the end.
     const [p, q] = [operators[0]!, operators[1]!];
     const spender = q;

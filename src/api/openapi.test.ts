@@ -126,7 +126,7 @@ function retarget(schema: unknown): unknown {
 
 // Compile-time: what the server builds its answers from fits the document's types (npm run typecheck).
 export const serverTypesFitTheDocument = {
-  status: (s: NodeStatus): Omit<ClientStatus, 'node' | 'version' | 'uptimeSec'> => s,
+  status: (s: NodeStatus): Omit<ClientStatus, 'node' | 'version' | 'auth' | 'uptimeSec'> => s,
   batch: (b: BatchView & Required<Pick<BatchView, 'stage'>>): Batch => b,
   contractTx: (t: ContractTxView): ContractTxBody => t,
   receipt: (r: StoredReceipt, hash: string): Receipt => ({ hash, ...r }),

@@ -212,7 +212,7 @@ const SCHEMAS = {
   Status: {
     type: 'object',
     description: 'What a node is and holds: the chain it belongs to (clients sign for `genesisHash`), its head, mempool, operators and health.',
-    required: ['node', 'version', 'chainId', 'genesisHash', 'height', 'headHash', 'mempool', 'nullifiers', 'operators', 'workers', 'diskBytes', 'storage', 'ready', 'uptimeSec'],
+    required: ['node', 'version', 'chainId', 'genesisHash', 'height', 'headHash', 'mempool', 'nullifiers', 'operators', 'workers', 'diskBytes', 'storage', 'ready', 'auth', 'uptimeSec'],
     additionalProperties: false,
     properties: {
       node: { const: 'cdrchain' },
@@ -242,6 +242,16 @@ const SCHEMAS = {
         },
       },
       ready: { type: 'object', required: ['ready', 'checks'], additionalProperties: false, properties: { ready: { type: 'boolean' }, checks: HEALTH_CHECKS } },
+      auth: {
+        type: 'object', required: ['mode'], additionalProperties: false,
+        description: 'How the non-public endpoints authenticate (`api.auth`), so a client knows before it asks (docs/privacy.md §7)',
+        properties: {
+          mode: {
+            enum: ['open', 'signatures', 'closed'],
+            description: '`open`: anyone reads everything (INSECURE, the devnet default); `signatures`: a request signed by an operator (RFC 9421), served its own or its pair\'s data; `closed`: none (an API without operator authentication configured answers 401)',
+          },
+        },
+      },
       uptimeSec: COUNT,
     },
   },
@@ -894,7 +904,8 @@ const PATHS = {
         '200': { description: 'the sealed section', content: { 'application/octet-stream': { schema: { type: 'string', contentEncoding: 'binary' } } } },
         '400': BAD_PARAMETER,
         '401': UNAUTHENTICATED,
-        '404': NOT_FOUND("sealed section for that id: an unknown batch, a batch without one, one pruned by retention, or another pair's batch (all answer the same)"),
+        '404': NOT_FOUND("sealed section for that id: an unknown batch, a batch never sealed, or another pair's batch (all answer the same; a third operator gets this for a pruned section too)"),
+        '410': errorResponse("the batch's pair only: retention pruned its sealed section (the `payloads` kind); its header stays readable", ['pruned']),
         '500': INTERNAL,
         '503': SIGNED_BUSY,
       },

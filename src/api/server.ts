@@ -16,7 +16,7 @@ import { PeriodFormatError } from '../settlement/errors.js';
 import { TxKind, type RecordPager } from '../chain/tx-kinds/tx-kind.js';
 import type { Logger } from '../log.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
-import { CLOSED_API, authRequestOf, type ApiAccess } from './audience.js';
+import { CLOSED_API, authModeOf, authRequestOf, type ApiAccess } from './audience.js';
 import { callerOf, mayRead, type Caller } from './auth/caller.js';
 import { checkContentDigest, ContentDigestError } from './auth/content-digest.js';
 import { frameClaim } from './auth/frame-signer.js';
@@ -182,6 +182,8 @@ export class ApiServer {
       const { chainId, ...status } = queries.status();
       sendJson(r, 200, {
         node: 'cdrchain', version: this.opts.version, chainId, ...status,
+        // So a client (the explorer) knows whether to sign, or not to ask, before a 401 tells it.
+        auth: { mode: authModeOf(this.access) },
         uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
       });
     });
@@ -265,13 +267,21 @@ export class ApiServer {
       withRecords(r, req, stored.view, stored.view.id, { total: stored.recordCount, pruned: stored.pruned, json: (from, to) => stored.recordsJson(from, to) });
     });
     // The sealed section (private store): the pair only. Another pair's batch, an unsealed batch and an
-    // unknown id get the same answer, so a third operator learns nothing, not even that it exists.
+    // unknown id get the same answer, so a third operator learns nothing, not even that it exists. The
+    // pair, which may read the header anyway, is told when retention removed the section (410).
     get('/batch/:id/sealed', (r, req) => {
       const caller = this.caller('GET /batch/{id}/sealed', req);
       const id = hashParam(req.getParameter(0));
       const stored = queries.batch(id);
-      const sealed = stored && mayRead(caller, [stored.view.submitter, stored.view.counterparty]) ? queries.sealedSection?.(id) : undefined;
-      if (!sealed) throw new HttpError(404, 'not_found', `no sealed section for batch ${req.getParameter(0)}`);
+      const pair = stored !== undefined && mayRead(caller, [stored.view.submitter, stored.view.counterparty]);
+      const sealed = pair ? queries.sealedSection?.(id) : undefined;
+      if (!sealed) {
+        const prunedAtMs = pair ? queries.sealedSectionPrunedAtMs?.(id) : undefined;
+        if (prunedAtMs !== undefined) {
+          throw new HttpError(410, 'pruned', `the sealed section of batch ${stored!.view.id} was pruned by the node's retention policy at ${new Date(Number(prunedAtMs)).toISOString()}; its signed header is kept`);
+        }
+        throw new HttpError(404, 'not_found', `no sealed section for batch ${req.getParameter(0)}`);
+      }
       send(r, 200, sealed, 'application/octet-stream');
     });
     get('/txns/:hash', (r, req) => {

@@ -327,6 +327,11 @@ export class Chain {
     return this.stores.sealed.get(id);
   }
 
+  /** When retention removed a batch's sealed section (the `payloads` kind), or undefined. */
+  sealedSectionPrunedAtMs(id: Uint8Array): bigint | undefined {
+    return this.stores.sealed.prunedAtMs(id);
+  }
+
   /** The stored frame of the committed block at `height`. */
   blockFrame(height: number): Uint8Array | undefined {
     return this.stores.chain.block(height);

@@ -65,6 +65,7 @@ export function chainNodeApi(chain: Chain, validator?: ValidatorApi): NodeApi {
       },
       readiness: () => chain.readiness(),
       sealedSection: (id) => chain.sealedSection(id),
+      sealedSectionPrunedAtMs: (id) => chain.sealedSectionPrunedAtMs(id),
       storageStatus: () => chain.storageStatus(),
       operator(plmn) {
         const o = chain.operators.get(plmn);

@@ -18,6 +18,7 @@ import { Pruner } from '../chain/retention/pruner.js';
 import { NO_BATCH_STILL_READ } from '../chain/retention/records-still-read.js';
 import { validateRetentionPolicy } from '../chain/retention/retention-policy.js';
 import { openStores } from '../storage/index.js';
+import { cdrchain } from '../test-helpers/processes.js';
 
 /**
  * Issue 13, P2 on one node (`api.auth: signatures`): sealed batches are admitted after the worker's
@@ -152,7 +153,7 @@ describe('sealed batches on a node', () => {
     expect(equalBytes(again.body, decodeBatch(good.frame).sealed!)).toBe(true);
   }, 30_000);
 
-  it('retention prunes sealed sections under the payloads policy, and nothing else', async () => {
+  it('retention prunes sealed sections under the payloads policy, and nothing else; the pair is told 410 pruned', async () => {
     const id = toHex(good.id);
     await client.close();
     await node.stop();
@@ -171,7 +172,20 @@ describe('sealed batches on a node', () => {
     }
     node = await startTestNode(data.dir, { apiAuth: 'signatures' });
     client = await IngestClient.connect(node.ingestUrl, { signer: OperatorRequestSigner.devnet(A) });
-    expect((await get(node.url, `/batch/${id}/sealed`, B)).status).toBe(404);
+    // The pair is told the section is no longer held (410 pruned), not that it never existed.
+    const forB = await get(node.url, `/batch/${id}/sealed`, B);
+    expect(forB.status).toBe(410);
+    expect(JSON.parse(forB.body.toString())).toMatchObject({ error: 'pruned' });
+    expect(forB.body.toString()).toMatch(/pruned by the node's retention policy at \d{4}-/);
+    // A third operator still gets exactly what an unknown id gets: no oracle for what it may not read.
+    const unknown = 'ab'.repeat(32);
+    const forC = await get(node.url, `/batch/${id}/sealed`, C);
+    expect(forC.status).toBe(404);
+    expect(forC.body.toString().replace(id, 'ID')).toBe((await get(node.url, `/batch/${unknown}/sealed`, C)).body.toString().replace(unknown, 'ID'));
+    // `cdrchain open` says so (exit 3: nothing this reader may open).
+    const open = await cdrchain('open', id, '--operator', String(B), '--url', node.url);
+    expect(open.code, open.stderr).toBe(3);
+    expect(open.stderr).toContain(`batch ${id} was pruned by retention`);
     // The public batch stays, records and all.
     expect((await get(node.url, `/batch/${id}?records=1`, B)).status).toBe(200);
   }, 30_000);

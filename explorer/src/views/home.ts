@@ -25,7 +25,7 @@ export const homeRoute: ViewRoute = {
   nav: { label: 'Overview', href: '/' },
   title: () => 'Overview',
   async render(root, _match, ctx, signal) {
-    const { api, events, status, live } = ctx;
+    const { api, events, status, live, session } = ctx;
     const tiles = h('section', { class: 'tiles', 'aria-label': 'Chain summary' });
     const blocksBox = h('div', null, h('p', { class: 'loading', role: 'status' }, 'Loading blocks…'));
     const txBox = h('div', null, h('p', { class: 'loading', role: 'status' }, 'Loading transactions…'));
@@ -102,8 +102,11 @@ export const homeRoute: ViewRoute = {
         link(`/block/${b.height}`, num(b.height)), hashLink(`/block/${b.height}`, b.hash, 'Block'), timeAgo(Number(b.timestampMs)), num(b.txCount), num(b.cdrCount),
       ]), { captionHidden: true, id: 'recent-blocks' }));
     };
+    // Signed out on a node that shows transactions to their parties only: none was asked for.
+    let partiesOnly = false;
     const renderTxs = () => {
-      const t = txs.length === 0 ? notice('No transactions yet. Submit a batch with `cdrchain submit`.') : table('Recent transactions, newest first', txColumns, txs.map((r) => [
+      const empty = partiesOnly ? 'This node shows a transaction to its parties only: sign in as an operator to see yours.' : 'No transactions yet. Submit a batch with `cdrchain submit`.';
+      const t = txs.length === 0 ? notice(empty) : table('Recent transactions, newest first', txColumns, txs.map((r) => [
         r.kind === 'batch'
           ? hashLink(`/batch/${r.id}`, r.id, 'Batch')
           : h('span', { class: 'tx-cell' }, hashLink(`/tx/${r.id}`, r.id, 'Transaction'), badge(r.kind === 'proof' ? 'batch proof' : r.kind === 'verdict' ? 'verdict' : r.kind === 'settlement' ? 'settlement' : 'contract', 'info')),
@@ -149,14 +152,18 @@ export const homeRoute: ViewRoute = {
         const latest = await api.blocks(undefined, RECENT, signal);
         blocks = latest;
         renderBlocks();
+        // A node that checks signatures shows a transaction to its parties only: signed out, /status
+        // says every look-up would be refused (401, a console error each), so none is asked.
+        const mode = (await status.loaded())?.auth?.mode;
+        partiesOnly = session.operator === undefined && (mode === 'signatures' || mode === 'closed');
         // Transactions of the newest blocks that have any: their bodies, then each transaction, in parallel.
-        const bodies = await Promise.all(latest.filter((b) => b.txCount > 0).slice(0, RECENT).map((b) => api.block(b.height, signal)));
+        const bodies = partiesOnly ? [] : await Promise.all(latest.filter((b) => b.txCount > 0).slice(0, RECENT).map((b) => api.block(b.height, signal)));
         const ids: { id: string; height: number }[] = [];
         for (const full of bodies) {
           for (const id of [...(full.txIds ?? [])].reverse()) if (ids.length < RECENT) ids.push({ id, height: full.height });
         }
-        // A node that checks signatures shows a transaction to its parties only: signed out, the first
-        // 401 says the rest would be refused too, so ask no more (each refusal is a console error).
+        // A node whose /status does not say how it authenticates (older): the first 401 says the rest
+        // would be refused too, so ask no more.
         let refused = false;
         const lookUp = async ({ id, height }: { id: string; height: number }): Promise<TxRow | undefined> => {
           if (refused) return undefined;

@@ -243,7 +243,7 @@ export class Pruner {
       for (const id of block.bodyPruned ? [] : splitIds(block.txHashes)) {
         if (!sealed.has(id)) continue;
         tally.sealedSections++;
-        tally.bytes += dryRun ? (sealed.get(id)?.length ?? 0) : sealed.remove(id);
+        tally.bytes += dryRun ? (sealed.get(id)?.length ?? 0) : sealed.remove(id, nowMs);
       }
       height = h;
       if (tally.sealedSections >= this.limits.batchesPerChunk) return { next: { ...c, payloadsHeight: height }, done: false };

@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
-import { batchId, recordsDigest, type BatchHeaderFields } from '../../codec/batch.js';
-import { equalBytes, fromHex, HexError, toHex } from '../../codec/bytes.js';
+import { fromHex, HexError, toHex } from '../../codec/bytes.js';
 import type { CdrPayloadFields } from '../../codec/cdr-payload.js';
-import { PUBLIC_RECORD_BYTES } from '../../codec/limits.js';
 import { readKeyFile } from '../../client/key-file.js';
 import { fetchNodeChain, httpBase, NodeHttpError, parseChainIdentity, WrongChainError } from '../../client/node-http.js';
-import { NodeAnswerError, NodeApiClient, NodeApiError, NodeUnreachableError, type Batch } from '../../client/node-api-client.js';
-import { openSealedBatch } from '../../client/sealed-batches.js';
+import { NodeAnswerError, NodeApiClient, NodeApiError, NodeUnreachableError } from '../../client/node-api-client.js';
+import { BatchAnswerError, BatchRefusedError, readSealedBatch, type SealedBatchRead } from '../../client/sealed-batch-reader.js';
+import { SealedOpenError } from '../../client/sealed-batches.js';
 import { devnetEncryptionKeyPair, readEncryptionKeyFile } from '../../privacy/encryption-key-file.js';
-import { EncryptionKeyFileError, KeyWrapError, PayloadOpenError, PrivacyInputError, SealedBatchError } from '../../privacy/errors.js';
+import { EncryptionKeyFileError } from '../../privacy/errors.js';
 import { CliError, EXIT, parsePlmnOption } from '../errors.js';
 import { requestSigner } from '../request-signing.js';
 
@@ -26,12 +25,10 @@ const COLUMNS = ['record_id', 'submitter', 'counterparty', 'pseudonym', 'service
 
 /**
  * cdrchain open BATCH: the submitter or the counterparty reads a sealed batch back from any
- * validator (issue 13, P2). It fetches the signed header and public records (GET /batch/:id, signed
- * as the reader), checks that they are the batch it asked for (the id is the hash of the header, the
- * header's records digest binds every payload_hash), fetches the sealed section (GET /batch/:id/sealed),
- * checks each ciphertext against its payload_hash, unwraps the batch key with the reader's X25519
- * key, decrypts and prints the records. Exit 3 when the node has nothing this reader may open, 2
- * when the keys do not open it.
+ * validator (issue 13, P2): readSealedBatch fetches the signed header, public records and sealed
+ * section as the reader, checks them against the batch id and opens them with the reader's X25519
+ * key; this prints the records. Exit 3 when the node has nothing this reader may open (unknown,
+ * another pair's, not sealed, pruned by retention), 2 when the keys do not open it.
  */
 export function registerOpen(program: Command): void {
   program
@@ -73,88 +70,34 @@ async function openBatch(batch: string, o: OpenOptions): Promise<CdrPayloadField
   const hex = toHex(id);
 
   const api = new NodeApiClient(base, { signer });
-  const first = await read(() => api.batch(hex, { records: { offset: 0, limit: RECORDS_PAGE } }), base, hex);
-  const header = headerOf(first);
-  // The id is the hash of the header on this chain: the node cannot hand another batch's header (or payload hashes) for it.
-  if (!equalBytes(batchId(header, chain), id)) throw new CliError(`${base} answered another header than batch ${hex}'s`, EXIT.connection);
-  const records = new Uint8Array(header.recordCount * PUBLIC_RECORD_BYTES);
-  let filled = addRecords(records, 0, first);
-  while (filled < header.recordCount) {
-    const offset = filled;
-    const page = await read(() => api.batch(hex, { records: { offset, limit: RECORDS_PAGE } }), base, hex);
-    const added = addRecords(records, filled, page);
-    if (added === filled) throw new CliError(`${base} answered an empty page of batch ${hex}'s records at ${filled}`, EXIT.connection);
-    filled = added;
-  }
-  if (!equalBytes(recordsDigest(records), header.recordsDigest)) throw new CliError(`${base} answered records that are not batch ${hex}'s`, EXIT.connection);
-
-  const sectionBytes = await read(() => api.batchSealed(hex), base, hex);
-  let privateKey: Uint8Array;
-  try {
-    privateKey = o.encryptionKey ? readEncryptionKeyFile(o.encryptionKey).privateKey : (await devnetEncryptionKeyPair(reader)).privateKey;
-  } catch (err) {
-    if (err instanceof EncryptionKeyFileError) throw new CliError(err.message, EXIT.usage);
-    throw err;
-  }
-  try {
-    return await openSealedBatch({ chain, header, records, sectionBytes, reader, privateKey });
-  } catch (err) {
-    if (err instanceof SealedBatchError) throw new CliError(`the sealed section of batch ${hex} does not match its public records: ${err.message}`, EXIT.rejected);
-    if (err instanceof KeyWrapError || err instanceof PayloadOpenError) throw new CliError(`operator ${reader}'s key does not open batch ${hex} (${err.message})`, EXIT.usage);
-    if (err instanceof PrivacyInputError) throw new CliError(err.message, EXIT.usage);
-    throw err;
-  }
-}
-
-/** A call through the typed client: 404 (unknown, not this reader's, or not sealed: the node answers all alike) exits 3; 401/403 too. */
-async function read<T>(call: () => Promise<T>, base: string, hex: string): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof NodeApiError) {
-      if (err.status === 404) throw new CliError(`the node has no sealed batch ${hex} that this operator may read`, EXIT.rejected);
-      if (err.status === 401 || err.status === 403) throw new CliError(`refused (${err.status}): ${err.code}: ${err.message}`, EXIT.rejected);
-      throw new CliError(`the node answered ${err.status}: ${err.code}: ${err.message}`, EXIT.connection);
+  const privateKey = async (): Promise<Uint8Array> => {
+    try {
+      return o.encryptionKey ? readEncryptionKeyFile(o.encryptionKey).privateKey : (await devnetEncryptionKeyPair(reader)).privateKey;
+    } catch (err) {
+      if (err instanceof EncryptionKeyFileError) throw new CliError(err.message, EXIT.usage);
+      throw err;
     }
+  };
+  let read: SealedBatchRead;
+  try {
+    read = await readSealedBatch({ api, chain, reader, privateKey, recordsPage: RECORDS_PAGE }, hex);
+  } catch (err) {
+    if (err instanceof BatchRefusedError) {
+      // 404: unknown, not this reader's, or not sealed: the node answers all alike.
+      if (err.status === 404) throw new CliError(`the node has no sealed batch ${hex} that this operator may read`, EXIT.rejected);
+      throw new CliError(`refused (${err.status}): ${err.code}: ${err.detail}`, EXIT.rejected);
+    }
+    // A section that does not match its records is the submitter's fault as much as the node's: refused, not a connection fault.
+    if (err instanceof BatchAnswerError) throw new CliError(err.part === 'section' ? err.message : `${base}: ${err.message}`, err.part === 'section' ? EXIT.rejected : EXIT.connection);
+    if (err instanceof SealedOpenError) throw new CliError(err.message, EXIT.usage);
+    if (err instanceof NodeApiError) throw new CliError(`the node answered ${err.status}: ${err.code}: ${err.message}`, EXIT.connection);
     if (err instanceof NodeUnreachableError || err instanceof NodeAnswerError) throw new CliError(`${base}: ${err.message}`, EXIT.connection);
     throw err;
   }
-}
-
-function headerOf(v: Batch): BatchHeaderFields {
-  const str = (k: string): string => {
-    const x = (v as Readonly<Record<string, unknown>>)[k];
-    if (typeof x !== 'string' && typeof x !== 'number') throw new CliError(`the node's batch lacks ${k}`, EXIT.connection);
-    return String(x);
-  };
-  return {
-    version: Number(str('version')),
-    submitter: Number(str('submitter')),
-    counterparty: Number(str('counterparty')),
-    periodStart: BigInt(str('periodStart')),
-    periodEnd: BigInt(str('periodEnd')),
-    sequence: BigInt(str('sequence')),
-    recordCount: Number(str('recordCount')),
-    merkleRoot: fromHex(str('merkleRoot'), 32),
-    recordsDigest: fromHex(str('recordsDigest'), 32),
-  };
-}
-
-/** Copies a page's records into `out` from `at`; returns the new fill. */
-function addRecords(out: Uint8Array, at: number, page: Batch): number {
-  const list = page.records;
-  if (!Array.isArray(list)) return at;
-  let i = at;
-  for (const r of list) {
-    if (i >= out.length / PUBLIC_RECORD_BYTES) break;
-    const o = i * PUBLIC_RECORD_BYTES;
-    out.set(fromHex(r.eventKeyHash, 32), o);
-    out.set(fromHex(r.commitment, 32), o + 32);
-    out.set(fromHex(r.nullifier, 32), o + 64);
-    out.set(fromHex(r.payloadHash, 32), o + 96);
-    i++;
+  if (read.state === 'unreadable') {
+    throw new CliError(read.reason === 'pruned' ? `batch ${hex} was pruned by retention: the node no longer holds its records or sealed section` : `the node has no sealed batch ${hex} that this operator may read`, EXIT.rejected);
   }
-  return i;
+  return [...read.payloads];
 }
 
 function payloadJson(p: CdrPayloadFields): Record<string, string | number> {

@@ -368,7 +368,7 @@ function formatReport(c: CountsJson, d: { total: number; disputes: readonly Disp
       if (!e.explanation) {
         if (e.unexplained === 'not_sealed' || e.unexplained === 'pruned') {
           tally.unread++;
-          line += `\n      ${e.unexplained === 'not_sealed' ? 'not sealed' : 'records pruned'}: pass --mine/--theirs`;
+          line += `\n      ${e.unexplained === 'not_sealed' ? 'not sealed' : 'pruned by retention'}: pass --mine/--theirs`;
         } else {
           tally.unknown++;
           line += '\n      not in your files';
