@@ -28,25 +28,27 @@ describe('expediting admission for a held block', () => {
   const batches = (c: Chain, submitter: number, counterparty: number, n: number): ForgedBatch[] =>
     Array.from({ length: n }, (_, i) => forge(freshRecords(submitter, counterparty, 64, `expedite-${submitter}`), { submitter, counterparty, sequence: BigInt(i + 1), chain: c.identity }));
 
+  /** Submits A1, B1, A2, B2, … from one source; `accepted` fills in the order verdicts land. */
+  function submitInterleaved(c: Chain, a: readonly ForgedBatch[], b: readonly ForgedBatch[]): { accepted: string[]; all: Promise<unknown> } {
+    const source = c.connectionSource('test');
+    const accepted: string[] = [];
+    const all: Promise<unknown>[] = [];
+    for (let i = 0; i < a.length; i++) {
+      for (const [tag, batch] of [['A', a[i]!], ['B', b[i]!]] as const) all.push(c.submit(batch.frame.slice(), source).then(() => accepted.push(`${tag}${i + 1}`)));
+    }
+    return { accepted, all: Promise.all(all) };
+  }
+
   it('checks the named batch and its submitter\'s earlier ones before the rest of the queue, and returns the ids it does not hold', async () => {
     const c = await open();
     const a = batches(c, TELEKOM_DE, VODAFONE_UK, 8);
     const b = batches(c, ORANGE_FR, VODAFONE_UK, 8);
-    const source = c.connectionSource('test');
-    const accepted: string[] = [];
-    const all: Promise<unknown>[] = [];
-    const name = new Map<string, string>();
-    for (let i = 0; i < 8; i++) {
-      for (const [tag, batch] of [['A', a[i]!], ['B', b[i]!]] as const) {
-        name.set(toHex(batch.id), `${tag}${i + 1}`);
-        all.push(c.submit(batch.frame.slice(), source).then((r) => accepted.push(name.get(toHex(r.id))!)));
-      }
-    }
+    const { accepted, all } = submitInterleaved(c, a, b);
     const notHere = forge(freshRecords(TELEKOM_DE, ORANGE_FR, 4, 'expedite-unknown'), { submitter: TELEKOM_DE, counterparty: ORANGE_FR, sequence: 99n, chain: c.identity });
     // A block names B5 (and a batch this node never saw): B2..B5 jump A2..A8; only the unknown one is for peers.
     const unknown = c.expediteAdmission([b[4]!.id, notHere.id]);
     expect(unknown.map(toHex)).toEqual([toHex(notHere.id)]);
-    await Promise.all(all);
+    await all;
     expect(accepted).toHaveLength(16);
     const at = (n: string): number => accepted.indexOf(n);
     for (const earlier of ['B2', 'B3', 'B4', 'B5']) expect(at(earlier), `${earlier} in ${accepted.join(' ')}`).toBeLessThan(at('A3'));
@@ -63,14 +65,8 @@ describe('expediting admission for a held block', () => {
     const c = await open();
     const a = batches(c, TELEKOM_DE, VODAFONE_UK, 8);
     const b = batches(c, ORANGE_FR, VODAFONE_UK, 8);
-    const source = c.connectionSource('test');
-    const accepted: string[] = [];
-    const all: Promise<unknown>[] = [];
-    for (let i = 0; i < 8; i++) {
-      all.push(c.submit(a[i]!.frame.slice(), source).then(() => accepted.push(`A${i + 1}`)));
-      all.push(c.submit(b[i]!.frame.slice(), source).then(() => accepted.push(`B${i + 1}`)));
-    }
-    await Promise.all(all);
+    const { accepted, all } = submitInterleaved(c, a, b);
+    await all;
     expect(accepted.indexOf('B5')).toBeGreaterThan(accepted.indexOf('A3'));
   });
 });
