@@ -120,6 +120,7 @@ async function main(): Promise<void> {
       ...(opts.validatorDir ? { validator: readValidatorDir(opts.validatorDir) } : {}),
       ...(opts.producer ? { producer: opts.producer } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
+      ...(opts.nullifiers ? { nullifiers: opts.nullifiers } : {}),
     });
   } catch (err) {
     send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });

@@ -6,6 +6,8 @@ export interface NodeProcessOptions {
   readonly workers?: number;
   readonly producer?: { blockIntervalMs?: number; maxBlockCdrs?: number; maxBlockTxs?: number };
   readonly limits?: { maxBatchRecords?: number; maxInflight?: number };
+  /** Nullifier index sizing (log2 of the hot table's slots, of the filter's bytes); default the node's. */
+  readonly nullifiers?: { hotLog2?: number; filterLog2Bytes?: number };
   /** Hard limit on this process's life, seconds (default 1,800). */
   readonly maxLifetimeSec?: number;
   /** Keep the data directory after stop (debugging). */

@@ -1,7 +1,7 @@
 // The soak benchmark: hundreds of millions of CDRs through one real node process at full rate, to
 // show that its memory stays flat and its rate holds whatever the history (issue 11, item 3).
 //
-//   npx tsc -p tsconfig.build.json && node dist/bench/soak/run.js [--cdrs N] [--window W]   (npm run bench:soak)
+//   npx tsc -p tsconfig.build.json && node dist/bench/soak/run.js [--cdrs N] [--window W] [--hot-log2 L]   (npm run bench:soak)
 //
 // The node runs as a separate process (bench/pipeline/node-process.ts, every check on, 2 workers).
 // This process replays the pipeline benchmark's cached data set (bench/pipeline/dataset.ts) pass
@@ -67,6 +67,8 @@ function freshBatch(b: Batch, pass: number, sequence: bigint, chain: Uint8Array,
 export interface SoakOptions {
   readonly cdrs: number;
   readonly window: number;
+  /** log2 of the node's nullifier hot-table slots (default: the node's own default). */
+  readonly hotLog2?: number;
   readonly command: string;
   readonly log: (line: string) => void;
 }
@@ -84,7 +86,11 @@ export async function runSoak(o: SoakOptions): Promise<unknown> {
       return { header: d.header, records: d.records };
     }),
   }));
-  const node = await NodeChild.start({ workers: 2, maxLifetimeSec: Math.ceil(o.cdrs / 20_000) + 1800 });
+  const node = await NodeChild.start({
+    workers: 2,
+    maxLifetimeSec: Math.ceil(o.cdrs / 20_000) + 1800,
+    ...(o.hotLog2 !== undefined ? { nullifiers: { hotLog2: o.hotLog2 } } : {}),
+  });
   log(`node pid ${node.info.pid} on ${node.info.ingestUrl}; soaking ${o.cdrs.toLocaleString('en-US')} CDRs (data set ${dataset.index.key}, re-signed per pass)`);
   const perSubmitter = Math.ceil(o.cdrs / streams.length);
   const startedAt = performance.now();
@@ -198,7 +204,7 @@ export async function runSoak(o: SoakOptions): Promise<unknown> {
       setup: {
         dataset: { key: dataset.index.key, cdrs: dataset.index.totalCdrs, batchSize: dataset.index.params.batchSize, submitters: streams.map((s) => s.plmn) },
         window: o.window,
-        node: 'fresh CdrNode in a temp dir (bench/pipeline/node-process.ts), 2 verification workers, defaults (hot table 2^22 slots, 256 MiB filter)',
+        node: `fresh CdrNode in a temp dir (bench/pipeline/node-process.ts), 2 verification workers, defaults${o.hotLog2 !== undefined ? ` but a hot table of 2^${o.hotLog2} slots` : ''}`,
         replay: 'this process: one IngestClient per submitter, flat out; per pass fresh nullifiers, records digest and signature (signBatch)',
       },
       series: buckets,
@@ -230,6 +236,7 @@ if (script !== undefined && fileURLToPath(import.meta.url) === script) {
     await runSoak({
       cdrs: flag('--cdrs', SOAK_TARGETS.cdrs),
       window: flag('--window', 16),
+      ...(args.includes('--hot-log2') ? { hotLog2: flag('--hot-log2', 0) } : {}),
       command: `node dist/bench/soak/run.js ${args.join(' ')}`.trim(),
       log: (l) => process.stderr.write(`[soak] ${l}\n`),
     });

@@ -83,7 +83,7 @@ export interface ChainOptions {
   /** What one block may carry (transactions, CDRs, gas). */
   readonly blockLimits?: Partial<BlockLimits>;
   readonly contractLimits?: Partial<ContractLimits>;
-  /** Nullifier index sizing (defaults: 2^22-slot hot table, 256 MiB filter; README "Nullifiers"). */
+  /** Nullifier index sizing (defaults: 2^20-slot hot table, 256 MiB filter; README "Nullifiers"). */
   readonly nullifiers?: Pick<NullifierIndexOptions, 'hotLog2' | 'filterLog2Bytes' | 'mergeFanIn'>;
   /** Retention policy per data kind and how often to apply it; default: keep everything. */
   readonly retention?: RetentionOptions;
