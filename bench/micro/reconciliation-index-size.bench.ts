@@ -45,7 +45,7 @@ function run(chunkBatches: number, matched: boolean): { bytesPerCdr: number; pag
         previous = hashes;
         batches.push({ id: randomBytes(32), submitter, counterparty, periodStart, offset: b * BATCH * PUBLIC_RECORD_BYTES, count: BATCH });
       }
-      store.applyChunk({ blocks: [{ height: height++, unreadable: 0, batches }], records });
+      store.applyChunk({ blocks: [{ height: height++, timestampMs: 0n, unreadable: 0, batches }], records });
     }
     const pages: Record<string, number> = {};
     for (const name of ['recon-one', 'recon-events', 'recon-disputes']) {

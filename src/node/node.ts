@@ -25,6 +25,7 @@ import { BatchVerifierPool } from '../workers/batch-verifier.js';
 import { PoolBlsVerifier } from '../workers/pool-bls-verifier.js';
 import { followedChain } from '../reconciliation/followed-chain.js';
 import { ReconciliationIndexer } from '../reconciliation/reconciliation-indexer.js';
+import { firstOpenMonth } from '../settlement/settlement-period.js';
 import { openChain, type ProducerConfig } from './chain-factory.js';
 import { chainNodeApi } from './node-api.js';
 import { ValidatorRole, type ValidatorConfig } from './validator-role.js';
@@ -149,7 +150,12 @@ export class CdrNode {
     }
     let reconciliation: ReconciliationIndexer | undefined;
     try {
-      if (config.reconciliation !== false) reconciliation = await ReconciliationIndexer.start({ path: join(config.dataDir, 'reconciliation'), chain: followedChain(chain), log });
+      const periods = settlementRules(chain.genesis).periods;
+      if (config.reconciliation !== false) {
+        reconciliation = await ReconciliationIndexer.start({
+          path: join(config.dataDir, 'reconciliation'), chain: followedChain(chain), log, firstOpenMonth: (ms) => firstOpenMonth(periods, ms),
+        });
+      }
       // Verdicts are checked against the node's own counts once the index runs (src/chain/verdict-admission.ts).
       chain.verdictCounts = reconciliation;
     } catch (err) {

@@ -49,7 +49,7 @@ export function readIndexChunk(chain: CommittedBlocks, from: number, to: number,
       bytes += recs.length;
       records += header.recordCount;
     }
-    blocks.push({ height, batches, unreadable });
+    blocks.push({ height, timestampMs: block.header.timestampMs, batches, unreadable });
   }
   const buffer = new Uint8Array(bytes);
   for (const p of parts) buffer.set(p.records, p.batch.offset);

@@ -16,6 +16,8 @@ export interface IndexBatch {
 
 export interface IndexBlock {
   readonly height: number;
+  /** The block's timestamp (ms): strictly increasing with height. */
+  readonly timestampMs: bigint;
   readonly batches: readonly IndexBatch[];
   /**
    * Batches of the block whose records this node no longer holds (retention pruned them, or the
@@ -28,4 +30,11 @@ export interface IndexChunk {
   /** Consecutive heights, ascending. */
   readonly blocks: readonly IndexBlock[];
   readonly records: Uint8Array;
+  /**
+   * Months (monthIndex) below this are closed at the chunk's last block: the chain's settlement
+   * periods covering them have closed, so no later block carries records for them (blocks refuse
+   * them). The index then drops those months' matched events, kept only to catch repeats.
+   * Undefined: the node did not say (nothing is dropped).
+   */
+  readonly closedBelowMonth?: number;
 }

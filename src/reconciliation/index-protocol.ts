@@ -12,7 +12,7 @@ export interface IndexWorkerData {
 
 /** Main thread → worker. `epoch` tells the answers to a request from answers to an earlier one. */
 export type IndexRequest =
-  | { readonly type: 'apply'; readonly epoch: number; readonly blocks: readonly IndexBlock[]; readonly records: Uint8Array }
+  | { readonly type: 'apply'; readonly epoch: number; readonly blocks: readonly IndexBlock[]; readonly records: Uint8Array; readonly closedBelowMonth: number | undefined }
   | { readonly type: 'sync'; readonly epoch: number }
   | { readonly type: 'close' };
 

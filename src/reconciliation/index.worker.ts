@@ -24,7 +24,7 @@ port.on('message', (req: IndexRequest) => {
     case 'apply': {
       const started = performance.now();
       try {
-        const r = store.applyChunk({ blocks: req.blocks, records: req.records });
+        const r = store.applyChunk({ blocks: req.blocks, records: req.records, ...(req.closedBelowMonth === undefined ? {} : { closedBelowMonth: req.closedBelowMonth }) });
         send({ type: 'applied', epoch: req.epoch, nextHeight: r.nextHeight, blocks: r.blocks, records: r.records, ms: performance.now() - started });
       } catch (err) {
         send({ type: 'failed', epoch: req.epoch, message: err instanceof Error ? err.message : String(err) });

@@ -29,6 +29,13 @@ export interface ReconciliationIndexerOptions {
   readonly maxChunkRecords?: number;
   /** Blocks per index transaction; default 256. */
   readonly maxChunkBlocks?: number;
+  /**
+   * The first month (monthIndex) still open at a block's timestamp: every earlier month's records
+   * are refused by the chain from that block on (its settlement periods have closed). The index drops
+   * closed months' matched events, so its size follows the open months, not the whole history.
+   * Undefined: nothing is dropped.
+   */
+  readonly firstOpenMonth?: (blockTimestampMs: bigint) => number;
   /** First back-off after a failed chunk; doubles up to 30 s. Default 500 ms. */
   readonly retryMs?: number;
 }
@@ -266,7 +273,8 @@ export class ReconciliationIndexer {
       }
       const last = chunk.blocks.at(-1);
       if (!last) return;
-      this.post({ type: 'apply', epoch: this.epoch, blocks: chunk.blocks, records: chunk.records }, [chunk.records.buffer as ArrayBuffer]);
+      const closedBelowMonth = this.opts.firstOpenMonth?.(last.timestampMs);
+      this.post({ type: 'apply', epoch: this.epoch, blocks: chunk.blocks, records: chunk.records, closedBelowMonth }, [chunk.records.buffer as ArrayBuffer]);
       this.sendNext = last.height + 1;
       this.inFlight++;
     }

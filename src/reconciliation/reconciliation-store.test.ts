@@ -5,6 +5,7 @@ import { tempDataDir } from '../test-helpers/devnet.js';
 import { IndexGapError } from './errors.js';
 import type { IndexBatch, IndexBlock, IndexChunk } from './index-chunk.js';
 import { operatorPair } from './pair.js';
+import { monthIndex } from './period.js';
 import { ReconciliationStore, ZERO_COUNTS } from './reconciliation-store.js';
 
 const A = 20801;
@@ -28,6 +29,7 @@ function chunk(height: number, blocks: BatchSpec[][]): IndexChunk {
   let at = 0;
   const out: IndexBlock[] = blocks.map((batches, i) => ({
     height: height + i,
+    timestampMs: BigInt(height + i),
     unreadable: 0,
     batches: batches.map((b): IndexBatch => {
       const offset = at;
@@ -50,9 +52,9 @@ describe('ReconciliationStore', () => {
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
-  function store(): ReconciliationStore {
+  function store(opts: { retirePerChunk?: number } = {}): ReconciliationStore {
     const d = tempDataDir();
-    const s = ReconciliationStore.open(d.dir);
+    const s = ReconciliationStore.open(d.dir, opts);
     cleanups.push(d.cleanup, () => s.close());
     s.prepare(ID, 1000);
     return s;
@@ -178,10 +180,10 @@ describe('ReconciliationStore', () => {
     expect(s.prepare(ID, 10).reset).toBeUndefined();
     // Layout 1 wrote no 'layout' entry.
     s.env.hashDb('recon-meta').removeSync(Buffer.from('layout'));
-    expect(s.prepare(ID, 10).reset).toMatch(/layout 1, this node writes layout 4/);
+    expect(s.prepare(ID, 10).reset).toMatch(/layout 1, this node writes layout 5/);
     s.applyChunk(chunk(0, [[{ submitter: A, counterparty: B, records: recs(range(0, 5)) }]]));
     s.env.hashDb('recon-meta').putSync(Buffer.from('layout'), Buffer.from([0, 0, 0, 3]));
-    expect(s.prepare(ID, 10).reset).toMatch(/layout 3, this node writes layout 4/);
+    expect(s.prepare(ID, 10).reset).toMatch(/layout 3, this node writes layout 5/);
     expect(s.nextHeight()).toBe(0);
     expect(s.counts(operatorPair(A, B), NOV)).toEqual(ZERO_COUNTS);
     expect(s.prepare(ID, 10).reset).toBeUndefined();
@@ -213,5 +215,38 @@ describe('ReconciliationStore', () => {
     expect(s.prepare(new Uint8Array(32).fill(1), 10).reset).toMatch(/another chain/);
     expect(s.nextHeight()).toBe(0);
     expect(s.disputes(operatorPair(A, B), NOV, 0, 10)).toEqual({ total: 0, disputes: [] });
+  });
+
+  it('drops the matched events of a closed month (kept only to catch repeats), keeping its counts, disputes and one-sided events, and places no later batch in it', () => {
+    const s = store({ retirePerChunk: 30 });
+    const pair = operatorPair(A, B);
+    // November: A e0..e99; B e0..e89 with e10..e19 altered: 80 matched, 10 mismatched, 10 only A. December: 10 matched.
+    s.applyChunk(chunk(0, [[
+      { submitter: A, counterparty: B, records: recs(range(0, 100)) },
+      { submitter: B, counterparty: A, records: recs(range(0, 90), new Set(range(10, 20))) },
+      { submitter: A, counterparty: B, periodStart: DEC_2026, records: recs(range(0, 10, 'd')) },
+      { submitter: B, counterparty: A, periodStart: DEC_2026, records: recs(range(0, 10, 'd')) },
+    ]]));
+    const novCounts = s.counts(pair, NOV);
+    const novDisputes = s.disputes(pair, NOV, 0, 100);
+    expect(novCounts).toMatchObject({ matched: 80, mismatched: 10, onlyA: 10 });
+    expect(s.entries()).toEqual({ events: 100, oneSided: 10, openPeriods: 2 });
+    // A block says November is closed: 30 matched events go per chunk, November stays open until none is left.
+    const closesNov = (height: number): IndexChunk => ({ ...chunk(height, [[]]), closedBelowMonth: monthIndex(DEC) });
+    s.applyChunk(closesNov(1));
+    expect(s.entries()).toEqual({ events: 70, oneSided: 10, openPeriods: 2 });
+    s.applyChunk(closesNov(2));
+    s.applyChunk(closesNov(3));
+    expect(s.entries()).toEqual({ events: 20, oneSided: 10, openPeriods: 1 });
+    expect(s.counts(pair, NOV)).toEqual(novCounts);
+    expect(s.disputes(pair, NOV, 0, 100)).toEqual(novDisputes);
+    expect(s.counts(pair, DEC)).toMatchObject({ matched: 10 });
+    // A batch of November in a later block (the chain refuses those) is counted, not classified as new events.
+    s.applyChunk(chunk(4, [[{ submitter: B, counterparty: A, records: recs(range(0, 5)) }]]));
+    expect(s.counts(pair, NOV)).toEqual(novCounts);
+    expect(s.skips().outOfRangeBatches).toBe(1);
+    // December's events are still caught as repeats.
+    s.applyChunk(chunk(5, [[{ submitter: A, counterparty: B, periodStart: DEC_2026, records: recs(['d3']) }]]));
+    expect(s.counts(pair, DEC)).toMatchObject({ matched: 10, duplicatesA: 1 });
   });
 });

@@ -49,7 +49,18 @@ export interface DisputePage {
 /** What the index could not classify, since it began (retention, out-of-range periods). */
 export interface IndexSkips {
   readonly unreadableBatches: number;
+  /** Batches of a month outside 2000..9999, or of a month already closed (the chain refuses both). */
   readonly outOfRangeBatches: number;
+}
+
+/** Entries held, for tests, metrics and size reports. */
+export interface IndexEntries {
+  /** Events both sides submitted: matched ones of open months, mismatched ones of every month. */
+  readonly events: number;
+  /** Events only one side submitted. */
+  readonly oneSided: number;
+  /** (pair, month) numbers whose matched events are still held. */
+  readonly openPeriods: number;
 }
 
 export interface ApplyResult {
@@ -65,23 +76,35 @@ export interface PrepareResult {
   readonly reset: string | undefined;
 }
 
-// Layout 4. Keys are big-endian, so one (pair, period) is one contiguous key range.
+// Layout 5. Keys are big-endian, so one (pair, period) is one contiguous key range.
 //   periods  pair a u32 ‖ pair b u32 ‖ month u32                              → its number u32 (in order of first use)
+//   open     month u32 ‖ pair a u32 ‖ pair b u32                              → its number: matched events still held
 //   one      number u32 ‖ side u8 ‖ event hash 32                             → commitment's low 16 bytes ‖ locator (one side known)
 //   events   number ‖ event hash 32                                           → matched (1 byte) or mismatched with both locators
 //   disputes number ‖ 0x01 ‖ event hash 32                                    → empty (mismatched events only)
 //   counts   pair ‖ month                                                     → 8 × u64: the fields of PairPeriodCounts in order
 //   batches  batch number (u32 key)                                           → batch id 32 ‖ height u32
-//   meta     'next-height' u32, 'next-batch' u32, 'next-period' u32, 'chain' 32 bytes, 'skips' 2 × u64, 'layout' u32
+//   meta     'next-height' u32, 'next-batch' u32, 'next-period' u32, 'chain' 32 bytes, 'skips' 2 × u64, 'layout' u32,
+//            'closed-below' u32 (months below it are closed: see retireClosedMonths)
 // An event lives in exactly one of `one` and `events`. Layout 1 kept every one-sided event twice
 // (its entry, and a copy in `disputes` for the only-A/only-B lists), the locators of matched events
 // and the 12-byte (pair, month) in every key: 367 B/CDR of data file on traffic seen from one side
 // (180,000 events; 210 with layout 2 (each event once), 192 with layout 3 (4-byte period numbers), 156 with
-// this one (16 bytes of each commitment compared, event-entry.ts): bench/micro/reconciliation-index-size.bench.ts).
+// layout 4 (16 bytes of each commitment compared, event-entry.ts): bench/micro/reconciliation-index-size.bench.ts).
+// Layout 5 adds `open`: a matched event is kept only while its month is open (to catch a repeat);
+// once the chain has closed the month, no block can carry it again and the entry goes, so the
+// index holds the open months' events and the disputes, not every event ever matched.
 const PREFIX_BYTES = 4;
 const EVENT_KEY_BYTES = PREFIX_BYTES + 32;
 const ONE_KEY_BYTES = PREFIX_BYTES + 1 + 32;
-const LAYOUT = 4;
+const LAYOUT = 5;
+/** Matched events dropped per chunk transaction at most, by default (the rest in the next chunks). */
+const RETIRE_PER_CHUNK = 50_000;
+
+export interface ReconciliationStoreOptions {
+  /** Matched events of closed months dropped per chunk at most (default 50,000: a few tens of ms). */
+  readonly retirePerChunk?: number;
+}
 const COUNT_FIELDS = ['matched', 'mismatched', 'onlyA', 'onlyB', 'recordsA', 'recordsB', 'duplicatesA', 'duplicatesB'] as const;
 const MISMATCHED_CODE = 1;
 const CLASS_ORDER: readonly DisputeClass[] = ['mismatched', 'only_a', 'only_b'];
@@ -92,6 +115,7 @@ const META = {
   chain: Buffer.from('chain'),
   skips: Buffer.from('skips'),
   layout: Buffer.from('layout'),
+  closedBelow: Buffer.from('closed-below'),
 };
 const EMPTY = Buffer.alloc(0);
 const enum F { Matched, Mismatched, OnlyA, OnlyB, RecordsA, RecordsB, DuplicatesA, DuplicatesB }
@@ -112,21 +136,27 @@ export class ReconciliationStore {
   private readonly disputesDb: Database<Buffer, Uint8Array>;
   private readonly countsDb: Database<Buffer, Uint8Array>;
   private readonly periods: Database<Buffer, Uint8Array>;
+  private readonly openPeriods: Database<Buffer, Uint8Array>;
   private readonly batches: Database<Buffer, number>;
   private readonly meta: Database<Buffer, Uint8Array>;
 
-  private constructor(readonly env: StorageEnv) {
+  private readonly retirePerChunk: number;
+
+  private constructor(readonly env: StorageEnv, opts: ReconciliationStoreOptions) {
+    this.retirePerChunk = opts.retirePerChunk ?? RETIRE_PER_CHUNK;
+    if (!Number.isSafeInteger(this.retirePerChunk) || this.retirePerChunk < 1) throw new RangeError('retirePerChunk must be a positive integer');
     this.events = env.hashDb('recon-events');
     this.oneSided = env.hashDb('recon-one');
     this.disputesDb = env.hashDb('recon-disputes');
     this.countsDb = env.hashDb('recon-counts');
     this.periods = env.hashDb('recon-periods');
+    this.openPeriods = env.hashDb('recon-open');
     this.batches = env.uint32Db('recon-batches');
     this.meta = env.hashDb('recon-meta');
   }
 
-  static open(path: string): ReconciliationStore {
-    return new ReconciliationStore(StorageEnv.open(path));
+  static open(path: string, opts: ReconciliationStoreOptions = {}): ReconciliationStore {
+    return new ReconciliationStore(StorageEnv.open(path), opts);
   }
 
   /** The next block height to index (0 on a fresh index: the genesis block carries no batch). */
@@ -158,7 +188,7 @@ export class ReconciliationStore {
       else if (known && layout !== LAYOUT) reset = `the index has layout ${layout ?? 1}, this node writes layout ${LAYOUT}`;
       else if (next > chainHeight + 1) reset = `the index is at height ${next - 1}, ahead of the chain's head ${chainHeight}`;
       if (reset) {
-        for (const db of [this.events, this.oneSided, this.disputesDb, this.countsDb, this.periods, this.meta]) for (const k of [...db.getKeys()]) db.removeSync(k);
+        for (const db of [this.events, this.oneSided, this.disputesDb, this.countsDb, this.periods, this.openPeriods, this.meta]) for (const k of [...db.getKeys()]) db.removeSync(k);
         for (const k of [...this.batches.getKeys()]) this.batches.removeSync(k);
       }
       if (!known || reset) {
@@ -184,6 +214,7 @@ export class ReconciliationStore {
       const skips = this.skips();
       let unreadable = skips.unreadableBatches;
       let outOfRange = skips.outOfRangeBatches;
+      const closedBelow = this.closedBelow();
       const groups = new Map<string, PairPeriodGroup>();
       let applied = 0;
       let recordCount = 0;
@@ -197,6 +228,8 @@ export class ReconciliationStore {
           try {
             pair = operatorPair(batch.submitter, batch.counterparty);
             month = monthIndex(batchPeriod(batch.periodStart));
+            // Blocks refuse records of closed months; one that carried some anyway is not guessed at.
+            if (month < closedBelow) throw new PeriodOutOfRangeError(`month ${month} closed before this block`);
           } catch (err) {
             // Admission refuses both; a batch the index cannot place is counted, not guessed.
             if (!(err instanceof ReconciliationInputError || err instanceof PeriodOutOfRangeError)) throw err;
@@ -227,6 +260,7 @@ export class ReconciliationStore {
       // Sorted, so (pair, period) numbers are handed out in an order that does not depend on the Map's.
       const ordered = [...groups.values()].sort((x, y) => Buffer.compare(x.prefix, y.prefix));
       for (const group of ordered) this.addCounts(group.prefix, this.classifyGroup(this.periodNumber(group.prefix, true)!, group, records));
+      if (chunk.closedBelowMonth !== undefined) this.retireClosedMonths(Math.max(closedBelow, chunk.closedBelowMonth));
       this.meta.putSync(META.nextHeight, u32(next));
       this.meta.putSync(META.nextBatch, u32(batchNo));
       const s = Buffer.alloc(16);
@@ -282,6 +316,48 @@ export class ReconciliationStore {
     return d;
   }
 
+  private closedBelow(): number {
+    return this.meta.getBinary(META.closedBelow)?.readUInt32BE(0) ?? 0;
+  }
+
+  /**
+   * Drops the matched events of months below `closedBelow`, at most `retirePerChunk` per call, oldest
+   * month first; a (pair, month) leaves `open` once none is left. Counts, mismatched events (their
+   * locators are the disputes list) and one-sided events stay. Safe because a closed month never gets
+   * another record: the only use of a matched entry is to tell a repeat from a new event.
+   */
+  private retireClosedMonths(closedBelow: number): void {
+    this.meta.putSync(META.closedBelow, u32(closedBelow));
+    let budget = this.retirePerChunk;
+    const end = u32(closedBelow);
+    for (const { key, value } of [...this.openPeriods.getRange({ end })]) {
+      const start = Buffer.alloc(EVENT_KEY_BYTES);
+      start.set(value, 0);
+      const stop = Buffer.alloc(EVENT_KEY_BYTES);
+      stop.writeUInt32BE(Buffer.from(value).readUInt32BE(0) + 1, 0);
+      const matched: Buffer[] = [];
+      let more = false;
+      for (const e of this.events.getRange({ start, end: stop })) {
+        if (e.value.length !== 1) continue; // mismatched: kept
+        if (matched.length === budget) {
+          more = true;
+          break;
+        }
+        matched.push(Buffer.from(e.key));
+      }
+      for (const k of matched) this.events.removeSync(k);
+      budget -= matched.length;
+      if (more) return;
+      this.openPeriods.removeSync(key);
+    }
+  }
+
+  /** Entries held (LMDB's own counts: no scan). */
+  entries(): IndexEntries {
+    const count = (db: Database<Buffer, Uint8Array>): number => (db.getStats() as { entryCount: number }).entryCount;
+    return { events: count(this.events), oneSided: count(this.oneSided), openPeriods: count(this.openPeriods) };
+  }
+
   /** The stored state of one event: both sides known (events), or one side (one, under either side's key). */
   private entryAt(key: Buffer, oneKeys: readonly [Buffer, Buffer]): EventEntry | undefined {
     const both = this.events.getBinary(key);
@@ -301,6 +377,7 @@ export class ReconciliationStore {
     const next = this.meta.getBinary(META.nextPeriod)?.readUInt32BE(0) ?? 0;
     const id = u32(next);
     this.periods.putSync(prefix, id);
+    this.openPeriods.putSync(Buffer.concat([prefix.subarray(8, 12), prefix.subarray(0, 8)]), id);
     this.meta.putSync(META.nextPeriod, u32(next + 1));
     return id;
   }

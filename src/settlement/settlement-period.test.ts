@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { monthIndex } from '../reconciliation/period.js';
 import { PeriodClosedError, PeriodFormatError, SettlementOptionsError } from './errors.js';
 import {
-  assertPeriodOpen, assertRecordAccepted, closingBlock, DEFAULT_GRACE_SECONDS, DEFAULT_SETTLEMENT_PERIOD_OPTIONS, isPeriodClosed,
+  assertPeriodOpen, assertRecordAccepted, closingBlock, DEFAULT_GRACE_SECONDS, DEFAULT_SETTLEMENT_PERIOD_OPTIONS, firstOpenMonth, isPeriodClosed,
   nextPeriod, parsePeriodId, periodContaining, settlementPeriodOptions,
 } from './settlement-period.js';
 
@@ -93,5 +94,31 @@ describe('settlement periods', () => {
     expect((err as PeriodClosedError).periodId).toBe('2026-11');
     // The next period is still open at that block.
     expect(assertRecordAccepted(monthly, sec('2026-12-01T00:00:00Z'), close).id).toBe('2026-12');
+  });
+
+  it('names the first month a block may still take records of (the reconciliation index drops matched events of the months before it)', () => {
+    const ms = (iso: string): bigint => BigInt(Date.parse(iso));
+    const nov = monthIndex({ year: 2026, month: 11 });
+    // Monthly, three days of grace: November closes at 2026-12-04T00:00Z.
+    expect(firstOpenMonth(monthly, ms('2026-12-03T23:59:59.999Z'))).toBe(nov);
+    expect(firstOpenMonth(monthly, ms('2026-12-04T00:00:00Z'))).toBe(nov + 1);
+    // Weekly: November's last day is in the week of 2026-11-30 to 12-06, closing 12-10 with the grace.
+    const weekly = settlementPeriodOptions({ rule: 'weekly' });
+    expect(firstOpenMonth(weekly, ms('2026-12-09T23:59:59.999Z'))).toBe(nov);
+    expect(firstOpenMonth(weekly, ms('2026-12-10T00:00:00Z'))).toBe(nov + 1);
+    // Every month before the answer lies in closed periods; the answer has a second still open.
+    const rules = fc.oneof(
+      fc.constant<'monthly' | 'weekly' | 'daily'>('monthly'), fc.constant<'weekly'>('weekly'), fc.constant<'daily'>('daily'),
+      fc.record({ days: fc.integer({ min: 1, max: 366 }) }),
+    );
+    fc.assert(fc.property(rules, fc.integer({ min: 0, max: 90 * 86_400 }), fc.integer({ min: sec('2001-01-01T00:00:00Z'), max: sec('2090-01-01T00:00:00Z') }), (rule, grace, at) => {
+      const o = settlementPeriodOptions({ rule, graceSeconds: grace });
+      const t = BigInt(at) * 1000n;
+      const m = firstOpenMonth(o, t);
+      const lastSecondOf = (i: number): number => Date.UTC(Math.floor(i / 12), (i % 12) + 1, 1) / 1000 - 1;
+      // (The floor is January 2000: periods start no earlier.)
+      if (m > monthIndex({ year: 2000, month: 1 })) expect(isPeriodClosed(periodContaining(o, lastSecondOf(m - 1)), t)).toBe(true);
+      expect(isPeriodClosed(periodContaining(o, lastSecondOf(m)), t)).toBe(false);
+    }), { numRuns: 300 });
   });
 });

@@ -9,6 +9,7 @@
 // that period with PeriodClosedError. Late records are refused, never carried into the next period
 // as adjustments: an adjustment is a new bilateral statement in a later period, agreed by the pair.
 
+import { monthIndex } from '../reconciliation/period.js';
 import { PeriodClosedError, PeriodFormatError, SettlementOptionsError } from './errors.js';
 
 const DAY = 86_400;
@@ -156,6 +157,28 @@ export function assertRecordAccepted(options: SettlementPeriodOptions, periodSta
   const p = periodContaining(options, periodStartSeconds);
   assertPeriodOpen(p, blockTimestampMs);
   return p;
+}
+
+/** Months looked back from a block's own month: a month closes at most ~16 months after it ends (366-day periods, 90 days of grace). */
+const MONTHS_LOOKED_BACK = 24;
+
+/**
+ * The first calendar month (reconciliation's monthIndex: year × 12 + month − 1) with a record still
+ * acceptable in a block at `blockTimestampMs`: every earlier month lies wholly in periods closed by
+ * then, so no block from there on carries records of it. Months close in order (a month's last
+ * second is in the latest of its periods), so the answer is one bound. Conservative past
+ * MONTHS_LOOKED_BACK (a lower bound: fewer months called closed).
+ */
+export function firstOpenMonth(options: SettlementPeriodOptions, blockTimestampMs: bigint): number {
+  const now = new Date(Number(blockTimestampMs));
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  for (let back = 0; back <= MONTHS_LOOKED_BACK; back++) {
+    const lastSecond = Date.UTC(y, m - back + 1, 1) / 1000 - 1;
+    if (lastSecond < MIN_SECONDS) return monthIndex({ year: 2000, month: 1 });
+    if (isPeriodClosed(periodContaining(options, lastSecond), blockTimestampMs)) return monthIndex({ year: y, month: m + 1 }) - back + 1;
+  }
+  return Math.max(monthIndex({ year: 2000, month: 1 }), monthIndex({ year: y, month: m + 1 }) - MONTHS_LOOKED_BACK);
 }
 
 export interface BlockTime {
