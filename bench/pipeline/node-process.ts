@@ -121,6 +121,7 @@ async function main(): Promise<void> {
       ...(opts.producer ? { producer: opts.producer } : {}),
       ...(opts.limits ? { limits: opts.limits } : {}),
       ...(opts.nullifiers ? { nullifiers: opts.nullifiers } : {}),
+      ...(opts.reconciliation === false ? { reconciliation: false } : {}),
     });
   } catch (err) {
     send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });

@@ -8,6 +8,8 @@ export interface NodeProcessOptions {
   readonly limits?: { maxBatchRecords?: number; maxInflight?: number };
   /** Nullifier index sizing (log2 of the hot table's slots, of the filter's bytes); default the node's. */
   readonly nullifiers?: { hotLog2?: number; filterLog2Bytes?: number };
+  /** The reconciliation index (default on, as `cdrchain node`); false for A/B runs. */
+  readonly reconciliation?: boolean;
   /** Hard limit on this process's life, seconds (default 1,800). */
   readonly maxLifetimeSec?: number;
   /** Keep the data directory after stop (debugging). */

@@ -43,6 +43,8 @@ export interface PhaseConfig {
   readonly workers: number;
   /** The genesis file the node runs (solo); default the embedded `devnetGenesis()`. The data set must be signed for it. */
   readonly genesisFile?: string;
+  /** The node's reconciliation index (default on). */
+  readonly reconciliation?: boolean;
   readonly profileDir?: string;
   /** Write the replay's raw per-batch records (ReplayResult JSON) here, for offline analysis. */
   readonly dumpRecordsPath?: string;
@@ -153,7 +155,10 @@ export async function runPhase(cfg: PhaseConfig): Promise<PhaseResult> {
     mkdirSync(dir, { recursive: true });
     return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   };
-  const node = await NodeChild.start({ workers: cfg.workers, maxLifetimeSec: cfg.maxSendSeconds + 600, ...(cfg.genesisFile ? { genesisFile: cfg.genesisFile } : {}) }, execArgv('node'));
+  const node = await NodeChild.start({
+    workers: cfg.workers, maxLifetimeSec: cfg.maxSendSeconds + 600,
+    ...(cfg.genesisFile ? { genesisFile: cfg.genesisFile } : {}), ...(cfg.reconciliation === false ? { reconciliation: false } : {}),
+  }, execArgv('node'));
   let replay: ReplayChild | undefined;
   try {
     replay = await ReplayChild.start(
@@ -429,18 +434,18 @@ export function logPhase(p: PhaseResult, log: (l: string) => void): void {
  * The latency phase alone, paced at `rateCdrPerSec` (default: half the last full run's committed
  * rate): for re-measuring latency without repeating the minute-long throughput phase.
  */
-export async function runLatencyOnly(rateCdrPerSec: number, quick: boolean, log = (l: string) => process.stderr.write(`[pipeline] ${l}\n`)): Promise<PhaseResult> {
+export async function runLatencyOnly(rateCdrPerSec: number, quick: boolean, reconciliation = true, log = (l: string) => process.stderr.write(`[pipeline] ${l}\n`)): Promise<PhaseResult> {
   const sizes = quick ? QUICK_SIZES : FULL_SIZES;
   log(`machine: ${machineLine()}`);
   try {
     const dataset = await prepareDataset('dataset', { cdrs: sizes.latencyCdrs, batchSize: sizes.latencyBatch }, false, log);
     const latency = await runPhase({
       name: 'latency', dataset, mode: 'paced', rateCdrPerSec, window: sizes.latencyWindow,
-      maxSendSeconds: sizes.latencySeconds, warmupSec: Math.min(5, sizes.warmupSec), workers: 2, log,
+      maxSendSeconds: sizes.latencySeconds, warmupSec: Math.min(5, sizes.warmupSec), workers: 2, log, reconciliation,
     });
     logPhase(latency, log);
     const path = writeResult('pipeline-latency', {
-      ...resultEnvelope(`node dist/bench/pipeline/run.js --latency-only ${rateCdrPerSec}${quick ? ' --quick' : ''}`),
+      ...resultEnvelope(`node dist/bench/pipeline/run.js --latency-only ${rateCdrPerSec}${quick ? ' --quick' : ''}${reconciliation ? '' : ' --no-reconciliation'}`),
       name: 'pipeline-latency', rateCdrPerSec, batchSize: sizes.latencyBatch,
       p50LatencyMs: latency.latency.sendToCommitted.p50Ms, p99LatencyMs: latency.latency.sendToCommitted.p99Ms, latency,
     });
@@ -458,7 +463,7 @@ if (script !== undefined && fileURLToPath(import.meta.url) === script) {
   try {
     if (latencyOnly >= 0) {
       const rate = Number(args[latencyOnly + 1] ?? 29_500);
-      await runLatencyOnly(Number.isFinite(rate) && rate > 0 ? rate : 29_500, args.includes('--quick'));
+      await runLatencyOnly(Number.isFinite(rate) && rate > 0 ? rate : 29_500, args.includes('--quick'), !args.includes('--no-reconciliation'));
     } else await runPipelineBench({
       quick: args.includes('--quick'),
       profile: args.includes('--profile'),
