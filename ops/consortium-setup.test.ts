@@ -109,10 +109,13 @@ describe('a consortium on separate machines, set up as docs/operating.md says', 
         return undefined;
       }
     };
+    // Alone this takes ~15 s; in the full suite on two cores it has needed over 90 s (CI, 2026-12-06).
+    let lastViews: (Consensus | undefined)[] = [];
     await until(async () => {
-      const views = await Promise.all(machines.map(consensusOf));
+      const views = (lastViews = await Promise.all(machines.map(consensusOf)));
       return views.every((v) => v !== undefined && v.validators.every((x) => x.connected) && v.final.height >= 32);
-    }, 90_000);
+    }, 150_000, () => `four validators connected with a final macro block; last views: ${JSON.stringify(lastViews.map((v, i) => (
+      v === undefined ? { plmn: machines[i]!.plmn, down: true } : { plmn: machines[i]!.plmn, final: v.final.height, disconnected: v.validators.filter((x) => !x.connected).map((x) => x.plmn) })))}`);
     const identities = await Promise.all(machines.map(async (m) => ((await (await fetch(`${url(m)}/status`)).json()) as { genesisHash: string }).genesisHash));
     expect(new Set(identities).size).toBe(1);
 
@@ -128,7 +131,7 @@ describe('a consortium on separate machines, set up as docs/operating.md says', 
       await until(async () => {
         const views = await Promise.all(machines.map(consensusOf));
         return views.every((v) => v !== undefined && v.final.height >= height);
-      }, 60_000);
+      }, 60_000, () => `the batch's block ${height} final on every validator`);
       for (const m of machines) {
         const b = (await (await fetch(`${url(m)}/batch/${id}`)).json()) as { status: string; height: number };
         expect(b, `batch on ${m.plmn}`).toMatchObject({ status: 'committed', height });
@@ -139,10 +142,10 @@ describe('a consortium on separate machines, set up as docs/operating.md says', 
   }, 240_000);
 });
 
-async function until(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+async function until(cond: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
