@@ -150,8 +150,8 @@ export class CdrNode {
     }
     let reconciliation: ReconciliationIndexer | undefined;
     try {
-      const periods = settlementRules(chain.genesis).periods;
       if (config.reconciliation !== false) {
+        const periods = settlementRules(chain.genesis).periods;
         reconciliation = await ReconciliationIndexer.start({
           path: join(config.dataDir, 'reconciliation'), chain: followedChain(chain), log, firstOpenMonth: (ms) => firstOpenMonth(periods, ms),
         });

@@ -228,11 +228,14 @@ export class ReconciliationStore {
           try {
             pair = operatorPair(batch.submitter, batch.counterparty);
             month = monthIndex(batchPeriod(batch.periodStart));
-            // Blocks refuse records of closed months; one that carried some anyway is not guessed at.
-            if (month < closedBelow) throw new PeriodOutOfRangeError(`month ${month} closed before this block`);
           } catch (err) {
             // Admission refuses both; a batch the index cannot place is counted, not guessed.
             if (!(err instanceof ReconciliationInputError || err instanceof PeriodOutOfRangeError)) throw err;
+            outOfRange++;
+            continue;
+          }
+          // Blocks refuse records of closed months; one that carried some anyway is counted the same way.
+          if (month < closedBelow) {
             outOfRange++;
             continue;
           }

@@ -9,7 +9,7 @@
 // that period with PeriodClosedError. Late records are refused, never carried into the next period
 // as adjustments: an adjustment is a new bilateral statement in a later period, agreed by the pair.
 
-import { monthIndex } from '../reconciliation/period.js';
+import { MIN_PERIOD_YEAR, monthIndex } from '../reconciliation/period.js';
 import { PeriodClosedError, PeriodFormatError, SettlementOptionsError } from './errors.js';
 
 const DAY = 86_400;
@@ -161,6 +161,8 @@ export function assertRecordAccepted(options: SettlementPeriodOptions, periodSta
 
 /** Months looked back from a block's own month: a month closes at most ~16 months after it ends (366-day periods, 90 days of grace). */
 const MONTHS_LOOKED_BACK = 24;
+/** January of the first year periods may start in. */
+const FIRST_MONTH = monthIndex({ year: MIN_PERIOD_YEAR, month: 1 });
 
 /**
  * The first calendar month (reconciliation's monthIndex: year × 12 + month − 1) with a record still
@@ -175,10 +177,10 @@ export function firstOpenMonth(options: SettlementPeriodOptions, blockTimestampM
   const m = now.getUTCMonth();
   for (let back = 0; back <= MONTHS_LOOKED_BACK; back++) {
     const lastSecond = Date.UTC(y, m - back + 1, 1) / 1000 - 1;
-    if (lastSecond < MIN_SECONDS) return monthIndex({ year: 2000, month: 1 });
+    if (lastSecond < MIN_SECONDS) return FIRST_MONTH;
     if (isPeriodClosed(periodContaining(options, lastSecond), blockTimestampMs)) return monthIndex({ year: y, month: m + 1 }) - back + 1;
   }
-  return Math.max(monthIndex({ year: 2000, month: 1 }), monthIndex({ year: y, month: m + 1 }) - MONTHS_LOOKED_BACK);
+  return Math.max(FIRST_MONTH, monthIndex({ year: y, month: m + 1 }) - MONTHS_LOOKED_BACK);
 }
 
 export interface BlockTime {
