@@ -83,9 +83,11 @@ export interface AdmissionSource {
   /**
    * Frames another validator relayed or sent on request: signed by their submitter and checked here
    * like any other, but they may arrive in any sequence order (several peers answer a catching-up
-   * node), so admission does not refuse one below the submitter's last accepted sequence. Blocks
-   * still order each submitter's sequences (the state transition), and the nullifier index still
-   * refuses a batch admitted before.
+   * node), and another validator may have admitted a different transaction of the same submitter
+   * and sequence first (the operator sent one to each), so admission of no kind refuses one for its
+   * sequence: a peer's block naming it must apply here. Blocks still order each submitter's
+   * sequences (the state transition), the nullifier index still refuses a batch admitted before,
+   * and a pending one a final block superseded is discarded.
    */
   readonly relayed?: boolean;
   /**

@@ -74,20 +74,20 @@ export class ContractAdmission {
   async submit(frame: Uint8Array, source: AdmissionSource, onWellFormed?: () => void): Promise<AcceptedContractTx> {
     const held: BudgetTicket[] = [];
     try {
-      return await this.admit(frame, onWellFormed, (tx) => held.push(this.deps.budget.acquire(source, tx.sender, frame.length, tx.sequence)));
+      return await this.admit(frame, source, onWellFormed, (tx) => held.push(this.deps.budget.acquire(source, tx.sender, frame.length, tx.sequence)));
     } finally {
       for (const ticket of held) ticket.release();
     }
   }
 
-  private async admit(frame: Uint8Array, onWellFormed: (() => void) | undefined, charge: (tx: DecodedContractTx) => void): Promise<AcceptedContractTx> {
+  private async admit(frame: Uint8Array, source: AdmissionSource, onWellFormed: (() => void) | undefined, charge: (tx: DecodedContractTx) => void): Promise<AcceptedContractTx> {
     const receivedAt = performance.now();
     if (frame.length > MAX_CONTRACT_TX_FRAME_BYTES) {
       throw new BatchRejectedError(RejectCode.TooLarge, `${frame.length} bytes exceeds the ${MAX_CONTRACT_TX_FRAME_BYTES}-byte contract transaction limit`);
     }
     const tx = decodeOrReject(frame, decodeContractTx);
     onWellFormed?.();
-    this.check(tx);
+    this.check(tx, source);
     if (!this.deps.storage.writable) {
       throw new BatchRejectedError(RejectCode.StorageFull, `node storage is not writable (${this.deps.storage.status().reason ?? 'unknown'}); nothing was recorded, retry later`, tx.sequence);
     }
@@ -123,7 +123,7 @@ export class ContractAdmission {
   }
 
   /** Every check before the transaction joins the mempool, cheapest first. */
-  private check(tx: DecodedContractTx): void {
+  private check(tx: DecodedContractTx, source: AdmissionSource): void {
     const { operators, limits } = this.deps;
     const operator = operators.get(tx.sender);
     if (!operator) throw new BatchRejectedError(RejectCode.UnknownOperator, `sender ${tx.sender} is not a consortium operator`, tx.sequence);
@@ -142,7 +142,9 @@ export class ContractAdmission {
     if (!ed25519Verify(canonicalContractTx(tx, this.deps.chain), tx.signature, this.keys.get(operator.batchKey))) {
       throw new BatchRejectedError(RejectCode.BadSignature, 'signature does not verify with the sender\'s batch key for this chain', tx.sequence);
     }
-    assertNextSequence(tx.sequence, this.lastSequence.get(tx.sender), this.deps.maxSequenceJump, `contract transaction of ${tx.sender}`);
+    // A relayed one below the last accepted here may be what a peer's block names (see
+    // AdmissionSource.relayed); one a final block superseded is discarded at the next commit.
+    if (!source.relayed) assertNextSequence(tx.sequence, this.lastSequence.get(tx.sender), this.deps.maxSequenceJump, `contract transaction of ${tx.sender}`);
   }
 
   private noteSequence(sender: number, seq: bigint): void {

@@ -156,7 +156,7 @@ export class ProofAdmission {
     }
     const tx = decodeOrReject(frame, decodeBatchProofTx);
     onWellFormed?.();
-    const circuit = this.check(tx);
+    const circuit = this.check(tx, source);
     const header = this.provenBatch(tx, source.relayed === true);
     if (!this.deps.storage.writable) {
       throw new BatchRejectedError(RejectCode.StorageFull, `node storage is not writable (${this.deps.storage.status().reason ?? 'unknown'}); nothing was recorded, retry later`, tx.sequence);
@@ -212,14 +212,16 @@ export class ProofAdmission {
   }
 
   /** Signer, signature, sequence and circuit: everything the frame alone decides. */
-  private check(tx: DecodedBatchProofTx): GenesisCircuit {
+  private check(tx: DecodedBatchProofTx, source: AdmissionSource): GenesisCircuit {
     const operator = this.deps.operators.get(tx.signer);
     if (!operator) throw new BatchRejectedError(RejectCode.UnknownOperator, `signer ${tx.signer} is not a consortium operator`, tx.sequence);
     if (tx.sequence === 0n) throw new BatchRejectedError(RejectCode.OutOfRange, 'sequence numbers start at 1', tx.sequence);
     if (!ed25519Verify(canonicalBatchProofTx(tx, this.deps.chain), tx.signature, this.keys.get(operator.batchKey))) {
       throw new BatchRejectedError(RejectCode.BadSignature, 'signature does not verify with the signer\'s batch key for this chain', tx.sequence);
     }
-    assertNextSequence(tx.sequence, this.lastSequence.get(tx.signer), this.deps.maxSequenceJump, `batch proof of ${tx.signer}`);
+    // Blocks take a signer's proofs in any order; a relayed one below the last accepted here may be
+    // what a peer's block names (see AdmissionSource.relayed).
+    if (!source.relayed) assertNextSequence(tx.sequence, this.lastSequence.get(tx.signer), this.deps.maxSequenceJump, `batch proof of ${tx.signer}`);
     const chunkRecords = chunkRecordsOf(tx.proof);
     const circuit = chunkRecords === undefined ? undefined : this.circuits.get(circuitKey(tx.circuitId, tx.circuitVersion, chunkRecords));
     if (!circuit) {

@@ -142,7 +142,7 @@ export class SettlementAdmission {
     if (frame.length > MAX_SETTLEMENT_TX_BYTES) throw new BatchRejectedError(RejectCode.TooLarge, `${frame.length} bytes exceeds the ${MAX_SETTLEMENT_TX_BYTES}-byte settlement transaction limit`);
     const tx = decodeOrReject(frame, decodeSettlementTx);
     onWellFormed?.();
-    this.checkSubmitter(tx);
+    this.checkSubmitter(tx, source);
     const interpreted = this.judge(tx, () => interpretSettlementTx(tx, this.deps.rules));
     this.judge(tx, () => verifySettlementSignatures(interpreted, this.deps.rules, this.deps.blsKeyOf));
     const { committed } = this.deps;
@@ -151,7 +151,7 @@ export class SettlementAdmission {
       await this.verifyLink(tx, interpreted);
       // The pool took time: the submitter's sequence and the state are judged again (a block, or
       // another of its transactions, may have come meanwhile).
-      this.checkSubmitter(tx);
+      this.checkSubmitter(tx, source);
       this.judge(tx, () => settlementWrites(interpreted, committedReader(committed), nextBlock(committed), this.deps.rules, this.deps.approvals));
     }
     const claim = claimOf(interpreted);
@@ -236,14 +236,16 @@ export class SettlementAdmission {
     if (this.claims.get(claim) === hex) this.claims.delete(claim);
   }
 
-  private checkSubmitter(tx: DecodedSettlementTx): void {
+  private checkSubmitter(tx: DecodedSettlementTx, source: AdmissionSource): void {
     const operator = this.deps.operators.get(tx.submitter);
     if (!operator) throw new BatchRejectedError(RejectCode.UnknownOperator, `submitter ${tx.submitter} is not a consortium operator`, tx.sequence);
     if (tx.sequence === 0n) throw new BatchRejectedError(RejectCode.OutOfRange, 'sequence numbers start at 1', tx.sequence);
     if (!ed25519Verify(canonicalSettlementTx(tx, this.deps.chain), tx.signature, this.keys.get(operator.batchKey))) {
       throw new BatchRejectedError(RejectCode.BadSignature, 'signature does not verify with the submitter\'s batch key for this chain', tx.sequence);
     }
-    assertNextSequence(tx.sequence, this.lastSequence.get(tx.submitter), this.deps.maxSequenceJump, `settlement transaction of ${tx.submitter}`);
+    // Blocks take a submitter's settlement transactions in any order; a relayed one below the last
+    // accepted here may be what a peer's block names (see AdmissionSource.relayed).
+    if (!source.relayed) assertNextSequence(tx.sequence, this.lastSequence.get(tx.submitter), this.deps.maxSequenceJump, `settlement transaction of ${tx.submitter}`);
   }
 
   /** The statement's link proof on the pool, against this node's committed aggregates and rates. */
