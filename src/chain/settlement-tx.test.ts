@@ -225,6 +225,18 @@ describe('settlement transactions', () => {
     expect(reopened.queries.tx(ids[1]!)?.view).toMatchObject({ status: 'evicted', eviction: { reason: 'settlement_refused' } });
   });
 
+  it('a relayed transaction with a sequence its submitter already holds here is admitted, a client\'s is not, and one block takes both', async () => {
+    const chain = await open();
+    const sign = (first: number, second: number) => signSettlementTx({ submitter: VODAFONE_UK, sequence: 1n, period: DEC_2025, action: statement(chain, first, second).action, seed: devnetBatchSeed(VODAFONE_UK) });
+    const [mine, theirs] = [sign(VODAFONE_UK, TELEKOM_DE), sign(ORANGE_FR, VODAFONE_UK)];
+    await chain.submitTx(mine.frame.slice(), chain.httpSource);
+    expect((await refused(chain, theirs.frame.slice())).code).toBe(RejectCode.Replay);
+    // Another validator took Vodafone's other sequence-1 transaction: a block may name it, so it must be admissible here.
+    await chain.submitTx(theirs.frame.slice(), chain.connectionSource('peer', { relayed: true }));
+    expect((await commitBlock(chain)).map(toHex).sort()).toEqual([toHex(mine.hash), toHex(theirs.hash)].sort());
+    expect(chain.committed.committedSequence(TxKind.Settlement, VODAFONE_UK)).toBe(1n);
+  });
+
   it('rate sets: publishers sign, the move limit holds unless an override has the override threshold, periods move forward', async () => {
     const chain = await open();
     await chain.submitTx(frame(ORANGE_FR, '2026-01', rateSet(chain, '2026-01', 115n, [0])), chain.httpSource);

@@ -5,6 +5,10 @@ import { toHex } from '../../codec/bytes.js';
 import { idleSchedule, openTestChain } from '../../test-helpers/chain.js';
 import { TELEKOM_DE, tempDataDir, traffic, VODAFONE_UK } from '../../test-helpers/devnet.js';
 import type { Chain } from '../chain.js';
+import { signDeploy } from '../../client/contract-tx.js';
+import { counterContract, sumContract } from '../../test-helpers/contracts.js';
+import { devnetBatchSeed } from '../genesis.js';
+import { RejectCode } from '../reject.js';
 
 describe('ChainBranches.select', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -42,5 +46,19 @@ describe('ChainBranches.select', () => {
     // Capped: the first slots, still in sequence order per submitter.
     expect(chain.branches.select(chain.branches.committedHex, 3).map(seq)).toEqual([`${TELEKOM_DE}:1`, `${VODAFONE_UK}:1`, `${TELEKOM_DE}:2`]);
     expect(chain.branches.hasPending(chain.branches.committedHex)).toBe(true);
+  });
+  it('admits a relayed contract transaction whose sequence its sender already holds here, and a block takes only the first of the two', async () => {
+    const chain = await open();
+    const seed = devnetBatchSeed(TELEKOM_DE);
+    const mine = signDeploy({ sender: TELEKOM_DE, sequence: 1n, gasLimit: 1n, container: sumContract(), seed, chain: chain.identity });
+    const theirs = signDeploy({ sender: TELEKOM_DE, sequence: 1n, gasLimit: 1n, container: counterContract(), seed, chain: chain.identity });
+    await chain.submitTx(mine.frame.slice(), chain.httpSource);
+    await expect(chain.submitTx(theirs.frame.slice(), chain.httpSource)).rejects.toMatchObject({ code: RejectCode.Replay });
+    // Another validator took the other one first: a block may name it, so it must be admissible here.
+    await chain.submitTx(theirs.frame.slice(), chain.connectionSource('peer test', { relayed: true }));
+    expect(chain.mempool.size).toBe(2);
+    const picked = chain.branches.select(chain.branches.committedHex, 100);
+    expect(picked.map((e) => toHex(e.id))).toEqual([toHex(mine.hash)]);
+    expect(chain.branches.propose(chain.branches.committedHex, { producer: TELEKOM_DE, timestampMs: chain.committed.headTimestampMs + 1n }, picked).txIds).toHaveLength(1);
   });
 });
