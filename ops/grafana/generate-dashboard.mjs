@@ -89,6 +89,14 @@ const rows = [
         [`sum by (instance) (${rate('cdrchain_pruned_block_bodies_total')})`, 'block bodies/s {{instance}}'],
         [`sum by (instance) (increase(${m('cdrchain_prune_failures_total')}${RATE}))`, 'failed runs {{instance}}'],
       ]),
+      ts('Reconciliation index', 'Committed blocks the index has not classified yet, records classified per second, and the p99 of its worker\'s time per chunk. The index is derived from committed blocks in its own worker: a lag that keeps growing means it classifies more slowly than blocks commit, and reconciliation reports trail the chain.', 'short', [
+        [m('cdrchain_reconciliation_index_lag_blocks'), 'lag (blocks) {{instance}}'],
+        [`sum by (instance) (${rate('cdrchain_reconciliation_indexed_records_total')})`, 'records/s {{instance}}'],
+        [quantile(0.99, 'cdrchain_reconciliation_chunk_seconds'), 'chunk p99 (s) {{instance}}'],
+      ]),
+      ts('Reconciliation entries', 'Entries the index holds: events both sides submitted (matched ones only while their month is open), events seen from one side (kept: they are disputes), and (pair, month)s still open.', 'short', [
+        [`sum by (instance, kind) (${m('cdrchain_reconciliation_index_entries')})`, '{{kind}} {{instance}}'],
+      ]),
     ],
   },
   {

@@ -178,6 +178,21 @@ export class NodeMetrics {
     name: 'cdrchain_ws_connections', help: 'Open WebSocket connections, by endpoint',
     labelNames: ['endpoint'] as const, registers: [this.registry],
   });
+  // Reconciliation index (src/reconciliation/): derived from committed blocks in its own worker, so it may trail the head.
+  readonly reconciliationLagBlocks = new Gauge({
+    name: 'cdrchain_reconciliation_index_lag_blocks', help: 'Committed blocks the reconciliation index has not classified yet (head height less indexed height); grows while the index cannot keep up', registers: [this.registry],
+  });
+  readonly reconciliationRecords = new Counter({
+    name: 'cdrchain_reconciliation_indexed_records_total', help: 'Records the reconciliation index classified', registers: [this.registry],
+  });
+  readonly reconciliationChunkSeconds = new Histogram({
+    name: 'cdrchain_reconciliation_chunk_seconds', help: 'Index worker time per chunk (one LMDB transaction with the watermark, fsync included)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry],
+  });
+  readonly reconciliationEntries = new Gauge({
+    name: 'cdrchain_reconciliation_index_entries', help: 'Entries the reconciliation index holds, by kind: events (both sides seen), one_sided, open_periods',
+    labelNames: ['kind'] as const, registers: [this.registry],
+  });
   // Retention (src/chain/retention/): what pruning removed from the data directory.
   readonly prunedBatches = new Counter({
     name: 'cdrchain_pruned_batches_total', help: 'Committed batches whose records retention pruned (their signed headers stay)', registers: [this.registry],

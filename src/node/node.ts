@@ -156,6 +156,7 @@ export class CdrNode {
           path: join(config.dataDir, 'reconciliation'), chain: followedChain(chain), log, firstOpenMonth: (ms) => firstOpenMonth(periods, ms),
         });
       }
+      if (reconciliation) watchReconciliation(reconciliation, metrics);
       // Verdicts are checked against the node's own counts once the index runs (src/chain/verdict-admission.ts).
       chain.verdictCounts = reconciliation;
     } catch (err) {
@@ -227,4 +228,24 @@ export function packageVersion(): string {
 function requestKeys(chain: Chain): OperatorKeys {
   const bank = settlementRules(chain.genesis).bank;
   return { get: (plmn) => chain.operators.get(plmn) ?? (bank !== undefined && plmn === bank.id ? { batchKey: bank.requestKey } : undefined) };
+}
+
+/** The reconciliation index's progress and size in /metrics: its lag shows when it cannot keep up with the chain. */
+function watchReconciliation(index: ReconciliationIndexer, metrics: NodeMetrics): void {
+  index.onIndexed((e) => {
+    metrics.reconciliationRecords.inc(e.records);
+    metrics.reconciliationChunkSeconds.observe(e.ms / 1000);
+  });
+  metrics.onScrape(() => {
+    metrics.reconciliationLagBlocks.set(index.lagBlocks);
+    let entries;
+    try {
+      entries = index.entries();
+    } catch {
+      return; // stopped
+    }
+    metrics.reconciliationEntries.set({ kind: 'events' }, entries.events);
+    metrics.reconciliationEntries.set({ kind: 'one_sided' }, entries.oneSided);
+    metrics.reconciliationEntries.set({ kind: 'open_periods' }, entries.openPeriods);
+  });
 }

@@ -7,7 +7,7 @@ import type { IndexReply, IndexRequest, IndexWorkerData } from './index-protocol
 import { indexWorkerScript } from './index-worker-script.js';
 import type { OperatorPair } from './pair.js';
 import type { CalendarMonth } from './period.js';
-import { ReconciliationStore, type DisputePage, type IndexSkips, type PairPeriodCounts } from './reconciliation-store.js';
+import { ReconciliationStore, type DisputePage, type IndexEntries, type IndexSkips, type PairPeriodCounts } from './reconciliation-store.js';
 
 /** The chain as the indexer follows it. */
 export interface FollowedChain extends CommittedBlocks {
@@ -125,6 +125,17 @@ export class ReconciliationIndexer {
 
   onIndexed(listener: (e: IndexedEvent) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Committed blocks not classified yet: the head's height less indexedHeight (0 when caught up). */
+  get lagBlocks(): number {
+    return Math.max(0, this.opts.chain.headHeight() - this.indexedHeight);
+  }
+
+  /** Entries the index holds, from LMDB's own counts (metrics). */
+  entries(): IndexEntries {
+    const r = this.open();
+    return r.entries();
   }
 
   counts(pair: OperatorPair, period: CalendarMonth): Indexed<PairPeriodCounts> {

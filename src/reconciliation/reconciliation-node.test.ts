@@ -114,6 +114,16 @@ describe('reconciliation on a node', () => {
       }
     }
     expect(PUBLIC_RECORD_BYTES).toBe(128);
+
+    // /metrics: the index's progress and what it holds (one-sided events and both-sided ones, the open month).
+    const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    const value = (line: string): number => Number(new RegExp(`^${line.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(value('cdrchain_reconciliation_indexed_records_total')).toBe(mine.length + theirs.length);
+    expect(value('cdrchain_reconciliation_index_entries{kind="one_sided"}')).toBe(truth.onlyA + truth.onlyB);
+    expect(value('cdrchain_reconciliation_index_entries{kind="events"}')).toBe(3000 - truth.onlyA - truth.onlyB);
+    expect(value('cdrchain_reconciliation_index_entries{kind="open_periods"}')).toBe(1);
+    expect(value('cdrchain_reconciliation_index_lag_blocks')).toBe(Math.max(0, node.chain.queries.chainHead().height - node.reconciliation!.indexedHeight));
+    expect(value('cdrchain_reconciliation_chunk_seconds_count')).toBeGreaterThan(0);
   });
 
   it('restarts mid-way without counting anything twice or missing anything, including blocks committed while the index was stopped', async () => {
