@@ -289,6 +289,8 @@ export interface PipelineOptions {
   readonly profile?: boolean;
   readonly regenerate?: boolean;
   readonly throughputOnly?: boolean;
+  /** The node's reconciliation index (default on); off writes pipeline-no-index.json. */
+  readonly reconciliation?: boolean;
   readonly command?: string;
   readonly log?: (line: string) => void;
   /** Results file name (without .json); null: do not write. Default pipeline / pipeline-quick. */
@@ -360,7 +362,7 @@ export async function runPipelineBench(opts: PipelineOptions = {}): Promise<Pipe
 
     const throughput = await runPhase({
       name: 'throughput', dataset: tDataset, mode: 'flat', window: sizes.window, maxSendSeconds: sizes.maxSendSeconds,
-      warmupSec: sizes.warmupSec, workers, log, ...(profileDir ? { profileDir } : {}),
+      warmupSec: sizes.warmupSec, workers, log, ...(profileDir ? { profileDir } : {}), ...(opts.reconciliation === false ? { reconciliation: false } : {}),
     });
     logPhase(throughput, log);
 
@@ -370,6 +372,7 @@ export async function runPipelineBench(opts: PipelineOptions = {}): Promise<Pipe
       latency = await runPhase({
         name: 'latency', dataset: lDataset, mode: 'paced', rateCdrPerSec: rate, window: sizes.latencyWindow,
         maxSendSeconds: sizes.latencySeconds, warmupSec: Math.min(5, sizes.warmupSec), workers, log, ...(profileDir ? { profileDir } : {}),
+        ...(opts.reconciliation === false ? { reconciliation: false } : {}),
       });
       logPhase(latency, log);
     }
@@ -399,7 +402,7 @@ export async function runPipelineBench(opts: PipelineOptions = {}): Promise<Pipe
       setup: {
         sizes,
         nodeWorkers: workers,
-        node: 'fresh CdrNode per phase in a temp dir, defaults (block interval 20 ms, maxInflight 256, LMDB sync commits), every check on',
+        node: 'fresh CdrNode per phase in a temp dir, defaults (block interval 20 ms, maxInflight 256, LMDB sync commits), every check on', reconciliationIndex: opts.reconciliation !== false,
         replay: 'separate process, one IngestClient (ws) per submitter, all six devnet operators in parallel',
         cores: 'node (main + 2 verify workers) and replay share the machine',
       },
@@ -408,7 +411,8 @@ export async function runPipelineBench(opts: PipelineOptions = {}): Promise<Pipe
     };
     if (opts.resultsName !== null) {
       // A profiled run is slower (the profiler samples every thread): keep it out of the headline files.
-      const path = writeResult(opts.resultsName ?? (opts.profile ? `${result.name}-profiled` : result.name), result);
+      const name = opts.reconciliation === false ? `${result.name}-no-index` : result.name;
+      const path = writeResult(opts.resultsName ?? (opts.profile ? `${name}-profiled` : name), result);
       log(`wrote ${path}`);
     }
     return result;
@@ -469,6 +473,7 @@ if (script !== undefined && fileURLToPath(import.meta.url) === script) {
       profile: args.includes('--profile'),
       regenerate: args.includes('--regen'),
       throughputOnly: args.includes('--throughput-only'),
+      reconciliation: !args.includes('--no-reconciliation'),
     });
   } catch (err) {
     process.stderr.write(`pipeline benchmark failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
