@@ -73,18 +73,25 @@ describe('node configuration: file, environment, flags', () => {
     r = await print(['--api-auth', 'bogus']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--api-auth must be one of open, signatures');
+    // Within bounds but not a power of two: the node refuses to start, exit 2.
+    const node = await cdrchain('node', '--data', join(dir, 'data'), '--port', '0', '--nullifier-filter-mib', '48');
+    expect(node.code).toBe(2);
+    expect(node.stderr).toContain('--nullifier-filter-mib must be a power of two');
   });
 
   it('a node started from CDRCHAIN_CONFIG (no --data flag) keeps its data where the file says', async () => {
     const dir = tmp();
     const file = join(dir, 'node.json');
-    writeFileSync(file, JSON.stringify({ $schema: '../docs/config.schema.json', data: join(dir, 'data'), workers: 1, limits: { maxBatchRecords: 500 } }));
+    writeFileSync(file, JSON.stringify({ $schema: '../docs/config.schema.json', data: join(dir, 'data'), workers: 1, limits: { maxBatchRecords: 500 }, nullifiers: { filterMiB: 16 } }));
     const node = await startNodeProcess(undefined, [], { CDRCHAIN_CONFIG: file });
     try {
       const status = (await (await fetch(`${node.url}/status`)).json()) as { height: number };
       expect(status.height).toBe(0);
       // The file's data directory, not the flag default of the helper's.
       expect(readFileSync(join(dir, 'data', 'data.mdb')).length).toBeGreaterThan(0);
+      // And its nullifier filter size.
+      const metrics = await (await fetch(`${node.url}/metrics`)).text();
+      expect(/^cdrchain_nullifier_filter_bytes (\d+)$/m.exec(metrics)?.[1]).toBe(String(16 * 1024 * 1024));
     } finally {
       await node.stop();
     }

@@ -22,6 +22,11 @@ export interface DevnetRunOptions {
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
+/**
+ * Each validator's nullifier filter, resident from its start: 64 MiB instead of 256 keeps a 4-validator
+ * devnet ~770 MiB smaller; it stays under 1 % of lookups sent to disk up to ~5·10^7 records each.
+ */
+const DEVNET_FILTER_MIB = 64;
 
 /** One validator process of the devnet. */
 interface Running {
@@ -57,7 +62,7 @@ export async function runDevnet(o: DevnetRunOptions): Promise<void> {
     const log = createWriteStream(join(v.dir, 'node.log'), { flags: 'a' });
     const proc = spawn(process.execPath, [
       MAIN, 'node', '--validator', v.dir, '--genesis', plan.genesis, '--data', join(v.dir, 'data'),
-      '--port', String(v.ports.ingest), '--workers', String(o.workers), '--log-level', o.logLevel,
+      '--port', String(v.ports.ingest), '--workers', String(o.workers), '--nullifier-filter-mib', String(DEVNET_FILTER_MIB), '--log-level', o.logLevel,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.pipe(log, { end: false });
     proc.stderr!.pipe(log, { end: false });

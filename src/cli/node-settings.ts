@@ -38,6 +38,7 @@ export const NODE_SETTINGS: readonly NodeSetting[] = Object.freeze([
   int('maxBlockGas', 'blocks.maxGas', 1, Number.MAX_SAFE_INTEGER, 'contract gas limits one block may sum to'),
   int('maxBatchRecords', 'limits.maxBatchRecords', 1, 65_536, 'largest batch accepted'),
   int('maxTxGas', 'limits.maxTxGas', 1, Number.MAX_SAFE_INTEGER, 'largest gas limit of one contract transaction'),
+  int('nullifierFilterMib', 'nullifiers.filterMiB', 1, 2048, 'size of the nullifier Bloom filter in MiB, a power of two (default 256; the local devnet\'s validators 64): resident memory against false positives, README "Nullifiers"'),
   int('maxConnections', 'api.maxConnections', 1, 100_000, 'WS /ingest connections served at once'),
   int('maxSubscribers', 'api.maxSubscribers', 1, 100_000, 'WS /events subscribers served at once'),
   { attr: 'apiAuth', key: 'api.auth', env: envName('api.auth'), type: 'enum', values: ['open', 'signatures'], help: "who may read non-public endpoints: signatures (operators sign requests, RFC 9421; each reads its own data) or open (anyone reads everything: INSECURE, the devnet default)" },

@@ -25,6 +25,7 @@ export function addNodeOptions(command: Command): Command {
     .option('--max-block-gas <gas>', 'contract gas limits one block may sum to', parseIntOption('max-block-gas', 1))
     .option('--max-connections <n>', 'WS /ingest connections served at once (default 64); beyond, 503', parseIntOption('max-connections', 1, 100_000))
     .option('--max-subscribers <n>', 'WS /events subscribers served at once (default 64); beyond, 503', parseIntOption('max-subscribers', 1, 100_000))
+    .option('--nullifier-filter-mib <MiB>', 'nullifier Bloom filter size, a power of two (default 256): resident from the start; smaller sends more lookups to disk past ~10^7 records per 64 MiB', parseIntOption('nullifier-filter-mib', 1, 2048))
     .option('--no-reconciliation', 'run without the reconciliation index (GET /reconciliation answers 404)')
     .option('--api-auth <mode>', 'open (anyone reads every endpoint: INSECURE, development) | signatures (operators sign their requests, RFC 9421 over their batch key)')
     .option('--log-level <level>', 'trace | debug | info | warn | error', 'info'));
@@ -42,7 +43,7 @@ export function nodeSettings(cmd: Command): EffectiveSettings {
 
 type NodeOptions = Parameters<typeof nodeRetentionOptions>[0] & {
   validator?: string; solo?: boolean; data: string; host: string; port: number; genesis?: string; workers?: number; blockInterval?: number;
-  maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; logLevel: string; apiAuth?: string; reconciliation?: boolean;
+  maxBatchRecords?: number; maxTxGas?: number; maxBlockGas?: number; maxConnections?: number; maxSubscribers?: number; nullifierFilterMib?: number; logLevel: string; apiAuth?: string; reconciliation?: boolean;
 };
 
 export function registerNode(program: Command): void {
@@ -57,6 +58,8 @@ export function registerNode(program: Command): void {
       // Before start: restarting on a still-full disk must report, not crash.
       installProcessGuards(log, () => node?.metrics);
       if (o.validator && o.solo) throw new CliError('--validator and --solo exclude each other', EXIT.usage);
+      const filterMib = o.nullifierFilterMib;
+      if (filterMib !== undefined && (filterMib & (filterMib - 1)) !== 0) throw new CliError(`--nullifier-filter-mib must be a power of two (1, 2, 4, ... 2048), got ${filterMib}`, EXIT.usage);
       let validator;
       try {
         validator = o.validator ? readValidatorDir(o.validator) : undefined;
@@ -74,6 +77,7 @@ export function registerNode(program: Command): void {
           log,
           ...(o.genesis ? { genesis: readGenesisFile(o.genesis) } : {}),
           ...(o.workers ? { workers: o.workers } : {}),
+          ...(filterMib !== undefined ? { nullifiers: { filterLog2Bytes: 20 + Math.log2(filterMib) } } : {}),
           ...(retention ? { retention } : {}),
           ...(o.blockInterval || o.maxBlockGas
             ? { producer: { ...(o.blockInterval ? { blockIntervalMs: o.blockInterval } : {}), ...(o.maxBlockGas ? { maxBlockGas: o.maxBlockGas } : {}) } }
