@@ -1,15 +1,16 @@
-// Bytes per CDR of the reconciliation index's data file (docs/privacy.md §5), away from a node: the
-// sealed benchmark's shape (180 batches of 1,000 records, six submitters, one month) applied in
-// chunks of `--chunk` batches, the index worker's unit of one LMDB transaction.
+// Bytes per CDR of the reconciliation index on disk (docs/privacy.md §5: LMDB's data file and the
+// run files beside it), away from a node: the sealed benchmark's shape (180 batches of 1,000
+// records, six submitters, one month) applied in chunks of `--chunk` batches, the index worker's
+// unit of one transaction.
 //
 //   npx tsc -p tsconfig.build.json && node dist/bench/micro/reconciliation-index-size.bench.js [--chunk 8]
 //
 // Two traffics: one-sided (every event seen by one operator only: the sealed benchmark's data set,
 // and the index's worst case) and matched (each batch followed by its counterparty's view of the
-// same events: two CDRs per event). Reports the data file's size per CDR and each database's pages
-// (the rest of the file is pages freed by earlier transactions: copy-on-write).
+// same events: two CDRs per event). Reports the index's size per CDR (data file and run files),
+// the run files and the LMDB pages of the runs' manifest and small runs.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../../src/codec/limits.js';
@@ -20,7 +21,7 @@ const BATCHES = 180;
 const BATCH = 1_000;
 const OPERATORS = [20801, 23415, 26201, 310260, 23430, 20810];
 
-function run(chunkBatches: number, matched: boolean): { bytesPerCdr: number; pages: Record<string, number> } {
+function run(chunkBatches: number, matched: boolean): { bytesPerCdr: number; runFiles: number; runFileBytesPerCdr: number; pages: Record<string, number>; ms: number } {
   const dir = mkdtempSync(join(tmpdir(), 'recon-size-'));
   const store = ReconciliationStore.open(dir);
   try {
@@ -28,6 +29,7 @@ function run(chunkBatches: number, matched: boolean): { bytesPerCdr: number; pag
     const periodStart = BigInt(Math.floor(Date.now() / 86_400_000) * 86_400 - 2 * 86_400);
     let previous: Buffer[] = [];
     let height = 0;
+    let ms = 0;
     for (let done = 0; done < BATCHES; ) {
       const n = Math.min(chunkBatches, BATCHES - done);
       const records = new Uint8Array(n * BATCH * PUBLIC_RECORD_BYTES);
@@ -45,14 +47,19 @@ function run(chunkBatches: number, matched: boolean): { bytesPerCdr: number; pag
         previous = hashes;
         batches.push({ id: randomBytes(32), submitter, counterparty, periodStart, offset: b * BATCH * PUBLIC_RECORD_BYTES, count: BATCH });
       }
+      const started = performance.now();
       store.applyChunk({ blocks: [{ height: height++, timestampMs: 0n, unreadable: 0, batches }], records });
+      ms += performance.now() - started;
     }
     const pages: Record<string, number> = {};
-    for (const name of ['recon-one', 'recon-events', 'recon-disputes']) {
-      const s = store.env.hashDb(name).getStats() as { treeLeafPageCount: number; treeBranchPageCount: number };
-      pages[name] = s.treeLeafPageCount + s.treeBranchPageCount;
+    for (const name of ['recon-runs', 'recon-run-blobs']) {
+      const s = store.env.uint32Db(name).getStats() as { treeLeafPageCount: number; treeBranchPageCount: number; overflowPages: number };
+      pages[name] = s.treeLeafPageCount + s.treeBranchPageCount + s.overflowPages;
     }
-    return { bytesPerCdr: Math.round((statSync(join(dir, 'data.mdb')).size / (BATCHES * BATCH)) * 10) / 10, pages };
+    const files = readdirSync(join(dir, 'runs'));
+    const fileBytes = files.reduce((n, f) => n + statSync(join(dir, 'runs', f)).size, 0);
+    const perCdr = (bytes: number): number => Math.round((bytes / (BATCHES * BATCH)) * 10) / 10;
+    return { bytesPerCdr: perCdr(statSync(join(dir, 'data.mdb')).size + fileBytes), runFiles: files.length, runFileBytesPerCdr: perCdr(fileBytes), pages, ms: Math.round(ms) };
   } finally {
     void store.close().then(() => rmSync(dir, { recursive: true, force: true }));
   }
@@ -62,5 +69,5 @@ const at = process.argv.indexOf('--chunk');
 const chunk = at > 0 ? Number(process.argv[at + 1]) : 8;
 for (const matched of [false, true]) {
   const r = run(chunk, matched);
-  console.log(`${matched ? 'matched   ' : 'one-sided '} chunks of ${chunk} batches: ${r.bytesPerCdr} B/CDR of data file; pages ${JSON.stringify(r.pages)} (4,096 B each)`);
+  console.log(`${matched ? 'matched   ' : 'one-sided '} chunks of ${chunk} batches: ${r.bytesPerCdr} B/CDR on disk (run files ${r.runFileBytesPerCdr} B/CDR in ${r.runFiles}); LMDB pages ${JSON.stringify(r.pages)} (4,096 B each); ${r.ms} ms applying`);
 }

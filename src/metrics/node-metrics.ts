@@ -190,7 +190,7 @@ export class NodeMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry],
   });
   readonly reconciliationEntries = new Gauge({
-    name: 'cdrchain_reconciliation_index_entries', help: 'Entries the reconciliation index holds, by kind: events (both sides seen), one_sided, open_periods',
+    name: 'cdrchain_reconciliation_index_entries', help: 'Entries the reconciliation index holds in its runs, by kind: events (both sides seen), one_sided (including entries a newer run superseded, until a merge drops them), open_periods',
     labelNames: ['kind'] as const, registers: [this.registry],
   });
   // Retention (src/chain/retention/): what pruning removed from the data directory.

@@ -1,4 +1,5 @@
 import type { DisputeClass } from './reconciliation-store.js';
+import { ENTRY_BYTES, HASH_BYTES, Section } from './runs/run-format.js';
 
 /** One side's record of an event: where it is (the batch's number in the index, the record's index). */
 export interface SideRecord {
@@ -20,25 +21,10 @@ export type EventEntry =
   | { readonly kind: 'matched' }
   | { readonly kind: 'mismatched'; readonly a: SideRecord; readonly b: SideRecord };
 
-// Layouts (big-endian). Record indexes are < 65,536 (MAX_BATCH_RECORDS), so a u16 each.
-//   one side     commitment's last 16 bytes ‖ batch no u32 ‖ index u16      (22 bytes; the side is in the key)
-//   matched      tag 3                                                          (1 byte)
-//   mismatched   tag 7 ‖ A no u32 ‖ A index u16 ‖ B no u32 ‖ B index u16       (13 bytes)
-export const ONE_SIDE_BYTES = 22;
-/**
- * How much of a commitment the index compares: its low 128 bits (a commitment is a BN254 field element,
- * 32 bytes big-endian; the low half is uniform). Two views that agree have equal commitments, hence equal
- * halves; two that differ look matched with probability 2^-128, and an operator that wanted its altered
- * record to pass as matched would need a 128-bit second preimage of Poseidon. Only the node's
- * classification rests on it: verdicts are made from the records themselves. 16 bytes fewer per pending
- * event (~28 B/CDR of index on one-sided traffic).
- */
+// Kept in runs (runs/run-format.ts): one section per state, the side of a one-sided event in its
+// section. Record indexes are < 65,536 (MAX_BATCH_RECORDS), so a u16 each.
 export const COMMITMENT_COMPARED_BYTES = 16;
 const COMMITMENT_BYTES = 32;
-const MATCHED_BYTES = 1;
-const MISMATCHED_BYTES = 13;
-const MATCHED_TAG = 3;
-const MISMATCHED_TAG = 7;
 const MAX_INDEX = 0xffff;
 
 export function classOfEntry(e: EventEntry): EventClass {
@@ -60,43 +46,45 @@ function checkIndex(index: number): void {
   if (!Number.isInteger(index) || index < 0 || index > MAX_INDEX) throw new RangeError(`record index ${index} does not fit the index's u16`);
 }
 
-/** The value of a one-sided event (its side is in the key). */
-export function encodeOneSide(commitmentLow: Uint8Array, record: SideRecord): Buffer {
-  checkIndex(record.index);
-  if (commitmentLow.length !== COMMITMENT_COMPARED_BYTES) throw new RangeError(`the index keeps ${COMMITMENT_COMPARED_BYTES} bytes of a commitment`);
-  const b = Buffer.allocUnsafe(ONE_SIDE_BYTES);
-  b.set(commitmentLow, 0);
-  b.writeUInt32BE(record.batchNo, 16);
-  b.writeUInt16BE(record.index, 20);
-  return b;
-}
-
-export function decodeOneSide(side: 0 | 1, v: Uint8Array): EventEntry {
-  if (v.length !== ONE_SIDE_BYTES) throw new RangeError(`not a one-sided reconciliation entry (${v.length} bytes)`);
-  const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  return { kind: 'one', side, commitmentLow: Uint8Array.from(b.subarray(0, 16)), record: { batchNo: b.readUInt32BE(16), index: b.readUInt16BE(20) } };
-}
-
-/** The value of an event both sides submitted. */
-export function encodeBoth(e: Extract<EventEntry, { kind: 'matched' | 'mismatched' }>): Buffer {
-  if (e.kind === 'matched') return Buffer.from([MATCHED_TAG]);
-  checkIndex(e.a.index);
-  checkIndex(e.b.index);
-  const b = Buffer.allocUnsafe(MISMATCHED_BYTES);
-  b[0] = MISMATCHED_TAG;
-  b.writeUInt32BE(e.a.batchNo, 1);
-  b.writeUInt16BE(e.a.index, 5);
-  b.writeUInt32BE(e.b.batchNo, 7);
-  b.writeUInt16BE(e.b.index, 11);
-  return b;
-}
-
-/** Throws RangeError on bytes this module did not write (a damaged index). */
-export function decodeBoth(v: Uint8Array): EventEntry {
-  const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  if (b[0] === MATCHED_TAG && b.length === MATCHED_BYTES) return { kind: 'matched' };
-  if (b[0] === MISMATCHED_TAG && b.length === MISMATCHED_BYTES) {
-    return { kind: 'mismatched', a: { batchNo: b.readUInt32BE(1), index: b.readUInt16BE(5) }, b: { batchNo: b.readUInt32BE(7), index: b.readUInt16BE(11) } };
+/** The run entry of an event in its state: the section it belongs to and its bytes (hash first). */
+export function encodeEntry(hash: Uint8Array, e: EventEntry): { section: Section; bytes: Buffer } {
+  if (hash.length !== HASH_BYTES) throw new RangeError(`an event key hash is ${HASH_BYTES} bytes`);
+  const section = sectionOf(e);
+  const b = Buffer.allocUnsafe(ENTRY_BYTES[section]);
+  b.set(hash, 0);
+  if (e.kind === 'one') {
+    checkIndex(e.record.index);
+    if (e.commitmentLow.length !== COMMITMENT_COMPARED_BYTES) throw new RangeError(`the index keeps ${COMMITMENT_COMPARED_BYTES} bytes of a commitment`);
+    b.set(e.commitmentLow, 32);
+    b.writeUInt32BE(e.record.batchNo, 48);
+    b.writeUInt16BE(e.record.index, 52);
+  } else if (e.kind === 'mismatched') {
+    checkIndex(e.a.index);
+    checkIndex(e.b.index);
+    b.writeUInt32BE(e.a.batchNo, 32);
+    b.writeUInt16BE(e.a.index, 36);
+    b.writeUInt32BE(e.b.batchNo, 38);
+    b.writeUInt16BE(e.b.index, 42);
   }
-  throw new RangeError(`not a reconciliation event entry (${b.length} bytes, tag ${b[0]})`);
+  return { section, bytes: b };
+}
+
+/** Throws RangeError on bytes that are not an entry of `section` (a damaged run). */
+export function decodeEntry(section: Section, v: Uint8Array): EventEntry {
+  if (v.length !== ENTRY_BYTES[section]) throw new RangeError(`not a reconciliation entry of section ${section} (${v.length} bytes)`);
+  const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  switch (section) {
+    case Section.OnlyA:
+    case Section.OnlyB:
+      return { kind: 'one', side: section === Section.OnlyA ? 0 : 1, commitmentLow: Uint8Array.from(b.subarray(32, 48)), record: { batchNo: b.readUInt32BE(48), index: b.readUInt16BE(52) } };
+    case Section.Matched:
+      return { kind: 'matched' };
+    case Section.Mismatched:
+      return { kind: 'mismatched', a: { batchNo: b.readUInt32BE(32), index: b.readUInt16BE(36) }, b: { batchNo: b.readUInt32BE(38), index: b.readUInt16BE(42) } };
+  }
+}
+
+export function sectionOf(e: EventEntry): Section {
+  if (e.kind === 'one') return e.side === 0 ? Section.OnlyA : Section.OnlyB;
+  return e.kind === 'matched' ? Section.Matched : Section.Mismatched;
 }

@@ -2,10 +2,12 @@ import type { Database } from 'lmdb';
 import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import { StorageEnv } from '../storage/env.js';
 import { IndexGapError, PeriodOutOfRangeError, ReconciliationInputError } from './errors.js';
-import { classOfEntry, decodeBoth, decodeOneSide, encodeBoth, encodeOneSide, withRecord, type EventClass, type EventEntry, type SideRecord } from './event-entry.js';
+import { classOfEntry, decodeEntry, encodeEntry, withRecord, type EventClass, type EventEntry, type SideRecord } from './event-entry.js';
 import type { IndexChunk } from './index-chunk.js';
 import { operatorPair, type OperatorPair } from './pair.js';
 import { batchPeriod, monthIndex, type CalendarMonth } from './period.js';
+import { Section, SECTIONS } from './runs/run-format.js';
+import { lookupState, RunSet, type RunSetOptions } from './runs/run-set.js';
 
 /** Exact counts of one (pair, period). Every event is in exactly one class; `records*` count distinct events per side. */
 export interface PairPeriodCounts {
@@ -76,37 +78,32 @@ export interface PrepareResult {
   readonly reset: string | undefined;
 }
 
-// Layout 5. Keys are big-endian, so one (pair, period) is one contiguous key range.
+// Layout 6. Keys are big-endian, so one (pair, period) is one contiguous key range.
 //   periods  pair a u32 ‖ pair b u32 ‖ month u32                              → its number u32 (in order of first use)
 //   open     month u32 ‖ pair a u32 ‖ pair b u32                              → its number: matched events still held
-//   one      number u32 ‖ side u8 ‖ event hash 32                             → commitment's low 16 bytes ‖ locator (one side known)
-//   events   number ‖ event hash 32                                           → matched (1 byte) or mismatched with both locators
-//   disputes number ‖ 0x01 ‖ event hash 32                                    → empty (mismatched events only)
+//   runs     number (u32 key)                                                 → its runs, oldest first (runs/run-set.ts)
 //   counts   pair ‖ month                                                     → 8 × u64: the fields of PairPeriodCounts in order
 //   batches  batch number (u32 key)                                           → batch id 32 ‖ height u32
 //   meta     'next-height' u32, 'next-batch' u32, 'next-period' u32, 'chain' 32 bytes, 'skips' 2 × u64, 'layout' u32,
 //            'closed-below' u32 (months below it are closed: see retireClosedMonths)
-// An event lives in exactly one of `one` and `events`. Layout 1 kept every one-sided event twice
-// (its entry, and a copy in `disputes` for the only-A/only-B lists), the locators of matched events
-// and the 12-byte (pair, month) in every key: 367 B/CDR of data file on traffic seen from one side
-// (180,000 events; 210 with layout 2 (each event once), 192 with layout 3 (4-byte period numbers), 156 with
-// layout 4 (16 bytes of each commitment compared, event-entry.ts): bench/micro/reconciliation-index-size.bench.ts).
-// Layout 5 adds `open`: a matched event is kept only while its month is open (to catch a repeat);
-// once the chain has closed the month, no block can carry it again and the entry goes, so the
-// index holds the open months' events and the disputes, not every event ever matched.
-const PREFIX_BYTES = 4;
-const EVENT_KEY_BYTES = PREFIX_BYTES + 32;
-const ONE_KEY_BYTES = PREFIX_BYTES + 1 + 32;
-const LAYOUT = 5;
-/** Matched events dropped per chunk transaction at most, by default (the rest in the next chunks). */
-const RETIRE_PER_CHUNK = 50_000;
+// The events themselves are in runs (runs/): per (pair, period), sorted runs of event states, one
+// written per chunk and merged as they accumulate, small ones as LMDB values and large ones as
+// files of `runs/`. Layouts 1 to 5 kept every event in LMDB B-trees keyed by its random hash, so
+// each chunk rewrote a 4 KiB page per event once the tree outgrew the chunk: the index cost the
+// pipeline 40% of its rate, and its data file 131 B/CDR after copy-on-write; a run keeps an
+// event in 32 to 54 bytes and writes it in sequence.
+// An event is current in exactly one state; a matched event is kept only while its month is open
+// (to catch a repeat): once the chain has closed the month, its runs are rewritten without them.
+const LAYOUT = 6;
+/** Entries of closed months' runs rewritten per chunk transaction, by default (at least one (pair, month) per chunk). */
+const RETIRE_PER_CHUNK = 2_000_000;
 
 export interface ReconciliationStoreOptions {
-  /** Matched events of closed months dropped per chunk at most (default 50,000: a few tens of ms). */
+  /** Entries of closed months' runs rewritten per chunk at most, by default 2,000,000; a (pair, month) is rewritten whole. */
   readonly retirePerChunk?: number;
+  readonly runs?: RunSetOptions;
 }
 const COUNT_FIELDS = ['matched', 'mismatched', 'onlyA', 'onlyB', 'recordsA', 'recordsB', 'duplicatesA', 'duplicatesB'] as const;
-const MISMATCHED_CODE = 1;
 const CLASS_ORDER: readonly DisputeClass[] = ['mismatched', 'only_a', 'only_b'];
 const META = {
   nextHeight: Buffer.from('next-height'),
@@ -117,7 +114,6 @@ const META = {
   layout: Buffer.from('layout'),
   closedBelow: Buffer.from('closed-below'),
 };
-const EMPTY = Buffer.alloc(0);
 const enum F { Matched, Mismatched, OnlyA, OnlyB, RecordsA, RecordsB, DuplicatesA, DuplicatesB }
 
 /**
@@ -131,9 +127,7 @@ const enum F { Matched, Mismatched, OnlyA, OnlyB, RecordsA, RecordsB, Duplicates
  * on the main thread) open the same environment and read committed snapshots.
  */
 export class ReconciliationStore {
-  private readonly events: Database<Buffer, Uint8Array>;
-  private readonly oneSided: Database<Buffer, Uint8Array>;
-  private readonly disputesDb: Database<Buffer, Uint8Array>;
+  private readonly runs: RunSet;
   private readonly countsDb: Database<Buffer, Uint8Array>;
   private readonly periods: Database<Buffer, Uint8Array>;
   private readonly openPeriods: Database<Buffer, Uint8Array>;
@@ -145,9 +139,7 @@ export class ReconciliationStore {
   private constructor(readonly env: StorageEnv, opts: ReconciliationStoreOptions) {
     this.retirePerChunk = opts.retirePerChunk ?? RETIRE_PER_CHUNK;
     if (!Number.isSafeInteger(this.retirePerChunk) || this.retirePerChunk < 1) throw new RangeError('retirePerChunk must be a positive integer');
-    this.events = env.hashDb('recon-events');
-    this.oneSided = env.hashDb('recon-one');
-    this.disputesDb = env.hashDb('recon-disputes');
+    this.runs = new RunSet(env, opts.runs);
     this.countsDb = env.hashDb('recon-counts');
     this.periods = env.hashDb('recon-periods');
     this.openPeriods = env.hashDb('recon-open');
@@ -172,6 +164,7 @@ export class ReconciliationStore {
   /** Latest committed snapshot for the next reads (another thread writes). */
   refresh(): void {
     this.env.root.resetReadTxn();
+    this.runs.refreshed();
   }
 
   /**
@@ -179,7 +172,7 @@ export class ReconciliationStore {
    * chain's data was restored from an older backup) is wiped and rebuilt from height 0.
    */
   prepare(identity: Uint8Array, chainHeight: number): PrepareResult {
-    return this.env.root.transactionSync(() => {
+    const result = this.written(() => {
       const known = this.meta.getBinary(META.chain);
       const next = this.nextHeight();
       let reset: string | undefined;
@@ -188,7 +181,8 @@ export class ReconciliationStore {
       else if (known && layout !== LAYOUT) reset = `the index has layout ${layout ?? 1}, this node writes layout ${LAYOUT}`;
       else if (next > chainHeight + 1) reset = `the index is at height ${next - 1}, ahead of the chain's head ${chainHeight}`;
       if (reset) {
-        for (const db of [this.events, this.oneSided, this.disputesDb, this.countsDb, this.periods, this.openPeriods, this.meta]) for (const k of [...db.getKeys()]) db.removeSync(k);
+        this.runs.dropAll();
+        for (const db of [this.countsDb, this.periods, this.openPeriods, this.meta]) for (const k of [...db.getKeys()]) db.removeSync(k);
         for (const k of [...this.batches.getKeys()]) this.batches.removeSync(k);
       }
       if (!known || reset) {
@@ -197,6 +191,22 @@ export class ReconciliationStore {
       }
       return { nextHeight: this.nextHeight(), reset };
     });
+    // Only the writer prepares: run files a crash left unnamed go now.
+    this.runs.removeOrphans();
+    return result;
+  }
+
+  /** One write transaction of the index, with its runs: new run files kept only if it commits, replaced ones deleted once it has. */
+  private written<T>(writes: () => T): T {
+    let result: T;
+    try {
+      result = this.env.root.transactionSync(writes);
+    } catch (err) {
+      this.runs.aborted();
+      throw err;
+    }
+    this.runs.committed();
+    return result;
   }
 
   /**
@@ -208,7 +218,7 @@ export class ReconciliationStore {
    */
   applyChunk(chunk: IndexChunk): ApplyResult {
     const records = chunk.records;
-    return this.env.root.transactionSync(() => {
+    return this.written(() => {
       let next = this.nextHeight();
       let batchNo = this.meta.getBinary(META.nextBatch)?.readUInt32BE(0) ?? 0;
       const skips = this.skips();
@@ -262,7 +272,7 @@ export class ReconciliationStore {
       }
       // Sorted, so (pair, period) numbers are handed out in an order that does not depend on the Map's.
       const ordered = [...groups.values()].sort((x, y) => Buffer.compare(x.prefix, y.prefix));
-      for (const group of ordered) this.addCounts(group.prefix, this.classifyGroup(this.periodNumber(group.prefix, true)!, group, records));
+      for (const group of ordered) this.addCounts(group.prefix, this.classifyGroup(this.periodNumber(group.prefix, true)!.readUInt32BE(0), group, records));
       if (chunk.closedBelowMonth !== undefined) this.retireClosedMonths(Math.max(closedBelow, chunk.closedBelowMonth));
       this.meta.putSync(META.nextHeight, u32(next));
       this.meta.putSync(META.nextBatch, u32(batchNo));
@@ -274,23 +284,21 @@ export class ReconciliationStore {
     });
   }
 
-  /** The records of one (pair, period) in this chunk, by event key: each event read once, written once; returns the count deltas. */
-  private classifyGroup(id: Buffer, g: PairPeriodGroup, records: Uint8Array): number[] {
+  /** The records of one (pair, period) in this chunk, by event key: each event looked up once, its new state written once (one run per chunk); returns the count deltas. */
+  private classifyGroup(period: number, g: PairPeriodGroup, records: Uint8Array): number[] {
     const d = new Array<number>(COUNT_FIELDS.length).fill(0);
     const order = sortedByEventHash(records, g.offsets);
     const hashAt = (k: number): Uint8Array => records.subarray(g.offsets[k]! + RECORD_OFFSET.eventKeyHash, g.offsets[k]! + RECORD_OFFSET.eventKeyHash + 32);
-    const key = Buffer.allocUnsafe(EVENT_KEY_BYTES);
-    id.copy(key, 0);
-    const oneKeys = [oneKey(id, 0), oneKey(id, 1)] as const;
+    const runs = this.runs.readers(period);
+    // New states by section, each in event-hash order (the order of this loop).
+    const changed: Buffer[][] = SECTIONS.map(() => []);
     for (let i = 0; i < order.length; ) {
       const first = order[i]!;
       const eventHash = hashAt(first);
       let j = i + 1;
       while (j < order.length && Buffer.compare(hashAt(order[j]!), eventHash) === 0) j++;
-      key.set(eventHash, PREFIX_BYTES);
-      oneKeys[0].set(eventHash, PREFIX_BYTES + 1);
-      oneKeys[1].set(eventHash, PREFIX_BYTES + 1);
-      const before = this.entryAt(key, oneKeys);
+      const found = lookupState(runs, eventHash);
+      const before = found ? decodeEntry(found.section, found.entry) : undefined;
       let entry = before;
       for (let k = i; k < j; k++) {
         const r = order[k]!;
@@ -306,15 +314,16 @@ export class ReconciliationStore {
       }
       i = j;
       if (entry === before || !entry) continue;
-      // A new entry is either a first side (before: nothing) or both sides (before: the other side).
-      if (entry.kind === 'one') this.oneSided.putSync(oneKeys[entry.side], encodeOneSide(entry.commitmentLow, entry.record));
-      else {
-        if (before?.kind === 'one') this.oneSided.removeSync(oneKeys[before.side]);
-        this.events.putSync(key, encodeBoth(entry));
-        if (entry.kind === 'mismatched') this.disputesDb.putSync(disputeKey(id, eventHash), EMPTY);
-      }
+      const { section, bytes } = encodeEntry(eventHash, entry);
+      changed[section]!.push(bytes);
       if (before) d[CLASS_FIELD[classOfEntry(before)]]!--;
       d[CLASS_FIELD[classOfEntry(entry)]]!++;
+    }
+    const counts = changed.map((c) => c.length) as [number, number, number, number];
+    if (counts.some((n) => n > 0)) {
+      this.runs.append(period, counts, (w) => {
+        for (const s of SECTIONS) for (const e of changed[s]!) w.add(s, e);
+      });
     }
     return d;
   }
@@ -324,52 +333,33 @@ export class ReconciliationStore {
   }
 
   /**
-   * Drops the matched events of months below `closedBelow`, at most `retirePerChunk` per call, oldest
-   * month first; a (pair, month) leaves `open` once none is left. Counts, mismatched events (their
-   * locators are the disputes list) and one-sided events stay. Safe because a closed month never gets
-   * another record: the only use of a matched entry is to tell a repeat from a new event.
+   * Drops the matched events of months below `closedBelow`: each (pair, month), oldest month first,
+   * has its runs rewritten as one without them, and leaves `open`; about `retirePerChunk` entries
+   * read per call (at least one (pair, month)). Counts, mismatched events (their locators are the
+   * disputes list) and one-sided events stay. Safe because a closed month never gets another
+   * record: the only use of a matched entry is to tell a repeat from a new event.
    */
   private retireClosedMonths(closedBelow: number): void {
     this.meta.putSync(META.closedBelow, u32(closedBelow));
     let budget = this.retirePerChunk;
-    const end = u32(closedBelow);
-    for (const { key, value } of [...this.openPeriods.getRange({ end })]) {
-      const start = Buffer.alloc(EVENT_KEY_BYTES);
-      start.set(value, 0);
-      const stop = Buffer.alloc(EVENT_KEY_BYTES);
-      stop.writeUInt32BE(Buffer.from(value).readUInt32BE(0) + 1, 0);
-      const matched: Buffer[] = [];
-      let more = false;
-      for (const e of this.events.getRange({ start, end: stop })) {
-        if (e.value.length !== 1) continue; // mismatched: kept
-        if (matched.length === budget) {
-          more = true;
-          break;
-        }
-        matched.push(Buffer.from(e.key));
-      }
-      for (const k of matched) this.events.removeSync(k);
-      budget -= matched.length;
-      if (more) return;
+    for (const { key, value } of [...this.openPeriods.getRange({ end: u32(closedBelow) })]) {
+      if (budget <= 0) return;
+      budget -= this.runs.retire(Buffer.from(value).readUInt32BE(0));
       this.openPeriods.removeSync(key);
     }
   }
 
-  /** Entries held (LMDB's own counts: no scan). */
+  /** Entries held in runs; a one-sided entry a newer run has made matched or mismatched counts until a merge drops it. */
   entries(): IndexEntries {
-    const count = (db: Database<Buffer, Uint8Array>): number => (db.getStats() as { entryCount: number }).entryCount;
-    return { events: count(this.events), oneSided: count(this.oneSided), openPeriods: count(this.openPeriods) };
-  }
-
-  /** The stored state of one event: both sides known (events), or one side (one, under either side's key). */
-  private entryAt(key: Buffer, oneKeys: readonly [Buffer, Buffer]): EventEntry | undefined {
-    const both = this.events.getBinary(key);
-    if (both) return decodeBoth(both);
-    for (const side of [0, 1] as const) {
-      const v = this.oneSided.getBinary(oneKeys[side]);
-      if (v) return decodeOneSide(side, v);
+    let events = 0;
+    let oneSided = 0;
+    for (const { refs } of this.runs.allRefs()) {
+      for (const r of refs) {
+        events += r.counts[Section.Matched] + r.counts[Section.Mismatched];
+        oneSided += r.counts[Section.OnlyA] + r.counts[Section.OnlyB];
+      }
     }
-    return undefined;
+    return { events, oneSided, openPeriods: (this.openPeriods.getStats() as { entryCount: number }).entryCount };
   }
 
   /** The 4-byte number that stands for a (pair, month) in event keys; assigned on first use when `create`. */
@@ -403,11 +393,26 @@ export class ReconciliationStore {
     return c as unknown as PairPeriodCounts;
   }
 
-  /** Disputed events of a (pair, period): mismatched first, then only A, then only B; by event hash within a class. */
+  /**
+   * Disputed events of a (pair, period): mismatched first, then only A, then only B; by event hash
+   * within a class. A page far into a class walks the runs up to it (a few µs per event skipped).
+   */
   disputes(pair: OperatorPair, period: CalendarMonth, offset: number, limit: number): DisputePage {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return this.disputesNow(pair, period, offset, limit);
+      } catch (err) {
+        // The writer replaced and deleted a run after this reader's snapshot: take a newer one.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw err;
+        this.refresh();
+      }
+    }
+  }
+
+  private disputesNow(pair: OperatorPair, period: CalendarMonth, offset: number, limit: number): DisputePage {
     const counts = this.counts(pair, period);
-    const prefix = this.periodNumber(pairPeriodKey(pair, monthIndex(period)), false);
-    if (!prefix) return { total: 0, disputes: [] };
+    const number = this.periodNumber(pairPeriodKey(pair, monthIndex(period)), false);
+    if (!number) return { total: 0, disputes: [] };
     const perClass: Readonly<Record<DisputeClass, number>> = { mismatched: counts.mismatched, only_a: counts.onlyA, only_b: counts.onlyB };
     const total = counts.mismatched + counts.onlyA + counts.onlyB;
     const out: Dispute[] = [];
@@ -419,33 +424,20 @@ export class ReconciliationStore {
         skip -= n;
         continue;
       }
-      // Mismatched events are listed by their dispute keys, one-sided ones by their own keys: both
-      // are prefix ‖ one byte ‖ event hash, so each class is one key range in event-hash order.
-      const db = cls === 'mismatched' ? this.disputesDb : this.oneSided;
-      const start = cls === 'mismatched' ? disputeKey(prefix, new Uint8Array(32)) : oneKey(prefix, cls === 'only_a' ? 0 : 1);
-      const end = Buffer.from(start);
-      end[PREFIX_BYTES]! += 1;
-      for (const { key, value } of db.getRange({ start, end, offset: skip, limit: limit - out.length })) {
-        const eventHash = Uint8Array.from(key.subarray(PREFIX_BYTES + 1));
-        const locators = cls === 'mismatched' ? this.locators(prefix, eventHash) : this.oneSidedLocators(cls === 'only_a' ? 0 : 1, value);
-        out.push({ eventHash, class: cls, ...locators });
-      }
+      const section = CLASS_SECTION[cls];
+      this.runs.walk(number.readUInt32BE(0), section, skip, (bytes) => {
+        const e = decodeEntry(section, bytes);
+        const eventHash = Uint8Array.from(bytes.subarray(0, 32));
+        if (e.kind === 'mismatched') out.push({ eventHash, class: cls, a: this.locate(e.a), b: this.locate(e.b) });
+        else if (e.kind === 'one') {
+          const at = this.locate(e.record);
+          out.push({ eventHash, class: cls, a: e.side === 0 ? at : undefined, b: e.side === 1 ? at : undefined });
+        }
+        return out.length < limit;
+      });
       skip = 0;
     }
     return { total, disputes: out };
-  }
-
-  private locators(prefix: Buffer, eventHash: Uint8Array): { a: RecordLocator | undefined; b: RecordLocator | undefined } {
-    const v = this.events.getBinary(Buffer.concat([prefix, eventHash]));
-    const e = v ? decodeBoth(v) : undefined;
-    if (e?.kind !== 'mismatched') return { a: undefined, b: undefined };
-    return { a: this.locate(e.a), b: this.locate(e.b) };
-  }
-
-  private oneSidedLocators(side: 0 | 1, value: Uint8Array): { a: RecordLocator | undefined; b: RecordLocator | undefined } {
-    const e = decodeOneSide(side, value);
-    const at = e.kind === 'one' ? this.locate(e.record) : undefined;
-    return side === 0 ? { a: at, b: undefined } : { a: undefined, b: at };
   }
 
   private locate(r: SideRecord): RecordLocator | undefined {
@@ -454,6 +446,7 @@ export class ReconciliationStore {
   }
 
   close(): Promise<void> {
+    this.runs.close();
     return this.env.close();
   }
 }
@@ -468,6 +461,7 @@ interface PairPeriodGroup {
 }
 
 const CLASS_FIELD: Readonly<Record<EventClass, F>> = { matched: F.Matched, mismatched: F.Mismatched, only_a: F.OnlyA, only_b: F.OnlyB };
+const CLASS_SECTION: Readonly<Record<DisputeClass, Section>> = { mismatched: Section.Mismatched, only_a: Section.OnlyA, only_b: Section.OnlyB };
 
 /** 2^24: positions within one group of one chunk (a chunk is far smaller: blocks are bounded). */
 const POSITION_SPAN = 16_777_216;
@@ -505,23 +499,6 @@ function pairPeriodKey(pair: OperatorPair, month: number): Buffer {
   k.writeUInt32BE(pair.a, 0);
   k.writeUInt32BE(pair.b, 4);
   k.writeUInt32BE(month, 8);
-  return k;
-}
-
-/** The key of a mismatched event in `disputes` (the class byte is 1, as in layout 1). */
-function disputeKey(prefix: Buffer, eventHash: Uint8Array): Buffer {
-  const k = Buffer.allocUnsafe(PREFIX_BYTES + 1 + 32);
-  prefix.copy(k, 0);
-  k[PREFIX_BYTES] = MISMATCHED_CODE;
-  k.set(eventHash, PREFIX_BYTES + 1);
-  return k;
-}
-
-/** prefix ‖ side: the key of a one-sided event once its hash is set after it (a range start with zeros). */
-function oneKey(prefix: Buffer, side: 0 | 1): Buffer {
-  const k = Buffer.alloc(ONE_KEY_BYTES);
-  prefix.copy(k, 0);
-  k[PREFIX_BYTES] = side;
   return k;
 }
 

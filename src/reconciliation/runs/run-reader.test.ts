@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bloomAdd, bloomBytesFor, bloomMayHave } from './bloom.js';
+import { ENTRY_BYTES, FENCE_STRIDE, Section } from './run-format.js';
+import { BufferBytes, FileBytes, RunReader } from './run-reader.js';
+import { FileSink, MemorySink, RunWriter } from './run-writer.js';
+
+const hash = (i: number): Buffer => createHash('sha256').update(`h${i}`).digest();
+const sorted = (hs: Buffer[]): Buffer[] => [...hs].sort(Buffer.compare);
+const entry = (section: Section, h: Buffer, fill = 1): Buffer => Buffer.concat([h, Buffer.alloc(ENTRY_BYTES[section] - 32, fill)]);
+
+describe('reconciliation runs: write, then find and walk', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  function build(sections: Partial<Record<Section, Buffer[]>>, inFile: boolean): RunReader {
+    const counts = [0, 1, 2, 3].map((s) => sections[s as Section]?.length ?? 0) as [number, number, number, number];
+    let sink: MemorySink | FileSink;
+    let path = '';
+    if (inFile) {
+      const d = mkdtempSync(join(tmpdir(), 'run-'));
+      dirs.push(d);
+      path = join(d, 'r.run');
+      sink = new FileSink(path);
+    } else sink = new MemorySink();
+    const w = new RunWriter(sink, counts);
+    for (const s of [0, 1, 2, 3] as Section[]) for (const h of sorted(sections[s] ?? [])) w.add(s, entry(s, h, s + 1));
+    expect(w.finish()).toEqual(counts);
+    return new RunReader(inFile ? new FileBytes(path) : new BufferBytes((sink as MemorySink).bytes));
+  }
+
+  for (const inFile of [false, true]) {
+    it(`finds every entry in its own section and nothing else (${inFile ? 'file' : 'memory'})`, () => {
+      const a = Array.from({ length: 1000 }, (_, i) => hash(i));
+      const m = Array.from({ length: 300 }, (_, i) => hash(10_000 + i));
+      const r = build({ [Section.OnlyA]: a, [Section.Matched]: m }, inFile);
+      expect(r.counts()).toEqual([1000, 0, 300, 0]);
+      for (const h of a) {
+        expect(r.find(Section.OnlyA, h)).toEqual(entry(Section.OnlyA, h, 1));
+        expect(r.find(Section.OnlyB, h)).toBeUndefined();
+      }
+      for (const h of m) expect(r.find(Section.Matched, h)).toEqual(entry(Section.Matched, h, 3));
+      let absentHits = 0;
+      for (let i = 0; i < 2000; i++) if (r.find(Section.OnlyA, hash(50_000 + i))) absentHits++;
+      expect(absentHits).toBe(0);
+      // Walks in hash order.
+      const c = r.cursor(Section.OnlyA);
+      const walked: Buffer[] = [];
+      for (let e = c.peek(); e; c.advance(), e = c.peek()) walked.push(Buffer.from(e.subarray(0, 32)));
+      expect(walked).toEqual(sorted(a));
+      r.close();
+    });
+  }
+
+  it('finds hashes whose first four bytes are equal across several fence steps', () => {
+    // 3 fence steps of one 4-byte prefix, framed by smaller and larger prefixes.
+    const same = Array.from({ length: FENCE_STRIDE * 3 + 5 }, (_, i) => Buffer.concat([Buffer.from([0x80, 0, 0, 1]), hash(i).subarray(4)]));
+    const before = Array.from({ length: 70 }, (_, i) => Buffer.concat([Buffer.from([0x10, 0, 0, i]), hash(500 + i).subarray(4)]));
+    const after = Array.from({ length: 70 }, (_, i) => Buffer.concat([Buffer.from([0xf0, 0, 0, i]), hash(900 + i).subarray(4)]));
+    const r = build({ [Section.Mismatched]: [...same, ...before, ...after] }, false);
+    for (const h of [...same, ...before, ...after]) expect(r.find(Section.Mismatched, h)?.subarray(0, 32)).toEqual(h);
+    expect(r.find(Section.Mismatched, Buffer.concat([Buffer.from([0x80, 0, 0, 1]), Buffer.alloc(28, 0xff)]))).toBeUndefined();
+    expect(r.find(Section.Mismatched, Buffer.alloc(32))).toBeUndefined();
+    expect(r.find(Section.Mismatched, Buffer.alloc(32, 0xff))).toBeUndefined();
+  });
+
+  it('refuses entries out of order, of the wrong size, or more than announced; and bytes that are not a run', () => {
+    const w = new RunWriter(new MemorySink(), [2, 0, 1, 0]);
+    const [x, y] = sorted([hash(1), hash(2)]);
+    w.add(Section.OnlyA, entry(Section.OnlyA, y!));
+    expect(() => w.add(Section.OnlyA, entry(Section.OnlyA, x!))).toThrow(/ascending/);
+    expect(() => w.add(Section.OnlyA, entry(Section.Matched, y!))).toThrow(/bytes/);
+    w.add(Section.Matched, entry(Section.Matched, x!));
+    expect(() => w.add(Section.OnlyA, entry(Section.OnlyA, x!))).toThrow(/order/);
+    expect(() => w.add(Section.Matched, entry(Section.Matched, y!))).toThrow(/announced/);
+    expect(() => new RunReader(new BufferBytes(Buffer.alloc(64)))).toThrow(/magic/);
+    const ok = new MemorySink();
+    const w2 = new RunWriter(ok, [1, 0, 0, 0]);
+    w2.add(Section.OnlyA, entry(Section.OnlyA, x!));
+    w2.finish();
+    expect(() => new RunReader(new BufferBytes(ok.bytes.subarray(0, ok.bytes.length - 1)))).toThrow(/header says/);
+    const d = mkdtempSync(join(tmpdir(), 'run-'));
+    dirs.push(d);
+    writeFileSync(join(d, 'short.run'), ok.bytes.subarray(0, 20));
+    expect(() => new RunReader(new FileBytes(join(d, 'short.run')))).toThrow(RangeError);
+  });
+
+  it('filters: no false negatives, about 1% false positives at the default size', () => {
+    const n = 20_000;
+    const bits = new Uint8Array(bloomBytesFor(n));
+    for (let i = 0; i < n; i++) bloomAdd(bits, hash(i));
+    for (let i = 0; i < n; i++) expect(bloomMayHave(bits, hash(i))).toBe(true);
+    let fp = 0;
+    for (let i = 0; i < n; i++) if (bloomMayHave(bits, hash(n + i))) fp++;
+    expect(fp / n).toBeLessThan(0.02);
+  });
+});

@@ -1,0 +1,169 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { bloomMayHave } from './bloom.js';
+import { decodeHeader, FENCE_STRIDE, HASH_BYTES, HEADER_BYTES, layoutOf, SECTIONS, type Section, type SectionLayout } from './run-format.js';
+
+/** A run's bytes: a file read with positioned reads, or a buffer (a small run kept in LMDB). */
+export interface RunBytes {
+  readonly size: number;
+  read(at: number, length: number): Buffer;
+  close(): void;
+}
+
+export class BufferBytes implements RunBytes {
+  constructor(private readonly bytes: Buffer) {}
+  get size(): number {
+    return this.bytes.length;
+  }
+  read(at: number, length: number): Buffer {
+    return this.bytes.subarray(at, at + length);
+  }
+  close(): void {}
+}
+
+export class FileBytes implements RunBytes {
+  readonly size: number;
+  private readonly fd: number;
+  private closed = false;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+  }
+
+  read(at: number, length: number): Buffer {
+    const out = Buffer.allocUnsafe(length);
+    for (let done = 0; done < length; ) {
+      const n = readSync(this.fd, out, done, length - done, at + done);
+      if (n === 0) throw new RangeError(`reconciliation run ends at ${at + done}, ${length - done} bytes short`);
+      done += n;
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}
+
+/** Entries read per step when a section is walked in order. */
+const CURSOR_ENTRIES = 4096;
+
+/**
+ * One run, open: its header, and per section the fence and the filter in memory (about 1.3 to 2.5
+ * bytes per entry); entries stay on disk and are read on a filter hit or a walk.
+ */
+export class RunReader {
+  private readonly sections: readonly SectionLayout[];
+  private readonly fences: readonly Uint32Array[];
+  private readonly blooms: readonly Uint8Array[];
+
+  constructor(private readonly bytes: RunBytes) {
+    const { sections, totalBytes } = layoutOf(decodeHeader(bytes.read(0, HEADER_BYTES)));
+    if (totalBytes !== bytes.size) throw new RangeError(`reconciliation run is ${bytes.size} bytes, its header says ${totalBytes}`);
+    this.sections = sections;
+    this.fences = sections.map((l) => {
+      const raw = bytes.read(l.fenceAt, l.fenceSteps * 4);
+      const fence = new Uint32Array(l.fenceSteps);
+      for (let i = 0; i < l.fenceSteps; i++) fence[i] = raw.readUInt32BE(i * 4);
+      return fence;
+    });
+    this.blooms = sections.map((l) => Uint8Array.from(bytes.read(l.bloomAt, l.bloomBytes)));
+  }
+
+  /** The run's size in bytes. */
+  get size(): number {
+    return this.bytes.size;
+  }
+
+  count(section: Section): number {
+    return this.sections[section]!.count;
+  }
+
+  counts(): readonly number[] {
+    return SECTIONS.map((s) => this.sections[s]!.count);
+  }
+
+  /** The entry of `hash` in `section`, or undefined. Reads at most a few fence steps, and nothing when the filter says no. */
+  find(section: Section, hash: Uint8Array): Buffer | undefined {
+    const l = this.sections[section]!;
+    if (l.count === 0 || !bloomMayHave(this.blooms[section]!, hash)) return undefined;
+    const fence = this.fences[section]!;
+    const top = ((hash[0]! << 24) | (hash[1]! << 16) | (hash[2]! << 8) | hash[3]!) >>> 0;
+    // Steps whose first entry is below `top` can hold it only if it is the last of them; equal
+    // prefixes may span several steps.
+    const lower = bound(fence, top, false);
+    const upper = bound(fence, top, true);
+    const first = Math.max(0, lower - 1) * FENCE_STRIDE;
+    const end = Math.min(Math.max(upper, lower === 0 ? 1 : lower) * FENCE_STRIDE, l.count);
+    if (first >= end) return undefined;
+    const block = this.bytes.read(l.entriesAt + first * l.entryBytes, (end - first) * l.entryBytes);
+    let lo = 0;
+    let hi = end - first;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = Buffer.compare(block.subarray(mid * l.entryBytes, mid * l.entryBytes + HASH_BYTES), hash);
+      if (c === 0) return block.subarray(mid * l.entryBytes, (mid + 1) * l.entryBytes);
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return undefined;
+  }
+
+  /** Whether the section may hold `hash` (the filter alone: no read). */
+  mayHave(section: Section, hash: Uint8Array): boolean {
+    return this.sections[section]!.count > 0 && bloomMayHave(this.blooms[section]!, hash);
+  }
+
+  /** Walks a section in event-hash order. */
+  cursor(section: Section): SectionCursor {
+    return new SectionCursor(this.bytes, this.sections[section]!);
+  }
+
+  close(): void {
+    this.bytes.close();
+  }
+}
+
+/** Reads a section's entries in order, CURSOR_ENTRIES at a time. */
+export class SectionCursor {
+  private block: Buffer = Buffer.alloc(0);
+  private blockFirst = 0;
+  private at = 0;
+
+  constructor(
+    private readonly bytes: RunBytes,
+    private readonly layout: SectionLayout,
+  ) {}
+
+  /** The current entry (a view valid until the next `advance`), or undefined at the end. */
+  peek(): Buffer | undefined {
+    const l = this.layout;
+    if (this.at >= l.count) return undefined;
+    const inBlock = this.at - this.blockFirst;
+    if (inBlock < 0 || inBlock * l.entryBytes >= this.block.length) {
+      const n = Math.min(CURSOR_ENTRIES, l.count - this.at);
+      this.block = this.bytes.read(l.entriesAt + this.at * l.entryBytes, n * l.entryBytes);
+      this.blockFirst = this.at;
+      return this.block.subarray(0, l.entryBytes);
+    }
+    return this.block.subarray(inBlock * l.entryBytes, (inBlock + 1) * l.entryBytes);
+  }
+
+  advance(): void {
+    this.at++;
+  }
+}
+
+/** The first index whose value is ≥ `v` (or > `v` when `strict`). */
+function bound(a: Uint32Array, v: number, strict: boolean): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (strict ? a[mid]! <= v : a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
