@@ -163,7 +163,7 @@ describe('ReconciliationStore against a reference model', () => {
             from = to;
           }
           const m = model(blocks, refusedFrom);
-          for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) {
+          for (const [a, b] of [[0, 1], [0, 2], [1, 2]] as const) {
             for (const month of [0, 1]) {
               const pair = operatorPair(OPS[a]!, OPS[b]!);
               const key = `${pair.a}-${pair.b}-${month}`;
