@@ -3,7 +3,7 @@
 // records, six submitters, one month) applied in chunks of `--chunk` batches, the index worker's
 // unit of one transaction.
 //
-//   npx tsc -p tsconfig.build.json && node dist/bench/micro/reconciliation-index-size.bench.js [--chunk 8]
+//   npx tsc -p tsconfig.build.json && node dist/bench/micro/reconciliation-index-size.bench.js [--chunk 8] [--batches 180]
 //
 // Two traffics: one-sided (every event seen by one operator only: the sealed benchmark's data set,
 // and the index's worst case) and matched (each batch followed by its counterparty's view of the
@@ -17,7 +17,8 @@ import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../../src/codec/limits.js';
 import type { IndexBatch } from '../../src/reconciliation/index-chunk.js';
 import { ReconciliationStore } from '../../src/reconciliation/reconciliation-store.js';
 
-const BATCHES = 180;
+const argBatches = process.argv.indexOf('--batches');
+const BATCHES = argBatches > 0 ? Number(process.argv[argBatches + 1]) : 180;
 const BATCH = 1_000;
 const OPERATORS = [20801, 23415, 26201, 310260, 23430, 20810];
 

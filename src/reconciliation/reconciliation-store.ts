@@ -200,7 +200,11 @@ export class ReconciliationStore {
   private written<T>(writes: () => T): T {
     let result: T;
     try {
-      result = this.env.root.transactionSync(writes);
+      result = this.env.root.transactionSync(() => {
+        const r = writes();
+        this.runs.sync();
+        return r;
+      });
     } catch (err) {
       this.runs.aborted();
       throw err;

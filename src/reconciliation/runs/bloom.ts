@@ -18,25 +18,26 @@ export function bloomBytesFor(entries: number): number {
   return size;
 }
 
-export function bloomAdd(bits: Uint8Array, hash: Uint8Array): void {
+/** Adds the hash at `at` of `bytes` (an entry in a buffer: no copy). */
+export function bloomAdd(bits: Uint8Array, bytes: Uint8Array, at = 0): void {
   const mask = bits.length * 8 - 1;
   for (let p = 0; p < BLOOM_PROBES; p++) {
-    const bit = probe(hash, p) & mask;
+    const bit = probe(bytes, at, p) & mask;
     bits[bit >>> 3]! |= 1 << (bit & 7);
   }
 }
 
 /** False: the hash was never added. True: it may have been. */
-export function bloomMayHave(bits: Uint8Array, hash: Uint8Array): boolean {
+export function bloomMayHave(bits: Uint8Array, bytes: Uint8Array, at = 0): boolean {
   const mask = bits.length * 8 - 1;
   for (let p = 0; p < BLOOM_PROBES; p++) {
-    const bit = probe(hash, p) & mask;
+    const bit = probe(bytes, at, p) & mask;
     if ((bits[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
   }
   return true;
 }
 
-function probe(hash: Uint8Array, p: number): number {
-  const at = 4 + p * 4;
-  return ((hash[at]! << 24) | (hash[at + 1]! << 16) | (hash[at + 2]! << 8) | hash[at + 3]!) >>> 0;
+function probe(bytes: Uint8Array, hashAt: number, p: number): number {
+  const at = hashAt + 4 + p * 4;
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }

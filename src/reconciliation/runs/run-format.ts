@@ -83,3 +83,13 @@ export function layoutOf(h: RunHeader): { sections: readonly SectionLayout[]; to
   });
   return { sections, totalBytes: at };
 }
+
+/** Compares the 32-byte hashes at `ai` of `a` and `bi` of `b` in place (4 bytes at a time: no views allocated). */
+export function compareHashesAt(a: Buffer, ai: number, b: Buffer, bi: number): number {
+  for (let i = 0; i < HASH_BYTES; i += 4) {
+    const x = a.readUInt32BE(ai + i);
+    const y = b.readUInt32BE(bi + i);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}

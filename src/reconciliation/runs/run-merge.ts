@@ -1,4 +1,4 @@
-import { HASH_BYTES, Section, SECTIONS } from './run-format.js';
+import { compareHashesAt, HASH_BYTES, Section, SECTIONS } from './run-format.js';
 import type { RunReader, SectionCursor } from './run-reader.js';
 import type { RunWriter } from './run-writer.js';
 
@@ -22,32 +22,38 @@ export function mergeCapacity(runs: readonly RunReader[], opts: MergeOptions): [
  * runs' sections, the newest entry kept when two runs hold the same hash.
  */
 export function mergeRuns(runs: readonly RunReader[], writer: RunWriter, opts: MergeOptions): void {
-  const superseded = (hash: Buffer): boolean => runs.some((r) => r.find(Section.Matched, hash) !== undefined || r.find(Section.Mismatched, hash) !== undefined);
+  const finals = runs.filter((r) => r.has(Section.Matched) || r.has(Section.Mismatched));
+  const superseded = (bytes: Buffer, at: number): boolean => finals.some((r) => r.findAt(Section.Matched, bytes, at) !== undefined || r.findAt(Section.Mismatched, bytes, at) !== undefined);
   for (const s of SECTIONS) {
     if (s === Section.Matched && opts.dropMatched) continue;
     const oneSided = s === Section.OnlyA || s === Section.OnlyB;
-    mergeSorted(runs.map((r) => r.cursor(s)), (entry) => {
-      if (!(oneSided && superseded(entry.subarray(0, HASH_BYTES)))) writer.add(s, entry);
+    mergeSorted(runs.map((r) => r.cursor(s)), (bytes, at) => {
+      if (!(oneSided && superseded(bytes, at))) writer.addAt(s, bytes, at);
       return true;
     });
   }
 }
 
-/** k-way merge by hash; of equal hashes the last cursor's (the newest run's) entry wins. Stops when `emit` returns false. */
-export function mergeSorted(cursors: readonly SectionCursor[], emit: (entry: Buffer) => boolean): void {
-  for (;;) {
-    let best: Buffer | undefined;
-    for (const c of cursors) {
-      const e = c.peek();
-      if (!e) continue;
-      if (!best || Buffer.compare(e.subarray(0, HASH_BYTES), best.subarray(0, HASH_BYTES)) <= 0) best = e;
+/**
+ * k-way merge by hash; of equal hashes the last cursor's (the newest run's) entry wins. `emit` gets
+ * the entry in place (valid during the call); it stops the merge by returning false.
+ */
+export function mergeSorted(cursors: readonly SectionCursor[], emit: (bytes: Buffer, at: number) => boolean): void {
+  const live = cursors.filter((c) => !c.done);
+  const hash = Buffer.alloc(HASH_BYTES);
+  while (live.length > 0) {
+    let best = live[0]!;
+    for (let i = 1; i < live.length; i++) {
+      const c = live[i]!;
+      if (compareHashesAt(c.block, c.offset, best.block, best.offset) <= 0) best = c;
     }
-    if (!best) return;
-    const hash = Buffer.from(best.subarray(0, HASH_BYTES));
-    if (!emit(best)) return;
-    for (const c of cursors) {
-      const e = c.peek();
-      if (e && Buffer.compare(e.subarray(0, HASH_BYTES), hash) === 0) c.advance();
+    best.block.copy(hash, 0, best.offset, best.offset + HASH_BYTES);
+    if (!emit(best.block, best.offset)) return;
+    for (let i = live.length - 1; i >= 0; i--) {
+      const c = live[i]!;
+      if (compareHashesAt(c.block, c.offset, hash, 0) !== 0) continue;
+      c.advance();
+      if (c.done) live.splice(i, 1);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { bloomMayHave } from './bloom.js';
-import { decodeHeader, FENCE_STRIDE, HASH_BYTES, HEADER_BYTES, layoutOf, SECTIONS, type Section, type SectionLayout } from './run-format.js';
+import { compareHashesAt, decodeHeader, FENCE_STRIDE, HEADER_BYTES, layoutOf, SECTIONS, type Section, type SectionLayout } from './run-format.js';
 
 /** A run's bytes: a file read with positioned reads, or a buffer (a small run kept in LMDB). */
 export interface RunBytes {
@@ -87,10 +87,16 @@ export class RunReader {
 
   /** The entry of `hash` in `section`, or undefined. Reads at most a few fence steps, and nothing when the filter says no. */
   find(section: Section, hash: Uint8Array): Buffer | undefined {
+    const b = Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength);
+    return this.findAt(section, b, 0);
+  }
+
+  /** `find` for the hash at `at` of `bytes` (an entry of another run: no view allocated unless the filter says maybe). */
+  findAt(section: Section, bytes: Buffer, at: number): Buffer | undefined {
     const l = this.sections[section]!;
-    if (l.count === 0 || !bloomMayHave(this.blooms[section]!, hash)) return undefined;
+    if (l.count === 0 || !bloomMayHave(this.blooms[section]!, bytes, at)) return undefined;
     const fence = this.fences[section]!;
-    const top = ((hash[0]! << 24) | (hash[1]! << 16) | (hash[2]! << 8) | hash[3]!) >>> 0;
+    const top = bytes.readUInt32BE(at);
     // Steps whose first entry is below `top` can hold it only if it is the last of them; equal
     // prefixes may span several steps.
     const lower = bound(fence, top, false);
@@ -103,7 +109,7 @@ export class RunReader {
     let hi = end - first;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = Buffer.compare(block.subarray(mid * l.entryBytes, mid * l.entryBytes + HASH_BYTES), hash);
+      const c = compareHashesAt(block, mid * l.entryBytes, bytes, at);
       if (c === 0) return block.subarray(mid * l.entryBytes, (mid + 1) * l.entryBytes);
       if (c < 0) lo = mid + 1;
       else hi = mid;
@@ -116,6 +122,11 @@ export class RunReader {
     return this.sections[section]!.count > 0 && bloomMayHave(this.blooms[section]!, hash);
   }
 
+  /** Whether any entry is in `section`. */
+  has(section: Section): boolean {
+    return this.sections[section]!.count > 0;
+  }
+
   /** Walks a section in event-hash order. */
   cursor(section: Section): SectionCursor {
     return new SectionCursor(this.bytes, this.sections[section]!);
@@ -126,33 +137,43 @@ export class RunReader {
   }
 }
 
-/** Reads a section's entries in order, CURSOR_ENTRIES at a time. */
+/**
+ * Reads a section's entries in order, CURSOR_ENTRIES at a time. The current entry is at `offset`
+ * of `block` (valid until the next `advance`): merges compare and copy entries in place.
+ */
 export class SectionCursor {
-  private block: Buffer = Buffer.alloc(0);
-  private blockFirst = 0;
+  block: Buffer = Buffer.alloc(0);
+  offset = 0;
   private at = 0;
 
   constructor(
     private readonly bytes: RunBytes,
     private readonly layout: SectionLayout,
-  ) {}
+  ) {
+    this.load();
+  }
 
-  /** The current entry (a view valid until the next `advance`), or undefined at the end. */
+  get done(): boolean {
+    return this.at >= this.layout.count;
+  }
+
+  /** The current entry as a view, or undefined at the end. */
   peek(): Buffer | undefined {
-    const l = this.layout;
-    if (this.at >= l.count) return undefined;
-    const inBlock = this.at - this.blockFirst;
-    if (inBlock < 0 || inBlock * l.entryBytes >= this.block.length) {
-      const n = Math.min(CURSOR_ENTRIES, l.count - this.at);
-      this.block = this.bytes.read(l.entriesAt + this.at * l.entryBytes, n * l.entryBytes);
-      this.blockFirst = this.at;
-      return this.block.subarray(0, l.entryBytes);
-    }
-    return this.block.subarray(inBlock * l.entryBytes, (inBlock + 1) * l.entryBytes);
+    return this.done ? undefined : this.block.subarray(this.offset, this.offset + this.layout.entryBytes);
   }
 
   advance(): void {
     this.at++;
+    this.offset += this.layout.entryBytes;
+    if (this.offset >= this.block.length) this.load();
+  }
+
+  private load(): void {
+    const l = this.layout;
+    const n = Math.min(CURSOR_ENTRIES, l.count - this.at);
+    if (n <= 0) return;
+    this.block = this.bytes.read(l.entriesAt + this.at * l.entryBytes, n * l.entryBytes);
+    this.offset = 0;
   }
 }
 

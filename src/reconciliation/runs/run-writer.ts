@@ -1,10 +1,12 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { bloomAdd, bloomBytesFor } from './bloom.js';
-import { encodeHeader, ENTRY_BYTES, FENCE_STRIDE, HEADER_BYTES, SECTIONS, type Section } from './run-format.js';
+import { compareHashesAt, encodeHeader, ENTRY_BYTES, FENCE_STRIDE, HEADER_BYTES, SECTIONS, type Section } from './run-format.js';
 
 /** Where a run's bytes go: a file (large runs) or memory (small ones, kept in LMDB). */
 export interface RunSink {
   append(bytes: Uint8Array): void;
+  /** Appends `length` bytes of `bytes` from `at`. */
+  appendFrom(bytes: Buffer, at: number, length: number): void;
   /** Writes the header over the reserved first bytes, makes everything durable (files) and closes. */
   finish(header: Buffer): void;
   /** Drops what was written (a failed write). */
@@ -30,6 +32,16 @@ export class MemorySink implements RunSink {
     this.length += bytes.length;
   }
 
+  appendFrom(bytes: Buffer, at: number, length: number): void {
+    if (this.length + length > this.buf.length) {
+      const grown = Buffer.alloc(Math.max(this.buf.length * 2, this.length + length));
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    bytes.copy(this.buf, this.length, at, at + length);
+    this.length += length;
+  }
+
   finish(header: Buffer): void {
     header.copy(this.buf, 0);
   }
@@ -52,7 +64,8 @@ export class FileSink implements RunSink {
   private closed = false;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'wx');
+    // 'w', not 'wx': a file of this id can only be an orphan of a write whose transaction never committed.
+    this.fd = openSync(path, 'w');
   }
 
   append(bytes: Uint8Array): void {
@@ -64,6 +77,12 @@ export class FileSink implements RunSink {
     }
     this.buf.set(bytes, this.used);
     this.used += bytes.length;
+  }
+
+  appendFrom(bytes: Buffer, at: number, length: number): void {
+    if (this.used + length > this.buf.length) this.flush();
+    bytes.copy(this.buf, this.used, at, at + length);
+    this.used += length;
   }
 
   finish(header: Buffer): void {
@@ -106,7 +125,9 @@ export class RunWriter {
   private current = -1;
   private fence: number[] = [];
   private bloom: Uint8Array = new Uint8Array(0);
-  private last: Uint8Array | undefined;
+  /** The previous entry's hash (its own copy), valid while `hasLast`. */
+  private readonly last = Buffer.alloc(32);
+  private hasLast = false;
 
   constructor(
     private readonly sink: RunSink,
@@ -115,17 +136,22 @@ export class RunWriter {
 
   /** Adds one entry of `section`: sections in order, hashes strictly ascending within one. */
   add(section: Section, entry: Uint8Array): void {
-    if (section !== this.current) this.moveTo(section);
     if (entry.length !== ENTRY_BYTES[section]) throw new RangeError(`a section ${section} entry is ${ENTRY_BYTES[section]} bytes, not ${entry.length}`);
-    const hash = entry.subarray(0, 32);
-    if (this.last && Buffer.compare(this.last, hash) >= 0) throw new RangeError('run entries must be in strictly ascending event-hash order');
-    this.last = hash;
+    this.addAt(section, Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength), 0);
+  }
+
+  /** Adds the entry at `at` of `bytes` (a merge's input block: copied, no view allocated). */
+  addAt(section: Section, bytes: Buffer, at: number): void {
+    if (section !== this.current) this.moveTo(section);
+    if (this.hasLast && compareHashesAt(this.last, 0, bytes, at) >= 0) throw new RangeError('run entries must be in strictly ascending event-hash order');
+    bytes.copy(this.last, 0, at, at + 32);
+    this.hasLast = true;
     // The filter was sized for `expected`: more entries would raise its false positives silently.
     if (this.counts[section] >= this.expected[section]) throw new RangeError(`more section ${section} entries than the ${this.expected[section]} announced`);
-    if (this.counts[section] % FENCE_STRIDE === 0) this.fence.push(((hash[0]! << 24) | (hash[1]! << 16) | (hash[2]! << 8) | hash[3]!) >>> 0);
-    bloomAdd(this.bloom, hash);
+    if (this.counts[section] % FENCE_STRIDE === 0) this.fence.push(bytes.readUInt32BE(at));
+    bloomAdd(this.bloom, bytes, at);
     this.counts[section]++;
-    this.sink.append(entry);
+    this.sink.appendFrom(bytes, at, ENTRY_BYTES[section]);
   }
 
   /** Ends the last section and makes the run durable; returns the entries per section. */
@@ -161,7 +187,7 @@ export class RunWriter {
   private open(s: number): void {
     this.current = s;
     this.fence = [];
-    this.last = undefined;
+    this.hasLast = false;
     const expected = this.expected[s as Section];
     this.bloomBytes[s as Section] = expected === 0 ? 0 : bloomBytesFor(expected);
     this.bloom = new Uint8Array(this.bloomBytes[s as Section]);
