@@ -114,7 +114,7 @@ export class RunSet {
    * (sections in order, hashes ascending; `counts` entries per section), then merges the newest runs
    * while `fanout` of them share a level. Levels count merges, not sizes: every entry is rewritten
    * about log_fanout(chunks) times however small the chunks are (levels by size re-merged a growing
-   * small run with each new chunk: 8 µs per CDR at chunks of 2,000 records against 2 µs at 131,000).
+   * small run with each new chunk: twice the cost per CDR at chunks of 2,000 records).
    */
   append(period: number, counts: readonly [number, number, number, number], fill: (w: RunWriter) => void): void {
     const refs = this.refs(period);
