@@ -94,8 +94,9 @@ const rows = [
         [`sum by (instance) (${rate('cdrchain_reconciliation_indexed_records_total')})`, 'records/s {{instance}}'],
         [quantile(0.99, 'cdrchain_reconciliation_chunk_seconds'), 'chunk p99 (s) {{instance}}'],
       ]),
-      ts('Reconciliation entries', 'Entries the index holds: events both sides submitted (matched ones only while their month is open), events seen from one side (kept: they are disputes), and (pair, month)s still open.', 'short', [
+      ts('Reconciliation entries', 'Entries the index holds: events both sides submitted (matched ones only while their month is open), events seen from one side (kept: they are disputes; a one-sided entry a newer run superseded counts until a merge drops it), (pair, month)s still open, and the sorted runs holding them by storage (files: large runs; lmdb: small ones). Runs merge four at a time, so a (pair, month) has a handful.', 'short', [
         [`sum by (instance, kind) (${m('cdrchain_reconciliation_index_entries')})`, '{{kind}} {{instance}}'],
+        [`sum by (instance, storage) (${m('cdrchain_reconciliation_index_runs')})`, 'runs ({{storage}}) {{instance}}'],
       ]),
     ],
   },

@@ -193,6 +193,10 @@ export class NodeMetrics {
     name: 'cdrchain_reconciliation_index_entries', help: 'Entries the reconciliation index holds in its runs, by kind: events (both sides seen), one_sided (including entries a newer run superseded, until a merge drops them), open_periods',
     labelNames: ['kind'] as const, registers: [this.registry],
   });
+  readonly reconciliationRuns = new Gauge({
+    name: 'cdrchain_reconciliation_index_runs', help: 'Sorted runs the reconciliation index holds, by storage: file (large runs, one descriptor each while open) or lmdb (small runs)',
+    labelNames: ['storage'] as const, registers: [this.registry],
+  });
   // Retention (src/chain/retention/): what pruning removed from the data directory.
   readonly prunedBatches = new Counter({
     name: 'cdrchain_pruned_batches_total', help: 'Committed batches whose records retention pruned (their signed headers stay)', registers: [this.registry],

@@ -3,6 +3,7 @@ import { SettlementApprover } from './settlement-approver.js';
 import { readKeyFile } from '../client/key-file.js';
 import { readBlsKeyFile } from '../crypto/bls/key-file.js';
 import { ConsensusConfigError } from '../consensus/errors.js';
+import { IndexWorkerError } from '../reconciliation/errors.js';
 import { fromHex } from '../codec/bytes.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -241,11 +242,14 @@ function watchReconciliation(index: ReconciliationIndexer, metrics: NodeMetrics)
     let entries;
     try {
       entries = index.entries();
-    } catch {
-      return; // stopped
+    } catch (err) {
+      if (err instanceof IndexWorkerError) return; // stopped
+      throw err;
     }
     metrics.reconciliationEntries.set({ kind: 'events' }, entries.events);
     metrics.reconciliationEntries.set({ kind: 'one_sided' }, entries.oneSided);
     metrics.reconciliationEntries.set({ kind: 'open_periods' }, entries.openPeriods);
+    metrics.reconciliationRuns.set({ storage: 'file' }, entries.runFiles);
+    metrics.reconciliationRuns.set({ storage: 'lmdb' }, entries.runs - entries.runFiles);
   });
 }

@@ -124,6 +124,9 @@ describe('reconciliation on a node', () => {
     expect(value('cdrchain_reconciliation_index_entries{kind="one_sided"}')).toBeLessThanOrEqual(3000);
     expect(value('cdrchain_reconciliation_index_entries{kind="events"}')).toBe(3000 - truth.onlyA - truth.onlyB);
     expect(value('cdrchain_reconciliation_index_entries{kind="open_periods"}')).toBe(1);
+    // 3,000 events in one (pair, month): a few small runs, no file yet.
+    expect(value('cdrchain_reconciliation_index_runs{storage="lmdb"}')).toBeGreaterThanOrEqual(1);
+    expect(value('cdrchain_reconciliation_index_runs{storage="file"}')).toBe(0);
     expect(value('cdrchain_reconciliation_index_lag_blocks')).toBe(Math.max(0, node.chain.queries.chainHead().height - node.reconciliation!.indexedHeight));
     expect(value('cdrchain_reconciliation_chunk_seconds_count')).toBeGreaterThan(0);
   });

@@ -63,6 +63,9 @@ export interface IndexEntries {
   readonly oneSided: number;
   /** (pair, month) numbers whose matched events are still held. */
   readonly openPeriods: number;
+  /** Runs holding the events, and how many of them are files (the rest are LMDB values). */
+  readonly runs: number;
+  readonly runFiles: number;
 }
 
 export interface ApplyResult {
@@ -357,13 +360,17 @@ export class ReconciliationStore {
   entries(): IndexEntries {
     let events = 0;
     let oneSided = 0;
+    let runs = 0;
+    let runFiles = 0;
     for (const { refs } of this.runs.allRefs()) {
       for (const r of refs) {
+        runs++;
+        if (r.inFile) runFiles++;
         events += r.counts[Section.Matched] + r.counts[Section.Mismatched];
         oneSided += r.counts[Section.OnlyA] + r.counts[Section.OnlyB];
       }
     }
-    return { events, oneSided, openPeriods: (this.openPeriods.getStats() as { entryCount: number }).entryCount };
+    return { events, oneSided, openPeriods: (this.openPeriods.getStats() as { entryCount: number }).entryCount, runs, runFiles };
   }
 
   /** The 4-byte number that stands for a (pair, month) in event keys; assigned on first use when `create`. */
