@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchOutcome, type ReplayResult } from '../pipeline/protocol.js';
-import { consensusLatencies, devnetSteadyWindow, finalEvents, finalizedRate } from './analysis.js';
+import { consensusLatencies, devnetSteadyWindow, finalEvents, finalizedRate, microTail } from './analysis.js';
 
 const T0 = 1_000_000;
 
@@ -136,5 +136,27 @@ describe('devnet analysis', () => {
     expect(l.macroAfterLastMicro.maxMs).toBe(50);
     expect(l.macroAfterTraffic.count).toBe(1);
     expect(l.macroAfterTraffic.maxMs).toBe(16_500 - 9_950);
+  });
+
+  it('splits the micro-confirmation tail at the Ack and counts the batches that waited across a macro round', () => {
+    // The steady chain (macro rounds from x.450 to x.500 s), with two kinds of slow batch:
+    // 5% sent at x.300 s, acked late and committed after the round (at x.550 s), and 2.5% sent at x.700 s,
+    // slow to admit (Ack at x.900 s) but clear of any round.
+    const bs: B[] = [];
+    for (let i = 0; i < 200; i++) {
+      for (const si of [0, 1]) {
+        const sent = i * 100;
+        const [ack, com] = i % 20 === 3 ? [120, 250] : i % 40 === 7 ? [200, 260] : [10, 50];
+        const macroAt = Math.ceil((sent + com + 1 - 500) / 1000) * 1000 + 500;
+        bs.push({ si, sent, ack, com, fin: macroAt - sent + si * 3 });
+      }
+    }
+    const t = microTail(replay('flat', bs), T0, T0 + 30_000);
+    expect(t.ackToCommitted.p50Ms).toBe(40);
+    const [p95, p99] = t.tails;
+    expect(p95).toMatchObject({ quantile: 0.95, thresholdMs: 250, count: 30, acrossMacroShare: 0.667 });
+    expect(p95!.ackMsMean).toBeCloseTo((20 * 120 + 10 * 200) / 30, 1);
+    expect(p95!.afterAckMsMean).toBeCloseTo((20 * 130 + 10 * 60) / 30, 1);
+    expect(p99).toMatchObject({ quantile: 0.99, thresholdMs: 260, count: 10, ackMsMean: 200, afterAckMsMean: 60, acrossMacroShare: 0 });
   });
 });

@@ -185,3 +185,52 @@ export function consensusLatencies(r: ReplayResult, from: number, to: number): C
     sendToFinal: summarise(final), sendToAck: summarise(ack), sendLateness: summarise(late),
   };
 }
+
+/** The batches at or above one micro-confirmation quantile, and where their time went. */
+export interface MicroTailShare {
+  readonly quantile: number;
+  readonly thresholdMs: number;
+  readonly count: number;
+  /** Mean send → Ack (the submitter's validator admitting the batch). */
+  readonly ackMsMean: number;
+  /** Mean Ack → Committed (a producer admitting it too, its slot, the block reaching the submitter's validator). */
+  readonly afterAckMsMean: number;
+  /** Share whose Ack → Committed overlaps a macro round (from its batch's last Committed reply to its first Final): micro production waits for finality there. */
+  readonly acrossMacroShare: number;
+}
+
+export interface MicroTail {
+  readonly ackToCommitted: LatencySummary;
+  readonly tails: readonly MicroTailShare[];
+}
+
+/**
+ * Which batches make up the micro-confirmation tail (issue 12): for the batches sent inside [from, to],
+ * send → Committed split at the Ack, and for the slowest 5% and 1% how much of it is admission at the
+ * submitter's validator, how much comes after, and how many waited across a macro round.
+ */
+export function microTail(r: ReplayResult, from: number, to: number): MicroTail {
+  const rec = r.records;
+  const rows: { micro: number; ack: number; ackAt: number; committedAt: number }[] = [];
+  for (let i = 0; i < rec.sentAt.length; i++) {
+    const t = rec.sentAt[i]!;
+    if (t < from || t > to) continue;
+    const c = rec.committedMs[i]!;
+    const a = rec.ackMs[i]!;
+    if (Number.isFinite(c) && Number.isFinite(a)) rows.push({ micro: c, ack: a, ackAt: t + a, committedAt: t + c });
+  }
+  const rounds = finalEvents(r).map((e) => ({ start: e.lastCommittedAt, end: e.at }));
+  const sorted = rows.map((x) => x.micro).sort((a, b) => a - b);
+  const mean = (xs: readonly number[]): number => (xs.length === 0 ? NaN : round(xs.reduce((s, x) => s + x, 0) / xs.length, 2));
+  const tails = [0.95, 0.99].map((q): MicroTailShare => {
+    const thresholdMs = sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    const tail = rows.filter((x) => x.micro >= thresholdMs);
+    const across = tail.filter((x) => rounds.some((m) => m.start < x.committedAt && m.end > x.ackAt)).length;
+    return {
+      quantile: q, thresholdMs: round(thresholdMs, 2), count: tail.length,
+      ackMsMean: mean(tail.map((x) => x.ack)), afterAckMsMean: mean(tail.map((x) => x.micro - x.ack)),
+      acrossMacroShare: tail.length === 0 ? 0 : round(across / tail.length, 3),
+    };
+  });
+  return { ackToCommitted: summarise(rows.map((x) => Math.max(0, x.micro - x.ack))), tails };
+}

@@ -3,6 +3,7 @@
 //
 //   npx tsc -p tsconfig.build.json && node dist/bench/devnet/run.js [--validators 4] [--quick] [--profile] [--regen]
 //       [--window W] [--release ack|committed|final]      (the flat phase's client: default 16, committed)
+//       [--workers N]                                     (verification workers per validator: default 1)
 //   node dist/bench/devnet/run.js --paced 2000,4000,8000   (paced phases alone, one per rate: devnet-paced.json)
 //   (npm run bench -- --devnet 4; npm run bench -- --only devnet)
 //
@@ -31,7 +32,7 @@ import type { Dataset } from '../pipeline/dataset.js';
 import { killAllChildren, ReplayChild } from '../pipeline/processes.js';
 import type { NodeStats, ReplayOptions, ReplayResult } from '../pipeline/protocol.js';
 import { logPhase, prepareDataset, runPhase, type PhaseResult } from '../pipeline/run.js';
-import { consensusLatencies, devnetSteadyWindow, finalizedRate, type ConsensusLatencies, type FinalizedRate } from './analysis.js';
+import { consensusLatencies, devnetSteadyWindow, finalizedRate, microTail, type ConsensusLatencies, type FinalizedRate, type MicroTail } from './analysis.js';
 import { BenchConsortium, initBenchDevnet } from './consortium.js';
 import { validatorMetrics, type ValidatorMetrics } from './metrics.js';
 
@@ -150,6 +151,8 @@ export interface DevnetPhaseResult {
   readonly steadyWindow: SteadyWindow;
   readonly rates: FinalizedRate;
   readonly latency: ConsensusLatencies;
+  /** Where the slowest micro confirmations' time went (send → Ack → Committed, macro rounds). */
+  readonly microTail: MicroTail;
   readonly outcomes: Record<string, number>;
   readonly nacks: Record<string, number>;
   readonly errors: readonly string[];
@@ -282,6 +285,7 @@ function analyse(
     steadyWindow: { ...w, start: Math.round(w.start), end: Math.round(w.end) },
     rates,
     latency: consensusLatencies(r, w.start, w.end),
+    microTail: microTail(r, w.start, w.end),
     outcomes: outcomeCounts(r),
     nacks: r.nacks,
     errors: r.errors,
@@ -310,6 +314,11 @@ export function logDevnetPhase(p: DevnetPhaseResult, log: (l: string) => void): 
     `${p.name}: per validator ` +
       p.perValidator.map((v) => `${v.plmn}: RSS ${v.peakRssMiB} MiB, CPU ${v.cpuCores} cores (${v.cpuUsPerFinalCdr} µs/CDR), ELU ${v.mainThreadElu}, blocks ${JSON.stringify(v.metrics.blocks)}`).join('; ') +
       `; replay ${p.replay.cpuUsPerCdr} µs/CDR; machine ${Math.round(p.cpu.machineUtilisation * 100)}% busy`,
+  );
+  const t = p.microTail;
+  log(
+    `${p.name}: Ack→Committed p50 ${t.ackToCommitted.p50Ms} / p99 ${t.ackToCommitted.p99Ms} ms; ` +
+      t.tails.map((s) => `slowest ${Math.round((1 - s.quantile) * 100)}% (≥ ${s.thresholdMs} ms, ${s.count}): send→Ack ${s.ackMsMean} + Ack→Committed ${s.afterAckMsMean} ms on average, ${Math.round(s.acrossMacroShare * 100)}% across a macro round`).join('; '),
   );
 }
 
@@ -352,6 +361,8 @@ export interface DevnetOptions {
   /** Flat phase: batches per submitter in flight (default 16) and the stage that frees a slot (default committed). */
   readonly window?: number;
   readonly releaseOn?: NonNullable<ReplayOptions['releaseOn']>;
+  /** Verification workers per validator process (default 1, as `cdrchain devnet`). */
+  readonly workersPerValidator?: number;
   readonly profile?: boolean;
   readonly regenerate?: boolean;
   readonly command?: string;
@@ -424,7 +435,7 @@ export async function runDevnetBench(opts: DevnetOptions = {}): Promise<DevnetRe
     // 2. N validators, flat out, waiting for Final.
     const throughput = await runDevnetPhase({
       name: 'devnet-throughput', validators: n, dataset, mode: 'flat', window: opts.window ?? sizes.window, releaseOn: opts.releaseOn ?? 'committed',
-      maxSendSeconds: sizes.maxSendSeconds, warmupSec: sizes.warmupSec, workers: 1, root, log, ...(profileDir ? { profileDir } : {}),
+      maxSendSeconds: sizes.maxSendSeconds, warmupSec: sizes.warmupSec, workers: opts.workersPerValidator ?? 1, root, log, ...(profileDir ? { profileDir } : {}),
     });
     logDevnetPhase(throughput, log);
 
@@ -437,7 +448,7 @@ export async function runDevnetBench(opts: DevnetOptions = {}): Promise<DevnetRe
     if (rate > half) log(`devnet-latency: half the finalized rate is ${half.toLocaleString('en-US')} CDR/s; pacing at the floor of ${rate.toLocaleString('en-US')} instead`);
     const latency = await runDevnetPhase({
       name: 'devnet-latency', validators: n, dataset: paced, mode: 'paced', rateCdrPerSec: rate, window: sizes.pacedWindow, releaseOn: 'ack',
-      maxSendSeconds: sizes.pacedSeconds, warmupSec: Math.min(5, sizes.warmupSec), workers: 1, root, log, ...(profileDir ? { profileDir } : {}),
+      maxSendSeconds: sizes.pacedSeconds, warmupSec: Math.min(5, sizes.warmupSec), workers: opts.workersPerValidator ?? 1, root, log, ...(profileDir ? { profileDir } : {}),
     });
     logDevnetPhase(latency, log);
 
@@ -518,7 +529,7 @@ export async function runDevnetPacedProbe(rates: readonly number[], opts: Devnet
       try {
         const p = await runDevnetPhase({
           name: `devnet-paced-${rate}`, validators: n, dataset: paced, mode: 'paced', rateCdrPerSec: rate, window: sizes.pacedWindow, releaseOn: 'ack',
-          maxSendSeconds: sizes.pacedSeconds, warmupSec: Math.min(5, sizes.warmupSec), workers: 1, root, log, ...(profileDir ? { profileDir } : {}),
+          maxSendSeconds: sizes.pacedSeconds, warmupSec: Math.min(5, sizes.warmupSec), workers: opts.workersPerValidator ?? 1, root, log, ...(profileDir ? { profileDir } : {}),
         });
         logDevnetPhase(p, log);
         phases.push(p);
@@ -579,6 +590,8 @@ if (script !== undefined && fileURLToPath(import.meta.url) === script) {
   try {
     const window = value('--window');
     const release = value('--release');
+    const workers = value('--workers');
+    if (workers !== undefined && !(Number.isInteger(Number(workers)) && Number(workers) >= 1 && Number(workers) <= 8)) throw new Error(`--workers must be 1..8, got ${workers}`);
     if (release !== undefined && !['ack', 'committed', 'final'].includes(release)) throw new Error(`--release is ack, committed or final, not ${release}`);
     const opts: DevnetOptions = {
       validators: parseValidators(args),
@@ -587,6 +600,7 @@ if (script !== undefined && fileURLToPath(import.meta.url) === script) {
       regenerate: args.includes('--regen'),
       ...(window !== undefined ? { window: Number(window) } : {}),
       ...(release !== undefined ? { releaseOn: release as NonNullable<ReplayOptions['releaseOn']> } : {}),
+      ...(workers !== undefined ? { workersPerValidator: Number(workers) } : {}),
     };
     const paced = value('--paced');
     if (paced !== undefined) await runDevnetPacedProbe(paced.split(',').map(Number), opts);

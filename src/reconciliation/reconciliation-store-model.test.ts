@@ -141,6 +141,7 @@ describe('ReconciliationStore against a reference model', () => {
 
   const configs: [string, ReconciliationStoreOptions][] = [
     ['merges at every second run, every run a file', { runs: { fanout: 2, smallRunBytes: 0, maxOpenRuns: 3 } }],
+    ['every run a file, a lookup cache of two blocks', { runs: { fanout: 3, smallRunBytes: 0, blockCacheBytes: 2 * 64 * 54 } }],
     ['several levels of runs (fanout 3)', { runs: { fanout: 3 } }],
     ['every run an LMDB value', { runs: { fanout: 3, smallRunBytes: 1 << 30 } }],
     ['defaults', {}],

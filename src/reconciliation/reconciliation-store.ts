@@ -373,6 +373,11 @@ export class ReconciliationStore {
     return { events, oneSided, openPeriods: (this.openPeriods.getStats() as { entryCount: number }).entryCount, runs, runFiles };
   }
 
+  /** The run store's lookup block cache (bytes held, hits, misses). */
+  lookupCache(): { readonly bytes: number; readonly hits: number; readonly misses: number } {
+    return this.runs.cacheStats();
+  }
+
   /** The 4-byte number that stands for a (pair, month) in event keys; assigned on first use when `create`. */
   private periodNumber(prefix: Buffer, create: boolean): Buffer | undefined {
     const known = this.periods.getBinary(prefix);

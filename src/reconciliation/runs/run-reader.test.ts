@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { BlockCache } from './block-cache.js';
 import { bloomAdd, bloomBytesFor, bloomMayHave } from './bloom.js';
 import { ENTRY_BYTES, FENCE_STRIDE, Section } from './run-format.js';
 import { BufferBytes, FileBytes, RunReader } from './run-reader.js';
@@ -18,7 +19,7 @@ describe('reconciliation runs: write, then find and walk', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  function build(sections: Partial<Record<Section, Buffer[]>>, inFile: boolean): RunReader {
+  function build(sections: Partial<Record<Section, Buffer[]>>, inFile: boolean, cache?: BlockCache): RunReader {
     const counts = [0, 1, 2, 3].map((s) => sections[s as Section]?.length ?? 0) as [number, number, number, number];
     let sink: MemorySink | FileSink;
     let path = '';
@@ -31,7 +32,7 @@ describe('reconciliation runs: write, then find and walk', () => {
     const w = new RunWriter(sink, counts);
     for (const s of [0, 1, 2, 3] as Section[]) for (const h of sorted(sections[s] ?? [])) w.add(s, entry(s, h, s + 1));
     expect(w.finish()).toEqual(counts);
-    return new RunReader(inFile ? new FileBytes(path) : new BufferBytes((sink as MemorySink).bytes));
+    return new RunReader(inFile ? new FileBytes(path) : new BufferBytes((sink as MemorySink).bytes), cache);
   }
 
   for (const inFile of [false, true]) {
@@ -56,6 +57,45 @@ describe('reconciliation runs: write, then find and walk', () => {
       r.close();
     });
   }
+
+  it('a file run with a block cache answers the same, reads a block once while it fits, and stays within the budget', () => {
+    const a = Array.from({ length: 20 * FENCE_STRIDE }, (_, i) => hash(i));
+    const blockBytes = FENCE_STRIDE * ENTRY_BYTES[Section.OnlyA];
+    const cache = new BlockCache(4 * blockBytes);
+    const r = build({ [Section.OnlyA]: a }, true, cache);
+    const other = build({ [Section.OnlyA]: a.slice(0, 2 * FENCE_STRIDE) }, true, cache);
+    // In hash order: each of the 20 steps read once, the other lookups of its step answered from memory.
+    for (const h of sorted(a)) expect(r.find(Section.OnlyA, h)).toEqual(entry(Section.OnlyA, h, 1));
+    expect(cache.stats()).toEqual({ bytes: 4 * blockBytes, hits: a.length - 20, misses: 20 });
+    // In random order, through a cache of 4 of the 20 steps: most lookups read, and the budget holds.
+    for (const h of a) expect(r.find(Section.OnlyA, h)).toEqual(entry(Section.OnlyA, h, 1));
+    expect(cache.stats().misses).toBeGreaterThan(20 + a.length / 2);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(4 * blockBytes);
+    // Two runs in one cache never answer with each other's blocks (keys are per reader).
+    for (const h of a.slice(0, 2 * FENCE_STRIDE)) expect(other.find(Section.OnlyA, h)).toEqual(entry(Section.OnlyA, h, 1));
+    expect(other.find(Section.OnlyA, a[3 * FENCE_STRIDE]!)).toBeUndefined();
+    // The block of the last lookup is the most recently used: asked again, no read.
+    const before = cache.stats();
+    expect(r.find(Section.OnlyA, a.at(-1)!)).toEqual(entry(Section.OnlyA, a.at(-1)!, 1));
+    expect(cache.stats().misses).toBe(before.misses);
+    r.close();
+    other.close();
+  });
+
+  it('block cache: least recently used out first, a block over the budget never kept', () => {
+    const c = new BlockCache(10);
+    c.set('a', Buffer.alloc(4));
+    c.set('b', Buffer.alloc(4));
+    expect(c.get('a')).toBeDefined(); // a is now the most recent
+    c.set('c', Buffer.alloc(4)); // 12 > 10: b goes
+    expect(c.get('b')).toBeUndefined();
+    expect(c.get('a')).toBeDefined();
+    expect(c.get('c')).toBeDefined();
+    c.set('big', Buffer.alloc(11));
+    expect(c.get('big')).toBeUndefined();
+    expect(c.stats()).toEqual({ bytes: 8, hits: 3, misses: 2 });
+    expect(() => new BlockCache(-1)).toThrow(RangeError);
+  });
 
   it('finds hashes whose first four bytes are equal across several fence steps', () => {
     // 3 fence steps of one 4-byte prefix, framed by smaller and larger prefixes.

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readerNumber, type BlockCache } from './block-cache.js';
 import { bloomMayHave } from './bloom.js';
 import { compareHashesAt, decodeHeader, FENCE_STRIDE, HEADER_BYTES, layoutOf, SECTIONS, type Section, type SectionLayout } from './run-format.js';
 
@@ -31,7 +32,8 @@ export class FileBytes implements RunBytes {
   }
 
   read(at: number, length: number): Buffer {
-    const out = Buffer.allocUnsafe(length);
+    // Not from the shared pool: a block kept in a cache must not pin the pool's slab.
+    const out = Buffer.allocUnsafeSlow(length);
     for (let done = 0; done < length; ) {
       const n = readSync(this.fd, out, done, length - done, at + done);
       if (n === 0) throw new RangeError(`reconciliation run ends at ${at + done}, ${length - done} bytes short`);
@@ -58,8 +60,13 @@ export class RunReader {
   private readonly sections: readonly SectionLayout[];
   private readonly fences: readonly Uint32Array[];
   private readonly blooms: readonly Uint8Array[];
+  private readonly number = readerNumber();
 
-  constructor(private readonly bytes: RunBytes) {
+  /** `cache`: where lookups keep the blocks they read (for file runs; a run in memory needs none). */
+  constructor(
+    private readonly bytes: RunBytes,
+    private readonly cache?: BlockCache,
+  ) {
     const { sections, totalBytes } = layoutOf(decodeHeader(bytes.read(0, HEADER_BYTES)));
     if (totalBytes !== bytes.size) throw new RangeError(`reconciliation run is ${bytes.size} bytes, its header says ${totalBytes}`);
     this.sections = sections;
@@ -101,20 +108,37 @@ export class RunReader {
     // prefixes may span several steps.
     const lower = bound(fence, top, false);
     const upper = bound(fence, top, true);
-    const first = Math.max(0, lower - 1) * FENCE_STRIDE;
-    const end = Math.min(Math.max(upper, lower === 0 ? 1 : lower) * FENCE_STRIDE, l.count);
-    if (first >= end) return undefined;
-    const block = this.bytes.read(l.entriesAt + first * l.entryBytes, (end - first) * l.entryBytes);
-    let lo = 0;
-    let hi = end - first;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = compareHashesAt(block, mid * l.entryBytes, bytes, at);
-      if (c === 0) return block.subarray(mid * l.entryBytes, (mid + 1) * l.entryBytes);
-      if (c < 0) lo = mid + 1;
-      else hi = mid;
+    // Usually one step (lower − 1); when a step starts with this prefix, that step first. Each step is
+    // read (and cached) on its own, so a block is never kept twice under two ranges.
+    const firstStep = Math.max(0, lower - 1);
+    for (let step = Math.max(upper, lower === 0 ? 1 : lower) - 1; step >= firstStep; step--) {
+      const from = step * FENCE_STRIDE;
+      const n = Math.min(FENCE_STRIDE, l.count - from);
+      if (n <= 0) continue;
+      const block = this.block(l.entriesAt + from * l.entryBytes, n * l.entryBytes);
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const c = compareHashesAt(block, mid * l.entryBytes, bytes, at);
+        if (c === 0) return block.subarray(mid * l.entryBytes, (mid + 1) * l.entryBytes);
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+      }
     }
     return undefined;
+  }
+
+  /** One fence step's entries (`at` is a step's start), from the cache when there is one. */
+  private block(at: number, length: number): Buffer {
+    const cache = this.cache;
+    if (cache === undefined) return this.bytes.read(at, length);
+    const key = `${this.number}:${at}`;
+    const known = cache.get(key);
+    if (known !== undefined) return known;
+    const block = this.bytes.read(at, length);
+    cache.set(key, block);
+    return block;
   }
 
   /** Whether the section may hold `hash` (the filter alone: no read). */
