@@ -23,15 +23,19 @@ export function mergeCapacity(runs: readonly RunReader[], opts: MergeOptions): [
  */
 export function mergeRuns(runs: readonly RunReader[], writer: RunWriter, opts: MergeOptions): void {
   const finals = runs.filter((r) => r.has(Section.Matched) || r.has(Section.Mismatched));
-  const superseded = (bytes: Buffer, at: number): boolean => finals.some((r) => r.findAt(Section.Matched, bytes, at) !== undefined || r.findAt(Section.Mismatched, bytes, at) !== undefined);
   for (const s of SECTIONS) {
     if (s === Section.Matched && opts.dropMatched) continue;
     const oneSided = s === Section.OnlyA || s === Section.OnlyB;
     mergeSorted(runs.map((r) => r.cursor(s)), (bytes, at) => {
-      if (!(oneSided && superseded(bytes, at))) writer.addAt(s, bytes, at);
+      if (!(oneSided && heldAsFinal(finals, bytes, at))) writer.addAt(s, bytes, at);
       return true;
     });
   }
+}
+
+/** Whether any of `runs` holds the hash at `at` of `bytes` as matched or mismatched: a one-sided entry of it is stale. */
+export function heldAsFinal(runs: readonly RunReader[], bytes: Buffer, at: number): boolean {
+  return runs.some((r) => r.findAt(Section.Matched, bytes, at) !== undefined || r.findAt(Section.Mismatched, bytes, at) !== undefined);
 }
 
 /**

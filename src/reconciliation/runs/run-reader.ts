@@ -98,7 +98,10 @@ export class RunReader {
     return this.findAt(section, b, 0);
   }
 
-  /** `find` for the hash at `at` of `bytes` (an entry of another run: no view allocated unless the filter says maybe). */
+  /**
+   * `find` for the hash at `at` of `bytes` (an entry of another run: no view allocated unless the filter
+   * says maybe). The entry returned views a block the cache may hand to later lookups: read it, never write it.
+   */
   findAt(section: Section, bytes: Buffer, at: number): Buffer | undefined {
     const l = this.sections[section]!;
     if (l.count === 0 || !bloomMayHave(this.blooms[section]!, bytes, at)) return undefined;

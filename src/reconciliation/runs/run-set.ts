@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Database } from 'lmdb';
 import type { StorageEnv } from '../../storage/env.js';
 import { BlockCache } from './block-cache.js';
-import { mergeCapacity, mergeRuns, mergeSorted } from './run-merge.js';
+import { heldAsFinal, mergeCapacity, mergeRuns, mergeSorted } from './run-merge.js';
 import { ENTRY_BYTES, HEADER_BYTES, Section, SECTIONS } from './run-format.js';
 import { BufferBytes, FileBytes, RunReader } from './run-reader.js';
 import { FileSink, MemorySink, RunWriter, type RunSink } from './run-writer.js';
@@ -113,7 +113,7 @@ export class RunSet {
     const oneSided = section === Section.OnlyA || section === Section.OnlyB;
     let left = skip;
     mergeSorted(runs.map((r) => r.cursor(section)), (bytes, at) => {
-      if (oneSided && runs.some((r) => r.findAt(Section.Matched, bytes, at) !== undefined || r.findAt(Section.Mismatched, bytes, at) !== undefined)) return true;
+      if (oneSided && heldAsFinal(runs, bytes, at)) return true;
       if (left > 0) {
         left--;
         return true;
