@@ -76,7 +76,8 @@ describe('checkSealedBatch', () => {
     rejects({ ...sealed, groups: Array.from({ length: N + 1 }, () => sealed.groups[0]!) }, 'group_count');
     rejects(withGroup(sealed, 1, { tag: new Uint8Array(31) }), 'group_shape', 1);
     rejects(withGroup(sealed, 2, { lawfulWrap: new Uint8Array(143) }), 'group_shape', 2);
-    rejects(withGroup(sealed, 0, { tableEntry: new Uint8Array(49) }), 'group_shape', 0);
+    rejects({ ...sealed, keyTable: new Uint8Array(sealed.keyTable.length + 1) }, 'group_shape');
+    rejects(withGroup(sealed, 1, { lawfulWrap: new Uint8Array(144) }), 'group_shape', 1); // a version-1 wrap in a version-2 batch
     rejects(withGroup(sealed, 2, { tag: sealed.groups[0]!.tag }), 'duplicate_tag', 2);
     rejects(withRecord(sealed, 4, { group: 3 }), 'group_index', 4);
     rejects(withRecord(sealed, 4, { group: -1 }), 'group_index', 4);
@@ -112,7 +113,7 @@ describe('checkSealedBatch', () => {
       { ...sealed, submitterWrap: flip(sealed.submitterWrap) },
       { ...sealed, counterpartyWrap: flip(sealed.counterpartyWrap) },
       withGroup(sealed, 1, { tag: flip(sealed.groups[1]!.tag) }),
-      withGroup(sealed, 1, { tableEntry: flip(sealed.groups[1]!.tableEntry) }),
+      { ...sealed, keyTable: flip(sealed.keyTable) },
       withGroup(sealed, 1, { lawfulWrap: flip(sealed.groups[1]!.lawfulWrap) }),
       withRecord(sealed, 5, { group: 0 }),
     ];

@@ -1,11 +1,11 @@
 import { toHex } from '../codec/bytes.js';
 import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import { SealedBatchError } from './errors.js';
-import { SEALED_TABLE_ENTRY_BYTES } from './key-table.js';
+import { keyTableBytes } from './key-table.js';
 import { WRAPPED_KEY_BYTES } from './key-wrap.js';
 import { BATCH_NONCE_BYTES, MAX_PAYLOAD_CIPHERTEXT_BYTES, PAYLOAD_HASH_BYTES, PAYLOAD_TAG_BYTES, payloadHashMatches } from './payload-cipher.js';
 import type { SealedBatch } from './sealed-batch.js';
-import { LAWFUL_TAG_BYTES, LAWFUL_WRAP_BYTES } from './threshold/lawful-wrap.js';
+import { LAWFUL_TAG_BYTES, LAWFUL_WRAP_BYTES, LAWFUL_WRAP_V1_BYTES } from './threshold/lawful-wrap.js';
 
 /**
  * What a validator can check of a sealed batch without any key, in admission (every validator runs
@@ -27,10 +27,14 @@ export function checkSealedBatch(sealed: SealedBatch, publicRecords: Uint8Array)
   const groupCount = sealed.groups.length;
   if (groupCount < 1 || groupCount > n) throw new SealedBatchError('group_count', `a batch of ${n} records has 1..${n} groups, not ${groupCount}`);
 
+  if (sealed.version !== 1 && sealed.version !== 2) throw new SealedBatchError('encoding', `sealed version ${String(sealed.version)} is not 1 or 2`);
+  const tableBytes = keyTableBytes(sealed.version, groupCount);
+  if (sealed.keyTable.length !== tableBytes) throw new SealedBatchError('group_shape', `the key table of ${groupCount} groups is ${tableBytes} bytes, not ${sealed.keyTable.length}`);
+  const wrapBytes = sealed.version === 2 ? LAWFUL_WRAP_BYTES : LAWFUL_WRAP_V1_BYTES;
   const tags = new Set<string>();
   sealed.groups.forEach((g, j) => {
-    if (g.tag.length !== LAWFUL_TAG_BYTES || g.tableEntry.length !== SEALED_TABLE_ENTRY_BYTES || g.lawfulWrap.length !== LAWFUL_WRAP_BYTES) {
-      throw new SealedBatchError('group_shape', `group ${j}: tag ${LAWFUL_TAG_BYTES}, key-table entry ${SEALED_TABLE_ENTRY_BYTES} and lawful wrap ${LAWFUL_WRAP_BYTES} bytes`, j);
+    if (g.tag.length !== LAWFUL_TAG_BYTES || g.lawfulWrap.length !== wrapBytes) {
+      throw new SealedBatchError('group_shape', `group ${j}: tag ${LAWFUL_TAG_BYTES} and lawful wrap ${wrapBytes} bytes`, j);
     }
     const hex = toHex(g.tag);
     if (tags.has(hex)) throw new SealedBatchError('duplicate_tag', `group ${j} repeats another group's tag`, j);

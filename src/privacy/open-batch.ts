@@ -1,6 +1,6 @@
 import { type BatchContext, batchContext } from './context.js';
 import { PrivacyInputError } from './errors.js';
-import { keyTableKey, openTableEntry } from './key-table.js';
+import { keyTableKey, openKeyTable, openTableEntry, SEALED_TABLE_ENTRY_BYTES } from './key-table.js';
 import { unwrapKey } from './key-wrap.js';
 import { deriveRecordKey, openPayload } from './payload-cipher.js';
 import type { SealedBatch } from './sealed-batch.js';
@@ -28,8 +28,14 @@ export async function openBatchKey(o: RecipientOptions): Promise<Uint8Array> {
 
 /** Every group key of the batch, from its batch key. */
 export function openGroupKeys(ctx: BatchContext, sealed: SealedBatch, batchKey: Uint8Array): Uint8Array[] {
-  const tableKey = keyTableKey(batchKey, sealed.batchNonce, ctx);
-  return sealed.groups.map((g, j) => openTableEntry(tableKey, ctx, j, g.tag, g.tableEntry));
+  const tableKey = keyTableKey(batchKey, sealed.batchNonce, ctx, sealed.version);
+  try {
+    if (sealed.version === 2) return openKeyTable(tableKey, ctx, sealed.groups.map((g) => g.tag), sealed.keyTable);
+    const entry = (j: number): Uint8Array => sealed.keyTable.subarray(j * SEALED_TABLE_ENTRY_BYTES, (j + 1) * SEALED_TABLE_ENTRY_BYTES);
+    return sealed.groups.map((g, j) => openTableEntry(tableKey, ctx, j, g.tag, entry(j)));
+  } finally {
+    tableKey.fill(0);
+  }
 }
 
 /** One record's payload with its group's key (PayloadOpenError if the key or anything bound is wrong). */

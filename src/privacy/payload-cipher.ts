@@ -22,7 +22,7 @@ export const PAYLOAD_KEY_BYTES = 32;
 export const GROUP_KEY_BYTES = 32;
 export const BATCH_NONCE_BYTES = 32;
 export const PAYLOAD_TAG_BYTES = 16;
-/** A CDR payload (src/codec/cdr-payload.ts) is 110 bytes plus its record id (~128); anything near this bound is not a CDR. */
+/** A CDR payload (src/codec/cdr-payload.ts, version 3) is ~68 bytes, varints and its record id (~108); anything near this bound is not a CDR. */
 export const MAX_PAYLOAD_PLAINTEXT_BYTES = 1024;
 export const MAX_PAYLOAD_CIPHERTEXT_BYTES = MAX_PAYLOAD_PLAINTEXT_BYTES + PAYLOAD_TAG_BYTES;
 export const PAYLOAD_HASH_BYTES = 32;

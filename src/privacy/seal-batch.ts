@@ -2,19 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { toHex } from '../codec/bytes.js';
 import { type BatchContext, batchContext } from './context.js';
 import { PrivacyInputError } from './errors.js';
-import { BATCH_KEY_BYTES, keyTableKey, sealTableEntry } from './key-table.js';
+import { BATCH_KEY_BYTES, keyTableKey, sealKeyTable } from './key-table.js';
 import { wrapKey } from './key-wrap.js';
 import { BATCH_NONCE_BYTES, GROUP_KEY_BYTES, payloadHash, recordKeyDeriver, sealPayload } from './payload-cipher.js';
-import type { SealedBatch, SealedGroup, SealedRecord } from './sealed-batch.js';
+import { SEALED_VERSION, type SealedBatch, type SealedGroup, type SealedRecord } from './sealed-batch.js';
 import type { LawfulAccessSetup } from './threshold/lawful-access-setup.js';
-import { LAWFUL_TAG_BYTES, LAWFUL_WRAP_BYTES, lawfulWrapLabel, sealLawfulWraps } from './threshold/lawful-wrap.js';
+import { LAWFUL_TAG_BYTES, LAWFUL_WRAP_BYTES, lawfulWrapLabel, sealLawfulGroups } from './threshold/lawful-wrap.js';
 
 /**
  * The operator's side: seals a batch's private payloads. Key hierarchy (docs/privacy.md):
  *
  *   batch key B (fresh)  ──HPKE──▶ submitter, counterparty
- *     └─ key table: group key G_j under B, for each (pseudonym, day) group j
- *   group key G_j        ──threshold ElGamal──▶ lawful-access key (one wrap per group)
+ *     └─ key table: every group key G_j under B, for each (pseudonym, day) group j
+ *   group key G_j        ◀──threshold ElGamal KEM── lawful-access key (one wrap per group: G_j is its output)
  *     └─ record key K_i = HKDF(G_j, batch nonce, record context)  ──▶ AES-256-GCM(payload_i)
  *
  * Asymmetric work is two HPKE wraps per batch plus one threshold wrap per group; a client that keeps
@@ -80,16 +80,20 @@ export async function sealBatch(o: SealBatchOptions): Promise<SealBatchResult> {
   const batchKey = new Uint8Array(randomBytes(BATCH_KEY_BYTES));
   const tableKey = keyTableKey(batchKey, batchNonce, ctx);
 
-  // New groups get a fresh key, wrapped to the lawful-access key all together (sealLawfulWraps).
-  const fresh = o.groups.flatMap((g, j) => (g.reuse ? [] : [{ j, label: lawfulWrapLabel(ctx, g.tag), groupKey: new Uint8Array(randomBytes(GROUP_KEY_BYTES)) }]));
-  const wraps = sealLawfulWraps(o.lawfulAccess, fresh);
-  const freshOf = new Map(fresh.map((f, i) => [f.j, { groupKey: f.groupKey, lawfulWrap: wraps[i]! }]));
+  // New groups get their key from the lawful-access KEM, all together (sealLawfulGroups).
+  const fresh = o.groups.flatMap((g, j) => (g.reuse ? [] : [j]));
+  const made = sealLawfulGroups(o.lawfulAccess, fresh.map((j) => lawfulWrapLabel(ctx, o.groups[j]!.tag)));
+  const freshOf = new Map(fresh.map((j, i) => [j, { groupKey: made[i]!.groupKey, lawfulWrap: made[i]!.wrap }]));
   const groupKeys = o.groups.map((g, j) => {
     if (g.reuse) return { tag: Uint8Array.from(g.tag), groupKey: Uint8Array.from(g.reuse.groupKey), lawfulWrap: Uint8Array.from(g.reuse.lawfulWrap) };
     return { tag: Uint8Array.from(g.tag), ...freshOf.get(j)! };
   });
-  const groups: SealedGroup[] = groupKeys.map((g, j) =>
-    Object.freeze({ tag: g.tag, tableEntry: sealTableEntry(tableKey, ctx, j, g.tag, g.groupKey), lawfulWrap: g.lawfulWrap }),
+  const groups: SealedGroup[] = groupKeys.map((g) => Object.freeze({ tag: g.tag, lawfulWrap: g.lawfulWrap }));
+  const keyTable = sealKeyTable(
+    tableKey,
+    ctx,
+    groupKeys.map((g) => g.tag),
+    groupKeys.map((g) => g.groupKey),
   );
 
   const payloadHashes: Uint8Array[] = [];
@@ -109,6 +113,6 @@ export async function sealBatch(o: SealBatchOptions): Promise<SealBatchResult> {
   ]);
   batchKey.fill(0);
   tableKey.fill(0);
-  const sealed: SealedBatch = Object.freeze({ batchNonce, submitterWrap, counterpartyWrap, groups: Object.freeze(groups), records: Object.freeze(records) });
+  const sealed: SealedBatch = Object.freeze({ version: SEALED_VERSION, batchNonce, submitterWrap, counterpartyWrap, keyTable, groups: Object.freeze(groups), records: Object.freeze(records) });
   return Object.freeze({ sealed, payloadHashes: Object.freeze(payloadHashes), groupKeys: Object.freeze(groupKeys) });
 }

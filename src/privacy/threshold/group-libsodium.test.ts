@@ -9,7 +9,7 @@ import { deal } from './feldman.js';
 import { GROUP_ORDER, GroupEncodingError, Point, decodeElement, encodeElement, hashToScalar, mul, mulBaseToBytes, mulToBytes, randomScalar } from './group.js';
 import { LawfulAccessSetup } from './lawful-access-setup.js';
 import { INVALID, MULTIPLES } from './test-helpers/rfc9496-vectors.js';
-import { decodeLawfulWrap, lawfulWrapLabel, openLawfulWrap, sealLawfulWraps, verifyLawfulWrap } from './lawful-wrap.js';
+import { decodeLawfulWrap, lawfulWrapLabel, openLawfulWrap, sealLawfulGroups, verifyLawfulWrap } from './lawful-wrap.js';
 
 // libsodium (the secret multiplications) against @noble/curves (everything else, and the old code)
 // and both against RFC 9496: the two must agree byte for byte, or wraps made on one side would not
@@ -111,11 +111,11 @@ describe('ristretto255 on libsodium, against noble and RFC 9496', () => {
     const setup = LawfulAccessSetup.fromCommitments({ threshold: 2, holders: 3 }, deal({ threshold: 2, holders: 3 }, 1, secret).commitments);
     expect(toHex(setup.publicKeyBytes())).toBe(toHex(Point.BASE.multiply(secret).toBytes()));
     const pair = batchContext({ chainId: new Uint8Array(32).fill(9), submitter: 26201, counterparty: 23415, sequence: 1n });
-    const items = Array.from({ length: 8 }, (_, i) => ({ label: lawfulWrapLabel(pair, new Uint8Array(32).fill(i + 1)), groupKey: new Uint8Array(randomBytes(32)) }));
-    sealLawfulWraps(setup, items).forEach((wrap, i) => {
-      const parts = verifyLawfulWrap(setup, items[i]!.label, wrap);
+    const labels = Array.from({ length: 8 }, (_, i) => lawfulWrapLabel(pair, new Uint8Array(32).fill(i + 1)));
+    sealLawfulGroups(setup, labels).forEach(({ wrap, groupKey }, i) => {
+      const parts = verifyLawfulWrap(setup, labels[i]!, wrap);
       expect(decodeLawfulWrap(wrap).uBytes).toEqual(encodeElement(parts.u));
-      expect(openLawfulWrap(parts.u.multiply(secret), items[i]!.label, wrap)).toEqual(items[i]!.groupKey);
+      expect(openLawfulWrap(parts.u.multiply(secret), labels[i]!, wrap)).toEqual(groupKey);
     });
   });
 });
