@@ -1,6 +1,6 @@
 // Issue 13's ingest targets for sealed payloads (docs/privacy.md), in one run:
 //
-//   npx tsc -p tsconfig.build.json && node dist/bench/privacy/sealed.js [--cdrs N] [--client-cdrs N] [--rounds R] [--no-profile] [--regen]
+//   npx tsc -p tsconfig.build.json && node dist/bench/privacy/sealed.js [--cdrs N] [--client-cdrs N] [--rounds R] [--no-profile] [--node-profile] [--regen]
 //     (or node dist/bench/run-all.js --only sealed [--cdrs N])
 //
 // 1. The operator's side, one thread on one core (this process's main thread): the same synthetic
@@ -56,6 +56,8 @@ export interface SealedBenchOptions {
   readonly rounds?: number;
   /** Profile one extra sealing round when the client is under target (default true). */
   readonly profile?: boolean;
+  /** CPU profiles of every ingest phase's node and replay (bench/.data/profiles/<phase>-node, -replay). */
+  readonly nodeProfile?: boolean;
   readonly regenerate?: boolean;
   readonly command?: string;
   readonly log?: (line: string) => void;
@@ -302,6 +304,7 @@ export async function runSealedBench(opts: SealedBenchOptions = {}): Promise<Sea
         const phase = await runPhase({
           name: `${kind}-${r + 1}`, dataset: kind === 'plain' ? plainSet : sealedSet, mode: 'flat', window: WINDOW,
           maxSendSeconds: 60, warmupSec: 2, workers: 2, log,
+          ...(opts.nodeProfile ? { profileDir: join(repoRoot(), 'bench', '.data', 'profiles') } : {}),
           // A short replay: 4 batches in flight per submitter (24 in all) keep both verify workers busy
           // without queueing most of the data set at once, which would leave no steady window.
         });
@@ -425,7 +428,7 @@ function argValue(args: readonly string[], name: string): number | undefined {
   return n;
 }
 
-/** --cdrs, --client-cdrs, --rounds, --no-profile, --regen from a command line (run-all passes its own). */
+/** --cdrs, --client-cdrs, --rounds, --no-profile, --node-profile, --regen from a command line (run-all passes its own). */
 export function sealedOptionsFromArgs(args: readonly string[]): SealedBenchOptions {
   const cdrs = argValue(args, '--cdrs');
   const clientCdrs = argValue(args, '--client-cdrs');
@@ -435,6 +438,7 @@ export function sealedOptionsFromArgs(args: readonly string[]): SealedBenchOptio
     ...(clientCdrs !== undefined ? { clientCdrs } : {}),
     ...(rounds !== undefined ? { rounds } : {}),
     profile: !args.includes('--no-profile'),
+    nodeProfile: args.includes('--node-profile'),
     regenerate: args.includes('--regen'),
   };
 }
