@@ -1,7 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
-/** SHA-256 over the concatenation of `parts` (node:crypto: ~1.7 µs for 64 bytes here). */
+/**
+ * SHA-256 over the concatenation of `parts` (node:crypto: ~2.1 µs for 124 bytes here; one part goes
+ * through the one-shot `crypto.hash`, ~1.5 µs: admission hashes every sealed payload with it).
+ */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return hash('sha256', parts[0]!, 'buffer');
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   const d = h.digest();

@@ -79,6 +79,12 @@ describe('checkSealedBatch', () => {
     rejects({ ...sealed, keyTable: new Uint8Array(sealed.keyTable.length + 1) }, 'group_shape');
     rejects(withGroup(sealed, 1, { lawfulWrap: new Uint8Array(144) }), 'group_shape', 1); // a version-1 wrap in a version-2 batch
     rejects(withGroup(sealed, 2, { tag: sealed.groups[0]!.tag }), 'duplicate_tag', 2);
+    // Tags that share their first 30 bits: distinct ones pass, a repeat of either is found.
+    const near = (last: number): Uint8Array => Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? last : 9));
+    const nearTags = withGroup(withGroup(withGroup(sealed, 0, { tag: near(1) }), 1, { tag: near(2) }), 2, { tag: near(3) });
+    checkSealedBatch(nearTags, publicRecords);
+    rejects(withGroup(nearTags, 2, { tag: near(1) }), 'duplicate_tag', 2);
+    rejects(withGroup(nearTags, 2, { tag: near(2) }), 'duplicate_tag', 2);
     rejects(withRecord(sealed, 4, { group: 3 }), 'group_index', 4);
     rejects(withRecord(sealed, 4, { group: -1 }), 'group_index', 4);
     rejects(withRecord(sealed, 4, { group: 0.5 }), 'group_index', 4);

@@ -1,4 +1,4 @@
-import { toHex } from '../codec/bytes.js';
+import { equalBytes } from '../codec/bytes.js';
 import { PUBLIC_RECORD_BYTES, RECORD_OFFSET } from '../codec/limits.js';
 import { SealedBatchError } from './errors.js';
 import { keyTableBytes } from './key-table.js';
@@ -31,15 +31,13 @@ export function checkSealedBatch(sealed: SealedBatch, publicRecords: Uint8Array)
   const tableBytes = keyTableBytes(sealed.version, groupCount);
   if (sealed.keyTable.length !== tableBytes) throw new SealedBatchError('group_shape', `the key table of ${groupCount} groups is ${tableBytes} bytes, not ${sealed.keyTable.length}`);
   const wrapBytes = sealed.version === 2 ? LAWFUL_WRAP_BYTES : LAWFUL_WRAP_V1_BYTES;
-  const tags = new Set<string>();
   sealed.groups.forEach((g, j) => {
     if (g.tag.length !== LAWFUL_TAG_BYTES || g.lawfulWrap.length !== wrapBytes) {
       throw new SealedBatchError('group_shape', `group ${j}: tag ${LAWFUL_TAG_BYTES} and lawful wrap ${wrapBytes} bytes`, j);
     }
-    const hex = toHex(g.tag);
-    if (tags.has(hex)) throw new SealedBatchError('duplicate_tag', `group ${j} repeats another group's tag`, j);
-    tags.add(hex);
   });
+  const repeated = firstRepeatedTag(sealed.groups);
+  if (repeated >= 0) throw new SealedBatchError('duplicate_tag', `group ${repeated} repeats another group's tag`, repeated);
 
   const used = new Uint8Array(groupCount);
   sealed.records.forEach((r, i) => {
@@ -58,4 +56,30 @@ export function checkSealedBatch(sealed: SealedBatch, publicRecords: Uint8Array)
       throw new SealedBatchError('payload_hash', `record ${i}: the ciphertext does not match payload_hash`, i);
     }
   }
+}
+
+/** A tag's first 30 bits: a small integer, so a map of them allocates nothing per group. */
+function tagPrefix(tag: Uint8Array): number {
+  return tag[0]! | (tag[1]! << 8) | (tag[2]! << 16) | ((tag[3]! & 0x3f) << 24);
+}
+
+/**
+ * The first group whose tag an earlier group has, or −1. Tags are keyed hashes, so distinct ones
+ * rarely share a 30-bit prefix (~g²/2^31 per batch); only then are whole tags compared.
+ */
+function firstRepeatedTag(groups: SealedBatch['groups']): number {
+  const byPrefix = new Map<number, number>();
+  for (let j = 0; j < groups.length; j++) {
+    const tag = groups[j]!.tag;
+    const key = tagPrefix(tag);
+    if (!byPrefix.has(key)) {
+      byPrefix.set(key, j);
+      continue;
+    }
+    for (let k = byPrefix.get(key)!; k < j; k++) {
+      const other = groups[k]!.tag;
+      if (tagPrefix(other) === key && equalBytes(other, tag)) return j;
+    }
+  }
+  return -1;
 }
