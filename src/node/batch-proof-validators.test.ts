@@ -26,30 +26,12 @@ import { privateKeyObject } from '../crypto/ed25519.js';
 import { operatorPair } from '../reconciliation/pair.js';
 import { computeVerdict, signVerdict, verdictFrame, verdictTxHash } from '../reconciliation/verdict.js';
 import { readValidatorDir } from './validator-dir.js';
+import { until, getJson, postFrame } from '../test-helpers/node-http.js';
 
 const tmp = tempDataDir();
 const nodes: CdrNode[] = [];
 const configs: NodeConfig[] = [];
 let artifacts: ChunkArtifacts;
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function getJson(node: CdrNode, path: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${node.url}${path}`);
-  return (await res.json()) as Record<string, unknown>;
-}
-
-async function postTx(node: CdrNode, frame: Uint8Array): Promise<number> {
-  const res = await fetch(`${node.url}/tx`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: frame });
-  await res.arrayBuffer();
-  return res.status;
-}
 
 /** Where a transaction stands on `node`: its status and eviction, or 404 (never admitted there). */
 async function txState(node: CdrNode, hash: string): Promise<{ status: string; eviction?: Record<string, unknown>; height?: number }> {
@@ -138,7 +120,7 @@ describe('a batch proof with two validators', { timeout: 300_000 }, () => {
     // The submitter proves on one validator, the counterparty on the other, at once.
     const p1 = signBatchProof({ signer: submitter, sequence: 2n, batchId: built.id, proof: bytes, seed: devnetBatchSeed(submitter), chain: a.chain.identity });
     const p2 = signBatchProof({ signer: counterparty, sequence: 1n, batchId: built.id, proof: bytes, seed: devnetBatchSeed(counterparty), chain: a.chain.identity });
-    expect(await Promise.all([postTx(a, p1.frame), postTx(b, p2.frame)])).toEqual([202, 202]);
+    expect(await Promise.all([postFrame(a, '/tx', p1.frame), postFrame(b, '/tx', p2.frame)])).toEqual([202, 202]);
 
     await until(async () => (await Promise.all(nodes.map((n) => getJson(n, `/batch/${id}`)))).every((v) => v['proven'] !== undefined), 'the batch proven on both');
     const records = await Promise.all(nodes.map(async (n) => (await getJson(n, `/batch/${id}`))['proven'] as Record<string, unknown>));
@@ -185,7 +167,7 @@ describe('a batch proof with two validators', { timeout: 300_000 }, () => {
       return { frame: verdictFrame(signed, matched === 5 ? pair.a : pair.b), hash: toHex(verdictTxHash(signed.fields, a.chain.identity)) };
     };
     const [v1, v2] = [verdict(5), verdict(6)];
-    expect(await Promise.all([postTx(a, v1.frame), postTx(b, v2.frame)])).toEqual([202, 202]);
+    expect(await Promise.all([postFrame(a, '/tx', v1.frame), postFrame(b, '/tx', v2.frame)])).toEqual([202, 202]);
 
     const path = `/reconciliation/${pair.a}-${pair.b}/${period.year}-${String(period.month).padStart(2, '0')}/verdict`;
     const committedOn = async (n: CdrNode) => ((await getJson(n, path))['verdict'] as Record<string, unknown> | null)?.['status'] === 'committed';

@@ -24,28 +24,13 @@ import { rational } from '../settlement/fx/rational.js';
 import { ORANGE_FR, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { CdrNode } from './node.js';
 import { readValidatorDir } from './validator-dir.js';
+import { until, getJson, postFrame } from '../test-helpers/node-http.js';
 
 const tmp = tempDataDir();
 let plan: DevnetPlan;
 let genesis: Genesis;
 const nodes = new Map<number, CdrNode>();
 const blsSecret = (plmn: number): Uint8Array => blsKeyPairFromSeed(devnetBlsSeed(plmn)).secretKey;
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function getJson(node: CdrNode, path: string): Promise<Record<string, unknown>> {
-  return (await (await fetch(`${node.url}${path}`)).json()) as Record<string, unknown>;
-}
-
-async function post(node: CdrNode, path: string, frame: Uint8Array): Promise<number> {
-  return (await fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: frame })).status;
-}
 
 async function startValidator(plmn: number): Promise<CdrNode> {
   const v = plan.validators.find((x) => x.plmn === plmn)!;
@@ -76,7 +61,7 @@ describe('two settlement transactions of one operator with one sequence', { time
   it('a restarted validator holding one catches up past the other, and both are final everywhere', async () => {
     expect(plan.validators.map((v) => v.plmn)).toEqual(expect.arrayContaining([ORANGE_FR, VODAFONE_UK]));
     const orange = nodes.get(ORANGE_FR)!;
-    await until(async () => ((await getJson(orange, '/consensus'))['validators'] as { connected: boolean }[]).every((v) => v.connected), 'all validators connected');
+    await until(async () => ((await getJson(orange, '/consensus'))['validators'] as { connected: boolean }[]).every((v) => v.connected), 'all validators connected', 90_000);
     const chain = orange.chain.identity;
     const statementTx = (sequence: bigint, period: string) => {
       const s = makeBilateralStatement({ chain: toHex(chain), periodId: period, currency: 'XDR', first: ORANGE_FR, second: VODAFONE_UK }, { firstOwesSecond: 9_000_000n, secondOwesFirst: 2_500_000n, blinding: randomBlinding() });
@@ -87,8 +72,8 @@ describe('two settlement transactions of one operator with one sequence', { time
     };
     // Vodafone's sequence 1: Orange–Vodafone's statement for 2025-12 (a period that closed before the genesis).
     const statement = statementTx(1n, '2025-12');
-    expect(await post(orange, '/tx', statement.frame)).toBe(202);
-    for (const n of nodes.values()) await until(() => committed(n, statement.hash), 'the statement final everywhere');
+    expect(await postFrame(orange, '/tx', statement.frame)).toBe(202);
+    for (const n of nodes.values()) await until(() => committed(n, statement.hash), 'the statement final everywhere', 90_000);
 
     // Vodafone's validator goes down; the other three (3 of 4 > 2/3) go on.
     await nodes.get(VODAFONE_UK)!.stop();
@@ -105,14 +90,14 @@ describe('two settlement transactions of one operator with one sequence', { time
       submitter: ORANGE_FR, sequence: 1n, period: '2025-12', seed: devnetBatchSeed(ORANGE_FR), chain,
       action: proposalAction(proposal, signAsOperator(proposal, ORANGE_FR, blsSecret(ORANGE_FR)).signature),
     });
-    expect(await post(orange, '/settle', proposalTx.frame)).toBe(202);
+    expect(await postFrame(orange, '/settle', proposalTx.frame)).toBe(202);
     // Final means its macro block is: the next transaction lands in a later batch.
-    await until(() => committed(orange, proposalTx.hash), 'the proposal final');
+    await until(() => committed(orange, proposalTx.hash), 'the proposal final', 90_000);
 
     // Vodafone's sequence 2, taken by its client's statement for another period while its validator is down.
     const competing = statementTx(2n, '2025-11');
-    expect(await post(orange, '/tx', competing.frame)).toBe(202);
-    await until(() => committed(orange, competing.hash), 'the competing transaction final');
+    expect(await postFrame(orange, '/tx', competing.frame)).toBe(202);
+    await until(() => committed(orange, competing.hash), 'the competing transaction final', 90_000);
     const awaiting = (await getJson(orange, '/settlement/2025-12'))['settlement'] as { status: string };
     expect(awaiting.status).not.toBe('final'); // Vodafone, an involved operator, has not signed
 

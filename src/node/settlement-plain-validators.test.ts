@@ -22,20 +22,11 @@ import { signPlainStatement, type PlainBilateralStatement } from '../settlement/
 import { ORANGE_FR, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { CdrNode } from './node.js';
 import { readValidatorDir } from './validator-dir.js';
+import { until, getJson } from '../test-helpers/node-http.js';
 
 const tmp = tempDataDir();
 const nodes: CdrNode[] = [];
 const blsSecret = (plmn: number): Uint8Array => blsKeyPairFromSeed(devnetBlsSeed(plmn)).secretKey;
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const getJson = async (node: CdrNode, path: string): Promise<Record<string, unknown>> => (await (await fetch(`${node.url}${path}`)).json()) as Record<string, unknown>;
 
 beforeAll(async () => {
   const basePort = 20_000 + Math.floor(Math.random() * 20_000) * 2;

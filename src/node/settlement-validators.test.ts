@@ -22,27 +22,11 @@ import { pairKey } from '../settlement/netting-contract.js';
 import { ORANGE_FR, tempDataDir, VODAFONE_UK } from '../test-helpers/devnet.js';
 import { CdrNode } from './node.js';
 import { readValidatorDir } from './validator-dir.js';
+import { until, getJson, postFrame } from '../test-helpers/node-http.js';
 
 const tmp = tempDataDir();
 const nodes: CdrNode[] = [];
 const blsSecret = (plmn: number): Uint8Array => blsKeyPairFromSeed(devnetBlsSeed(plmn)).secretKey;
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function getJson(node: CdrNode, path: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${node.url}${path}`);
-  return (await res.json()) as Record<string, unknown>;
-}
-
-async function postTx(node: CdrNode, frame: Uint8Array): Promise<number> {
-  return (await fetch(`${node.url}/tx`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: frame })).status;
-}
 
 beforeAll(async () => {
   const basePort = 20_000 + Math.floor(Math.random() * 20_000) * 2;
@@ -80,8 +64,8 @@ describe('settlement transactions with two validators', { timeout: 180_000 }, ()
       submitter: ORANGE_FR, sequence: 1n, period: '2026-01', seed: devnetBatchSeed(ORANGE_FR), chain,
       action: fxRateSetAction({ set, signatures: [signFxRateSet(set, 1, blsSecret(VODAFONE_UK))] }),
     });
-    expect(await postTx(a, statement.frame)).toBe(202);
-    expect(await postTx(b, rates.frame)).toBe(202);
+    expect(await postFrame(a, '/tx', statement.frame)).toBe(202);
+    expect(await postFrame(b, '/tx', rates.frame)).toBe(202);
 
     const key = BigInt(Date.UTC(2025, 11, 1) / 1000);
     for (const n of [a, b]) {
@@ -96,7 +80,7 @@ describe('settlement transactions with two validators', { timeout: 180_000 }, ()
       submitter: ORANGE_FR, sequence: 2n, period: '2025-12', seed: devnetBatchSeed(ORANGE_FR), chain,
       action: statementAction({ statement: s, firstSignature: signBilateralStatement(s, blsSecret(ORANGE_FR)), secondSignature: signBilateralStatement(s, blsSecret(VODAFONE_UK)) }),
     });
-    expect(await postTx(b, second.frame)).toBe(409);
+    expect(await postFrame(b, '/tx', second.frame)).toBe(409);
   });
 
   it('a proposal to one validator is approved by both on their own (each checks it against its own netting) and is final on both, alike', async () => {
