@@ -5,10 +5,13 @@ import { createHash, hash } from 'node:crypto';
  * through the one-shot `crypto.hash`, ~1.5 µs: admission hashes every sealed payload with it).
  */
 export function sha256(...parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return hash('sha256', parts[0]!, 'buffer');
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  const d = h.digest();
+  let d: Buffer;
+  if (parts.length === 1) d = hash('sha256', parts[0]!, 'buffer');
+  else {
+    const h = createHash('sha256');
+    for (const p of parts) h.update(p);
+    d = h.digest();
+  }
   return new Uint8Array(d.buffer, d.byteOffset, d.length);
 }
 

@@ -49,28 +49,54 @@ const DIGEST_TAG = { 1: ascii('cdrchain:key-material:1'), 2: ascii('cdrchain:key
  * SHA-256 over everything in the sealed batch except the ciphertexts (which the records digest
  * already binds through payload_hash): nonce, both wraps, the key table, every group, every record's
  * group index. For the signed batch header, so nobody can swap a wrap or regroup records after
- * signing. Version 1 hashed each group's 48-byte table entry between its tag and its wrap.
+ * signing. Version 1 hashed group by group (tag, 48-byte table entry, wrap) and each record's group
+ * as u32. Sizes are checked before (checkSealedBatch), so the parts' lengths are fixed here.
  */
 export function keyMaterialDigest(s: SealedBatch): Uint8Array {
+  const d = s.version === 1 ? digestV1(s) : digestV2(s);
+  return new Uint8Array(d.buffer, d.byteOffset, d.length);
+}
+
+/**
+ * Version 2 hashes each kind of part as one run of bytes — every tag, then every wrap, then every
+ * record's group as u16 — so a batch costs a handful of hash updates, not two per group and one per
+ * record (~0.5 µs each through node:crypto).
+ */
+function digestV2(s: SealedBatch): Buffer {
+  const g = s.groups.length;
+  const n = s.records.length;
+  const parts = Buffer.allocUnsafe(4 + g * (s.groups[0]?.tag.length ?? 0) + g * (s.groups[0]?.lawfulWrap.length ?? 0) + 4 + 2 * n);
+  let at = parts.writeUInt32BE(g, 0);
+  for (const x of s.groups) at += copyInto(parts, x.tag, at);
+  for (const x of s.groups) at += copyInto(parts, x.lawfulWrap, at);
+  at = parts.writeUInt32BE(n, at);
+  for (const r of s.records) at = parts.writeUInt16BE(r.group & 0xffff, at);
+  return createHash('sha256').update(DIGEST_TAG[2]).update(s.batchNonce).update(s.submitterWrap).update(s.counterpartyWrap).update(s.keyTable).update(parts.subarray(0, at)).digest();
+}
+
+function copyInto(target: Buffer, part: Uint8Array, at: number): number {
+  target.set(part, at);
+  return part.length;
+}
+
+function digestV1(s: SealedBatch): Buffer {
   const h = createHash('sha256');
   const u32 = (v: number): void => {
     const b = Buffer.alloc(4);
     b.writeUInt32BE(v);
     h.update(b);
   };
-  h.update(DIGEST_TAG[s.version]);
+  h.update(DIGEST_TAG[1]);
   h.update(s.batchNonce);
   h.update(s.submitterWrap);
   h.update(s.counterpartyWrap);
   u32(s.groups.length);
-  if (s.version === 2) h.update(s.keyTable);
   s.groups.forEach((g, j) => {
     h.update(g.tag);
-    if (s.version === 1) h.update(s.keyTable.subarray(j * V1_ENTRY_BYTES, (j + 1) * V1_ENTRY_BYTES));
+    h.update(s.keyTable.subarray(j * V1_ENTRY_BYTES, (j + 1) * V1_ENTRY_BYTES));
     h.update(g.lawfulWrap);
   });
   u32(s.records.length);
   for (const r of s.records) u32(r.group);
-  const d = h.digest();
-  return new Uint8Array(d.buffer, d.byteOffset, d.length);
+  return h.digest();
 }
