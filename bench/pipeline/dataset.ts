@@ -35,6 +35,8 @@ import { genesisPrivacyToJson } from '../../src/chain/genesis-privacy.js';
 import type { SealedRecipients } from '../../src/codec/sealed-section.js';
 import { repoRoot } from '../machine.js';
 import type { BuildChunkResult, BuildChunkTask } from './build-batches.worker.js';
+import { PAYLOAD_VERSION } from '../../src/codec/cdr-payload.js';
+import { SEALED_VERSION } from '../../src/privacy/sealed-batch.js';
 
 // 2: signatures and batch ids bind the chain identity (canonical header tag cdrchain:batch:2).
 export const DATASET_FORMAT = 'cdrchain-bench-frames/2';
@@ -167,10 +169,12 @@ export function resolveParams(p: DatasetParams, genesis: Genesis = devnetGenesis
 /**
  * Hash of everything that determines the data set's bytes. `chain` defaults to the genesis' identity;
  * for `devnetGenesis()` the material is what it was before the genesis became a parameter, so the
- * pipeline's cached sets keep their keys.
+ * pipeline's cached sets keep their keys. A sealed set's key also names the sealed-section and
+ * payload versions: a set sealed in an older format no longer passes the node's checks.
  */
 export function datasetKey(params: ResolvedDatasetParams, genesis: Genesis = devnetGenesis(), chain: Uint8Array = chainOf(genesis)): string {
-  const material = JSON.stringify({ format: DATASET_FORMAT, genesis: genesisId(genesis), chain: toHex(chain), params });
+  const formats = params.sealed ? { sealedFormat: { section: SEALED_VERSION, payload: PAYLOAD_VERSION } } : {};
+  const material = JSON.stringify({ format: DATASET_FORMAT, genesis: genesisId(genesis), chain: toHex(chain), params, ...formats });
   const h = createHash('sha256').update(material).digest('hex').slice(0, 16);
   return `${params.cdrs}x${params.batchSize}-${h}`;
 }
