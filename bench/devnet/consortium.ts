@@ -14,6 +14,7 @@ import { devnetInit, type DevnetPlan } from '../../src/cli/commands/devnet.js';
 import { chainOf } from '../pipeline/dataset.js';
 import { NodeChild } from '../pipeline/processes.js';
 import type { NodeStats } from '../pipeline/protocol.js';
+import { DEVNET_FILTER_MIB } from '../../src/cli/devnet-launcher.js';
 
 export class ConsortiumError extends Error {
   override readonly name = 'ConsortiumError';
@@ -72,7 +73,8 @@ export class BenchConsortium {
   static async start(plan: DevnetPlan, o: ConsortiumStartOptions): Promise<BenchConsortium> {
     const started = await Promise.allSettled(
       plan.validators.map((v, i) =>
-        NodeChild.start({ workers: o.workers, maxLifetimeSec: o.maxLifetimeSec, genesisFile: plan.genesis, validatorDir: v.dir }, o.execArgv?.(i) ?? []),
+        // The nullifier filter `cdrchain devnet` gives each validator, not the single node's default.
+        NodeChild.start({ workers: o.workers, maxLifetimeSec: o.maxLifetimeSec, genesisFile: plan.genesis, validatorDir: v.dir, nullifiers: { filterLog2Bytes: Math.log2(DEVNET_FILTER_MIB) + 20 } }, o.execArgv?.(i) ?? []),
       ),
     );
     const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

@@ -26,7 +26,7 @@ const READY_TIMEOUT_MS = 60_000;
  * Each validator's nullifier filter, resident from its start: 64 MiB instead of 256 keeps a 4-validator
  * devnet ~770 MiB smaller; it stays under 1 % of lookups sent to disk up to ~5·10^7 records each.
  */
-const DEVNET_FILTER_MIB = 64;
+export const DEVNET_FILTER_MIB = 64;
 
 /** One validator process of the devnet. */
 interface Running {
