@@ -50,7 +50,7 @@ const DIGEST_TAG = { 1: ascii('cdrchain:key-material:1'), 2: ascii('cdrchain:key
  * already binds through payload_hash): nonce, both wraps, the key table, every group, every record's
  * group index. For the signed batch header, so nobody can swap a wrap or regroup records after
  * signing. Version 1 hashed group by group (tag, 48-byte table entry, wrap) and each record's group
- * as u32. Sizes are checked before (checkSealedBatch), so the parts' lengths are fixed here.
+ * as u32.
  */
 export function keyMaterialDigest(s: SealedBatch): Uint8Array {
   const d = s.version === 1 ? digestV1(s) : digestV2(s);
@@ -63,20 +63,21 @@ export function keyMaterialDigest(s: SealedBatch): Uint8Array {
  * record (~0.5 µs each through node:crypto).
  */
 function digestV2(s: SealedBatch): Buffer {
-  const g = s.groups.length;
-  const n = s.records.length;
-  const parts = Buffer.allocUnsafe(4 + g * (s.groups[0]?.tag.length ?? 0) + g * (s.groups[0]?.lawfulWrap.length ?? 0) + 4 + 2 * n);
-  let at = parts.writeUInt32BE(g, 0);
-  for (const x of s.groups) at += copyInto(parts, x.tag, at);
-  for (const x of s.groups) at += copyInto(parts, x.lawfulWrap, at);
-  at = parts.writeUInt32BE(n, at);
-  for (const r of s.records) at = parts.writeUInt16BE(r.group & 0xffff, at);
-  return createHash('sha256').update(DIGEST_TAG[2]).update(s.batchNonce).update(s.submitterWrap).update(s.counterpartyWrap).update(s.keyTable).update(parts.subarray(0, at)).digest();
-}
-
-function copyInto(target: Buffer, part: Uint8Array, at: number): number {
-  target.set(part, at);
-  return part.length;
+  let bytes = 4 + 4 + 2 * s.records.length;
+  for (const x of s.groups) bytes += x.tag.length + x.lawfulWrap.length;
+  const parts = Buffer.allocUnsafe(bytes);
+  let at = parts.writeUInt32BE(s.groups.length, 0);
+  for (const x of s.groups) {
+    parts.set(x.tag, at);
+    at += x.tag.length;
+  }
+  for (const x of s.groups) {
+    parts.set(x.lawfulWrap, at);
+    at += x.lawfulWrap.length;
+  }
+  at = parts.writeUInt32BE(s.records.length, at);
+  for (const r of s.records) at = parts.writeUInt16BE(r.group, at);
+  return createHash('sha256').update(DIGEST_TAG[2]).update(s.batchNonce).update(s.submitterWrap).update(s.counterpartyWrap).update(s.keyTable).update(parts).digest();
 }
 
 function digestV1(s: SealedBatch): Buffer {
