@@ -58,20 +58,40 @@ export class InThreadBlsVerifier implements SignatureVerifier {
 
 /** A verifier of BLS signature sets (the node's worker-pool `BlsVerifier`, src/workers/), structurally. */
 export interface SignatureSetVerifier {
-  verifySignatureSets(sets: readonly { readonly publicKeys: readonly Uint8Array[]; readonly message: Uint8Array; readonly signature: Uint8Array }[]): Promise<boolean>;
+  verifySignatureSets(
+    sets: readonly { readonly publicKeys: readonly Uint8Array[]; readonly message: Uint8Array; readonly signature: Uint8Array }[],
+    options?: { readonly verifyOnMainThread?: boolean },
+  ): Promise<boolean>;
 }
 
-/** Consensus' SignatureVerifier on a signature-set verifier: votes and aggregates go to the worker pool, batched. */
+export interface SignatureSetsVerifierOptions {
+  /**
+   * Every consensus signature is checked on the calling thread (default false: on the worker pool,
+   * batched). Consensus waits on each one (a vote, a proposal, a block's producer signature), they are
+   * few — bounded by validators × steps per height, after the vote prechecks — and ~1.3 ms each with
+   * blst, while a pool round trip queues behind the batch job each worker is running.
+   */
+  readonly verifyOnMainThread?: boolean;
+}
+
+/** Consensus' SignatureVerifier on a signature-set verifier (the node's worker-pool `BlsVerifier`). */
 export class SignatureSetsVerifier implements SignatureVerifier {
-  constructor(private readonly sets: SignatureSetVerifier) {}
+  private readonly options: { readonly verifyOnMainThread: boolean };
+
+  constructor(
+    private readonly sets: SignatureSetVerifier,
+    options: SignatureSetsVerifierOptions = {},
+  ) {
+    this.options = Object.freeze({ verifyOnMainThread: options.verifyOnMainThread === true });
+  }
 
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
-    return this.sets.verifySignatureSets([{ publicKeys: [publicKey], message, signature }]);
+    return this.sets.verifySignatureSets([{ publicKeys: [publicKey], message, signature }], this.options);
   }
 
   async verifyAggregate(publicKeys: readonly Uint8Array[], message: Uint8Array, aggregate: Uint8Array): Promise<boolean> {
     if (publicKeys.length === 0) return false;
-    return this.sets.verifySignatureSets([{ publicKeys, message, signature: aggregate }]);
+    return this.sets.verifySignatureSets([{ publicKeys, message, signature: aggregate }], this.options);
   }
 
   aggregate(signatures: readonly Uint8Array[]): Uint8Array {

@@ -16,11 +16,12 @@ export class InMemoryVoteStore implements VoteStore {
     return this.records.get(key(kind, height, round, context));
   }
 
-  async put(record: SignedRecord): Promise<void> {
+  async put(record: SignedRecord, lock?: TendermintLock): Promise<void> {
     const k = key(record.kind, record.height, record.round, record.context);
     if (this.records.has(k)) this.refused++;
     if (this.records.has(k)) throw new Error(`a ${record.kind} for ${k} is already stored: the caller must re-send it, not sign again`);
     this.records.set(k, { ...record, context: Uint8Array.from(record.context), payload: Uint8Array.from(record.payload) });
+    if (lock) this.locks.set(lock.height, lock);
     this.puts++;
   }
 

@@ -32,7 +32,14 @@ describe('the slot decision', () => {
   });
 
   it('transactions arriving early wait for the minimum separation; late ones go at once', () => {
-    expect(produceDelayOnPending(1000, 1005, policy)).toBe(15);
-    expect(produceDelayOnPending(1000, 1400, policy)).toBe(0);
+    expect(produceDelayOnPending(1000, 1005, 4, base.heights, policy)).toBe(15);
+    expect(produceDelayOnPending(1000, 1400, 4, base.heights, policy)).toBe(0);
+  });
+
+  it('the first micro block after a macro block does not wait for the separation: the round gathered its transactions', () => {
+    const after = drawProducer(set, chain, entropy, 33, 0).id;
+    expect(planSlot({ ...base, headHeight: 32, nextMacroHeight: 64, self: after, hasPending: true })).toMatchObject({ height: 33, produceInMs: 0 });
+    expect(planSlot({ ...base, headHeight: 32, nextMacroHeight: 64, self: after })).toMatchObject({ produceInMs: 500 });
+    expect(produceDelayOnPending(1000, 1005, 32, base.heights, policy)).toBe(0);
   });
 });

@@ -37,12 +37,21 @@ export function planSlot(i: SlotInputs): SlotPlan {
     kind: 'micro',
     height,
     producer,
-    produceInMs: mine ? (i.hasPending ? i.policy.minBlockSeparationMs : i.policy.emptyBlockIntervalMs) : undefined,
+    produceInMs: mine ? (i.hasPending ? separationAfter(i.headHeight, i.heights, i.policy) : i.policy.emptyBlockIntervalMs) : undefined,
     skipVoteInMs: i.policy.producerTimeoutMs,
   };
 }
 
 /** Transactions arrived while the slot owner waited for the empty-block interval: build once the minimum separation has passed. */
-export function produceDelayOnPending(headAtMs: number, nowMs: number, policy: Pick<ConsensusPolicy, 'minBlockSeparationMs'>): number {
-  return Math.max(0, headAtMs + policy.minBlockSeparationMs - nowMs);
+export function produceDelayOnPending(headAtMs: number, nowMs: number, headHeight: number, heights: Heights, policy: Pick<ConsensusPolicy, 'minBlockSeparationMs'>): number {
+  return Math.max(0, headAtMs + separationAfter(headHeight, heights, policy) - nowMs);
+}
+
+/**
+ * The minimum separation gathers transactions into fewer, fuller blocks. After a macro block there is
+ * nothing left to gather: transactions piled up for the whole Tendermint round, and every one of
+ * them has waited that round already.
+ */
+function separationAfter(headHeight: number, heights: Heights, policy: Pick<ConsensusPolicy, 'minBlockSeparationMs'>): number {
+  return heights.isMacro(headHeight) ? 0 : policy.minBlockSeparationMs;
 }

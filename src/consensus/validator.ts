@@ -64,6 +64,8 @@ export class ConsensusValidator {
   private readonly orphans: OrphanPool;
   /** The durable commit of the last final blocks: runs while consensus goes on, one at a time. */
   private committing: Promise<void> = Promise.resolve();
+  /** Votes below the last final height being forgotten (one prune at a time, off the critical path). */
+  private pruning: Promise<void> = Promise.resolve();
   private durableFinal: ConsensusBlock;
   /** Our proposal for a round that found the head below the macro block's parent (see `propose`). */
   private deferredProposal: { readonly height: number; readonly round: number; readonly validValue: string | undefined; readonly validRound: number } | undefined;
@@ -158,6 +160,7 @@ export class ConsensusValidator {
     this.tmTimers = [];
     await this.queue;
     await this.committing;
+    await this.pruning;
   }
 
   /** Resolves when every queued task ran (tests). */
@@ -519,12 +522,13 @@ export class ConsensusValidator {
     const producer = drawProducer(this.finality.validators, this.o.deps.chain, this.finality.batchSeedEntropy, head.height + 1, 0);
     if (producer.id !== this.o.deps.signer?.id) return;
     this.productionTimer.cancel();
-    this.productionTimer = this.o.deps.clock.after(produceDelayOnPending(this.headAt, this.now(), this.o.policy), () => this.enqueue(() => this.produce(head)));
+    this.productionTimer = this.o.deps.clock.after(produceDelayOnPending(this.headAt, this.now(), head.height, this.heights, this.o.policy), () => this.enqueue(() => this.produce(head)));
   }
 
   private async produce(parent: ConsensusBlock): Promise<void> {
     const signer = this.o.deps.signer;
     if (!signer || this.tree.head !== parent) return;
+    const headAt = this.headAt;
     this.productionTimer = undefined;
     const height = parent.height + 1;
     const context = seedEntropy(parent.header.consensus.seed);
@@ -538,6 +542,7 @@ export class ConsensusValidator {
     const now = BigInt(this.now());
     const timestampMs = now > parent.header.timestampMs ? now : parent.header.timestampMs + 1n;
     const forkProofs = this.forkProofsFor(parent);
+    const t0 = this.now();
     const body = await this.o.deps.source.buildMicro({ parentHash: parent.hash, height, timestampMs, forkProofs, maxTxs: this.o.policy.maxBlockTxs });
     if (this.tree.head !== parent || !this.running) return;
     const header = {
@@ -561,9 +566,11 @@ export class ConsensusValidator {
     const unsigned = blockFromParts({ header, txIds: body.txIds, forkProofs });
     const signature = signer.sign(microSigningBytes(this.o.deps.chain, unsigned.hash));
     const block = withJustification(unsigned, { round: 0, signature, signers: new Uint8Array(0) });
+    const t1 = this.now();
     await this.o.deps.votes.put({ kind: 'micro', height, round: 0, context, payload: block.frame });
+    const t2 = this.now();
     await this.acceptOwn(block);
-    this.o.log?.debug({ height, txs: header.txCount, cdrs: body.cdrCount, sinceHeadMs: this.now() - this.headAt }, 'produced a micro block');
+    this.o.log?.debug({ height, txs: header.txCount, cdrs: body.cdrCount, buildMs: t1 - t0, persistMs: t2 - t1, acceptMs: this.now() - t2, sinceHeadMs: t0 - headAt }, 'produced a micro block');
   }
 
   /** Our own block (or skip block): applied and added without re-checking signatures we made. */
@@ -786,6 +793,7 @@ export class ConsensusValidator {
       if (this.tm.height !== height) return;
       await this.o.deps.votes.put({ kind: 'proposal', height, round, context: EMPTY, payload });
     }
+    this.o.log?.debug({ height, round, sinceStartMs: this.now() - this.tmStartedAt }, 'macro proposal sent');
     this.macroValues.set(block.hashHex, block);
     this.myProposal = { round, payload };
     this.o.deps.network.broadcast(MessageKind.Proposal, payload);
@@ -839,10 +847,11 @@ export class ConsensusValidator {
       payload = encodeVote({ ...vote, signature: signer.sign(voteBytes(this.o.deps.chain, vote)) });
       const locked = lock.lockedValue ? this.macroValues.get(lock.lockedValue) : undefined;
       const valid = lock.validValue ? this.macroValues.get(lock.validValue) : undefined;
-      await this.o.deps.votes.putLock({ height, lockedRound: lock.lockedRound, lockedBlock: locked?.frame, validRound: lock.validRound, validBlock: valid?.frame });
-      await this.o.deps.votes.put({ kind: step, height, round, context: EMPTY, payload });
+      const stateLock = { height, lockedRound: lock.lockedRound, lockedBlock: locked?.frame, validRound: lock.validRound, validBlock: valid?.frame };
+      await this.o.deps.votes.put({ kind: step, height, round, context: EMPTY, payload }, stateLock);
     }
     if (this.tm.height !== height) return;
+    this.o.log?.debug({ height, round, step, sinceStartMs: this.now() - this.tmStartedAt }, 'vote cast');
     const sent = decodeVote(payload); // after a restart: what was signed then, whatever the machine wanted now
     this.myVotes.set(`${step}/${round}`, payload);
     this.seen.remember(sent);
@@ -912,6 +921,7 @@ export class ConsensusValidator {
       this.verdict(from, MessageKind.Proposal, 'reject', `invalid proposal: ${String(err)}`);
     }
     if (this.tm.height !== block.height) return;
+    this.o.log?.debug({ height: block.height, round: msg.round, valid, sinceStartMs: this.now() - this.tmStartedAt }, 'macro proposal judged');
     this.macroValues.set(block.hashHex, block);
     await this.run(this.tm.proposal(msg.round, proposerIndex, block.hashHex, msg.validRound ?? -1, valid));
   }
@@ -958,7 +968,10 @@ export class ConsensusValidator {
     this.detector.prune(macro.height - this.heights.blocksPerEpoch * 2);
     this.lastSkipVote = undefined;
     this.proposalRounds = new Set();
-    await this.o.deps.votes.prune(macro.height + 1);
+    // Forgetting votes below a final height is housekeeping: a crash before it lands costs nothing
+    // (the next prune takes them), so the next height does not wait for its fsync.
+    const below = macro.height + 1;
+    this.pruning = this.pruning.then(() => this.o.deps.votes.prune(below)).catch((err: unknown) => this.o.log?.warn({ err, below }, 'votes below a final height not pruned'));
     this.o.events?.onFinal?.(newly);
     this.newHeight();
     this.onHeadChanged();

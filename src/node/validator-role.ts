@@ -153,7 +153,7 @@ export class ValidatorRole {
         network,
         clock: systemClock,
         signer: new BlsSigner(key.plmn, key.secretKey),
-        verifier: new SignatureSetsVerifier(deps.bls),
+        verifier: new SignatureSetsVerifier(deps.bls, { verifyOnMainThread: true }),
         source: ledger,
         sink: ledger,
         votes,

@@ -72,6 +72,19 @@ describe('LmdbVoteStore', () => {
     expect(s.lock(32)?.lockedRound).toBe(3);
   });
 
+  it('writes a vote and the lock it was cast under together: both survive a reopen, and a refused vote moves no lock', async () => {
+    const dir = dataDir();
+    const first = open(dir);
+    const lock = { height: 32, lockedRound: 1, lockedBlock: Uint8Array.of(4), validRound: 1, validBlock: Uint8Array.of(4) };
+    await first.store.put(prevote, lock);
+    await expect(first.store.put({ ...prevote, payload: Uint8Array.of(1) }, { ...lock, lockedRound: 2 })).rejects.toThrow(VoteAlreadyStoredError);
+    await first.close();
+
+    const s = open(dir).store;
+    expect(s.get('prevote', 32, 1, empty)).toEqual(prevote);
+    expect(s.lock(32)).toEqual(lock);
+  });
+
   it('lets exactly one of two racing puts for one key win', async () => {
     const { store } = open(dataDir());
     const results = await Promise.allSettled([

@@ -83,12 +83,14 @@ export class LmdbVoteStore implements VoteStore {
     return payload === undefined ? undefined : { kind, height, round, context: Uint8Array.from(context), payload: Uint8Array.from(payload) };
   }
 
-  async put(record: SignedRecord): Promise<void> {
+  async put(record: SignedRecord, lock?: TendermintLock): Promise<void> {
     const key = recordKey(record.kind, record.height, record.round, record.context);
+    const lockEntry = lock === undefined ? undefined : ([heightKey(lock.height), encodeLock(lock)] as const);
     // Checked inside the write transaction: two puts racing for one key cannot both succeed.
     const stored = await this.env.transaction(() => {
       if (this.records.doesExist(key)) return false;
       void this.records.put(key, Buffer.from(record.payload));
+      if (lockEntry) void this.locks.put(lockEntry[0], lockEntry[1]);
       return true;
     });
     if (!stored) {

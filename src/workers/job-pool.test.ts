@@ -96,6 +96,15 @@ describe('BatchVerifierPool on the job pool (2 threads)', () => {
     expect(await new MainThreadBlsVerifier().verifySignatureSets([])).toBe(false);
   });
 
+  it('verifies on the calling thread when asked (a latency-critical consensus check), with the same verdicts and no job', async () => {
+    const jobsBefore = await value(metrics.jobs, { kind: 'bls' });
+    const sets: BlsSignatureSet[] = [vote(0), forgedVote(1), justification(2), { ...vote(3), signature: new Uint8Array(95) }];
+    expect(await bls.verifySignatureSetsEach(sets, { verifyOnMainThread: true })).toEqual([true, false, true, false]);
+    expect(await bls.verifySignatureSets([vote(4)], { verifyOnMainThread: true })).toBe(true);
+    expect(await bls.verifySignatureSets([forgedVote(4)], { verifyOnMainThread: true })).toBe(false);
+    expect((await value(metrics.jobs, { kind: 'bls' })) - jobsBefore).toBe(0);
+  });
+
   it('fails a job whose task does not add up in the worker, counted as failed', async () => {
     const { task, transferList } = packBlsJob([vote(0)]);
     const broken = { ...task, keyCounts: Uint32Array.of(5) }; // claims five keys, carries one

@@ -1,5 +1,5 @@
 import type { BlsSignatureSet } from '../crypto/bls/bls.js';
-import { signatureSetInBounds } from '../crypto/bls/signature-sets.js';
+import { signatureSetInBounds, verifySignatureSetsEach as verifySetsHere } from '../crypto/bls/signature-sets.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { blsSetShapeOk, packBlsJob } from './bls-job.js';
 import { countBlsVerdicts, type BlsVerifier, type BlsVerifyOptions } from './bls-verifier.js';
@@ -71,7 +71,11 @@ export class PoolBlsVerifier implements BlsVerifier {
         wellFormed.push(s);
       }
     });
-    if (wellFormed.length > 0) {
+    if (wellFormed.length > 0 && options.verifyOnMainThread === true) {
+      const inThread = verifySetsHere(wellFormed);
+      countBlsVerdicts(this.metrics, inThread.valid, inThread.retried);
+      index.forEach((i, k) => (verdict[i] = inThread.valid[k] === true));
+    } else if (wellFormed.length > 0) {
       if (wellFormed.length > this.pool.room('bls') - this.bufferedSets) {
         this.metrics?.jobErrors.inc({ kind: 'bls', reason: 'queue_full' });
         throw new JobQueueFullError('bls', this.pool.capacityOf('bls'));
