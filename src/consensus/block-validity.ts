@@ -7,7 +7,7 @@ import type { ConsensusBlock } from './consensus-block.js';
 import { txIdList } from './consensus-block.js';
 import { InvalidConsensusBlockError } from './errors.js';
 import { InvalidForkProofError, decodeForkProof, verifyForkProof, type ForkProof } from './fork-proof.js';
-import type { SignatureVerifier } from './outside-deps.js';
+import type { SignatureCheckOptions, SignatureVerifier } from './outside-deps.js';
 import type { ConsensusPolicy, Heights } from './policy.js';
 import { drawProducer } from './producer-draw.js';
 import { ValidatorSet, seedEntropy } from './validator-set.js';
@@ -165,14 +165,14 @@ export async function checkSignatures(block: ConsensusBlock, parent: ConsensusBl
 export async function checkMacroJustification(block: ConsensusBlock, ctx: Pick<ValidityContext, 'chain' | 'set' | 'verifier'>): Promise<void> {
   const j = block.justification;
   if (!j || j.signers.length === 0) fail('justification', 'a final macro block needs its precommit aggregate');
-  await checkAggregate(block, ctx.set, tendermintVoteSigningBytes('precommit', ctx.chain, block.header.height, j.round, block.hash), ctx.verifier, 'macro_justification');
+  await checkAggregate(block, ctx.set, tendermintVoteSigningBytes('precommit', ctx.chain, block.header.height, j.round, block.hash), ctx.verifier, 'macro_justification', { urgent: true });
 }
 
-async function checkAggregate(block: ConsensusBlock, set: ValidatorSet, message: Uint8Array, verifier: SignatureVerifier, reason: string): Promise<void> {
+async function checkAggregate(block: ConsensusBlock, set: ValidatorSet, message: Uint8Array, verifier: SignatureVerifier, reason: string, options?: SignatureCheckOptions): Promise<void> {
   const j = block.justification!;
   const signers = set.signersOf(j.signers);
   if (signers === undefined) fail(reason, 'signer bitmap is not canonical for the validator set');
   if (set.powerOf(signers) < set.quorum) fail(reason, `signers hold ${set.powerOf(signers)} of ${set.totalPower} power, a quorum is ${set.quorum}`);
-  const ok = await verifier.verifyAggregate(signers.map((i) => set.byIndex(i).publicKey), message, j.signature);
+  const ok = await verifier.verifyAggregate(signers.map((i) => set.byIndex(i).publicKey), message, j.signature, options);
   if (!ok) fail(reason, 'aggregate signature does not verify');
 }

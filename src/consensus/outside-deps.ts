@@ -31,14 +31,24 @@ export interface ConsensusSigner {
   sign(message: Uint8Array): Uint8Array;
 }
 
+export interface SignatureCheckOptions {
+  /**
+   * A Tendermint step waits on this check (a vote, a proposal, a decided macro block's justification):
+   * a few per validator and round, each one a message delay of the round. The implementation should
+   * not queue it behind bulk work. Micro blocks' signatures are not urgent in this sense: there is one
+   * check per block, and blocks wait for their bodies' admission anyway.
+   */
+  readonly urgent?: boolean;
+}
+
 /**
  * BLS verification behind an interface, so the node can put it on the worker pool. Never throws on
  * malformed keys or signatures: they verify false.
  */
 export interface SignatureVerifier {
-  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, options?: SignatureCheckOptions): Promise<boolean>;
   /** Same-message aggregate: `aggregate` is the sum of signatures by `publicKeys` over `message`. */
-  verifyAggregate(publicKeys: readonly Uint8Array[], message: Uint8Array, aggregate: Uint8Array): Promise<boolean>;
+  verifyAggregate(publicKeys: readonly Uint8Array[], message: Uint8Array, aggregate: Uint8Array, options?: SignatureCheckOptions): Promise<boolean>;
   /** Sums already verified signatures. */
   aggregate(signatures: readonly Uint8Array[]): Uint8Array;
 }

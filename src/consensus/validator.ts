@@ -890,7 +890,7 @@ export class ConsensusValidator {
     if (this.pendingProposals.has(msg.round) || this.proposalRounds.has(msg.round)) {
       return this.verdict(from, MessageKind.Proposal, 'ignore', 'known proposal');
     }
-    const ok = await this.o.deps.verifier.verify(proposer.publicKey, proposalSigningBytes(this.o.deps.chain, msg.height, msg.round, msg.validRound, block.hash), msg.signature);
+    const ok = await this.o.deps.verifier.verify(proposer.publicKey, proposalSigningBytes(this.o.deps.chain, msg.height, msg.round, msg.validRound, block.hash), msg.signature, { urgent: true });
     if (!ok) return this.verdict(from, MessageKind.Proposal, 'penalise', 'proposal signature does not verify');
     this.verdict(from, MessageKind.Proposal, 'accept', 'valid proposal');
     this.proposalRounds.add(msg.round);

@@ -84,7 +84,7 @@ export function voteSigningBytes(chain: Uint8Array, v: Pick<VoteMessage, 'kind' 
 }
 
 export async function verifyVoteSignature(chain: Uint8Array, v: VoteMessage, set: ValidatorSet, index: number, verifier: SignatureVerifier): Promise<void> {
-  const ok = await verifier.verify(set.byIndex(index).publicKey, voteSigningBytes(chain, v), v.signature);
+  const ok = await verifier.verify(set.byIndex(index).publicKey, voteSigningBytes(chain, v), v.signature, { urgent: true });
   if (!ok) throw new VoteRejectedError('bad_signature', `signature of ${v.validator} does not verify`);
 }
 

@@ -153,7 +153,7 @@ export class ValidatorRole {
         network,
         clock: systemClock,
         signer: new BlsSigner(key.plmn, key.secretKey),
-        verifier: new SignatureSetsVerifier(deps.bls, { verifyOnMainThread: true }),
+        verifier: new SignatureSetsVerifier(deps.bls, { urgentOnMainThread: true }),
         source: ledger,
         sink: ledger,
         votes,

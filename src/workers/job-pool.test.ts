@@ -17,6 +17,7 @@ import { JobPoolClosedError, JobQueueFullError } from './job-errors.js';
 import { JobPool } from './job-pool.js';
 import { JobUrgency } from './job-urgency.js';
 import { PoolBlsVerifier } from './pool-bls-verifier.js';
+import { SignatureSetsVerifier } from '../consensus/bls-crypto.js';
 
 const validators = Array.from({ length: 8 }, (_, i) => blsKeyPairFromSeed(new TextEncoder().encode(`validator ${i} of the consortium, test seed`)));
 const vote = (i: number, round = 0): BlsSignatureSet => {
@@ -103,6 +104,20 @@ describe('BatchVerifierPool on the job pool (2 threads)', () => {
     expect(await bls.verifySignatureSets([vote(4)], { verifyOnMainThread: true })).toBe(true);
     expect(await bls.verifySignatureSets([forgedVote(4)], { verifyOnMainThread: true })).toBe(false);
     expect((await value(metrics.jobs, { kind: 'bls' })) - jobsBefore).toBe(0);
+  });
+
+  it("consensus' verifier checks urgent signatures (votes, proposals) on the calling thread and the rest on the pool", async () => {
+    const consensus = new SignatureSetsVerifier(bls, { urgentOnMainThread: true });
+    const v = vote(6);
+    const jobsBefore = await value(metrics.jobs, { kind: 'bls' });
+    expect(await consensus.verify(v.publicKeys[0]!, v.message, v.signature, { urgent: true })).toBe(true);
+    expect(await consensus.verify(v.publicKeys[0]!, v.message, forgedVote(6).signature, { urgent: true })).toBe(false);
+    const j = justification(3);
+    expect(await consensus.verifyAggregate(j.publicKeys, j.message, j.signature, { urgent: true })).toBe(true);
+    expect((await value(metrics.jobs, { kind: 'bls' })) - jobsBefore).toBe(0);
+    expect(await consensus.verify(v.publicKeys[0]!, v.message, v.signature)).toBe(true); // a micro block's signature: pooled
+    expect(await new SignatureSetsVerifier(bls).verify(v.publicKeys[0]!, v.message, v.signature, { urgent: true })).toBe(true); // not enabled: pooled
+    expect((await value(metrics.jobs, { kind: 'bls' })) - jobsBefore).toBe(2);
   });
 
   it('fails a job whose task does not add up in the worker, counted as failed', async () => {
