@@ -154,6 +154,20 @@ async function main(): Promise<void> {
     const disputesTotal = truth.mismatched + truth.onlyA + truth.onlyB;
     const disputes: number[] = [];
     for (let i = 0; i < 50; i++) disputes.push(await timedGet(`${countsUrl}/disputes?offset=${Math.floor((i / 50) * disputesTotal)}&limit=100`));
+    // Every page of 100 in turn, each after the previous page's cursor (what `cdrchain reconcile` does).
+    const cursorPages: number[] = [];
+    let paged = 0;
+    for (let next: string | null = null; ; ) {
+      const s = performance.now();
+      const res = await fetch(`${countsUrl}/disputes?limit=100${next === null ? '' : `&after=${next}`}`);
+      const page = (await res.json()) as { disputes: unknown[]; next: string | null };
+      if (res.status !== 200) throw new Error(`disputes page: ${res.status}`);
+      cursorPages.push(performance.now() - s);
+      paged += page.disputes.length;
+      if (page.next === null) break;
+      next = page.next;
+    }
+    if (paged !== disputesTotal) throw new Error(`cursor paging listed ${paged} disputes, the truth has ${disputesTotal}`);
     const lastBlockLag = lags.at(-1);
 
     const result = {
@@ -168,7 +182,10 @@ async function main(): Promise<void> {
       indexChunkMs: summary(chunkMs),
       indexRecordsPerSec: Math.round(indexedRecords / (chunkMs.reduce((s, x) => s + x, 0) / 1000)),
       getCountsMs: { idle: summary(idle), underLoad: summary(underLoad) },
+      /** 50 pages of 100 at offsets spread over the list (a deep offset walks every dispute before it). */
       getDisputesPageMs: summary(disputes),
+      /** Every page of 100 after the previous page's cursor (each a seek). */
+      getDisputesCursorPageMs: { pages: cursorPages.length, ...summary(cursorPages) },
       targets: { reconcileLatencyMs: 1000, getMs: 100 },
     };
     const path = writeResult(`reconcile-${perSide}`, result);

@@ -10,7 +10,7 @@ import type { SettlementPeriodView } from '../chain/settlement-view.js';
 import type { SettlementDisclosureView } from '../chain/settlement-disclosure-state.js';
 import type { SettlementDraftView } from './settlement-draft.js';
 import type { CalendarMonth } from '../reconciliation/period.js';
-import type { DisputePage, PairPeriodCounts } from '../reconciliation/reconciliation-store.js';
+import type { DisputeCursor, DisputePage, PairPeriodCounts } from '../reconciliation/reconciliation-store.js';
 import type { ApiAccess } from './audience.js';
 
 /** GET /status without what the API adds itself (version, uptime). */
@@ -131,5 +131,6 @@ export interface IndexedRead<T> {
 export interface NodeReconciliation {
   counts(pair: OperatorPair, period: CalendarMonth): IndexedRead<PairPeriodCounts>;
   /** Disputed events, mismatched first, then only A, only B. */
-  disputes(pair: OperatorPair, period: CalendarMonth, offset: number, limit: number): IndexedRead<DisputePage>;
+  /** From an offset, or after a cursor (the previous page's `next`). */
+  disputes(pair: OperatorPair, period: CalendarMonth, from: number | DisputeCursor, limit: number): IndexedRead<DisputePage>;
 }

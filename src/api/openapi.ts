@@ -20,6 +20,7 @@ const SIGNATURE = { type: 'string', pattern: '^[0-9a-f]{128}$', description: 'an
 const U64 = { type: 'string', pattern: '^[0-9]{1,20}$', description: 'a 64-bit unsigned integer in decimal: JSON numbers cannot hold it' } as const;
 const U32 = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
 const COUNT = { type: 'integer', minimum: 0 } as const;
+const DISPUTE_CURSOR = { type: 'string', pattern: '^(mismatched|only_a|only_b):[0-9a-f]{64}$', description: 'a place in the disputes: <class>:<event hash>' } as const;
 const PLMN = { ...U32, description: 'an operator, by its PLMN id (MCC and MNC, e.g. 26201)' } as const;
 /** A settlement amount: minor units below 2^96, decimal. */
 const MINOR = { type: 'string', pattern: '^[0-9]{1,29}$', description: 'minor units of the settlement currency (below 2^96), decimal' } as const;
@@ -719,11 +720,14 @@ const SCHEMAS = {
   ReconciliationDisputes: {
     type: 'object',
     description: 'one page of the disputed events of a (pair, period): mismatched first, then only A, then only B; by event hash within a class',
-    required: ['pair', 'period', 'a', 'b', 'indexedHeight', 'total', 'offset', 'limit', 'disputes'],
+    required: ['pair', 'period', 'a', 'b', 'indexedHeight', 'total', 'limit', 'disputes', 'next'],
     additionalProperties: false,
     properties: {
       ...RECONCILIATION_HEAD,
-      total: COUNT, offset: COUNT, limit: COUNT,
+      total: COUNT, limit: COUNT,
+      offset: { ...COUNT, description: 'the offset asked for (offset paging)' },
+      after: { ...DISPUTE_CURSOR, description: 'the cursor asked for (cursor paging)' },
+      next: { oneOf: [DISPUTE_CURSOR, { type: 'null' }], description: "the next page's cursor (`after=`) when this page is full, else null (the last page may then be empty)" },
       disputes: {
         type: 'array',
         items: {
@@ -1103,7 +1107,8 @@ const PATHS = {
         'anyone on a devnet or --solo node (INSECURE, development only) and nobody (401) elsewhere.',
       parameters: [
         ...reconciliationParams,
-        { name: 'offset', in: 'query', description: 'first dispute of the page (default 0)', schema: U32 },
+        { name: 'offset', in: 'query', description: 'first dispute of the page (default 0); a deep offset walks every dispute before it', schema: U32 },
+        { name: 'after', in: 'query', description: "a page's `next`: the page after it (each page a seek, however deep); not with offset", schema: DISPUTE_CURSOR },
         { name: 'limit', in: 'query', description: 'disputes in the page: 1..1000 (default 100)', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
       ],
       responses: {

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { toHex } from '../codec/bytes.js';
 import type { Logger } from '../log.js';
+import { formatDisputeCursor, parseDisputeCursor } from '../reconciliation/dispute-cursor.js';
 import { ReconciliationInputError } from '../reconciliation/errors.js';
 import { formatOperatorPair, parseOperatorPair, type OperatorPair } from '../reconciliation/pair.js';
 import { formatCalendarMonth, parseCalendarMonth, type CalendarMonth } from '../reconciliation/period.js';
@@ -26,7 +27,8 @@ export const MAX_DISPUTES_PAGE = 1000;
 
 /**
  * GET /reconciliation/:pair/:period — exact counts of a (pair, period) (public);
- * GET /reconciliation/:pair/:period/disputes?offset=&limit= — its disputed events (the pair);
+ * GET /reconciliation/:pair/:period/disputes?offset=|after=&limit= — its disputed events (the pair), by
+ *   offset or after a cursor (the previous page's `next`: each page a seek, however deep);
  * GET /reconciliation/:pair/:period/verdict — the verdicts the pair signed, in full (the pair); the
  * counts route shows the latest one's counts to anyone.
  * `pair` is two PLMN ids in either order (`20801-23415`), `period` a calendar month (`2026-11`).
@@ -80,11 +82,18 @@ export function mountReconciliationRoutes(app: TemplatedApp, opts: Reconciliatio
     // Which events are disputed, and where each side's record is, is the pair's (src/api/endpoint-audiences.ts).
     const caller = callerOf(opts.access ?? CLOSED_API, ENDPOINT_AUDIENCES['GET /reconciliation/{pair}/{period}/disputes'].audience, authRequestOf(req));
     if (!caller.open && !mayRead(caller, [pair.a, pair.b])) throw new HttpError(403, 'forbidden', `operator ${caller.plmn} is not in this pair`);
-    const offset = pageParam(req.getQuery('offset'), 'offset') ?? 0;
+    const offsetText = req.getQuery('offset');
+    const afterText = req.getQuery('after');
     const limit = pageParam(req.getQuery('limit'), 'limit') ?? DEFAULT_DISPUTES_PAGE;
     if (limit < 1 || limit > MAX_DISPUTES_PAGE) throw new HttpError(400, 'bad_parameter', `limit must be 1..${MAX_DISPUTES_PAGE}`);
-    const { indexedHeight, value } = index().disputes(pair, period, offset, limit);
-    sendJson(r, 200, { ...head(pair, period, indexedHeight), total: value.total, offset, limit, disputes: value.disputes.map(disputeJson) });
+    if (afterText !== undefined && afterText !== '' && offsetText !== undefined && offsetText !== '') throw new HttpError(400, 'bad_parameter', 'give offset or after, not both');
+    const after = afterText === undefined || afterText === '' ? undefined : parseDisputeCursor(afterText);
+    const offset = pageParam(offsetText, 'offset') ?? 0;
+    const { indexedHeight, value } = index().disputes(pair, period, after ?? offset, limit);
+    sendJson(r, 200, {
+      ...head(pair, period, indexedHeight), total: value.total, ...(after ? { after: afterText } : { offset }), limit,
+      disputes: value.disputes.map(disputeJson), next: value.next ? formatDisputeCursor(value.next) : null,
+    });
   });
 }
 

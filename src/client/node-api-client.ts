@@ -198,8 +198,8 @@ export class NodeApiClient {
   }
 
   /** One page of the pair's disputed events (readable by the pair: see the document). */
-  reconciliationDisputes(pair: string, period: string, page: { readonly offset?: number; readonly limit?: number } = {}, signal?: AbortSignal): Promise<ReconciliationDisputes> {
-    return this.json('get', '/reconciliation/{pair}/{period}/disputes', { pair, period }, { signal, query: { offset: page.offset, limit: page.limit } }) as Promise<ReconciliationDisputes>;
+  reconciliationDisputes(pair: string, period: string, page: { readonly offset?: number; readonly after?: string; readonly limit?: number } = {}, signal?: AbortSignal): Promise<ReconciliationDisputes> {
+    return this.json('get', '/reconciliation/{pair}/{period}/disputes', { pair, period }, { signal, query: { offset: page.offset, after: page.after, limit: page.limit } }) as Promise<ReconciliationDisputes>;
   }
 
   /** The pair's latest signed verdict in full (readable by the pair: see the document). */

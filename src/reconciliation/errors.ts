@@ -5,7 +5,7 @@
 export class ReconciliationInputError extends Error {
   override readonly name = 'ReconciliationInputError';
   constructor(
-    readonly field: 'pair' | 'period',
+    readonly field: 'pair' | 'period' | 'after',
     message: string,
   ) {
     super(message);

@@ -31,9 +31,13 @@ export interface DisputeJson {
 export interface DisputesPageJson {
   readonly indexedHeight: number;
   readonly total: number;
-  readonly offset: number;
+  /** The offset asked for (offset paging), or the cursor (`after`, cursor paging). */
+  readonly offset?: number;
+  readonly after?: string;
   readonly limit: number;
   readonly disputes: readonly DisputeJson[];
+  /** The next page's cursor when this page is full, else null. */
+  readonly next: string | null;
 }
 
 /** The node answered with an error: its HTTP status and `{error, message}`. */
@@ -85,20 +89,23 @@ export class ReconciliationClient {
     return getJson(`${this.base}/reconciliation/${encodeURIComponent(pair)}/${encodeURIComponent(period)}`, this.headers);
   }
 
-  disputesPage(pair: string, period: string, offset: number, limit: number): Promise<DisputesPageJson> {
-    return getJson(`${this.base}/reconciliation/${encodeURIComponent(pair)}/${encodeURIComponent(period)}/disputes?offset=${offset}&limit=${limit}`, this.headers);
+  /** One page: from an offset, or after a cursor (a page's `next`). */
+  disputesPage(pair: string, period: string, from: number | { readonly after: string }, limit: number): Promise<DisputesPageJson> {
+    const start = typeof from === 'number' ? `offset=${from}` : `after=${encodeURIComponent(from.after)}`;
+    return getJson(`${this.base}/reconciliation/${encodeURIComponent(pair)}/${encodeURIComponent(period)}/disputes?${start}&limit=${limit}`, this.headers);
   }
 
-  /** Up to `max` disputes, page by page. */
+  /** Up to `max` disputes, page by page, each page after the previous one's cursor. */
   async disputes(pair: string, period: string, max: number, pageSize = 1000): Promise<{ total: number; disputes: DisputeJson[] }> {
     const out: DisputeJson[] = [];
     let total = 0;
-    for (let offset = 0; offset < max; ) {
-      const page = await this.disputesPage(pair, period, offset, Math.min(pageSize, max - offset));
+    let from: number | { readonly after: string } = 0;
+    while (out.length < max) {
+      const page: DisputesPageJson = await this.disputesPage(pair, period, from, Math.min(pageSize, max - out.length));
       total = page.total;
       out.push(...page.disputes);
-      offset += page.disputes.length;
-      if (page.disputes.length === 0 || offset >= total) break;
+      if (page.next === null || page.disputes.length === 0) break;
+      from = { after: page.next };
     }
     return { total, disputes: out };
   }

@@ -7,7 +7,7 @@ import type { IndexReply, IndexRequest, IndexWorkerData } from './index-protocol
 import { indexWorkerScript } from './index-worker-script.js';
 import type { OperatorPair } from './pair.js';
 import type { CalendarMonth } from './period.js';
-import { ReconciliationStore, type DisputePage, type IndexEntries, type IndexSkips, type PairPeriodCounts } from './reconciliation-store.js';
+import { ReconciliationStore, type DisputeCursor, type DisputePage, type IndexEntries, type IndexSkips, type PairPeriodCounts } from './reconciliation-store.js';
 
 /** The chain as the indexer follows it. */
 export interface FollowedChain extends CommittedBlocks {
@@ -143,9 +143,9 @@ export class ReconciliationIndexer {
     return { indexedHeight: r.nextHeight() - 1, value: r.counts(pair, period) };
   }
 
-  disputes(pair: OperatorPair, period: CalendarMonth, offset: number, limit: number): Indexed<DisputePage> {
+  disputes(pair: OperatorPair, period: CalendarMonth, from: number | DisputeCursor, limit: number): Indexed<DisputePage> {
     const r = this.open();
-    return { indexedHeight: r.nextHeight() - 1, value: r.disputes(pair, period, offset, limit) };
+    return { indexedHeight: r.nextHeight() - 1, value: r.disputes(pair, period, from, limit) };
   }
 
   skips(): IndexSkips {

@@ -93,6 +93,15 @@ describe('reconciliation on a node', () => {
       if (page.body.disputes.length < 100) break;
     }
     expect(all).toHaveLength(truth.mismatched + truth.onlyA + truth.onlyB);
+    // The same list page by page after each page's cursor, the way `cdrchain reconcile` reads it.
+    const byCursor: DisputesPageJson['disputes'][number][] = [];
+    for (let after: string | null = ''; after !== null; ) {
+      const page: { status: number; body: DisputesPageJson } = await getJson<DisputesPageJson>(`${node.url}/reconciliation/${PAIR}/${MONTH}/disputes?limit=37${after === '' ? '' : `&after=${after}`}`);
+      expect(page.status).toBe(200);
+      byCursor.push(...page.body.disputes);
+      after = page.body.next;
+    }
+    expect(byCursor).toEqual(all);
     const hashOf = (c: Cdr): string => {
       const r = devnetOperator(ORANGE_FR).publicRecords([{ ...c, submitter: ORANGE_FR, counterparty: VODAFONE_UK }]);
       return Buffer.from(r.subarray(RECORD_OFFSET.eventKeyHash, RECORD_OFFSET.eventKeyHash + 32)).toString('hex');
@@ -197,6 +206,10 @@ describe('reconciliation on a node', () => {
       [`/reconciliation/${PAIR}/${MONTH}/disputes?limit=0`, /limit/],
       [`/reconciliation/${PAIR}/${MONTH}/disputes?limit=5000`, /limit/],
       [`/reconciliation/${PAIR}/${MONTH}/disputes?offset=-1`, /offset/],
+      [`/reconciliation/${PAIR}/${MONTH}/disputes?after=only_c:${'ab'.repeat(32)}`, /cursor/],
+      [`/reconciliation/${PAIR}/${MONTH}/disputes?after=only_a:${'AB'.repeat(32)}`, /cursor/],
+      [`/reconciliation/${PAIR}/${MONTH}/disputes?after=only_a:abcd`, /cursor/],
+      [`/reconciliation/${PAIR}/${MONTH}/disputes?after=only_a:${'ab'.repeat(32)}&offset=3`, /not both/],
     ] as const) {
       const { status, body } = await getJson<{ error: string; message: string }>(`${open.url}${path}`);
       expect(status, path).toBe(400);

@@ -173,6 +173,14 @@ describe('ReconciliationStore against a reference model', () => {
               const want = expectedDisputes(m, key);
               expect(s.disputes(pair, MONTHS[month]!, 0, 10_000).disputes).toEqual(want);
               expect(s.disputes(pair, MONTHS[month]!, 7, 5).disputes).toEqual(want.slice(7, 12));
+              // Page by page after each page's cursor: the same list, whatever the runs' layout.
+              const size = 1 + Math.floor(r() * 9);
+              const paged: Dispute[] = [];
+              for (let page = s.disputes(pair, MONTHS[month]!, 0, size); ; page = s.disputes(pair, MONTHS[month]!, page.next, size)) {
+                paged.push(...page.disputes);
+                if (page.next === undefined) break;
+              }
+              expect(paged).toEqual(want);
             }
           }
         }),

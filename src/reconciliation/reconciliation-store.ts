@@ -43,9 +43,17 @@ export interface Dispute {
   readonly b: RecordLocator | undefined;
 }
 
+/** A place in a (pair, period)'s disputes: after this event of this class (keyset paging). */
+export interface DisputeCursor {
+  readonly class: DisputeClass;
+  readonly eventHash: Uint8Array;
+}
+
 export interface DisputePage {
   readonly total: number;
   readonly disputes: readonly Dispute[];
+  /** Where the next page starts, when this one is full (the last page may then be empty). */
+  readonly next?: DisputeCursor;
 }
 
 /** What the index could not classify, since it began (retention, out-of-range periods). */
@@ -411,12 +419,13 @@ export class ReconciliationStore {
 
   /**
    * Disputed events of a (pair, period): mismatched first, then only A, then only B; by event hash
-   * within a class. A page far into a class walks the runs up to it (a few µs per event skipped).
+   * within a class. From an offset, a page far into a class walks the runs up to it (a few µs per
+   * event skipped); from a cursor (the previous page's `next`), each run seeks to it by its fences.
    */
-  disputes(pair: OperatorPair, period: CalendarMonth, offset: number, limit: number): DisputePage {
+  disputes(pair: OperatorPair, period: CalendarMonth, from: number | DisputeCursor, limit: number): DisputePage {
     for (let attempt = 1; ; attempt++) {
       try {
-        return this.disputesNow(pair, period, offset, limit);
+        return this.disputesNow(pair, period, from, limit);
       } catch (err) {
         // The writer replaced and deleted a run after this reader's snapshot: take a newer one.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw err;
@@ -425,23 +434,26 @@ export class ReconciliationStore {
     }
   }
 
-  private disputesNow(pair: OperatorPair, period: CalendarMonth, offset: number, limit: number): DisputePage {
+  private disputesNow(pair: OperatorPair, period: CalendarMonth, from: number | DisputeCursor, limit: number): DisputePage {
     const counts = this.counts(pair, period);
     const number = this.periodNumber(pairPeriodKey(pair, monthIndex(period)), false);
     if (!number) return { total: 0, disputes: [] };
     const perClass: Readonly<Record<DisputeClass, number>> = { mismatched: counts.mismatched, only_a: counts.onlyA, only_b: counts.onlyB };
     const total = counts.mismatched + counts.onlyA + counts.onlyB;
     const out: Dispute[] = [];
-    let skip = offset;
-    for (const cls of CLASS_ORDER) {
+    let skip = typeof from === 'number' ? from : 0;
+    const firstClass = typeof from === 'number' ? 0 : CLASS_ORDER.indexOf(from.class);
+    for (const [k, cls] of CLASS_ORDER.entries()) {
       if (out.length >= limit) break;
+      if (k < firstClass) continue;
       const n = perClass[cls];
       if (skip >= n) {
         skip -= n;
         continue;
       }
       const section = CLASS_SECTION[cls];
-      this.runs.walk(number.readUInt32BE(0), section, skip, (bytes) => {
+      const start = typeof from !== 'number' && k === firstClass ? from.eventHash : skip;
+      this.runs.walk(number.readUInt32BE(0), section, start, (bytes) => {
         const e = decodeEntry(section, bytes);
         const eventHash = Uint8Array.from(bytes.subarray(0, 32));
         if (e.kind === 'mismatched') out.push({ eventHash, class: cls, a: this.locate(e.a), b: this.locate(e.b) });
@@ -453,7 +465,8 @@ export class ReconciliationStore {
       });
       skip = 0;
     }
-    return { total, disputes: out };
+    const last = out.at(-1);
+    return last !== undefined && out.length === limit ? { total, disputes: out, next: { class: last.class, eventHash: last.eventHash } } : { total, disputes: out };
   }
 
   private locate(r: SideRecord): RecordLocator | undefined {

@@ -109,6 +109,31 @@ describe('reconciliation runs: write, then find and walk', () => {
     expect(r.find(Section.Mismatched, Buffer.alloc(32, 0xff))).toBeUndefined();
   });
 
+  it('a cursor after a hash starts at the first entry above it: entries, hashes between them, shared prefixes, both ends', () => {
+    const same = Array.from({ length: FENCE_STRIDE * 3 + 5 }, (_, i) => Buffer.concat([Buffer.from([0x80, 0, 0, 1]), hash(i).subarray(4)]));
+    const spread = Array.from({ length: 10 * FENCE_STRIDE }, (_, i) => hash(2000 + i));
+    const all = sorted([...same, ...spread]);
+    const r = build({ [Section.OnlyB]: all }, false);
+    const walk = (after: Buffer): Buffer[] => {
+      const out: Buffer[] = [];
+      const c = r.cursor(Section.OnlyB, after);
+      for (let e = c.peek(); e; c.advance(), e = c.peek()) out.push(Buffer.from(e.subarray(0, 32)));
+      return out;
+    };
+    const above = (after: Buffer): Buffer[] => all.filter((h) => Buffer.compare(h, after) > 0);
+    // After each entry (and every step's first and last), and after a hash just above each one.
+    for (let i = 0; i < all.length; i += 29) expect(walk(all[i]!)).toEqual(above(all[i]!));
+    for (const i of [FENCE_STRIDE - 1, FENCE_STRIDE, 2 * FENCE_STRIDE, all.length - 1]) expect(walk(all[i]!)).toEqual(above(all[i]!));
+    for (let i = 0; i < all.length; i += 37) {
+      const between = Buffer.from(all[i]!);
+      between[31] = between[31]! ^ 1; // a hash next to the entry, above or below it: not an entry
+      expect(walk(between)).toEqual(above(between));
+    }
+    for (const edge of [Buffer.alloc(32), Buffer.alloc(32, 0xff), Buffer.concat([Buffer.from([0x80, 0, 0, 1]), Buffer.alloc(28)])]) expect(walk(edge)).toEqual(above(edge));
+    const empty = build({ [Section.OnlyA]: [hash(1)] }, false);
+    expect(empty.cursor(Section.OnlyB, hash(1)).peek()).toBeUndefined();
+  });
+
   it('refuses entries out of order, of the wrong size, or more than announced; and bytes that are not a run', () => {
     const w = new RunWriter(new MemorySink(), [2, 0, 1, 0]);
     const [x, y] = sorted([hash(1), hash(2)]);

@@ -154,9 +154,34 @@ export class RunReader {
     return this.sections[section]!.count > 0;
   }
 
-  /** Walks a section in event-hash order. */
-  cursor(section: Section): SectionCursor {
-    return new SectionCursor(this.bytes, this.sections[section]!);
+  /** Walks a section in event-hash order: from its first entry, or from the first above `after`. */
+  cursor(section: Section, after?: Uint8Array): SectionCursor {
+    return new SectionCursor(this.bytes, this.sections[section]!, after === undefined ? 0 : this.firstAbove(section, after));
+  }
+
+  /**
+   * The index of the first entry whose hash is above `after` (the count if none). Entries of steps
+   * before the one preceding `after`'s fence position are all below it, and the step whose fence is
+   * above it starts with an entry above it: one read of the steps in between, then a binary search.
+   */
+  private firstAbove(section: Section, after: Uint8Array): number {
+    const l = this.sections[section]!;
+    if (l.count === 0) return 0;
+    const key = Buffer.from(after.buffer, after.byteOffset, after.byteLength);
+    const fence = this.fences[section]!;
+    const top = key.readUInt32BE(0);
+    const from = Math.max(0, bound(fence, top, false) - 1) * FENCE_STRIDE;
+    const to = Math.min(l.count, bound(fence, top, true) * FENCE_STRIDE);
+    if (to <= from) return from;
+    const block = this.bytes.read(l.entriesAt + from * l.entryBytes, (to - from) * l.entryBytes);
+    let lo = 0;
+    let hi = to - from;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareHashesAt(block, mid * l.entryBytes, key, 0) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return from + lo;
   }
 
   close(): void {
@@ -171,11 +196,11 @@ export class RunReader {
 export class SectionCursor {
   block: Buffer = Buffer.alloc(0);
   offset = 0;
-  private at = 0;
 
   constructor(
     private readonly bytes: RunBytes,
     private readonly layout: SectionLayout,
+    private at = 0,
   ) {
     this.load();
   }

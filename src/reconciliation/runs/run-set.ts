@@ -104,15 +104,17 @@ export class RunSet {
   }
 
   /**
-   * Visits a state's current entries of a period in event-hash order, skipping `skip` first; stops
-   * when `visit` returns false. A one-sided entry that a run also holds as matched or mismatched is
-   * stale (merges drop those) and not visited.
+   * Visits a state's current entries of a period in event-hash order: skipping `from` entries first
+   * (a number: each one read), or from the first entry above the hash `from` (each run seeks by its
+   * fences); stops when `visit` returns false. A one-sided entry that a run also holds as matched or
+   * mismatched is stale (merges drop those) and not visited.
    */
-  walk(period: number, section: Section, skip: number, visit: (entry: Buffer) => boolean): void {
+  walk(period: number, section: Section, from: number | Uint8Array, visit: (entry: Buffer) => boolean): void {
     const runs = this.readers(period);
     const oneSided = section === Section.OnlyA || section === Section.OnlyB;
-    let left = skip;
-    mergeSorted(runs.map((r) => r.cursor(section)), (bytes, at) => {
+    let left = typeof from === 'number' ? from : 0;
+    const after = typeof from === 'number' ? undefined : from;
+    mergeSorted(runs.map((r) => r.cursor(section, after)), (bytes, at) => {
       if (oneSided && heldAsFinal(runs, bytes, at)) return true;
       if (left > 0) {
         left--;
