@@ -43,6 +43,24 @@ describe('consensus among 4 validators (in-process network, virtual time)', () =
     await c.stop();
   });
 
+  it('a lone batch is final within seconds: after one idle interval the rest of its Albatross batch follows at the minimum separation', async () => {
+    const c = consortium();
+    c.start();
+    expect(await c.runUntil(() => c.minFinalHeight() >= 32, 60_000)).toBe(true); // idle: an empty block every 500 ms
+    const start = c.clock.now();
+    c.submit(txId(1));
+    expect(await c.runUntil(() => c.members.every((m) => m.ledger.finalizedTxs.length === 1), 60_000)).toBe(true);
+    // At the idle cadence its batch's remaining ~30 blocks would take ~15 s; one interval plus ~30 short steps here.
+    expect(c.clock.now() - start).toBeLessThan(5_000);
+    // With nothing waiting any more, the next batch ticks at the idle cadence again.
+    const headHeight = (): number => Math.max(...c.members.map((m) => m.validator.head.height));
+    const before = headHeight();
+    await c.runUntil(() => false, 5_000);
+    expect(headHeight() - before).toBeLessThanOrEqual(12); // ~10 empty blocks in 5 s, not ~100
+    c.assertSafety();
+    await c.stop();
+  });
+
   it('one validator down: its slots become skip blocks and the chain still finalizes', async () => {
     const c = consortium();
     c.start();

@@ -20,6 +20,11 @@ describe('the slot decision', () => {
     expect(planSlot({ ...base, self: owner, hasPending: true })).toMatchObject({ produceInMs: 20 });
   });
 
+  it('once an empty block shows that a batch\'s transactions wait for the macro block, the rest of the batch follows at the minimum separation', () => {
+    expect(planSlot({ ...base, self: owner, finalityWaits: true })).toMatchObject({ produceInMs: 20 });
+    expect(planSlot({ ...base, self: owner, finalityWaits: false })).toMatchObject({ produceInMs: 500 });
+  });
+
   it('everyone else only arms the skip vote; an observer too', () => {
     const other = set.validators.map((v) => v.id).find((id) => id !== owner)!;
     expect(planSlot({ ...base, self: other, hasPending: true })).toEqual({ kind: 'micro', height: 5, producer: owner, produceInMs: undefined, skipVoteInMs: 2000 });

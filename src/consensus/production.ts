@@ -4,8 +4,10 @@ import type { ValidatorSet } from './validator-set.js';
 
 /**
  * What a validator does when its head changes (docs/consensus.md §4–§6): at a micro height, the slot
- * owner builds after `minBlockSeparationMs` with transactions waiting or `emptyBlockIntervalMs` without,
- * and everyone votes to skip the slot if no block arrives within `producerTimeoutMs`; at a macro height,
+ * owner builds after `minBlockSeparationMs` with transactions waiting or `emptyBlockIntervalMs` without
+ * (`minBlockSeparationMs` again once an empty block shows that transactions above the last final
+ * block wait for the macro block), and everyone votes to skip the slot if no block arrives within
+ * `producerTimeoutMs`; at a macro height,
  * Tendermint runs; past the next macro height nothing happens until it is final. Pure: times are
  * delays from "now", the moment the head changed.
  */
@@ -25,6 +27,11 @@ export interface SlotInputs {
   /** This validator's id; undefined for an observer. */
   readonly self: number | undefined;
   readonly hasPending: boolean;
+  /**
+   * The head is an empty block and the blocks above the last final block name transactions: they
+   * wait for the macro block, and no new ones are coming in.
+   */
+  readonly finalityWaits?: boolean;
 }
 
 export function planSlot(i: SlotInputs): SlotPlan {
@@ -37,9 +44,19 @@ export function planSlot(i: SlotInputs): SlotPlan {
     kind: 'micro',
     height,
     producer,
-    produceInMs: mine ? (i.hasPending ? separationAfter(i.headHeight, i.heights, i.policy) : i.policy.emptyBlockIntervalMs) : undefined,
+    produceInMs: mine ? (i.hasPending ? separationAfter(i.headHeight, i.heights, i.policy) : emptyBlockAfter(i)) : undefined,
     skipVoteInMs: i.policy.producerTimeoutMs,
   };
+}
+
+/**
+ * Without transactions the chain ticks at the empty-block interval, except when traffic stopped
+ * inside a batch: its last transactions would wait up to 31 intervals (15 s) for the macro block
+ * that makes them final. Once one empty block showed the pause (after a full interval), the rest of
+ * the batch's blocks follow at the minimum separation.
+ */
+function emptyBlockAfter(i: SlotInputs): number {
+  return i.finalityWaits === true ? i.policy.minBlockSeparationMs : i.policy.emptyBlockIntervalMs;
 }
 
 /** Transactions arrived while the slot owner waited for the empty-block interval: build once the minimum separation has passed. */

@@ -493,6 +493,7 @@ export class ConsensusValidator {
       batchSeedEntropy: this.finality.batchSeedEntropy,
       self: this.o.deps.signer?.id,
       hasPending: this.o.deps.source.hasPending(),
+      finalityWaits: head.header.kind !== BlockKind.Macro && head.header.txCount === 0 && this.tree.branch(head.hashHex).some((b) => b.header.txCount > 0),
     });
     if (plan.kind === 'await_finality') return;
     if (plan.kind === 'macro') {
