@@ -104,7 +104,7 @@ export class ReconciliationClient {
       const page: DisputesPageJson = await this.disputesPage(pair, period, from, Math.min(pageSize, max - out.length));
       total = page.total;
       out.push(...page.disputes);
-      if (page.next === null || page.disputes.length === 0) break;
+      if (!page.next || page.disputes.length === 0) break;
       from = { after: page.next };
     }
     return { total, disputes: out };
