@@ -496,6 +496,7 @@ export class ConsensusValidator {
       finalityWaits: head.header.kind !== BlockKind.Macro && head.header.txCount === 0 && this.tree.branch(head.hashHex).some((b) => b.header.txCount > 0),
     });
     if (plan.kind === 'await_finality') return;
+    if (head.header.kind === BlockKind.Macro && plan.kind === 'micro') this.o.log?.debug({ height: plan.height, producer: plan.producer, produceInMs: plan.produceInMs }, 'first slot after a macro block');
     if (plan.kind === 'macro') {
       const deferred = this.deferredProposal;
       if (deferred && deferred.height === plan.height && this.tm.height === plan.height && this.tm.currentRound === deferred.round && this.tm.decision === undefined) {

@@ -74,7 +74,8 @@ export class ChainLedger implements BlockSource, BlockSink, FinalHistory {
   hasPending(): boolean {
     try {
       return this.chain.branches.hasPending(this.headHex);
-    } catch {
+    } catch (err) {
+      this.o.log.debug({ head: this.headHex, reason: err instanceof Error ? err.message : String(err) }, 'no pending transactions on a head not applied here');
       return false; // the head is not applied here (yet)
     }
   }
