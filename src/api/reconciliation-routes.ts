@@ -82,12 +82,13 @@ export function mountReconciliationRoutes(app: TemplatedApp, opts: Reconciliatio
     // Which events are disputed, and where each side's record is, is the pair's (src/api/endpoint-audiences.ts).
     const caller = callerOf(opts.access ?? CLOSED_API, ENDPOINT_AUDIENCES['GET /reconciliation/{pair}/{period}/disputes'].audience, authRequestOf(req));
     if (!caller.open && !mayRead(caller, [pair.a, pair.b])) throw new HttpError(403, 'forbidden', `operator ${caller.plmn} is not in this pair`);
-    const offsetText = req.getQuery('offset');
-    const afterText = req.getQuery('after');
+    // An empty parameter counts as absent, as pageParam has it.
+    const offsetText = req.getQuery('offset') || undefined;
+    const afterText = req.getQuery('after') || undefined;
     const limit = pageParam(req.getQuery('limit'), 'limit') ?? DEFAULT_DISPUTES_PAGE;
     if (limit < 1 || limit > MAX_DISPUTES_PAGE) throw new HttpError(400, 'bad_parameter', `limit must be 1..${MAX_DISPUTES_PAGE}`);
-    if (afterText !== undefined && afterText !== '' && offsetText !== undefined && offsetText !== '') throw new HttpError(400, 'bad_parameter', 'give offset or after, not both');
-    const after = afterText === undefined || afterText === '' ? undefined : parseDisputeCursor(afterText);
+    if (afterText !== undefined && offsetText !== undefined) throw new HttpError(400, 'bad_parameter', 'give offset or after, not both');
+    const after = afterText === undefined ? undefined : parseDisputeCursor(afterText);
     const offset = pageParam(offsetText, 'offset') ?? 0;
     const { indexedHeight, value } = index().disputes(pair, period, after ?? offset, limit);
     sendJson(r, 200, {

@@ -1,9 +1,8 @@
 import { fromHex, toHex } from '../codec/bytes.js';
 import { ReconciliationInputError } from './errors.js';
-import type { DisputeClass, DisputeCursor } from './reconciliation-store.js';
+import { DISPUTE_CLASSES, type DisputeClass, type DisputeCursor } from './reconciliation-store.js';
 
-const CLASSES: readonly DisputeClass[] = ['mismatched', 'only_a', 'only_b'];
-const CURSOR = /^(mismatched|only_a|only_b):([0-9a-f]{64})$/;
+const CURSOR = new RegExp(`^(${DISPUTE_CLASSES.join('|')}):([0-9a-f]{64})$`);
 
 /** A dispute cursor as text, for a query string: `<class>:<event hash, 64 hex digits>`. */
 export function formatDisputeCursor(c: DisputeCursor): string {
@@ -13,6 +12,6 @@ export function formatDisputeCursor(c: DisputeCursor): string {
 /** The inverse of `formatDisputeCursor`; anything else is a ReconciliationInputError. */
 export function parseDisputeCursor(text: string): DisputeCursor {
   const m = CURSOR.exec(text);
-  if (!m) throw new ReconciliationInputError('after', `a disputes cursor is <${CLASSES.join('|')}>:<64 lowercase hex digits> (a page's "next"), got ${JSON.stringify(text.slice(0, 80))}`);
+  if (!m) throw new ReconciliationInputError('after', `a disputes cursor is <${DISPUTE_CLASSES.join('|')}>:<64 lowercase hex digits> (a page's "next"), got ${JSON.stringify(text.slice(0, 80))}`);
   return { class: m[1] as DisputeClass, eventHash: fromHex(m[2]!, 32) };
 }

@@ -115,7 +115,8 @@ export interface ReconciliationStoreOptions {
   readonly runs?: RunSetOptions;
 }
 const COUNT_FIELDS = ['matched', 'mismatched', 'onlyA', 'onlyB', 'recordsA', 'recordsB', 'duplicatesA', 'duplicatesB'] as const;
-const CLASS_ORDER: readonly DisputeClass[] = ['mismatched', 'only_a', 'only_b'];
+/** The classes of disputes, in the order they are listed. */
+export const DISPUTE_CLASSES: readonly DisputeClass[] = Object.freeze(['mismatched', 'only_a', 'only_b'] as const);
 const META = {
   nextHeight: Buffer.from('next-height'),
   nextBatch: Buffer.from('next-batch'),
@@ -442,8 +443,8 @@ export class ReconciliationStore {
     const total = counts.mismatched + counts.onlyA + counts.onlyB;
     const out: Dispute[] = [];
     let skip = typeof from === 'number' ? from : 0;
-    const firstClass = typeof from === 'number' ? 0 : CLASS_ORDER.indexOf(from.class);
-    for (const [k, cls] of CLASS_ORDER.entries()) {
+    const firstClass = typeof from === 'number' ? 0 : DISPUTE_CLASSES.indexOf(from.class);
+    for (const [k, cls] of DISPUTE_CLASSES.entries()) {
       if (out.length >= limit) break;
       if (k < firstClass) continue;
       const n = perClass[cls];

@@ -85,12 +85,12 @@ export class LmdbVoteStore implements VoteStore {
 
   async put(record: SignedRecord, lock?: TendermintLock): Promise<void> {
     const key = recordKey(record.kind, record.height, record.round, record.context);
-    const lockEntry = lock === undefined ? undefined : ([heightKey(lock.height), encodeLock(lock)] as const);
+    const lockEntry = lock === undefined ? undefined : lockEntryOf(lock);
     // Checked inside the write transaction: two puts racing for one key cannot both succeed.
     const stored = await this.env.transaction(() => {
       if (this.records.doesExist(key)) return false;
       void this.records.put(key, Buffer.from(record.payload));
-      if (lockEntry) void this.locks.put(lockEntry[0], lockEntry[1]);
+      if (lockEntry) void this.locks.put(lockEntry.key, lockEntry.value);
       return true;
     });
     if (!stored) {
@@ -104,8 +104,7 @@ export class LmdbVoteStore implements VoteStore {
   }
 
   async putLock(lock: TendermintLock): Promise<void> {
-    const key = heightKey(lock.height);
-    const value = encodeLock(lock);
+    const { key, value } = lockEntryOf(lock);
     await this.env.transaction(() => {
       void this.locks.put(key, value);
     });
@@ -125,6 +124,11 @@ export class LmdbVoteStore implements VoteStore {
   get size(): number {
     return this.records.getCount();
   }
+}
+
+/** A lock's key and value, encoded before its write transaction (a bad height throws outside it). */
+function lockEntryOf(lock: TendermintLock): { key: Buffer; value: Buffer } {
+  return { key: heightKey(lock.height), value: encodeLock(lock) };
 }
 
 function heightKey(height: number): Buffer {

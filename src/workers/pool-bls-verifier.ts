@@ -1,8 +1,8 @@
 import type { BlsSignatureSet } from '../crypto/bls/bls.js';
-import { signatureSetInBounds, verifySignatureSetsEach as verifySetsHere } from '../crypto/bls/signature-sets.js';
+import { signatureSetInBounds } from '../crypto/bls/signature-sets.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { blsSetShapeOk, packBlsJob } from './bls-job.js';
-import { countBlsVerdicts, type BlsVerifier, type BlsVerifyOptions } from './bls-verifier.js';
+import { MainThreadBlsVerifier, countBlsVerdicts, type BlsVerifier, type BlsVerifyOptions } from './bls-verifier.js';
 import { JobPoolClosedError, JobQueueFullError } from './job-errors.js';
 import type { JobPool } from './job-pool.js';
 
@@ -37,6 +37,8 @@ interface Waiting {
 export class PoolBlsVerifier implements BlsVerifier {
   private readonly opts: Required<Omit<PoolBlsVerifierOptions, 'metrics'>>;
   private readonly metrics: NodeMetrics | undefined;
+  /** `verifyOnMainThread` requests: the same checks and counts, on the calling thread. */
+  private readonly here: MainThreadBlsVerifier;
   private buffer: Waiting[] = [];
   private bufferedSets = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -52,6 +54,7 @@ export class PoolBlsVerifier implements BlsVerifier {
     }
     this.opts = Object.freeze(opts);
     this.metrics = options.metrics;
+    this.here = new MainThreadBlsVerifier(options.metrics);
   }
 
   async verifySignatureSets(sets: readonly BlsSignatureSet[], options?: BlsVerifyOptions): Promise<boolean> {
@@ -71,22 +74,22 @@ export class PoolBlsVerifier implements BlsVerifier {
         wellFormed.push(s);
       }
     });
-    if (wellFormed.length > 0 && options.verifyOnMainThread === true) {
-      const inThread = verifySetsHere(wellFormed);
-      countBlsVerdicts(this.metrics, inThread.valid, inThread.retried);
-      index.forEach((i, k) => (verdict[i] = inThread.valid[k] === true));
-    } else if (wellFormed.length > 0) {
-      if (wellFormed.length > this.pool.room('bls') - this.bufferedSets) {
-        this.metrics?.jobErrors.inc({ kind: 'bls', reason: 'queue_full' });
-        throw new JobQueueFullError('bls', this.pool.capacityOf('bls'));
-      }
-      const batchable = options.batchable ?? wellFormed.length <= this.opts.maxBufferedSets;
-      const results = batchable ? await this.buffered(wellFormed) : await this.split(wellFormed);
+    if (wellFormed.length > 0) {
+      const results = options.verifyOnMainThread === true ? await this.here.verifySignatureSetsEach(wellFormed) : await this.onPool(wellFormed, options);
       index.forEach((i, k) => (verdict[i] = results[k] === true));
     }
     const malformed = sets.length - wellFormed.length;
     if (malformed > 0) this.metrics?.blsSignatureSets.inc({ result: 'invalid' }, malformed);
     return verdict;
+  }
+
+  private onPool(sets: readonly BlsSignatureSet[], options: BlsVerifyOptions): Promise<readonly boolean[]> {
+    if (sets.length > this.pool.room('bls') - this.bufferedSets) {
+      this.metrics?.jobErrors.inc({ kind: 'bls', reason: 'queue_full' });
+      throw new JobQueueFullError('bls', this.pool.capacityOf('bls'));
+    }
+    const batchable = options.batchable ?? sets.length <= this.opts.maxBufferedSets;
+    return batchable ? this.buffered(sets) : this.split(sets);
   }
 
   /** Rejects what is buffered; the pool itself belongs to its owner. */
